@@ -1,0 +1,72 @@
+"""The ``planner`` command line: parse, call the library, print.
+
+Each sub-command lives in ``planner/commands/<name>.py`` and provides:
+
+- ``HELP``: a one-line description shown by ``planner --help``;
+- ``add_arguments(parser)``: its options;
+- ``run(args) -> int``: the exit code.
+
+Errors the user can act on are :class:`planner.errors.PlannerError`; they are printed as one
+line on stderr (``planner: error: ...``) with their exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from planner import __version__
+from planner.errors import EXIT_BAD_INPUT, PlannerError
+
+# In the order shown by ``planner --help``: the pipeline, then the helpers.
+COMMANDS = ("ingest", "demand", "simulate", "recommend", "report", "demo", "sample")
+
+
+def _load_commands() -> dict:
+    loaded = {}
+    for name in COMMANDS:
+        try:
+            loaded[name] = importlib.import_module(f"planner.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command not shipped in this build
+            if exc.name != f"planner.commands.{name}":
+                raise
+    return loaded
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description=(
+            "Plan Microsoft Teams Communications Credits: ingest PSTN usage exports, "
+            "work out daily credit demand, simulate the balance and recommend funding."
+        ),
+        epilog="Exit codes: 0 ok, 2 bad input, 3 alert (runway or stock-out risk), "
+        "4 report notebook failed, 1 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, module in _load_commands().items():
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args._run(args) or 0)
+    except PlannerError as exc:
+        print(f"planner: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("planner: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `planner ingest ... | head`
+        return 0

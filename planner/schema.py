@@ -1,0 +1,119 @@
+"""The canonical call-record table every step after ingest works on.
+
+:func:`planner.ingest.read_exports` turns any supported export into one pandas DataFrame with
+exactly the columns below (in this order). Call records from Calling Plans / Operator Connect
+exports and from Direct Routing exports share the table; ``kind`` tells them apart.
+
+Text columns use pandas' string dtype (missing = ``<NA>``); ``no data``, empty cells and ``??``
+in the source read as missing. Money is exact: integer **cents** in ``Int64`` (missing = no
+money column in the source, e.g. Direct Routing). Timestamps are timezone-aware UTC.
+
+====================  ==============  ============================================================
+column                dtype           meaning (source header: current CP / legacy CP / Graph)
+====================  ==============  ============================================================
+usage_id              string          unique row id (``UsageId`` / Graph ``id`` / DR ``CorrelationId``)
+call_id               string          ``Call ID`` / ``callId`` (not unique: legs share it)
+conference_id         string          ``Conference ID`` / ``conferenceId``
+kind                  string          ``calling_plans`` or ``direct_routing``
+user_location         string          ISO 3166-1 alpha-2 usage location (upper case)
+user_id               string          ``Microsoft Entra ObjectId`` / ``AAD ObjectId`` / ``userId``
+upn                   string          ``UPN`` / ``userPrincipalName`` (lower case)
+user_display_name     string          ``User Display Name`` / ``userDisplayName``
+caller_number         string          ``Caller ID`` / ``callerNumber``; masking (``*``) kept
+callee_number         string          ``Destination Number`` / ``calleeNumber``; masking kept
+call_type             string          lower case (``user_out``, ``ucap_in``, ``dr_out``, ``byotout``…)
+call_direction        string          ``inbound`` / ``outbound`` (from the export, else derived
+                                      from the call type; missing when unknown)
+number_type           string          ``Number Type`` / ``inventoryType`` (e.g. ``Toll Free``)
+destination_context   string          ``Domestic`` / ``International``
+destination_dialed    string          ``Destination Dialed`` / ``destinationName``
+external_country      string          ``External Country`` / ``otherPartyCountryCode`` (upper)
+start                 datetime64 UTC  ``Start Time`` / ``startDateTime``
+end                   datetime64 UTC  ``End Time`` / ``endDateTime``
+duration_s            Int64           ``Duration Seconds`` / ``duration`` (>= 0)
+connection_fee_cents  Int64           ``Connection Fee`` / ``connectionCharge`` in cents
+charge_cents          Int64           ``Charge`` / ``charge`` in cents
+currency              string          ISO 4217 upper case; present whenever money is non-zero
+capability            string          upper case (``MCOPSTNPP`` = drew on Communications Credits)
+operator              string          ``Operator`` / ``operator``
+duration_source       string          ``Source of Call Duration`` / ``callDurationSource`` (lower)
+administrative_units  string          ``Administrative Units``
+success               boolean         Direct Routing ``Success``; missing for Calling Plans
+source_file           string          path of the file (for a zip: ``archive.zip!member.csv``)
+source_row            Int64           1-based line number of the row in that file (header = 1)
+====================  ==============  ============================================================
+
+The cost of a record to Communications Credits is ``charge_cents + connection_fee_cents`` when
+``capability == "MCOPSTNPP"`` (see :func:`credit_cents`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+CREDITS_CAPABILITY = "MCOPSTNPP"
+
+#: column name -> pandas dtype, in canonical order
+RECORD_DTYPES: dict[str, str] = {
+    "usage_id": "string",
+    "call_id": "string",
+    "conference_id": "string",
+    "kind": "string",
+    "user_location": "string",
+    "user_id": "string",
+    "upn": "string",
+    "user_display_name": "string",
+    "caller_number": "string",
+    "callee_number": "string",
+    "call_type": "string",
+    "call_direction": "string",
+    "number_type": "string",
+    "destination_context": "string",
+    "destination_dialed": "string",
+    "external_country": "string",
+    "start": "datetime64[ns, UTC]",
+    "end": "datetime64[ns, UTC]",
+    "duration_s": "Int64",
+    "connection_fee_cents": "Int64",
+    "charge_cents": "Int64",
+    "currency": "string",
+    "capability": "string",
+    "operator": "string",
+    "duration_source": "string",
+    "administrative_units": "string",
+    "success": "boolean",
+    "source_file": "string",
+    "source_row": "Int64",
+}
+
+RECORD_COLUMNS: tuple[str, ...] = tuple(RECORD_DTYPES)
+
+#: columns of the rejects table
+REJECT_COLUMNS: tuple[str, ...] = ("source_file", "source_row", "reason", "raw")
+
+
+def empty_records() -> pd.DataFrame:
+    """An empty record table with the canonical columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RECORD_DTYPES.items()})
+
+
+def conform(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with exactly the canonical columns, in order, with canonical dtypes.
+
+    Missing columns are added empty; extra columns are dropped.
+    """
+    out = {}
+    n = len(df)
+    for col, dtype in RECORD_DTYPES.items():
+        if col in df.columns:
+            out[col] = df[col].astype(dtype)
+        else:
+            out[col] = pd.Series(pd.array([None] * n, dtype=dtype), index=df.index)
+    return pd.DataFrame(out, index=df.index)
+
+
+def credit_cents(records: pd.DataFrame) -> pd.Series:
+    """Cost of each record to Communications Credits, in cents (0 for non-credit records)."""
+    money = records["charge_cents"].fillna(0) + records["connection_fee_cents"].fillna(0)
+    on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False)
+    return money.where(on_credits, 0).astype("int64")
