@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench chromium clean
+.PHONY: demo test lint bench chromium clean test-pandas22
 
 # Create the virtual environment and install the package with its dev extra.
 # Re-runs only when pyproject.toml changes, so repeated calls are fast.
@@ -36,3 +36,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache
+
+# The suite against the oldest supported pandas (2.2) in a separate environment.
+test-pandas22: pyproject.toml
+	@test -x .venv-pandas22/bin/python || $(PYTHON) -m venv .venv-pandas22
+	.venv-pandas22/bin/python -m pip install --quiet -e '.[dev]' 'pandas==2.2.*'
+	.venv-pandas22/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	.venv-pandas22/bin/python -m pytest -n 2 -q
