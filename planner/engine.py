@@ -1,0 +1,610 @@
+"""The balance engine: Communications Credits balance under a funding policy.
+
+It follows the balance model of ``shared/domain/credits.md`` §2 exactly. Each calendar day
+``t`` (day 0 is ``start``; day 0 begins with the ``initial`` lot):
+
+1. **expire** every lot whose expiry date (purchase date + ``pd.DateOffset(months=12)``, so
+   29 February → 28 February, 31 March → 31 March) is on or before day ``t``;
+2. **arrive**: recharges ordered ``lead_days`` ago become lots dated ``t``;
+3. with auto-recharge on and ``lead_days == 0``: if ``balance - demand < threshold``, add
+   ``k = ceil((threshold - (balance - demand)) / recharge_amount)`` lots (k >= 1) dated ``t``,
+   so the day's demand is served from the new funds too;
+4. **consume** ``served = min(demand, balance)`` oldest lot first; the rest is ``unserved``;
+5. with auto-recharge on and ``lead_days >= 1``: if ``balance + pending < threshold``, order
+   ``k = ceil((threshold - balance - pending) / recharge_amount)`` recharges (k >= 1) that
+   arrive on day ``t + lead_days``.
+
+Conventions this module adds to the contract:
+
+- **Recharge failures.** Each trigger is one *attempt* (one payment for all its ``k`` lots); it
+  fails with probability ``failure_prob``. A failed attempt adds nothing and orders nothing,
+  emits a ``recharge_failed`` event on the day of the attempt, and suspends auto-recharge for
+  ``fix_days`` days: the next attempt can come on day ``t + 1 + fix_days`` at the earliest
+  (at most one attempt per day). With ``lead_days == 0`` the attempt is made in step 3, so a
+  failure leaves step 4 to serve ``min(demand, balance)`` from the funds already there: the
+  day is a stock-out only if the old balance does not cover the demand. When the suspension
+  ends the trigger is tested as usual, so a balance still under the threshold triggers a new
+  attempt on that very day.
+- **Counting.** ``purchased`` and ``recharges`` count lots when they become usable (on
+  arrival). An order whose arrival falls after the horizon stays pending and is not counted.
+  ``recharges`` counts lots of ``recharge_amount`` (a trigger with k = 3 is 3 recharges).
+- **Starting state.** ``lots`` are funds held before day 0 (purchase date on or before
+  ``start``, amount left). They are older than every lot bought in the simulation, so they are
+  consumed first, oldest first, and each expires on its own date; a lot whose expiry is on or
+  before ``start`` expires on day 0 (step 1) and counts in ``expired``. Their sum is the
+  ``start_balance``: for day 0, conservation reads ``balance[0] = start_balance + purchased[0]
+  - served[0] - expired[0]``.
+- **E-mail events** (what Microsoft would send): ``recharge_succeeded`` on the day recharged
+  lots become usable (amount: their total); ``recharge_failed`` on the day of a failed attempt
+  (amount: the k recharges the attempt would have added);
+  ``balance_zero`` on a day that ends at zero after the balance was positive at some point of
+  that day (previous end-of-day balance plus the day's purchases > 0).
+
+Floats are used throughout the simulation (money is exact in ingest and reporting only).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from planner import _kernels
+
+__all__ = ["Policy", "SimulationResult", "paths", "simulate", "sweep", "POLICY_COLUMNS"]
+
+#: columns of a policy table, in order; the last three are optional in :func:`sweep` input
+POLICY_COLUMNS = (
+    "initial",
+    "recharge_amount",
+    "threshold",
+    "lead_days",
+    "auto_recharge",
+    "failure_prob",
+    "fix_days",
+)
+
+#: columns of :attr:`SimulationResult.trajectory`
+TRAJECTORY_COLUMNS = ("date", "demand", "served", "unserved", "purchased", "expired", "balance")
+
+#: columns of :attr:`SimulationResult.events`
+EVENT_COLUMNS = ("date", "event", "amount")
+
+_DAY = pd.Timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A funding policy: initial purchase and auto-recharge settings.
+
+    Parameters
+    ----------
+    initial
+        One-time purchase on day 0 (>= 0).
+    recharge_amount
+        Amount of one auto-recharge, Q (> 0 when ``auto_recharge`` is on).
+    threshold
+        Trigger amount s (>= 0): a recharge happens when the balance would fall below it.
+    lead_days
+        Days between a trigger and the funds being usable (>= 0).
+    auto_recharge
+        Whether auto-recharge is on.
+    failure_prob
+        Probability that a recharge attempt fails (e.g. an expired card), in [0, 1].
+    fix_days
+        Days auto-recharge stays suspended after a failed attempt (>= 0).
+    """
+
+    initial: float
+    recharge_amount: float
+    threshold: float
+    lead_days: int = 0
+    auto_recharge: bool = True
+    failure_prob: float = 0.0
+    fix_days: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("initial", "recharge_amount", "threshold", "failure_prob"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{name}: expected a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name}: expected a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        for name in ("lead_days", "fix_days"):
+            value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                if float(value) == int(value):
+                    value = int(value)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name}: expected a whole number of days, got {value!r}")
+            if value < 0:
+                raise ValueError(f"{name}: must be >= 0, got {value}")
+            object.__setattr__(self, name, value)
+        if not isinstance(self.auto_recharge, bool | np.bool_):
+            raise ValueError(f"auto_recharge: expected True or False, got {self.auto_recharge!r}")
+        object.__setattr__(self, "auto_recharge", bool(self.auto_recharge))
+        if self.initial < 0:
+            raise ValueError(f"initial: must be >= 0, got {self.initial}")
+        if self.threshold < 0:
+            raise ValueError(f"threshold: must be >= 0, got {self.threshold}")
+        if self.auto_recharge and self.recharge_amount <= 0:
+            raise ValueError(
+                f"recharge_amount: must be > 0 with auto-recharge on, got {self.recharge_amount}"
+            )
+        if self.recharge_amount < 0:
+            raise ValueError(f"recharge_amount: must be >= 0, got {self.recharge_amount}")
+        if not 0.0 <= self.failure_prob <= 1.0:
+            raise ValueError(f"failure_prob: must be in [0, 1], got {self.failure_prob}")
+
+
+@dataclass
+class SimulationResult:
+    """One simulated path.
+
+    Attributes
+    ----------
+    trajectory
+        One row per day: ``date`` (datetime64), ``demand``, ``served``, ``unserved``,
+        ``purchased``, ``expired``, ``balance`` (end of day), all float64.
+    metrics
+        ``purchased``, ``recharges`` (lots of ``recharge_amount``), ``expired``,
+        ``unserved``, ``stockout_days``, ``first_stockout`` (Timestamp or None),
+        ``mean_balance`` (time average of the end-of-day balance), ``end_balance``,
+        ``min_balance``, ``start_balance`` (sum of the starting lots),
+        ``failed_recharges`` (failed attempts).
+    events
+        The e-mails Microsoft would have sent: ``date``, ``event`` (``recharge_succeeded``,
+        ``recharge_failed`` or ``balance_zero``), ``amount`` (float64), in date order.
+    """
+
+    trajectory: pd.DataFrame
+    metrics: dict
+    events: pd.DataFrame
+
+
+# --------------------------------------------------------------------------------------------
+# input preparation
+# --------------------------------------------------------------------------------------------
+
+
+def _as_start(start) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(start)
+    except (TypeError, ValueError):
+        raise ValueError(f"start: not a date: {start!r}") from None
+    if ts is pd.NaT:
+        raise ValueError(f"start: not a date: {start!r}")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def _demand_matrix(demand, *, one_path: bool) -> np.ndarray:
+    values = np.asarray(demand.to_numpy() if isinstance(demand, pd.Series) else demand)
+    want = 1 if one_path else 2
+    if values.ndim != want:
+        shape = "a 1-D series of daily amounts" if one_path else "a scenarios x days array"
+        raise ValueError(f"demand: expected {shape}, got shape {values.shape}")
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("demand: expected numbers") from None
+    if values.size == 0:
+        raise ValueError("demand: no days to simulate")
+    if not np.isfinite(values).all():
+        raise ValueError("demand: contains NaN or infinite values")
+    if (values < 0).any():
+        raise ValueError("demand: contains negative amounts; demand is a spend >= 0")
+    return np.ascontiguousarray(
+        values.reshape(-1 if one_path else values.shape[0], values.shape[-1])
+    )
+
+
+def expiry_days(start, purchase_dates) -> np.ndarray:
+    """Day offsets (from ``start``) on which lots bought on ``purchase_dates`` expire.
+
+    A lot bought on date d expires at the start of ``d + pd.DateOffset(months=12)``.
+
+    Parameters
+    ----------
+    start
+        Day 0 of the simulation.
+    purchase_dates
+        Dates the lots became usable (array-like of datetimes).
+
+    Returns
+    -------
+    np.ndarray
+        int64 offsets, same length as ``purchase_dates``.
+    """
+    start = _as_start(start)
+    dates = pd.DatetimeIndex(purchase_dates).normalize()
+    expires = dates + pd.DateOffset(months=12)
+    return np.asarray((expires - start) // _DAY, dtype=np.int64)
+
+
+def _starting_state(
+    lots: pd.DataFrame | None, start: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative amounts and expiry offsets of the starting lots, oldest first."""
+    if lots is None or len(lots) == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    missing = {"purchase_date", "amount"} - set(lots.columns)
+    if missing:
+        raise ValueError(f"lots: missing column(s) {sorted(missing)}; need purchase_date, amount")
+    try:
+        dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"])).normalize()
+    except (TypeError, ValueError):
+        raise ValueError("lots: purchase_date holds values that are not dates") from None
+    if dates.tz is not None:
+        dates = dates.tz_localize(None)
+    amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=np.float64)
+    if dates.hasnans or not np.isfinite(amounts).all():
+        raise ValueError("lots: every lot needs a purchase_date and a finite amount")
+    if (amounts < 0).any():
+        raise ValueError("lots: amount must be >= 0 (what is left of the lot)")
+    if (dates > start).any():
+        raise ValueError(
+            f"lots: purchase_date after the start {start.date()}; starting lots must be "
+            "bought on or before day 0"
+        )
+    order = np.argsort(dates.to_numpy(), kind="stable")
+    return np.cumsum(amounts[order]), expiry_days(start, dates[order])
+
+
+def _expiry_table(start: pd.Timestamp, n_days: int, lots) -> tuple[np.ndarray, np.ndarray]:
+    """(cumulative starting lots, expiry offsets of starting lots then of each day's lot)."""
+    start_cum, start_expiry = _starting_state(lots, start)
+    days = pd.date_range(start, periods=n_days, freq="D")
+    expiry = np.concatenate([start_expiry, expiry_days(start, days)])
+    return start_cum, np.ascontiguousarray(expiry, dtype=np.int64)
+
+
+def _base_seed(rng, needs_random: bool) -> int:
+    if rng is None:
+        if needs_random:
+            raise ValueError(
+                "rng: failure_prob > 0 needs a numpy.random.Generator "
+                "(e.g. rng=np.random.default_rng(1))"
+            )
+        return 0
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+    return int(rng.integers(0, 2**63 - 1))
+
+
+def _policy_table(policies: pd.DataFrame) -> pd.DataFrame:
+    """Validated policy table with every column of ``POLICY_COLUMNS`` (defaults filled)."""
+    if not isinstance(policies, pd.DataFrame):
+        raise ValueError("policies: expected a DataFrame with one row per policy")
+    required = ("initial", "recharge_amount", "threshold", "lead_days")
+    missing = [c for c in required if c not in policies.columns]
+    if missing:
+        raise ValueError(f"policies: missing column(s) {missing}; need {', '.join(required)}")
+    if len(policies) == 0:
+        raise ValueError("policies: no rows")
+    table = pd.DataFrame(index=policies.index)
+    defaults = {f.name: f.default for f in fields(Policy) if f.name not in required}
+    for col in POLICY_COLUMNS:
+        table[col] = policies[col] if col in policies.columns else defaults[col]
+    table = table.astype(
+        {
+            "initial": np.float64,
+            "recharge_amount": np.float64,
+            "threshold": np.float64,
+            "lead_days": np.int64,
+            "auto_recharge": bool,
+            "failure_prob": np.float64,
+            "fix_days": np.int64,
+        }
+    )
+    # Validate each distinct row once, with the dataclass's messages.
+    for row in table.drop_duplicates().itertuples(index=False):
+        try:
+            Policy(**row._asdict())
+        except ValueError as exc:
+            raise ValueError(f"policies: {exc}") from None
+    return table
+
+
+def _policy_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    return (
+        table["initial"].to_numpy(np.float64).copy(),
+        table["recharge_amount"].to_numpy(np.float64).copy(),
+        table["threshold"].to_numpy(np.float64).copy(),
+        table["lead_days"].to_numpy(np.int64).copy(),
+        table["auto_recharge"].to_numpy(bool).copy(),
+        table["failure_prob"].to_numpy(np.float64).copy(),
+        table["fix_days"].to_numpy(np.int64).copy(),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# one path, many paths
+# --------------------------------------------------------------------------------------------
+
+
+def _run_paths(demand: np.ndarray, start, policy: Policy, lots, rng):
+    if not isinstance(policy, Policy):
+        raise ValueError(f"policy: expected a Policy, got {type(policy).__name__}")
+    start = _as_start(start)
+    start_cum, expiry = _expiry_table(start, demand.shape[1], lots)
+    seed = _base_seed(rng, policy.failure_prob > 0 and policy.auto_recharge)
+    rec, out = _kernels.paths_kernel(
+        demand,
+        start_cum,
+        expiry,
+        policy.initial,
+        policy.recharge_amount,
+        policy.threshold,
+        policy.lead_days,
+        policy.auto_recharge,
+        policy.failure_prob,
+        policy.fix_days,
+        seed,
+    )
+    start_balance = float(start_cum[-1]) if len(start_cum) else 0.0
+    return start, start_balance, rec, out
+
+
+def paths(
+    demand: np.ndarray, start, policy: Policy, *, lots: pd.DataFrame | None = None, rng=None
+) -> dict[str, np.ndarray]:
+    """Daily balance paths of one policy over many demand scenarios.
+
+    Parameters
+    ----------
+    demand
+        Daily credit demand, scenarios x days (day 0 is ``start``), finite and >= 0.
+    start
+        Date of day 0.
+    policy
+        The funding policy.
+    lots
+        Starting lots (``purchase_date``, ``amount``), as returned by
+        :func:`planner.inputs.read_lots`.
+    rng
+        ``numpy.random.Generator``; required when ``policy.failure_prob > 0``. Scenario ``i``
+        sees the same failures as scenario ``i`` of policy row 0 in :func:`sweep` with a
+        generator in the same state.
+
+    Returns
+    -------
+    dict
+        ``balance`` (end of day), ``served``, ``unserved``, ``purchased``, ``expired``: float64
+        arrays, scenarios x days; ``runway_days``: int64 per scenario, the day offset of the
+        first stock-out (the number of days when there is none within the horizon).
+    """
+    matrix = _demand_matrix(demand, one_path=False)
+    _, _, rec, out = _run_paths(matrix, start, policy, lots, rng)
+    first = out[_kernels.SUMMARY_FIELDS.index("first_stockout_day")]
+    runway = np.where(first < 0, matrix.shape[1], first).astype(np.int64)
+    result = {
+        name: rec[_kernels.RECORD_FIELDS.index(name)]
+        for name in ("balance", "served", "unserved", "purchased", "expired")
+    }
+    result["runway_days"] = runway
+    return result
+
+
+def simulate(
+    demand, start, policy: Policy, *, lots: pd.DataFrame | None = None, rng=None
+) -> SimulationResult:
+    """Replay one daily demand series under a policy.
+
+    Parameters
+    ----------
+    demand
+        Daily credit demand, 1-D array or Series (day 0 is ``start``), finite and >= 0. A
+        Series with a daily ``DatetimeIndex`` may pass ``start=None`` to start on its first
+        date.
+    start
+        Date of day 0 (or None, see above).
+    policy
+        The funding policy.
+    lots
+        Starting lots (``purchase_date``, ``amount``): funds held before day 0.
+    rng
+        ``numpy.random.Generator``; required when ``policy.failure_prob > 0``.
+
+    Returns
+    -------
+    SimulationResult
+        Daily trajectory, metrics and e-mail events (see :class:`SimulationResult`).
+    """
+    if start is None:
+        if not (isinstance(demand, pd.Series) and isinstance(demand.index, pd.DatetimeIndex)):
+            raise ValueError("start: required unless demand is a Series indexed by date")
+        if len(demand) == 0:
+            raise ValueError("demand: no days to simulate")
+        start = demand.index[0]
+    matrix = _demand_matrix(demand, one_path=True)
+    start, start_balance, rec, out = _run_paths(matrix, start, policy, lots, rng)
+    n_days = matrix.shape[1]
+    dates = pd.date_range(start, periods=n_days, freq="D")
+    col = {name: rec[i, 0] for i, name in enumerate(_kernels.RECORD_FIELDS)}
+    trajectory = pd.DataFrame(
+        {
+            "date": dates,
+            "demand": matrix[0],
+            "served": col["served"],
+            "unserved": col["unserved"],
+            "purchased": col["purchased"],
+            "expired": col["expired"],
+            "balance": col["balance"],
+        }
+    )
+    summary = dict(zip(_kernels.SUMMARY_FIELDS, out[:, 0].tolist(), strict=True))
+    first = int(summary["first_stockout_day"])
+    metrics = {
+        "purchased": summary["purchased"],
+        "recharges": int(summary["recharges"]),
+        "expired": summary["expired"],
+        "unserved": summary["unserved"],
+        "stockout_days": int(summary["stockout_days"]),
+        "first_stockout": dates[first] if first >= 0 else None,
+        "mean_balance": summary["mean_balance"],
+        "end_balance": summary["end_balance"],
+        "min_balance": summary["min_balance"],
+        "start_balance": start_balance,
+        "failed_recharges": int(summary["failed_recharges"]),
+    }
+    events = _events(dates, col, policy.initial, start_balance)
+    return SimulationResult(trajectory=trajectory, metrics=metrics, events=events)
+
+
+def _events(dates: pd.DatetimeIndex, col: dict, initial: float, start_balance: float):
+    recharged = col["purchased"].copy()
+    recharged[0] -= initial
+    balance = col["balance"]
+    before = np.concatenate([[start_balance], balance[:-1]]) + col["purchased"]
+    kinds = (
+        ("recharge_succeeded", recharged > 0, recharged),
+        ("recharge_failed", col["recharge_failed"] > 0, col["recharge_failed"]),
+        ("balance_zero", (balance <= 0) & (before > 0), np.zeros(len(dates))),
+    )
+    frames = [
+        pd.DataFrame({"date": dates[mask], "event": name, "amount": amount[mask]})
+        for name, mask, amount in kinds
+    ]
+    events = pd.concat(frames, ignore_index=True)
+    events["event"] = events["event"].astype("string")
+    order = {name: i for i, (name, _, _) in enumerate(kinds)}
+    events["_order"] = events["event"].map(order).astype(np.int64)
+    events = events.sort_values(["date", "_order"], kind="stable").drop(columns="_order")
+    return events.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# sweep
+# --------------------------------------------------------------------------------------------
+
+#: lanes (policies x scenarios) simulated per block when ``block_size`` is not given
+_LANES_PER_BLOCK = 1 << 18
+
+_MEAN_COLUMNS = (
+    "purchased",
+    "recharges",
+    "expired",
+    "unserved",
+    "stockout_days",
+    "mean_balance",
+    "end_balance",
+    "min_balance",
+    "failed_recharges",
+)
+_QUANTILE_COLUMNS = (
+    "purchased",
+    "expired",
+    "unserved",
+    "min_balance",
+    "end_balance",
+    "runway_days",
+)
+
+
+def _quantile_label(q: float) -> str:
+    pct = q * 100
+    if abs(pct - round(pct)) < 1e-9:
+        return f"q{round(pct):02d}"
+    return f"q{pct:g}".replace(".", "_")
+
+
+def sweep(
+    demand: np.ndarray,
+    start,
+    policies: pd.DataFrame,
+    *,
+    lots: pd.DataFrame | None = None,
+    rng=None,
+    quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+    block_size: int | None = None,
+) -> pd.DataFrame:
+    """Evaluate many policies over many demand scenarios.
+
+    Policies are simulated in blocks of ``block_size`` so memory holds one block's per-lane
+    summaries (10 floats per policy and scenario) besides the result table.
+
+    Parameters
+    ----------
+    demand
+        Daily credit demand, scenarios x days (day 0 is ``start``), finite and >= 0.
+    start
+        Date of day 0.
+    policies
+        One row per policy: ``initial``, ``recharge_amount``, ``threshold``, ``lead_days``,
+        optionally ``auto_recharge`` (default True), ``failure_prob`` (0), ``fix_days`` (0).
+    lots
+        Starting lots (``purchase_date``, ``amount``), shared by every lane.
+    rng
+        ``numpy.random.Generator``; required when a policy has ``failure_prob > 0``. Results
+        do not depend on ``block_size`` or on the number of threads.
+    quantiles
+        Probabilities in [0, 1] of the quantile columns.
+    block_size
+        Policies per block (default: about 262,144 lanes per block).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``policies``. Columns: the seven policy columns (``POLICY_COLUMNS``);
+        the scenario means of ``purchased``, ``recharges``, ``expired``, ``unserved``,
+        ``stockout_days``, ``mean_balance``, ``end_balance``, ``min_balance``,
+        ``failed_recharges``; ``p_stockout`` (share of scenarios with at least one stock-out
+        day); and for each q in ``quantiles`` (label ``q05`` for 0.05, ``q2_5`` for 0.025)
+        ``purchased_q..``, ``expired_q..``, ``unserved_q..``, ``min_balance_q..``,
+        ``end_balance_q..`` and ``runway_days_q..``, where ``runway_days`` is the day offset
+        of a scenario's first stock-out, or the horizon length (days) when it has none.
+    """
+    matrix = _demand_matrix(demand, one_path=False)
+    table = _policy_table(policies)
+    qs = np.asarray(list(quantiles), dtype=np.float64)
+    if qs.ndim != 1 or ((qs < 0) | (qs > 1) | ~np.isfinite(qs)).any():
+        raise ValueError(f"quantiles: expected probabilities in [0, 1], got {quantiles!r}")
+    n_scen, n_days = matrix.shape
+    if block_size is None:
+        block_size = max(1, _LANES_PER_BLOCK // n_scen)
+    if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral):
+        raise ValueError(f"block_size: expected a whole number, got {block_size!r}")
+    if block_size < 1:
+        raise ValueError(f"block_size: must be >= 1, got {block_size}")
+    start = _as_start(start)
+    start_cum, expiry = _expiry_table(start, n_days, lots)
+    needs_random = bool((table["auto_recharge"] & (table["failure_prob"] > 0)).any())
+    seed = _base_seed(rng, needs_random)
+    arrays = _policy_arrays(table)
+    fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
+
+    n_pol = len(table)
+    labels = [_quantile_label(q) for q in qs]
+    means = {c: np.empty(n_pol) for c in _MEAN_COLUMNS}
+    p_stockout = np.empty(n_pol)
+    quants = {f"{c}_{lab}": np.empty(n_pol) for c in _QUANTILE_COLUMNS for lab in labels}
+    for lo in range(0, n_pol, block_size):
+        hi = min(lo + block_size, n_pol)
+        out = _kernels.sweep_kernel(
+            matrix, start_cum, expiry, *(a[lo:hi] for a in arrays), seed, lo
+        )
+        for c in _MEAN_COLUMNS:
+            means[c][lo:hi] = out[fi[c]].mean(axis=1)
+        first = out[fi["first_stockout_day"]]
+        p_stockout[lo:hi] = (first >= 0).mean(axis=1)
+        runway = np.where(first < 0, float(n_days), first)
+        for c in _QUANTILE_COLUMNS:
+            values = runway if c == "runway_days" else out[fi[c]]
+            if len(qs):
+                qv = np.quantile(values, qs, axis=1)
+                for j, lab in enumerate(labels):
+                    quants[f"{c}_{lab}"][lo:hi] = qv[j]
+    result = table.copy()
+    for c in _MEAN_COLUMNS:
+        result[c] = means[c]
+    result["p_stockout"] = p_stockout
+    for name, values in quants.items():
+        result[name] = values
+    return result
