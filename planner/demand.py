@@ -1,0 +1,601 @@
+"""Daily credit demand: what a tenant's calls cost its Communications Credits balance.
+
+*Actual* demand comes from ingested call records: every record whose ``capability`` is
+``MCOPSTNPP`` costs ``charge + connection fee`` on the UTC date its call started, in its
+currency (:func:`actual_demand`). *What-if* demand prices a tenant's calls after its minute
+pools (:func:`planner.pricing.whatif_demand`). Both return a :class:`DemandResult`.
+
+Each credit-paid call falls into one category (:data:`CATEGORIES`), the reasons Microsoft
+lists for paying from credits:
+
+``toll_free``
+    toll-free inbound minutes (``Number Type`` containing "toll", or a ``Destination Dialed``
+    naming a toll-free service);
+``conference_dial_out``
+    meeting dial-out by the Audio Conferencing bridge (call type ``conf_out``);
+``payg``
+    outgoing calls of users on a pay-as-you-go Calling Plan;
+``international``
+    international calls beyond (or without) an international plan;
+``domestic_overage``
+    domestic outgoing calls beyond the Calling Plan pool;
+``other``
+    anything else that drew on credits (e.g. a charged inbound call).
+
+Charges under another capability (e.g. ``MCOMEETACPEA``, pay-per-minute Audio Conferencing
+billed through the licensing agreement) are reported in ``non_credit``, never added to
+credit demand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.schema import CREDITS_CAPABILITY, credit_cents
+
+__all__ = [
+    "CATEGORIES",
+    "DemandAccumulator",
+    "DemandResult",
+    "actual_demand",
+    "credit_category",
+    "format_cents",
+    "licence_check",
+    "utc_dates",
+]
+
+#: credit demand categories, in the order of the demand CSV columns
+CATEGORIES: tuple[str, ...] = (
+    "toll_free",
+    "conference_dial_out",
+    "international",
+    "domestic_overage",
+    "payg",
+    "other",
+)
+
+CATEGORY_CENTS: tuple[str, ...] = tuple(f"{c}_cents" for c in CATEGORIES)
+DAILY_COLUMNS: tuple[str, ...] = ("date", "currency", "amount_cents", *CATEGORY_CENTS)
+NON_CREDIT_COLUMNS: tuple[str, ...] = ("capability", "currency", "records", "cents")
+UNPRICED_COLUMNS: tuple[str, ...] = (
+    "category",
+    "destination",
+    "reason",
+    "calls",
+    "minutes",
+    "example_usage_id",
+)
+LICENCE_WARNING_COLUMNS: tuple[str, ...] = ("upn", "calls", "cents", "reason")
+
+
+# --------------------------------------------------------------------------------------------
+# classification
+# --------------------------------------------------------------------------------------------
+
+
+def _lower(records: pd.DataFrame, col: str) -> pd.Series:
+    return records[col].astype("string").str.lower()
+
+
+def is_toll_free(records: pd.DataFrame) -> np.ndarray:
+    """Calls to or from a toll-free number (``Number Type`` or ``Destination Dialed``)."""
+    number_type = _lower(records, "number_type").str.contains("toll", regex=False)
+    dialed = _lower(records, "destination_dialed").str.contains(r"toll[\s\-]?free", regex=True)
+    return (number_type.fillna(False) | dialed.fillna(False)).to_numpy(dtype=bool)
+
+
+def is_outbound(records: pd.DataFrame) -> np.ndarray:
+    """Outgoing calls: ``call_direction`` outbound, else a call type with ``out`` in it."""
+    direction = _lower(records, "call_direction")
+    by_type = _lower(records, "call_type").str.contains("out", regex=False)
+    return np.where(
+        direction.notna().to_numpy(),
+        direction.eq("outbound").fillna(False).to_numpy(dtype=bool),
+        by_type.fillna(False).to_numpy(dtype=bool),
+    )
+
+
+def is_international(records: pd.DataFrame) -> np.ndarray:
+    """International calls: ``destination_context``, else other party's country != user's."""
+    context = _lower(records, "destination_context")
+    other = records["external_country"].astype("string").str.upper()
+    home = records["user_location"].astype("string").str.upper()
+    by_country = (other.ne(home) & other.notna() & home.notna()).fillna(False)
+    known = context.isin(["international", "domestic"]).fillna(False).to_numpy(dtype=bool)
+    return np.where(
+        known,
+        context.eq("international").fillna(False).to_numpy(dtype=bool),
+        by_country.to_numpy(dtype=bool),
+    )
+
+
+def is_conference_dial_out(records: pd.DataFrame) -> np.ndarray:
+    """Audio Conferencing bridge dial-out (call type ``conf_out``)."""
+    return _lower(records, "call_type").eq("conf_out").fillna(False).to_numpy(dtype=bool)
+
+
+def credit_category(records: pd.DataFrame, *, payg_upns: Iterable[str] | None = None) -> pd.Series:
+    """The credit demand category of each record (see :data:`CATEGORIES`).
+
+    The first matching rule wins: toll-free, conference dial-out, pay-as-you-go (outgoing
+    calls of ``payg_upns``), international, domestic overage (other outgoing calls), other.
+    The category describes the call whatever its capability; only ``MCOPSTNPP`` records
+    (or priced what-if calls) count as credit demand.
+
+    Parameters
+    ----------
+    records
+        Canonical call records (:mod:`planner.schema`); uses ``number_type``,
+        ``destination_dialed``, ``call_type``, ``call_direction``, ``destination_context``,
+        ``external_country``, ``user_location`` and ``upn``.
+    payg_upns
+        Users on a pay-as-you-go Calling Plan (lower-case UPNs), e.g. from
+        :func:`planner.inputs.read_user_licences`. Without it no call is ``payg``.
+
+    Returns
+    -------
+    Series
+        String dtype, same index as ``records``.
+    """
+    outbound = is_outbound(records)
+    payg = np.zeros(len(records), dtype=bool)
+    if payg_upns is not None:
+        users = pd.Index(list(payg_upns), dtype="string")
+        payg = _lower(records, "upn").isin(users).fillna(False).to_numpy(dtype=bool) & outbound
+    conditions = [
+        is_toll_free(records),
+        is_conference_dial_out(records),
+        payg,
+        is_international(records),
+        outbound,
+    ]
+    order = ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"]
+    labels = np.select(conditions, order, default="other")
+    return pd.Series(labels, index=records.index, dtype="string", name="category")
+
+
+def utc_dates(start: pd.Series) -> pd.Series:
+    """The UTC calendar date (tz-naive, normalized datetime64[ns]) of each timestamp."""
+    s = pd.to_datetime(start, utc=True)
+    return s.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------------------------
+# money formatting
+# --------------------------------------------------------------------------------------------
+
+
+def format_cents(cents: int) -> str:
+    """Exact decimal text of an amount in cents: ``1234 -> '12.34'``, ``-5 -> '-0.05'``."""
+    cents = int(cents)
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def _decimal(cents: int) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+# --------------------------------------------------------------------------------------------
+# result
+# --------------------------------------------------------------------------------------------
+
+
+def _empty(columns: tuple[str, ...], dtypes: dict[str, str] | None = None) -> pd.DataFrame:
+    dtypes = dtypes or {}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "string")) for c in columns})
+
+
+def empty_daily() -> pd.DataFrame:
+    """A daily demand table with no rows."""
+    dtypes = {"date": "datetime64[ns]", **{c: "int64" for c in DAILY_COLUMNS[2:]}}
+    return _empty(DAILY_COLUMNS, dtypes)
+
+
+@dataclass
+class DemandResult:
+    """Daily credit demand, and what was left out of it.
+
+    Attributes
+    ----------
+    daily
+        ``date`` (datetime64[ns], UTC calendar day), ``currency``, ``amount_cents`` (int64,
+        the day's credit demand), one ``<category>_cents`` column per category (they sum to
+        ``amount_cents``). One row per date and currency; every date of the observed range
+        is present (0 on days without credit spend).
+    kind
+        ``"actual"`` (charged ``MCOPSTNPP`` records) or ``"whatif"`` (priced calls).
+    non_credit
+        Charges billed outside credits: ``capability``, ``currency``, ``records``, ``cents``.
+    unpriced
+        What-if only: calls that needed a price and found none: ``category``,
+        ``destination``, ``reason``, ``calls``, ``minutes``, ``example_usage_id``.
+    licence_warnings
+        Users drawing on credits without the ``MCOPSTNC`` licence: ``upn``, ``calls``,
+        ``cents``, ``reason``.
+    """
+
+    daily: pd.DataFrame
+    kind: str
+    non_credit: pd.DataFrame = field(default_factory=lambda: _empty(NON_CREDIT_COLUMNS))
+    unpriced: pd.DataFrame = field(default_factory=lambda: _empty(UNPRICED_COLUMNS))
+    licence_warnings: pd.DataFrame = field(default_factory=lambda: _empty(LICENCE_WARNING_COLUMNS))
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("actual", "whatif"):
+            raise ValueError(f"kind must be 'actual' or 'whatif', not {self.kind!r}")
+        missing = set(DAILY_COLUMNS) - set(self.daily.columns)
+        if missing:
+            raise ValueError(f"daily lacks columns {sorted(missing)}")
+
+    @property
+    def currencies(self) -> list[str]:
+        """The currencies present in ``daily``, sorted."""
+        return sorted(self.daily["currency"].dropna().unique().tolist())
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        """Total cents per currency: ``{"USD": {"amount_cents": ..., "toll_free_cents": ...}}``."""
+        sums = self.daily.groupby("currency", sort=True)[list(DAILY_COLUMNS[2:])].sum()
+        return {
+            str(cur): {col: int(row[col]) for col in DAILY_COLUMNS[2:]}
+            for cur, row in sums.iterrows()
+        }
+
+    def series(self, currency: str | None = None) -> tuple[pd.Series, str]:
+        """Daily demand as floats in currency units, for the balance engine.
+
+        Parameters
+        ----------
+        currency
+            Which currency; may be omitted when the demand holds exactly one.
+
+        Returns
+        -------
+        (demand, currency)
+            float64 Series named ``demand`` on a daily tz-naive ``DatetimeIndex`` named
+            ``date`` (no gaps), and the currency code.
+        """
+        present = self.currencies
+        if not present:
+            raise InputError(
+                "no credit demand in these records (no MCOPSTNPP charges); for a tenant "
+                "without credits yet, price its calls with --licences and --rates"
+            )
+        if currency is None:
+            if len(present) > 1:
+                raise InputError(
+                    f"the demand holds {' and '.join(present)}: choose one currency, "
+                    f"e.g. --currency {present[0]}"
+                )
+            currency = present[0]
+        currency = currency.upper()
+        if currency not in present:
+            raise InputError(f"no demand in {currency}; the demand holds {', '.join(present)}")
+        rows = self.daily[self.daily["currency"] == currency].sort_values("date")
+        index = pd.DatetimeIndex(rows["date"].to_numpy(), name="date")
+        values = rows["amount_cents"].to_numpy(dtype=np.float64) / 100.0
+        demand = pd.Series(values, index=index, name="demand")
+        full = pd.date_range(index.min(), index.max(), freq="D", name="date")
+        return demand.reindex(full, fill_value=0.0), currency
+
+    def to_frame(self) -> pd.DataFrame:
+        """The demand CSV table: ``date`` (ISO), ``currency``, ``amount``, categories (text)."""
+        out = pd.DataFrame(
+            {
+                "date": self.daily["date"].dt.strftime("%Y-%m-%d"),
+                "currency": self.daily["currency"].astype(str),
+                "amount": [format_cents(c) for c in self.daily["amount_cents"]],
+            }
+        )
+        for cat, col in zip(CATEGORIES, CATEGORY_CENTS, strict=True):
+            out[cat] = [format_cents(c) for c in self.daily[col]]
+        return out.reset_index(drop=True)
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the demand CSV (see :meth:`to_frame`) atomically: all or nothing."""
+        path = Path(path)
+        frame = self.to_frame()
+        directory = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+                frame.to_csv(fh, index=False, lineterminator="\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def to_json(self) -> dict:
+        """Totals per currency and category, with what was left out (JSON-serialisable)."""
+        currencies = {}
+        for cur, tot in self.totals().items():
+            rows = self.daily[self.daily["currency"] == cur]
+            currencies[cur] = {
+                "amount": format_cents(tot["amount_cents"]),
+                "amount_cents": tot["amount_cents"],
+                "by_category": {c: format_cents(tot[f"{c}_cents"]) for c in CATEGORIES},
+                "days": len(rows),
+                "first_date": rows["date"].min().strftime("%Y-%m-%d"),
+                "last_date": rows["date"].max().strftime("%Y-%m-%d"),
+                "peak_day": format_cents(rows["amount_cents"].max()),
+            }
+        return {
+            "kind": self.kind,
+            "currencies": currencies,
+            "non_credit": _records(self.non_credit),
+            "unpriced": _records(self.unpriced),
+            "licence_warnings": _records(self.licence_warnings),
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain JSON values (``<NA>`` -> null, numpy scalars -> Python)."""
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+# --------------------------------------------------------------------------------------------
+# actual demand
+# --------------------------------------------------------------------------------------------
+
+
+def _row_ref(records: pd.DataFrame, mask: np.ndarray) -> str:
+    i = int(np.flatnonzero(mask)[0])
+    row = records.iloc[i]
+    src, line = row.get("source_file"), row.get("source_row")
+    if pd.notna(src) and pd.notna(line):
+        return f"{src}, line {int(line)}"
+    return f"record {row.get('usage_id')}"
+
+
+class DemandAccumulator:
+    """Daily credit demand accumulated chunk by chunk (for exports larger than memory).
+
+    >>> acc = DemandAccumulator()
+    >>> for chunk in chunks:          # doctest: +SKIP
+    ...     acc.add(chunk)
+    >>> result = acc.result()         # doctest: +SKIP
+
+    Memory stays proportional to days x currencies x categories, users and capabilities.
+    """
+
+    def __init__(self, *, user_licences: pd.DataFrame | None = None):
+        self.user_licences = user_licences
+        self._payg = _payg_upns(user_licences)
+        self._credit: list[pd.DataFrame] = []
+        self._non_credit: list[pd.DataFrame] = []
+        self._users: list[pd.DataFrame] = []
+        self._currencies: set[str] = set()
+        self._first: pd.Timestamp | None = None
+        self._last: pd.Timestamp | None = None
+        self.records = 0
+
+    def add(self, records: pd.DataFrame) -> None:
+        """Add one chunk of canonical call records."""
+        if len(records) == 0:
+            return
+        self.records += len(records)
+        dates = utc_dates(records["start"])
+        calling_plans = ~_lower(records, "kind").eq("direct_routing").fillna(False).to_numpy(bool)
+        observed = dates[calling_plans].dropna()
+        if len(observed):
+            lo, hi = observed.min(), observed.max()
+            self._first = lo if self._first is None else min(self._first, lo)
+            self._last = hi if self._last is None else max(self._last, hi)
+        currency = records["currency"].astype("string").str.upper()
+        self._currencies.update(currency.dropna().unique().tolist())
+
+        cents = credit_cents(records).to_numpy()
+        capability = records["capability"].astype("string").str.upper()
+        on_credits = capability.eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool)
+        money = records["charge_cents"].fillna(0).to_numpy(np.int64) + records[
+            "connection_fee_cents"
+        ].fillna(0).to_numpy(np.int64)
+        charged = on_credits & (cents != 0)
+        if (charged & dates.isna().to_numpy()).any():
+            bad = charged & dates.isna().to_numpy()
+            raise InputError(
+                f"{_row_ref(records, bad)}: a Communications Credits charge without a start "
+                "time; the export is damaged, download it again"
+            )
+        if (charged & currency.isna().to_numpy()).any():
+            bad = charged & currency.isna().to_numpy()
+            raise InputError(
+                f"{_row_ref(records, bad)}: a Communications Credits charge without a currency; "
+                "the export is damaged, download it again"
+            )
+        if charged.any():
+            sub = records[charged]
+            self._credit.append(
+                pd.DataFrame(
+                    {
+                        "date": dates[charged].to_numpy(),
+                        "currency": currency[charged].to_numpy(),
+                        "category": credit_category(sub, payg_upns=self._payg).to_numpy(),
+                        "cents": cents[charged],
+                    }
+                )
+                .groupby(["date", "currency", "category"], as_index=False)["cents"]
+                .sum()
+            )
+            upn = _lower(sub, "upn")
+            self._users.append(
+                pd.DataFrame({"upn": upn.to_numpy(), "calls": 1, "cents": cents[charged]})
+                .dropna(subset=["upn"])
+                .groupby("upn", as_index=False)[["calls", "cents"]]
+                .sum()
+            )
+        other = ~on_credits & (money != 0)
+        if other.any():
+            self._non_credit.append(
+                pd.DataFrame(
+                    {
+                        "capability": capability[other].fillna("(none)").to_numpy(),
+                        "currency": currency[other].fillna("").to_numpy(),
+                        "records": 1,
+                        "cents": money[other],
+                    }
+                )
+                .groupby(["capability", "currency"], as_index=False)[["records", "cents"]]
+                .sum()
+            )
+
+    def result(self) -> DemandResult:
+        """The :class:`DemandResult` of every chunk added so far."""
+        credit = (
+            pd.concat(self._credit, ignore_index=True)
+            if self._credit
+            else pd.DataFrame({"date": [], "currency": [], "category": [], "cents": []})
+        )
+        currencies = sorted(credit["currency"].unique().tolist()) or sorted(self._currencies)
+        daily = daily_table(credit, currencies, self._first, self._last)
+        non_credit = _sum_frames(self._non_credit, ["capability", "currency"], ["records", "cents"])
+        warnings = _empty(LICENCE_WARNING_COLUMNS)
+        if self.user_licences is not None:
+            users = _sum_frames(self._users, ["upn"], ["calls", "cents"])
+            warnings = _licence_warnings(users, self.user_licences)
+        return DemandResult(daily, "actual", non_credit=non_credit, licence_warnings=warnings)
+
+
+def _sum_frames(frames: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
+    if not frames:
+        return _empty((*keys, *values), dict.fromkeys(values, "int64"))
+    out = pd.concat(frames, ignore_index=True).groupby(keys, as_index=False)[values].sum()
+    for col in keys:
+        out[col] = out[col].astype("string")
+    for col in values:
+        out[col] = out[col].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def daily_table(
+    credit: pd.DataFrame,
+    currencies: list[str],
+    first: pd.Timestamp | None,
+    last: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """Pivot ``date, currency, category, cents`` rows into the zero-filled daily table.
+
+    Every currency gets every date from ``first`` to ``last`` (widened to the credit rows'
+    own dates).
+    """
+    if len(credit):
+        lo, hi = credit["date"].min(), credit["date"].max()
+        first = lo if first is None else min(first, lo)
+        last = hi if last is None else max(last, hi)
+    if first is None or last is None or not currencies:
+        return empty_daily()
+    dates = pd.date_range(first, last, freq="D")
+    index = pd.MultiIndex.from_product([dates, currencies], names=["date", "currency"])
+    if len(credit):
+        wide = (
+            credit.pivot_table(
+                index=["date", "currency"],
+                columns="category",
+                values="cents",
+                aggfunc="sum",
+                fill_value=0,
+            )
+            .reindex(columns=list(CATEGORIES), fill_value=0)
+            .reindex(index, fill_value=0)
+        )
+    else:
+        wide = pd.DataFrame(0, index=index, columns=list(CATEGORIES))
+    wide = wide.astype("int64")
+    wide.columns = list(CATEGORY_CENTS)
+    wide.insert(0, "amount_cents", wide.sum(axis=1).astype("int64"))
+    out = wide.reset_index()
+    out["date"] = out["date"].astype("datetime64[ns]")
+    out["currency"] = out["currency"].astype("string")
+    return out.sort_values(["currency", "date"], kind="stable").reset_index(drop=True)[
+        list(DAILY_COLUMNS)
+    ]
+
+
+def _payg_upns(user_licences: pd.DataFrame | None) -> list[str] | None:
+    if user_licences is None or "has_payg_plan" not in user_licences.columns:
+        return None
+    flagged = user_licences[user_licences["has_payg_plan"].astype(bool)]
+    return flagged["upn"].astype("string").str.lower().tolist()
+
+
+def actual_demand(
+    records: pd.DataFrame | Iterable[pd.DataFrame],
+    *,
+    user_licences: pd.DataFrame | None = None,
+) -> DemandResult:
+    """Daily credit demand from charged ``MCOPSTNPP`` records.
+
+    Parameters
+    ----------
+    records
+        Canonical call records (:mod:`planner.schema`), or an iterable of such chunks.
+        Uses ``start``, ``kind``, ``capability``, ``charge_cents``,
+        ``connection_fee_cents``, ``currency`` and the columns :func:`credit_category` uses.
+    user_licences
+        ``upn``, ``has_credits_licence`` [, ``has_payg_plan``]
+        (:func:`planner.inputs.read_user_licences`): enables the licence check and the
+        ``payg`` category.
+
+    Returns
+    -------
+    DemandResult
+        ``kind == "actual"``; the daily table spans the first to the last day of the
+        Calling Plans records, in every currency charged.
+    """
+    acc = DemandAccumulator(user_licences=user_licences)
+    for chunk in [records] if isinstance(records, pd.DataFrame) else records:
+        acc.add(chunk)
+    return acc.result()
+
+
+def licence_check(records: pd.DataFrame, user_licences: pd.DataFrame) -> pd.DataFrame:
+    """Users whose calls drew on credits although they lack the ``MCOPSTNC`` licence.
+
+    For meeting dial-out the record's user is the meeting organizer, who must hold it.
+
+    Returns
+    -------
+    DataFrame
+        ``upn``, ``calls``, ``cents`` (their credit spend), ``reason`` (``"no MCOPSTNC
+        licence"`` or ``"not in the user list"``), largest spend first.
+    """
+    cents = credit_cents(records).to_numpy()
+    charged = cents != 0
+    users = (
+        pd.DataFrame(
+            {"upn": _lower(records, "upn")[charged].to_numpy(), "calls": 1, "cents": cents[charged]}
+        )
+        .dropna(subset=["upn"])
+        .groupby("upn", as_index=False)[["calls", "cents"]]
+        .sum()
+    )
+    return _licence_warnings(users, user_licences)
+
+
+def _licence_warnings(users: pd.DataFrame, user_licences: pd.DataFrame) -> pd.DataFrame:
+    """``users`` (upn, calls, cents) joined with the licence list: those without MCOPSTNC."""
+    known = user_licences.assign(upn=user_licences["upn"].astype("string").str.lower())
+    holds = known.set_index("upn")["has_credits_licence"].astype(bool)
+    holds = holds[~holds.index.duplicated()]
+    status = users["upn"].astype("string").map(holds)
+    missing = status.isna().to_numpy()
+    lacking = ~status.fillna(True).astype(bool).to_numpy()
+    out = users[missing | lacking].copy()
+    out["reason"] = np.where(
+        missing[missing | lacking], "not in the user list", "no MCOPSTNC licence"
+    )
+    out = out.astype({"upn": "string", "calls": "int64", "cents": "int64", "reason": "string"})
+    return out.sort_values(["cents", "upn"], ascending=[False, True]).reset_index(drop=True)[
+        list(LICENCE_WARNING_COLUMNS)
+    ]
