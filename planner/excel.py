@@ -1,0 +1,321 @@
+"""Excel workbooks for admins: formatted like a person would, and safe to open.
+
+A workbook is a list of sheets. A :class:`TableSheet` holds one DataFrame with a format per
+column; a :class:`SummarySheet` holds labelled values (label, value, format) under a title.
+Every sheet gets a bold, filled header row, frozen panes, column widths that fit the content
+and (for tables) an autofilter.
+
+Safety: text that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab / carriage return) would
+be evaluated by Excel as a formula ("CSV/formula injection" from a user display name, say).
+Such text is written as an explicit string cell with Excel's quote prefix, so Excel shows it
+literally and never evaluates it. No cell written by this module is ever a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: column formats understood by :class:`TableSheet` and :class:`SummarySheet`
+FORMATS = ("text", "int", "number", "money", "cents", "percent", "date", "datetime", "days")
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_FILL = "1F4E79"
+_HEADER_FONT = "FFFFFF"
+_MAX_WIDTH = 60
+_MIN_WIDTH = 8
+
+
+def money_format(currency: str | None) -> str:
+    """Excel number format for amounts in ``currency`` (e.g. ``#,##0.00 "USD"``)."""
+    if not currency:
+        return "#,##0.00"
+    code = "".join(ch for ch in str(currency).upper() if ch.isalnum())[:8]
+    return f'#,##0.00 "{code}"'
+
+
+def _number_format(kind: str, currency: str | None) -> str | None:
+    return {
+        "text": "@",
+        "int": "#,##0",
+        "number": "#,##0.00",
+        "money": money_format(currency),
+        "cents": money_format(currency),
+        "percent": "0.0%",
+        "date": "yyyy-mm-dd",
+        "datetime": "yyyy-mm-dd hh:mm",
+        "days": "#,##0",
+    }.get(kind)
+
+
+@dataclass(frozen=True)
+class TableSheet:
+    """One DataFrame as a sheet.
+
+    Parameters
+    ----------
+    name : str
+        Sheet name (at most 31 characters, no ``[]:*?/\\``).
+    frame : pandas.DataFrame
+        The rows, written as they are (index ignored).
+    formats : mapping of str to str, optional
+        Column -> one of :data:`FORMATS`. ``cents`` columns hold integer cents and are written
+        exactly as currency amounts (``Decimal(cents) / 100``). Columns not listed are inferred
+        from their dtype (dates, integers, floats, text).
+    headers : mapping of str to str, optional
+        Column -> header text shown in the sheet (default: the column name).
+    currency : str, optional
+        ISO 4217 code used by ``money`` / ``cents`` formats.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    formats: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    currency: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_sheet_name(self.name)
+        if not isinstance(self.frame, pd.DataFrame):
+            raise ValueError(f"frame: expected a pandas DataFrame, got {type(self.frame).__name__}")
+        for col, kind in self.formats.items():
+            if kind not in FORMATS:
+                raise ValueError(f"formats[{col!r}]: {kind!r} is not one of {FORMATS}")
+
+
+@dataclass(frozen=True)
+class SummarySheet:
+    """Labelled values under a title, e.g. the recommendation.
+
+    Parameters
+    ----------
+    name : str
+        Sheet name.
+    title : str
+        First row, in bold.
+    rows : sequence of (label, value, format)
+        ``format`` is one of :data:`FORMATS`; a ``None`` value leaves the cell empty.
+    currency : str, optional
+        ISO 4217 code used by ``money`` / ``cents`` formats.
+    notes : sequence of str
+        Lines of text written below the values (e.g. the explanation).
+    """
+
+    name: str
+    title: str
+    rows: Sequence[tuple[str, Any, str]]
+    currency: str | None = None
+    notes: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        _check_sheet_name(self.name)
+        for i, row in enumerate(self.rows):
+            if len(row) != 3 or row[2] not in FORMATS:
+                raise ValueError(f"rows[{i}]: expected (label, value, format in {FORMATS})")
+
+
+def _check_sheet_name(name: str) -> None:
+    if not name or len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
+        raise ValueError(f"name: {name!r} is not a valid Excel sheet name")
+
+
+def is_formula_like(text: str) -> bool:
+    """True when Excel would treat ``text`` as a formula (or DDE payload) if typed in."""
+    return text.startswith(_FORMULA_PREFIXES)
+
+
+def _excel_value(value: Any, kind: str | None) -> Any:
+    """Convert one value to something openpyxl writes as data (never as a formula)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if kind == "cents":
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return Decimal(int(value)) / 100
+        return Decimal(str(round(float(value)))) / 100
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:  # Excel has no time zones: times are UTC
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        if kind == "date":
+            return value.date()
+        return value
+    if isinstance(value, pd.Timedelta):
+        return value.total_seconds() / 86400
+    if isinstance(value, (bool, int, float, Decimal, dt.date)):
+        return value
+    return str(value)
+
+
+def _write_cell(ws, row: int, col: int, value: Any, number_format: str | None):
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = value
+        # openpyxl marks text starting with "=" as a formula; force a literal string and
+        # set Excel's quote prefix so editing the cell keeps it literal too.
+        cell.data_type = "s"
+        if is_formula_like(value):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+        if number_format and value is not None and not isinstance(value, bool):
+            cell.number_format = number_format
+    return cell
+
+
+def _infer_kind(series: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "datetime"
+    if pd.api.types.is_bool_dtype(series):
+        return "text"
+    if pd.api.types.is_integer_dtype(series):
+        return "int"
+    if pd.api.types.is_float_dtype(series):
+        return "number"
+    if series.dtype == object:
+        sample = series.dropna()
+        if len(sample) and all(
+            isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in sample.iloc[:50]
+        ):
+            return "date"
+    return "text"
+
+
+def _display_width(value: Any, kind: str | None) -> int:
+    if value is None:
+        return 0
+    if kind in ("money", "cents", "number"):
+        try:
+            return len(f"{float(value):,.2f}") + 5
+        except (TypeError, ValueError):
+            return len(str(value))
+    if kind == "percent":
+        return 7
+    if kind == "date" or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return 10
+    if kind == "datetime" or isinstance(value, dt.datetime):
+        return 16
+    if kind in ("int", "days"):
+        try:
+            return len(f"{int(value):,}")
+        except (TypeError, ValueError):
+            return len(str(value))
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _style_header(cells) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fill = PatternFill("solid", start_color=_HEADER_FILL, end_color=_HEADER_FILL)
+    for cell in cells:
+        cell.font = Font(bold=True, color=_HEADER_FONT)
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="center", wrap_text=False)
+
+
+def _write_table(ws, sheet: TableSheet) -> None:
+    from openpyxl.utils import get_column_letter
+
+    frame = sheet.frame.reset_index(drop=True)
+    columns = list(frame.columns)
+    kinds = {c: sheet.formats.get(c) or _infer_kind(frame[c]) for c in columns}
+    widths = []
+    for j, col in enumerate(columns, start=1):
+        header = str(sheet.headers.get(col, col))
+        _write_cell(ws, 1, j, header, None)
+        widths.append(len(header) + 2)
+    _style_header(ws[1])
+    for j, col in enumerate(columns, start=1):
+        kind = kinds[col]
+        fmt = _number_format(kind, sheet.currency) if kind != "text" else None
+        width = widths[j - 1]
+        for i, raw in enumerate(frame[col].tolist(), start=2):
+            value = _excel_value(raw, kind)
+            _write_cell(ws, i, j, value, fmt)
+            width = max(width, _display_width(value, kind) + 2)
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    if columns:
+        last = f"{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
+        ws.auto_filter.ref = f"A1:{last}"
+
+
+def _write_summary(ws, sheet: SummarySheet) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    _write_cell(ws, 1, 1, "Item", None)
+    _write_cell(ws, 1, 2, "Value", None)
+    _style_header(ws[1])
+    title = _write_cell(ws, 2, 1, sheet.title, None)
+    title.font = Font(bold=True, size=13)
+    row = 3
+    width_a, width_b = len(sheet.title) * 0.6, 12
+    for label, value, kind in sheet.rows:
+        label_cell = _write_cell(ws, row, 1, str(label), None)
+        label_cell.font = Font(bold=True)
+        v = _excel_value(value, kind)
+        fmt = _number_format(kind, sheet.currency) if kind != "text" else None
+        _write_cell(ws, row, 2, v, fmt)
+        ws.cell(row=row, column=2).alignment = Alignment(horizontal="right")
+        width_a = max(width_a, len(str(label)) + 2)
+        width_b = max(width_b, _display_width(v, kind) + 2)
+        row += 1
+    if sheet.notes:
+        row += 1
+        for line in sheet.notes:
+            cell = _write_cell(ws, row, 1, str(line), None)
+            cell.alignment = Alignment(wrap_text=False)
+            row += 1
+    ws.column_dimensions["A"].width = min(max(width_a, _MIN_WIDTH), _MAX_WIDTH)
+    ws.column_dimensions["B"].width = min(max(width_b, _MIN_WIDTH), _MAX_WIDTH)
+    ws.freeze_panes = "A2"
+
+
+def write_workbook(path: str | Path, sheets: Sequence[TableSheet | SummarySheet]) -> Path:
+    """Write ``sheets`` to an ``.xlsx`` workbook at ``path`` and return the path.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write (the parent folder must exist; an existing file is replaced).
+    sheets : sequence of TableSheet or SummarySheet
+        In the order they appear in the workbook; names must be unique.
+
+    Returns
+    -------
+    Path
+    """
+    from openpyxl import Workbook
+
+    names = [s.name for s in sheets]
+    if not sheets:
+        raise ValueError("sheets: at least one sheet is needed")
+    if len(set(n.lower() for n in names)) != len(names):
+        raise ValueError(f"sheets: sheet names must be unique, got {names}")
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name)
+        if isinstance(sheet, SummarySheet):
+            _write_summary(ws, sheet)
+        elif isinstance(sheet, TableSheet):
+            _write_table(ws, sheet)
+        else:
+            raise ValueError(f"sheets: unexpected {type(sheet).__name__}")
+    path = Path(path)
+    wb.save(path)
+    return path

@@ -1,0 +1,702 @@
+"""Render the report: execute the notebooks, export code-free HTML, write the Excel workbook.
+
+One computation feeds every output. The funding notebook, given an ``artifacts_dir``
+parameter, saves the tables it shows and a ``summary.json`` (recommendation + alert status)
+with :func:`save_artifacts`; the usage notebook saves its monthly table the same way. The
+runner turns those artifacts into the workbook and the exit status, so nothing is computed
+twice and the workbook always agrees with the HTML.
+
+Output layout of :func:`build_report` (``out_dir``)::
+
+    funding_plan.html          recommendation, risk, balance, expiry (for admins)
+    usage_analysis.html        usage, spend, users, pools (for analysts)
+    credits_plan.xlsx          summary, monthly usage, daily demand, alternatives, expiry
+    summary.json               machine-readable recommendation and alert status
+    notebooks/*.ipynb          the executed notebooks (with outputs)
+
+Everything is built in a temporary folder next to ``out_dir`` and then moved into place file
+by file, so a crashed or failed run never leaves a half-written report. When a notebook fails,
+its executed copy is kept as ``out_dir/failed/<name>.ipynb`` and
+:class:`planner.errors.NotebookFailed` (exit code 4) names the failing cell's error.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed
+
+#: the report notebooks, in the order they run
+NOTEBOOKS: tuple[str, ...] = ("funding_plan", "usage_analysis")
+
+#: human titles of the notebooks (used when a notebook shows no heading)
+TITLES: dict[str, str] = {
+    "funding_plan": "Communications Credits funding plan",
+    "usage_analysis": "PSTN usage analysis",
+}
+
+#: notebook parameters that name input files or folders (resolved to absolute paths)
+PATH_PARAMETERS: frozenset[str] = frozenset(
+    {"exports", "balance", "departments", "user_licences", "licences", "rates"}
+)
+
+#: parameters the runner sets itself
+RESERVED_PARAMETERS: frozenset[str] = frozenset({"artifacts_dir"})
+
+WORKBOOK_NAME = "credits_plan.xlsx"
+SUMMARY_NAME = "summary.json"
+KERNEL_NAME = "python3"
+
+_Progress = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Input files of one report, resolved (``None`` = not given).
+
+    Attributes
+    ----------
+    exports : list of Path
+        Usage export files or folders.
+    balance, departments, user_licences, licences, rates : Path or None
+        Today's lots, user -> department map, user licences, licence counts, rate card.
+    sample : bool
+        True when the embedded sample tenant is used (no exports were given).
+    """
+
+    exports: list[Path]
+    balance: Path | None = None
+    departments: Path | None = None
+    user_licences: Path | None = None
+    licences: Path | None = None
+    rates: Path | None = None
+    sample: bool = False
+
+    @property
+    def whatif(self) -> bool:
+        """True when demand is re-priced from licences and a rate card (what-if)."""
+        return self.rates is not None
+
+
+_SAMPLE_FILES = {
+    "balance": "balance.csv",
+    "departments": "departments.csv",
+    "user_licences": "user_licences.csv",
+    "licences": "licences.csv",
+}
+
+
+def resolve_inputs(
+    exports: str | list[str] | None = None,
+    *,
+    balance: str | None = None,
+    departments: str | None = None,
+    user_licences: str | None = None,
+    licences: str | None = None,
+    rates: str | None = None,
+) -> ReportInputs:
+    """Resolve a notebook's input parameters to paths.
+
+    With ``exports=None`` the embedded sample tenant is used, and every other input left as
+    ``None`` falls back to the sample's file (balance, departments, user licences, licences;
+    the rate card stays ``None`` so demand is the actual one). With exports given, ``None``
+    means "not given".
+
+    Raises
+    ------
+    InputError
+        A named file or folder does not exist.
+    """
+    given = {
+        "balance": balance,
+        "departments": departments,
+        "user_licences": user_licences,
+        "licences": licences,
+        "rates": rates,
+    }
+    sample = exports is None
+    if sample:
+        from planner.sample import sample_dir
+
+        root = Path(sample_dir())
+        export_paths = [root / "exports"]
+        for name, filename in _SAMPLE_FILES.items():
+            if given[name] is None and (root / filename).exists():
+                given[name] = str(root / filename)
+    else:
+        items = [exports] if isinstance(exports, (str, os.PathLike)) else list(exports)
+        if not items:
+            raise InputError("exports: no usage export given; name at least one file or folder")
+        export_paths = [Path(p).expanduser() for p in items]
+    for p in export_paths:
+        if not p.exists():
+            raise InputError(f"exports: {p} does not exist; check the path")
+    resolved: dict[str, Path | None] = {}
+    for name, value in given.items():
+        if value is None or value == "":
+            resolved[name] = None
+            continue
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise InputError(f"{name}: {path} is not a file; check the path")
+        resolved[name] = path
+    if resolved["rates"] is not None and resolved["licences"] is None:
+        raise InputError("rates: a what-if rate card also needs the licence counts (licences)")
+    return ReportInputs(exports=export_paths, sample=sample, **resolved)
+
+
+# --------------------------------------------------------------------------- artifacts
+
+
+def save_artifacts(
+    artifacts_dir: str | Path | None,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    summary: Mapping[str, Any] | None = None,
+    summary_name: str = SUMMARY_NAME,
+) -> list[Path]:
+    """Save a notebook's tables (Parquet) and summary (JSON) for the report runner.
+
+    Does nothing when ``artifacts_dir`` is ``None`` (a notebook opened by hand).
+
+    Parameters
+    ----------
+    artifacts_dir : str, Path or None
+        Folder to write into (created if needed).
+    tables : mapping of str to DataFrame
+        ``name -> table``, written as ``<name>.parquet`` (dtypes kept).
+    summary : mapping
+        JSON-serialisable values, written as ``summary_name``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    if artifacts_dir is None:
+        return []
+    folder = Path(artifacts_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (tables or {}).items():
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+            raise ValueError(f"tables: {name!r} is not a plain file name")
+        path = folder / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        written.append(path)
+    if summary is not None:
+        path = folder / summary_name
+        path.write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+        written.append(path)
+    return written
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def load_artifacts(artifacts_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Read back what :func:`save_artifacts` wrote: ``(tables, summary)``."""
+    folder = Path(artifacts_dir)
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    summary_path = folder / SUMMARY_NAME
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    return tables, summary
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def notebook_dir() -> Path:
+    """Folder holding the report notebooks (packaged copy first, else the repository's)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "notebooks", here.parent / "notebooks"):
+        if (candidate / f"{NOTEBOOKS[0]}.ipynb").exists():
+            return candidate
+    raise FileNotFoundError(
+        f"report notebooks not found next to the package ({here.parent / 'notebooks'})"
+    )
+
+
+def notebook_path(name: str | Path) -> Path:
+    """Path of report notebook ``name`` (e.g. ``"funding_plan"``), or ``name`` itself when it
+    is already a path to an ``.ipynb`` file."""
+    if str(name).endswith(".ipynb"):
+        return Path(name)
+    return notebook_dir() / f"{name}.ipynb"
+
+
+def _stem(name: str | Path) -> str:
+    return Path(str(name)).stem
+
+
+def notebook_parameters(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares: ``name -> {"default", "type", "help"}``."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(path))
+    return {
+        name: {
+            "default": info.get("default"),
+            "type": info.get("inferred_type_name"),
+            "help": info.get("help", ""),
+        }
+        for name, info in found.items()
+    }
+
+
+def kernel_python(kernel_name: str = KERNEL_NAME) -> str:
+    """The interpreter the Jupyter kernel ``kernel_name`` runs (its kernelspec's ``argv[0]``)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        return sys.executable  # jupyter_client falls back to this interpreter for python3
+    exe = spec.argv[0]
+    return sys.executable if exe in ("python", "python3", "{python}") else exe
+
+
+def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
+    """Raise :class:`InputError` unless the kernel runs this environment's interpreter.
+
+    A ``python3`` kernelspec from another environment would run the notebooks without (or
+    with another version of) ``planner``.
+    """
+    exe = kernel_python(kernel_name)
+    if Path(exe).is_absolute():
+        # compare environments, not interpreters: a venv's python is a symlink to its base
+        kernel_prefix = Path(os.path.abspath(exe)).parent.parent
+        ours = Path(os.path.abspath(sys.prefix))
+        if kernel_prefix != ours and os.path.abspath(exe) != os.path.abspath(sys.executable):
+            raise InputError(
+                f"the Jupyter kernel {kernel_name!r} runs {exe}, not this environment "
+                f"({sys.executable}); run `{sys.executable} -m ipykernel install --sys-prefix "
+                f"--name {kernel_name}`"
+            )
+
+
+_PLAIN_TYPES = (str, bool, int, float, type(None))
+
+
+def _check_plain(name: str, value: Any) -> Any:
+    """Papermill passes only None/str/bool/int/float/list/dict; convert paths, reject others."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, _PLAIN_TYPES):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_check_plain(name, v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _check_plain(name, v) for k, v in value.items()}
+    raise InputError(
+        f"parameter {name}: a {type(value).__name__} cannot be passed to a notebook; "
+        "use a string, number, true/false, list or mapping"
+    )
+
+
+def _absolute_paths(name: str, value: Any) -> Any:
+    if name not in PATH_PARAMETERS or value is None or value == "":
+        return value
+    if isinstance(value, list):
+        items = [str(Path(v).expanduser().resolve()) for v in value]
+        for p in items:
+            if not Path(p).exists():
+                raise InputError(f"{name}: {p} does not exist; check the path")
+        return items
+    p = Path(str(value)).expanduser().resolve()
+    if not p.exists():
+        raise InputError(f"{name}: {p} does not exist; check the path")
+    return str(p)
+
+
+def prepare_parameters(
+    parameters: Mapping[str, Any], notebooks: Iterable[str | Path] = NOTEBOOKS
+) -> dict[str, dict[str, Any]]:
+    """Route parameters to the notebooks that declare them.
+
+    Paths are made absolute (relative to the current directory) and checked; names no
+    notebook declares are refused.
+
+    Returns
+    -------
+    dict
+        ``notebook name -> parameters to inject``.
+
+    Raises
+    ------
+    InputError
+        Unknown parameter name, reserved name, a value papermill cannot pass, a missing file.
+    """
+    declared = {_stem(nb): notebook_parameters(notebook_path(nb)) for nb in notebooks}
+    known = set().union(*(d.keys() for d in declared.values())) - RESERVED_PARAMETERS
+    clean: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if name in RESERVED_PARAMETERS:
+            raise InputError(f"parameter {name}: set by the report runner, not by hand")
+        if name not in known:
+            raise InputError(
+                f"unknown notebook parameter {name!r}; known parameters: {', '.join(sorted(known))}"
+            )
+        clean[name] = _absolute_paths(name, _check_plain(name, value))
+    return {nb: {k: v for k, v in clean.items() if k in names} for nb, names in declared.items()}
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def execute(
+    name: str | Path,
+    output_path: Path,
+    parameters: Mapping[str, Any],
+    *,
+    cwd: Path,
+    progress: bool = True,
+    kernel_name: str = KERNEL_NAME,
+) -> Path:
+    """Execute report notebook ``name`` (or a notebook path) with papermill into ``output_path``.
+
+    Raises
+    ------
+    NotebookFailed
+        A cell raised; the message names the cell and its ``ename: evalue``. The executed
+        notebook (with the traceback) is at ``output_path``.
+    InputError
+        A cell raised :class:`planner.errors.InputError` (bad input file or value).
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(notebook_path(name)),
+            str(output_path),
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            cwd=str(cwd),
+            progress_bar=progress,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        evalue = str(exc.evalue).strip().splitlines()
+        first = evalue[0] if evalue else ""
+        err = NotebookFailed(
+            f"notebook {_stem(name)} failed in cell {exc.exec_count}: {exc.ename}: {first}"
+        )
+        err.ename, err.evalue = exc.ename, str(exc.evalue)
+        raise err from None
+    except Exception as exc:  # the kernel died, timed out or could not start
+        if isinstance(exc, (InputError, NotebookFailed)):
+            raise
+        err = NotebookFailed(f"notebook {_stem(name)} could not run: {type(exc).__name__}: {exc}")
+        err.ename, err.evalue = type(exc).__name__, str(exc)
+        raise err from None
+    return output_path
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+<style>
+  body { background: #f4f6f9; }
+  main, .jp-Notebook { max-width: 1120px; margin: 0 auto !important; background: #fff;
+    padding: 28px 44px 48px 44px !important; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
+  .jp-RenderedHTMLCommon, .jp-RenderedMarkdown { font-family: "Segoe UI", "Helvetica Neue",
+    Arial, sans-serif; font-size: 15px; line-height: 1.5; color: #1f2933; }
+  .jp-RenderedHTMLCommon h1 { font-size: 28px; color: #1f4e79; border-bottom: 3px solid #1f4e79;
+    padding-bottom: 6px; margin-top: 8px; }
+  .jp-RenderedHTMLCommon h2 { font-size: 21px; color: #1f4e79; margin-top: 30px;
+    border-bottom: 1px solid #d9e2ec; padding-bottom: 4px; }
+  .jp-RenderedHTMLCommon table { font-size: 13px; border-collapse: collapse; margin: 6px 0; }
+  .jp-RenderedHTMLCommon thead th { background: #1f4e79; color: #fff; }
+  .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f2f6fa; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 4px 10px; }
+  .jp-RenderedImage img { max-width: 100%; height: auto; }
+  .jp-OutputArea-output pre { font-size: 13px; }
+  .jp-Cell { padding: 2px 0 !important; }
+  blockquote { border-left: 5px solid #1f4e79; background: #eef4fa; margin: 10px 0;
+    padding: 10px 16px; }
+  .planner-footer { max-width: 1120px; margin: 10px auto 30px auto; color: #66788a;
+    font: 12px "Segoe UI", Arial, sans-serif; }
+</style>
+"""
+
+
+def _report_title(nb, fallback: str) -> str:
+    """The first level-1 heading a notebook displays (in its outputs or Markdown cells)."""
+    for cell in nb.cells:
+        texts = []
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/markdown" in data:
+                texts.append(data["text/markdown"])
+        for text in texts:
+            m = re.search(r"^#\s+(.+)$", text, re.M)
+            if m:
+                return re.sub(r"[*_`]", "", m.group(1)).strip()
+    return fallback
+
+
+def _strip_for_html(nb):
+    """Drop what a reader should not see: stderr streams and cells without output."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+            if not cell.outputs:
+                continue
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def render_html(notebook: str | Path, html_path: str | Path, *, title: str | None = None) -> Path:
+    """Export an executed notebook to a code-free, self-contained HTML file.
+
+    Inputs and prompts are excluded, charts stay embedded as ``data:image/png;base64``, stderr
+    output (warnings) is dropped, and a readable style and footer are added.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from planner import __version__
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    name = Path(notebook).stem
+    title = title or _report_title(nb, TITLES.get(name, name))
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(
+        _strip_for_html(nb), resources={"metadata": {"name": title}}
+    )
+    generated = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+    footer = (
+        f'<div class="planner-footer">Generated by planner {html.escape(__version__)} '
+        f"on {generated}.</div>"
+    )
+    body = body.replace("</head>", _CSS + "</head>", 1)
+    body = body.replace("</body>", footer + "\n</body>", 1)
+    path = Path(html_path)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def workbook_sheets(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, Any]) -> list:
+    """The admin workbook's sheets, built from the notebooks' artifacts."""
+    from planner import excel
+
+    currency = summary.get("currency")
+    sheets: list = [
+        excel.SummarySheet(
+            name="Summary",
+            title=summary.get("title", TITLES["funding_plan"]),
+            rows=[tuple(r) for r in summary.get("rows", [])],
+            currency=currency,
+            notes=summary.get("notes", []),
+        )
+    ]
+    specs = summary.get("sheets", {})
+    for key, spec in specs.items():
+        if key not in tables:
+            continue
+        sheets.append(
+            excel.TableSheet(
+                name=spec.get("name", key)[:31],
+                frame=tables[key],
+                formats=spec.get("formats", {}),
+                headers=spec.get("headers", {}),
+                currency=currency,
+            )
+        )
+    return sheets
+
+
+# --------------------------------------------------------------------------- runner
+
+
+@dataclass
+class ReportResult:
+    """What :func:`build_report` wrote and the status of the plan.
+
+    Attributes
+    ----------
+    out_dir : Path
+    files : list of Path
+        Every file written, in ``out_dir``.
+    exit_code : int
+        0 all well, 3 alert (see :func:`planner.recommend.alert_status`).
+    status : str
+        One line, ``planner: OK ...`` or ``planner: ALERT ...``.
+    summary : dict
+        The content of ``summary.json``.
+    """
+
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+    status: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _move_into_place(build: Path, out_dir: Path) -> list[Path]:
+    """Move every file of ``build`` to the same relative place in ``out_dir``."""
+    moved = []
+    for src in sorted(p for p in build.rglob("*") if p.is_file()):
+        dest = out_dir / src.relative_to(build)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)  # atomic on one filesystem: build dir sits next to out_dir
+        moved.append(dest)
+    return moved
+
+
+def build_report(
+    parameters: Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    notebooks: Iterable[str | Path] = NOTEBOOKS,
+    progress: bool = True,
+    log: _Progress | None = _stderr,
+    kernel_name: str = KERNEL_NAME,
+) -> ReportResult:
+    """Execute the report notebooks and write HTML, workbook and summary into ``out_dir``.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Notebook parameters (see each notebook's ``parameters`` cell); each goes to the
+        notebooks that declare it. Input paths may be relative to the current directory.
+    out_dir : str or Path
+        Output folder (created if needed). Existing report files are replaced only when the
+        whole run succeeded.
+    notebooks : iterable of str or Path
+        Which notebooks to run: names of report notebooks or paths to ``.ipynb`` files
+        (default: all of :data:`NOTEBOOKS`).
+    progress : bool
+        Show papermill's per-cell progress bar on stderr.
+    log : callable, optional
+        Receives one line per step (default: print to stderr); ``None`` for silence.
+    kernel_name : str
+        Jupyter kernel; it must run this environment's interpreter.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    InputError
+        Bad parameter or input file (exit code 2).
+    NotebookFailed
+        A notebook failed (exit code 4); its executed copy is in ``out_dir/failed/``.
+    """
+    say = log or (lambda _msg: None)
+    notebooks = list(notebooks)
+    routed = prepare_parameters(dict(parameters or {}), notebooks)
+    check_kernel(kernel_name)
+    out_dir = Path(out_dir).expanduser().resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out: {out_dir} exists and is not a folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(
+        tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
+    )
+    try:
+        final = build / "final"
+        artifacts = build / "artifacts"
+        work = build / "work"
+        for d in (final, artifacts, work):
+            d.mkdir()
+        steps = len(notebooks) * 2 + 1
+        step = 0
+        for nb in notebooks:
+            step += 1
+            name = _stem(nb)
+            say(f"planner: [{step}/{steps}] running notebook {name} ...")
+            params = dict(routed[name])
+            if "artifacts_dir" in notebook_parameters(notebook_path(nb)):
+                params["artifacts_dir"] = str(artifacts)
+            executed = final / "notebooks" / f"{name}.ipynb"
+            try:
+                execute(nb, executed, params, cwd=work, progress=progress, kernel_name=kernel_name)
+            except NotebookFailed as exc:
+                where = ""
+                if executed.exists():
+                    kept = out_dir / "failed" / f"{name}.ipynb"
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(executed, kept)
+                    where = f"executed notebook kept at {kept}"
+                if getattr(exc, "ename", "") == "InputError":  # bad input seen by the notebook
+                    first = str(getattr(exc, "evalue", exc)).strip().splitlines()
+                    text = first[0] if first else str(exc)
+                    raise InputError(f"{text} ({where})" if where else text) from None
+                raise NotebookFailed(f"{exc}; {where}" if where else str(exc)) from None
+        for name in map(_stem, notebooks):
+            step += 1
+            say(f"planner: [{step}/{steps}] rendering {name}.html ...")
+            render_html(final / "notebooks" / f"{name}.ipynb", final / f"{name}.html")
+        tables, summary = load_artifacts(artifacts)
+        step += 1
+        result = ReportResult(out_dir=out_dir, summary=summary)
+        if summary:
+            say(f"planner: [{step}/{steps}] writing {WORKBOOK_NAME} ...")
+            from planner.excel import write_workbook
+
+            write_workbook(final / WORKBOOK_NAME, workbook_sheets(tables, summary))
+            (final / SUMMARY_NAME).write_text(
+                json.dumps(summary, indent=2, default=_json_default) + "\n"
+            )
+            alert = summary.get("alert", {})
+            result.exit_code = int(alert.get("exit_code", EXIT_OK))
+            result.status = str(alert.get("status", ""))
+        if result.exit_code not in (EXIT_OK, EXIT_ALERT):
+            raise NotebookFailed(f"summary.json holds an unexpected exit code {result.exit_code}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result.files = _move_into_place(final, out_dir)
+        for name in map(_stem, notebooks):  # a success supersedes an earlier failure's leftovers
+            stale = out_dir / "failed" / f"{name}.ipynb"
+            if stale.exists():
+                stale.unlink()
+        failed_dir = out_dir / "failed"
+        if failed_dir.is_dir() and not any(failed_dir.iterdir()):
+            failed_dir.rmdir()
+        return result
+    finally:
+        shutil.rmtree(build, ignore_errors=True)

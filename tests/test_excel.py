@@ -1,0 +1,155 @@
+"""The admin workbook: formatted like a person would, and never evaluating user text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.excel import SummarySheet, TableSheet, is_formula_like, money_format, write_workbook
+
+DANGEROUS = [
+    "=1+1",
+    "+SUM(A1:A2)",
+    "-2+3",
+    "@cmd",
+    '=HYPERLINK("http://x","y")',
+    "\t=1",
+    "=cmd|' /C calc'!A0",
+]
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user": pd.array(["=1+1", "alice@contoso.com", "-2+3", None], dtype="string"),
+            "date": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]),
+            "spend_cents": pd.array([123456, 1, 0, None], dtype="Int64"),
+            "minutes": [1.5, 2.25, 0.0, float("nan")],
+            "share": [0.5, 0.25, 0.25, 0.0],
+        }
+    )
+
+
+def _write(tmp_path):
+    path = tmp_path / "book.xlsx"
+    write_workbook(
+        path,
+        [
+            SummarySheet(
+                name="Summary",
+                title="Recommendation",
+                rows=[
+                    ("Recharge amount", 1234.5, "money"),
+                    ("Trigger", 200, "money"),
+                    ("Stock-out probability", 0.031, "percent"),
+                    ("Comment", "=2*3", "text"),
+                    ("Not given", None, "money"),
+                ],
+                currency="EUR",
+                notes=["@SUM(1)", "Plain words."],
+            ),
+            TableSheet(
+                name="Usage",
+                frame=_table(),
+                formats={"spend_cents": "cents", "share": "percent", "date": "date"},
+                headers={"spend_cents": "Spend (EUR)"},
+                currency="EUR",
+            ),
+        ],
+    )
+    return path
+
+
+def test_no_cell_is_a_formula_and_text_stays_literal(tmp_path):
+    wb = openpyxl.load_workbook(_write(tmp_path))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    ws = wb["Usage"]
+    assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s" and ws["A2"].quotePrefix
+    assert ws["A4"].value == "-2+3" and ws["A4"].quotePrefix
+    assert ws["A3"].value == "alice@contoso.com" and not ws["A3"].quotePrefix
+    summary = wb["Summary"]
+    values = [c.value for row in summary.iter_rows() for c in row]
+    assert "=2*3" in values and "@SUM(1)" in values
+
+
+def test_formula_cells_are_raw_strings_in_the_file(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(_write(tmp_path)) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and "<f " not in xml
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=5))
+def test_any_text_round_trips_literally(tmp_path_factory, texts):
+    texts = [t for t in texts if t.strip() and not any(ord(c) < 32 and c not in "\t" for c in t)]
+    if not texts:
+        return
+    path = tmp_path_factory.mktemp("x") / "t.xlsx"
+    frame = pd.DataFrame({"text": pd.array(texts, dtype="string")})
+    write_workbook(path, [TableSheet(name="T", frame=frame)])
+    ws = openpyxl.load_workbook(path)["T"]
+    got = [ws.cell(row=i + 2, column=1) for i in range(len(texts))]
+    assert [c.value for c in got] == texts
+    assert all(c.data_type == "s" for c in got)
+    assert all(bool(c.quotePrefix) == is_formula_like(t) for c, t in zip(got, texts, strict=True))
+
+
+def test_formats_like_a_person_would(tmp_path):
+    ws = openpyxl.load_workbook(_write(tmp_path))["Usage"]
+    header = ws[1]
+    assert [c.value for c in header] == ["user", "date", "Spend (EUR)", "minutes", "share"]
+    assert all(c.font.bold for c in header)
+    assert all(c.fill.fgColor.rgb.endswith("1F4E79") for c in header)
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:E5"
+    # money exact from cents, with the currency format
+    assert ws["C2"].value == Decimal("1234.56") or ws["C2"].value == pytest.approx(1234.56)
+    assert ws["C2"].number_format == money_format("EUR") == '#,##0.00 "EUR"'
+    assert ws["C5"].value is None
+    assert ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws["B2"].value.date() == dt.date(2026, 1, 1)
+    assert ws["E2"].number_format == "0.0%"
+    assert ws["D5"].value is None
+    for col in "ABCDE":
+        assert 8 <= ws.column_dimensions[col].width <= 60
+    summary = openpyxl.load_workbook(tmp_path / "book.xlsx")["Summary"]
+    assert summary["A3"].value == "Recharge amount" and summary["A3"].font.bold
+    assert summary["B3"].value == pytest.approx(1234.5)
+    assert summary["B3"].number_format == '#,##0.00 "EUR"'
+    assert summary["B5"].number_format == "0.0%"
+
+
+def test_timezone_aware_times_are_written_in_utc(tmp_path):
+    frame = pd.DataFrame({"start": pd.to_datetime(["2026-03-01T10:00:00+02:00"], utc=True)})
+    path = write_workbook(tmp_path / "t.xlsx", [TableSheet(name="T", frame=frame)])
+    assert openpyxl.load_workbook(path)["T"]["A2"].value == dt.datetime(2026, 3, 1, 8, 0)
+
+
+@pytest.mark.parametrize("name", ["", "a" * 32, "bad/name", "x[1]"])
+def test_bad_sheet_name_is_refused(name):
+    with pytest.raises(ValueError, match="name"):
+        TableSheet(name=name, frame=pd.DataFrame())
+
+
+def test_bad_format_and_duplicate_sheets_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="formats"):
+        TableSheet(name="T", frame=pd.DataFrame({"a": [1]}), formats={"a": "euros"})
+    sheet = TableSheet(name="T", frame=pd.DataFrame({"a": [1]}))
+    with pytest.raises(ValueError, match="unique"):
+        write_workbook(tmp_path / "t.xlsx", [sheet, sheet])
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_dangerous_prefixes_are_detected(text):
+    assert is_formula_like(text)

@@ -1,0 +1,184 @@
+"""The report runner on a tiny notebook: parameters, HTML, workbook, failures, atomic output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+
+from planner import report
+from planner.errors import InputError, NotebookFailed
+
+TINY_PARAMETERS = """\
+x: int = 2  # a number shown in the report
+label: str = "tiny"  # a title
+fail: bool = False  # raise in the middle, to test failures
+bad_input: bool = False  # raise InputError, as a bad export would
+alert: bool = False  # report an alert status
+artifacts_dir: Optional[str] = None  # set by the runner
+"""
+
+TINY_CELLS = [
+    "import sys\nimport pandas as pd\nfrom IPython.display import Markdown, display\n"
+    "from planner.report import save_artifacts\nfrom planner.errors import InputError",
+    'display(Markdown(f"# Tiny report: {label}\\n\\nx squared is **{x * x}**."))',
+    "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots()\nax.plot([0, 1], [0, x])\nax.set_title('A line')\nplt.show()",
+    "print('prefix:', sys.prefix)",
+    "import warnings\nwarnings.warn('noise for stderr')",
+    "if fail:\n    raise ValueError(f'x must be small, got {x}')",
+    "if bad_input:\n    raise InputError('exports.csv: not a usage export; download it again')",
+    "save_artifacts(artifacts_dir, tables={'numbers': pd.DataFrame({'n': [x, x + 1]})},\n"
+    "    summary={'currency': 'USD', 'rows': [['x', x, 'int'], ['=danger', '=1+1', 'text']],\n"
+    "             'sheets': {'numbers': {'name': 'Numbers', 'formats': {'n': 'int'}}},\n"
+    "             'alert': {'exit_code': 3 if alert else 0,\n"
+    "                       'status': 'planner: ALERT tiny' if alert else 'planner: OK tiny'}})",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(TINY_PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    typing = nbformat.v4.new_code_cell("from typing import Optional")
+    nb.cells = [typing, params] + [nbformat.v4.new_code_cell(src) for src in TINY_CELLS]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path_factory.mktemp("nb") / "tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tiny, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "out"
+    result = report.build_report({"x": 3}, out, notebooks=[tiny], progress=False, log=None)
+    return out, result
+
+
+def test_declared_parameters_are_read(tiny):
+    params = report.notebook_parameters(tiny)
+    assert params["x"]["default"] == "2" and params["x"]["type"] == "int"
+    assert params["x"]["help"] == "a number shown in the report"
+
+
+def test_runner_writes_html_workbook_summary_and_notebook(tiny_report):
+    out, result = tiny_report
+    names = sorted(p.relative_to(out).as_posix() for p in result.files)
+    assert names == ["credits_plan.xlsx", "notebooks/tiny.ipynb", "summary.json", "tiny.html"]
+    assert result.exit_code == 0 and result.status == "planner: OK tiny"
+    assert json.loads((out / "summary.json").read_text())["currency"] == "USD"
+    # no temporary build folder is left next to the output
+    assert [p.name for p in out.parent.iterdir()] == ["out"]
+
+
+def test_html_has_no_code_embeds_png_and_drops_stderr(tiny_report):
+    out, _ = tiny_report
+    text = (out / "tiny.html").read_text()
+    assert "data:image/png;base64," in text
+    assert "x squared is <strong>9</strong>" in text
+    assert "save_artifacts" not in text and "import matplotlib" not in text
+    assert "noise for stderr" not in text
+    assert "<title>Tiny report: tiny</title>" in text
+
+
+def test_kernel_runs_this_environment(tiny_report):
+    out, _ = tiny_report
+    nb = nbformat.read(out / "notebooks" / "tiny.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    prefix = printed.split("prefix:", 1)[1].split()[0]
+    assert prefix == sys.prefix
+    report.check_kernel()  # does not raise here
+
+
+def test_workbook_holds_summary_and_tables(tiny_report):
+    out, _ = tiny_report
+    wb = openpyxl.load_workbook(out / "credits_plan.xlsx")
+    assert wb.sheetnames == ["Summary", "Numbers"]
+    assert [c.value for c in wb["Numbers"]["A"]] == ["n", 3, 4]
+    cells = [c for row in wb["Summary"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert "=1+1" in [c.value for c in cells]
+
+
+def test_alert_status_gives_exit_code_3(tiny, tmp_path):
+    result = report.build_report(
+        {"alert": True}, tmp_path / "o", notebooks=[tiny], progress=False, log=None
+    )
+    assert result.exit_code == 3 and result.status.startswith("planner: ALERT")
+
+
+def test_failure_keeps_executed_notebook_and_leaves_old_report_intact(tiny, tmp_path):
+    out = tmp_path / "out"
+    report.build_report({"x": 1}, out, notebooks=[tiny], progress=False, log=None)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(NotebookFailed) as info:
+        report.build_report(
+            {"x": 99, "fail": True}, out, notebooks=[tiny], progress=False, log=None
+        )
+    msg = str(info.value)
+    assert "ValueError: x must be small, got 99" in msg and "failed in cell" in msg
+    assert info.value.exit_code == 4
+    kept = out / "failed" / "tiny.ipynb"
+    assert kept.exists() and str(kept) in msg
+    nb = nbformat.read(kept, as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in nb.cells for o in c.get("outputs", []))
+    # the previous report is untouched, nothing half-written was added
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p != kept}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # a later success removes the failure's leftovers
+    report.build_report({"x": 1}, out, notebooks=[tiny], progress=False, log=None)
+    assert not (out / "failed").exists()
+
+
+def test_failure_into_new_folder_writes_no_report(tiny, tmp_path):
+    out = tmp_path / "fresh"
+    with pytest.raises(NotebookFailed):
+        report.build_report({"fail": True}, out, notebooks=[tiny], progress=False, log=None)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == ["failed/tiny.ipynb"]
+
+
+def test_input_error_inside_notebook_is_bad_input(tiny, tmp_path):
+    with pytest.raises(InputError, match="not a usage export") as info:
+        report.build_report(
+            {"bad_input": True}, tmp_path / "o", notebooks=[tiny], progress=False, log=None
+        )
+    assert info.value.exit_code == 2
+
+
+def test_unknown_reserved_and_unpassable_parameters_are_refused(tiny, tmp_path):
+    with pytest.raises(InputError, match="unknown notebook parameter 'y'"):
+        report.prepare_parameters({"y": 1}, [tiny])
+    with pytest.raises(InputError, match="set by the report runner"):
+        report.prepare_parameters({"artifacts_dir": "x"}, [tiny])
+    with pytest.raises(InputError, match="cannot be passed"):
+        report.prepare_parameters({"x": object()}, [tiny])
+    assert report.prepare_parameters({"x": 5, "label": tmp_path}, [tiny]) == {
+        "tiny": {"x": 5, "label": str(tmp_path)}
+    }
+
+
+def test_path_parameters_are_made_absolute_and_checked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lots.csv").write_text("x\n")
+    assert report._absolute_paths("balance", "lots.csv") == str(tmp_path / "lots.csv")
+    assert report._absolute_paths("exports", ["lots.csv"]) == [str(tmp_path / "lots.csv")]
+    assert report._absolute_paths("currency", "EUR") == "EUR"
+    with pytest.raises(InputError, match="does not exist"):
+        report._absolute_paths("exports", ["missing.zip"])
+
+
+def test_out_must_be_a_folder(tiny, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        report.build_report({}, tmp_path / "file", notebooks=[tiny], progress=False, log=None)
