@@ -1,0 +1,1001 @@
+"""Charts for the usage and funding notebooks.
+
+Every function takes the tables of :mod:`planner.analysis` (or plain arrays) and returns a
+matplotlib :class:`~matplotlib.figure.Figure`; functions that draw one panel also accept an
+``ax`` to draw on. Nothing here calls ``show()``: the notebook displays what it is given, a
+script saves it with :func:`save_figure`. matplotlib is imported only when a chart is drawn.
+
+Units: usage tables carry money as integer cents (``*_cents`` columns) and the axes show
+currency units; funding arrays (scenario and balance paths) are floats in currency units, as
+the simulation uses them. Every money axis names its currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from planner import analysis
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: one colour per credit-spend category, stable across charts
+CATEGORY_COLOURS: dict[str, str] = {
+    "toll_free": "#4C72B0",
+    "conference_dial_out": "#DD8452",
+    "international": "#55A868",
+    "domestic_overage": "#C44E52",
+    "payg": "#8172B3",
+    "other": "#937860",
+}
+#: the rest of the palette
+BLUE, ORANGE, GREEN, RED, PURPLE, GREY = (
+    "#4C72B0",
+    "#DD8452",
+    "#55A868",
+    "#C44E52",
+    "#8172B3",
+    "#8C8C8C",
+)
+_EXTRA = ("#DA8BC3", "#CCB974", "#64B5CD", "#8C8C8C")
+
+CATEGORY_LABELS: dict[str, str] = {
+    "toll_free": "Toll-free",
+    "conference_dial_out": "Conference dial-out",
+    "international": "International",
+    "domestic_overage": "Domestic overage",
+    "payg": "Pay-as-you-go",
+    "other": "Other",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _new(ax: Axes | None = None, figsize: tuple[float, float] = (9, 4.5)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = _plt().subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _style(ax: Axes, grid: str = "y") -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if grid:
+        ax.grid(axis=grid, color="#DDDDDD", linewidth=0.8)
+        ax.set_axisbelow(True)
+
+
+def _thousands(x: float, _pos: Any = None) -> str:
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _money_formatter(scale: float = 1.0):
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, pos: _thousands(x / scale, pos))
+
+
+def _count_axis(ax: Axes, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(_thousands))
+
+
+def _money_axis(ax: Axes, currency: str, label: str, axis: str = "y", cents: bool = False) -> None:
+    """Money on ``axis``: thousands separators, label names the currency."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(_money_formatter(100.0 if cents else 1.0))
+    text = f"{label} ({currency})" if currency else label
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(text)
+
+
+def _month_axis(ax: Axes, span_days: float | None = None) -> None:
+    """Date ticks at month starts (every 2nd or 3rd month on long spans)."""
+    import matplotlib.dates as mdates
+
+    step = 1
+    if span_days is not None:
+        step = 1 if span_days <= 400 else 2 if span_days <= 800 else 3
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def _category_colour(cat: str, i: int) -> str:
+    return CATEGORY_COLOURS.get(cat, _EXTRA[i % len(_EXTRA)])
+
+
+def _month_labels(index: pd.Index) -> list[str]:
+    return [pd.Period(p, freq="M").strftime("%b %Y") for p in index]
+
+
+def _pct(v: float) -> str:
+    return f"{v:+.0%}"
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Write ``fig`` to ``path`` (format from the suffix) and close it; returns the path."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p, dpi=dpi)
+    _plt().close(fig)
+    return p
+
+
+# --------------------------------------------------------------------------------------------
+# usage charts
+# --------------------------------------------------------------------------------------------
+
+
+def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
+    """Monthly minutes and credit spend by category, with month-over-month change.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`planner.analysis.monthly_summary` (index ``month``; ``minutes``,
+        ``credit_minutes``, ``credit_cents``, ``credit_change_pct`` and ``<category>_cents``).
+    currency : str
+        ISO code for the money axis.
+
+    Returns
+    -------
+    Figure
+        Two panels sharing the months: minutes (stacked: paid from credits / the rest) and
+        credit spend stacked by category, each bar labelled with its change on the month
+        before.
+    """
+    fig, (ax_min, ax_cr) = _plt().subplots(
+        2, 1, figsize=(10, 7), sharex=True, layout="constrained", height_ratios=[1, 1.4]
+    )
+    x = np.arange(len(summary))
+    labels = _month_labels(summary.index)
+    credit_min = summary["credit_minutes"].to_numpy(dtype=float)
+    other_min = summary["minutes"].to_numpy(dtype=float) - credit_min
+    ax_min.bar(x, other_min, color=GREY, label="Not paid from credits (plans, inbound, DR)")
+    ax_min.bar(x, credit_min, bottom=other_min, color=BLUE, label="Paid from credits")
+    ax_min.set_ylabel("Minutes")
+    ax_min.set_title("Call minutes per month (UTC)")
+    _count_axis(ax_min)
+    ax_min.legend(loc="upper left", frameon=False, fontsize="small")
+    _style(ax_min)
+
+    cats = [c[: -len("_cents")] for c in summary.columns if c.endswith("_cents")]
+    cats = [c for c in cats if c not in ("credit", "credit_change")]
+    bottom = np.zeros(len(summary))
+    for i, cat in enumerate(cats):
+        values = summary[f"{cat}_cents"].to_numpy(dtype=float)
+        if not values.any():
+            continue
+        ax_cr.bar(
+            x,
+            values,
+            bottom=bottom,
+            color=_category_colour(cat, i),
+            label=CATEGORY_LABELS.get(cat, cat),
+        )
+        bottom += values
+    total = summary["credit_cents"].to_numpy(dtype=float)
+    change = summary["credit_change_pct"].to_numpy(dtype=float)
+    top = total.max() if len(total) and total.max() > 0 else 1.0
+    for xi, t, c in zip(x, total, change, strict=True):
+        if np.isfinite(c):
+            ax_cr.annotate(
+                _pct(c),
+                (xi, t),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize="small",
+                color=RED if c > 0 else GREEN,
+            )
+    ax_cr.set_ylim(0, top * 1.15)
+    _money_axis(ax_cr, currency, "Credit spend", cents=True)
+    ax_cr.set_title(
+        "Communications Credits spend per month, by category (label: change on previous month)"
+    )
+    ax_cr.set_xticks(x, labels, rotation=0 if len(x) <= 12 else 45)
+    if ax_cr.get_legend_handles_labels()[0]:
+        ax_cr.legend(loc="upper left", frameon=False, fontsize="small", ncols=3)
+    _style(ax_cr)
+    return fig
+
+
+def daily_spend(
+    daily: pd.DataFrame, currency: str, last_n_days: int = 5, ax: Axes | None = None
+) -> Figure:
+    """Daily credit spend with its 7-day mean; the last ``last_n_days`` of each month shaded.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`planner.analysis.daily_credit_spend` (index ``date``, ``credit_cents``).
+    """
+    fig, ax = _new(ax, (11, 4.2))
+    values = daily["credit_cents"].to_numpy(dtype=float)
+    idx = daily.index
+    ax.bar(idx, values, width=1.0, color=BLUE, alpha=0.55, label="Daily spend")
+    mean7 = pd.Series(values, index=idx).rolling(7, min_periods=1).mean()
+    ax.plot(idx, mean7.to_numpy(), color=BLUE, linewidth=2, label="7-day mean")
+    if len(idx):
+        shaded = False
+        for month in pd.period_range(idx.min(), idx.max(), freq="M"):
+            end = month.end_time.normalize() + pd.Timedelta(days=1)
+            ax.axvspan(
+                end - pd.Timedelta(days=last_n_days),
+                end,
+                color=ORANGE,
+                alpha=0.12,
+                linewidth=0,
+                label=None if shaded else f"Last {last_n_days} days of month",
+            )
+            shaded = True
+        ax.set_xlim(idx.min() - pd.Timedelta(days=1), idx.max() + pd.Timedelta(days=1))
+        _month_axis(ax, (idx.max() - idx.min()).days)
+    _money_axis(ax, currency, "Credit spend per day", cents=True)
+    ax.set_xlabel("Date (UTC)")
+    ax.set_title("Daily Communications Credits spend")
+    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    _style(ax)
+    return fig
+
+
+def day_of_month(
+    table: pd.DataFrame, currency: str, last_n_days: int = 5, ax: Axes | None = None
+) -> Figure:
+    """Average credit spend on each day of the month; days 32-``last_n_days``..31 highlighted.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`planner.analysis.spend_by_day_of_month` (index ``day``, ``mean_cents``).
+    """
+    fig, ax = _new(ax, (10, 4))
+    days = table.index.to_numpy()
+    mean = table["mean_cents"].fillna(0).to_numpy(dtype=float)
+    colours = [ORANGE if d > 31 - last_n_days else BLUE for d in days]
+    ax.bar(days, mean, color=colours)
+    overall = np.nansum(table["credit_cents"]) / max(int(table["days"].sum()), 1)
+    ax.axhline(overall, color=GREY, linestyle="--", linewidth=1.2, label="Average day")
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=BLUE, label="Day 1 onwards"),
+        Patch(color=ORANGE, label=f"Day {32 - last_n_days} and later"),
+        *ax.get_legend_handles_labels()[0],
+    ]
+    ax.legend(handles=handles, loc="upper left", frameon=False, fontsize="small")
+    ax.set_xticks(np.arange(1, 32, 2))
+    ax.set_xlim(0.3, 31.7)
+    ax.set_xlabel("Day of month")
+    _money_axis(ax, currency, "Average spend on that day", cents=True)
+    ax.set_title("Credit spend by day of month")
+    _style(ax)
+    return fig
+
+
+def top_bars(
+    table: pd.DataFrame,
+    label: str,
+    value: str = "credit_cents",
+    n: int = 10,
+    currency: str = "",
+    title: str | None = None,
+    colour: str = BLUE,
+    ax: Axes | None = None,
+) -> Figure:
+    """Horizontal bars of the ``n`` largest rows of ``table`` by ``value``, largest on top.
+
+    ``value`` ending in ``_cents`` is money (axis in ``currency`` units); ``minutes`` and
+    ``calls`` are counts.
+    """
+    fig, ax = _new(ax, (9, max(2.5, 0.38 * min(n, len(table)) + 1.3)))
+    top = table.nlargest(n, value) if len(table) else table
+    names = [_shorten(str(v)) for v in top[label]][::-1]
+    values = top[value].to_numpy(dtype=float)[::-1]
+    ax.barh(np.arange(len(values)), values, color=colour)
+    ax.set_yticks(np.arange(len(values)), names)
+    is_money = value.endswith("_cents")
+    for yi, v in enumerate(values):
+        text = analysis.money(int(v)) if is_money else _thousands(v)
+        ax.annotate(
+            text, (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize="small"
+        )
+    if is_money:
+        _money_axis(ax, currency, "Credit spend", axis="x", cents=True)
+    else:
+        _count_axis(ax, "x")
+        ax.set_xlabel(value.replace("_", " ").capitalize())
+    if len(values):
+        ax.set_xlim(0, max(values.max(), 1) * 1.15)
+    ax.set_title(title or f"Top {n} by {value.replace('_cents', '').replace('_', ' ')}")
+    _style(ax, "x")
+    return fig
+
+
+def _shorten(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def top_users(users: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None = None) -> Figure:
+    """Users with the largest credit spend (:func:`planner.analysis.by_user`)."""
+    label = "upn"
+    if "user_display_name" in users.columns:
+        users = users.assign(who=users["user_display_name"].fillna(users["upn"]).astype("string"))
+        label = "who"
+    return top_bars(
+        users, label, "credit_cents", n, currency, f"Top {n} users by credit spend", BLUE, ax
+    )
+
+
+def top_departments(
+    departments: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None = None
+) -> Figure:
+    """Departments with the largest credit spend (:func:`planner.analysis.by_department`)."""
+    return top_bars(
+        departments,
+        "department",
+        "credit_cents",
+        n,
+        currency,
+        f"Top {n} departments by credit spend",
+        PURPLE,
+        ax,
+    )
+
+
+def top_destinations(
+    destinations: pd.DataFrame,
+    currency: str,
+    n: int = 10,
+    value: str = "credit_cents",
+    ax: Axes | None = None,
+) -> Figure:
+    """Destinations with the largest credit spend or minutes (:func:`planner.analysis.by_destination`)."""
+    what = "credit spend" if value == "credit_cents" else value
+    return top_bars(
+        destinations,
+        "destination",
+        value,
+        n,
+        currency,
+        f"Top {n} destinations by {what}",
+        GREEN,
+        ax,
+    )
+
+
+def call_types(table: pd.DataFrame, currency: str) -> Figure:
+    """Minutes and credit spend per call type (:func:`planner.analysis.by_call_type`)."""
+    fig, (ax_m, ax_c) = _plt().subplots(
+        1, 2, figsize=(11, max(3, 0.35 * len(table) + 1.4)), sharey=True, layout="constrained"
+    )
+    order = table.sort_values(["minutes", "credit_cents"], ascending=True)
+    y = np.arange(len(order))
+    ax_m.barh(y, order["minutes"].to_numpy(dtype=float), color=GREY)
+    ax_m.set_yticks(y, [str(v) for v in order["call_type"]])
+    ax_m.set_xlabel("Minutes")
+    _count_axis(ax_m, "x")
+    ax_m.set_title("Minutes by call type")
+    ax_c.barh(y, order["credit_cents"].to_numpy(dtype=float), color=BLUE)
+    _money_axis(ax_c, currency, "Credit spend", axis="x", cents=True)
+    ax_c.set_title("Credit spend by call type")
+    for a in (ax_m, ax_c):
+        _style(a, "x")
+    return fig
+
+
+def hour_weekday_heatmap(
+    table: pd.DataFrame, what: str = "Calls", tz: str | None = None, ax: Axes | None = None
+) -> Figure:
+    """Heat map of :func:`planner.analysis.hour_weekday` (weekday rows, hour columns).
+
+    Parameters
+    ----------
+    what : str
+        What the cells count, for the colour bar (e.g. ``"Calls"``, ``"Minutes"``).
+    tz : str, optional
+        Time zone the table was built in, for the axis label (UTC when None).
+    """
+    fig, ax = _new(ax, (11, 3.8))
+    data = table.to_numpy(dtype=float)
+    im = ax.imshow(data, aspect="auto", cmap="Blues", interpolation="nearest")
+    ax.set_yticks(np.arange(len(table.index)), [str(v) for v in table.index])
+    ax.set_xticks(np.arange(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_xlabel(f"Hour of day ({tz or 'UTC'})")
+    ax.set_ylabel("Weekday")
+    bar = fig.colorbar(im, ax=ax, pad=0.01)
+    bar.set_label(what)
+    bar.ax.yaxis.set_major_formatter(_money_formatter())
+    ax.set_title(f"{what} by weekday and hour")
+    return fig
+
+
+def toll_free(
+    usage: pd.DataFrame,
+    currency: str,
+    value: str = "minutes",
+    n_numbers: int = 5,
+    ax: Axes | None = None,
+) -> Figure:
+    """Toll-free use per month, stacked by number (the ``n_numbers`` busiest, then the rest).
+
+    Parameters
+    ----------
+    usage : DataFrame
+        :func:`planner.analysis.toll_free_usage` with ``by="month_number"`` (``month``,
+        ``number``, ``minutes``, ``credit_cents``).
+    value : {"minutes", "credit_cents", "calls"}
+    """
+    fig, ax = _new(ax, (10, 4.5))
+    months = (
+        pd.period_range(usage["month"].min(), usage["month"].max(), freq="M")
+        if len(usage)
+        else pd.PeriodIndex([], freq="M")
+    )
+    totals = usage.groupby("number")[value].sum().sort_values(ascending=False)
+    keep = list(totals.index[:n_numbers])
+    number = usage["number"].where(usage["number"].isin(keep), "Other numbers")
+    wide = (
+        usage.assign(number=number)
+        .pivot_table(index="month", columns="number", values=value, aggfunc="sum", fill_value=0)
+        .reindex(index=months, fill_value=0)
+    )
+    order = [k for k in keep if k in wide.columns] + [c for c in wide.columns if c not in keep]
+    x = np.arange(len(months))
+    bottom = np.zeros(len(months))
+    palette = [BLUE, ORANGE, GREEN, RED, PURPLE, *_EXTRA]
+    for i, col in enumerate(order):
+        vals = wide[col].to_numpy(dtype=float)
+        colour = GREY if col == "Other numbers" else palette[i % len(palette)]
+        ax.bar(x, vals, bottom=bottom, color=colour, label=str(col))
+        bottom += vals
+    ax.set_xticks(x, _month_labels(months), rotation=0 if len(x) <= 12 else 45)
+    if value.endswith("_cents"):
+        _money_axis(ax, currency, "Credit spend", cents=True)
+    else:
+        _count_axis(ax)
+        ax.set_ylabel(value.capitalize())
+    if order:
+        ax.legend(
+            title="Number",
+            loc="upper left",
+            frameon=False,
+            fontsize="small",
+            bbox_to_anchor=(1.0, 1.0),
+        )
+    what = "credit spend" if value.endswith("_cents") else value
+    ax.set_title(f"Toll-free {what} per month (UTC), by number")
+    _style(ax)
+    return fig
+
+
+def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
+    """Minutes used from each minute pool per month against the pool size.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`planner.analysis.pool_usage`: ``month`` (Period[M]), ``pool`` (string),
+        ``pool_minutes`` (size), ``used_minutes`` (minutes the pool covered),
+        ``overage_minutes`` (minutes beyond the pool, paid from credits).
+
+    Returns
+    -------
+    Figure
+        One panel per pool (the ``max_pools`` largest): bars of used minutes with the
+        overage stacked in red, and the pool size as a line.
+    """
+    pools = table.groupby("pool", sort=False)["pool_minutes"].max().sort_values(ascending=False)
+    pools = list(pools.index[:max_pools])
+    n = max(len(pools), 1)
+    cols = 1 if n == 1 else 2
+    rows = (n + cols - 1) // cols
+    fig, axes = _plt().subplots(
+        rows, cols, figsize=(6 * cols, 3.3 * rows), squeeze=False, layout="constrained"
+    )
+    for ax in axes.flat[len(pools) :]:
+        ax.set_visible(False)
+    for ax, pool in zip(axes.flat, pools, strict=False):
+        part = table[table["pool"] == pool].sort_values("month")
+        x = np.arange(len(part))
+        used = part["used_minutes"].to_numpy(dtype=float)
+        over = part["overage_minutes"].to_numpy(dtype=float)
+        ax.bar(x, used, color=BLUE, label="Used from pool")
+        ax.bar(x, over, bottom=used, color=RED, label="Beyond pool (credits)")
+        ax.step(
+            np.append(x, x[-1] + 1) - 0.5 if len(x) else x,
+            np.append(part["pool_minutes"].to_numpy(dtype=float), part["pool_minutes"].iloc[-1])
+            if len(x)
+            else x,
+            where="post",
+            color="black",
+            linewidth=1.6,
+            label="Pool size",
+        )
+        ax.set_xticks(
+            x, _month_labels(part["month"]), rotation=45 if len(x) > 6 else 0, fontsize="small"
+        )
+        ax.set_ylabel("Minutes")
+        _count_axis(ax)
+        ax.set_title(str(pool))
+        _style(ax)
+    if pools:
+        axes.flat[0].legend(loc="upper left", frameon=False, fontsize="small")
+    fig.suptitle("Minute pools: use per month against pool size")
+    return fig
+
+
+def rejects(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Rejected rows by reason (:func:`planner.analysis.rejects_by_reason`)."""
+    fig, ax = _new(ax, (9, max(2.2, 0.4 * len(table) + 1.3)))
+    if len(table) == 0:
+        ax.text(0.5, 0.5, "No rejected rows", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title("Rejected rows by reason")
+        return fig
+    return top_bars(
+        table, "reason", "rows", len(table), title="Rejected rows by reason", colour=RED, ax=ax
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# funding charts (floats in currency units)
+# --------------------------------------------------------------------------------------------
+
+
+def demand_history(
+    daily: pd.Series, currency: str, window: int = 30, ax: Axes | None = None
+) -> Figure:
+    """Daily credit demand used for planning, with its ``window``-day trailing mean.
+
+    Parameters
+    ----------
+    daily : Series
+        Daily demand in currency units, indexed by date.
+    """
+    fig, ax = _new(ax, (11, 4))
+    idx = pd.DatetimeIndex(daily.index)
+    vals = daily.to_numpy(dtype=float)
+    ax.bar(idx, vals, width=1.0, color=BLUE, alpha=0.45, label="Daily demand")
+    mean = pd.Series(vals, index=idx).rolling(window, min_periods=1).mean()
+    ax.plot(idx, mean.to_numpy(), color=BLUE, linewidth=2.2, label=f"{window}-day mean")
+    if len(idx):
+        _month_axis(ax, (idx.max() - idx.min()).days)
+    _money_axis(ax, currency, "Credit demand per day")
+    ax.set_xlabel("Date")
+    ax.set_title("Credit demand: daily history")
+    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    _style(ax)
+    return fig
+
+
+def fan_chart(
+    paths: Any,
+    start: Any,
+    currency: str,
+    history: pd.Series | None = None,
+    cumulative: bool = False,
+    ax: Axes | None = None,
+) -> Figure:
+    """Scenario fan: history, then the 5-95 and 25-75 percentile bands and the median.
+
+    Parameters
+    ----------
+    paths : array-like, S x T
+        Daily demand per scenario from ``start`` (currency units).
+    history : Series, optional
+        Observed daily demand before ``start`` (currency units, date index).
+    cumulative : bool
+        Show running totals from ``start`` instead of daily amounts (the history is then
+        drawn as its running total up to ``start``, and the scenarios continue from it).
+    """
+    fig, ax = _new(ax, (11, 4.5))
+    offset = 0.0
+    if history is not None and len(history):
+        h = history.astype(float)
+        if cumulative:
+            h = h.cumsum()
+            offset = float(h.iloc[-1])
+        ax.plot(
+            pd.DatetimeIndex(h.index), h.to_numpy(), color="black", linewidth=1.3, label="History"
+        )
+    bands = analysis.percentile_bands(paths, start, cumulative=cumulative) + offset
+    idx = bands.index
+    ax.fill_between(
+        idx, bands["p5"], bands["p95"], color=BLUE, alpha=0.18, label="5-95% of scenarios"
+    )
+    ax.fill_between(
+        idx, bands["p25"], bands["p75"], color=BLUE, alpha=0.35, label="25-75% of scenarios"
+    )
+    ax.plot(idx, bands["p50"], color=BLUE, linewidth=2, label="Median scenario")
+    ax.axvline(idx[0], color=GREY, linestyle=":", linewidth=1)
+    first = (
+        pd.DatetimeIndex(history.index).min() if history is not None and len(history) else idx[0]
+    )
+    _month_axis(ax, (idx[-1] - first).days)
+    what = "Cumulative credit demand" if cumulative else "Credit demand per day"
+    _money_axis(ax, currency, what)
+    ax.set_xlabel("Date")
+    ax.set_title(f"{what}: history and {np.asarray(paths).shape[0]:,} scenarios")
+    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    _style(ax)
+    return fig
+
+
+def _representative(result: Mapping[str, Any]) -> int:
+    """Index of the path whose total purchase is the median (a typical path to show)."""
+    purchased = np.asarray(result["purchased"], dtype=float).sum(axis=1)
+    order = np.argsort(purchased, kind="stable")
+    return int(order[len(order) // 2])
+
+
+def _balance_bands(
+    ax: Axes,
+    result: Mapping[str, Any],
+    start: Any,
+    colour: str,
+    label: str,
+    threshold: float | None,
+    inner: bool,
+) -> None:
+    bands = analysis.percentile_bands(result["balance"], start)
+    idx = bands.index
+    ax.fill_between(
+        idx, bands["p5"], bands["p95"], color=colour, alpha=0.15, label=f"{label}: 5-95%"
+    )
+    if inner:
+        ax.fill_between(
+            idx, bands["p25"], bands["p75"], color=colour, alpha=0.3, label=f"{label}: 25-75%"
+        )
+    ax.plot(idx, bands["p50"], color=colour, linewidth=2, label=f"{label}: median balance")
+    if threshold is not None:
+        ax.axhline(
+            threshold,
+            color=colour,
+            linestyle="--",
+            linewidth=1.2,
+            label=f"{label}: recharge threshold",
+        )
+    if "purchased" in result:
+        i = _representative(result)
+        bal = np.asarray(result["balance"], dtype=float)[i]
+        bought = np.asarray(result["purchased"], dtype=float)[i]
+        days = np.flatnonzero(bought[1:] > 0) + 1  # day 0 holds the initial funding
+        if len(days):
+            ax.plot(idx, bal, color=colour, linewidth=0.8, alpha=0.8)
+            ax.plot(
+                idx[days],
+                bal[days],
+                linestyle="none",
+                marker="^",
+                markersize=6,
+                color=colour,
+                markeredgecolor="white",
+                label=f"{label}: recharges on a typical path",
+            )
+
+
+def balance_trajectories(
+    result: Mapping[str, Any],
+    start: Any,
+    currency: str,
+    threshold: float | None = None,
+    label: str = "Recommended",
+    compare: Mapping[str, Any] | None = None,
+    compare_threshold: float | None = None,
+    compare_label: str = "Current settings",
+    ax: Axes | None = None,
+) -> Figure:
+    """Balance over time under a policy: median, 25-75 and 5-95 bands, threshold, recharges.
+
+    Parameters
+    ----------
+    result : mapping
+        S x T arrays from :func:`planner.engine.paths`; ``balance`` is required, ``purchased``
+        adds the recharges of a typical path (the path with the median total purchase).
+    start : date-like
+        Day 0.
+    threshold : float, optional
+        The policy's recharge threshold (drawn dashed).
+    compare : mapping, optional
+        A second policy's arrays (e.g. the admin's current settings), drawn in orange with its
+        median and 5-95 band.
+    """
+    fig, ax = _new(ax, (11, 5))
+    _balance_bands(ax, result, start, BLUE, label, threshold, inner=True)
+    if compare is not None:
+        _balance_bands(ax, compare, start, ORANGE, compare_label, compare_threshold, inner=False)
+    ax.axhline(0, color="black", linewidth=0.8)
+    T = np.asarray(result["balance"]).shape[1]
+    _month_axis(ax, T)
+    _money_axis(ax, currency, "Balance at end of day")
+    ax.set_xlabel("Date")
+    ax.set_title("Credit balance under the funding policy")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
+    ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+    _style(ax)
+    return fig
+
+
+def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> Figure:
+    """Forfeiture and stock-out risk across paths: expired amount and first stock-out day.
+
+    Parameters
+    ----------
+    result : mapping
+        S x T arrays with ``expired`` and ``unserved`` (:func:`planner.engine.paths`).
+    start : date-like, optional
+        Day 0; when given, the stock-out axis shows dates instead of day numbers.
+    """
+    fig, (ax_e, ax_s) = _plt().subplots(1, 2, figsize=(11, 4), layout="constrained")
+    out = analysis.path_outcomes(result)
+    S = len(out)
+    expired = out["expired"].to_numpy()
+    ax_e.hist(expired, bins=30, color=RED, alpha=0.8)
+    mean = expired.mean()
+    ax_e.axvline(
+        mean,
+        color="black",
+        linestyle="--",
+        linewidth=1.2,
+        label=f"Mean {_thousands(mean)} {currency}",
+    )
+    share = (expired > 1e-9).mean()
+    ax_e.set_title(f"Forfeited (expired) funds: {share:.0%} of paths lose some")
+    _money_axis(ax_e, currency, "Expired over the horizon", axis="x")
+    ax_e.set_ylabel("Scenario paths")
+    ax_e.legend(frameon=False, fontsize="small")
+
+    first = out["first_stockout_day"].to_numpy()
+    hit = np.isfinite(first)
+    p = hit.mean() if S else 0.0
+    if hit.any():
+        vals = first[hit]
+        if start is not None:
+            t0 = analysis.dates(start, 1)[0]
+            vals = np.array([t0 + pd.Timedelta(days=int(d)) for d in vals], dtype="datetime64[ns]")
+            ax_s.hist(vals, bins=30, color=ORANGE, alpha=0.85)
+            _month_axis(ax_s)
+            ax_s.set_xlabel("Date of first stock-out")
+        else:
+            ax_s.hist(vals, bins=30, color=ORANGE, alpha=0.85)
+            ax_s.set_xlabel("Day of first stock-out")
+    else:
+        ax_s.text(
+            0.5,
+            0.5,
+            "No stock-out in any scenario",
+            ha="center",
+            va="center",
+            transform=ax_s.transAxes,
+        )
+        ax_s.set_xlabel("Day of first stock-out")
+    ax_s.set_ylabel("Scenario paths")
+    ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
+    for a in (ax_e, ax_s):
+        _style(a)
+    return fig
+
+
+def _policy_label(row: pd.Series, currency: str) -> str:
+    if "label" in row.index and isinstance(row["label"], str) and row["label"]:
+        return row["label"]
+    parts = [
+        f"Q {_thousands(float(row['recharge_amount']))}",
+        f"s {_thousands(float(row['threshold']))}",
+    ]
+    if "initial" in row.index and pd.notna(row["initial"]) and row["initial"]:
+        parts.insert(0, f"init {_thousands(float(row['initial']))}")
+    return ", ".join(parts)
+
+
+def _pareto(cost: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Mask of the non-dominated points (no other point is cheaper and at least as safe)."""
+    order = np.lexsort((cost, p))  # by p, then cost
+    keep = np.zeros(len(cost), dtype=bool)
+    best = np.inf
+    for i in order:
+        if cost[i] < best - 1e-12:
+            keep[i] = True
+            best = cost[i]
+    return keep
+
+
+def frontier(
+    table: pd.DataFrame,
+    currency: str,
+    max_labels: int = 8,
+    ax: Axes | None = None,
+) -> Figure:
+    """Cost against stock-out risk for candidate policies; the efficient frontier joined.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per policy. Columns: ``cost`` (expected cost over the horizon, currency
+        units), ``p_stockout`` (0..1), ``recharge_amount``, ``threshold``; optional
+        ``recommended`` (bool, highlighted), ``label`` (text for the point), ``initial``.
+        Labelled: the recommended row, rows with a ``label``, else up to ``max_labels`` points
+        of the frontier.
+    """
+    fig, ax = _new(ax, (10, 5.5))
+    cost = table["cost"].to_numpy(dtype=float)
+    p = table["p_stockout"].to_numpy(dtype=float)
+    rec = (
+        table["recommended"].fillna(False).to_numpy(dtype=bool)
+        if "recommended" in table.columns
+        else np.zeros(len(table), dtype=bool)
+    )
+    ax.scatter(p * 100, cost, s=18, color=GREY, alpha=0.6, label="Candidate policies")
+    eff = _pareto(cost, p)
+    order = np.flatnonzero(eff)[np.argsort(p[eff])]
+    ax.plot(
+        p[order] * 100,
+        cost[order],
+        color=BLUE,
+        linewidth=1.5,
+        marker="o",
+        markersize=4,
+        label="Efficient frontier",
+    )
+    if rec.any():
+        ax.scatter(
+            p[rec] * 100,
+            cost[rec],
+            s=180,
+            marker="*",
+            color=RED,
+            zorder=5,
+            edgecolor="black",
+            linewidth=0.6,
+            label="Recommended",
+        )
+    if "label" in table.columns and table["label"].notna().any():
+        to_label = np.flatnonzero(table["label"].notna().to_numpy() | rec)
+    else:
+        step = max(1, int(np.ceil(len(order) / max_labels)))
+        to_label = np.union1d(order[::step], np.flatnonzero(rec))
+    for i in to_label:
+        ax.annotate(
+            _policy_label(table.iloc[i], currency),
+            (p[i] * 100, cost[i]),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize="small",
+            color=RED if rec[i] else "black",
+            fontweight="bold" if rec[i] else "normal",
+        )
+    ax.set_xlabel("Probability of at least one stock-out day (%)")
+    _money_axis(ax, currency, "Expected cost")
+    ax.set_title("Cost against stock-out risk (Q = recharge amount, s = threshold)")
+    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    _style(ax, "both")
+    return fig
+
+
+def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -> Figure:
+    """Current lots by expiry date, with the expected forfeiture of each.
+
+    Parameters
+    ----------
+    lots : DataFrame
+        :func:`planner.analysis.lot_forfeiture` (``expires``, ``amount``,
+        ``expected_expired``) or :func:`planner.inputs.read_lots` (``purchase_date``,
+        ``amount``: expiry = purchase + 12 months, no forfeiture bars).
+    """
+    fig, ax = _new(ax, (10, 4.2))
+    if "expires" in lots.columns:
+        expires = pd.to_datetime(lots["expires"])
+    else:
+        expires = pd.to_datetime(lots["purchase_date"]) + pd.DateOffset(months=12)
+    amount = lots["amount"].to_numpy(dtype=float)
+    x = np.arange(len(lots))
+    ax.bar(x, amount, color=BLUE, label="Left in lot")
+    if "expected_expired" in lots.columns:
+        lost = lots["expected_expired"].to_numpy(dtype=float)
+        ax.bar(x, lost, color=RED, width=0.5, label="Expected to expire unused")
+        for xi, (a, e) in enumerate(zip(amount, lost, strict=True)):
+            if a > 0:
+                ax.annotate(
+                    f"{e / a:.0%}",
+                    (xi, a),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize="small",
+                    color=RED,
+                )
+    ax.set_xticks(x, [d.strftime("%d %b %Y") for d in expires], rotation=30 if len(x) > 5 else 0)
+    ax.set_xlabel("Expiry date")
+    _money_axis(ax, currency, "Amount")
+    ax.set_title("Lots held today by expiry date (label: share expected to be forfeited)")
+    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    _style(ax)
+    return fig
+
+
+def runway(
+    days: Any, alert_days: float | None = None, horizon: int | None = None, ax: Axes | None = None
+) -> Figure:
+    """Distribution of runway: days the current balance lasts without a recharge.
+
+    Parameters
+    ----------
+    days : array-like
+        Runway per scenario path (:func:`planner.analysis.runway_days`; ``inf`` = beyond the
+        horizon).
+    alert_days : float, optional
+        Draws the alert level.
+    horizon : int, optional
+        Horizon length, for the note on paths that never run out.
+    """
+    fig, ax = _new(ax, (9, 4))
+    arr = np.asarray(days, dtype=float)
+    finite = arr[np.isfinite(arr)]
+    if len(finite):
+        ax.hist(
+            finite,
+            bins=min(40, max(5, len(np.unique(finite)))),
+            color=GREEN,
+            alpha=0.85,
+            label="Scenario paths",
+        )
+        median = float(np.median(arr))
+        if np.isfinite(median):
+            ax.axvline(
+                median,
+                color="black",
+                linestyle="--",
+                linewidth=1.2,
+                label=f"Median {median:,.0f} days",
+            )
+        p5 = float(np.percentile(finite, 5)) if len(finite) == len(arr) else None
+        if p5 is not None:
+            ax.axvline(
+                p5,
+                color=ORANGE,
+                linestyle=":",
+                linewidth=1.5,
+                label=f"5th percentile {p5:,.0f} days",
+            )
+    if alert_days is not None:
+        ax.axvline(alert_days, color=RED, linewidth=1.5, label=f"Alert at {alert_days:,.0f} days")
+    never = int((~np.isfinite(arr)).sum())
+    if never:
+        beyond = f" beyond {horizon:,} days" if horizon else " beyond the horizon"
+        ax.text(
+            0.98,
+            0.95,
+            f"{never / len(arr):.0%} of paths last{beyond}",
+            ha="right",
+            va="top",
+            transform=ax.transAxes,
+            fontsize="small",
+        )
+    ax.set_xlabel("Runway (days until the balance runs out, no recharge)")
+    ax.set_ylabel("Scenario paths")
+    ax.set_title("Runway of the current balance")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", frameon=False, fontsize="small")
+    _style(ax)
+    return fig
