@@ -1,0 +1,479 @@
+"""Demand scenarios: many plausible futures built from a daily credit-spend history.
+
+The balance engine needs demand paths (scenarios x days). This module turns one history of
+daily credit spend into such paths:
+
+- :func:`replay` -- the history itself, one path (what would have happened);
+- :func:`make_scenarios` with ``method="bootstrap"`` -- a *month-aligned weekly block
+  bootstrap*: the horizon is cut into 7-day blocks that start on the weekday following the
+  last history day; each block is a whole week copied from the history, chosen at random among
+  the history weeks whose position in the month is closest (within a day and a half, at least
+  the :data:`MIN_CANDIDATES` nearest) to the block's own. Whole weeks keep the weekly rhythm and day-to-day correlation; matching the position in
+  the month keeps the month-end bunching (Calling Plan minute pools reset on the 1st, so
+  overage spend piles up late in the month).
+
+Growth. The history is first brought to the level of its last day by removing its own trend,
+then the future is scaled by ``(1 + growth_per_year) ** (days / 365.25)``. The trend is a
+Theil-Sen (median of pairwise slopes) fit of ``log`` weekly spend (:func:`estimate_growth`),
+robust to odd weeks; it needs :data:`MIN_WEEKS_FOR_GROWTH` weeks and is clamped to
+:data:`GROWTH_RANGE` (a one-year forecast that extrapolates more than a doubling or a halving
+from a noisy history is not credible). ``growth`` overrides the projection
+(see :func:`parse_growth`).
+
+Uncertainty of the level. Each block is drawn from the history, so week-to-week noise is in
+the paths; but the *mean* level itself is only known from ``n`` history weeks. Each scenario is
+therefore scaled by a Bayesian-bootstrap draw of the mean weekly spend (Dirichlet(1, ..., 1)
+weights on the history weeks) divided by the history's mean: its spread is about
+``cv_week / sqrt(n_weeks)``, negligible for a year of history and wide for three weeks.
+
+Number of scenarios. :data:`DEFAULT_SCENARIOS` = 2000: the standard error of a stock-out
+probability p estimated from S independent paths is ``sqrt(p (1 - p) / S)``; at the usual
+target p = 0.01 that is 0.22 percentage points with 2000 paths, so a 95% interval is about
++/-0.45 point (1000 paths would give +/-0.62, 4000 +/-0.31 at twice the sweep time). A sweep
+costs in proportion to scenarios x days x policies, and 2000 x 365 keeps a full
+recommendation search within seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+
+#: default number of scenario paths (see the module docstring for the reasoning)
+DEFAULT_SCENARIOS = 2000
+#: default horizon in days
+DEFAULT_HORIZON_DAYS = 365
+#: fewest history days accepted: two whole weeks, so that every weekday is seen twice and the
+#: week-to-week variation (the level uncertainty) can be estimated at all
+MIN_HISTORY_DAYS = 14
+#: below this many days the results carry a warning about wide level uncertainty
+SHORT_HISTORY_DAYS = 56
+#: fewest whole weeks needed to estimate a trend: the slope's noise grows as n ** -1.5, and
+#: below half a year it swamps any plausible growth
+MIN_WEEKS_FOR_GROWTH = 26
+#: estimated growth per year is clamped to this range
+GROWTH_RANGE = (-0.5, 1.0)
+#: growth overrides outside this range are rejected as typos
+GROWTH_OVERRIDE_RANGE = (-0.9, 10.0)
+#: history weeks within this many days of a block's position in the month are candidates
+#: (a wider window gives more variety but smears the month-end peak by as many days)
+MONTH_WINDOW_DAYS = 1.5
+#: fewest candidate weeks per block (short histories fall back to the nearest ones)
+MIN_CANDIDATES = 4
+
+_MEAN_MONTH = 365.25 / 12
+METHODS = ("bootstrap", "replay")
+
+
+@dataclass
+class Scenarios:
+    """Demand paths for the balance engine.
+
+    Attributes
+    ----------
+    start : pd.Timestamp
+        Date of day 0 of every path.
+    paths : np.ndarray
+        Daily credit demand, shape (scenarios, days), float, >= 0.
+    method : str
+        ``"bootstrap"`` or ``"replay"``.
+    growth_per_year : float
+        Growth applied to the future (0.2 = +20 % a year).
+    history_days : int
+        Length of the history the paths were built from.
+    seed : int | None
+        Seed used (``None`` when a Generator was passed or for replay).
+    warnings : list[str]
+        Caveats to show the user (short history, growth assumed, ...).
+    """
+
+    start: pd.Timestamp
+    paths: np.ndarray
+    method: str
+    growth_per_year: float
+    history_days: int
+    seed: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.start = pd.Timestamp(self.start).normalize()
+        paths = np.asarray(self.paths, dtype=float)
+        if paths.ndim != 2 or paths.shape[0] < 1 or paths.shape[1] < 1:
+            raise ValueError(f"paths: need a non-empty 2-D array, got shape {paths.shape}")
+        if not np.isfinite(paths).all() or (paths < 0).any():
+            raise ValueError("paths: demand must be finite and >= 0")
+        self.paths = paths
+        if self.method not in METHODS:
+            raise ValueError(f"method: must be one of {METHODS}, got {self.method!r}")
+        if not math.isfinite(self.growth_per_year) or self.growth_per_year <= -1:
+            raise ValueError(f"growth_per_year: must be > -1, got {self.growth_per_year}")
+        if self.history_days < 1:
+            raise ValueError(f"history_days: must be >= 1, got {self.history_days}")
+
+    @property
+    def n_scenarios(self) -> int:
+        """Number of paths."""
+        return int(self.paths.shape[0])
+
+    @property
+    def horizon_days(self) -> int:
+        """Number of days in each path."""
+        return int(self.paths.shape[1])
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        """The calendar days of the paths."""
+        return pd.date_range(self.start, periods=self.horizon_days, freq="D")
+
+    def mean_daily(self) -> float:
+        """Mean daily demand over all paths and days."""
+        return float(self.paths.mean())
+
+
+# --------------------------------------------------------------------------- growth
+
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_RATE_RE = re.compile(
+    rf"^(?P<num>{_NUMBER})\s*(?P<pct>%)?\s*(?:(?:/|per\s*)(?P<unit>year|yr|y|month|mo|m))?$"
+)
+_USERS_RE = re.compile(rf"^users?\s*[:=]\s*(?P<a>{_NUMBER})\s*(?:->|→|to)\s*(?P<b>{_NUMBER})$")
+
+
+def parse_growth(text: str | float | int) -> float:
+    """Parse a growth assumption into a growth rate per year (0.2 = +20 % a year).
+
+    Accepted forms: a fraction (``0.2``, ``-0.1``), a percentage (``"+20%"``, ``"-10%"``),
+    optionally per year or per month (``"+20%/year"``, ``"2%/month"``, compounded to a year),
+    or a planned change in the number of credit users over the coming year
+    (``"users:250->300"`` = +20 %/year).
+
+    Parameters
+    ----------
+    text : str or float
+        The assumption as typed.
+
+    Returns
+    -------
+    float
+        Growth per year, in ``GROWTH_OVERRIDE_RANGE``.
+
+    Raises
+    ------
+    InputError
+        When the text cannot be read or the value is implausible.
+    """
+    lo, hi = GROWTH_OVERRIDE_RANGE
+    if isinstance(text, bool):
+        raise InputError(f"growth: expected a number or text like '+20%/year', got {text!r}")
+    if isinstance(text, int | float | np.floating | np.integer):
+        value = float(text)
+        if not math.isfinite(value) or abs(value) >= 1 and value != 1:
+            raise InputError(
+                f"growth: {text!r} is ambiguous; give a fraction between -0.9 and 1 "
+                "(0.2 = +20 %/year) or a percentage like '+20%/year'"
+            )
+        return _check_growth(value, text)
+    s = str(text).strip().lower().replace(",", ".").replace(" ", "")
+    if not s:
+        raise InputError("growth: empty value; give e.g. '+20%/year', 0.2 or 'users:250->300'")
+    m = _USERS_RE.match(s)
+    if m:
+        a, b = float(m["a"]), float(m["b"])
+        if a <= 0 or b < 0:
+            raise InputError(
+                f"growth: user counts must be positive in {text!r} (e.g. 'users:250->300')"
+            )
+        return _check_growth(b / a - 1.0, text)
+    m = _RATE_RE.match(s)
+    if not m:
+        raise InputError(
+            f"growth: cannot read {text!r}; use a fraction (0.2), a percentage ('+20%/year', "
+            "'-10%', '2%/month') or a planned change in users ('users:250->300')"
+        )
+    value = float(m["num"])
+    if m["pct"]:
+        value /= 100.0
+    elif abs(value) >= 1 and value != 1:
+        raise InputError(
+            f"growth: {text!r} is ambiguous; write a percentage ('{m['num']}%') or a fraction "
+            "between -0.9 and 1"
+        )
+    if m["unit"] in ("month", "mo", "m"):
+        if value <= -1:
+            raise InputError(f"growth: {text!r} is below -100 % a month")
+        value = (1.0 + value) ** 12 - 1.0
+    if not lo <= value <= hi:
+        raise InputError(
+            f"growth: {text!r} is {value:+.0%} a year, outside the plausible range "
+            f"{lo:+.0%} to {hi:+.0%}"
+        )
+    return value
+
+
+def _check_growth(value: float, text: object) -> float:
+    lo, hi = GROWTH_OVERRIDE_RANGE
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InputError(
+            f"growth: {text!r} means {value:+.0%} a year, outside the plausible range "
+            f"{lo:+.0%} to {hi:+.0%}"
+        )
+    return float(value)
+
+
+def estimate_growth(history: pd.Series) -> tuple[float | None, str | None]:
+    """Estimate the history's growth per year from its weekly spend.
+
+    Theil-Sen slope (median of the pairwise slopes, robust to odd weeks) of
+    ``log(weekly spend)`` against time, over the whole weeks of the history counted back from
+    its last day. Whole weeks hold every weekday once, so the weekly rhythm cannot bias the
+    slope; calendar months would (a month whose last days fall on a weekend looks smaller
+    when spend bunches at month end). Needs :data:`MIN_WEEKS_FOR_GROWTH` weeks; the result is
+    clamped to :data:`GROWTH_RANGE`.
+
+    Parameters
+    ----------
+    history : pd.Series
+        Daily spend (validated, contiguous daily index).
+
+    Returns
+    -------
+    (float or None, str or None)
+        The growth per year (``None`` when it cannot be estimated) and a caveat to show, if any.
+    """
+    values = history.to_numpy(dtype=float)
+    n_weeks = len(values) // 7
+    if n_weeks < MIN_WEEKS_FOR_GROWTH:
+        return None, (
+            f"history shorter than {MIN_WEEKS_FOR_GROWTH} weeks: no trend estimated, growth "
+            "assumed 0 (set it with --growth)"
+        )
+    overall = float(values.mean())
+    if overall <= 0:
+        return 0.0, None
+    weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
+    # a small floor keeps a week without spend from dominating the log scale
+    y = np.log(weekly + 0.05 * 7 * overall)
+    x = np.arange(n_weeks) * 7 / 365.25
+    i, j = np.triu_indices(n_weeks, k=1)
+    slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
+    growth = math.exp(slope) - 1.0
+    lo, hi = GROWTH_RANGE
+    if growth < lo or growth > hi:
+        clamped = min(max(growth, lo), hi)
+        return clamped, (
+            f"the history's trend ({growth:+.0%}/year) is outside {lo:+.0%}..{hi:+.0%}; "
+            f"using {clamped:+.0%}/year (set it with --growth)"
+        )
+    return growth, None
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _validate_history(history: pd.Series) -> pd.Series:
+    """A float Series on a contiguous daily index (gaps filled with 0), or InputError."""
+    if not isinstance(history, pd.Series):
+        raise InputError("demand history: expected a pandas Series of daily spend")
+    if not isinstance(history.index, pd.DatetimeIndex):
+        try:
+            history = history.copy()
+            history.index = pd.DatetimeIndex(pd.to_datetime(history.index))
+        except (ValueError, TypeError) as exc:
+            raise InputError("demand history: the index must be dates") from exc
+    if len(history) == 0:
+        raise InputError("demand history is empty: no days of credit spend to plan from")
+    idx = history.index
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    idx = idx.normalize()
+    if idx.has_duplicates:
+        raise InputError("demand history: the same day appears twice; give one value per day")
+    values = pd.to_numeric(pd.Series(history.to_numpy(), index=idx), errors="coerce")
+    values = values.astype(float).sort_index()
+    if values.isna().any():
+        bad = values.index[values.isna()][0].date()
+        raise InputError(f"demand history: missing or non-numeric spend on {bad}")
+    if not np.isfinite(values.to_numpy()).all():
+        raise InputError("demand history: spend must be finite")
+    if (values < 0).any():
+        bad = values.index[values < 0][0].date()
+        raise InputError(f"demand history: negative spend on {bad}; credit spend is >= 0")
+    full = pd.date_range(values.index[0], values.index[-1], freq="D")
+    values = values.reindex(full, fill_value=0.0)
+    if len(values) < MIN_HISTORY_DAYS:
+        raise InputError(
+            f"demand history covers {len(values)} days; at least {MIN_HISTORY_DAYS} (two whole "
+            "weeks) are needed to see the weekly rhythm and how much spend varies from week to "
+            "week. Collect a few more weeks of usage exports (Microsoft suggests a month or two)"
+        )
+    return values
+
+
+def replay(history: pd.Series) -> Scenarios:
+    """The history itself as a single scenario starting on its first day.
+
+    Parameters
+    ----------
+    history : pd.Series
+        Daily credit spend (float) on a daily DatetimeIndex; missing days count as 0.
+
+    Returns
+    -------
+    Scenarios
+        One path, ``start`` = the first history day, no growth.
+    """
+    values = _validate_history(history)
+    return Scenarios(
+        start=values.index[0],
+        paths=values.to_numpy(dtype=float)[None, :].copy(),
+        method="replay",
+        growth_per_year=0.0,
+        history_days=len(values),
+        seed=None,
+        warnings=[],
+    )
+
+
+def _month_position(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Position in the month in days, on a scale of one mean month.
+
+    Days in the first half count from the 1st (0, 1, ...); days in the second half count
+    back from the month's end (the last day is one day before the next 1st), so month ends
+    of 28- to 31-day months line up.
+    """
+    day = dates.day.to_numpy()
+    dim = dates.days_in_month.to_numpy()
+    pos = np.where(day <= 15, day - 1.0, _MEAN_MONTH - (dim - day + 1.0))
+    return pos
+
+
+def make_scenarios(
+    history: pd.Series,
+    *,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    n_scenarios: int = DEFAULT_SCENARIOS,
+    method: str = "bootstrap",
+    growth: str | float | None = None,
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> Scenarios:
+    """Demand paths for the days after the history.
+
+    Parameters
+    ----------
+    history : pd.Series
+        Daily credit spend (float, one currency) on a daily DatetimeIndex; missing days count
+        as 0. At least :data:`MIN_HISTORY_DAYS` days.
+    horizon_days : int
+        Days per path, starting the day after the last history day.
+    n_scenarios : int
+        Number of paths (ignored by ``replay``).
+    method : {"bootstrap", "replay"}
+        ``"replay"`` returns :func:`replay` (the history itself, starting on its first day;
+        ``horizon_days``, ``growth`` and ``n_scenarios`` do not apply).
+    growth : str, float or None
+        Growth per year of the future; ``None`` estimates it from the history
+        (:func:`estimate_growth`), anything else goes through :func:`parse_growth`.
+    seed : int, optional
+        Seed for a new ``numpy.random.Generator``.
+    rng : numpy.random.Generator, optional
+        Generator to draw from (instead of ``seed``).
+
+    Returns
+    -------
+    Scenarios
+        ``paths`` of shape (n_scenarios, horizon_days).
+
+    Raises
+    ------
+    InputError
+        History too short, unreadable, or a bad option.
+    """
+    if method not in METHODS:
+        raise InputError(f"scenario method: must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "replay":
+        return replay(history)
+    if isinstance(horizon_days, bool) or not isinstance(horizon_days, int | np.integer):
+        raise InputError(f"horizon days: must be a whole number, got {horizon_days!r}")
+    if not 1 <= horizon_days <= 3650:
+        raise InputError(f"horizon days: must be between 1 and 3650, got {horizon_days}")
+    if isinstance(n_scenarios, bool) or not isinstance(n_scenarios, int | np.integer):
+        raise InputError(f"scenarios: must be a whole number, got {n_scenarios!r}")
+    if not 1 <= n_scenarios <= 1_000_000:
+        raise InputError(f"scenarios: must be between 1 and 1000000, got {n_scenarios}")
+    if rng is not None and seed is not None:
+        raise ValueError("seed, rng: give one or the other, not both")
+    if rng is None:
+        rng = np.random.default_rng(seed)
+
+    values = _validate_history(history)
+    n = len(values)
+    warnings: list[str] = []
+    if n < SHORT_HISTORY_DAYS:
+        warnings.append(
+            f"short history ({n} days): the spend level is uncertain, so the scenarios spread "
+            f"widely; {SHORT_HISTORY_DAYS // 7}+ weeks give firmer results"
+        )
+    if float(values.sum()) <= 0:
+        warnings.append("the history has no credit spend at all: every scenario is zero")
+
+    trend, note = estimate_growth(values)
+    if note:
+        warnings.append(note)
+    trend = 0.0 if trend is None else trend
+    if growth is None:
+        growth_per_year = trend
+    else:
+        growth_per_year = parse_growth(growth)
+
+    # bring the whole history to the level of its last day
+    age_years = (n - 1 - np.arange(n)) / 365.25
+    level = values.to_numpy(dtype=float) * (1.0 + trend) ** age_years
+
+    start = values.index[-1] + pd.Timedelta(days=1)
+    n_blocks = -(-horizon_days // 7)
+    # history weeks aligned so that they start on the same weekday as the horizon
+    first = n % 7
+    week_starts = np.arange(first, n - 6, 7)
+    hist_pos = _month_position(values.index[week_starts])
+    block_dates = start + pd.to_timedelta(np.arange(n_blocks) * 7, unit="D")
+    block_pos = _month_position(pd.DatetimeIndex(block_dates))
+
+    idx = np.empty((n_scenarios, n_blocks * 7), dtype=np.int64)
+    offsets = np.arange(7)
+    n_keep = min(MIN_CANDIDATES, len(week_starts))
+    for b in range(n_blocks):
+        # not circular: a week is never moved across the 1st, where month-end spend drops
+        dist = np.abs(hist_pos - block_pos[b])
+        cand = np.flatnonzero(dist <= MONTH_WINDOW_DAYS)
+        if len(cand) < n_keep:
+            cand = np.argsort(dist, kind="stable")[:n_keep]
+        pick = week_starts[cand[rng.integers(len(cand), size=n_scenarios)]]
+        idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
+    paths = level[idx[:, :horizon_days]]
+
+    # uncertainty of the mean level: Bayesian bootstrap of the history's weekly totals
+    weekly = level[week_starts[:, None] + offsets].sum(axis=1)
+    mean_week = float(weekly.mean())
+    if mean_week > 0 and len(weekly) > 1:
+        weights = rng.dirichlet(np.ones(len(weekly)), size=n_scenarios)
+        paths *= (weights @ weekly / mean_week)[:, None]
+
+    days_ahead = np.arange(1, horizon_days + 1) / 365.25
+    paths *= ((1.0 + growth_per_year) ** days_ahead)[None, :]
+    return Scenarios(
+        start=start,
+        paths=paths,
+        method="bootstrap",
+        growth_per_year=float(growth_per_year),
+        history_days=n,
+        seed=seed,
+        warnings=warnings,
+    )
