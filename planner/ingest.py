@@ -1,0 +1,1477 @@
+"""Read PSTN usage exports into the canonical call-record table.
+
+Supported inputs (the format is detected from the content, see :mod:`planner.formats`):
+
+- Teams admin center Calling Plans CSV, current (25 columns) and legacy (20 columns, also the
+  Skype for Business admin center export); Direct Routing CSV, current and legacy;
+- the admin center's zip export (``Export.callingplans.<id>.zip``, older
+  ``Calls.Export.<id>.zip`` holding ``PSTN.calls.*.csv`` and ``DirectRouting.calls.*.csv``),
+  with the exported period read from its ``parameters.json``;
+- the same CSV re-saved by Excel: ``.xlsx`` (the first sheet holding a usage header, numbers
+  and times stored as numbers / datetimes), and CSV from a French or German Excel (``;``
+  separator, ``,`` decimal mark, cp1252 or UTF-8 with BOM; a leading ``sep=;`` line is
+  understood);
+- Microsoft Graph ``getPstnCalls`` / ``getDirectRoutingCalls`` responses: saved pages
+  (``{"value": [...]}``), a JSON array, JSON Lines, or CSV whose headers are the property names.
+
+Rules applied to every row (see :mod:`planner.schema` for the columns produced):
+
+- ``no data``, empty cells and ``??`` read as missing; unknown call types and capabilities are
+  kept as they are.
+- Money is parsed from its decimal text to integer cents without going through floating
+  point. A value with more than two significant decimals (``0.125``) is **rejected** with a
+  reason, never rounded: the exports are priced to the cent, so such a value means the file
+  was altered. ``1,234.50`` and ``1.234,50`` (grouped thousands) are understood; in a ``;``
+  separated file the comma is the decimal mark.
+- A row that cannot be trusted is kept aside in the rejects table (``source_file``,
+  ``source_row``, ``reason``, ``raw``): missing id, missing or unparseable start time,
+  unparseable end time, non-numeric or negative duration, non-numeric money, money with more
+  than two decimals, non-zero money without a currency, too few or too many fields, an
+  unterminated quote.
+- Records are de-duplicated on ``(kind, usage_id)`` across all files, in the order the files
+  were given (folders sorted by path); the first occurrence is kept.
+- For every file, ``rows == records + duplicates + rejected``. Blank lines are not rows.
+- ``source_row`` is the row's line number (header = line 1) when each record sits on one line;
+  for ``.xlsx`` it is the worksheet row, for JSON arrays and pages the 1-based position of the
+  row in the file, for JSON Lines the line number.
+- Times without a zone are UTC (the exports are in UTC). Text times written by a French or
+  German Excel (``01/11/2019 00:00``, ``01.11.2019 00:00:08``) are read day first in ``;``
+  separated files and month first otherwise.
+
+Container and encoding are reported per file in :attr:`FileReport.container` (``csv``,
+``csv;`` for a semicolon-separated CSV, ``tsv``, ``xlsx``, ``json``, ``jsonl``, each prefixed
+with ``zip/`` for a zip member) and :attr:`FileReport.encoding`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import glob
+import io
+import json
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from planner.errors import InputError
+from planner.formats import ExportFormat, UnknownHeader, match_format
+from planner.schema import CREDITS_CAPABILITY, REJECT_COLUMNS, conform, empty_records
+
+#: text read as missing (compared after trimming, case-insensitively)
+NULL_TOKENS: tuple[str, ...] = ("", "no data", "??")
+_CSV_NULLS = ["", "no data", "No data", "No Data", "NO DATA", "??", "null", "NULL"]
+_JSON_NULLS = {"", "no data", "??"}
+
+DEFAULT_CHUNK_ROWS = 1_000_000
+_SNIFF_BYTES = 1 << 16
+_BLOCK_BYTES = 16 << 20
+_TS = pa.timestamp("ns", "UTC")
+
+_TEXT_LOWER = ("upn", "call_type", "call_direction", "duration_source")
+_TEXT_UPPER = ("user_location", "external_country", "currency", "capability")
+_DAYFIRST_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+_MONTHFIRST_FORMATS = (
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileReport:
+    """What was read from one file (or one member of a zip archive).
+
+    ``rows == records + duplicates + rejected`` always holds.
+    """
+
+    path: str
+    format: str
+    rows: int = 0
+    records: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    exported_period: tuple[dt.date, dt.date] | None = None
+    container: str = "csv"
+    encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("rows", "records", "duplicates", "rejected"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every row read is accounted for."""
+        return self.rows == self.records + self.duplicates + self.rejected
+
+    def to_json(self) -> dict[str, Any]:
+        """This report as JSON-ready values (dates as ISO strings)."""
+        return {
+            "path": self.path,
+            "format": self.format,
+            "container": self.container,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "records": self.records,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "period": _period_json(_span(self.period_start, self.period_end)),
+            "exported_period": _period_json(self.exported_period),
+        }
+
+
+@dataclass
+class IngestResult:
+    """Records, rejects and per-file accounting of one ingest.
+
+    Attributes
+    ----------
+    records : pandas.DataFrame
+        Canonical call records (:data:`planner.schema.RECORD_DTYPES`).
+    rejects : pandas.DataFrame
+        Rows kept aside, columns :data:`planner.schema.REJECT_COLUMNS`.
+    files : list[FileReport]
+        One report per file or zip member, in reading order.
+    """
+
+    records: pd.DataFrame
+    rejects: pd.DataFrame
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        """First and last call date (UTC) over all records, or None without records."""
+        starts = [f.period_start for f in self.files if f.period_start is not None]
+        ends = [f.period_end for f in self.files if f.period_end is not None]
+        if not starts:
+            return None
+        return min(starts), max(ends)
+
+    @property
+    def duplicates(self) -> int:
+        """Rows dropped as duplicates, over all files."""
+        return sum(f.duplicates for f in self.files)
+
+    def credit_spend(self) -> dict[str, decimal.Decimal]:
+        """Charge plus connection fee of the Communications Credits records, per currency.
+
+        Returns
+        -------
+        dict[str, decimal.Decimal]
+            ``{currency: amount}`` for the records whose capability is ``MCOPSTNPP``, exact
+            to the cent, currencies sorted.
+        """
+        return credit_spend(self.records)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``planner ingest --json`` object.
+
+        Keys: ``records``, ``duplicates``, ``rejected``, ``rows`` (integers),
+        ``credit_spend`` (``{currency: amount}``, a number rounded to the cent), ``period``
+        (``{start, end}`` ISO dates or null) and ``files`` (one object per file).
+        """
+        return {
+            "rows": sum(f.rows for f in self.files),
+            "records": int(len(self.records)),
+            "duplicates": self.duplicates,
+            "rejected": int(len(self.rejects)),
+            "credit_spend": {k: float(v) for k, v in self.credit_spend().items()},
+            "period": _period_json(self.period),
+            "files": [f.to_json() for f in self.files],
+        }
+
+
+def credit_spend(records: pd.DataFrame) -> dict[str, decimal.Decimal]:
+    """Communications Credits spend (charge + connection fee) per currency, exact.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Canonical records (needs ``capability``, ``currency``, ``charge_cents``,
+        ``connection_fee_cents``).
+
+    Returns
+    -------
+    dict[str, decimal.Decimal]
+        Amount per currency with two decimals; currencies of credit records only.
+    """
+    on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool)
+    if not on_credits.any():
+        return {}
+    sub = records.loc[on_credits]
+    cents = sub["charge_cents"].fillna(0).astype("int64") + sub["connection_fee_cents"].fillna(
+        0
+    ).astype("int64")
+    totals = cents.groupby(sub["currency"].fillna("").to_numpy(), sort=True).sum()
+    return {
+        str(cur): (decimal.Decimal(int(c)) / 100).quantize(decimal.Decimal("0.01"))
+        for cur, c in totals.items()
+    }
+
+
+def _span(a: dt.date | None, b: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    return None if a is None or b is None else (a, b)
+
+
+def _period_json(p: tuple[dt.date, dt.date] | None) -> dict[str, str] | None:
+    return None if p is None else {"start": p[0].isoformat(), "end": p[1].isoformat()}
+
+
+# --------------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------------
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith((".", "__MACOSX")) for part in path.relative_to(root).parts)
+
+
+def _is_parameters(path: Path) -> bool:
+    return path.name.lower() == "parameters.json"
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Turn files, folders and glob patterns into the list of files to read.
+
+    Folders are searched recursively, hidden files and folders skipped, files sorted by path;
+    glob patterns (``*``, ``?``, ``[``, ``**``) are expanded and sorted. A ``parameters.json``
+    is metadata of the export next to it, not an export, and is left out. A file named twice
+    is read once.
+
+    Raises
+    ------
+    InputError
+        When a path does not exist, a pattern matches nothing, or nothing is left to read.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    out: list[Path] = []
+    for raw in paths:
+        text = str(raw)
+        path = Path(text).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not _hidden(p, path) and not _is_parameters(p)
+            )
+            if not found:
+                raise InputError(f"{text}: folder holds no files to read")
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        elif any(ch in text for ch in "*?["):
+            found = sorted(
+                Path(p)
+                for p in glob.glob(str(path), recursive=True)
+                if Path(p).is_file() and not _is_parameters(Path(p))
+            )
+            if not found:
+                raise InputError(f"{text}: no file matches this pattern")
+            out.extend(found)
+        else:
+            raise InputError(f"{text}: no such file or folder")
+    unique = list(dict.fromkeys(out))
+    if not unique:
+        raise InputError("no input files given")
+    return unique
+
+
+# --------------------------------------------------------------------------------------------
+# Raw tables: every reader turns its source into batches of text columns
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """A batch of source rows as text, before conversion.
+
+    ``table`` holds the well-formed rows (string columns named as in the source header),
+    ``lines`` their source row numbers; ``bad`` the rows that could not be split into fields:
+    ``(source_row, reason, raw_text)``.
+    """
+
+    table: pa.Table
+    lines: np.ndarray
+    bad: list[tuple[int, str, str]]
+
+
+@dataclass
+class _Part:
+    """One table-bearing unit of an input: a CSV, a workbook sheet, a JSON file, a zip member."""
+
+    name: str
+    container: str
+    fmt: ExportFormat
+    headers: list[str]
+    batches: Callable[[int | None], Iterator[_Raw]]
+    encoding: str | None = None
+    exported_period: tuple[dt.date, dt.date] | None = None
+
+
+def _not_export(name: str, why: str) -> InputError:
+    return InputError(f"{name}: not a usage export: {why}")
+
+
+def _match(name: str, headers: list[str]) -> ExportFormat:
+    try:
+        return match_format(headers)
+    except UnknownHeader as exc:
+        raise _not_export(name, str(exc)) from None
+
+
+# ---- CSV ------------------------------------------------------------------------------------
+
+
+def _sniff_encoding(head: bytes) -> tuple[str, int]:
+    """Encoding of a text file and the length of its byte-order mark."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", 2
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut by the sample's end is still UTF-8
+        if exc.start < len(head) - 3:
+            return "cp1252", 0
+    return "utf-8", 0
+
+
+def _sniff_dialect(first_line: str) -> str:
+    best, best_n = ",", 0
+    for sep in (",", ";", "\t", "|"):
+        n = len(next(csv.reader([first_line], delimiter=sep), []))
+        if n > best_n:
+            best, best_n = sep, n
+    return best
+
+
+def _unique_names(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        out.append(h if n == 0 else f"{h}.{n}")
+    return out
+
+
+def _bad_row_reason(text: str, expected: int, actual: int) -> tuple[str, int]:
+    """A reason for a row the CSV parser could not split, and the lines it spans."""
+    extra_lines = text.count("\n")
+    if text.count('"') % 2:
+        return (
+            f"unterminated quote: the row runs over {extra_lines + 1} line(s) "
+            "(to the end of the file or the next stray quote); close the quote and re-read",
+            extra_lines,
+        )
+    if actual < expected:
+        return (
+            f"too few fields: {actual} of {expected} (a cut-off or damaged line); "
+            "re-export the file or repair the line",
+            extra_lines,
+        )
+    return (
+        f"too many fields: {actual} of {expected} (a separator inside an unquoted value?); "
+        "quote the value or re-export the file",
+        extra_lines,
+    )
+
+
+def _assign_lines(next_line: int, n: int, skips: deque) -> tuple[np.ndarray, int]:
+    """Line numbers of ``n`` consecutive good rows starting at ``next_line``.
+
+    ``skips`` holds ``(line, span)`` of the bad rows in file order: their lines are not
+    given to good rows. Consumed entries are removed.
+    """
+    lines = np.arange(next_line, next_line + n, dtype=np.int64)
+    while n and skips and skips[0][0] <= lines[-1]:
+        line, span = skips.popleft()
+        lines[lines >= line] += span
+    return lines, (int(lines[-1]) + 1 if n else next_line)
+
+
+def _csv_part(
+    name: str,
+    open_binary: Callable[[], Any],
+    source: Any,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> _Part:
+    """A CSV part; ``source`` is what pyarrow reads (a path or a callable opening a stream)."""
+    with open_binary() as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty; export the usage report again")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
+    encoding, bom = _sniff_encoding(head)
+    text = head[bom:].decode(encoding, errors="replace")
+    lines = text.splitlines()
+    skip = 0
+    delimiter = None
+    if lines and lines[0].lower().startswith("sep=") and len(lines[0]) <= 6:
+        delimiter = lines[0][4:5] or ","
+        skip = 1
+    first = lines[skip] if len(lines) > skip else ""
+    if delimiter is None:
+        delimiter = _sniff_dialect(first)
+    headers = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
+    fmt = _match(name, headers)
+    decimal_mark = "," if delimiter == ";" else "."
+    container = {",": "csv", ";": "csv;", "\t": "tsv"}.get(delimiter, f"csv{delimiter}")
+
+    def batches(chunk_rows: int | None) -> Iterator[_Raw]:
+        yield from _csv_batches(
+            name, source, headers, delimiter, encoding, skip, chunk_rows, decimal_mark
+        )
+
+    return _Part(
+        name,
+        container_prefix + container,
+        fmt,
+        headers,
+        batches,
+        encoding=encoding + ("-sig" if bom == 3 else ""),
+        exported_period=exported_period,
+    )
+
+
+def _csv_batches(
+    name: str,
+    source: Any,
+    headers: list[str],
+    delimiter: str,
+    encoding: str,
+    skip: int,
+    chunk_rows: int | None,
+    decimal_mark: str,
+) -> Iterator[_Raw]:
+    names = _unique_names(headers)
+    invalid: list[tuple[int | None, str, int, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((row.number, row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    def options(threads: bool) -> tuple:
+        return (
+            pv.ReadOptions(
+                column_names=names,
+                skip_rows=skip + 1,
+                encoding=encoding,
+                use_threads=threads,
+                block_size=_BLOCK_BYTES,
+            ),
+            pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            pv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=_CSV_NULLS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+
+    def src() -> Any:
+        return source() if callable(source) else source
+
+    def bad_rows() -> tuple[list[tuple[int, str, str]], deque]:
+        bad, skips = [], deque()
+        for number, text, expected, actual in invalid:
+            reason, extra = _bad_row_reason(text, expected, actual)
+            bad.append((int(number), reason, text))
+            skips.append((int(number), 1 + extra))
+        invalid.clear()
+        return bad, skips
+
+    first_line = skip + 2
+    try:
+        if chunk_rows is None:
+            table = pv.read_csv(src(), *options(True))
+            if invalid:  # row numbers are only known to the single-threaded parser
+                invalid.clear()
+                table = pv.read_csv(src(), *options(False))
+            bad, skips = bad_rows()
+            lines, _ = _assign_lines(first_line, table.num_rows, skips)
+            yield _Raw(table, lines, bad)
+            return
+        reader = pv.open_csv(src(), *options(False))
+        next_line = first_line
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
+        skips: deque = deque()
+        bad_acc: list[tuple[int, str, str]] = []
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            bad, new_skips = bad_rows()
+            bad_acc.extend(bad)
+            skips.extend(new_skips)
+            if pending_rows >= chunk_rows:
+                table = pa.Table.from_batches(pending)
+                lines, next_line = _assign_lines(next_line, table.num_rows, skips)
+                yield _Raw(table, lines, bad_acc)
+                pending, pending_rows, bad_acc = [], 0, []
+        bad, new_skips = bad_rows()
+        bad_acc.extend(bad)
+        skips.extend(new_skips)
+        table = (
+            pa.Table.from_batches(pending)
+            if pending
+            else pa.table({n: pa.array([], pa.string()) for n in names})
+        )
+        lines, next_line = _assign_lines(next_line, table.num_rows, skips)
+        yield _Raw(table, lines, bad_acc)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        msg = str(exc).splitlines()[0]
+        if "UTF8" in msg or "utf-8" in msg.lower():
+            msg = f"text is not valid {encoding} ({msg}); save the file as UTF-8 CSV"
+        raise InputError(f"{name}: cannot read the CSV: {msg}") from None
+
+
+# ---- Python rows (xlsx, JSON) --------------------------------------------------------------
+
+
+def _rows_table(headers: list[str], rows: list[list[str | None]]) -> pa.Table:
+    names = _unique_names(headers)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return pa.table(
+        {n: pa.array(list(c), pa.string()) for n, c in zip(names, columns, strict=True)}
+    )
+
+
+def _clean_text(value: str) -> str | None:
+    value = value.strip()
+    return None if value.lower() in _JSON_NULLS else value
+
+
+def _number_text(value: float | int | decimal.Decimal) -> str:
+    """Exact decimal text of a stored number: ``0.1`` -> ``'0.1'``, ``219.0`` -> ``'219'``."""
+    if isinstance(value, int):
+        return str(value)
+    d = decimal.Decimal(repr(value)) if isinstance(value, float) else value
+    if d == d.to_integral_value():
+        return str(int(d))
+    return format(d.normalize(), "f")
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | decimal.Decimal):
+        return _number_text(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":")) if value else None
+    return _clean_text(str(value))
+
+
+def _rows_part(
+    name: str,
+    container: str,
+    headers: list[str],
+    rows: list[list[str | None]],
+    lines: list[int],
+    bad: list[tuple[int, str, str]],
+    exported_period: tuple[dt.date, dt.date] | None,
+    encoding: str | None = None,
+) -> _Part:
+    fmt = _match(name, headers)
+    raw = _Raw(_rows_table(headers, rows), np.asarray(lines, dtype=np.int64), bad)
+
+    def batches(chunk_rows: int | None) -> Iterator[_Raw]:
+        yield raw
+
+    return _Part(name, container, fmt, headers, batches, encoding, exported_period)
+
+
+def _xlsx_part(
+    name: str,
+    data: Any,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> _Part:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise InputError(f"{name}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        first_error: InputError | None = None
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            for row_no, row in enumerate(rows, start=1):
+                if row_no > 20:
+                    break
+                headers = [_cell_text(v) or "" for v in row]
+                while headers and not headers[-1]:
+                    headers.pop()
+                if not any(headers):
+                    continue
+                try:
+                    fmt_headers = headers
+                    match_format(fmt_headers)
+                except UnknownHeader as exc:
+                    if first_error is None:
+                        first_error = _not_export(f"{name} (sheet {sheet.title})", str(exc))
+                    continue
+                width = len(headers)
+                body, lines = [], []
+                for line, values in enumerate(rows, start=row_no + 1):
+                    cells = [_cell_text(v) for v in values[:width]]
+                    if not any(c is not None for c in cells):
+                        continue  # a blank row, like a blank CSV line, is not a row
+                    cells.extend([None] * (width - len(cells)))
+                    body.append(cells)
+                    lines.append(line)
+                return _rows_part(
+                    name,
+                    container_prefix + "xlsx",
+                    headers,
+                    body,
+                    lines,
+                    [],
+                    exported_period,
+                )
+        raise first_error or _not_export(name, "the workbook has no non-empty sheet")
+    finally:
+        book.close()
+
+
+def _decimal_text(text: str) -> str:
+    return _number_text(decimal.Decimal(text))
+
+
+def _json_rows(obj: Any) -> list[Any] | None:
+    """The call rows of a parsed Graph response, or None when ``obj`` is not one."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("value"), list):
+            return obj["value"]
+        return [obj] if obj and not any(k.startswith("@odata") for k in obj) else None
+    if isinstance(obj, list):
+        out: list[Any] = []
+        for item in obj:
+            if isinstance(item, dict) and isinstance(item.get("value"), list):
+                out.extend(item["value"])  # a list of saved pages
+            else:
+                out.append(item)
+        return out
+    return None
+
+
+def _json_part(
+    name: str,
+    data: bytes,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> _Part:
+    encoding, bom = _sniff_encoding(data[:_SNIFF_BYTES])
+    try:
+        text = data[bom:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: JSON text is not valid {encoding}: {exc}") from None
+    load = json.JSONDecoder(parse_float=_decimal_text, parse_int=str).decode
+    container = "json"
+    entries: list[tuple[int, Any]] = []  # (source row, row object or a bad-line marker)
+    bad: list[tuple[int, str, str]] = []
+    try:
+        rows = _json_rows(load(text))
+        if rows is None:
+            raise _not_export(name, "the JSON holds no call rows (no 'value' list or array)")
+        entries = list(enumerate(rows, start=1))
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise InputError(
+                f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; "
+                "a cut-off download?); save the response again"
+            ) from None
+        container = "jsonl"
+        for line_no, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows = _json_rows(load(line))
+            except json.JSONDecodeError as exc:
+                bad.append(
+                    (line_no, f"not valid JSON ({exc.msg}; a cut-off line?); repair the line", line)
+                )
+                continue
+            entries.extend((line_no, r) for r in rows or [None])
+    headers: dict[str, None] = {}
+    for _, row in entries:
+        if isinstance(row, dict):
+            headers.update(dict.fromkeys(row))
+    names = list(headers)
+    fmt_rows, lines = [], []
+    for line_no, row in entries:
+        if not isinstance(row, dict):
+            bad.append((line_no, "not a JSON object with call properties", json.dumps(row)))
+            continue
+        fmt_rows.append([_cell_text(row.get(k)) for k in names])
+        lines.append(line_no)
+    if not names:
+        raise _not_export(name, "the JSON holds no call rows")
+    return _rows_part(
+        name,
+        container_prefix + container,
+        names,
+        fmt_rows,
+        lines,
+        bad,
+        exported_period,
+        encoding,
+    )
+
+
+# ---- containers ----------------------------------------------------------------------------
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def _kind_of_bytes(head: bytes) -> str:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    return "text"
+
+
+def _is_xlsx_zip(zf: zipfile.ZipFile) -> bool:
+    names = set(zf.namelist())
+    return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    for fmt in ("%m/%d/%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value.split()[0], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_parameters(data: bytes | str) -> tuple[dt.date, dt.date] | None:
+    """The exported period named in an export's ``parameters.json``.
+
+    The start is the first date-valued key containing ``start``/``from``/``begin``, the end the
+    first containing ``end``/``to``/``until`` (case-insensitive, searched at any depth).
+
+    Returns
+    -------
+    tuple[datetime.date, datetime.date] | None
+        ``(start, end)``, or None when the file names no such dates.
+    """
+    try:
+        obj = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    start = end = None
+    stack = [obj]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                stack.append(value)
+                continue
+            k = "".join(ch for ch in str(key).lower() if ch.isalnum())
+            day = _parse_date(value)
+            if day is None:
+                continue
+            if start is None and ("start" in k or k.startswith(("from", "begin"))):
+                start = day
+            elif end is None and ("end" in k or k.startswith(("to", "until"))):
+                end = day
+    if start is None or end is None:
+        return None
+    return (start, end) if start <= end else (end, start)
+
+
+def _bytes_part(
+    name: str,
+    head: bytes,
+    read_all: Callable[[], bytes],
+    open_binary: Callable[[], Any],
+    prefix: str,
+    period: tuple[dt.date, dt.date] | None,
+) -> _Part:
+    kind = _kind_of_bytes(head)
+    if kind == "zip":
+        data = io.BytesIO(read_all())
+        return _xlsx_part(name, data, prefix, period)
+    if kind == "ole":
+        raise InputError(
+            f"{name}: an old binary Excel .xls workbook; save it as .xlsx or CSV and retry"
+        )
+    if kind == "json":
+        return _json_part(name, read_all(), prefix, period)
+    return _csv_part(name, open_binary, open_binary, prefix, period)
+
+
+def _zip_parts(path: Path) -> list[_Part]:
+    name = str(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{name}: not a readable zip archive ({exc})") from None
+    members = sorted(
+        (i for i in zf.infolist() if not i.is_dir()),
+        key=lambda i: i.filename,
+    )
+    members = [
+        i
+        for i in members
+        if not any(p.startswith((".", "__MACOSX")) for p in i.filename.split("/"))
+    ]
+    period = None
+    for info in members:
+        if Path(info.filename).name.lower() == "parameters.json":
+            period = read_parameters(zf.read(info))
+    parts = []
+    for info in members:
+        if Path(info.filename).name.lower() == "parameters.json":
+            continue
+        member_name = f"{name}!{info.filename}"
+        if info.flag_bits & 0x1:
+            raise InputError(f"{member_name}: the archive member is encrypted; extract it first")
+
+        def open_member(info: zipfile.ZipInfo = info) -> Any:
+            return zf.open(info)
+
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(_SNIFF_BYTES)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InputError(f"{member_name}: cannot read the archive member ({exc})") from None
+        if not head.strip():
+            # an export of a period without such calls may hold an empty member
+            raise InputError(f"{member_name}: the archive member is empty")
+        if _kind_of_bytes(head) == "zip" and not _is_xlsx_zip(zipfile.ZipFile(open_member())):
+            raise InputError(f"{member_name}: a zip inside the zip; extract it first")
+        parts.append(
+            _bytes_part(
+                member_name,
+                head,
+                lambda info=info: zf.read(info),
+                open_member,
+                "zip/",
+                period,
+            )
+        )
+    if not parts:
+        raise InputError(f"{name}: the zip archive holds no usage export")
+    return parts
+
+
+_STRONG_EXTENSIONS = {".zip": "zip", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+def _file_parts(path: Path) -> list[_Part]:
+    """The parts of one input file, with their formats detected from the content."""
+    name = str(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty; export the usage report again")
+    kind = _kind_of_bytes(head)
+    claimed = _STRONG_EXTENSIONS.get(path.suffix.lower())
+    xlsx = False
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                xlsx = _is_xlsx_zip(zf)
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"{name}: a damaged zip archive ({exc})") from None
+    actual = "xlsx" if xlsx else kind
+    if claimed == "zip" and actual != "zip":
+        raise InputError(f"{name}: named .zip but is not a zip archive (it is {_describe(actual)})")
+    if claimed == "xlsx" and actual != "xlsx":
+        raise InputError(
+            f"{name}: named {path.suffix} but is not an Excel workbook (it is "
+            f"{_describe(actual)}); give the file its real extension or save it again from Excel"
+        )
+    sibling = path.with_name("parameters.json")
+    period = read_parameters(sibling.read_bytes()) if sibling.is_file() else None
+    if actual == "zip":
+        return _zip_parts(path)
+    if kind == "text":  # pyarrow reads the path itself: native, memory-mapped I/O
+        return [_csv_part(name, lambda: path.open("rb"), str(path), "", period)]
+    return [
+        _bytes_part(
+            name,
+            head,
+            path.read_bytes,
+            lambda: path.open("rb"),
+            "",
+            period,
+        )
+    ]
+
+
+def _describe(kind: str) -> str:
+    return {
+        "zip": "a zip archive",
+        "xlsx": "an Excel workbook",
+        "ole": "an old binary .xls workbook",
+        "json": "JSON text",
+        "text": "text, perhaps CSV",
+    }.get(kind, kind)
+
+
+def detect_format(path: str | Path) -> str:
+    """The export format of a file, detected from its content.
+
+    Returns
+    -------
+    str
+        A name from :data:`planner.formats.FORMAT_NAMES`; for a zip archive holding several
+        exports, their names joined with ``+`` in member order.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, empty, unreadable or not a usage export.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    names = [p.fmt.name for p in _file_parts(path)]
+    return "+".join(dict.fromkeys(names))
+
+
+# --------------------------------------------------------------------------------------------
+# Conversion: text columns -> canonical records (vectorised; per-row Python only for rejects)
+# --------------------------------------------------------------------------------------------
+
+_MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,16})(?:\.(?P<frac>\d*))?$"
+_INT_RE = r"^(?P<sign>[+-]?)(?P<int>\d{1,15})(?:[.,](?P<frac>\d*))?$"
+_GROUPED_COMMA = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+
+
+def _np_mask(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean Arrow array as a numpy bool array (null = False)."""
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
+    """Decimal text with ``.`` as the only decimal mark and no digit grouping."""
+    s = pc.utf8_trim_whitespace(s)
+    if pc.any(pc.match_substring_regex(s, r"[\s\x{00a0}\x{202f}']")).as_py():
+        s = pc.replace_substring_regex(s, r"[\s\x{00a0}\x{202f}']", "")
+    has_comma = pc.match_substring(s, ",")
+    if not pc.any(has_comma).as_py():
+        return s
+    if decimal_mark == ",":
+        fixed = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
+    else:
+        grouped = pc.match_substring_regex(s, _GROUPED_COMMA)
+        fixed = pc.if_else(
+            grouped, pc.replace_substring(s, ",", ""), pc.replace_substring(s, ",", ".")
+        )
+    return pc.if_else(has_comma, fixed, s)
+
+
+def _parse_cents(s: pa.ChunkedArray, decimal_mark: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Money text -> (cents int64 with nulls, not-a-number mask, over-two-decimals mask)."""
+    present = _np_mask(pc.is_valid(s))
+    parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
+    ok = _np_mask(pc.is_valid(parts))
+    whole = pc.struct_field(parts, "int")
+    frac = pc.struct_field(parts, "frac")
+    digits = pc.greater(pc.add(pc.utf8_length(whole), pc.utf8_length(frac)), 0)
+    ok &= _np_mask(digits)
+    bad_number = present & ~ok
+    excess = pc.match_substring_regex(pc.utf8_slice_codeunits(frac, 2), "[1-9]")
+    too_fine = present & ok & _np_mask(excess)
+    whole_i = pc.cast(pc.if_else(pc.equal(whole, ""), "0", whole), pa.int64())
+    cents_txt = pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 0, 2), width=2, padding="0")
+    cents = pc.add(pc.multiply(whole_i, 100), pc.cast(cents_txt, pa.int64()))
+    cents = pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate(cents), cents)
+    keep = pa.array(ok & ~too_fine)
+    return pc.if_else(keep, cents, pa.scalar(None, pa.int64())), bad_number, too_fine
+
+
+def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Whole seconds -> (int64 with nulls, not-a-whole-number mask, negative mask)."""
+    present = _np_mask(pc.is_valid(s))
+    parts = pc.extract_regex(pc.utf8_trim_whitespace(s), _INT_RE)
+    ok = _np_mask(pc.is_valid(parts))
+    frac = pc.struct_field(parts, "frac")
+    ok &= ~_np_mask(pc.match_substring_regex(frac, "[1-9]"))
+    value = pc.cast(pc.struct_field(parts, "int"), pa.int64())
+    negative = (
+        ok
+        & _np_mask(pc.equal(pc.struct_field(parts, "sign"), "-"))
+        & _np_mask(pc.greater(value, 0))
+    )
+    keep = pa.array(ok & ~negative)
+    return pc.if_else(keep, value, pa.scalar(None, pa.int64())), present & ~ok, negative
+
+
+def _parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarray]:
+    """Time text -> (UTC timestamps with nulls, unparseable mask)."""
+    try:
+        return pc.cast(s, _TS), np.zeros(len(s), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass  # some value is not strict ISO 8601 with a zone: the slower, lenient path
+    text = pd.Series(s.to_pandas(), dtype="string").str.strip()
+    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    formats = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
+    for fmt in formats:
+        todo = parsed.isna() & text.notna()
+        if not todo.any():
+            break
+        parsed = parsed.where(
+            ~todo, pd.to_datetime(text.where(todo), utc=True, format=fmt, errors="coerce")
+        )
+    bad = (parsed.isna() & text.notna()).to_numpy(bool)
+    ts = pa.array(parsed.dt.as_unit("ns"), type=_TS, from_pandas=True)
+    return ts, bad
+
+
+def _direction_from_call_type(call_type: pa.ChunkedArray) -> pa.Array:
+    inbound = pc.match_substring_regex(call_type, r"^byotin|(^|_)in($|_)")
+    outbound = pc.match_substring_regex(call_type, r"^byotout|(^|_)out($|_)")
+    null = pa.scalar(None, pa.string())
+    return pc.if_else(inbound, "inbound", pc.if_else(outbound, "outbound", null))
+
+
+def _parse_success(s: pa.ChunkedArray) -> pa.Array:
+    low = pc.utf8_lower(pc.utf8_trim_whitespace(s))
+    yes = pc.is_in(low, pa.array(["yes", "true", "1", "y"]))
+    no = pc.is_in(low, pa.array(["no", "false", "0", "n"]))
+    null = pa.scalar(None, pa.bool_())
+    return pc.if_else(yes, True, pc.if_else(no, False, null))
+
+
+def _raw_text(table: pa.Table, index: int, delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    row = table.slice(index, 1).to_pylist()[0]
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(
+        ["" if v is None else v for v in row.values()]
+    )
+    return buf.getvalue()
+
+
+def _label(cmap: dict[str, list[str]], column: str) -> str:
+    return cmap[column][0]
+
+
+def convert(
+    table: pa.Table,
+    fmt: ExportFormat,
+    headers: list[str],
+    *,
+    decimal_mark: str = ".",
+    dayfirst: bool = False,
+) -> tuple[pa.Table, np.ndarray, dict[int, list[str]]]:
+    """Convert text columns of one export into canonical columns.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        String columns named as in the source header (missing values null).
+    fmt : ExportFormat
+        The export format of the header.
+    headers : list[str]
+        The source header, in file order (duplicate names already made unique in ``table``).
+    decimal_mark : str
+        ``","`` for files written with a decimal comma.
+    dayfirst : bool
+        Read text dates like ``01/11/2019`` day first.
+
+    Returns
+    -------
+    (pyarrow.Table, numpy.ndarray, dict[int, list[str]])
+        The canonical columns present in this format (all rows, without ``source_*`` and
+        ``kind``), a boolean mask of the rows to reject, and their reasons by row index.
+    """
+    cmap = fmt.column_map(headers)
+    n = table.num_rows
+    out: dict[str, Any] = {}
+    problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
+
+    def source(column: str) -> pa.ChunkedArray | None:
+        names = cmap.get(column)
+        if not names:
+            return None
+        arrays = [table.column(name) for name in names]
+        return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
+
+    def value(arr: Any, i: int) -> str:
+        return str(arr[i].as_py())
+
+    for column in (
+        "usage_id",
+        "call_id",
+        "conference_id",
+        "user_location",
+        "user_id",
+        "upn",
+        "user_display_name",
+        "caller_number",
+        "callee_number",
+        "call_type",
+        "call_direction",
+        "number_type",
+        "destination_context",
+        "destination_dialed",
+        "external_country",
+        "currency",
+        "capability",
+        "operator",
+        "duration_source",
+        "administrative_units",
+    ):
+        arr = source(column)
+        if arr is None:
+            continue
+        if column in _TEXT_LOWER:
+            arr = pc.utf8_lower(arr)
+        elif column in _TEXT_UPPER:
+            arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+        out[column] = arr
+
+    if "call_type" in out:
+        derived = _direction_from_call_type(out["call_type"])
+        out["call_direction"] = (
+            pc.coalesce(out["call_direction"], derived) if "call_direction" in out else derived
+        )
+
+    uid_label = _label(cmap, "usage_id")
+    problems.append(
+        (
+            _np_mask(pc.is_null(out["usage_id"])),
+            lambda i: f"{uid_label} is empty: every row needs its id; re-export the file",
+        )
+    )
+
+    for column, required in (("start", True), ("end", False)):
+        arr = source(column)
+        if arr is None:
+            continue
+        label = _label(cmap, column)
+        ts, bad = _parse_time(arr, dayfirst)
+        out[column] = ts
+        problems.append(
+            (
+                bad,
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} is not a date-time "
+                    "(expected ISO 8601 such as 2019-11-01T00:00:08Z)"
+                ),
+            )
+        )
+        if required:
+            problems.append(
+                (
+                    _np_mask(pc.is_null(arr)),
+                    lambda i, lab=label: f"{lab} is empty: the call cannot be placed in time",
+                )
+            )
+
+    arr = source("duration_s")
+    if arr is not None:
+        label = _label(cmap, "duration_s")
+        seconds, bad, negative = _parse_duration(arr)
+        out["duration_s"] = seconds
+        problems.append(
+            (bad, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is not a whole number")
+        )
+        problems.append(
+            (negative, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is negative")
+        )
+
+    money_nonzero = np.zeros(n, dtype=bool)
+    for column in ("charge_cents", "connection_fee_cents"):
+        arr = source(column)
+        if arr is None:
+            continue
+        label = _label(cmap, column)
+        cents, bad, too_fine = _parse_cents(arr, decimal_mark)
+        out[column] = cents
+        money_nonzero |= _np_mask(pc.not_equal(cents, 0))
+        problems.append(
+            (bad, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is not an amount of money")
+        )
+        problems.append(
+            (
+                too_fine,
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} has more than 2 decimals: money is kept exact "
+                    "to the cent, so the value looks altered; correct it or re-export"
+                ),
+            )
+        )
+    if fmt.has_money:
+        currency = out.get("currency")
+        no_currency = np.ones(n, dtype=bool) if currency is None else _np_mask(pc.is_null(currency))
+        cur_label = cmap.get("currency", ["Currency"])[0]
+        problems.append(
+            (
+                money_nonzero & no_currency,
+                lambda i: f"an amount of money without a {cur_label}: add the currency code",
+            )
+        )
+
+    arr = source("success")
+    if arr is not None:
+        out["success"] = _parse_success(arr)
+
+    reject = np.zeros(n, dtype=bool)
+    for mask, _ in problems:
+        reject |= mask
+    reasons: dict[int, list[str]] = {}
+    if reject.any():
+        for mask, message in problems:
+            for i in np.flatnonzero(mask):
+                reasons.setdefault(int(i), []).append(message(int(i)))
+    return pa.table(out), reject, reasons
+
+
+_PANDAS_TYPES = {
+    pa.string(): pd.StringDtype(),
+    pa.large_string(): pd.StringDtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
+def _to_records(
+    canonical: pa.Table, kind: str, source_file: str, lines: np.ndarray
+) -> pd.DataFrame:
+    n = canonical.num_rows
+    canonical = canonical.append_column("kind", pa.repeat(pa.scalar(kind), n))
+    canonical = canonical.append_column("source_file", pa.repeat(pa.scalar(source_file), n))
+    canonical = canonical.append_column("source_row", pa.array(lines, pa.int64()))
+    df = canonical.to_pandas(types_mapper=_PANDAS_TYPES.get, split_blocks=True, self_destruct=True)
+    return conform(df)
+
+
+def _rejects_frame(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
+    return df.astype(
+        {"source_file": "string", "source_row": "Int64", "reason": "string", "raw": "string"}
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Streaming, de-duplication and accounting
+# --------------------------------------------------------------------------------------------
+
+
+class _Seen:
+    """The record ids already kept, per kind, to drop later occurrences (first one wins)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, pa.Array] = {}
+
+    def duplicated(self, kind: str, ids: pd.Series) -> np.ndarray:
+        dup = ids.duplicated(keep="first").to_numpy(bool)
+        arrow_ids = pa.array(ids, type=pa.string())
+        seen = self._ids.get(kind)
+        if seen is not None and len(seen):
+            dup |= _np_mask(pc.is_in(arrow_ids, value_set=seen))
+        kept = arrow_ids.filter(pa.array(~dup))
+        self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
+        return dup
+
+
+class RecordStream:
+    """Canonical records of many exports, read in chunks; see :func:`iter_records`.
+
+    Iterate once to get record chunks (DataFrames with the canonical schema, duplicates
+    already dropped). After the iteration, :attr:`files` holds the per-file accounting and
+    :attr:`rejects` the rejected rows.
+    """
+
+    def __init__(self, paths: Iterable[str | Path], chunk_rows: int | None = DEFAULT_CHUNK_ROWS):
+        if chunk_rows is not None and chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be >= 1 or None, got {chunk_rows}")
+        self.paths = expand_paths(paths)
+        self.chunk_rows = chunk_rows
+        # every file's header is checked before any record is produced: a wrong file fails
+        # fast, before minutes of reading
+        self._parts = [part for path in self.paths for part in _file_parts(path)]
+        self.files: list[FileReport] = []
+        self._rejects: list[tuple[str, int, str, str]] = []
+        self._started = False
+        self.finished = False
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """Rejected rows read so far (:data:`planner.schema.REJECT_COLUMNS`)."""
+        return _rejects_frame(self._rejects)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        if self._started:
+            raise RuntimeError("a RecordStream can be iterated only once")
+        self._started = True
+        seen = _Seen()
+        for part in self._parts:
+            report = FileReport(
+                path=part.name,
+                format=part.fmt.name,
+                exported_period=part.exported_period,
+                container=part.container,
+                encoding=part.encoding,
+            )
+            self.files.append(report)
+            yield from self._read_part(part, report, seen)
+        self.finished = True
+
+    def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pd.DataFrame]:
+        decimal_mark = "," if part.container.endswith("csv;") else "."
+        for raw in part.batches(self.chunk_rows):
+            report.rows += raw.table.num_rows + len(raw.bad)
+            rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad]
+            canonical, reject, reasons = convert(
+                raw.table,
+                part.fmt,
+                part.headers,
+                decimal_mark=decimal_mark,
+                dayfirst=decimal_mark == ",",
+            )
+            lines = raw.lines
+            if reject.any():
+                delimiter = ";" if decimal_mark == "," else ","
+                for i, why in reasons.items():
+                    raw_text = _raw_text(raw.table, i, delimiter)
+                    rejected.append((part.name, int(lines[i]), "; ".join(why), raw_text))
+                keep = ~reject
+                canonical = canonical.filter(pa.array(keep))
+                lines = lines[keep]
+            report.rejected += len(rejected)
+            self._rejects.extend(sorted(rejected, key=lambda r: r[1]))
+            records = _to_records(canonical, part.fmt.kind, part.name, lines)
+            dup = seen.duplicated(part.fmt.kind, records["usage_id"])
+            if dup.any():
+                report.duplicates += int(dup.sum())
+                records = records.loc[~dup]
+            report.records += len(records)
+            if len(records):
+                lo, hi = records["start"].min(), records["start"].max()
+                first, last = lo.date(), hi.date()
+                report.period_start = min(filter(None, (report.period_start, first)))
+                report.period_end = max(filter(None, (report.period_end, last)))
+                yield records
+
+
+def iter_records(
+    paths: Iterable[str | Path], chunk_rows: int | None = DEFAULT_CHUNK_ROWS
+) -> RecordStream:
+    """Stream the records of exports in chunks, for files larger than memory.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files, folders (recursive) and glob patterns, read in the order given.
+    chunk_rows : int or None
+        About how many rows each chunk holds (CSV is read in blocks, so a chunk may be a
+        little larger); None reads each file whole.
+
+    Returns
+    -------
+    RecordStream
+        Iterate it for DataFrames with the canonical schema (duplicates across all chunks and
+        files already dropped); afterwards ``stream.files`` and ``stream.rejects`` hold the
+        accounting. De-duplication keeps the ids seen so far in memory (about 40 bytes a
+        record).
+
+    Raises
+    ------
+    InputError
+        Before any chunk, when a path is missing or a file is not a usage export.
+
+    Examples
+    --------
+    >>> stream = iter_records(["exports/"], chunk_rows=500_000)  # doctest: +SKIP
+    >>> spend = sum(credit_cents(chunk).sum() for chunk in stream)  # doctest: +SKIP
+    >>> stream.files[0].records  # doctest: +SKIP
+    """
+    return RecordStream(paths, chunk_rows)
+
+
+def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
+    """Read usage exports into one canonical, de-duplicated record table.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files, folders (searched recursively, hidden files skipped) and glob patterns. Earlier
+        files win when the same record appears twice.
+
+    Returns
+    -------
+    IngestResult
+        ``records`` (:data:`planner.schema.RECORD_DTYPES`, index 0..n-1), ``rejects``
+        (:data:`planner.schema.REJECT_COLUMNS`) and one :class:`FileReport` per file or zip
+        member.
+
+    Raises
+    ------
+    InputError
+        A path does not exist, or a file is empty, unreadable, not a usage export, or not what
+        its extension claims.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    stream = RecordStream(paths, chunk_rows=None)
+    chunks = list(stream)
+    records = pd.concat(chunks, ignore_index=True) if chunks else empty_records()
+    if len(chunks) == 1:
+        records = chunks[0].reset_index(drop=True)
+    return IngestResult(records=records, rejects=stream.rejects, files=stream.files)
