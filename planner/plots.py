@@ -93,10 +93,12 @@ def _money_formatter(scale: float = 1.0):
     return FuncFormatter(lambda x, pos: _thousands(x / scale, pos))
 
 
-def _count_axis(ax: Axes, axis: str = "y") -> None:
-    from matplotlib.ticker import FuncFormatter
+def _count_axis(ax: Axes, axis: str = "y", integer: bool = False) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.yaxis if axis == "y" else ax.xaxis
+    if integer:
+        target.set_major_locator(MaxNLocator(integer=True))
     target.set_major_formatter(FuncFormatter(_thousands))
 
 
@@ -279,8 +281,8 @@ def day_of_month(
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(color=BLUE, label="Day 1 onwards"),
-        Patch(color=ORANGE, label=f"Day {32 - last_n_days} and later"),
+        Patch(color=BLUE, label=f"Days 1-{31 - last_n_days}"),
+        Patch(color=ORANGE, label=f"Days {32 - last_n_days}-31 (month end)"),
         *ax.get_legend_handles_labels()[0],
     ]
     ax.legend(handles=handles, loc="upper left", frameon=False, fontsize="small")
@@ -323,13 +325,17 @@ def top_bars(
     if is_money:
         _money_axis(ax, currency, "Credit spend", axis="x", cents=True)
     else:
-        _count_axis(ax, "x")
+        _count_axis(ax, "x", integer=value in ("calls", "rows", "users"))
         ax.set_xlabel(value.replace("_", " ").capitalize())
     if len(values):
         ax.set_xlim(0, max(values.max(), 1) * 1.15)
-    ax.set_title(title or f"Top {n} by {value.replace('_cents', '').replace('_', ' ')}")
+    ax.set_title(title or f"{_top(n, table)} by {value.replace('_cents', '').replace('_', ' ')}")
     _style(ax, "x")
     return fig
+
+
+def _top(n: int, table: pd.DataFrame) -> str:
+    return f"Top {n}" if len(table) > n else "All"
 
 
 def _shorten(text: str, width: int = 32) -> str:
@@ -343,7 +349,14 @@ def top_users(users: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None =
         users = users.assign(who=users["user_display_name"].fillna(users["upn"]).astype("string"))
         label = "who"
     return top_bars(
-        users, label, "credit_cents", n, currency, f"Top {n} users by credit spend", BLUE, ax
+        users,
+        label,
+        "credit_cents",
+        n,
+        currency,
+        f"{_top(n, users)} users by credit spend",
+        BLUE,
+        ax,
     )
 
 
@@ -357,7 +370,7 @@ def top_departments(
         "credit_cents",
         n,
         currency,
-        f"Top {n} departments by credit spend",
+        f"{_top(n, departments)} departments by credit spend",
         PURPLE,
         ax,
     )
