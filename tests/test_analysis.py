@@ -447,3 +447,123 @@ def test_lot_forfeiture_matches_a_day_by_day_fifo(amounts, offsets, daily):
             need -= take
     assert out["expected_expired"].tolist() == pytest.approx(lost, abs=1e-6)
     assert (out["expected_expired"] <= out["amount"] + 1e-9).all()
+
+
+# ---- minute pools ------------------------------------------------------------------------------
+
+
+def test_pool_usage_against_hand_computed_pool_sizes():
+    licences = pd.DataFrame(
+        {
+            "plan": ["MCOPSTN1", "MCOPSTN2", "MCOMEETADD"],
+            "country": ["US", "GB", None],
+            "users": [2, 1, 3],
+        }
+    )
+    calls = [
+        # US domestic pool: 2 x 3,000 = 6,000 min; January demand 5,000 + 1,500 = 6,500
+        {
+            "upn": "ann@contoso.com",
+            "start": "2025-01-05T10:00:00Z",
+            "duration_s": 5000 * 60,
+            "capability": "MCOPSTN1",
+        },
+        {
+            "upn": "bob@contoso.com",
+            "start": "2025-01-31T23:00:00Z",
+            "duration_s": 1500 * 60,
+            "capability": "MCOPSTNPP",
+            "charge_cents": 9000,
+        },
+        {
+            "upn": "bob@contoso.com",
+            "start": "2025-02-01T00:30:00Z",
+            "duration_s": 10 * 60,
+            "capability": "MCOPSTN1",
+        },
+        # GB international pool: 1 x 600 min (the user's MCOPSTN2 calls show the plan)
+        {
+            "upn": "gus@contoso.co.uk",
+            "start": "2025-01-06T10:00:00Z",
+            "duration_s": 700 * 60,
+            "capability": "MCOPSTN2",
+            "user_location": "GB",
+            "destination_context": "International",
+            "destination_dialed": "France",
+            "external_country": "FR",
+        },
+        # dial-out pool: 3 x 60 = 180 min, Zone A only
+        {
+            "upn": "ann@contoso.com",
+            "start": "2025-01-07T10:00:00Z",
+            "duration_s": 200 * 60,
+            "call_type": "conf_out",
+            "capability": "MCOMEETADD",
+            "destination_dialed": "Germany",
+            "external_country": "DE",
+            "destination_context": "International",
+        },
+        {
+            "upn": "ann@contoso.com",
+            "start": "2025-01-08T10:00:00Z",
+            "duration_s": 50 * 60,
+            "call_type": "conf_out",
+            "capability": "MCOPSTNPP",
+            "destination_dialed": "Egypt",
+            "external_country": "EG",
+            "destination_context": "International",
+        },
+        # no pool: inbound, toll-free, Direct Routing
+        {
+            "upn": "ann@contoso.com",
+            "start": "2025-01-09T10:00:00Z",
+            "duration_s": 100 * 60,
+            "call_type": "user_in",
+            "call_direction": "inbound",
+            "capability": "MCOPSTN1",
+        },
+        {
+            "start": "2025-01-09T11:00:00Z",
+            "duration_s": 100 * 60,
+            "call_type": "ucap_in",
+            "call_direction": "inbound",
+            "number_type": "Toll Free",
+        },
+        {
+            "upn": "ann@contoso.com",
+            "start": "2025-01-09T12:00:00Z",
+            "duration_s": 100 * 60,
+            "kind": "direct_routing",
+            "call_type": "dr_out",
+            "capability": None,
+        },
+    ]
+    out = analysis.pool_usage(_records(calls), licences)
+    table = out.set_index(["pool", out["month"].astype(str)])
+    assert sorted(out["pool"].unique()) == [
+        "Conference dial-out (Zone A)",
+        "Domestic GB",
+        "Domestic US",
+        "International GB",
+    ]
+    assert len(out) == 4 * 2  # every pool, every month
+    us = table.loc[("Domestic US", "2025-01")]
+    assert (us["pool_minutes"], us["demand_minutes"]) == (6000.0, 6500.0)
+    assert (us["used_minutes"], us["overage_minutes"]) == (6000.0, 500.0)
+    assert us["used_share"] == 1.0
+    feb = table.loc[("Domestic US", "2025-02")]
+    assert (feb["used_minutes"], feb["overage_minutes"]) == (10.0, 0.0)
+    intl = table.loc[("International GB", "2025-01")]
+    assert (intl["pool_minutes"], intl["used_minutes"], intl["overage_minutes"]) == (
+        600.0,
+        600.0,
+        100.0,
+    )
+    assert table.loc[("Domestic GB", "2025-01"), "pool_minutes"] == 1200.0
+    assert table.loc[("Domestic GB", "2025-01"), "demand_minutes"] == 0.0
+    dial = table.loc[("Conference dial-out (Zone A)", "2025-01")]
+    assert (dial["pool_minutes"], dial["used_minutes"], dial["overage_minutes"]) == (
+        180.0,
+        180.0,
+        20.0,
+    )
