@@ -1160,64 +1160,61 @@ def runway_days(demand_paths: Any, balance: float) -> np.ndarray:
 def lot_forfeiture(
     lots: pd.DataFrame, demand_paths: Any, start: Any, percentiles: Sequence[float] = (5, 50, 95)
 ) -> pd.DataFrame:
-    """Expected forfeiture of the lots held today, if demand follows the scenario paths.
+    """What today's lots are expected to forfeit if no funds are added, by expiry date.
 
-    Lots are used first-in first-out and each expires at the start of its ``expires`` day
-    (purchase date + 12 calendar months), losing what is left. Purchases made later are newer
-    lots, used only once these are gone, so they do not change what these lots forfeit.
+    Runs :func:`planner.engine.paths` with auto-recharge off, so FIFO consumption and expiry
+    (purchase date + 12 calendar months) follow the balance model exactly. Purchases made
+    later are newer lots, used only once these are gone, so they do not change what these
+    lots forfeit.
 
     Parameters
     ----------
     lots : DataFrame
-        One row per lot, as :func:`planner.inputs.read_lots` returns it: ``purchase_date``
-        (date) and ``amount`` (float, currency units left in the lot). An ``expires`` column,
-        when present, is used instead of purchase date + 12 months. Other columns are kept.
+        ``purchase_date`` (date) and ``amount`` (currency units left), as
+        :func:`planner.inputs.read_lots` returns them.
     demand_paths : array-like, S x T
         Daily credit demand per scenario from ``start`` (currency units).
     start : date-like
         Day 0 of the paths (today).
     percentiles : sequence of float
-        Percentiles of each lot's forfeiture to report.
+        Percentiles of the forfeited amount to report.
 
     Returns
     -------
     DataFrame
-        ``lots`` in FIFO order with ``expires`` (datetime64), ``expected_expired`` (mean over
-        paths), ``expired_p<q>`` for each percentile, and ``p_expire`` (share of paths where
-        the lot loses something). A lot expiring after the horizon is judged on the demand
-        inside the horizon only, so its forfeiture is an upper bound.
+        One row per expiry date, earliest first: ``date`` (expiry, datetime64),
+        ``purchase_date`` (earliest purchase expiring then), ``amount`` (held today),
+        ``expected_forfeit`` (mean over paths; NaN when the date is past the horizon),
+        ``forfeit_p<q>`` per percentile, ``p_forfeit`` (share of paths losing something).
+        The first four columns match :data:`planner.recommend.EXPIRING_COLUMNS`.
     """
-    if "amount" not in lots.columns or not {"expires", "purchase_date"} & set(lots.columns):
-        raise ValueError(
-            "lots: need columns purchase_date (or expires) and amount, as read_lots returns"
-        )
-    out = lots.copy()
-    if "expires" not in out.columns:
-        out["expires"] = pd.to_datetime(out["purchase_date"]) + pd.DateOffset(months=12)
-    out["expires"] = pd.to_datetime(out["expires"])
-    if out["expires"].dt.tz is not None:
-        out["expires"] = out["expires"].dt.tz_convert("UTC").dt.tz_localize(None)
-    out = out.sort_values("expires", kind="stable", ignore_index=True)
-    remaining = out["amount"].to_numpy(dtype="float64")
-    if (remaining < 0).any():
-        raise ValueError("lots: amount must be >= 0")
+    from planner.engine import Policy, expiry_days, paths
+
+    for col in ("purchase_date", "amount"):
+        if col not in lots.columns:
+            raise ValueError(f"lots: missing column {col!r} (need purchase_date, amount)")
     arr = _as_paths(demand_paths, "demand_paths")
     t0 = dates(start, 1)[0]
-    cum_demand = np.concatenate([np.zeros((arr.shape[0], 1)), np.cumsum(arr, axis=1)], axis=1)
+    off = Policy(0.0, 0.0, 0.0, lead_days=0, auto_recharge=False)
+    expired = paths(arr, t0, off, lots=lots)["expired"]
+    purchase = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"])).normalize()
+    frame = pd.DataFrame(
+        {
+            "date": (purchase + pd.DateOffset(months=12)).normalize(),
+            "purchase_date": purchase,
+            "amount": lots["amount"].to_numpy(dtype="float64"),
+            "day": np.maximum(expiry_days(t0, purchase), 0),
+        }
+    )
+    out = frame.groupby("date", sort=True).agg(
+        purchase_date=("purchase_date", "min"), amount=("amount", "sum"), day=("day", "first")
+    )
     horizon = arr.shape[1]
-    used = np.zeros(arr.shape[0])  # the FIFO frontier: amount consumed or expired so far
-    held = 0.0  # cumulative amount of the lots up to this one
-    prev_day = 0
-    expired = np.zeros((arr.shape[0], len(out)))
-    for i, exp in enumerate(out["expires"]):
-        day = int(np.clip((exp.normalize() - t0).days, 0, horizon))
-        used = used + (cum_demand[:, day] - cum_demand[:, prev_day])
-        held += remaining[i]
-        expired[:, i] = np.clip(held - used, 0.0, remaining[i])
-        used = np.maximum(used, held)
-        prev_day = day
-    out["expected_expired"] = expired.mean(axis=0)
+    inside = out["day"].to_numpy() < horizon
+    lost = np.full((arr.shape[0], len(out)), np.nan)
+    lost[:, inside] = expired[:, out["day"].to_numpy()[inside]]
+    out["expected_forfeit"] = lost.mean(axis=0) if arr.shape[0] else np.nan
     for q in percentiles:
-        out[f"expired_{_pcol(q)}"] = np.percentile(expired, q, axis=0) if len(out) else []
-    out["p_expire"] = (expired > 1e-9).mean(axis=0)
-    return out
+        out[f"forfeit_{_pcol(q)}"] = np.percentile(lost, q, axis=0) if len(out) else []
+    out["p_forfeit"] = np.where(inside, (lost > 1e-9).mean(axis=0), np.nan)
+    return out.drop(columns="day").reset_index()

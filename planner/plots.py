@@ -907,41 +907,45 @@ def frontier(
 
 
 def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -> Figure:
-    """Current lots by expiry date, with the expected forfeiture of each.
+    """Funds held today by expiry date, with the expected forfeiture of each.
 
     Parameters
     ----------
     lots : DataFrame
-        :func:`planner.analysis.lot_forfeiture` (``expires``, ``amount``,
-        ``expected_expired``) or :func:`planner.inputs.read_lots` (``purchase_date``,
-        ``amount``: expiry = purchase + 12 months, no forfeiture bars).
+        Either an expiry table: ``date`` (expiry), ``amount`` and optionally
+        ``expected_forfeit`` (:func:`planner.analysis.lot_forfeiture`, or the ``expiring``
+        table of a recommendation's position); or lots as
+        :func:`planner.inputs.read_lots` returns them (``purchase_date``, ``amount``: expiry is
+        purchase + 12 months, no forfeiture bars).
     """
     fig, ax = _new(ax, (10, 4.2))
-    if "expires" in lots.columns:
-        expires = pd.to_datetime(lots["expires"])
+    if "date" in lots.columns:
+        expires = pd.to_datetime(lots["date"])
     else:
         expires = pd.to_datetime(lots["purchase_date"]) + pd.DateOffset(months=12)
     amount = lots["amount"].to_numpy(dtype=float)
     x = np.arange(len(lots))
-    ax.bar(x, amount, color=BLUE, label="Left in lot")
-    if "expected_expired" in lots.columns:
-        lost = lots["expected_expired"].to_numpy(dtype=float)
-        ax.bar(x, lost, color=RED, width=0.5, label="Expected to expire unused")
+    ax.bar(x, amount, color=BLUE, label="Held today")
+    if "expected_forfeit" in lots.columns:
+        lost = lots["expected_forfeit"].to_numpy(dtype=float)
+        ax.bar(x, np.nan_to_num(lost), color=RED, width=0.5, label="Expected to expire unused")
         for xi, (a, e) in enumerate(zip(amount, lost, strict=True)):
-            if a > 0:
-                ax.annotate(
-                    f"{e / a:.0%}",
-                    (xi, a),
-                    xytext=(0, 3),
-                    textcoords="offset points",
-                    ha="center",
-                    fontsize="small",
-                    color=RED,
-                )
+            text = "after horizon" if np.isnan(e) else f"{e / a:.0%}" if a > 0 else ""
+            ax.annotate(
+                text,
+                (xi, a),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize="small",
+                color=RED,
+            )
     ax.set_xticks(x, [d.strftime("%d %b %Y") for d in expires], rotation=30 if len(x) > 5 else 0)
     ax.set_xlabel("Expiry date")
     _money_axis(ax, currency, "Amount")
-    ax.set_title("Lots held today by expiry date (label: share expected to be forfeited)")
+    if len(amount):
+        ax.set_ylim(0, max(amount.max(), 1e-9) * 1.15)
+    ax.set_title("Funds held today by expiry date (label: share expected to be forfeited)")
     ax.legend(loc="upper right", frameon=False, fontsize="small")
     _style(ax)
     return fig

@@ -305,7 +305,7 @@ def test_risk_frontier_expiry_runway(sim):
     fig = plots.expiry_schedule(forfeit, "USD")
     ax = fig.axes[0]
     assert _heights(ax)[:2] == [80.0, 200.0]
-    assert _heights(ax)[2:] == pytest.approx(forfeit["expected_expired"].tolist())
+    assert _heights(ax)[2:] == pytest.approx(forfeit["expected_forfeit"].tolist())
     assert [t.get_text() for t in ax.get_xticklabels()] == ["11 Jul 2025", "01 Sep 2025"]
     assert ax.get_ylabel() == "Amount (USD)"
     _close(fig)
