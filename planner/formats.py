@@ -253,8 +253,15 @@ def match_format(headers: list[str]) -> ExportFormat:
     for fmt in FORMATS:
         if fmt.matches(keys):
             return fmt
-    # closest: the largest share of its required columns present (ties: the earlier format)
-    closest = max(FORMATS, key=lambda f: 1 - len(f.missing(keys)) / len(f.required))
+    # closest: the format whose id column is present, then the largest share of its required
+    # columns present (ties: the earlier format)
+    closest = max(
+        FORMATS,
+        key=lambda f: (
+            header_key(f.required[0]) in keys,
+            1 - len(f.missing(keys)) / len(f.required),
+        ),
+    )
     missing = closest.missing(keys)
     shown = ", ".join(str(h) for h in headers[:6] if str(h).strip())
     if not missing:  # the required columns are there but the layout is mixed

@@ -333,6 +333,12 @@ class _Part:
     batches: Callable[[int | None], Iterator[_Raw]]
     encoding: str | None = None
     exported_period: tuple[dt.date, dt.date] | None = None
+    delimiter: str = ","
+
+    @property
+    def decimal_mark(self) -> str:
+        """``,`` in a semicolon-separated file (a French or German Excel), else ``.``."""
+        return "," if self.delimiter == ";" else "."
 
 
 def _not_export(name: str, why: str) -> InputError:
@@ -445,12 +451,13 @@ def _csv_part(
         delimiter = _sniff_dialect(first)
     headers = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
     fmt = _match(name, headers)
-    decimal_mark = "," if delimiter == ";" else "."
     container = {",": "csv", ";": "csv;", "\t": "tsv"}.get(delimiter, f"csv{delimiter}")
+
+    row_bytes = max(64, len(head) // max(1, len(lines)))
 
     def batches(chunk_rows: int | None) -> Iterator[_Raw]:
         yield from _csv_batches(
-            name, source, headers, delimiter, encoding, skip, chunk_rows, decimal_mark
+            name, source, headers, delimiter, encoding, skip, chunk_rows, row_bytes
         )
 
     return _Part(
@@ -461,6 +468,7 @@ def _csv_part(
         batches,
         encoding=encoding + ("-sig" if bom == 3 else ""),
         exported_period=exported_period,
+        delimiter=delimiter,
     )
 
 
@@ -472,9 +480,12 @@ def _csv_batches(
     encoding: str,
     skip: int,
     chunk_rows: int | None,
-    decimal_mark: str,
+    row_bytes: int,
 ) -> Iterator[_Raw]:
     names = _unique_names(headers)
+    # streamed blocks of about a chunk's size (pyarrow yields one batch per block)
+    block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * row_bytes
+    block = int(min(max(block, 1 << 16), _BLOCK_BYTES))
     invalid: list[tuple[int | None, str, int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -488,7 +499,7 @@ def _csv_batches(
                 skip_rows=skip + 1,
                 encoding=encoding,
                 use_threads=threads,
-                block_size=_BLOCK_BYTES,
+                block_size=block,
             ),
             pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
             pv.ConvertOptions(
@@ -1003,7 +1014,8 @@ _GROUPED_COMMA = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
 def _np_mask(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A boolean Arrow array as a numpy bool array (null = False)."""
-    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    out = pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+    return out.astype(bool, copy=not out.flags.writeable)
 
 
 def _normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
@@ -1320,8 +1332,10 @@ class _Seen:
         self._ids: dict[str, pa.Array] = {}
 
     def duplicated(self, kind: str, ids: pd.Series) -> np.ndarray:
-        dup = ids.duplicated(keep="first").to_numpy(bool)
+        dup = ids.duplicated(keep="first").to_numpy(bool).copy()
         arrow_ids = pa.array(ids, type=pa.string())
+        if isinstance(arrow_ids, pa.ChunkedArray):
+            arrow_ids = arrow_ids.combine_chunks()
         seen = self._ids.get(kind)
         if seen is not None and len(seen):
             dup |= _np_mask(pc.is_in(arrow_ids, value_set=seen))
@@ -1374,7 +1388,6 @@ class RecordStream:
         self.finished = True
 
     def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pd.DataFrame]:
-        decimal_mark = "," if part.container.endswith("csv;") else "."
         for raw in part.batches(self.chunk_rows):
             report.rows += raw.table.num_rows + len(raw.bad)
             rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad]
@@ -1382,14 +1395,13 @@ class RecordStream:
                 raw.table,
                 part.fmt,
                 part.headers,
-                decimal_mark=decimal_mark,
-                dayfirst=decimal_mark == ",",
+                decimal_mark=part.decimal_mark,
+                dayfirst=part.decimal_mark == ",",
             )
             lines = raw.lines
             if reject.any():
-                delimiter = ";" if decimal_mark == "," else ","
                 for i, why in reasons.items():
-                    raw_text = _raw_text(raw.table, i, delimiter)
+                    raw_text = _raw_text(raw.table, i, part.delimiter)
                     rejected.append((part.name, int(lines[i]), "; ".join(why), raw_text))
                 keep = ~reject
                 canonical = canonical.filter(pa.array(keep))
