@@ -1,0 +1,245 @@
+"""The fast engine against a slow, lot-by-lot reference of the balance model.
+
+The reference keeps an explicit list of lots (purchase date, amount left), expires them on
+their calendar expiry dates and consumes them oldest first: the model of
+``shared/domain/credits.md`` §2 written out without the frontier identity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.engine import Policy, paths, simulate, sweep
+
+MONTHS_12 = pd.DateOffset(months=12)
+
+
+def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
+    """Lot-by-lot simulation; one row per day plus ``recharges`` (lots of Q)."""
+    start = pd.Timestamp(start)
+    held: list[list] = []  # [purchase date, expiry date, amount left], oldest first
+    if lots is not None:
+        for date, amount in sorted(
+            zip(lots["purchase_date"], lots["amount"], strict=True), key=lambda x: x[0]
+        ):
+            held.append([pd.Timestamp(date), pd.Timestamp(date) + MONTHS_12, float(amount)])
+    start_balance = sum(lot[2] for lot in held)
+    arriving: dict[int, float] = {}
+    pending = 0.0
+    q, s, lead = policy.recharge_amount, policy.threshold, policy.lead_days
+    rows = []
+    for t, d in enumerate(np.asarray(demand, dtype=float)):
+        day = start + pd.Timedelta(days=t)
+        purchased = 0.0
+        recharges = 0
+        if t == 0:
+            held.append([day, day + MONTHS_12, policy.initial])
+            purchased += policy.initial
+        # 1. expire
+        expired = sum(lot[2] for lot in held if lot[1] <= day)
+        held = [lot for lot in held if lot[1] > day]
+        # 2. arrive
+        if t in arriving:
+            amount = arriving.pop(t)
+            held.append([day, day + MONTHS_12, amount])
+            purchased += amount
+            pending -= amount
+            recharges += round(amount / q)
+        balance = sum(lot[2] for lot in held)
+        # 3. immediate top-up
+        if policy.auto_recharge and lead == 0 and balance - d < s:
+            k = max(1, math.ceil((s - (balance - d)) / q))
+            held.append([day, day + MONTHS_12, k * q])
+            purchased += k * q
+            recharges += k
+        # 4. consume oldest first
+        need = d
+        for lot in held:
+            take = min(lot[2], need)
+            lot[2] -= take
+            need -= take
+        held = [lot for lot in held if lot[2] > 0]
+        served = d - need
+        balance = sum(lot[2] for lot in held)
+        # 5. order
+        if policy.auto_recharge and lead > 0 and balance + pending < s:
+            k = max(1, math.ceil((s - balance - pending) / q))
+            arriving[t + lead] = k * q
+            pending += k * q
+        rows.append((day, d, served, need, purchased, expired, balance, recharges))
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "date",
+            "demand",
+            "served",
+            "unserved",
+            "purchased",
+            "expired",
+            "balance",
+            "recharges",
+        ],
+    )
+    out.attrs["start_balance"] = start_balance
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# strategies: dyadic amounts (multiples of 1/4) keep both implementations exact
+# ------------------------------------------------------------------------------------------
+
+START_DATES = ["2024-02-29", "2023-03-31", "2024-01-31", "2023-12-31", "2025-06-15", "2024-03-01"]
+
+money = st.integers(0, 400).map(lambda n: n / 4)
+
+
+@st.composite
+def cases(draw, max_days=800):
+    start = pd.Timestamp(draw(st.sampled_from(START_DATES)))
+    n_days = draw(st.integers(1, max_days))
+    scale = draw(st.sampled_from([0.25, 1.0, 4.0]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    policy = Policy(
+        initial=draw(money),
+        recharge_amount=draw(st.integers(1, 800).map(lambda n: n / 4)),
+        threshold=draw(money),
+        lead_days=draw(st.sampled_from([0, 0, 1, 2, 7])),
+        auto_recharge=draw(st.booleans()),
+    )
+    n_lots = draw(st.integers(0, 3))
+    lots = pd.DataFrame(
+        {
+            "purchase_date": [
+                start - pd.Timedelta(days=draw(st.integers(0, 400))) for _ in range(n_lots)
+            ],
+            "amount": [draw(money) for _ in range(n_lots)],
+        }
+    )
+    return start, n_days, scale, seed, policy, lots
+
+
+def demand_paths(seed: int, n_scen: int, n_days: int, scale: float) -> np.ndarray:
+    """Integer-valued demand times a dyadic scale, with quiet spells and spikes."""
+    rng = np.random.default_rng(seed)
+    base = rng.poisson(rng.uniform(0.2, 6.0, size=(n_scen, 1)), size=(n_scen, n_days))
+    quiet = rng.random((n_scen, n_days)) < 0.2
+    spike = rng.random((n_scen, n_days)) < 0.01
+    return np.where(quiet, 0, base + spike * 200).astype(float) * scale
+
+
+FIELDS = ["served", "unserved", "purchased", "expired", "balance"]
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+
+@SETTINGS
+@given(cases())
+def test_simulate_matches_lot_by_lot_reference(case):
+    start, n_days, scale, seed, policy, lots = case
+    demand = demand_paths(seed, 1, n_days, scale)[0]
+    ref = reference(demand, start, policy, lots)
+    got = simulate(demand, start, policy, lots=lots)
+    for name in FIELDS:
+        np.testing.assert_allclose(got.trajectory[name], ref[name], atol=1e-9, err_msg=name)
+    m = got.metrics
+    assert m["recharges"] == ref["recharges"].sum()
+    assert m["expired"] == pytest.approx(ref["expired"].sum(), abs=1e-9)
+    assert m["stockout_days"] == int((ref["unserved"] > 0).sum())
+    assert m["start_balance"] == pytest.approx(ref.attrs["start_balance"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(cases(max_days=500), st.integers(1, 4), st.integers(1, 3))
+def test_sweep_and_paths_match_reference(case, n_scen, n_pol):
+    start, n_days, scale, seed, policy, lots = case
+    demand = demand_paths(seed, n_scen, n_days, scale)
+    rng = np.random.default_rng(seed)
+    policies = pd.DataFrame(
+        {
+            "initial": [policy.initial] + list(rng.integers(0, 400, n_pol - 1) / 4),
+            "recharge_amount": [policy.recharge_amount] + list(rng.integers(1, 800, n_pol - 1) / 4),
+            "threshold": [policy.threshold] + list(rng.integers(0, 400, n_pol - 1) / 4),
+            "lead_days": [policy.lead_days] + list(rng.integers(0, 5, n_pol - 1)),
+            "auto_recharge": [policy.auto_recharge] + [True] * (n_pol - 1),
+        }
+    )
+    table = sweep(demand, start, policies, lots=lots, block_size=2)
+    for p, row in enumerate(policies.itertuples(index=False)):
+        pol = Policy(**row._asdict())
+        refs = [reference(demand[i], start, pol, lots) for i in range(n_scen)]
+        totals = pd.DataFrame([r.drop(columns="date").sum() for r in refs])
+        got = table.iloc[p]
+        for name in ["purchased", "expired", "unserved", "recharges"]:
+            assert got[name] == pytest.approx(totals[name].mean(), abs=1e-9), name
+        stockout = np.array([(r["unserved"] > 0).sum() for r in refs])
+        assert got["stockout_days"] == pytest.approx(stockout.mean())
+        assert got["p_stockout"] == pytest.approx((stockout > 0).mean())
+        assert got["mean_balance"] == pytest.approx(np.mean([r["balance"].mean() for r in refs]))
+        assert got["end_balance"] == pytest.approx(np.mean([r["balance"].iloc[-1] for r in refs]))
+        if p == 0:
+            daily = paths(demand, start, pol, lots=lots)
+            for name in FIELDS:
+                expected = np.stack([r[name].to_numpy() for r in refs])
+                np.testing.assert_allclose(daily[name], expected, atol=1e-9, err_msg=name)
+
+
+@SETTINGS
+@given(cases(), st.floats(0.0, 1.0), st.integers(0, 30), st.integers(1, 3))
+def test_money_is_conserved_every_day(case, failure_prob, fix_days, n_scen):
+    start, n_days, scale, seed, policy, lots = case
+    # non-dyadic demand too: conservation must hold up to rounding whatever the amounts
+    demand = demand_paths(seed, n_scen, n_days, scale) * 1.01
+    policy = Policy(**{**policy.__dict__, "failure_prob": failure_prob, "fix_days": fix_days})
+    daily = paths(demand, start, policy, lots=lots, rng=np.random.default_rng(seed))
+    start_balance = float(lots["amount"].sum())
+    previous = np.concatenate(
+        [np.full((n_scen, 1), start_balance), daily["balance"][:, :-1]], axis=1
+    )
+    change = daily["purchased"] - daily["served"] - daily["expired"]
+    scale_ = 1e-9 * max(1.0, start_balance + daily["purchased"].sum())
+    np.testing.assert_allclose(daily["balance"], previous + change, atol=scale_)
+    assert (daily["balance"] >= 0).all()
+    assert (daily["served"] >= 0).all() and (daily["expired"] >= 0).all()
+    np.testing.assert_allclose(daily["served"] + daily["unserved"], demand, atol=1e-12)
+    assert (daily["served"] <= demand).all()
+
+
+@SETTINGS
+@given(cases(max_days=400), st.floats(0.05, 0.95), st.integers(0, 20))
+def test_failures_are_reproducible_from_the_seed(case, failure_prob, fix_days):
+    start, n_days, scale, seed, policy, lots = case
+    demand = demand_paths(seed, 3, n_days, scale)
+    policy = Policy(**{**policy.__dict__, "failure_prob": failure_prob, "fix_days": fix_days})
+    one = paths(demand, start, policy, lots=lots, rng=np.random.default_rng(seed))
+    two = paths(demand, start, policy, lots=lots, rng=np.random.default_rng(seed))
+    for name in FIELDS:
+        np.testing.assert_array_equal(one[name], two[name])
+    table = pd.DataFrame([policy.__dict__] * 3)
+    a = sweep(demand, start, table, lots=lots, rng=np.random.default_rng(seed), block_size=1)
+    b = sweep(demand, start, table, lots=lots, rng=np.random.default_rng(seed), block_size=3)
+    pd.testing.assert_frame_equal(a, b)
+    # policy row 0 of the sweep sees the same failures as paths() with the same seed
+    assert a["purchased"].iloc[0] == pytest.approx(one["purchased"].sum(axis=1).mean())
+
+
+@SETTINGS
+@given(cases(), st.integers(0, 30))
+def test_failing_every_attempt_never_purchases_after_day_0(case, fix_days):
+    start, n_days, scale, seed, policy, lots = case
+    demand = demand_paths(seed, 2, n_days, scale)
+    policy = Policy(**{**policy.__dict__, "failure_prob": 1.0, "fix_days": fix_days})
+    daily = paths(demand, start, policy, lots=lots, rng=np.random.default_rng(seed))
+    assert (daily["purchased"][:, 0] == policy.initial).all()
+    assert (daily["purchased"][:, 1:] == 0).all()
+    result = simulate(demand[0], start, policy, lots=lots, rng=np.random.default_rng(seed))
+    assert result.metrics["recharges"] == 0
+    assert result.metrics["purchased"] == policy.initial
