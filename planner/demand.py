@@ -51,6 +51,7 @@ __all__ = [
     "credit_category",
     "format_cents",
     "licence_check",
+    "non_credit_charges",
     "utc_dates",
 ]
 
@@ -396,12 +397,7 @@ class DemandAccumulator:
         self._currencies.update(currency.dropna().unique().tolist())
 
         cents = credit_cents(records).to_numpy()
-        capability = records["capability"].astype("string").str.upper()
-        on_credits = capability.eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool)
-        money = records["charge_cents"].fillna(0).to_numpy(np.int64) + records[
-            "connection_fee_cents"
-        ].fillna(0).to_numpy(np.int64)
-        charged = on_credits & (cents != 0)
+        charged = cents != 0
         if (charged & dates.isna().to_numpy()).any():
             bad = charged & dates.isna().to_numpy()
             raise InputError(
@@ -435,20 +431,7 @@ class DemandAccumulator:
                 .groupby("upn", as_index=False)[["calls", "cents"]]
                 .sum()
             )
-        other = ~on_credits & (money != 0)
-        if other.any():
-            self._non_credit.append(
-                pd.DataFrame(
-                    {
-                        "capability": capability[other].fillna("(none)").to_numpy(),
-                        "currency": currency[other].fillna("").to_numpy(),
-                        "records": 1,
-                        "cents": money[other],
-                    }
-                )
-                .groupby(["capability", "currency"], as_index=False)[["records", "cents"]]
-                .sum()
-            )
+        self._non_credit.append(non_credit_charges(records))
 
     def result(self) -> DemandResult:
         """The :class:`DemandResult` of every chunk added so far."""
@@ -463,8 +446,37 @@ class DemandAccumulator:
         warnings = _empty(LICENCE_WARNING_COLUMNS)
         if self.user_licences is not None:
             users = _sum_frames(self._users, ["upn"], ["calls", "cents"])
-            warnings = _licence_warnings(users, self.user_licences)
+            warnings = licence_warnings(users, self.user_licences)
         return DemandResult(daily, "actual", non_credit=non_credit, licence_warnings=warnings)
+
+
+def non_credit_charges(records: pd.DataFrame) -> pd.DataFrame:
+    """Charges billed outside Communications Credits (capability other than ``MCOPSTNPP``).
+
+    Returns
+    -------
+    DataFrame
+        ``capability``, ``currency``, ``records`` (int64), ``cents`` (int64, charge +
+        connection fee).
+    """
+    money = records["charge_cents"].fillna(0).to_numpy(np.int64) + records[
+        "connection_fee_cents"
+    ].fillna(0).to_numpy(np.int64)
+    capability = records["capability"].astype("string").str.upper()
+    other = ~capability.eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool) & (money != 0)
+    frame = pd.DataFrame(
+        {
+            "capability": capability[other].fillna("(none)").to_numpy(),
+            "currency": records["currency"]
+            .astype("string")
+            .str.upper()[other]
+            .fillna("")
+            .to_numpy(),
+            "records": 1,
+            "cents": money[other],
+        }
+    )
+    return _sum_frames([frame], ["capability", "currency"], ["records", "cents"])
 
 
 def _sum_frames(frames: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
@@ -580,11 +592,11 @@ def licence_check(records: pd.DataFrame, user_licences: pd.DataFrame) -> pd.Data
         .groupby("upn", as_index=False)[["calls", "cents"]]
         .sum()
     )
-    return _licence_warnings(users, user_licences)
+    return licence_warnings(users, user_licences)
 
 
-def _licence_warnings(users: pd.DataFrame, user_licences: pd.DataFrame) -> pd.DataFrame:
-    """``users`` (upn, calls, cents) joined with the licence list: those without MCOPSTNC."""
+def licence_warnings(users: pd.DataFrame, user_licences: pd.DataFrame) -> pd.DataFrame:
+    """Users (``upn``, ``calls``, ``cents``) missing from ``user_licences`` or without MCOPSTNC."""
     known = user_licences.assign(upn=user_licences["upn"].astype("string").str.lower())
     holds = known.set_index("upn")["has_credits_licence"].astype(bool)
     holds = holds[~holds.index.duplicated()]

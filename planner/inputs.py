@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.pricing import PAYG_PLAN, PLANS, normalize_plan
+from planner.pricing import PAYG_PLAN, PLANS, normalize_plan, to_micro
 
 __all__ = [
     "read_demand_csv",
@@ -382,14 +382,6 @@ def read_licences(path: str | Path) -> pd.DataFrame:
     )
 
 
-#: micro-units per currency unit: rates are kept exactly as integers of 1e-6
-MICRO = 1_000_000
-
-
-def _to_micro(value: Decimal) -> int:
-    return int((value * MICRO).to_integral_value(rounding="ROUND_HALF_UP"))
-
-
 def read_rates(path: str | Path) -> pd.DataFrame:
     """Read a rate card: ``destination,per_minute[,connection_fee,increment_seconds,currency]``.
 
@@ -454,8 +446,8 @@ def read_rates(path: str | Path) -> pd.DataFrame:
             "destination": pd.array(dest.tolist(), dtype="string"),
             "per_minute": np.array([float(v) for v in rates], dtype=np.float64),
             "connection_fee": np.array([float(v) for v in fees], dtype=np.float64),
-            "per_minute_micro": np.array([_to_micro(v) for v in rates], dtype=np.int64),
-            "connection_fee_micro": np.array([_to_micro(v) for v in fees], dtype=np.int64),
+            "per_minute_micro": np.array([to_micro(v) for v in rates], dtype=np.int64),
+            "connection_fee_micro": np.array([to_micro(v) for v in fees], dtype=np.int64),
             "increment_seconds": inc.astype(np.int64),
             "currency": currency,
         }

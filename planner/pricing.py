@@ -7,7 +7,32 @@ Credits rules (``shared/domain/credits.md`` section 1).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from planner.demand import (
+    LICENCE_WARNING_COLUMNS,
+    UNPRICED_COLUMNS,
+    DemandResult,
+    credit_category,
+    daily_table,
+    is_conference_dial_out,
+    is_international,
+    is_outbound,
+    is_toll_free,
+    licence_warnings,
+    non_credit_charges,
+    utc_dates,
+)
+from planner.errors import InputError
+from planner.schema import credit_cents
+
+#: micro-units per currency unit: rates are kept exactly as integers of 1e-6
+MICRO = 1_000_000
 
 #: the plan code of a pay-as-you-go Calling Plan in a licence file
 PAYG_PLAN = "PAYG"
@@ -73,3 +98,735 @@ def domestic_allowance(plan: str, country: str | None) -> float:
     if spec.domestic is not None:
         return spec.domestic
     return 3000.0 if (country or "") in THREE_THOUSAND_MINUTE_COUNTRIES else 1200.0
+
+
+# --------------------------------------------------------------------------------------------
+# Zone A (Audio Conferencing dial-out included in the pool)
+# --------------------------------------------------------------------------------------------
+
+#: Audio Conferencing Zone A, as ISO 3166-1 alpha-2 codes
+ZONE_A: frozenset[str] = frozenset(
+    "AU AT BE BR BG CA CN HR CZ DK EE FI FR DE GR HK HU IN IE IT JP LU MY MX NL NZ NO PL PT PR "
+    "RO RU SG SK SI ZA KR ES SE CH TW TH GB US".split()
+)
+
+#: Zone A country names as ``Destination Dialed`` spells them (lower case)
+ZONE_A_NAMES: frozenset[str] = frozenset(
+    {
+        "australia", "austria", "belgium", "brazil", "bulgaria", "canada", "china", "croatia",
+        "czech republic", "czechia", "denmark", "estonia", "finland", "france", "germany",
+        "greece", "hong kong", "hong kong sar", "hungary", "india", "ireland", "italy", "japan",
+        "luxembourg", "malaysia", "mexico", "netherlands", "new zealand", "norway", "poland",
+        "portugal", "puerto rico", "romania", "russia", "singapore", "slovakia", "slovenia",
+        "south africa", "south korea", "korea", "spain", "sweden", "switzerland", "taiwan",
+        "thailand", "united kingdom", "united states",
+    }
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# licences and pools
+# --------------------------------------------------------------------------------------------
+
+
+def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
+    """Validate licence counts and add each row's allowances.
+
+    Parameters
+    ----------
+    licences
+        ``plan``, ``country``, ``users`` [, ``minutes_per_user``] (as read by
+        :func:`planner.inputs.read_licences`, or built in memory).
+
+    Returns
+    -------
+    DataFrame
+        ``plan``, ``country`` (upper case, <NA> allowed for ``MCOMEETADD``), ``users``
+        (int64), ``domestic``, ``international``, ``dial_out`` (float64 minutes per user per
+        month), ``pooled`` (bool).
+
+    ``minutes_per_user`` overrides the plan's main allowance: domestic minutes for a
+    Domestic plan, international minutes for ``MCOPSTN9``, dial-out minutes for
+    ``MCOMEETADD``.
+    """
+    missing = {"plan", "users"} - set(licences.columns)
+    if missing:
+        raise InputError(f"licences lack the column(s) {', '.join(sorted(missing))}")
+    rows = []
+    for i, row in enumerate(licences.itertuples(index=False)):
+        raw = row.plan
+        code = normalize_plan(str(raw)) if pd.notna(raw) else None
+        if code is None:
+            raise InputError(
+                f"licences row {i + 1}: unknown plan {raw!r}; use one of {', '.join(PLANS)}"
+            )
+        country = getattr(row, "country", None)
+        country = None if country is None or pd.isna(country) or country == "" else str(country)
+        country = country.upper() if country else None
+        users = row.users
+        if pd.isna(users) or float(users) < 0 or float(users) != int(float(users)):
+            raise InputError(f"licences row {i + 1}: users {users!r} is not a whole number >= 0")
+        if country is None and code != "MCOMEETADD":
+            raise InputError(f"licences row {i + 1}: plan {code} needs a country")
+        spec = PLANS[code]
+        domestic = domestic_allowance(code, country)
+        international, dial_out = spec.international, spec.dial_out
+        override = getattr(row, "minutes_per_user", None)
+        if override is not None and pd.notna(override):
+            if float(override) < 0:
+                raise InputError(f"licences row {i + 1}: minutes_per_user {override} < 0")
+            if code == "MCOMEETADD":
+                dial_out = float(override)
+            elif code == "MCOPSTN9":
+                international = float(override)
+            else:
+                domestic = float(override)
+        rows.append((code, country, int(float(users)), domestic, international, dial_out,
+                     spec.pooled))  # fmt: skip
+    out = pd.DataFrame(
+        rows,
+        columns=["plan", "country", "users", "domestic", "international", "dial_out", "pooled"],
+    )
+    return out.astype(
+        {
+            "plan": "string",
+            "country": "string",
+            "users": "int64",
+            "domestic": "float64",
+            "international": "float64",
+            "dial_out": "float64",
+            "pooled": "bool",
+        }
+    )
+
+
+POOL_COLUMNS = ("pool", "country", "users", "minutes_per_user", "minutes")
+
+
+def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
+    """Minute pools a tenant's licences give each calendar month.
+
+    Returns
+    -------
+    DataFrame
+        ``pool`` (``domestic``: pooled per country across the Domestic plans;
+        ``domestic_per_user``: ``MCOPSTN8``-style allowances, not pooled, one per user;
+        ``international``: per country; ``dial_out``: Audio Conferencing dial-out to Zone A,
+        tenant-wide, ``country`` <NA>), ``users`` (licences contributing),
+        ``minutes_per_user`` (average), ``minutes`` (float64 per month; for
+        ``domestic_per_user`` the sum of the users' separate allowances).
+    """
+    lic = licence_table(licences)
+    parts = []
+    pooled = lic[lic["pooled"] & (lic["plan"] != PAYG_PLAN)]
+    for pool, col, frame in (
+        ("domestic", "domestic", pooled),
+        ("domestic_per_user", "domestic", lic[~lic["pooled"]]),
+        ("international", "international", lic),
+    ):
+        has = frame[(frame[col] > 0) & (frame["users"] > 0)]
+        if len(has):
+            parts.append(
+                has.assign(pool=pool, minutes=has["users"] * has[col])
+                .groupby(["pool", "country"], as_index=False)[["users", "minutes"]]
+                .sum()
+            )
+    conf = lic[(lic["dial_out"] > 0) & (lic["users"] > 0)]
+    if len(conf):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pool": ["dial_out"],
+                    "country": pd.array([None], dtype="string"),
+                    "users": [int(conf["users"].sum())],
+                    "minutes": [float((conf["users"] * conf["dial_out"]).sum())],
+                }
+            )
+        )
+    if not parts:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in POOL_COLUMNS})
+        return out.astype({"pool": "string", "country": "string", "users": "int64"})
+    out = pd.concat(parts, ignore_index=True)
+    out["minutes_per_user"] = out["minutes"] / out["users"]
+    return out.astype(
+        {"pool": "string", "country": "string", "users": "int64", "minutes": "float64"}
+    )[list(POOL_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------------
+# rates
+# --------------------------------------------------------------------------------------------
+
+
+def to_micro(value: object) -> int:
+    """An amount (number, decimal text or Decimal) in exact micro-units, half-up."""
+    if isinstance(value, int | np.integer):
+        return int(value) * MICRO
+    number = Decimal(str(value))
+    return int((number * MICRO).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
+    """Validate a rate card and express it exactly in micro-units.
+
+    Accepts the output of :func:`planner.inputs.read_rates` or an in-memory frame with
+    ``destination``, ``per_minute`` [, ``connection_fee``, ``increment_seconds``,
+    ``currency``] (numbers, decimal strings or ``Decimal``).
+
+    Returns
+    -------
+    DataFrame
+        ``destination`` (as given), ``key`` (lower case, for matching),
+        ``per_minute_micro``, ``connection_fee_micro`` (int64, millionths of the currency
+        unit), ``increment_seconds`` (int64 > 0), ``currency`` (string or <NA>).
+    """
+    missing = {"destination", "per_minute"} - set(rates.columns)
+    if "per_minute_micro" in rates.columns:  # already expressed exactly
+        missing.discard("per_minute")
+    if missing:
+        raise InputError(f"the rate card lacks the column(s) {', '.join(sorted(missing))}")
+    n = len(rates)
+    dest = rates["destination"].astype("string").str.strip()
+    if dest.isna().any() or (dest == "").any():
+        raise InputError("the rate card has a row without a destination; name it or use *")
+    key = dest.str.lower()
+    if key.duplicated().any():
+        raise InputError(
+            f"the rate card lists destination {dest[key.duplicated()].iloc[0]!r} twice"
+        )
+
+    def micro_column(name: str, given: str) -> np.ndarray:
+        if given in rates.columns:
+            return rates[given].to_numpy(dtype=np.int64)
+        if name not in rates.columns:
+            return np.zeros(n, dtype=np.int64)
+        values = rates[name].fillna(0) if rates[name].dtype != object else rates[name]
+        out = np.array([to_micro(0 if pd.isna(v) else v) for v in values], dtype=np.int64)
+        if (out < 0).any():
+            raise InputError(f"the rate card has a negative {name}")
+        return out
+
+    per_minute = micro_column("per_minute", "per_minute_micro")
+    fee = micro_column("connection_fee", "connection_fee_micro")
+    if "increment_seconds" in rates.columns:
+        inc = pd.to_numeric(rates["increment_seconds"]).fillna(60).to_numpy()
+        if (inc <= 0).any() or (inc != np.floor(inc)).any():
+            raise InputError(
+                "the rate card has an increment_seconds that is not a whole number > 0"
+            )
+    else:
+        inc = np.full(n, 60)
+    if "currency" in rates.columns:
+        currency = rates["currency"].astype("string").str.upper()
+    else:
+        currency = pd.Series(pd.array([None] * n, dtype="string"))
+    if currency.dropna().nunique() > 1:
+        raise InputError(
+            f"the rate card mixes {' and '.join(sorted(currency.dropna().unique()))}; "
+            "price one currency per rate card"
+        )
+    return pd.DataFrame(
+        {
+            "destination": dest.to_numpy(),
+            "key": key.to_numpy(),
+            "per_minute_micro": per_minute,
+            "connection_fee_micro": fee,
+            "increment_seconds": inc.astype(np.int64),
+            "currency": currency.to_numpy(),
+        }
+    ).astype({"destination": "string", "key": "string", "currency": "string"})
+
+
+def price_cents(
+    billable_seconds: np.ndarray,
+    per_minute_micro: np.ndarray,
+    connection_fee_micro: np.ndarray,
+    increment_seconds: np.ndarray,
+) -> np.ndarray:
+    """Exact price of each call in cents, rounded half-up per call.
+
+    ``ceil(billable / increment) * increment / 60 * per_minute + connection_fee``, computed in
+    integers (millionths of a currency unit over 60) so no float rounding enters.
+    Calls with no billable seconds cost nothing (not even the connection fee).
+
+    >>> price_cents(np.array([61, 0]), np.array([20_000, 20_000]), np.array([0, 0]),
+    ...             np.array([60, 60])).tolist()
+    [4, 0]
+    """
+    b = np.asarray(billable_seconds, dtype=np.int64)
+    inc = np.asarray(increment_seconds, dtype=np.int64)
+    units = -(-b // inc)  # ceil for b >= 0
+    # amount in units of 1e-6 / 60 of the currency: seconds x micro per minute, + fee x 60
+    scaled = units * inc * np.asarray(per_minute_micro, dtype=np.int64) + 60 * np.asarray(
+        connection_fee_micro, dtype=np.int64
+    )
+    per_cent = 60 * (MICRO // 100)
+    cents = (scaled + per_cent // 2) // per_cent
+    return np.where(b > 0, cents, 0).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# what-if demand
+# --------------------------------------------------------------------------------------------
+
+#: capabilities whose calls never draw on credits (billed elsewhere, or given free)
+NOT_ON_CREDITS_PREFIXES = ("MCOMEETACPEA", "FREECALL")
+
+_DOMESTIC_PLANS = frozenset({"MCOPSTN1", "MCOPSTN2", "MCOPSTN5", "MCOPSTN6", "MCOPSTN8"})
+_INTERNATIONAL_PLANS = frozenset({"MCOPSTN2", "MCOPSTN9"})
+_PRICED_COLUMNS = ("usage_id", "date", "category", "billable_seconds", "cents", "upn")
+
+
+def _plan_of(capability: pd.Series) -> pd.Series:
+    """The licence plan each record's capability names (<NA> when it names none)."""
+    codes, uniques = pd.factorize(capability.astype("string").str.upper())
+    mapped = np.array([normalize_plan(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=capability.index, dtype="string")
+
+
+def user_plans(
+    records: pd.DataFrame,
+    licences: pd.DataFrame,
+    *,
+    user_licences: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Which kind of Calling Plan each user holds, as far as the records and licences tell.
+
+    A licence file counts licences per country; it does not say who holds which. The
+    capability carrying each user's calls does: a user seen under ``MCOPSTN2`` or
+    ``MCOPSTN9`` has international minutes, one seen under ``MCOPSTN8`` a per-user allowance.
+    A user never seen under a Calling Plan is on pay-as-you-go when ``user_licences`` says
+    so or when the country's licences include pay-as-you-go plans; otherwise the user shares
+    the country's pools.
+
+    Returns
+    -------
+    DataFrame
+        indexed by ``upn`` (lower case): ``country`` (most frequent usage location),
+        ``payg``, ``international_plan``, ``per_user_allowance`` (bool),
+        ``per_user_minutes`` (float64, NaN unless ``per_user_allowance``).
+    """
+    lic = licence_table(licences)
+    upn = records["upn"].astype("string").str.lower()
+    country = records["user_location"].astype("string").str.upper()
+    plan = _plan_of(records["capability"])
+    frame = pd.DataFrame({"upn": upn, "country": country, "plan": plan}).dropna(subset=["upn"])
+    if frame.empty:
+        return pd.DataFrame(
+            columns=[
+                "country",
+                "payg",
+                "international_plan",
+                "per_user_allowance",
+                "per_user_minutes",
+            ],  # fmt: skip
+            index=pd.Index([], dtype="string", name="upn"),
+        )
+    grouped = frame.groupby("upn", sort=True)
+    home = grouped["country"].agg(lambda c: c.mode().iloc[0] if c.notna().any() else pd.NA)
+    seen = (
+        pd.DataFrame(
+            {
+                "domestic": frame["plan"].isin(list(_DOMESTIC_PLANS)).fillna(False),
+                "international": frame["plan"].isin(list(_INTERNATIONAL_PLANS)).fillna(False),
+                "per_user": frame["plan"].eq("MCOPSTN8").fillna(False),
+                "payg": frame["plan"].eq(PAYG_PLAN).fillna(False),
+            }
+        )
+        .groupby(frame["upn"], sort=True)
+        .any()
+    )
+    any_plan = seen.any(axis=1)
+    pools = pool_minutes(lic)
+    intl_countries = set(pools.loc[pools["pool"] == "international", "country"].dropna())
+    payg_countries = set(lic.loc[(lic["plan"] == PAYG_PLAN) & (lic["users"] > 0), "country"])
+    flagged = set()
+    if user_licences is not None and "has_payg_plan" in user_licences.columns:
+        rows = user_licences[user_licences["has_payg_plan"].astype(bool)]
+        flagged = set(rows["upn"].astype("string").str.lower())
+    out = pd.DataFrame(index=seen.index)
+    out.index.name = "upn"
+    out["country"] = home.astype("string")
+    in_payg_country = out["country"].isin(payg_countries).fillna(False)
+    out["payg"] = out.index.isin(list(flagged)) | seen["payg"] | (~any_plan & in_payg_country)
+    in_intl_country = out["country"].isin(intl_countries).fillna(False)
+    out["international_plan"] = ~out["payg"] & (
+        seen["international"] | (~any_plan & in_intl_country)
+    )
+    out["per_user_allowance"] = ~out["payg"] & seen["per_user"]
+    per_user = lic[lic["plan"] == "MCOPSTN8"].groupby("country")["domestic"].max()
+    minutes = out["country"].map(per_user).astype("float64")
+    minutes = minutes.fillna(domestic_allowance("MCOPSTN8", None))
+    out["per_user_minutes"] = minutes.where(out["per_user_allowance"], np.nan)
+    return out
+
+
+def _rate_index(rates: pd.DataFrame, records: pd.DataFrame) -> np.ndarray:
+    """Row of ``rates`` pricing each record (-1 when none): destination name, country, ``*``."""
+    position = {k: i for i, k in enumerate(rates["key"])}
+    fallback = position.get("*", -1)
+
+    def lookup(col: str) -> np.ndarray:
+        codes, uniques = pd.factorize(records[col].astype("string").str.strip().str.lower())
+        found = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+        return found[codes]
+
+    by_name = lookup("destination_dialed")
+    by_country = lookup("external_country")
+    return np.where(by_name >= 0, by_name, np.where(by_country >= 0, by_country, fallback))
+
+
+def price_calls(
+    records: pd.DataFrame,
+    licences: pd.DataFrame,
+    rates: pd.DataFrame,
+    *,
+    user_licences: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Price each call after the tenant's minute pools (the what-if core).
+
+    Rules, per calendar month (UTC), calls taken in start-time order:
+
+    - toll-free inbound calls are priced from the first minute;
+    - conference dial-out to Zone A draws on the tenant-wide dial-out pool, other
+      destinations are priced from the first minute;
+    - outgoing calls of pay-as-you-go users are priced from the first minute;
+    - international calls draw on the country's international pool when the user has an
+      international plan, else are priced from the first minute;
+    - domestic outgoing calls draw on the user's own allowance (``MCOPSTN8``) or the
+      country's domestic pool, and are priced beyond it (a call straddling the end of the
+      pool pays only for its seconds beyond it);
+    - ordinary inbound and emergency calls, Direct Routing and Operator Connect calls
+      (billed by the carrier), and calls under ``MCOMEETACPEA`` (billed through the
+      licensing agreement) or ``FREECALL`` cost nothing.
+
+    Returns
+    -------
+    (priced, unpriced)
+        ``priced``: one row per call with billable seconds and a rate: ``usage_id``,
+        ``date`` (UTC day of the start), ``category``, ``billable_seconds``, ``cents``,
+        ``upn``. ``unpriced``: calls with billable seconds and no rate, grouped as in
+        :attr:`planner.demand.DemandResult.unpriced`.
+    """
+    rate = rate_table(rates)
+    users = user_plans(records, licences, user_licences=user_licences)
+    pools = pool_minutes(licences)
+
+    kind = records["kind"].astype("string").str.lower()
+    capability = records["capability"].astype("string").str.upper().fillna("")
+    call_type = records["call_type"].astype("string").str.lower().fillna("")
+    operator = records["operator"].astype("string").str.lower()
+    eligible = (
+        ~kind.eq("direct_routing").fillna(False).to_numpy(bool)
+        & ~capability.str.startswith(NOT_ON_CREDITS_PREFIXES).to_numpy(bool)
+        & ~call_type.str.contains("emergency", regex=False).to_numpy(bool)
+        & (operator.isna() | operator.eq("microsoft")).to_numpy(
+            bool
+        )  # Operator Connect: carrier bills
+        & records["start"].notna().to_numpy()
+        & (records["duration_s"].fillna(0).to_numpy(np.int64) > 0)
+    )
+    recs = records[eligible]
+    n = len(recs)
+    seconds = recs["duration_s"].to_numpy(np.int64)
+    outbound = is_outbound(recs)
+    toll_free = is_toll_free(recs) & ~outbound
+    conf = is_conference_dial_out(recs)
+    user_call = outbound & ~conf
+    upn = recs["upn"].astype("string").str.lower()
+    country = recs["user_location"].astype("string").str.upper()
+    user = users.reindex(upn.fillna("").to_numpy())
+    payg = user["payg"].fillna(False).to_numpy(bool) & user_call
+    international = is_international(recs) & user_call & ~payg
+    domestic = user_call & ~payg & ~international
+
+    # pool keys: "<pool>|<country or upn>"; calls priced from the first minute have none
+    pool_size: dict[str, float] = {
+        f"{p}|{c if pd.notna(c) else '*'}": m
+        for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
+        if p != "domestic_per_user"
+    }
+    key = np.full(n, "", dtype=object)
+    other_country = recs["external_country"].astype("string").str.upper()
+    dialed = recs["destination_dialed"].astype("string").str.strip().str.lower()
+    zone_a = other_country.isin(list(ZONE_A)).fillna(False).to_numpy(bool) | (
+        other_country.isna().to_numpy()
+        & dialed.isin(list(ZONE_A_NAMES)).fillna(False).to_numpy(bool)
+    )
+    key[conf & zone_a] = "dial_out|*"
+    country_text = country.fillna("").to_numpy(dtype=object)
+    has_intl = user["international_plan"].fillna(False).to_numpy(bool)
+    sel = international & has_intl
+    key[sel] = "international|" + country_text[sel]
+    per_user = user["per_user_allowance"].fillna(False).to_numpy(bool) & domestic
+    upn_text = upn.fillna("").to_numpy(dtype=object)
+    key[per_user] = "per_user|" + upn_text[per_user]
+    for who, minutes in zip(
+        upn_text[per_user], user["per_user_minutes"].to_numpy()[per_user], strict=True
+    ):
+        pool_size.setdefault("per_user|" + who, float(minutes))
+    sel = domestic & ~per_user
+    key[sel] = "domestic|" + country_text[sel]
+    size = np.array([pool_size.get(k, 0.0) for k in key], dtype=np.float64)
+    pool_seconds = np.rint(size * 60).astype(np.int64)
+
+    charged = toll_free | conf | user_call
+    billable = np.where(charged, seconds, 0)
+    pooled = charged & (pool_seconds > 0)
+    if pooled.any():
+        billable[pooled] = _beyond_pool(
+            key[pooled],
+            recs["start"].to_numpy()[pooled],
+            recs["usage_id"].astype("string").fillna("").to_numpy(dtype=object)[pooled],
+            seconds[pooled],
+            pool_seconds[pooled],
+        )
+
+    category = np.select(
+        [toll_free, conf, payg, international, domestic],
+        ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"],
+        default="",
+    )
+    need = billable > 0
+    row = _rate_index(rate, recs)
+    has_rate = row >= 0
+    ok = need & has_rate
+    r = row[ok]
+    cents = price_cents(
+        billable[ok],
+        rate["per_minute_micro"].to_numpy()[r],
+        rate["connection_fee_micro"].to_numpy()[r],
+        rate["increment_seconds"].to_numpy()[r],
+    )
+    priced = pd.DataFrame(
+        {
+            "usage_id": recs["usage_id"].to_numpy()[ok],
+            "date": utc_dates(recs["start"]).to_numpy()[ok],
+            "category": category[ok],
+            "billable_seconds": billable[ok],
+            "cents": cents,
+            "upn": upn.to_numpy()[ok],
+        }
+    ).astype({"usage_id": "string", "category": "string", "upn": "string"})
+    missing = need & ~has_rate
+    unpriced = _unpriced(
+        recs[missing], category[missing], billable[missing], "*" in set(rate["key"])
+    )
+    return priced, unpriced
+
+
+def _beyond_pool(
+    key: np.ndarray,
+    start: np.ndarray,
+    usage_id: np.ndarray,
+    seconds: np.ndarray,
+    pool_seconds: np.ndarray,
+) -> np.ndarray:
+    """Seconds of each call beyond its pool, the pool refilling on the 1st of each month."""
+    month = pd.DatetimeIndex(start).tz_convert("UTC").tz_localize(None).to_period("M")
+    month_code = np.asarray(month.asi8, dtype=np.int64)
+    key_code = pd.factorize(key)[0]
+    id_code = pd.factorize(usage_id, sort=True)[0]
+    start_ns = pd.DatetimeIndex(start).asi8
+    order = np.lexsort((id_code, start_ns, month_code, key_code))
+    d = seconds[order]
+    group = key_code[order].astype(np.int64) * (1 << 32) + (month_code[order] - month_code.min())
+    first = np.r_[True, group[1:] != group[:-1]]
+    total = np.cumsum(d)
+    # running total within each (pool, month): subtract what came before the group
+    used = total - np.maximum.accumulate(np.where(first, total - d, 0))
+    beyond = np.minimum(d, np.maximum(0, used - pool_seconds[order]))
+    out = np.empty_like(beyond)
+    out[order] = beyond
+    return out
+
+
+def _unpriced(
+    recs: pd.DataFrame, category: np.ndarray, billable: np.ndarray, has_fallback: bool
+) -> pd.DataFrame:
+    if len(recs) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in UNPRICED_COLUMNS}).astype(
+            {"calls": "int64", "minutes": "float64"}
+        )
+    name = recs["destination_dialed"].astype("string")
+    code = recs["external_country"].astype("string")
+    destination = name.fillna(code).fillna("(unknown)")
+    reason = (
+        "no rate for destination '" + name.fillna("") + "' or country '" + code.fillna("") + "'"
+    )
+    reason = reason + ("" if has_fallback else " and no '*' row")
+    frame = pd.DataFrame(
+        {
+            "category": category,
+            "destination": destination.to_numpy(),
+            "reason": reason.to_numpy(),
+            "seconds": billable,
+            "usage_id": recs["usage_id"].to_numpy(),
+        }
+    )
+    out = frame.groupby(["category", "destination", "reason"], as_index=False).agg(
+        calls=("seconds", "size"),
+        minutes=("seconds", "sum"),
+        example_usage_id=("usage_id", "first"),
+    )
+    out["minutes"] = (out["minutes"] / 60).round(1)
+    out = out.sort_values("calls", ascending=False, kind="stable").reset_index(drop=True)
+    return out.astype(
+        {
+            "category": "string",
+            "destination": "string",
+            "reason": "string",
+            "calls": "int64",
+            "minutes": "float64",
+            "example_usage_id": "string",
+        }  # fmt: skip
+    )[list(UNPRICED_COLUMNS)]
+
+
+def _as_frame(records: pd.DataFrame | Iterable[pd.DataFrame]) -> pd.DataFrame:
+    if isinstance(records, pd.DataFrame):
+        return records
+    return pd.concat(list(records), ignore_index=True)
+
+
+def _currency(rate: pd.DataFrame, records: pd.DataFrame) -> str:
+    given = rate["currency"].dropna().unique().tolist()
+    if given:
+        return str(given[0])
+    seen = records["currency"].astype("string").str.upper().dropna().unique().tolist()
+    if len(seen) == 1:
+        return str(seen[0])
+    raise InputError(
+        "the rate card names no currency and the records "
+        + ("name several" if seen else "name none")
+        + ": add a `currency` column to the rate card"
+    )
+
+
+def whatif_demand(
+    records: pd.DataFrame | Iterable[pd.DataFrame],
+    licences: pd.DataFrame,
+    rates: pd.DataFrame,
+    *,
+    user_licences: pd.DataFrame | None = None,
+) -> DemandResult:
+    """Daily credit demand of a tenant's calls priced after its minute pools.
+
+    Parameters
+    ----------
+    records
+        Canonical call records (:mod:`planner.schema`) or chunks of them (held in memory:
+        pools need each month's calls in order).
+    licences
+        ``plan``, ``country``, ``users`` [, ``minutes_per_user``]
+        (:func:`planner.inputs.read_licences`).
+    rates
+        Rate card (:func:`planner.inputs.read_rates` or :func:`rate_table` input).
+    user_licences
+        Optional ``upn``, ``has_credits_licence`` [, ``has_payg_plan``]: enables the licence
+        check of users whose calls would draw on credits.
+
+    Returns
+    -------
+    DemandResult
+        ``kind == "whatif"``; the currency is the rate card's (else the records' only one);
+        ``unpriced`` lists calls that needed a price and found no rate; they are not in
+        ``daily``.
+
+    See :func:`price_calls` for the rules.
+    """
+    records = _as_frame(records)
+    rate = rate_table(rates)
+    currency = _currency(rate, records)
+    priced, unpriced = price_calls(records, licences, rate, user_licences=user_licences)
+    credit = (
+        priced.assign(currency=currency)
+        .groupby(["date", "currency", "category"], as_index=False)["cents"]
+        .sum()
+    )
+    kind = records["kind"].astype("string").str.lower()
+    observed = utc_dates(records["start"])[~kind.eq("direct_routing").fillna(False)].dropna()
+    first = observed.min() if len(observed) else None
+    last = observed.max() if len(observed) else None
+    daily = daily_table(credit, [currency], first, last)
+    warnings = pd.DataFrame(columns=list(LICENCE_WARNING_COLUMNS))
+    if user_licences is not None:
+        users = (
+            priced[priced["cents"] > 0]
+            .dropna(subset=["upn"])
+            .assign(calls=1)
+            .groupby("upn", as_index=False)[["calls", "cents"]]
+            .sum()
+        )
+        warnings = licence_warnings(users, user_licences)
+    return DemandResult(
+        daily,
+        "whatif",
+        non_credit=non_credit_charges(records),
+        unpriced=unpriced,
+        licence_warnings=warnings,
+    )
+
+
+def calibrate(
+    records: pd.DataFrame,
+    licences: pd.DataFrame,
+    rates: pd.DataFrame,
+    *,
+    by_category: bool = False,
+) -> pd.DataFrame:
+    """Compare what the tenant was charged with what the what-if pricing gives, per month.
+
+    For a tenant that already uses credits: if its licences and rate card are right, pricing
+    its calls reproduces its ``MCOPSTNPP`` charges.
+
+    Returns
+    -------
+    DataFrame
+        ``month`` (``YYYY-MM``), [``category``,] ``actual_cents``, ``priced_cents``,
+        ``diff_cents`` (priced - actual), ``diff_pct`` (of actual; NaN when actual is 0).
+    """
+    rate = rate_table(rates)
+    currency = _currency(rate, records)
+    payg = user_plans(records, licences)
+    payg_upns = payg.index[payg["payg"]].tolist()
+    cents = credit_cents(records).to_numpy()
+    on = (cents != 0) & records["currency"].astype("string").str.upper().eq(currency).fillna(
+        False
+    ).to_numpy(bool)
+    actual = pd.DataFrame(
+        {
+            "month": utc_dates(records["start"]).dt.strftime("%Y-%m").to_numpy()[on],
+            "category": credit_category(records[on], payg_upns=payg_upns).to_numpy(),
+            "actual_cents": cents[on],
+        }
+    )
+    priced, _ = price_calls(records, licences, rate)
+    whatif = pd.DataFrame(
+        {
+            "month": priced["date"].dt.strftime("%Y-%m").to_numpy(),
+            "category": priced["category"].to_numpy(),
+            "priced_cents": priced["cents"].to_numpy(),
+        }
+    )
+    keys = ["month", "category"] if by_category else ["month"]
+    out = (
+        actual.groupby(keys)["actual_cents"].sum().to_frame()
+        .join(whatif.groupby(keys)["priced_cents"].sum(), how="outer")
+        .fillna(0)
+        .astype("int64")
+        .reset_index()
+    )  # fmt: skip
+    if not by_category:  # every month of the records, also those without credit spend
+        months = utc_dates(records["start"]).dropna().dt.strftime("%Y-%m").unique()
+        out = (
+            out.set_index("month")
+            .reindex(sorted(set(months) | set(out["month"])), fill_value=0)
+            .rename_axis("month")
+            .reset_index()
+        )
+    out["diff_cents"] = out["priced_cents"] - out["actual_cents"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * out["diff_cents"] / out["actual_cents"].where(out["actual_cents"] != 0)
+    out["diff_pct"] = pct.astype("float64").round(2)
+    return out.sort_values(keys).reset_index(drop=True)

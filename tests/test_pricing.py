@@ -1,0 +1,333 @@
+"""What-if pricing after minute pools: each rule by hand, and calibration on the sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_demand import rec
+
+from planner.errors import InputError
+from planner.pricing import (
+    _beyond_pool,
+    calibrate,
+    pool_minutes,
+    price_calls,
+    price_cents,
+    rate_table,
+    whatif_demand,
+)
+
+RATES = pd.DataFrame(
+    {
+        "destination": ["United States", "United States Toll Free", "GB", "United Kingdom", "*"],
+        "per_minute": ["0.02", "0.03", "0.05", "0.04", "0.10"],
+        "connection_fee": ["0", "0.01", "0.05", "0", "0"],
+        "increment_seconds": [60, 60, 6, 60, 60],
+        "currency": ["USD"] * 5,
+    }
+)
+
+
+def licences(*rows):
+    return pd.DataFrame(rows, columns=["plan", "country", "users", "minutes_per_user"])
+
+
+US_2_MIN = licences(("MCOPSTN1", "US", 1, 2))  # a 120-second domestic pool
+
+
+def cents_of(records, lic=US_2_MIN, rates=RATES):
+    priced, unpriced = price_calls(records, lic, rates)
+    got = dict(zip(priced["usage_id"], priced["cents"], strict=True))
+    return [int(got.get(u, 0)) for u in records["usage_id"]], unpriced
+
+
+# ---- the price of a call -----------------------------------------------------------------------
+
+
+def test_price_increments_connection_fee_and_half_up():
+    # 61 s in 6 s increments = 66 s = 1.1 min x 0.05 = 0.055, + 0.05 fee = 0.105 -> 0.11
+    # 61 s in 60 s increments = 2 min x 0.02 = 0.04; 0 s costs nothing, not even the fee
+    # 1 s at 0.015/min in 1 s increments = 0.00025 -> 0.00
+    got = price_cents(
+        np.array([61, 61, 0, 1]),
+        np.array([50_000, 20_000, 50_000, 15_000]),
+        np.array([50_000, 0, 50_000, 0]),
+        np.array([6, 60, 6, 1]),
+    )
+    assert got.tolist() == [11, 4, 0, 0]
+
+
+def test_rate_table_exact_from_floats_and_text():
+    table = rate_table(pd.DataFrame({"destination": ["A", "b"], "per_minute": [0.0195, "0.1"]}))
+    assert table["per_minute_micro"].tolist() == [19_500, 100_000]
+    assert table["increment_seconds"].tolist() == [60, 60]
+    assert table["key"].tolist() == ["a", "b"]
+    with pytest.raises(InputError, match="twice"):
+        rate_table(pd.DataFrame({"destination": ["A", "a"], "per_minute": [1, 2]}))
+
+
+# ---- pools -------------------------------------------------------------------------------------
+
+
+def test_pool_minutes_table():
+    lic = licences(
+        ("MCOPSTN1", "US", 10, None),
+        ("MCOPSTN2", "US", 2, None),
+        ("MCOPSTN1", "FR", 5, None),
+        ("MCOPSTN8", "GB", 3, None),
+        ("MCOMEETADD", None, 115, None),
+        ("PAYG", "DE", 4, None),
+    )
+    pools = pool_minutes(lic).set_index(["pool", "country"])["minutes"]
+    assert pools[("domestic", "US")] == 12 * 3000
+    assert pools[("domestic", "FR")] == 5 * 1200
+    assert pools[("international", "US")] == 2 * 600
+    assert pools[("domestic_per_user", "GB")] == 3 * 120
+    assert pools[("dial_out", pd.NA)] == 6900
+    assert len(pools) == 5  # pay-as-you-go brings no pool
+
+
+def test_pool_exhaustion_mid_call():
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "duration_s": 90},  # 90 of 120 s used
+            {"start": "2026-01-06T10:00:00Z", "duration_s": 90},  # 30 in pool, 60 beyond
+            {"start": "2026-01-07T10:00:00Z", "duration_s": 30},  # all beyond: 1 min
+        ]
+    )
+    assert cents_of(records)[0] == [0, 2, 2]
+
+
+def test_calls_draw_in_start_order_not_row_order():
+    records = rec(
+        [
+            {"start": "2026-01-07T10:00:00Z", "duration_s": 30},
+            {"start": "2026-01-05T10:00:00Z", "duration_s": 120},
+        ]
+    )
+    assert cents_of(records)[0] == [2, 0]
+
+
+def test_pool_resets_on_the_first_of_the_month():
+    records = rec(
+        [
+            # starts on 31 January: billed to January's pool though it ends in February
+            {"start": "2026-01-31T23:59:00Z", "duration_s": 200},  # 80 s beyond -> 2 min
+            {"start": "2026-02-01T00:00:00Z", "duration_s": 100},  # February's pool
+            {"start": "2026-02-01T00:05:00Z", "duration_s": 100},  # 80 s beyond
+        ]
+    )
+    assert cents_of(records)[0] == [4, 0, 4]
+
+
+def test_per_user_allowance_is_not_pooled():
+    lic = licences(("MCOPSTN8", "US", 2, 1))  # 60 s each
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "duration_s": 120, "upn": "a@x.com",
+             "capability": "MCOPSTN8"},
+            {"start": "2026-01-05T11:00:00Z", "duration_s": 30, "upn": "b@x.com",
+             "capability": "MCOPSTN8"},
+        ]
+    )  # fmt: skip
+    assert cents_of(records, lic)[0] == [2, 0]  # a's 60 s beyond; b's 30 s within b's own
+
+
+# ---- the rules ---------------------------------------------------------------------------------
+
+
+def test_conference_dial_out_zone_a_pool_and_other_destinations():
+    lic = licences(("MCOMEETADD", None, 1, None))  # 60 minutes, tenant-wide
+    conf = {"call_type": "conf_out", "capability": "MCOMEETADD"}
+    records = rec(
+        [
+            {**conf, "start": "2026-03-02T10:00:00Z", "duration_s": 3000,
+             "external_country": "GB", "destination_dialed": "United Kingdom"},
+            {**conf, "start": "2026-03-03T10:00:00Z", "duration_s": 1200,
+             "external_country": "GB", "destination_dialed": "United Kingdom"},
+            {**conf, "start": "2026-03-04T10:00:00Z", "duration_s": 60,
+             "external_country": "AE", "destination_dialed": "United Arab Emirates"},
+        ]
+    )  # fmt: skip
+    cents, _ = cents_of(records, lic)
+    # 600 s beyond the 3600 s pool at 0.04 (the "United Kingdom" row wins over "GB")
+    assert cents == [0, 40, 10]
+
+
+def test_international_with_and_without_an_international_plan():
+    lic = licences(("MCOPSTN1", "US", 1, None), ("MCOPSTN2", "US", 1, None))
+    intl = {"destination_context": "International", "external_country": "GB",
+            "destination_dialed": None, "duration_s": 60}  # fmt: skip
+    records = rec(
+        [
+            {**intl, "start": "2026-01-05T10:00:00Z", "upn": "dom@x.com", "capability": "MCOPSTN1"},
+            {
+                **intl,
+                "start": "2026-01-05T11:00:00Z",
+                "upn": "both@x.com",
+                "capability": "MCOPSTN2",
+            },
+        ]
+    )
+    # the domestic-only user pays from the first minute: 60 s at GB 0.05 + 0.05 fee
+    assert cents_of(records, lic)[0] == [10, 0]
+
+
+def test_toll_free_inbound_emergency_and_ordinary_inbound():
+    lic = licences(("MCOPSTN1", "US", 1, 0))  # no minutes at all
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "call_type": "ucap_in", "call_direction": "inbound",
+             "number_type": "Toll Free", "destination_dialed": "United States Toll Free",
+             "duration_s": 61, "capability": "MCOEV_VIRTUALUSER"},
+            {"start": "2026-01-05T10:00:00Z", "call_type": "emergency_out", "duration_s": 120},
+            {"start": "2026-01-05T10:00:00Z", "call_type": "user_in", "call_direction": "inbound",
+             "duration_s": 300},
+        ]
+    )  # fmt: skip
+    # toll-free: 2 min x 0.03 + 0.01
+    assert cents_of(records, lic)[0] == [7, 0, 0]
+
+
+def test_pay_as_you_go_pays_every_outgoing_minute():
+    lic = licences(("MCOPSTN1", "US", 1, None), ("PAYG", "GB", 1, None))
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "upn": "p@x.com", "user_location": "GB",
+             "external_country": "GB", "destination_dialed": "United Kingdom", "duration_s": 30,
+             "capability": "MCOPSTNPP"},
+            {"start": "2026-01-05T10:00:00Z", "upn": "p@x.com", "user_location": "GB",
+             "call_type": "user_in", "call_direction": "inbound", "duration_s": 30,
+             "capability": "MCOEV"},
+        ]
+    )  # fmt: skip
+    result = whatif_demand(records, lic, RATES)
+    assert result.totals()["USD"]["payg_cents"] == 4
+    assert result.totals()["USD"]["amount_cents"] == 4
+
+
+def test_calls_billed_elsewhere_cost_nothing():
+    lic = licences(("MCOPSTN1", "US", 1, 0))
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "operator": "Lumen", "capability": "MCOEV"},
+            {"start": "2026-01-05T10:00:00Z", "kind": "direct_routing", "call_type": "dr_out"},
+            {
+                "start": "2026-01-05T10:00:00Z",
+                "call_type": "conf_out",
+                "capability": "MCOMEETACPEA",
+            },
+            {"start": "2026-01-05T10:00:00Z", "capability": "FREECALL"},
+            {"start": "2026-01-05T10:00:00Z", "operator": "Microsoft"},
+        ]
+    )
+    assert cents_of(records, lic)[0] == [0, 0, 0, 0, 2]
+
+
+def test_unpriced_calls_are_listed_never_priced_at_zero():
+    rates = RATES[RATES["destination"] != "*"]
+    lic = licences(("MCOPSTN1", "US", 1, 0))
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "destination_context": "International",
+             "external_country": "NG", "destination_dialed": "Nigeria", "duration_s": 90},
+            {"start": "2026-01-06T10:00:00Z", "duration_s": 60},
+        ]
+    )  # fmt: skip
+    result = whatif_demand(records, lic, rates)
+    assert result.totals()["USD"]["amount_cents"] == 2
+    row = result.unpriced.iloc[0]
+    assert (row["category"], row["destination"], row["calls"], row["minutes"]) == (
+        "international", "Nigeria", 1, 1.5,
+    )  # fmt: skip
+    assert "no rate for destination 'Nigeria' or country 'NG' and no '*' row" == row["reason"]
+    assert result.to_json()["unpriced"][0]["destination"] == "Nigeria"
+
+
+def test_whatif_result_shape_and_licence_warnings():
+    lic = licences(("MCOPSTN1", "US", 1, 0))
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "upn": "a@x.com"},
+            {"start": "2026-01-07T10:00:00Z", "upn": "b@x.com", "duration_s": 120},
+        ]
+    )
+    users = pd.DataFrame({"upn": ["a@x.com", "b@x.com"], "has_credits_licence": [True, False]})
+    result = whatif_demand(records, lic, RATES, user_licences=users)
+    assert result.kind == "whatif"
+    assert result.daily["amount_cents"].tolist() == [2, 0, 4]
+    assert result.daily["currency"].unique().tolist() == ["USD"]
+    assert result.licence_warnings.to_dict("records") == [
+        {"upn": "b@x.com", "calls": 1, "cents": 4, "reason": "no MCOPSTNC licence"}
+    ]
+
+
+def test_currency_must_be_known():
+    rates = RATES.drop(columns="currency")
+    records = rec([{"start": "2026-01-05T10:00:00Z", "currency": None}])
+    with pytest.raises(InputError, match="add a `currency` column"):
+        whatif_demand(records, US_2_MIN, rates)
+
+
+# ---- the vectorised pool against a call-by-call reference ---------------------------------------
+
+
+def _reference(key, start, seconds, pool):
+    left: dict = {}
+    out = np.zeros(len(key), dtype=np.int64)
+    for i in sorted(range(len(key)), key=lambda i: (start[i], i)):
+        month = (start[i].year, start[i].month)
+        remaining = left.setdefault((key[i], month), pool[i])
+        drawn = min(remaining, seconds[i])
+        left[(key[i], month)] = remaining - drawn
+        out[i] = seconds[i] - drawn
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.integers(0, 70 * 86400),
+            st.integers(0, 4000),
+        ),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda t: t[1],
+    )
+)
+def test_vectorised_pool_matches_call_by_call(calls):
+    key = np.array([c[0] for c in calls], dtype=object)
+    start = pd.DatetimeIndex(
+        [pd.Timestamp("2026-01-20", tz="UTC") + pd.Timedelta(seconds=c[1]) for c in calls]
+    )
+    seconds = np.array([c[2] for c in calls], dtype=np.int64)
+    pool = np.array([{"a": 3000, "b": 60, "c": 10_000}[k] for k in key], dtype=np.int64)
+    ids = np.array([f"{i:04d}" for i in range(len(calls))], dtype=object)
+    got = _beyond_pool(key, start.to_numpy(), ids, seconds, pool)
+    assert got.tolist() == _reference(list(key), list(start), seconds, pool).tolist()
+
+
+# ---- calibration on the sample tenant ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from planner.sample import generate_sample
+
+    return generate_sample()
+
+
+def test_sample_tenant_calibrates(sample):
+    table = calibrate(sample.records, sample.licences, sample.rates)
+    assert len(table) == 13  # October 2025 to October 2026
+    assert (table["actual_cents"] > 0).all()
+    # the licences and rate card reproduce the tenant's own charges within 0.5 % a month
+    assert table["diff_pct"].abs().max() <= 0.5, table.to_string()
+    by_cat = calibrate(sample.records, sample.licences, sample.rates, by_category=True)
+    assert by_cat["actual_cents"].sum() == table["actual_cents"].sum()
+    assert set(by_cat["category"]) >= {"toll_free", "conference_dial_out", "domestic_overage"}
