@@ -34,7 +34,6 @@ TINY_CELLS = [
     "if bad_input:\n    raise InputError('exports.csv: not a usage export; download it again')",
     "save_artifacts(artifacts_dir, tables={'numbers': pd.DataFrame({'n': [x, x + 1]})},\n"
     "    summary={'currency': 'USD', 'rows': [['x', x, 'int'], ['=danger', '=1+1', 'text']],\n"
-    "             'sheets': {'numbers': {'name': 'Numbers', 'formats': {'n': 'int'}}},\n"
     "             'alert': {'exit_code': 3 if alert else 0,\n"
     "                       'status': 'planner: ALERT tiny' if alert else 'planner: OK tiny'}})",
 ]
@@ -103,7 +102,7 @@ def test_workbook_holds_summary_and_tables(tiny_report):
     out, _ = tiny_report
     wb = openpyxl.load_workbook(out / "credits_plan.xlsx")
     assert wb.sheetnames == ["Summary", "Numbers"]
-    assert [c.value for c in wb["Numbers"]["A"]] == ["n", 3, 4]
+    assert [c.value for c in wb["Numbers"]["A"]] == ["N", 3, 4]
     cells = [c for row in wb["Summary"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert "=1+1" in [c.value for c in cells]

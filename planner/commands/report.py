@@ -1,0 +1,196 @@
+"""``planner report``: render the funding plan and usage analysis (HTML, Excel, notebooks)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from planner.errors import InputError
+
+HELP = "Render the funding plan and usage reports (HTML, Excel) from usage exports."
+
+DEFAULT_OUT = "reports"
+DEFAULT_ALERT_DAYS = 14
+
+# option dest -> notebook parameter (only options the user gave are passed)
+_OPTION_PARAMETERS = {
+    "currency": "currency",
+    "service_level": "service_level",
+    "horizon_days": "horizon_days",
+    "lead_days": "lead_days",
+    "holding_rate": "holding_rate",
+    "recharge_overhead": "recharge_overhead",
+    "growth": "growth",
+    "scenarios": "n_scenarios",
+    "seed": "seed",
+    "licences": "licences",
+    "rates": "rates",
+    "balance": "balance",
+    "departments": "departments",
+    "user_licences": "user_licences",
+    "current_recharge_amount": "current_recharge_amount",
+    "current_threshold": "current_threshold",
+    "alert_days": "alert_days",
+}
+
+
+def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DEFAULT_OUT) -> None:
+    """Options shared by ``planner report`` and ``planner demo``."""
+    parser.add_argument(
+        "--out", metavar="DIR", default=default_out, help=f"output folder (default: {default_out})"
+    )
+    parser.add_argument(
+        "--alert-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="exit 3 (ALERT) when the projected runway is below N days (default: 14)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="do not show per-cell progress on stderr"
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "inputs", nargs="+", metavar="FILE_OR_DIR", help="usage exports (files or folders)"
+    )
+    add_report_options(parser)
+    plan = parser.add_argument_group("planning options")
+    plan.add_argument("--currency", help="billing currency (default: the exports' currency)")
+    plan.add_argument(
+        "--service-level",
+        type=float,
+        metavar="P",
+        help="wanted probability of no stock-out over the horizon, e.g. 0.95",
+    )
+    plan.add_argument("--horizon-days", type=int, metavar="N", help="days to plan ahead")
+    plan.add_argument(
+        "--lead-days", type=int, metavar="N", help="days between a recharge trigger and funds"
+    )
+    plan.add_argument(
+        "--holding-rate", type=float, metavar="R", help="yearly cost of money tied up, e.g. 0.05"
+    )
+    plan.add_argument(
+        "--recharge-overhead",
+        type=float,
+        metavar="AMOUNT",
+        help="cost of handling one recharge invoice, in the billing currency",
+    )
+    plan.add_argument("--growth", help="demand growth, e.g. '+20%%/year', 0.1, 'users:250->300'")
+    plan.add_argument("--scenarios", type=int, metavar="N", help="number of demand scenarios")
+    plan.add_argument("--seed", type=int, help="random seed (same seed, same report)")
+    plan.add_argument(
+        "--current-recharge-amount",
+        type=float,
+        metavar="AMOUNT",
+        help="today's auto-recharge amount (to assess the current settings)",
+    )
+    plan.add_argument(
+        "--current-threshold",
+        type=float,
+        metavar="AMOUNT",
+        help="today's auto-recharge trigger amount",
+    )
+    files = parser.add_argument_group("optional input files")
+    files.add_argument("--balance", metavar="LOTS.csv", help="today's balance as lots")
+    files.add_argument("--licences", metavar="CSV", help="licence counts (minute pools, what-if)")
+    files.add_argument("--rates", metavar="CSV", help="rate card: re-price demand (what-if)")
+    files.add_argument("--departments", metavar="CSV", help="user -> department map")
+    files.add_argument(
+        "--user-licences", metavar="CSV", help="who holds the Communications Credits licence"
+    )
+    nb = parser.add_argument_group("notebook parameters")
+    nb.add_argument(
+        "--params", metavar="YAML", help="notebook parameters from a YAML file (name: value)"
+    )
+    nb.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set one notebook parameter (VALUE read as YAML: 0.9, true, [a, b]); repeatable",
+    )
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as papermill passes them: dates become ISO strings."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def read_params_file(path: str | Path) -> dict[str, Any]:
+    """Notebook parameters from a YAML (or JSON) mapping file."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(f"--params: {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--params: cannot read {path} ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise InputError(
+            f"--params: {path} is not valid YAML ({str(exc).splitlines()[0]})"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"--params: {path} must hold a mapping of parameter names to values")
+    return {str(k): _plain(v) for k, v in data.items()}
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p NAME VALUE`` value read as YAML (``0.9`` -> float, ``true`` -> bool)."""
+    import yaml
+
+    try:
+        return _plain(yaml.safe_load(text))
+    except yaml.YAMLError:
+        return text
+
+
+def collect_parameters(args: argparse.Namespace, base: dict[str, Any] | None = None) -> dict:
+    """Notebook parameters from, in increasing priority: ``base``, ``--params``, the named
+    options the user gave, and ``-p NAME VALUE`` pairs."""
+    params: dict[str, Any] = dict(base or {})
+    if getattr(args, "params", None):
+        params.update(read_params_file(args.params))
+    for dest, name in _OPTION_PARAMETERS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            params[name] = value
+    for name, value in getattr(args, "parameter", None) or []:
+        params[name] = parse_value(value)
+    return params
+
+
+def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
+    """Build the report, print the files written and the one-line status; return the exit code."""
+    from planner.report import build_report
+
+    result = build_report(params, out, progress=progress)
+    shown = [p for p in result.files if p.suffix in (".html", ".xlsx", ".json")]
+    shown += [p for p in result.files if p.suffix == ".ipynb"]
+    for path in shown:
+        print(path)
+    if result.status:
+        print(result.status)
+    sys.stdout.flush()
+    return result.exit_code
+
+
+def run(args: argparse.Namespace) -> int:
+    params = collect_parameters(args)
+    params["exports"] = [str(p) for p in args.inputs]
+    return render(params, args.out, progress=not args.no_progress)
