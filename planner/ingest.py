@@ -1036,8 +1036,33 @@ def _normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray
     return pc.if_else(has_comma, fixed, s)
 
 
+def _decimal_cents(s: pa.ChunkedArray) -> pa.Array | None:
+    """Fast path: plain decimal text (``1.20``, ``-0.5``) -> cents, or None if any is not.
+
+    Arrow's decimal parser refuses values that would lose digits at scale 2, so a value with
+    more than two significant decimals sends the column to the slow path that names it.
+    """
+    try:
+        dec = pc.cast(s, pa.decimal128(18, 2))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if isinstance(dec, pa.ChunkedArray):
+        dec = dec.combine_chunks()
+    # the unscaled value (cents) is the low 64-bit word of each 128-bit two's complement
+    # integer: exact for |value| < 10**16 (precision 18)
+    words = np.frombuffer(dec.buffers()[1], dtype="<i8")
+    cents = words[2 * dec.offset : 2 * (dec.offset + len(dec)) : 2]
+    valid = _np_mask(pc.is_valid(dec))
+    return pa.array(cents, type=pa.int64(), mask=~valid)
+
+
 def _parse_cents(s: pa.ChunkedArray, decimal_mark: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Money text -> (cents int64 with nulls, not-a-number mask, over-two-decimals mask)."""
+    n = len(s)
+    if decimal_mark == ".":
+        fast = _decimal_cents(s)
+        if fast is not None:
+            return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     present = _np_mask(pc.is_valid(s))
     parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
     ok = _np_mask(pc.is_valid(parts))
@@ -1058,6 +1083,15 @@ def _parse_cents(s: pa.ChunkedArray, decimal_mark: str) -> tuple[pa.Array, np.nd
 
 def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Whole seconds -> (int64 with nulls, not-a-whole-number mask, negative mask)."""
+    try:
+        value = pc.cast(s, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass  # "219.0", blanks around the digits or bad values: the regex path below
+    else:
+        negative = _np_mask(pc.less(value, 0))
+        if negative.any():
+            value = pc.if_else(pa.array(negative), pa.scalar(None, pa.int64()), value)
+        return value, np.zeros(len(s), dtype=bool), negative
     present = _np_mask(pc.is_valid(s))
     parts = pc.extract_regex(pc.utf8_trim_whitespace(s), _INT_RE)
     ok = _np_mask(pc.is_valid(parts))
