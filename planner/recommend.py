@@ -15,7 +15,7 @@ Search. For a fixed recharge amount Q, raising the trigger s lowers the stock-ou
 raises the balance held, so the cheapest feasible s is the smallest one meeting the service
 level, ``s_min(Q)``. The search therefore
 
-1. bisects ``s_min(Q)`` for a log-spaced grid of Q (one week to a bit over a year of demand),
+1. searches ``s_min(Q)`` for a log-spaced grid of Q (one week to a bit over a year of demand),
    all Q at once, every sweep on the same scenarios (common random numbers);
 2. refines twice on a finer log grid between the neighbours of the cheapest Q;
 3. rounds Q, s and the first purchase to amounts an admin would type (:func:`nice_step`),
@@ -25,9 +25,10 @@ level, ``s_min(Q)``. The search therefore
 About 250 policy evaluations replace a fine grid of tens of thousands.
 
 Initial purchase. With auto-recharge on from the start, the first purchase is just the
-first lot: the search uses ``initial = s`` (the balance starts at the trigger, so a recharge
-follows at once), and the rounding step also tries ``initial = Q`` (and 0 when today's lots
-are given) and keeps the cheapest feasible.
+first lot: the search uses ``initial = max(Q, s)`` (the start then looks like any later
+cycle), and the rounding step tries ``initial = Q`` and ``initial = s`` (which triggers a
+recharge at once), and 0 when today's lots are given, and keeps the cheapest feasible; on a
+tie, ``initial = Q``.
 
 Smallest recharge. Q is searched from :data:`MIN_RECHARGE_DAYS` days of mean demand up:
 without a recharge overhead, holding cost alone would push Q down to daily purchases, each
@@ -57,8 +58,9 @@ MIN_RECHARGE_DAYS = 7.0
 _COARSE_Q = 14
 #: points added between the neighbours of the best Q at each refinement
 _FINE_Q = 7
-#: bisection steps for the trigger
-_BISECT_STEPS = 9
+#: rounds of the trigger search, and triggers tested per Q in each (625-fold narrowing)
+_SEARCH_ROUNDS = 4
+_POINTS_PER_ROUND = 4
 #: columns of :attr:`Recommendation.alternatives` and :attr:`Recommendation.frontier`
 ALTERNATIVE_COLUMNS = (
     "option",
@@ -219,14 +221,14 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def nice_step(amount: float) -> float:
-    """The step an admin would round ``amount`` to: about a twentieth of it, on 1-2-5-10-25.
+    """The step an admin would round ``amount`` to: about a tenth of it, on 1-2-5-10-25-50.
 
-    >>> nice_step(600), nice_step(250), nice_step(40), nice_step(12000)
-    (25.0, 10.0, 2.0, 500.0)
+    >>> nice_step(600), nice_step(250), nice_step(78), nice_step(12000)
+    (50.0, 25.0, 5.0, 1000.0)
     """
     if not amount > 0:
         return 1.0
-    raw = amount / 20.0
+    raw = amount / 10.0
     step = 1.0
     for exponent in range(0, 12):
         for mantissa in (1, 2.5, 5) if exponent else (1, 2, 5):
@@ -308,62 +310,72 @@ def _grid_table(q: np.ndarray, s: np.ndarray, initial: np.ndarray, lead_days: in
     )
 
 
-def _take(old: pd.DataFrame, new: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """Rows of ``new`` where ``mask``, else of ``old`` (same columns, same length)."""
-    return pd.DataFrame(
-        {c: np.where(mask, new[c].to_numpy(), old[c].to_numpy()) for c in old.columns}
-    )
-
-
 def _min_threshold(
     ev: _Evaluator,
     q: np.ndarray,
     s_hi: float,
     lead_days: int,
     *,
-    initial_zero: bool,
     target: float | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Bisect the smallest feasible trigger for every Q at once.
+    """Search the smallest feasible trigger for every Q at once.
 
-    Returns the trigger per Q (NaN when even ``s_hi`` times 8 fails) and the evaluation of
-    the policies at those triggers.
+    Each round tests :data:`_POINTS_PER_ROUND` evenly spaced triggers inside every open
+    bracket in one sweep, shrinking the brackets five-fold. The first purchase is
+    ``max(Q, s)``, so that the start is like any later cycle and the edge found is the
+    steady-state one.
+
+    Returns
+    -------
+    (np.ndarray, pd.DataFrame)
+        The trigger per Q (NaN when even 8 x ``s_hi`` fails) and, per Q, the evaluation of
+        the policy at that trigger (at the largest trigger tried when none is feasible).
     """
     target = ev.target if target is None else target
     n = len(q)
 
-    def run(s: np.ndarray) -> pd.DataFrame:
-        init = np.zeros(n) if initial_zero else s
-        return ev(_grid_table(q, s, init, lead_days))
+    def run(qq: np.ndarray, ss: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+        res = ev(_grid_table(qq, ss, np.maximum(qq, ss), lead_days))
+        return res, (res["p_stockout"] <= target + 1e-12).to_numpy()
 
     lo = np.zeros(n)
-    at_lo = run(lo)
-    ok_lo = (at_lo["p_stockout"] <= target + 1e-12).to_numpy()
     hi = np.full(n, float(s_hi))
-    at_hi = run(hi)
-    ok_hi = (at_hi["p_stockout"] <= target + 1e-12).to_numpy()
+    res, ok = run(np.concatenate([q, q]), np.concatenate([lo, hi]))
+    ok_lo, ok_hi = ok[:n], ok[n:].copy()
+    rows: list[pd.Series] = [res.iloc[i] if ok_lo[i] else res.iloc[n + i] for i in range(n)]
+    hi[ok_lo] = 0.0
     for _ in range(3):  # widen the bracket where even s_hi is not enough
-        if ok_hi.all():
+        idx = np.flatnonzero(~ok_lo & ~ok_hi)
+        if not idx.size:
             break
-        hi = np.where(ok_hi, hi, hi * 2)
-        at_hi = run(hi)
-        ok_hi = (at_hi["p_stockout"] <= target + 1e-12).to_numpy()
-    best = _take(at_hi, at_lo, ok_lo)
-    hi = np.where(ok_lo, 0.0, hi)
-    lo = np.where(ok_lo, 0.0, lo)
+        lo[idx] = hi[idx]
+        hi[idx] *= 2
+        res, ok = run(q[idx], hi[idx])
+        for r, i in enumerate(idx):
+            rows[i] = res.iloc[r]
+            ok_hi[i] = ok[r]
     active = ~ok_lo & ok_hi
-    for _ in range(_BISECT_STEPS):
-        if not active.any():
+    k = _POINTS_PER_ROUND
+    frac = np.arange(1, k + 1) / (k + 1)
+    for _ in range(_SEARCH_ROUNDS):
+        idx = np.flatnonzero(active)
+        if not idx.size:
             break
-        mid = np.where(active, (lo + hi) / 2, hi)
-        res = run(mid)
-        ok = (res["p_stockout"] <= target + 1e-12).to_numpy()
-        take = active & ok
-        best = _take(best, res, take)
-        hi = np.where(take, mid, hi)
-        lo = np.where(active & ~ok, mid, lo)
+        pts = lo[idx, None] + (hi[idx] - lo[idx])[:, None] * frac
+        res, ok = run(np.repeat(q[idx], k), pts.ravel())
+        ok = ok.reshape(-1, k)
+        for r, i in enumerate(idx):
+            good = np.flatnonzero(ok[r])
+            if good.size:
+                g = int(good[0])
+                rows[i] = res.iloc[r * k + g]
+                hi[i] = pts[r, g]
+                if g > 0:
+                    lo[i] = pts[r, g - 1]
+            else:
+                lo[i] = pts[r, -1]
     s_min = np.where(ok_lo | ok_hi, hi, np.nan)
-    return s_min, best
+    return s_min, pd.DataFrame(rows).reset_index(drop=True)
 
 
 def _scale(sc: Scenarios, lead_days: int) -> dict:
@@ -386,7 +398,7 @@ def _search(
     q_hi = max(q_lo * 2, 1.25 * scale["year_q95"])
     s_hi = max(1.0, 1.5 * scale["lead_peak"] + scale["mu"])
     q = np.geomspace(q_lo, q_hi, _COARSE_Q)
-    s_min, rows = _min_threshold(ev, q, s_hi, lead_days, initial_zero=initial_zero)
+    s_min, rows = _min_threshold(ev, q, s_hi, lead_days)
     grid = rows.assign(_q=q, _s=s_min)
     for _ in range(2):
         feasible = grid[np.isfinite(grid["_s"])]
@@ -398,7 +410,7 @@ def _search(
         left = qs[i - 1] if i > 0 else qs[i] / 1.5 if qs[i] / 1.5 >= q_lo else qs[i]
         right = qs[i + 1] if i + 1 < len(qs) else qs[i] * 1.5
         fine = np.geomspace(max(left, q_lo), right, _FINE_Q + 2)[1:-1]
-        s_f, rows_f = _min_threshold(ev, fine, s_hi, lead_days, initial_zero=initial_zero)
+        s_f, rows_f = _min_threshold(ev, fine, s_hi, lead_days)
         grid = pd.concat([grid, rows_f.assign(_q=fine, _s=s_f)], ignore_index=True)
     feasible = grid[np.isfinite(grid["_s"])]
     if feasible.empty:
@@ -684,6 +696,36 @@ def _explain_policy(policy: Policy, m: dict, currency: str, lots_given: bool) ->
 # --------------------------------------------------------------------------- API
 
 
+def _prepare_lots(
+    lots: pd.DataFrame | None, start: pd.Timestamp
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Today's lots for the engine; purchases after ``start`` count as bought on ``start``."""
+    if lots is None or len(lots) == 0:
+        return None, None
+    missing = {"purchase_date", "amount"} - set(lots.columns)
+    if missing:
+        raise InputError(f"balance lots: missing column(s) {sorted(missing)}")
+    dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"])).normalize()
+    if dates.tz is not None:
+        dates = dates.tz_localize(None)
+    amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=float)
+    if dates.hasnans or not np.isfinite(amounts).all() or (amounts < 0).any():
+        raise InputError("balance lots: every lot needs a purchase date and an amount >= 0")
+    late = dates > start
+    note = None
+    if late.any():
+        note = (
+            f"{int(late.sum())} lot(s) bought after {start.date().isoformat()} (the day after "
+            "the last demand day) are counted as bought that day."
+        )
+        dates = dates.where(~late, start)
+    out = pd.DataFrame({"purchase_date": dates, "amount": amounts})
+    out = out[out["amount"] > 0].sort_values("purchase_date", kind="stable")
+    if out.empty:
+        return None, note
+    return out.reset_index(drop=True), note
+
+
 def _check_options(
     service_level, horizon_days, lead_days, holding_rate, recharge_overhead, alert_days
 ) -> None:
@@ -795,8 +837,7 @@ def recommend(
             "the demand history has no credit spend: there is nothing to fund (for a tenant "
             "without credits yet, price its calls with --licences and --rates)"
         )
-    if lots is not None and len(lots) == 0:
-        lots = None
+    lots, lot_note = _prepare_lots(lots, sc.start)
     lead_days = int(lead_days)
     target = 1.0 - float(service_level)
     ev = _Evaluator(
@@ -857,7 +898,6 @@ def recommend(
             np.array([q_best]),
             max(s_best, 1.0) * 2,
             lead_days,
-            initial_zero=initial_zero,
             target=tgt,
         )
         if np.isfinite(s_alt[0]):
@@ -949,7 +989,12 @@ def recommend(
             f"{_money(current_info['cost'], currency)} vs "
             f"{_money(metrics['cost'], currency)} recommended."
         )
-    if one_time["amount"] is not None:
+    if one_time["amount"] == 0:
+        explanation.append(
+            f"Without auto-recharge, today's balance alone covers the next {sc.horizon_days} "
+            f"days in {_pct(1 - one_time['p_stockout'])} of simulated years."
+        )
+    elif one_time["amount"] is not None:
         explanation.append(
             f"Without auto-recharge, a one-time purchase of "
             f"{_money(one_time['amount'], currency)} covers the next {sc.horizon_days} days in "
@@ -958,6 +1003,8 @@ def recommend(
         )
     else:
         explanation.append(f"Without auto-recharge: {one_time['note']}.")
+    if lot_note:
+        explanation.append(lot_note)
     explanation.extend(w[0].upper() + w[1:] + "." for w in sc.warnings)
 
     settings = {

@@ -66,6 +66,8 @@ GROWTH_OVERRIDE_RANGE = (-0.9, 10.0)
 MONTH_WINDOW_DAYS = 1.5
 #: fewest candidate weeks per block (short histories fall back to the nearest ones)
 MIN_CANDIDATES = 4
+#: candidates are weighted by a Gaussian of their distance (days) in month position
+MONTH_SIGMA_DAYS = 0.6
 
 _MEAN_MONTH = 365.25 / 12
 METHODS = ("bootstrap", "replay")
@@ -259,7 +261,7 @@ def estimate_growth(history: pd.Series) -> tuple[float | None, str | None]:
         return 0.0, None
     weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
     # a small floor keeps a week without spend from dominating the log scale
-    y = np.log(weekly + 0.05 * 7 * overall)
+    y = np.log(weekly + 0.01 * 7 * overall)
     x = np.arange(n_weeks) * 7 / 365.25
     i, j = np.triu_indices(n_weeks, k=1)
     slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
@@ -455,7 +457,9 @@ def make_scenarios(
         cand = np.flatnonzero(dist <= MONTH_WINDOW_DAYS)
         if len(cand) < n_keep:
             cand = np.argsort(dist, kind="stable")[:n_keep]
-        pick = week_starts[cand[rng.integers(len(cand), size=n_scenarios)]]
+        # prefer exact alignment: a week one day off moves month-end spend by a day
+        weight = np.exp(-0.5 * (dist[cand] / MONTH_SIGMA_DAYS) ** 2)
+        pick = week_starts[cand[rng.choice(len(cand), size=n_scenarios, p=weight / weight.sum())]]
         idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
     paths = level[idx[:, :horizon_days]]
 
@@ -468,6 +472,8 @@ def make_scenarios(
 
     days_ahead = np.arange(1, horizon_days + 1) / 365.25
     paths *= ((1.0 + growth_per_year) ** days_ahead)[None, :]
+    # drop float dust (a constant history must give exactly constant paths)
+    paths = np.round(paths, 6)
     return Scenarios(
         start=start,
         paths=paths,

@@ -1,0 +1,309 @@
+"""Funding recommendation: analytic answers, search quality, position, alerts, JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.engine import Policy, sweep
+from planner.errors import EXIT_ALERT, EXIT_OK, InputError
+from planner.recommend import (
+    ALTERNATIVE_COLUMNS,
+    EXPIRING_COLUMNS,
+    FRONTIER_COLUMNS,
+    alert_status,
+    nice_step,
+    pareto_frontier,
+    recommend,
+    round_amount,
+)
+from planner.scenarios import make_scenarios
+
+
+def constant(d: float = 10.0, days: int = 120, start: str = "2025-01-01") -> pd.Series:
+    return pd.Series(d, index=pd.date_range(start, periods=days, freq="D"))
+
+
+def noisy(days: int = 396, seed: int = 0) -> pd.Series:
+    """Weekday/weekend rhythm, month-end bunching, gamma noise; about 10 a day."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2025-01-01", periods=days, freq="D")
+    weekly = np.where(idx.day_of_week < 5, 1.0, 0.2)
+    bunch = np.where(idx.days_in_month - idx.day < 5, 3.0, 1.0)
+    return pd.Series(10 * weekly * bunch * rng.gamma(3, 1 / 3, days), index=idx)
+
+
+# --------------------------------------------------------------------------- rounding
+
+
+def test_nice_steps():
+    assert [nice_step(x) for x in (7, 40, 78, 250, 600, 3650, 12000)] == [
+        1.0,
+        2.0,
+        5.0,
+        25.0,
+        50.0,
+        250.0,
+        1000.0,
+    ]
+    assert round_amount(612) == 600 and round_amount(612, "up") == 650
+    assert round_amount(98.2, "down") == 95 and round_amount(0) == 0
+    assert round_amount(0.3, "up") == 1
+
+
+# --------------------------------------------------------------------------- analytic
+
+
+@pytest.mark.parametrize("lead", [1, 3])
+def test_constant_demand_holding_cost_pushes_to_the_feasibility_edge(lead):
+    """Constant d a day, lead L, holding cost > 0, no overhead.
+
+    An order placed at the end of day t (balance b < s) arrives at the start of day t + L, so
+    days t+1 .. t+L-1 live on b. With Q and the first purchase multiples of d the balance
+    is always a multiple of d, and the trigger fires at the largest multiple below s: any
+    s in ((L-1) d, L d] is the cheapest feasible trigger (s >= L d is always safe). The mean
+    balance grows with Q, so Q sits at its lower bound, 7 days of demand.
+    """
+    d = 10.0
+    rec = recommend(constant(d), n_scenarios=10, seed=1, lead_days=lead, holding_rate=0.05)
+    pol = rec.policy
+    assert (lead - 1) * d < pol.threshold <= lead * d
+    assert pol.recharge_amount == 7 * d
+    assert rec.metrics["p_stockout"] == 0
+    assert rec.metrics["expected_forfeited"] == 0
+    # one step lower is not feasible: the engine confirms the edge
+    below = pd.DataFrame(
+        {
+            "initial": [pol.initial],
+            "recharge_amount": [pol.recharge_amount],
+            "threshold": [(lead - 1) * d],
+            "lead_days": [lead],
+        }
+    )
+    assert sweep(rec.scenarios.paths, rec.scenarios.start, below)["p_stockout"].iloc[0] == 1
+
+
+def test_constant_demand_without_costs_has_no_expiry():
+    rec = recommend(constant(), n_scenarios=10, seed=1, holding_rate=0.0)
+    assert rec.cost == 0
+    assert rec.metrics["expected_forfeited"] == 0 and rec.metrics["p_stockout"] == 0
+    # a lot larger than a year of demand is never worth it
+    assert rec.policy.recharge_amount <= 365 * 10
+
+
+def test_constant_demand_recharge_overhead_gives_eoq():
+    """With overhead c a recharge and holding rate h, Q* = sqrt(2 c D / h) (EOQ)."""
+    d, c, h = 10.0, 2.0, 0.05
+    rec = recommend(
+        constant(d), n_scenarios=10, seed=1, holding_rate=h, recharge_overhead=c, lead_days=1
+    )
+    eoq = math.sqrt(2 * c * 365 * d / h)  # 540
+    assert rec.policy.recharge_amount == pytest.approx(eoq, rel=0.15)
+    assert 0 < rec.policy.threshold <= d
+    assert rec.metrics["recharge_cost"] == pytest.approx(c * rec.metrics["expected_recharges"])
+
+
+def test_zero_lead_needs_no_trigger():
+    rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=0)
+    assert rec.policy.threshold == 0 and rec.metrics["p_stockout"] == 0
+
+
+def test_one_time_funding_on_constant_demand():
+    rec = recommend(constant(), n_scenarios=10, seed=1)
+    one = rec.one_time_funding
+    assert one["amount"] == round_amount(3650, "up") == 3750
+    assert one["p_stockout"] == 0
+    # the lot lives exactly the 365-day horizon: what is left at the end is forfeited
+    assert one["expected_forfeited"] == pytest.approx(one["amount"] - 3650)
+    row = rec.alternatives.set_index("option").loc["one-time funding"]
+    assert not row["auto_recharge"] and row["initial"] == one["amount"]
+
+
+def test_one_time_funding_impossible_beyond_a_year():
+    rec = recommend(constant(), n_scenarios=10, seed=1, horizon_days=500)
+    assert rec.one_time_funding["amount"] is None
+    assert "expire" in rec.one_time_funding["note"]
+
+
+# --------------------------------------------------------------------------- position
+
+
+def test_position_runway_and_expiry():
+    start = pd.Timestamp("2025-05-01")  # the day after the history
+    hist = constant(10.0, days=120, start="2025-01-01")
+    assert hist.index[-1] + pd.Timedelta(days=1) == start
+    lots = pd.DataFrame(
+        {
+            # expires 2025-05-21, day 20: 200 used by then, 100 forfeited
+            "purchase_date": pd.to_datetime(["2024-05-21", "2025-04-01"]),
+            "amount": [300.0, 50.0],
+        }
+    )
+    rec = recommend(hist, n_scenarios=10, seed=1, lots=lots)
+    pos = rec.position
+    assert pos["balance"] == 350
+    assert pos["runway_days"]["median"] == 25  # 200 used, 100 expires, 50 lasts 5 more days
+    assert pos["runway_days"]["pessimistic"] == 25
+    assert pos["depletion_date"] == pd.Timestamp("2025-05-26")
+    exp = pos["expiring"]
+    assert list(exp.columns) == list(EXPIRING_COLUMNS)
+    assert exp["date"].tolist() == [pd.Timestamp("2025-05-21"), pd.Timestamp("2026-04-01")]
+    assert exp["expected_forfeit"].tolist() == pytest.approx([100.0, 0.0])
+    assert not pos["act_now"]
+    assert any("expire unused" in s for s in rec.explanation)
+    code, line = alert_status(rec, alert_days=14)
+    assert code == EXIT_OK and line.startswith("planner: OK")
+    code, line = alert_status(rec, alert_days=30)
+    assert code == EXIT_ALERT and line.startswith("planner: ALERT")
+    # with lots, no first purchase is needed when they cover the lead time
+    assert rec.policy.initial == 0
+
+
+def test_short_runway_means_act_now():
+    lots = pd.DataFrame({"purchase_date": pd.to_datetime(["2025-04-20"]), "amount": [50.0]})
+    rec = recommend(constant(), n_scenarios=10, seed=1, lots=lots)
+    assert rec.position["runway_days"]["median"] == 5
+    assert rec.position["act_now"]
+    assert alert_status(rec)[0] == EXIT_ALERT
+
+
+def test_lots_bought_after_the_history_count_from_the_start():
+    lots = pd.DataFrame({"purchase_date": pd.to_datetime(["2025-05-03"]), "amount": [500.0]})
+    rec = recommend(constant(), n_scenarios=10, seed=1, lots=lots)
+    assert rec.position["balance"] == 500
+    assert any("counted as bought" in s for s in rec.explanation)
+
+
+# --------------------------------------------------------------------------- current settings
+
+
+def test_current_settings_compared_and_alerted():
+    bad = Policy(100.0, 100.0, 0.0, lead_days=2)  # no trigger margin with a 2-day lead
+    rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=2, current=bad)
+    assert rec.current["p_stockout"] == 1 and not rec.current["meets_service_level"]
+    assert "current settings" in rec.alternatives["option"].tolist()
+    code, line = alert_status(rec)
+    assert code == EXIT_ALERT and "current settings" in line
+    good = Policy(100.0, 100.0, 30.0, lead_days=2)
+    rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=2, current=good)
+    assert rec.current["meets_service_level"]
+    assert alert_status(rec)[0] == EXIT_OK
+    assert rec.current["cost"] >= rec.cost - 1e-9
+
+
+# --------------------------------------------------------------------------- tables, JSON
+
+
+def test_pareto_frontier_keeps_only_undominated():
+    t = pd.DataFrame(
+        {"p_stockout": [0.0, 0.0, 0.01, 0.02, 0.02, 0.5], "cost": [9.0, 8.0, 8.5, 5.0, 6.0, 1.0]}
+    )
+    f = pareto_frontier(t)
+    assert f["p_stockout"].tolist() == [0.0, 0.02, 0.5]
+    assert f["cost"].tolist() == [8.0, 5.0, 1.0]
+
+
+def test_tables_and_json():
+    rec = recommend(noisy(), n_scenarios=200, seed=3)
+    assert list(rec.alternatives.columns) == list(ALTERNATIVE_COLUMNS)
+    assert rec.alternatives["option"].iloc[0] == "recommended"
+    assert list(rec.frontier.columns) == list(FRONTIER_COLUMNS)
+    f = rec.frontier
+    assert f["p_stockout"].is_monotonic_increasing
+    assert (np.diff(f["cost"].to_numpy()) < 0).all()
+    # every named auto-recharge option is rounded to a nice step
+    auto = rec.alternatives[rec.alternatives["auto_recharge"]]
+    for col in ("recharge_amount", "threshold"):
+        for v in auto[col]:
+            assert v == round_amount(v)
+    out = rec.to_json()
+    json.dumps(out)
+    for key in (
+        "initial",
+        "recharge_amount",
+        "threshold",
+        "p_stockout",
+        "expected_forfeited",
+        "expected_purchased",
+        "expected_recharges",
+        "mean_balance",
+        "cost",
+        "one_time_funding",
+        "alternatives",
+        "explanation",
+        "status",
+    ):
+        assert key in out
+    assert out["explanation"][0].startswith("Recharge ")
+    assert "covers" in out["explanation"][0]
+
+
+def test_short_history_still_recommends_with_a_warning():
+    rec = recommend(noisy(days=21), n_scenarios=200, seed=1)
+    assert rec.policy.recharge_amount > 0
+    assert any("Short history" in s for s in rec.explanation)
+
+
+def test_bad_options_are_input_errors():
+    h = constant()
+    with pytest.raises(InputError, match="service level"):
+        recommend(h, service_level=1.0, n_scenarios=10)
+    with pytest.raises(InputError, match="lead days"):
+        recommend(h, lead_days=-1, n_scenarios=10)
+    with pytest.raises(InputError, match="holding rate"):
+        recommend(h, holding_rate=-0.1, n_scenarios=10)
+    with pytest.raises(InputError, match="no credit spend"):
+        recommend(constant(0.0), n_scenarios=10)
+    with pytest.raises(InputError, match="growth"):
+        recommend(h, growth="lots", n_scenarios=10)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@pytest.fixture(scope="module")
+def noisy_recommendation():
+    return recommend(noisy(), n_scenarios=2000, seed=11)
+
+
+def test_meets_service_level_on_fresh_scenarios(noisy_recommendation):
+    """Re-simulated on 4000 new scenarios, the policy meets 99% within Monte Carlo error."""
+    rec = noisy_recommendation
+    fresh = make_scenarios(noisy(), n_scenarios=4000, seed=99)
+    table = pd.DataFrame([{**rec.policy.__dict__}])
+    p = sweep(fresh.paths, fresh.start, table, quantiles=())["p_stockout"].iloc[0]
+    se = math.sqrt(0.01 * 0.99 / 2000) + math.sqrt(0.01 * 0.99 / 4000)
+    assert p <= 0.01 + 2.5 * se
+
+
+def test_no_clearly_cheaper_grid_policy_is_feasible(noisy_recommendation):
+    """A 12 x 12 grid of nice policies (Q >= the search's lower bound) on the same scenarios."""
+    rec = noisy_recommendation
+    sc = rec.scenarios
+    mu = sc.mean_daily()
+    qs = sorted({round_amount(q) for q in np.geomspace(7 * mu, 400 * mu, 12)})
+    ss = sorted({round_amount(s) for s in np.geomspace(5, 20 * mu, 12)})
+    grid = pd.DataFrame(
+        [
+            {"initial": q, "recharge_amount": q, "threshold": s, "lead_days": 1}
+            for q in qs
+            for s in ss
+        ]
+    )
+    out = sweep(sc.paths, sc.start, grid, quantiles=())
+    cost = out["expired"] + 0.05 * out["mean_balance"] * sc.horizon_days / 365
+    feasible = out["p_stockout"] <= 0.01
+    assert feasible.any()
+    assert cost[feasible].min() >= 0.95 * rec.cost
+
+
+def test_stable_across_seeds(noisy_recommendation):
+    other = recommend(noisy(), n_scenarios=2000, seed=12)
+    a, b = noisy_recommendation, other
+    assert b.policy.recharge_amount == pytest.approx(a.policy.recharge_amount, rel=0.2)
+    assert b.policy.threshold == pytest.approx(a.policy.threshold, rel=0.2)
+    assert b.cost == pytest.approx(a.cost, rel=0.2)

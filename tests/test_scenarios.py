@@ -1,0 +1,229 @@
+"""Demand scenarios: reproducibility, weekly and month-end patterns, growth, short histories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.errors import InputError
+from planner.scenarios import (
+    DEFAULT_SCENARIOS,
+    MIN_HISTORY_DAYS,
+    Scenarios,
+    estimate_growth,
+    make_scenarios,
+    parse_growth,
+    replay,
+)
+
+
+def synthetic_history(
+    start: str = "2025-01-01",
+    days: int = 396,
+    *,
+    growth: float = 0.0,
+    month_end: float = 3.0,
+    noise_shape: float = 4.0,
+    seed: int = 0,
+) -> pd.Series:
+    """Weekdays 5x weekends, the last 5 days of each month ``month_end`` x, gamma noise."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range(start, periods=days, freq="D")
+    weekly = np.where(idx.day_of_week < 5, 1.0, 0.2)
+    bunch = np.where(idx.days_in_month - idx.day < 5, month_end, 1.0)
+    trend = (1 + growth) ** (np.arange(days) / 365.25)
+    noise = rng.gamma(noise_shape, 1 / noise_shape, days)
+    return pd.Series(10 * weekly * bunch * trend * noise, index=idx, name="demand")
+
+
+def _profile(values: np.ndarray, dates: pd.DatetimeIndex, key: np.ndarray) -> np.ndarray:
+    s = pd.Series(values, index=dates)
+    prof = s.groupby(key).mean()
+    return (prof / prof.mean()).to_numpy()
+
+
+def test_reproducible_from_seed():
+    h = synthetic_history()
+    a = make_scenarios(h, n_scenarios=50, seed=7)
+    b = make_scenarios(h, n_scenarios=50, seed=7)
+    c = make_scenarios(h, n_scenarios=50, seed=8)
+    np.testing.assert_array_equal(a.paths, b.paths)
+    assert not np.array_equal(a.paths, c.paths)
+    d = make_scenarios(h, n_scenarios=50, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(a.paths, d.paths)
+    assert a.seed == 7 and a.method == "bootstrap"
+    assert a.paths.shape == (50, 365)
+    assert a.start == h.index[-1] + pd.Timedelta(days=1)
+
+
+def test_default_scenario_count_gives_half_point_precision():
+    # 95% half-width of a stock-out probability of 1% with the default count
+    half_width = 1.96 * np.sqrt(0.01 * 0.99 / DEFAULT_SCENARIOS)
+    assert half_width <= 0.005
+
+
+def test_weekly_rhythm_kept():
+    h = synthetic_history()
+    sc = make_scenarios(h, n_scenarios=300, seed=1, growth=0.0)
+    dates = sc.dates
+    hist = _profile(h.to_numpy(), h.index, h.index.day_of_week.to_numpy())
+    scen = _profile(sc.paths.mean(axis=0), dates, dates.day_of_week.to_numpy())
+    np.testing.assert_allclose(scen, hist, atol=0.08)
+    assert scen[:5].min() > 3 * scen[5:].max()  # weekends stay quiet
+
+
+def test_month_end_bunching_kept():
+    h = synthetic_history(month_end=4.0)
+    sc = make_scenarios(h, n_scenarios=300, seed=2, growth=0.0)
+    dates = sc.dates
+
+    def last5_share(values, idx):
+        late = (idx.days_in_month - idx.day) < 5
+        return values[late].sum() / values.sum()
+
+    hist_share = last5_share(h.to_numpy(), h.index)
+    scen_share = last5_share(sc.paths.mean(axis=0), dates)
+    assert abs(scen_share - hist_share) < 0.05
+    assert scen_share > 0.3  # without the pattern the last 5 days hold ~16%
+    hist_dom = _profile(h.to_numpy(), h.index, h.index.day.to_numpy())
+    scen_dom = _profile(sc.paths.mean(axis=0), dates, dates.day.to_numpy())
+    assert np.corrcoef(hist_dom, scen_dom)[0, 1] > 0.85
+
+
+@pytest.mark.parametrize("growth", [-0.2, 0.0, 0.3])
+def test_growth_estimated_from_trend(growth):
+    h = synthetic_history(growth=growth, month_end=2.0, noise_shape=20.0, days=540, seed=0)
+    est, note = estimate_growth(h)
+    assert note is None
+    assert est == pytest.approx(growth, abs=0.08)
+    sc = make_scenarios(h, n_scenarios=200, seed=1)
+    assert sc.growth_per_year == pytest.approx(est)
+
+
+def test_growth_projected_and_level_continues():
+    h = synthetic_history(growth=0.0, month_end=1.0, noise_shape=50.0, seed=4)
+    sc = make_scenarios(h, n_scenarios=200, seed=1, growth="+20%/year")
+    assert sc.growth_per_year == pytest.approx(0.2)
+    first, last = sc.paths[:, :91].mean(), sc.paths[:, -91:].mean()
+    # quarter means are ~0.75 year apart: 1.2 ** 0.75
+    assert last / first == pytest.approx(1.2**0.75, rel=0.03)
+    assert first == pytest.approx(h.mean(), rel=0.05)
+
+
+def test_growth_estimate_clamped():
+    h = synthetic_history(growth=3.0, month_end=1.0, noise_shape=50.0, seed=5)
+    est, note = estimate_growth(h)
+    assert est == 1.0 and "outside" in note
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+20%/year", 0.2),
+        ("20%", 0.2),
+        ("0.2", 0.2),
+        (0.2, 0.2),
+        ("-10%", -0.1),
+        ("-10 % per year", -0.1),
+        ("users:250->300", 0.2),
+        ("users: 200 -> 150", -0.25),
+        ("1%/month", 1.01**12 - 1),
+        ("0", 0.0),
+    ],
+)
+def test_parse_growth(text, expected):
+    assert parse_growth(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("20", "ambiguous"),
+        ("abc", "cannot read"),
+        ("", "empty"),
+        ("users:0->5", "positive"),
+        ("+2000%", "outside"),
+        ("-95%", "outside"),
+        (5.0, "ambiguous"),
+    ],
+)
+def test_parse_growth_rejects(text, fragment):
+    with pytest.raises(InputError, match=fragment):
+        parse_growth(text)
+
+
+def test_short_history_widens_uncertainty():
+    long = synthetic_history(days=364, seed=6)
+    short = long.iloc[-21:]
+    sc_long = make_scenarios(long, n_scenarios=1000, seed=1, growth=0.0)
+    sc_short = make_scenarios(short, n_scenarios=1000, seed=1, growth=0.0)
+    cv = [s.paths.sum(axis=1).std() / s.paths.sum(axis=1).mean() for s in (sc_long, sc_short)]
+    assert cv[1] > 2 * cv[0]
+    assert any("short history" in w for w in sc_short.warnings)
+    assert any("growth assumed 0" in w for w in sc_short.warnings)
+    assert not sc_long.warnings
+
+
+def test_too_short_history_is_an_input_error():
+    h = synthetic_history(days=MIN_HISTORY_DAYS - 1)
+    with pytest.raises(InputError, match=f"at least {MIN_HISTORY_DAYS}"):
+        make_scenarios(h, n_scenarios=10, seed=1)
+    make_scenarios(synthetic_history(days=MIN_HISTORY_DAYS), n_scenarios=10, seed=1)
+
+
+def test_bad_histories():
+    idx = pd.date_range("2025-01-01", periods=30)
+    with pytest.raises(InputError, match="negative"):
+        make_scenarios(pd.Series(-1.0, index=idx), n_scenarios=5, seed=1)
+    with pytest.raises(InputError, match="empty"):
+        make_scenarios(pd.Series([], dtype=float), n_scenarios=5, seed=1)
+    twice = pd.Series(1.0, index=idx.append(idx[:1]))
+    with pytest.raises(InputError, match="twice"):
+        make_scenarios(twice, n_scenarios=5, seed=1)
+    with pytest.raises(InputError, match="scenario method"):
+        make_scenarios(pd.Series(1.0, index=idx), method="magic")
+
+
+def test_gaps_count_as_zero_spend():
+    idx = pd.date_range("2025-01-01", periods=28)
+    h = pd.Series(5.0, index=idx).drop(idx[10:12])
+    rep = replay(h)
+    assert rep.paths.shape == (1, 28)
+    assert rep.paths[0, 10] == 0 and rep.paths[0, 9] == 5
+
+
+def test_replay_is_the_history():
+    h = synthetic_history(days=60)
+    rep = make_scenarios(h, method="replay")
+    assert isinstance(rep, Scenarios)
+    assert rep.start == h.index[0] and rep.method == "replay"
+    np.testing.assert_allclose(rep.paths[0], h.to_numpy())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    days=st.integers(MIN_HISTORY_DAYS, 120),
+    level=st.floats(0.0, 500.0),
+    start=st.dates(min_value=pd.Timestamp("2020-01-01").date()),
+)
+def test_constant_history_gives_constant_paths(days, level, start):
+    h = pd.Series(level, index=pd.date_range(start, periods=days, freq="D"))
+    sc = make_scenarios(h, n_scenarios=5, horizon_days=60, seed=1)
+    assert sc.paths.shape == (5, 60)
+    np.testing.assert_allclose(sc.paths, round(level, 6), rtol=0, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(st.floats(0.0, 1e4), min_size=MIN_HISTORY_DAYS, max_size=90),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_paths_finite_and_bounded(values, seed):
+    h = pd.Series(values, index=pd.date_range("2024-02-20", periods=len(values), freq="D"))
+    sc = make_scenarios(h, n_scenarios=8, horizon_days=40, seed=seed, growth=0.0)
+    assert np.isfinite(sc.paths).all() and (sc.paths >= 0).all()
+    # each day is a history day times a level factor <= max weekly / mean weekly
+    assert sc.paths.max() <= max(values) * len(values) / 7 + 1e-6
