@@ -974,9 +974,16 @@ def pool_usage(
         ["_o", "country", "month"], na_position="first", ignore_index=True
     )
     cols = [
-        "month", "pool", "kind", "country", "pool_minutes", "demand_minutes", "used_minutes",
-        "overage_minutes", "used_share",
-    ]  # fmt: skip
+        "month",
+        "pool",
+        "kind",
+        "country",
+        "pool_minutes",
+        "demand_minutes",
+        "used_minutes",
+        "overage_minutes",
+        "used_share",
+    ]
     return out[cols].astype({"kind": "string", "country": "string", "pool": "string"})
 
 

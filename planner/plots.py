@@ -121,6 +121,15 @@ def _month_axis(ax: Axes, span_days: float | None = None) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
 
 
+def _concise_dates(ax: Axes) -> None:
+    """Date ticks that adapt to the span (days for a week, months for a year)."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _category_colour(cat: str, i: int) -> str:
     return CATEGORY_COLOURS.get(cat, _EXTRA[i % len(_EXTRA)])
 
@@ -511,20 +520,22 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
         :func:`planner.analysis.pool_usage`: ``month`` (Period[M]), ``pool`` (string),
         ``pool_minutes`` (size), ``used_minutes`` (minutes the pool covered),
         ``overage_minutes`` (minutes beyond the pool, paid from credits).
+    max_pools : int
+        Panels to draw (the first pools of the table, in its order).
 
     Returns
     -------
     Figure
-        One panel per pool (the ``max_pools`` largest): bars of used minutes with the
-        overage stacked in red, and the pool size as a line.
+        One panel per pool: bars of used minutes with the overage stacked in red, and the
+        pool size as a line. The title gives the busiest month's share of the pool; a pool
+        used so little that its size would flatten the bars is noted instead of drawn to scale.
     """
-    pools = table.groupby("pool", sort=False)["pool_minutes"].max().sort_values(ascending=False)
-    pools = list(pools.index[:max_pools])
+    pools = list(dict.fromkeys(table["pool"]))[:max_pools]
     n = max(len(pools), 1)
     cols = 1 if n == 1 else 2
     rows = (n + cols - 1) // cols
     fig, axes = _plt().subplots(
-        rows, cols, figsize=(6 * cols, 3.3 * rows), squeeze=False, layout="constrained"
+        rows, cols, figsize=(6 * cols, 3.4 * rows + 0.6), squeeze=False, layout="constrained"
     )
     for ax in axes.flat[len(pools) :]:
         ax.set_visible(False)
@@ -533,28 +544,48 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
         x = np.arange(len(part))
         used = part["used_minutes"].to_numpy(dtype=float)
         over = part["overage_minutes"].to_numpy(dtype=float)
+        size = part["pool_minutes"].to_numpy(dtype=float)
         ax.bar(x, used, color=BLUE, label="Used from pool")
-        ax.bar(x, over, bottom=used, color=RED, label="Beyond pool (credits)")
+        ax.bar(x, over, bottom=used, color=RED, label="Beyond pool (paid from credits)")
         ax.step(
-            np.append(x, x[-1] + 1) - 0.5 if len(x) else x,
-            np.append(part["pool_minutes"].to_numpy(dtype=float), part["pool_minutes"].iloc[-1])
-            if len(x)
-            else x,
+            np.append(x, x[-1] + 1) - 0.5,
+            np.append(size, size[-1]),
             where="post",
             color="black",
             linewidth=1.6,
             label="Pool size",
         )
+        peak = float((used + over).max()) if len(x) else 0.0
+        biggest = float(size.max()) if len(x) else 0.0
+        if biggest > 0 and 0 < peak < 0.25 * biggest:
+            ax.set_ylim(0, peak * 1.3)
+            ax.text(
+                0.99,
+                0.97,
+                f"Pool size {biggest:,.0f} min (off the scale)",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize="small",
+            )
+        else:
+            ax.set_ylim(0, max(peak, biggest, 1.0) * 1.1)
         ax.set_xticks(
             x, _month_labels(part["month"]), rotation=45 if len(x) > 6 else 0, fontsize="small"
         )
         ax.set_ylabel("Minutes")
         _count_axis(ax)
-        ax.set_title(str(pool))
+        share = part["used_share"].max() if "used_share" in part else np.nan
+        if pd.isna(share):
+            extra = ": no pool licensed"
+        else:
+            extra = f": busiest month used {'<1%' if 0 < share < 0.005 else f'{share:.0%}'}"
+        ax.set_title(f"{pool}{extra}", fontsize="medium")
         _style(ax)
     if pools:
-        axes.flat[0].legend(loc="upper left", frameon=False, fontsize="small")
-    fig.suptitle("Minute pools: use per month against pool size")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    fig.suptitle("Minute pools: use per month (UTC) against pool size")
     return fig
 
 
@@ -788,7 +819,7 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
             t0 = analysis.dates(start, 1)[0]
             vals = np.array([t0 + pd.Timedelta(days=int(d)) for d in vals], dtype="datetime64[ns]")
             ax_s.hist(vals, bins=30, color=ORANGE, alpha=0.85)
-            _month_axis(ax_s)
+            _concise_dates(ax_s)
             ax_s.set_xlabel("Date of first stock-out")
         else:
             ax_s.hist(vals, bins=30, color=ORANGE, alpha=0.85)
@@ -803,6 +834,7 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
             transform=ax_s.transAxes,
         )
         ax_s.set_xlabel("Day of first stock-out")
+        ax_s.set_xticks([])
     ax_s.set_ylabel("Scenario paths")
     ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
     for a in (ax_e, ax_s):
@@ -810,15 +842,16 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
     return fig
 
 
-def _policy_label(row: pd.Series, currency: str) -> str:
-    if "label" in row.index and isinstance(row["label"], str) and row["label"]:
-        return row["label"]
+def _policy_label(row: pd.Series) -> str:
+    for col in ("label", "option"):
+        if col in row.index and isinstance(row[col], str) and row[col]:
+            return row[col]
     parts = [
         f"Q {_thousands(float(row['recharge_amount']))}",
         f"s {_thousands(float(row['threshold']))}",
     ]
     if "initial" in row.index and pd.notna(row["initial"]) and row["initial"]:
-        parts.insert(0, f"init {_thousands(float(row['initial']))}")
+        parts.insert(0, f"initial {_thousands(float(row['initial']))}")
     return ", ".join(parts)
 
 
@@ -834,34 +867,48 @@ def _pareto(cost: np.ndarray, p: np.ndarray) -> np.ndarray:
     return keep
 
 
+def _is_recommended(table: pd.DataFrame) -> np.ndarray:
+    rec = np.zeros(len(table), dtype=bool)
+    if "recommended" in table.columns:
+        rec |= table["recommended"].fillna(False).to_numpy(dtype=bool)
+    if "option" in table.columns:
+        rec |= table["option"].astype("string").eq("recommended").fillna(False).to_numpy(bool)
+    return rec
+
+
 def frontier(
     table: pd.DataFrame,
     currency: str,
+    alternatives: pd.DataFrame | None = None,
+    service_level: float | None = None,
     max_labels: int = 8,
     ax: Axes | None = None,
 ) -> Figure:
-    """Cost against stock-out risk for candidate policies; the efficient frontier joined.
+    """Cost against stock-out risk for candidate policies, the efficient frontier joined.
 
     Parameters
     ----------
     table : DataFrame
-        One row per policy. Columns: ``cost`` (expected cost over the horizon, currency
+        One row per candidate policy: ``cost`` (expected cost over the horizon, currency
         units), ``p_stockout`` (0..1), ``recharge_amount``, ``threshold``; optional
-        ``recommended`` (bool, highlighted), ``label`` (text for the point), ``initial``.
-        Labelled: the recommended row, rows with a ``label``, else up to ``max_labels`` points
-        of the frontier.
+        ``initial``, ``recommended`` (bool: highlighted), ``label`` (text for the point).
+        A recommendation's ``frontier`` table fits.
+    alternatives : DataFrame, optional
+        Named options to mark: ``option`` (or ``label``), ``cost``, ``p_stockout``; each is
+        numbered on the chart and listed in the legend with its cost and risk. The row whose
+        ``option`` is ``"recommended"`` (or ``recommended`` is True) is the highlighted star.
+        A recommendation's ``alternatives`` table fits.
+    service_level : float, optional
+        Draws the allowed stock-out probability ``1 - service_level``.
+    max_labels : int
+        Without ``label`` columns or alternatives, label up to this many frontier points.
     """
     fig, ax = _new(ax, (10, 5.5))
     cost = table["cost"].to_numpy(dtype=float)
     p = table["p_stockout"].to_numpy(dtype=float)
-    rec = (
-        table["recommended"].fillna(False).to_numpy(dtype=bool)
-        if "recommended" in table.columns
-        else np.zeros(len(table), dtype=bool)
-    )
     ax.scatter(p * 100, cost, s=18, color=GREY, alpha=0.6, label="Candidate policies")
     eff = _pareto(cost, p)
-    order = np.flatnonzero(eff)[np.argsort(p[eff])]
+    order = np.flatnonzero(eff)[np.argsort(p[eff], kind="stable")]
     ax.plot(
         p[order] * 100,
         cost[order],
@@ -871,37 +918,91 @@ def frontier(
         markersize=4,
         label="Efficient frontier",
     )
-    if rec.any():
-        ax.scatter(
-            p[rec] * 100,
-            cost[rec],
-            s=180,
-            marker="*",
-            color=RED,
-            zorder=5,
-            edgecolor="black",
-            linewidth=0.6,
-            label="Recommended",
+    if service_level is not None:
+        ax.axvline(
+            (1 - service_level) * 100,
+            color=GREY,
+            linestyle="--",
+            linewidth=1,
+            label=f"Allowed risk ({1 - service_level:.1%})",
         )
-    if "label" in table.columns and table["label"].notna().any():
-        to_label = np.flatnonzero(table["label"].notna().to_numpy() | rec)
+    if alternatives is not None:
+        # numbered markers, explained in the legend: names of close points cannot collide
+        alt_cost = alternatives["cost"].to_numpy(dtype=float)
+        alt_p = alternatives["p_stockout"].to_numpy(dtype=float)
+        alt_rec = _is_recommended(alternatives)
+        for i in range(len(alternatives)):
+            name = _policy_label(alternatives.iloc[i])
+            text = f"{i + 1}. {name}: {_thousands(alt_cost[i])} {currency}, {alt_p[i]:.1%}"
+            ax.scatter(
+                [alt_p[i] * 100],
+                [alt_cost[i]],
+                zorder=5,
+                edgecolor="black",
+                linewidth=0.6,
+                s=220 if alt_rec[i] else 60,
+                marker="*" if alt_rec[i] else "D",
+                color=RED if alt_rec[i] else ORANGE,
+                label=text,
+            )
+            # stack the numbers of points that (nearly) coincide instead of overprinting
+            near = (np.abs(alt_p[:i] - alt_p[i]) <= 0.002) & (
+                np.abs(alt_cost[:i] - alt_cost[i]) <= 0.02 * max(np.ptp(alt_cost), 1e-9)
+            )
+            ax.annotate(
+                str(i + 1),
+                (alt_p[i] * 100, alt_cost[i]),
+                xytext=(7, 5 + 10 * near.sum()),
+                textcoords="offset points",
+                fontsize="small",
+                fontweight="bold",
+                color=RED if alt_rec[i] else "black",
+            )
     else:
-        step = max(1, int(np.ceil(len(order) / max_labels)))
-        to_label = np.union1d(order[::step], np.flatnonzero(rec))
-    for i in to_label:
-        ax.annotate(
-            _policy_label(table.iloc[i], currency),
-            (p[i] * 100, cost[i]),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontsize="small",
-            color=RED if rec[i] else "black",
-            fontweight="bold" if rec[i] else "normal",
-        )
+        rec = _is_recommended(table)
+        if rec.any():
+            ax.scatter(
+                p[rec] * 100,
+                cost[rec],
+                s=220,
+                marker="*",
+                color=RED,
+                zorder=5,
+                edgecolor="black",
+                linewidth=0.6,
+                label="Recommended",
+            )
+        if "label" in table.columns and table["label"].notna().any():
+            to_label = np.flatnonzero(table["label"].notna().to_numpy() | rec)
+        else:
+            step = max(1, int(np.ceil(len(order) / max_labels)))
+            to_label = np.union1d(order[::step], np.flatnonzero(rec))
+        for i in to_label:
+            ax.annotate(
+                _policy_label(table.iloc[i]),
+                (p[i] * 100, cost[i]),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize="small",
+                color=RED if rec[i] else "black",
+                fontweight="bold" if rec[i] else "normal",
+            )
     ax.set_xlabel("Probability of at least one stock-out day (%)")
-    _money_axis(ax, currency, "Expected cost")
+    _money_axis(ax, currency, "Expected cost over the horizon")
     ax.set_title("Cost against stock-out risk (Q = recharge amount, s = threshold)")
-    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    if np.nanmax(p, initial=0.0) > 0.1:
+        # risks of 0.1 % and 1 % matter as much as 50 %: linear up to 1 %, logarithmic above
+        from matplotlib.ticker import FuncFormatter
+
+        ax.set_xscale("symlog", linthresh=1.0, linscale=1.0)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.set_xlim(left=-0.1, right=110)
+    else:
+        ax.set_xlim(left=min(-0.5, ax.get_xlim()[0]))
+    if alternatives is not None:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
+    else:
+        ax.legend(loc="upper right", frameon=False, fontsize="small")
     _style(ax, "both")
     return fig
 
@@ -925,12 +1026,12 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
         expires = pd.to_datetime(lots["purchase_date"]) + pd.DateOffset(months=12)
     amount = lots["amount"].to_numpy(dtype=float)
     x = np.arange(len(lots))
-    ax.bar(x, amount, color=BLUE, label="Held today")
+    ax.bar(x, amount, width=0.6, color=BLUE, label="Held today")
     if "expected_forfeit" in lots.columns:
         lost = lots["expected_forfeit"].to_numpy(dtype=float)
-        ax.bar(x, np.nan_to_num(lost), color=RED, width=0.5, label="Expected to expire unused")
+        ax.bar(x, np.nan_to_num(lost), color=RED, width=0.35, label="Expected to expire unused")
         for xi, (a, e) in enumerate(zip(amount, lost, strict=True)):
-            text = "after horizon" if np.isnan(e) else f"{e / a:.0%}" if a > 0 else ""
+            text = "after horizon" if np.isnan(e) else f"{e / a:.0%} lost" if a > 0 else ""
             ax.annotate(
                 text,
                 (xi, a),
@@ -945,8 +1046,10 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
     _money_axis(ax, currency, "Amount")
     if len(amount):
         ax.set_ylim(0, max(amount.max(), 1e-9) * 1.15)
+    pad = max(0, 3 - len(x)) / 2  # a lone lot is not drawn as a wall
+    ax.set_xlim(-0.6 - pad, len(x) - 0.4 + pad)
     ax.set_title("Funds held today by expiry date (label: share expected to be forfeited)")
-    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     _style(ax)
     return fig
 
@@ -960,24 +1063,25 @@ def runway(
     ----------
     days : array-like
         Runway per scenario path (:func:`planner.analysis.runway_days`; ``inf`` = beyond the
-        horizon).
+        horizon; the engine's ``runway_days``, where the horizon length means the same, works
+        with ``horizon`` given).
     alert_days : float, optional
         Draws the alert level.
     horizon : int, optional
-        Horizon length, for the note on paths that never run out.
+        Horizon length: runways at or past it count as lasting beyond the horizon.
     """
     fig, ax = _new(ax, (9, 4))
     arr = np.asarray(days, dtype=float)
+    if horizon is not None:
+        arr = np.where(arr >= horizon, np.inf, arr)
     finite = arr[np.isfinite(arr)]
     if len(finite):
-        ax.hist(
-            finite,
-            bins=min(40, max(5, len(np.unique(finite)))),
-            color=GREEN,
-            alpha=0.85,
-            label="Scenario paths",
-        )
-        median = float(np.median(arr))
+        bins = min(40, max(5, len(np.unique(finite))))
+        ax.hist(finite, bins=bins, color=GREEN, alpha=0.85, label="Scenario paths")
+    if len(arr):
+        # "lower" picks an observed runway, so infinite runways never enter an interpolation
+        median = float(np.percentile(arr, 50, method="lower"))
+        p5 = float(np.percentile(arr, 5, method="lower"))
         if np.isfinite(median):
             ax.axvline(
                 median,
@@ -986,8 +1090,7 @@ def runway(
                 linewidth=1.2,
                 label=f"Median {median:,.0f} days",
             )
-        p5 = float(np.percentile(finite, 5)) if len(finite) == len(arr) else None
-        if p5 is not None:
+        if np.isfinite(p5):
             ax.axvline(
                 p5,
                 color=ORANGE,
@@ -997,21 +1100,15 @@ def runway(
             )
     if alert_days is not None:
         ax.axvline(alert_days, color=RED, linewidth=1.5, label=f"Alert at {alert_days:,.0f} days")
+    title = "Runway of the current balance"
     never = int((~np.isfinite(arr)).sum())
     if never:
-        beyond = f" beyond {horizon:,} days" if horizon else " beyond the horizon"
-        ax.text(
-            0.98,
-            0.95,
-            f"{never / len(arr):.0%} of paths last{beyond}",
-            ha="right",
-            va="top",
-            transform=ax.transAxes,
-            fontsize="small",
-        )
+        beyond = f"beyond {horizon:,} days" if horizon else "beyond the horizon"
+        title += f" ({never / len(arr):.0%} of paths last {beyond})"
+    ax.set_title(title)
     ax.set_xlabel("Runway (days until the balance runs out, no recharge)")
     ax.set_ylabel("Scenario paths")
-    ax.set_title("Runway of the current balance")
+    _count_axis(ax, integer=True)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)

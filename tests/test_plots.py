@@ -195,16 +195,19 @@ def test_pool_usage_bars_and_pool_line():
             "pool_minutes": [6000.0, 6000.0, 600.0, 600.0],
             "used_minutes": [4000.0, 6000.0, 100.0, 200.0],
             "overage_minutes": [0.0, 750.0, 0.0, 0.0],
+            "used_share": [4000 / 6000, 1.0, 100 / 600, 200 / 600],
         }
     )
     fig = plots.pool_usage(table)
     ax = fig.axes[0]
-    assert ax.get_title() == "Domestic US" and ax.get_ylabel() == "Minutes"
+    assert ax.get_title() == "Domestic US: busiest month used 100%"
+    assert ax.get_ylabel() == "Minutes"
     assert _heights(ax) == [4000, 6000, 0, 750]
     line = ax.lines[0]
     assert set(line.get_ydata()) == {6000.0}
-    assert _legend(ax) == ["Pool size", "Used from pool", "Beyond pool (credits)"]
-    assert fig.axes[1].get_title() == "Conference dial-out (Zone A)"
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["Pool size", "Used from pool", "Beyond pool (paid from credits)"]
+    assert fig.axes[1].get_title() == "Conference dial-out (Zone A): busiest month used 33%"
     _close(fig)
 
 
@@ -295,7 +298,25 @@ def test_risk_frontier_expiry_runway(sim):
     front = [ln for ln in ax.lines if ln.get_label() == "Efficient frontier"][0]
     assert front.get_ydata().tolist() == [1500.0, 1200.0, 1000.0]  # the dominated point is off
     assert "Q 1,000, s 100" in _texts(ax)
-    assert ax.get_ylabel() == "Expected cost (USD)" and "%" in ax.get_xlabel()
+    assert ax.get_ylabel() == "Expected cost over the horizon (USD)" and "%" in ax.get_xlabel()
+    _close(fig)
+    alts = pd.DataFrame(
+        {
+            "option": ["recommended", "fewer recharges"],
+            "cost": [1210.0, 1300.0],
+            "p_stockout": [0.008, 0.009],
+        }
+    )
+    fig = plots.frontier(
+        table.drop(columns="recommended"), "USD", alternatives=alts, service_level=0.99
+    )
+    ax = fig.axes[0]
+    star = [c for c in ax.collections if c.get_label().startswith("1. recommended")][0]
+    assert star.get_offsets().tolist() == [[0.8, 1210.0]]
+    assert _texts(ax) == ["1", "2"]
+    assert "1. recommended: 1,210 USD, 0.8%" in _legend(ax)
+    assert "2. fewer recharges: 1,300 USD, 0.9%" in _legend(ax)
+    assert "Allowed risk (1.0%)" in _legend(ax)
     _close(fig)
 
     lots = pd.DataFrame(
