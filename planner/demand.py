@@ -33,7 +33,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -188,6 +188,11 @@ def _decimal(cents: int) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
+def _money(cents: int) -> str:
+    """Cents as grouped text: ``123456 -> '1,234.56'``."""
+    return f"{_decimal(cents):,.2f}"
+
+
 # --------------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------------
@@ -290,6 +295,15 @@ class DemandResult:
         full = pd.date_range(index.min(), index.max(), freq="D", name="date")
         return demand.reindex(full, fill_value=0.0), currency
 
+    def only(self, currency: str) -> DemandResult:
+        """This demand restricted to one currency (InputError when it holds none of it)."""
+        currency = currency.strip().upper()
+        if currency not in self.currencies:
+            held = ", ".join(self.currencies) or "no currency"
+            raise InputError(f"no demand in {currency}; the demand holds {held}")
+        daily = self.daily[self.daily["currency"] == currency].reset_index(drop=True)
+        return replace(self, daily=daily)
+
     def to_frame(self) -> pd.DataFrame:
         """The demand CSV table: ``date`` (ISO), ``currency``, ``amount``, categories (text)."""
         out = pd.DataFrame(
@@ -316,6 +330,58 @@ class DemandResult:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def summary(self) -> str:
+        """A readable summary: totals per currency and category, and what was left out."""
+        source = (
+            "actual, from MCOPSTNPP charges"
+            if self.kind == "actual"
+            else "what-if, calls priced after the minute pools"
+        )
+        lines = [f"credit demand ({source})"]
+        if not self.currencies:
+            lines.append("  no credit demand in these records")
+        for cur, tot in self.totals().items():
+            rows = self.daily[self.daily["currency"] == cur]
+            total = tot["amount_cents"]
+            peak = rows.loc[rows["amount_cents"].idxmax()]
+            mean = _decimal(total) / max(len(rows), 1)
+            lines.append(
+                f"{cur}: {_money(total)} over {len(rows)} days "
+                f"({rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}), "
+                f"{mean:,.2f} a day on average, peak {_money(peak['amount_cents'])} "
+                f"on {peak['date']:%Y-%m-%d}"
+            )
+            for cat in CATEGORIES:
+                cents = tot[f"{cat}_cents"]
+                if cents:
+                    share = 100 * cents / total if total else 0.0
+                    lines.append(f"  {cat:<20} {_money(cents):>14}  {share:5.1f} %")
+        if len(self.non_credit):
+            lines.append("billed outside credits (not in the demand):")
+            for row in self.non_credit.itertuples(index=False):
+                lines.append(
+                    f"  {row.capability:<20} {_money(row.cents):>14} {row.currency}"
+                    f"  ({row.records} records)"
+                )
+        if len(self.unpriced):
+            calls = int(self.unpriced["calls"].sum())
+            lines.append(
+                f"unpriced: {calls} calls needed a price and found no rate (not in the demand); "
+                "add their destinations or a '*' row to the rate card:"
+            )
+            for row in self.unpriced.head(10).itertuples(index=False):
+                lines.append(f"  {row.destination:<28} {row.calls:>7} calls {row.minutes:>10} min")
+        if len(self.licence_warnings):
+            lines.append(
+                f"licence check: {len(self.licence_warnings)} users draw on credits without "
+                "the Communications Credits licence (MCOPSTNC); assign it:"
+            )
+            for row in self.licence_warnings.head(10).itertuples(index=False):
+                lines.append(
+                    f"  {row.upn:<40} {row.calls:>6} calls {_money(row.cents):>12}  {row.reason}"
+                )
+        return "\n".join(lines)
 
     def to_json(self) -> dict:
         """Totals per currency and category, with what was left out (JSON-serialisable)."""

@@ -110,18 +110,22 @@ ZONE_A: frozenset[str] = frozenset(
     "RO RU SG SK SI ZA KR ES SE CH TW TH GB US".split()
 )
 
-#: Zone A country names as ``Destination Dialed`` spells them (lower case)
-ZONE_A_NAMES: frozenset[str] = frozenset(
-    {
-        "australia", "austria", "belgium", "brazil", "bulgaria", "canada", "china", "croatia",
-        "czech republic", "czechia", "denmark", "estonia", "finland", "france", "germany",
-        "greece", "hong kong", "hong kong sar", "hungary", "india", "ireland", "italy", "japan",
-        "luxembourg", "malaysia", "mexico", "netherlands", "new zealand", "norway", "poland",
-        "portugal", "puerto rico", "romania", "russia", "singapore", "slovakia", "slovenia",
-        "south africa", "south korea", "korea", "spain", "sweden", "switzerland", "taiwan",
-        "thailand", "united kingdom", "united states",
-    }
-)  # fmt: skip
+#: Zone A country names as ``Destination Dialed`` spells them (lower case) -> ISO code
+ZONE_A_CODES: dict[str, str] = {
+    "australia": "AU", "austria": "AT", "belgium": "BE", "brazil": "BR", "bulgaria": "BG",
+    "canada": "CA", "china": "CN", "croatia": "HR", "czech republic": "CZ", "czechia": "CZ",
+    "denmark": "DK", "estonia": "EE", "finland": "FI", "france": "FR", "germany": "DE",
+    "greece": "GR", "hong kong": "HK", "hong kong sar": "HK", "hungary": "HU", "india": "IN",
+    "ireland": "IE", "italy": "IT", "japan": "JP", "luxembourg": "LU", "malaysia": "MY",
+    "mexico": "MX", "netherlands": "NL", "new zealand": "NZ", "norway": "NO", "poland": "PL",
+    "portugal": "PT", "puerto rico": "PR", "romania": "RO", "russia": "RU", "singapore": "SG",
+    "slovakia": "SK", "slovenia": "SI", "south africa": "ZA", "south korea": "KR",
+    "korea": "KR", "spain": "ES", "sweden": "SE", "switzerland": "CH", "taiwan": "TW",
+    "thailand": "TH", "united kingdom": "GB", "united states": "US",
+}  # fmt: skip
+
+#: Zone A country names (lower case), as ``Destination Dialed`` spells them
+ZONE_A_NAMES: frozenset[str] = frozenset(ZONE_A_CODES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,7 +378,6 @@ NOT_ON_CREDITS_PREFIXES = ("MCOMEETACPEA", "FREECALL")
 
 _DOMESTIC_PLANS = frozenset({"MCOPSTN1", "MCOPSTN2", "MCOPSTN5", "MCOPSTN6", "MCOPSTN8"})
 _INTERNATIONAL_PLANS = frozenset({"MCOPSTN2", "MCOPSTN9"})
-_PRICED_COLUMNS = ("usage_id", "date", "category", "billable_seconds", "cents", "upn")
 
 
 def _plan_of(capability: pd.Series) -> pd.Series:
@@ -461,54 +464,102 @@ def user_plans(
     return out
 
 
-def _rate_index(rates: pd.DataFrame, records: pd.DataFrame) -> np.ndarray:
-    """Row of ``rates`` pricing each record (-1 when none): destination name, country, ``*``."""
-    position = {k: i for i, k in enumerate(rates["key"])}
-    fallback = position.get("*", -1)
+def other_country(records: pd.DataFrame) -> pd.Series:
+    """The other party's country code of each record.
 
-    def lookup(col: str) -> np.ndarray:
-        codes, uniques = pd.factorize(records[col].astype("string").str.strip().str.lower())
-        found = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
-        return found[codes]
-
-    by_name = lookup("destination_dialed")
-    by_country = lookup("external_country")
-    return np.where(by_name >= 0, by_name, np.where(by_country >= 0, by_country, fallback))
-
-
-def price_calls(
-    records: pd.DataFrame,
-    licences: pd.DataFrame,
-    rates: pd.DataFrame,
-    *,
-    user_licences: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Price each call after the tenant's minute pools (the what-if core).
-
-    Rules, per calendar month (UTC), calls taken in start-time order:
-
-    - toll-free inbound calls are priced from the first minute;
-    - conference dial-out to Zone A draws on the tenant-wide dial-out pool, other
-      destinations are priced from the first minute;
-    - outgoing calls of pay-as-you-go users are priced from the first minute;
-    - international calls draw on the country's international pool when the user has an
-      international plan, else are priced from the first minute;
-    - domestic outgoing calls draw on the user's own allowance (``MCOPSTN8``) or the
-      country's domestic pool, and are priced beyond it (a call straddling the end of the
-      pool pays only for its seconds beyond it);
-    - ordinary inbound and emergency calls, Direct Routing and Operator Connect calls
-      (billed by the carrier), and calls under ``MCOMEETACPEA`` (billed through the
-      licensing agreement) or ``FREECALL`` cost nothing.
+    ``external_country`` when given; otherwise (legacy exports have no such column) the code
+    its ``destination_dialed`` name goes with elsewhere in the same records, else the Zone A
+    name table (:data:`ZONE_A_CODES`).
 
     Returns
     -------
-    (priced, unpriced)
-        ``priced``: one row per call with billable seconds and a rate: ``usage_id``,
-        ``date`` (UTC day of the start), ``category``, ``billable_seconds``, ``cents``,
-        ``upn``. ``unpriced``: calls with billable seconds and no rate, grouped as in
-        :attr:`planner.demand.DemandResult.unpriced`.
+    Series
+        String dtype, upper case, <NA> when unknown.
     """
-    rate = rate_table(rates)
+    code = records["external_country"].astype("string").str.upper()
+    name = records["destination_dialed"].astype("string").str.strip().str.lower()
+    both = code.notna() & name.notna()
+    learned: dict[str, str] = dict(ZONE_A_CODES)
+    if both.any():
+        pairs = pd.DataFrame({"name": name[both], "code": code[both]})
+        common = pairs.groupby(["name", "code"]).size().reset_index(name="n")
+        common = common.sort_values("n", kind="stable").drop_duplicates("name", keep="last")
+        learned.update(zip(common["name"], common["code"], strict=True))
+    missing = code.isna() & name.notna()
+    if missing.any():
+        codes, uniques = pd.factorize(name[missing])
+        found = np.array([learned.get(u) for u in uniques] + [None], dtype=object)
+        code = code.copy()
+        code[missing] = found[codes]
+    return code.astype("string")
+
+
+def _rate_index(rates: pd.DataFrame, dialed: pd.Series, country: pd.Series) -> np.ndarray:
+    """Row of ``rates`` pricing each call (-1 when none): destination name, country, ``*``."""
+    position = {k: i for i, k in enumerate(rates["key"])}
+    fallback = position.get("*", -1)
+
+    def lookup(values: pd.Series) -> np.ndarray:
+        codes, uniques = pd.factorize(values.astype("string").str.strip().str.lower())
+        found = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+        return found[codes]
+
+    by_name = lookup(dialed)
+    by_country = lookup(country)
+    return np.where(by_name >= 0, by_name, np.where(by_country >= 0, by_country, fallback))
+
+
+CALL_COLUMNS = (
+    "usage_id",
+    "upn",
+    "start",
+    "seconds",
+    "category",
+    "pool",
+    "pool_key",
+    "pool_minutes",
+    "destination_dialed",
+    "other_country",
+)
+
+
+def classify_calls(
+    records: pd.DataFrame,
+    licences: pd.DataFrame,
+    *,
+    user_licences: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """How the credit rules treat each call that may cost credits, before pricing.
+
+    Rules (``shared/domain/credits.md``):
+
+    - toll-free inbound calls (:func:`planner.demand.is_toll_free`) are priced from the first
+      minute;
+    - conference dial-out to Zone A draws on the tenant-wide dial-out pool, other
+      destinations are priced from the first minute;
+    - outgoing calls of pay-as-you-go users (:func:`user_plans`) are priced from the first
+      minute;
+    - international calls draw on the country's international pool when the user has an
+      international plan, else are priced from the first minute;
+    - domestic outgoing calls draw on the user's own allowance (``MCOPSTN8``) or on the
+      country's domestic pool;
+    - nothing else costs credits, and is left out: ordinary inbound and emergency calls,
+      Direct Routing calls, Operator Connect calls (an ``operator`` other than Microsoft, or
+      a user call carried by ``MCOEV``, Teams Phone without a Calling Plan: the carrier
+      bills them), ``MCOMEETACPEA`` conferencing (billed through the licensing agreement),
+      ``FREECALL`` rows, calls of 0 seconds.
+
+    Returns
+    -------
+    DataFrame
+        One row per call that may cost credits, indexed like ``records``: ``usage_id``,
+        ``upn`` (lower case), ``start``, ``seconds`` (int64), ``category``
+        (:data:`planner.demand.CATEGORIES`), ``pool`` (``domestic``,
+        ``domestic_per_user``, ``international``, ``dial_out``; <NA> when priced from the
+        first minute), ``pool_key`` (country, user or ``*`` for dial-out), ``pool_minutes``
+        (size of that pool per month, 0 without one), ``destination_dialed``,
+        ``other_country`` (:func:`other_country`).
+    """
     users = user_plans(records, licences, user_licences=user_licences)
     pools = pool_minutes(licences)
 
@@ -520,77 +571,116 @@ def price_calls(
         ~kind.eq("direct_routing").fillna(False).to_numpy(bool)
         & ~capability.str.startswith(NOT_ON_CREDITS_PREFIXES).to_numpy(bool)
         & ~call_type.str.contains("emergency", regex=False).to_numpy(bool)
-        & (operator.isna() | operator.eq("microsoft")).to_numpy(
-            bool
-        )  # Operator Connect: carrier bills
+        & (operator.isna() | operator.eq("microsoft")).to_numpy(bool)
         & records["start"].notna().to_numpy()
         & (records["duration_s"].fillna(0).to_numpy(np.int64) > 0)
     )
     recs = records[eligible]
-    n = len(recs)
-    seconds = recs["duration_s"].to_numpy(np.int64)
     outbound = is_outbound(recs)
     toll_free = is_toll_free(recs) & ~outbound
     conf = is_conference_dial_out(recs)
-    user_call = outbound & ~conf
+    # a user call under MCOEV alone went through an operator, not a Calling Plan
+    operator_connect = capability[eligible].eq("MCOEV").to_numpy(bool)
+    user_call = outbound & ~conf & ~operator_connect
     upn = recs["upn"].astype("string").str.lower()
-    country = recs["user_location"].astype("string").str.upper()
     user = users.reindex(upn.fillna("").to_numpy())
     payg = user["payg"].fillna(False).to_numpy(bool) & user_call
     international = is_international(recs) & user_call & ~payg
     domestic = user_call & ~payg & ~international
-
-    # pool keys: "<pool>|<country or upn>"; calls priced from the first minute have none
-    pool_size: dict[str, float] = {
-        f"{p}|{c if pd.notna(c) else '*'}": m
-        for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
-        if p != "domestic_per_user"
-    }
-    key = np.full(n, "", dtype=object)
-    other_country = recs["external_country"].astype("string").str.upper()
-    dialed = recs["destination_dialed"].astype("string").str.strip().str.lower()
-    zone_a = other_country.isin(list(ZONE_A)).fillna(False).to_numpy(bool) | (
-        other_country.isna().to_numpy()
-        & dialed.isin(list(ZONE_A_NAMES)).fillna(False).to_numpy(bool)
-    )
-    key[conf & zone_a] = "dial_out|*"
-    country_text = country.fillna("").to_numpy(dtype=object)
-    has_intl = user["international_plan"].fillna(False).to_numpy(bool)
-    sel = international & has_intl
-    key[sel] = "international|" + country_text[sel]
     per_user = user["per_user_allowance"].fillna(False).to_numpy(bool) & domestic
-    upn_text = upn.fillna("").to_numpy(dtype=object)
-    key[per_user] = "per_user|" + upn_text[per_user]
-    for who, minutes in zip(
-        upn_text[per_user], user["per_user_minutes"].to_numpy()[per_user], strict=True
-    ):
-        pool_size.setdefault("per_user|" + who, float(minutes))
-    sel = domestic & ~per_user
-    key[sel] = "domestic|" + country_text[sel]
-    size = np.array([pool_size.get(k, 0.0) for k in key], dtype=np.float64)
-    pool_seconds = np.rint(size * 60).astype(np.int64)
-
-    charged = toll_free | conf | user_call
-    billable = np.where(charged, seconds, 0)
-    pooled = charged & (pool_seconds > 0)
-    if pooled.any():
-        billable[pooled] = _beyond_pool(
-            key[pooled],
-            recs["start"].to_numpy()[pooled],
-            recs["usage_id"].astype("string").fillna("").to_numpy(dtype=object)[pooled],
-            seconds[pooled],
-            pool_seconds[pooled],
-        )
+    has_intl = user["international_plan"].fillna(False).to_numpy(bool)
+    country = recs["user_location"].astype("string").str.upper()
+    other = other_country(records)[eligible]
+    zone_a = other.isin(list(ZONE_A)).fillna(False).to_numpy(bool)
 
     category = np.select(
         [toll_free, conf, payg, international, domestic],
         ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"],
         default="",
     )
+    pool = np.select(
+        [conf & zone_a, international & has_intl, per_user, domestic],
+        ["dial_out", "international", "domestic_per_user", "domestic"],
+        default="",
+    )
+    key = np.where(
+        pool == "dial_out",
+        "*",
+        np.where(
+            pool == "domestic_per_user",
+            upn.fillna("").to_numpy(object),
+            country.fillna("").to_numpy(object),
+        ),
+    ).astype(object)
+    size = {
+        (p, c if pd.notna(c) else "*"): m
+        for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
+        if p != "domestic_per_user"
+    }
+    per_user_minutes = user["per_user_minutes"].to_numpy(dtype=np.float64)
+    minutes = np.array([size.get((p, k), 0.0) for p, k in zip(pool, key, strict=True)])
+    minutes = np.where(pool == "domestic_per_user", np.nan_to_num(per_user_minutes), minutes)
+
+    keep = category != ""
+    out = pd.DataFrame(
+        {
+            "usage_id": recs["usage_id"].astype("string"),
+            "upn": upn,
+            "start": recs["start"],
+            "seconds": recs["duration_s"].astype("int64"),
+            "category": pd.array(category, dtype="string"),
+            "pool": pd.array(np.where(pool == "", None, pool), dtype="string"),
+            "pool_key": pd.array(np.where(pool == "", None, key), dtype="string"),
+            "pool_minutes": minutes.astype(np.float64),
+            "destination_dialed": recs["destination_dialed"].astype("string"),
+            "other_country": other,
+        },
+        index=recs.index,
+    )
+    return out[keep]
+
+
+def price_calls(
+    records: pd.DataFrame,
+    licences: pd.DataFrame,
+    rates: pd.DataFrame,
+    *,
+    user_licences: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Price each call after the tenant's minute pools (the what-if core).
+
+    Calls are classified by :func:`classify_calls`. Per calendar month (UTC), the calls of
+    each pool draw on it in start-time order (ties by ``usage_id``); a call straddling the
+    end of the pool pays only for its seconds beyond it. A call's rate is the rate-card row
+    named by its ``Destination Dialed``, else by its country code, else ``*``; its price is
+    :func:`price_cents` of the billable seconds.
+
+    Returns
+    -------
+    (priced, unpriced)
+        ``priced``: one row per call with billable seconds and a rate: ``usage_id``,
+        ``date`` (UTC day of the start), ``category``, ``billable_seconds``, ``cents``,
+        ``upn``. ``unpriced``: calls with billable seconds and no rate, grouped as in
+        :attr:`planner.demand.DemandResult.unpriced`.
+    """
+    rate = rate_table(rates)
+    calls = classify_calls(records, licences, user_licences=user_licences)
+    seconds = calls["seconds"].to_numpy(np.int64)
+    pool_seconds = np.rint(calls["pool_minutes"].to_numpy() * 60).astype(np.int64)
+    billable = seconds.copy()
+    pooled = calls["pool"].notna().to_numpy(bool) & (pool_seconds > 0)
+    if pooled.any():
+        key = (calls["pool"] + "|" + calls["pool_key"]).to_numpy(dtype=object)
+        billable[pooled] = _beyond_pool(
+            key[pooled],
+            calls["start"].to_numpy()[pooled],
+            calls["usage_id"].fillna("").to_numpy(dtype=object)[pooled],
+            seconds[pooled],
+            pool_seconds[pooled],
+        )
     need = billable > 0
-    row = _rate_index(rate, recs)
-    has_rate = row >= 0
-    ok = need & has_rate
+    row = _rate_index(rate, calls["destination_dialed"], calls["other_country"])
+    ok = need & (row >= 0)
     r = row[ok]
     cents = price_cents(
         billable[ok],
@@ -598,20 +688,19 @@ def price_calls(
         rate["connection_fee_micro"].to_numpy()[r],
         rate["increment_seconds"].to_numpy()[r],
     )
+    sel = calls[ok]
     priced = pd.DataFrame(
         {
-            "usage_id": recs["usage_id"].to_numpy()[ok],
-            "date": utc_dates(recs["start"]).to_numpy()[ok],
-            "category": category[ok],
+            "usage_id": sel["usage_id"].to_numpy(),
+            "date": utc_dates(sel["start"]).to_numpy(),
+            "category": sel["category"].to_numpy(),
             "billable_seconds": billable[ok],
             "cents": cents,
-            "upn": upn.to_numpy()[ok],
+            "upn": sel["upn"].to_numpy(),
         }
     ).astype({"usage_id": "string", "category": "string", "upn": "string"})
-    missing = need & ~has_rate
-    unpriced = _unpriced(
-        recs[missing], category[missing], billable[missing], "*" in set(rate["key"])
-    )
+    missing = need & (row < 0)
+    unpriced = _unpriced(calls[missing], billable[missing], "*" in set(rate["key"]))
     return priced, unpriced
 
 
@@ -641,27 +730,24 @@ def _beyond_pool(
     return out
 
 
-def _unpriced(
-    recs: pd.DataFrame, category: np.ndarray, billable: np.ndarray, has_fallback: bool
-) -> pd.DataFrame:
-    if len(recs) == 0:
+def _unpriced(calls: pd.DataFrame, billable: np.ndarray, has_fallback: bool) -> pd.DataFrame:
+    if len(calls) == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in UNPRICED_COLUMNS}).astype(
             {"calls": "int64", "minutes": "float64"}
         )
-    name = recs["destination_dialed"].astype("string")
-    code = recs["external_country"].astype("string")
-    destination = name.fillna(code).fillna("(unknown)")
+    name = calls["destination_dialed"]
+    code = calls["other_country"]
     reason = (
         "no rate for destination '" + name.fillna("") + "' or country '" + code.fillna("") + "'"
     )
     reason = reason + ("" if has_fallback else " and no '*' row")
     frame = pd.DataFrame(
         {
-            "category": category,
-            "destination": destination.to_numpy(),
+            "category": calls["category"].to_numpy(),
+            "destination": name.fillna(code).fillna("(unknown)").to_numpy(),
             "reason": reason.to_numpy(),
             "seconds": billable,
-            "usage_id": recs["usage_id"].to_numpy(),
+            "usage_id": calls["usage_id"].to_numpy(),
         }
     )
     out = frame.groupby(["category", "destination", "reason"], as_index=False).agg(

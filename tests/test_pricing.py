@@ -13,6 +13,7 @@ from planner.errors import InputError
 from planner.pricing import (
     _beyond_pool,
     calibrate,
+    classify_calls,
     pool_minutes,
     price_calls,
     price_cents,
@@ -331,3 +332,62 @@ def test_sample_tenant_calibrates(sample):
     by_cat = calibrate(sample.records, sample.licences, sample.rates, by_category=True)
     assert by_cat["actual_cents"].sum() == table["actual_cents"].sum()
     assert set(by_cat["category"]) >= {"toll_free", "conference_dial_out", "domestic_overage"}
+
+
+def test_legacy_rows_find_their_country_from_the_destination_name():
+    # legacy exports have no External Country: "Netherlands" is priced by the "NL" row
+    # learned from a current-export row, "Japan" through the Zone A name table
+    rates = pd.DataFrame(
+        {"destination": ["NL", "JP", "*"], "per_minute": ["0.04", "0.06", "1.00"],
+         "currency": ["USD"] * 3}
+    )  # fmt: skip
+    lic = licences(("MCOPSTN1", "US", 1, None))
+    intl = {"destination_context": "International", "duration_s": 60}
+    records = rec(
+        [
+            {**intl, "start": "2026-01-05T10:00:00Z", "destination_dialed": "Netherlands",
+             "external_country": "NL"},
+            {**intl, "start": "2026-01-05T11:00:00Z", "destination_dialed": "Netherlands",
+             "external_country": None},
+            {**intl, "start": "2026-01-05T12:00:00Z", "destination_dialed": "Japan",
+             "external_country": None},
+        ]
+    )  # fmt: skip
+    assert cents_of(records, lic, rates)[0] == [4, 4, 6]
+
+
+def test_user_calls_under_teams_phone_alone_go_through_an_operator():
+    lic = licences(("MCOPSTN1", "US", 1, 0))
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "capability": "MCOEV", "operator": None},
+            {"start": "2026-01-05T10:00:00Z", "capability": "MCOEV_VIRTUALUSER",
+             "call_type": "ucap_in", "call_direction": "inbound", "number_type": "Toll Free",
+             "destination_dialed": "United States Toll Free"},
+        ]
+    )  # fmt: skip
+    assert cents_of(records, lic)[0] == [0, 4]
+
+
+def test_classify_calls_names_the_pool_of_each_call():
+    lic = licences(("MCOPSTN2", "US", 2, None), ("MCOMEETADD", None, 3, None))
+    records = rec(
+        [
+            {"start": "2026-01-05T10:00:00Z", "capability": "MCOPSTN2"},
+            {"start": "2026-01-05T10:00:00Z", "capability": "MCOPSTN2",
+             "destination_context": "International", "external_country": "DE"},
+            {"start": "2026-01-05T10:00:00Z", "call_type": "conf_out", "external_country": "GB",
+             "capability": "MCOMEETADD"},
+            {"start": "2026-01-05T10:00:00Z", "call_type": "user_in", "call_direction": "inbound"},
+        ]
+    )  # fmt: skip
+    calls = classify_calls(records, lic)
+    assert len(calls) == 3  # the ordinary inbound call costs nothing and is left out
+    assert calls["pool"].tolist() == ["domestic", "international", "dial_out"]
+    assert calls["pool_key"].tolist() == ["US", "US", "*"]
+    assert calls["pool_minutes"].tolist() == [6000.0, 1200.0, 180.0]
+    assert calls["category"].tolist() == [
+        "domestic_overage",
+        "international",
+        "conference_dial_out",
+    ]

@@ -1,0 +1,112 @@
+"""``planner demand``: daily Communications Credits demand from usage exports.
+
+Usage::
+
+    planner demand FILE_OR_DIR... [--licences L.csv --rates R.csv] [--user-licences U.csv]
+                   [--currency CUR] [--out demand.csv] [--json]
+
+Without ``--licences``/``--rates``: the *actual* demand, what the ``MCOPSTNPP`` records were
+charged, per UTC day of the call start (exports are streamed, so they may exceed memory).
+With both: the *what-if* demand, every call priced after the tenant's minute pools (for a
+tenant sizing its first funding). ``--out`` writes ``date,currency,amount,<category>...``
+(exact two-decimal amounts), the file ``planner simulate`` and ``planner recommend`` read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from planner.errors import InputError
+
+HELP = "work out the daily credit demand (actual charges, or calls priced after minute pools)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``planner demand``."""
+    parser.add_argument(
+        "paths", nargs="+", metavar="FILE_OR_DIR", help="usage exports, folders or glob patterns"
+    )
+    parser.add_argument(
+        "--licences",
+        metavar="CSV",
+        help="licence counts (plan,country,users[,minutes_per_user]); with --rates: what-if",
+    )
+    parser.add_argument(
+        "--rates",
+        metavar="CSV",
+        help="rate card (destination,per_minute[,connection_fee,increment_seconds,currency])",
+    )
+    parser.add_argument(
+        "--user-licences",
+        metavar="CSV",
+        help="users' licences (admin center 'Export users', or upn,mcopstnc): licence check",
+    )
+    parser.add_argument("--currency", metavar="CUR", help="keep only this currency")
+    parser.add_argument("--out", metavar="CSV", help="write the daily demand to this CSV file")
+    parser.add_argument(
+        "--json", action="store_true", help="print totals, unpriced calls, warnings as JSON"
+    )
+
+
+def compute(args: argparse.Namespace):
+    """The :class:`~planner.demand.DemandResult` the options ask for, and ingest's rejects."""
+    from planner.demand import DemandAccumulator
+    from planner.ingest import iter_records, read_exports
+    from planner.inputs import read_licences, read_rates, read_user_licences
+    from planner.pricing import whatif_demand
+
+    if (args.licences is None) != (args.rates is None):
+        given, missing = (
+            ("--licences", "--rates") if args.rates is None else ("--rates", "--licences")
+        )
+        raise InputError(
+            f"{given} needs {missing} too: the what-if demand prices calls after the minute "
+            "pools of the licences, with the rate card; give both, or neither for the actual demand"
+        )
+    users = read_user_licences(args.user_licences) if args.user_licences else None
+    if args.licences is not None:
+        licences = read_licences(args.licences)
+        rates = read_rates(args.rates)
+        ingest = read_exports(args.paths)
+        if len(ingest.records) == 0:
+            raise InputError(f"no call records in {', '.join(args.paths)}")
+        return whatif_demand(ingest.records, licences, rates, user_licences=users), len(
+            ingest.rejects
+        )
+    stream = iter_records(args.paths)
+    acc = DemandAccumulator(user_licences=users)
+    for chunk in stream:
+        acc.add(chunk)
+    if acc.records == 0:
+        raise InputError(f"no call records in {', '.join(args.paths)}")
+    return acc.result(), len(stream.rejects)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the demand, print it, write ``--out``."""
+    result, rejected = compute(args)
+    if args.currency:
+        result = result.only(args.currency)
+    if args.out:
+        try:
+            result.to_csv(Path(args.out))
+        except OSError as exc:
+            raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if args.json:
+        doc = result.to_json()
+        doc["rejected_rows"] = rejected
+        json.dump(doc, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(result.summary())
+    if rejected:
+        print(
+            f"{rejected} export rows were rejected and left out: "
+            "`planner ingest FILES --rejects rejects.csv` lists why"
+        )
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
