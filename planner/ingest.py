@@ -51,6 +51,7 @@ import decimal
 import glob
 import io
 import json
+import re
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -66,7 +67,13 @@ import pyarrow.csv as pv
 
 from planner.errors import InputError
 from planner.formats import ExportFormat, UnknownHeader, match_format
-from planner.schema import CREDITS_CAPABILITY, REJECT_COLUMNS, conform, empty_records
+from planner.schema import (
+    CREDITS_CAPABILITY,
+    RECORD_DTYPES,
+    REJECT_COLUMNS,
+    conform,
+    empty_records,
+)
 
 #: text read as missing (compared after trimming, case-insensitively)
 NULL_TOKENS: tuple[str, ...] = ("", "no data", "??")
@@ -75,6 +82,7 @@ _JSON_NULLS = {"", "no data", "??"}
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 _SNIFF_BYTES = 1 << 16
+_ENCODING_SNIFF_BYTES = 1 << 20
 _BLOCK_BYTES = 16 << 20
 _TS = pa.timestamp("ns", "UTC")
 
@@ -434,11 +442,13 @@ def _csv_part(
     """A CSV part; ``source`` is what pyarrow reads (a path or a callable opening a stream)."""
     with open_binary() as fh:
         head = fh.read(_SNIFF_BYTES)
+        # a French Excel's first accented letter may come late: judge the encoding on more
+        enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
     if not head.strip():
         raise InputError(f"{name}: the file is empty; export the usage report again")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
-    encoding, bom = _sniff_encoding(head)
+    encoding, bom = _sniff_encoding(enc_sample)
     text = head[bom:].decode(encoding, errors="replace")
     lines = text.splitlines()
     skip = 0
@@ -792,6 +802,9 @@ def _is_xlsx_zip(zf: zipfile.ZipFile) -> bool:
     return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
 
 
+_MIDNIGHT = re.compile(r"^[T ]00:00(:00(\.0*)?)?(Z|[+-]00:?00)?$")
+
+
 def _parse_date(value: Any) -> dt.date | None:
     if not isinstance(value, str) or len(value) < 10:
         return None
@@ -811,7 +824,9 @@ def read_parameters(data: bytes | str) -> tuple[dt.date, dt.date] | None:
     """The exported period named in an export's ``parameters.json``.
 
     The start is the first date-valued key containing ``start``/``from``/``begin``, the end the
-    first containing ``end``/``to``/``until`` (case-insensitive, searched at any depth).
+    first containing ``end``/``to``/``until`` (case-insensitive, searched at any depth). An end
+    given as a time of exactly midnight (``2026-01-01T00:00:00Z``) is an exclusive bound, so
+    the last day covered is the day before; a plain date is inclusive.
 
     Returns
     -------
@@ -843,6 +858,9 @@ def read_parameters(data: bytes | str) -> tuple[dt.date, dt.date] | None:
                 start = day
             elif end is None and ("end" in k or k.startswith(("to", "until"))):
                 end = day
+                # an end at midnight is an exclusive bound: the last day covered is before it
+                if _MIDNIGHT.match(str(value)[10:]):
+                    end -= dt.timedelta(days=1)
     if start is None or end is None:
         return None
     return (start, end) if start <= end else (end, start)
@@ -1328,6 +1346,12 @@ def convert(
     return pa.table(out), reject, reasons
 
 
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "Int64": pa.int64(),
+    "boolean": pa.bool_(),
+    "datetime64[ns, UTC]": _TS,
+}
 _PANDAS_TYPES = {
     pa.string(): pd.StringDtype(),
     pa.large_string(): pd.StringDtype(),
@@ -1343,6 +1367,9 @@ def _to_records(
     canonical = canonical.append_column("kind", pa.repeat(pa.scalar(kind), n))
     canonical = canonical.append_column("source_file", pa.repeat(pa.scalar(source_file), n))
     canonical = canonical.append_column("source_row", pa.array(lines, pa.int64()))
+    for column, dtype in RECORD_DTYPES.items():
+        if column not in canonical.column_names:
+            canonical = canonical.append_column(column, pa.nulls(n, _ARROW_TYPES[dtype]))
     df = canonical.to_pandas(types_mapper=_PANDAS_TYPES.get, split_blocks=True, self_destruct=True)
     return conform(df)
 
@@ -1360,16 +1387,22 @@ def _rejects_frame(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
 
 
 class _Seen:
-    """The record ids already kept, per kind, to drop later occurrences (first one wins)."""
+    """The record ids already kept, per kind, to drop later occurrences (first one wins).
+
+    Ids are GUIDs, compared case-insensitively (Graph writes them in lower case).
+    """
 
     def __init__(self) -> None:
         self._ids: dict[str, pa.Array] = {}
 
     def duplicated(self, kind: str, ids: pd.Series) -> np.ndarray:
-        dup = ids.duplicated(keep="first").to_numpy(bool).copy()
         arrow_ids = pa.array(ids, type=pa.string())
         if isinstance(arrow_ids, pa.ChunkedArray):
             arrow_ids = arrow_ids.combine_chunks()
+        arrow_ids = pc.utf8_lower(arrow_ids)
+        dup = (
+            pd.Series(arrow_ids, dtype=pd.StringDtype()).duplicated(keep="first").to_numpy(bool)
+        ).copy()
         seen = self._ids.get(kind)
         if seen is not None and len(seen):
             dup |= _np_mask(pc.is_in(arrow_ids, value_set=seen))

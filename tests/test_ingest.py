@@ -578,6 +578,8 @@ def test_read_parameters_shapes():
         dt.date(2020, 2, 1),
         dt.date(2020, 2, 29),
     )
+    exclusive = '{"startDate": "2025-10-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"}'
+    assert read_parameters(exclusive) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
     assert read_parameters('{"tenant": "x"}') is None
     assert read_parameters("not json") is None
 
@@ -585,3 +587,13 @@ def test_read_parameters_shapes():
 def test_file_report_validates_counts():
     with pytest.raises(ValueError, match="rows"):
         FileReport(path="x", format="csv", rows=-1)
+
+
+def test_graph_and_admin_center_overlap_with_ids_in_other_case(tmp_path):
+    (tmp_path / "graph.json").write_text(json.dumps({"value": [graph_row(i) for i in range(3)]}))
+    rows = [cp_row(i, UsageId=uid(i).upper()) for i in range(1, 4)]
+    csv_path = write_csv(tmp_path / "admin.csv", CP_CURRENT, rows)
+    result = read_exports([tmp_path / "graph.json", csv_path])
+    _check_schema(result)
+    assert [(f.records, f.duplicates) for f in result.files] == [(3, 0), (1, 2)]
+    assert result.records["usage_id"].iloc[-1] == uid(3).upper()
