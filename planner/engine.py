@@ -578,33 +578,30 @@ def sweep(
     needs_random = bool((table["auto_recharge"] & (table["failure_prob"] > 0)).any())
     seed = _base_seed(rng, needs_random)
     arrays = _policy_arrays(table)
-    fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
-
     n_pol = len(table)
-    labels = [_quantile_label(q) for q in qs]
-    means = {c: np.empty(n_pol) for c in _MEAN_COLUMNS}
-    p_stockout = np.empty(n_pol)
-    quants = {f"{c}_{lab}": np.empty(n_pol) for c in _QUANTILE_COLUMNS for lab in labels}
+    columns: dict[str, np.ndarray] = {}
     for lo in range(0, n_pol, block_size):
         hi = min(lo + block_size, n_pol)
-        out = _kernels.sweep_kernel(
-            matrix, start_cum, expiry, *(a[lo:hi] for a in arrays), seed, lo
-        )
-        for c in _MEAN_COLUMNS:
-            means[c][lo:hi] = out[fi[c]].mean(axis=1)
-        first = out[fi["first_stockout_day"]]
-        p_stockout[lo:hi] = (first >= 0).mean(axis=1)
-        runway = np.where(first < 0, float(n_days), first)
-        for c in _QUANTILE_COLUMNS:
-            values = runway if c == "runway_days" else out[fi[c]]
-            if len(qs):
-                qv = np.quantile(values, qs, axis=1)
-                for j, lab in enumerate(labels):
-                    quants[f"{c}_{lab}"][lo:hi] = qv[j]
+        block = _sweep_block(matrix, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs)
+        for name, values in block.items():
+            columns.setdefault(name, np.empty(n_pol))[lo:hi] = values
     result = table.copy()
-    for c in _MEAN_COLUMNS:
-        result[c] = means[c]
-    result["p_stockout"] = p_stockout
-    for name, values in quants.items():
+    for name, values in columns.items():  # means, p_stockout, then quantiles
         result[name] = values
     return result
+
+
+def _sweep_block(matrix, start_cum, expiry, arrays, seed, first_id, qs) -> dict[str, np.ndarray]:
+    """Summary columns of one block of policies (the per-lane array is freed on return)."""
+    fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
+    out = _kernels.sweep_kernel(matrix, start_cum, expiry, *arrays, seed, first_id)
+    columns = {c: out[fi[c]].mean(axis=1) for c in _MEAN_COLUMNS}
+    first = out[fi["first_stockout_day"]]
+    columns["p_stockout"] = (first >= 0).mean(axis=1)
+    if len(qs):
+        runway = np.where(first < 0, float(matrix.shape[1]), first)
+        for c in _QUANTILE_COLUMNS:
+            values = runway if c == "runway_days" else out[fi[c]]
+            for q, row in zip(qs, np.quantile(values, qs, axis=1), strict=True):
+                columns[f"{c}_{_quantile_label(q)}"] = row
+    return columns
