@@ -161,6 +161,8 @@ CREDITS_PRODUCT = "Communications Credits"
 _PLAN_MINUTES = {"MCOPSTN1": 3000, "MCOPSTN2": 3000, "MCOPSTN5": 120, "MCOPSTN6": 240}
 _INTERNATIONAL_MINUTES = {"MCOPSTN2": 600}
 _DIAL_OUT_MINUTES = 60
+#: pay-per-minute Audio Conferencing (MCOMEETACPEA), billed outside credits, per minute
+_ACPEA_PER_MINUTE_MICRO = 21_000
 
 # --------------------------------------------------------------------------------------------
 # reference data: destinations, numbers, rates, names
@@ -392,7 +394,7 @@ def _numbers(rng: np.random.Generator, countries: np.ndarray) -> np.ndarray:
 def _activity(days: pd.DatetimeIndex, holidays: dict[str, float], season: dict[int, float],
               rng: np.random.Generator, august: bool) -> np.ndarray:  # fmt: skip
     """Relative call volume per day: weekday pattern, holidays, season, growth, noise."""
-    dow = days.dayofweek.to_numpy()
+    dow = days.day_of_week.to_numpy()
     act = np.select([dow == 5, dow == 6], [0.07, 0.035], 1.0)
     act = act * np.where(dow == 0, 1.04, np.where(dow == 4, 0.9, 1.0))
     keys = days.strftime("%Y-%m-%d")
@@ -745,7 +747,7 @@ def _odd_calls(
     rows = []
     for kind, n in (("emergency_out", 5), ("freecall", 3)):
         who = rng.choice(people, size=n, replace=False)
-        day = np.sort(rng.choice(np.flatnonzero(days.dayofweek < 5), size=n, replace=False))
+        day = np.sort(rng.choice(np.flatnonzero(days.day_of_week < 5), size=n, replace=False))
         for u, d in zip(who, day, strict=True):
             tz = users.at[u, "tz"]
             start = _times(
@@ -844,7 +846,9 @@ def _price(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.
             capability[i] = "FREECALL"
         elif ctype.startswith("conf"):
             capability[i] = conf_of[u]
-            if ctype == "conf_out":
+            if conf_of[u] == "MCOMEETACPEA":  # billed per minute by the licensing agreement
+                charge[i] = _charge_cents(int(dur), _ACPEA_PER_MINUTE_MICRO, 60)
+            elif ctype == "conf_out":
                 if ext in ZONE_A:
                     pool_key = ("conf", "*")
                 priced = True
@@ -1166,7 +1170,7 @@ def _parameters(start: pd.Timestamp, end: pd.Timestamp, downloaded: pd.Timestamp
         "tab": "Calling Plans",
         "tenant": TENANT_NAME,
         "startDate": f"{start:%Y-%m-%d}T00:00:00Z",
-        "endDate": f"{end + pd.Timedelta(days=1):%Y-%m-%d}T00:00:00Z",
+        "endDate": f"{end:%Y-%m-%d}T23:59:59Z",
         "timeZone": "UTC",
         "generatedAt": f"{downloaded:%Y-%m-%d}T06:12:44Z",
     }
