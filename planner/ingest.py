@@ -154,8 +154,49 @@ class FileReport:
         }
 
 
+class _Accounting:
+    """Totals over :attr:`files`, shared by :class:`IngestResult` and :class:`RecordStream`."""
+
+    files: list[FileReport]
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        """First and last call date (UTC) over all records, or None without records."""
+        starts = [f.period_start for f in self.files if f.period_start is not None]
+        ends = [f.period_end for f in self.files if f.period_end is not None]
+        if not starts:
+            return None
+        return min(starts), max(ends)
+
+    @property
+    def duplicates(self) -> int:
+        """Rows dropped as duplicates, over all files."""
+        return sum(f.duplicates for f in self.files)
+
+    def credit_spend(self) -> dict[str, decimal.Decimal]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``planner ingest --json`` object.
+
+        Keys: ``records``, ``duplicates``, ``rejected``, ``rows`` (integers),
+        ``credit_spend`` (``{currency: amount}``, a number rounded to the cent), ``period``
+        (``{start, end}`` ISO dates or null) and ``files`` (one object per file,
+        :meth:`FileReport.to_json`).
+        """
+        return {
+            "rows": sum(f.rows for f in self.files),
+            "records": sum(f.records for f in self.files),
+            "duplicates": self.duplicates,
+            "rejected": sum(f.rejected for f in self.files),
+            "credit_spend": {k: float(v) for k, v in self.credit_spend().items()},
+            "period": _period_json(self.period),
+            "files": [f.to_json() for f in self.files],
+        }
+
+
 @dataclass
-class IngestResult:
+class IngestResult(_Accounting):
     """Records, rejects and per-file accounting of one ingest.
 
     Attributes
@@ -172,20 +213,6 @@ class IngestResult:
     rejects: pd.DataFrame
     files: list[FileReport] = field(default_factory=list)
 
-    @property
-    def period(self) -> tuple[dt.date, dt.date] | None:
-        """First and last call date (UTC) over all records, or None without records."""
-        starts = [f.period_start for f in self.files if f.period_start is not None]
-        ends = [f.period_end for f in self.files if f.period_end is not None]
-        if not starts:
-            return None
-        return min(starts), max(ends)
-
-    @property
-    def duplicates(self) -> int:
-        """Rows dropped as duplicates, over all files."""
-        return sum(f.duplicates for f in self.files)
-
     def credit_spend(self) -> dict[str, decimal.Decimal]:
         """Charge plus connection fee of the Communications Credits records, per currency.
 
@@ -197,26 +224,9 @@ class IngestResult:
         """
         return credit_spend(self.records)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``planner ingest --json`` object.
 
-        Keys: ``records``, ``duplicates``, ``rejected``, ``rows`` (integers),
-        ``credit_spend`` (``{currency: amount}``, a number rounded to the cent), ``period``
-        (``{start, end}`` ISO dates or null) and ``files`` (one object per file).
-        """
-        return {
-            "rows": sum(f.rows for f in self.files),
-            "records": int(len(self.records)),
-            "duplicates": self.duplicates,
-            "rejected": int(len(self.rejects)),
-            "credit_spend": {k: float(v) for k, v in self.credit_spend().items()},
-            "period": _period_json(self.period),
-            "files": [f.to_json() for f in self.files],
-        }
-
-
-def credit_spend(records: pd.DataFrame) -> dict[str, decimal.Decimal]:
-    """Communications Credits spend (charge + connection fee) per currency, exact.
+def credit_cents_by_currency(records: pd.DataFrame) -> dict[str, int]:
+    """Communications Credits spend (charge + connection fee) in cents, per currency.
 
     Parameters
     ----------
@@ -226,8 +236,8 @@ def credit_spend(records: pd.DataFrame) -> dict[str, decimal.Decimal]:
 
     Returns
     -------
-    dict[str, decimal.Decimal]
-        Amount per currency with two decimals; currencies of credit records only.
+    dict[str, int]
+        Cents per currency, for the records whose capability is ``MCOPSTNPP``.
     """
     on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool)
     if not on_credits.any():
@@ -237,10 +247,25 @@ def credit_spend(records: pd.DataFrame) -> dict[str, decimal.Decimal]:
         0
     ).astype("int64")
     totals = cents.groupby(sub["currency"].fillna("").to_numpy(), sort=True).sum()
+    return {str(cur): int(c) for cur, c in totals.items()}
+
+
+def _amounts(cents: dict[str, int]) -> dict[str, decimal.Decimal]:
     return {
-        str(cur): (decimal.Decimal(int(c)) / 100).quantize(decimal.Decimal("0.01"))
-        for cur, c in totals.items()
+        cur: (decimal.Decimal(c) / 100).quantize(decimal.Decimal("0.01"))
+        for cur, c in sorted(cents.items())
     }
+
+
+def credit_spend(records: pd.DataFrame) -> dict[str, decimal.Decimal]:
+    """Communications Credits spend (charge + connection fee) per currency, exact.
+
+    Returns
+    -------
+    dict[str, decimal.Decimal]
+        Amount per currency with two decimals (see :func:`credit_cents_by_currency`).
+    """
+    return _amounts(credit_cents_by_currency(records))
 
 
 def _span(a: dt.date | None, b: dt.date | None) -> tuple[dt.date, dt.date] | None:
@@ -794,6 +819,8 @@ def _kind_of_bytes(head: bytes) -> str:
         return "ole"
     if stripped.startswith((b"{", b"[")):
         return "json"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
     return "text"
 
 
@@ -884,6 +911,8 @@ def _bytes_part(
         )
     if kind == "json":
         return _json_part(name, read_all(), prefix, period)
+    if kind == "binary":
+        raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
     return _csv_part(name, open_binary, open_binary, prefix, period)
 
 
@@ -976,6 +1005,8 @@ def _file_parts(path: Path) -> list[_Part]:
     period = read_parameters(sibling.read_bytes()) if sibling.is_file() else None
     if actual == "zip":
         return _zip_parts(path)
+    if kind == "binary":
+        raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
     if kind == "text":  # pyarrow reads the path itself: native, memory-mapped I/O
         return [_csv_part(name, lambda: path.open("rb"), str(path), "", period)]
     return [
@@ -997,6 +1028,7 @@ def _describe(kind: str) -> str:
         "ole": "an old binary .xls workbook",
         "json": "JSON text",
         "text": "text, perhaps CSV",
+        "binary": "binary data",
     }.get(kind, kind)
 
 
@@ -1411,7 +1443,7 @@ class _Seen:
         return dup
 
 
-class RecordStream:
+class RecordStream(_Accounting):
     """Canonical records of many exports, read in chunks; see :func:`iter_records`.
 
     Iterate once to get record chunks (DataFrames with the canonical schema, duplicates
@@ -1429,8 +1461,13 @@ class RecordStream:
         self._parts = [part for path in self.paths for part in _file_parts(path)]
         self.files: list[FileReport] = []
         self._rejects: list[tuple[str, int, str, str]] = []
+        self._credit_cents: dict[str, int] = {}
         self._started = False
         self.finished = False
+
+    def credit_spend(self) -> dict[str, decimal.Decimal]:
+        """Communications Credits spend per currency of the records yielded so far."""
+        return _amounts(self._credit_cents)
 
     @property
     def rejects(self) -> pd.DataFrame:
@@ -1486,6 +1523,8 @@ class RecordStream:
                 first, last = lo.date(), hi.date()
                 report.period_start = min(filter(None, (report.period_start, first)))
                 report.period_end = max(filter(None, (report.period_end, last)))
+                for currency, cents in credit_cents_by_currency(records).items():
+                    self._credit_cents[currency] = self._credit_cents.get(currency, 0) + cents
                 yield records
 
 

@@ -522,6 +522,7 @@ def test_header_only_export_has_no_rows(tmp_path):
         ("garbage.bin", bytes(range(256)) * 4, "binary file"),
         ("fake.xlsx", csv_text(CP_CURRENT, [cp_row(1)]).encode(), "not an Excel workbook"),
         ("fake.zip", b"hello", "not a zip archive"),
+        ("noise.xlsx", bytes(range(256)) * 4, "it is binary data"),
         ("old.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "old binary Excel"),
         ("page.json", b'{"value": [{"id": "1"', "not valid JSON"),
         ("other.json", b'{"@odata.context": "x", "value": [{"a": 1}]}', "missing column(s)"),

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main
+from planner.ingest import read_exports
 from planner.schema import RECORD_DTYPES
 from tests.fixtures.ingest.build import CP_CURRENT, CP_LEGACY, cp_row, write_csv
 
@@ -61,6 +62,7 @@ def test_summary_out_and_rejects_files(exports, tmp_path, capsys):
     assert "2.50 USD" in text and "0.80 EUR" in text
     records = pd.read_parquet(out)
     assert list(records.columns) == list(RECORD_DTYPES)
+    pd.testing.assert_frame_equal(records, read_exports([a, b]).records)
     assert records["charge_cents"].tolist() == [120, 80, 120, 120]
     rej = pd.read_csv(rejects)
     assert rej["source_row"].tolist() == [4] and "negative" in rej["reason"].iloc[0]
@@ -90,10 +92,12 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, content, message):
 
 def test_all_rows_rejected_exits_2(tmp_path, capsys):
     path = write_csv(tmp_path / "bad.csv", CP_CURRENT, [cp_row(1, charge="abc")])
-    rejects = tmp_path / "r.csv"
-    assert main(["ingest", str(path), "--rejects", str(rejects)]) == 2
+    rejects, out = tmp_path / "r.csv", tmp_path / "records.parquet"
+    assert main(["ingest", str(path), "--rejects", str(rejects), "--out", str(out)]) == 2
     assert "all 1 row(s) were rejected" in capsys.readouterr().err
     assert len(pd.read_csv(rejects)) == 1
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "r.csv"]
 
 
 def test_bad_out_extension(exports, tmp_path, capsys):

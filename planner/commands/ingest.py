@@ -15,15 +15,16 @@ empty or unreadable, or when no row at all could be used. Files are written atom
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from planner.errors import InputError
+from planner.schema import empty_records
 
 HELP = "read PSTN usage exports (CSV, Excel, zip, Graph JSON) into one call-record table"
 
@@ -47,41 +48,92 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class RecordsWriter:
+    """Write record chunks to ``.parquet`` or ``.csv`` (by extension), atomically.
 
-
-def write_records(records: pd.DataFrame, path: str | Path) -> None:
-    """Write records to ``.parquet`` or ``.csv`` (chosen by the extension), atomically.
+    Chunks go to a temporary file beside ``path``; :meth:`commit` renames it over ``path``,
+    :meth:`abort` removes it. Used as a context manager, it aborts unless committed.
 
     Raises
     ------
     InputError
-        For another extension or a folder that cannot be written.
+        For another extension, or a folder that cannot be written.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        writer = lambda tmp: records.to_parquet(tmp, index=False)  # noqa: E731
-    elif suffix == ".csv":
-        writer = lambda tmp: records.to_csv(tmp, index=False)  # noqa: E731
-    else:
-        raise InputError(f"--out {path}: use a .parquet or .csv file name")
-    _write(path, writer)
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.suffix = self.path.suffix.lower()
+        if self.suffix not in (".parquet", ".csv"):
+            raise InputError(f"--out {self.path}: use a .parquet or .csv file name")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
+        except OSError as exc:
+            raise InputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        os.close(fd)
+        self._tmp = Path(tmp)
+        self._parquet = None
+        self._rows = 0
+
+    def write(self, records: pd.DataFrame) -> None:
+        """Append a chunk of canonical records."""
+        try:
+            if self.suffix == ".csv":
+                records.to_csv(self._tmp, mode="a", header=self._rows == 0, index=False)
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                if self._parquet is None:
+                    schema = pa.Schema.from_pandas(empty_records(), preserve_index=False)
+                    self._parquet = pq.ParquetWriter(self._tmp, schema)
+                table = pa.Table.from_pandas(
+                    records, schema=self._parquet.schema, preserve_index=False
+                )
+                self._parquet.write_table(table)
+        except OSError as exc:
+            raise InputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self._rows += len(records)
+
+    def commit(self) -> None:
+        """Finish the file (an empty table when no chunk came) and move it into place."""
+        if self._rows == 0 and self._parquet is None:
+            self.write(empty_records())
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Remove the temporary file."""
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> RecordsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
 
 
-def _write(path: Path, writer) -> None:
+def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
+    """Write the rejects table to CSV, atomically."""
+    writer_path = Path(path)
     try:
-        _atomic_write(path, writer)
+        writer_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{writer_path.name}.", suffix=".tmp", dir=writer_path.parent
+        )
+        os.close(fd)
+        try:
+            rejects.to_csv(tmp, index=False)
+            os.replace(tmp, writer_path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -98,10 +150,9 @@ def _summary(result) -> str:
             f"{f.path:<{width}}  {fmt:<24} {f.rows:>9} {f.records:>9} {f.duplicates:>7} "
             f"{f.rejected:>8}"
         )
-    lines.append(
-        f"total: {len(result.records)} records, {result.duplicates} duplicates, "
-        f"{len(result.rejects)} rejected"
-    )
+    records = sum(f.records for f in result.files)
+    rejected = sum(f.rejected for f in result.files)
+    lines.append(f"total: {records} records, {result.duplicates} duplicates, {rejected} rejected")
     period = result.period
     lines.append("period: " + (f"{period[0]} to {period[1]}" if period else "no calls"))
     exported = [f.exported_period for f in result.files if f.exported_period]
@@ -114,31 +165,41 @@ def _summary(result) -> str:
         "credit spend (MCOPSTNPP): "
         + (", ".join(f"{amount} {cur}" for cur, amount in spend.items()) or "none")
     )
-    if len(result.rejects):
+    if rejected:
         lines.append("some rows were rejected: see --rejects FILE for each row's reason")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``planner ingest``; returns the exit code."""
-    from planner.ingest import read_exports
+    """Run ``planner ingest``; returns the exit code.
 
-    result = read_exports(args.paths)
-    if args.rejects:
-        rejects = result.rejects
-        _write(Path(args.rejects), lambda tmp: rejects.to_csv(tmp, index=False))
-    if len(result.records) == 0 and len(result.rejects):
-        hint = (
-            f" (reasons in {args.rejects})" if args.rejects else "; use --rejects FILE to see why"
-        )
-        raise InputError(
-            f"no usable call record: all {len(result.rejects)} row(s) were rejected{hint}"
-        )
-    if args.out:
-        write_records(result.records, args.out)
+    The exports are streamed (:func:`planner.ingest.iter_records`): files larger than memory
+    are read chunk by chunk and written to ``--out`` as they come.
+    """
+    from planner.ingest import iter_records
+
+    stream = iter_records(args.paths)
+    with contextlib.ExitStack() as stack:
+        writer = stack.enter_context(RecordsWriter(args.out)) if args.out else None
+        for chunk in stream:
+            if writer is not None:
+                writer.write(chunk)
+        if args.rejects:
+            write_rejects(stream.rejects, args.rejects)
+        totals = stream.to_json()
+        if totals["records"] == 0 and totals["rejected"]:
+            hint = (
+                f" (reasons in {args.rejects})"
+                if args.rejects
+                else "; use --rejects FILE to see why"
+            )
+            raise InputError(
+                f"no usable call record: all {totals['rejected']} row(s) were rejected{hint}"
+            )
+        if writer is not None:
+            writer.commit()
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps(totals, indent=2))
     else:
-        print(_summary(result))
-    sys.stdout.flush()
+        print(_summary(stream))
     return 0
