@@ -491,11 +491,23 @@ def _csv_part(
     row_bytes = max(64, len(head) // max(1, len(lines)))
 
     def batches(chunk_rows: int | None) -> Iterator[_Raw]:
-        yield from _csv_batches(
-            name, source, headers, delimiter, encoding, skip, chunk_rows, row_bytes
-        )
+        args = (name, source, headers, delimiter, skip, chunk_rows, row_bytes)
+        started = False
+        try:
+            for raw in _csv_batches(*args, encoding):
+                started = True
+                yield raw
+        except _NotUtf8 as exc:
+            if started or encoding != "utf-8":
+                raise InputError(
+                    f"{name}: text is not valid {encoding} ({exc}); save the file as UTF-8 CSV"
+                ) from None
+            # a character outside the sniffed sample showed the file is not UTF-8: an Excel
+            # from Western Europe writes cp1252
+            part.encoding = "cp1252"
+            yield from _csv_batches(*args, "cp1252")
 
-    return _Part(
+    part = _Part(
         name,
         container_prefix + container,
         fmt,
@@ -505,6 +517,11 @@ def _csv_part(
         exported_period=exported_period,
         delimiter=delimiter,
     )
+    return part
+
+
+class _NotUtf8(Exception):
+    """The CSV reader met bytes that are not UTF-8."""
 
 
 def _csv_batches(
@@ -512,10 +529,10 @@ def _csv_batches(
     source: Any,
     headers: list[str],
     delimiter: str,
-    encoding: str,
     skip: int,
     chunk_rows: int | None,
     row_bytes: int,
+    encoding: str,
 ) -> Iterator[_Raw]:
     names = _unique_names(headers)
     # streamed blocks of about a chunk's size (pyarrow yields one batch per block)
@@ -598,7 +615,7 @@ def _csv_batches(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0]
         if "UTF8" in msg or "utf-8" in msg.lower():
-            msg = f"text is not valid {encoding} ({msg}); save the file as UTF-8 CSV"
+            raise _NotUtf8(msg) from None
         raise InputError(f"{name}: cannot read the CSV: {msg}") from None
 
 
@@ -1493,6 +1510,7 @@ class RecordStream(_Accounting):
 
     def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pd.DataFrame]:
         for raw in part.batches(self.chunk_rows):
+            report.encoding = part.encoding
             report.rows += raw.table.num_rows + len(raw.bad)
             rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad]
             canonical, reject, reasons = convert(

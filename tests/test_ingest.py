@@ -598,3 +598,13 @@ def test_graph_and_admin_center_overlap_with_ids_in_other_case(tmp_path):
     _check_schema(result)
     assert [(f.records, f.duplicates) for f in result.files] == [(3, 0), (1, 2)]
     assert result.records["usage_id"].iloc[-1] == uid(3).upper()
+
+
+def test_cp1252_byte_beyond_the_sniffed_sample(tmp_path):
+    rows = [cp_row(i) for i in range(4000)]
+    rows.append(cp_row(5000, **{"User Display Name": "Zoé"}))
+    path = write_csv(tmp_path / "late.csv", CP_CURRENT, rows, delimiter=";", encoding="cp1252")
+    assert path.stat().st_size > 1 << 20
+    result = read_exports([path])
+    assert (result.files[0].records, result.files[0].encoding) == (4001, "cp1252")
+    assert result.records["user_display_name"].iloc[-1] == "Zoé"
