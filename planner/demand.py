@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -88,41 +88,62 @@ def _lower(records: pd.DataFrame, col: str) -> pd.Series:
     return records[col].astype("string").str.lower()
 
 
+def per_value(records: pd.DataFrame, col: str, test: Callable[[str], bool]) -> np.ndarray:
+    """``test`` applied to each distinct value of a text column, spread to every row.
+
+    Export columns such as call type or destination hold few distinct values, so testing
+    each once keeps classification fast on millions of records. Missing values give False.
+    """
+    codes, uniques = pd.factorize(records[col])
+    flags = np.array([bool(test(str(u))) for u in uniques] + [False], dtype=bool)
+    return flags[codes]
+
+
+def text_column(records: pd.DataFrame, col: str, *, upper: bool = False) -> pd.Series:
+    """A text column in lower (or upper) case, converted once per distinct value."""
+    codes, uniques = pd.factorize(records[col])
+    values = pd.Series(uniques, dtype="string")
+    values = values.str.upper() if upper else values.str.lower()
+    return pd.Series(values.array.take(codes, allow_fill=True), index=records.index, name=col)
+
+
+def _toll_free_name(text: str) -> bool:
+    text = text.lower()
+    return "toll" in text and "free" in text
+
+
 def is_toll_free(records: pd.DataFrame) -> np.ndarray:
-    """Calls to or from a toll-free number (``Number Type`` or ``Destination Dialed``)."""
-    number_type = _lower(records, "number_type").str.contains("toll", regex=False)
-    dialed = _lower(records, "destination_dialed").str.contains(r"toll[\s\-]?free", regex=True)
-    return (number_type.fillna(False) | dialed.fillna(False)).to_numpy(dtype=bool)
+    """Calls to or from a toll-free number: a ``Number Type`` containing "toll", or a
+    ``Destination Dialed`` naming a toll-free service (e.g. ``United States Toll Free``)."""
+    number_type = per_value(records, "number_type", lambda t: "toll" in t.lower())
+    return number_type | per_value(records, "destination_dialed", _toll_free_name)
 
 
 def is_outbound(records: pd.DataFrame) -> np.ndarray:
     """Outgoing calls: ``call_direction`` outbound, else a call type with ``out`` in it."""
-    direction = _lower(records, "call_direction")
-    by_type = _lower(records, "call_type").str.contains("out", regex=False)
-    return np.where(
-        direction.notna().to_numpy(),
-        direction.eq("outbound").fillna(False).to_numpy(dtype=bool),
-        by_type.fillna(False).to_numpy(dtype=bool),
-    )
+    known = records["call_direction"].notna().to_numpy()
+    outbound = per_value(records, "call_direction", lambda t: t.lower() == "outbound")
+    by_type = per_value(records, "call_type", lambda t: "out" in t.lower())
+    return np.where(known, outbound, by_type)
 
 
 def is_international(records: pd.DataFrame) -> np.ndarray:
     """International calls: ``destination_context``, else other party's country != user's."""
-    context = _lower(records, "destination_context")
-    other = records["external_country"].astype("string").str.upper()
-    home = records["user_location"].astype("string").str.upper()
-    by_country = (other.ne(home) & other.notna() & home.notna()).fillna(False)
-    known = context.isin(["international", "domestic"]).fillna(False).to_numpy(dtype=bool)
-    return np.where(
-        known,
-        context.eq("international").fillna(False).to_numpy(dtype=bool),
-        by_country.to_numpy(dtype=bool),
+    context_known = per_value(
+        records, "destination_context", lambda t: t.lower() in ("international", "domestic")
     )
+    international = per_value(
+        records, "destination_context", lambda t: t.lower() == "international"
+    )
+    other = text_column(records, "external_country", upper=True)
+    home = text_column(records, "user_location", upper=True)
+    by_country = (other.ne(home) & other.notna() & home.notna()).fillna(False).to_numpy(bool)
+    return np.where(context_known, international, by_country)
 
 
 def is_conference_dial_out(records: pd.DataFrame) -> np.ndarray:
     """Audio Conferencing bridge dial-out (call type ``conf_out``)."""
-    return _lower(records, "call_type").eq("conf_out").fillna(False).to_numpy(dtype=bool)
+    return per_value(records, "call_type", lambda t: t.lower() == "conf_out")
 
 
 def credit_category(records: pd.DataFrame, *, payg_upns: Iterable[str] | None = None) -> pd.Series:
@@ -453,13 +474,13 @@ class DemandAccumulator:
             return
         self.records += len(records)
         dates = utc_dates(records["start"])
-        calling_plans = ~_lower(records, "kind").eq("direct_routing").fillna(False).to_numpy(bool)
+        calling_plans = ~per_value(records, "kind", lambda t: t.lower() == "direct_routing")
         observed = dates[calling_plans].dropna()
         if len(observed):
             lo, hi = observed.min(), observed.max()
             self._first = lo if self._first is None else min(self._first, lo)
             self._last = hi if self._last is None else max(self._last, hi)
-        currency = records["currency"].astype("string").str.upper()
+        currency = text_column(records, "currency", upper=True)
         self._currencies.update(currency.dropna().unique().tolist())
 
         cents = credit_cents(records).to_numpy()

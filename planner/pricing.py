@@ -26,6 +26,8 @@ from planner.demand import (
     is_toll_free,
     licence_warnings,
     non_credit_charges,
+    per_value,
+    text_column,
     utc_dates,
 )
 from planner.errors import InputError
@@ -425,8 +427,10 @@ def user_plans(
             ],  # fmt: skip
             index=pd.Index([], dtype="string", name="upn"),
         )
-    grouped = frame.groupby("upn", sort=True)
-    home = grouped["country"].agg(lambda c: c.mode().iloc[0] if c.notna().any() else pd.NA)
+    # each user's most frequent usage location
+    counts = frame.groupby(["upn", "country"], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["upn", "n"], ascending=[True, False], kind="stable")
+    home = counts.drop_duplicates("upn").set_index("upn")["country"]
     seen = (
         pd.DataFrame(
             {
@@ -449,7 +453,7 @@ def user_plans(
         flagged = set(rows["upn"].astype("string").str.lower())
     out = pd.DataFrame(index=seen.index)
     out.index.name = "upn"
-    out["country"] = home.astype("string")
+    out["country"] = home.reindex(out.index).astype("string")
     in_payg_country = out["country"].isin(payg_countries).fillna(False)
     out["payg"] = out.index.isin(list(flagged)) | seen["payg"] | (~any_plan & in_payg_country)
     in_intl_country = out["country"].isin(intl_countries).fillna(False)
@@ -563,34 +567,32 @@ def classify_calls(
     users = user_plans(records, licences, user_licences=user_licences)
     pools = pool_minutes(licences)
 
-    kind = records["kind"].astype("string").str.lower()
-    capability = records["capability"].astype("string").str.upper().fillna("")
-    call_type = records["call_type"].astype("string").str.lower().fillna("")
-    operator = records["operator"].astype("string").str.lower()
-    eligible = (
-        ~kind.eq("direct_routing").fillna(False).to_numpy(bool)
-        & ~capability.str.startswith(NOT_ON_CREDITS_PREFIXES).to_numpy(bool)
-        & ~call_type.str.contains("emergency", regex=False).to_numpy(bool)
-        & (operator.isna() | operator.eq("microsoft")).to_numpy(bool)
-        & records["start"].notna().to_numpy()
-        & (records["duration_s"].fillna(0).to_numpy(np.int64) > 0)
+    capability = text_column(records, "capability", upper=True)
+    free = per_value(records, "kind", lambda t: t.lower() == "direct_routing")
+    free |= per_value(
+        records, "capability", lambda t: t.upper().startswith(NOT_ON_CREDITS_PREFIXES)
     )
-    recs = records[eligible]
-    outbound = is_outbound(recs)
-    toll_free = is_toll_free(recs) & ~outbound
-    conf = is_conference_dial_out(recs)
-    # a user call under MCOEV alone went through an operator, not a Calling Plan
-    operator_connect = capability[eligible].eq("MCOEV").to_numpy(bool)
+    free |= per_value(records, "call_type", lambda t: "emergency" in t.lower())
+    # Operator Connect: the carrier bills these calls
+    free |= per_value(records, "operator", lambda t: t.lower() != "microsoft")
+    free |= records["start"].isna().to_numpy()
+    free |= records["duration_s"].fillna(0).to_numpy(np.int64) <= 0
+
+    outbound = is_outbound(records)
+    toll_free = is_toll_free(records) & ~outbound
+    conf = is_conference_dial_out(records)
+    # a user call carried by MCOEV alone (Teams Phone without a Calling Plan) went through
+    # an operator, not a Calling Plan
+    operator_connect = capability.eq("MCOEV").fillna(False).to_numpy(bool)
     user_call = outbound & ~conf & ~operator_connect
-    upn = recs["upn"].astype("string").str.lower()
+    upn = records["upn"].astype("string").str.lower()
     user = users.reindex(upn.fillna("").to_numpy())
     payg = user["payg"].fillna(False).to_numpy(bool) & user_call
-    international = is_international(recs) & user_call & ~payg
+    international = is_international(records) & user_call & ~payg
     domestic = user_call & ~payg & ~international
     per_user = user["per_user_allowance"].fillna(False).to_numpy(bool) & domestic
     has_intl = user["international_plan"].fillna(False).to_numpy(bool)
-    country = recs["user_location"].astype("string").str.upper()
-    other = other_country(records)[eligible]
+    other = other_country(records)
     zone_a = other.isin(list(ZONE_A)).fillna(False).to_numpy(bool)
 
     category = np.select(
@@ -598,46 +600,43 @@ def classify_calls(
         ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"],
         default="",
     )
+    keep = np.flatnonzero((category != "") & ~free)
     pool = np.select(
         [conf & zone_a, international & has_intl, per_user, domestic],
         ["dial_out", "international", "domestic_per_user", "domestic"],
         default="",
-    )
-    key = np.where(
-        pool == "dial_out",
-        "*",
-        np.where(
-            pool == "domestic_per_user",
-            upn.fillna("").to_numpy(object),
-            country.fillna("").to_numpy(object),
-        ),
-    ).astype(object)
+    )[keep]
+    country = text_column(records, "user_location", upper=True).fillna("").to_numpy(object)[keep]
+    who = upn.fillna("").to_numpy(object)[keep]
+    key = np.where(pool == "dial_out", "*", np.where(pool == "domestic_per_user", who, country))
     size = {
-        (p, c if pd.notna(c) else "*"): m
+        f"{p}|{c if pd.notna(c) else '*'}": m
         for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
         if p != "domestic_per_user"
     }
-    per_user_minutes = user["per_user_minutes"].to_numpy(dtype=np.float64)
-    minutes = np.array([size.get((p, k), 0.0) for p, k in zip(pool, key, strict=True)])
-    minutes = np.where(pool == "domestic_per_user", np.nan_to_num(per_user_minutes), minutes)
+    codes, uniques = pd.factorize(
+        pd.Series(pool, dtype=object) + "|" + pd.Series(key, dtype=object)
+    )
+    minutes = np.array([size.get(u, 0.0) for u in uniques] + [0.0])[codes]
+    per_user_minutes = np.nan_to_num(user["per_user_minutes"].to_numpy(dtype=np.float64))[keep]
+    minutes = np.where(pool == "domestic_per_user", per_user_minutes, minutes)
 
-    keep = category != ""
-    out = pd.DataFrame(
+    rows = records[["usage_id", "start", "duration_s", "destination_dialed"]].iloc[keep]
+    return pd.DataFrame(
         {
-            "usage_id": recs["usage_id"].astype("string"),
-            "upn": upn,
-            "start": recs["start"],
-            "seconds": recs["duration_s"].astype("int64"),
-            "category": pd.array(category, dtype="string"),
+            "usage_id": rows["usage_id"].astype("string"),
+            "upn": upn.iloc[keep],
+            "start": rows["start"],
+            "seconds": rows["duration_s"].astype("int64"),
+            "category": pd.array(category[keep], dtype="string"),
             "pool": pd.array(np.where(pool == "", None, pool), dtype="string"),
             "pool_key": pd.array(np.where(pool == "", None, key), dtype="string"),
             "pool_minutes": minutes.astype(np.float64),
-            "destination_dialed": recs["destination_dialed"].astype("string"),
-            "other_country": other,
+            "destination_dialed": rows["destination_dialed"].astype("string"),
+            "other_country": other.iloc[keep],
         },
-        index=recs.index,
+        index=rows.index,
     )
-    return out[keep]
 
 
 def price_calls(
@@ -650,7 +649,7 @@ def price_calls(
     """Price each call after the tenant's minute pools (the what-if core).
 
     Calls are classified by :func:`classify_calls`. Per calendar month (UTC), the calls of
-    each pool draw on it in start-time order (ties by ``usage_id``); a call straddling the
+    each pool draw on it in start-time order (ties in record order); a call straddling the
     end of the pool pays only for its seconds beyond it. A call's rate is the rate-card row
     named by its ``Destination Dialed``, else by its country code, else ``*``; its price is
     :func:`price_cents` of the billable seconds.
@@ -671,10 +670,10 @@ def price_calls(
     pooled = calls["pool"].notna().to_numpy(bool) & (pool_seconds > 0)
     if pooled.any():
         key = (calls["pool"] + "|" + calls["pool_key"]).to_numpy(dtype=object)
+        start = calls["start"].dt.tz_convert("UTC").dt.tz_localize(None)
         billable[pooled] = _beyond_pool(
             key[pooled],
-            calls["start"].to_numpy()[pooled],
-            calls["usage_id"].fillna("").to_numpy(dtype=object)[pooled],
+            start.to_numpy(dtype="datetime64[ns]")[pooled],
             seconds[pooled],
             pool_seconds[pooled],
         )
@@ -707,19 +706,20 @@ def price_calls(
 def _beyond_pool(
     key: np.ndarray,
     start: np.ndarray,
-    usage_id: np.ndarray,
     seconds: np.ndarray,
     pool_seconds: np.ndarray,
 ) -> np.ndarray:
-    """Seconds of each call beyond its pool, the pool refilling on the 1st of each month."""
-    month = pd.DatetimeIndex(start).tz_convert("UTC").tz_localize(None).to_period("M")
-    month_code = np.asarray(month.asi8, dtype=np.int64)
-    key_code = pd.factorize(key)[0]
-    id_code = pd.factorize(usage_id, sort=True)[0]
-    start_ns = pd.DatetimeIndex(start).asi8
-    order = np.lexsort((id_code, start_ns, month_code, key_code))
+    """Seconds of each call beyond its pool, the pool refilling on the 1st of each month.
+
+    ``key`` names each call's pool, ``start`` its UTC start (datetime64, tz-naive); calls
+    starting at the same instant draw in the order given.
+    """
+    start = np.asarray(start, dtype="datetime64[ns]")
+    month = start.astype("datetime64[M]").astype(np.int64)
+    key_code = pd.factorize(key)[0].astype(np.int64)
+    order = np.lexsort((start.astype(np.int64), month, key_code))  # stable: ties keep order
     d = seconds[order]
-    group = key_code[order].astype(np.int64) * (1 << 32) + (month_code[order] - month_code.min())
+    group = key_code[order] * (1 << 32) + (month[order] - month.min())
     first = np.r_[True, group[1:] != group[:-1]]
     total = np.cumsum(d)
     # running total within each (pool, month): subtract what came before the group

@@ -304,12 +304,11 @@ def _reference(key, start, seconds, pool):
 def test_vectorised_pool_matches_call_by_call(calls):
     key = np.array([c[0] for c in calls], dtype=object)
     start = pd.DatetimeIndex(
-        [pd.Timestamp("2026-01-20", tz="UTC") + pd.Timedelta(seconds=c[1]) for c in calls]
+        [pd.Timestamp("2026-01-20") + pd.Timedelta(seconds=c[1]) for c in calls]
     )
     seconds = np.array([c[2] for c in calls], dtype=np.int64)
     pool = np.array([{"a": 3000, "b": 60, "c": 10_000}[k] for k in key], dtype=np.int64)
-    ids = np.array([f"{i:04d}" for i in range(len(calls))], dtype=object)
-    got = _beyond_pool(key, start.to_numpy(), ids, seconds, pool)
+    got = _beyond_pool(key, start.to_numpy(), seconds, pool)
     assert got.tolist() == _reference(list(key), list(start), seconds, pool).tolist()
 
 
