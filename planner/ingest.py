@@ -75,10 +75,12 @@ from planner.schema import (
     empty_records,
 )
 
-#: text read as missing (compared after trimming, case-insensitively)
-NULL_TOKENS: tuple[str, ...] = ("", "no data", "??")
-_CSV_NULLS = ["", "no data", "No data", "No Data", "NO DATA", "??", "null", "NULL"]
-_JSON_NULLS = {"", "no data", "??"}
+#: text read as missing, in any letter case (``null`` as written by scripts saving Graph rows)
+NULL_TOKENS: tuple[str, ...] = ("", "no data", "??", "null")
+# the CSV reader matches null values exactly: list the spellings met in practice
+_CSV_NULLS = sorted(
+    {f(t) for t in NULL_TOKENS for f in (str.lower, str.upper, str.capitalize, str.title)}
+)
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 _SNIFF_BYTES = 1 << 16
@@ -471,10 +473,10 @@ def _csv_part(
         enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
     if not head.strip():
         raise InputError(f"{name}: the file is empty; export the usage report again")
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
     encoding, bom = _sniff_encoding(enc_sample)
-    text = head[bom:].decode(encoding, errors="replace")
+    # (a UTF-16 codec needs its byte-order mark to know the byte order)
+    text = head[0 if encoding == "utf-16" else bom :].decode(encoding, errors="replace")
+    text = text.lstrip("\ufeff")
     lines = text.splitlines()
     skip = 0
     delimiter = None
@@ -632,7 +634,7 @@ def _rows_table(headers: list[str], rows: list[list[str | None]]) -> pa.Table:
 
 def _clean_text(value: str) -> str | None:
     value = value.strip()
-    return None if value.lower() in _JSON_NULLS else value
+    return None if value.lower() in NULL_TOKENS else value
 
 
 def _number_text(value: float | int | decimal.Decimal) -> str:
@@ -707,8 +709,7 @@ def _xlsx_part(
                 if not any(headers):
                     continue
                 try:
-                    fmt_headers = headers
-                    match_format(fmt_headers)
+                    match_format(headers)
                 except UnknownHeader as exc:
                     if first_error is None:
                         first_error = _not_export(f"{name} (sheet {sheet.title})", str(exc))
@@ -808,7 +809,9 @@ def _json_part(
         fmt_rows.append([_cell_text(row.get(k)) for k in names])
         lines.append(line_no)
     if not names:
-        raise _not_export(name, "the JSON holds no call rows")
+        raise _not_export(
+            name, "the JSON holds no call rows (an empty page cannot tell its format)"
+        )
     return _rows_part(
         name,
         container_prefix + container,

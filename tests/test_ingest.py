@@ -608,3 +608,12 @@ def test_cp1252_byte_beyond_the_sniffed_sample(tmp_path):
     result = read_exports([path])
     assert (result.files[0].records, result.files[0].encoding) == (4001, "cp1252")
     assert result.records["user_display_name"].iloc[-1] == "Zoé"
+
+
+def test_excel_unicode_text_utf16_tab_separated(tmp_path):
+    text = csv_text(CP_LEGACY, [cp_row(1, charge="2,50"), cp_row(2)], delimiter="\t")
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(text.encode("utf-16"))
+    result = read_exports([path])
+    assert (result.files[0].container, result.files[0].encoding) == ("tsv", "utf-16")
+    assert result.records["charge_cents"].tolist() == [250, 120]
