@@ -79,6 +79,8 @@ LEGACY_END = pd.Timestamp("2025-12-31")
 LEGACY_EXPORT_DATE = pd.Timestamp("2026-01-05")
 
 TENANT_NAME = "Fabrikam Industries"
+#: where the sample is shipped, relative to the repository root (the records' ``source_file``)
+_SHIPPED_AS = "data/sample"
 DOMAIN = "fabrikam.com"
 CURRENCY = "USD"
 
@@ -317,7 +319,8 @@ class SampleTenant:
     ----------
     records
         The current export's rows in :mod:`planner.schema` canonical form, ``source_file`` /
-        ``source_row`` as ingest sets them (``<archive>!<member>``, line numbers, header = 1).
+        ``source_row`` as ingest sets them when it reads ``data/sample/exports`` from the
+        repository root (``data/sample/exports/<archive>!<member>``, line numbers, header = 1).
     legacy_records
         The legacy (20-column) export's rows, canonical form; their ``usage_id`` values all
         occur in ``records``.
@@ -988,9 +991,9 @@ def generate_sample(seed: int = SAMPLE_SEED) -> SampleTenant:
         },
         LEGACY_EXPORT_DATE,
     )
-    records = _canonical(table, f"{Path(current_zip).name}!{current_member}", legacy=False)
+    records = _canonical(table, f"{_SHIPPED_AS}/{current_zip}!{current_member}", legacy=False)
     legacy_records = _canonical(
-        legacy_table, f"{Path(legacy_zip).name}!{legacy_member}", legacy=True
+        legacy_table, f"{_SHIPPED_AS}/{legacy_zip}!{legacy_member}", legacy=True
     )
 
     licences = _licences(users)
