@@ -2,7 +2,27 @@
 
 For a tenant sizing its first funding there are no ``MCOPSTNPP`` rows yet. Its calls are
 priced from its licences (minute pools) and a rate card, following the Communications
-Credits rules (``shared/domain/credits.md`` section 1).
+Credits rules (``shared/domain/credits.md`` section 1): :func:`whatif_demand`. For a tenant
+that already uses credits, :func:`calibrate` checks that its licences and rate card
+reproduce its charges month by month.
+
+Built-in allowances (minutes per user per calendar month; a licence file's
+``minutes_per_user`` overrides the plan's main allowance: domestic minutes, or international
+minutes for ``MCOPSTN9``, or dial-out minutes for ``MCOMEETADD``):
+
+- ``MCOPSTN1`` Domestic Calling Plan: 3,000 domestic minutes in US, CA and PR, 1,200 in
+  any other country (EU, UK);
+- ``MCOPSTN2`` Domestic and International Calling Plan: domestic as ``MCOPSTN1``, plus 600
+  international minutes;
+- ``MCOPSTN5`` / ``MCOPSTN6`` Domestic Calling Plan (120 / 240 min): 120 / 240 domestic;
+- ``MCOPSTN8`` Domestic Calling Plan (120 min per user): 120 domestic, per user, not pooled;
+- ``MCOPSTN9`` International Calling Plan (add-on): 600 international;
+- ``MCOMEETADD`` Audio Conferencing: 60 dial-out minutes to Zone A;
+- ``PAYG`` (or any plan named "pay-as-you-go"): no minutes, every outgoing minute is priced.
+
+Domestic minutes are pooled per country across that country's plans, international minutes
+per country across its international plans, dial-out minutes tenant-wide. ``BR``/``MX``
+variants of ``MCOPSTN1``/``MCOPSTN2`` and the ``MCOMEETADD`` variants count as their base plan.
 """
 
 from __future__ import annotations

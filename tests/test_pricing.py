@@ -390,3 +390,17 @@ def test_classify_calls_names_the_pool_of_each_call():
         "international",
         "conference_dial_out",
     ]
+
+
+def test_shipped_sample_files_calibrate():
+    # through the shipped files: ingest keeps the legacy export's rows for its months
+    # (no External Country, no Operator column), and pricing must still match
+    from planner.ingest import read_exports
+    from planner.inputs import read_licences, read_rates
+    from planner.sample import sample_dir
+
+    root = sample_dir()
+    records = read_exports([root / "exports"]).records
+    table = calibrate(records, read_licences(root / "licences.csv"), read_rates(root / "rates.csv"))
+    assert len(table) == 13
+    assert table["diff_pct"].abs().max() <= 0.5, table.to_string()
