@@ -26,9 +26,8 @@ About 250 policy evaluations replace a fine grid of tens of thousands.
 
 Initial purchase. With auto-recharge on from the start, the first purchase is just the
 first lot: the search uses ``initial = max(Q, s)`` (the start then looks like any later
-cycle), and the rounding step tries ``initial = Q`` and ``initial = s`` (which triggers a
-recharge at once), and 0 when today's lots are given, and keeps the cheapest feasible; on a
-tie, ``initial = Q``.
+cycle); the reported policy takes the first feasible of: 0 (when today's lots are given),
+``Q`` (one recharge amount, what an admin expects), ``max(Q, s)``.
 
 Smallest recharge. Q is searched from :data:`MIN_RECHARGE_DAYS` days of mean demand up:
 without a recharge overhead, holding cost alone would push Q down to daily purchases, each
@@ -53,7 +52,7 @@ from planner.errors import EXIT_ALERT, EXIT_OK, InputError
 from planner.scenarios import DEFAULT_SCENARIOS, Scenarios, make_scenarios
 
 #: smallest recharge amount searched, in days of mean demand
-MIN_RECHARGE_DAYS = 7.0
+MIN_RECHARGE_DAYS = 14.0
 #: points of the coarse Q grid
 _COARSE_Q = 14
 #: points added between the neighbours of the best Q at each refinement
@@ -268,6 +267,7 @@ class _Evaluator:
         self.holding_rate = holding_rate
         self.overhead = recharge_overhead
         self.target = target
+        self.min_q = 0.0
         self.seen: list[pd.DataFrame] = []
 
     def __call__(self, table: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
@@ -433,24 +433,33 @@ def _round_policy(
 ) -> pd.Series:
     """Cheapest feasible policy among the nice-rounded neighbours of (Q, s)."""
     target = ev.target if target is None else target
-    q_opts = sorted({round_amount(q, "down"), round_amount(q, "up")})
+    # the cost is saw-toothed in Q over a finite horizon (a whole recharge more or less), so
+    # look at every nice amount within -20 % / +25 % rather than just the two neighbours
+    step = nice_step(q)
+    q_opts = sorted(
+        {round_amount(q, "down"), round_amount(q, "up")}
+        | {k * step for k in range(math.ceil(0.8 * q / step), math.floor(1.25 * q / step) + 1)}
+    )
+    floor = max(round_amount(ev.min_q, "down"), 1e-9)
+    q_opts = [x for x in q_opts if x >= floor] or [round_amount(q, "up")]
     s_up = round_amount(s, "up")
     s_opts = sorted({round_amount(s, "down"), s_up, s_up + nice_step(max(s_up, 1.0))})
     for _ in range(12):
         cands = []
         for qq in q_opts:
             for ss in s_opts:
-                inits = {0.0} if initial_zero else {ss, qq}
-                if initial_zero:
-                    inits |= {ss, qq}
-                for ii in sorted(inits):
-                    cands.append(Policy(ii, qq, ss, lead_days))
-        res = ev(_table(cands))
+                # in order of preference: nothing now (today's lots), one recharge amount,
+                # enough not to trigger at once
+                inits = ([0.0] if initial_zero else []) + [qq, max(qq, ss)]
+                for rank, ii in enumerate(dict.fromkeys(inits)):
+                    cands.append((rank, Policy(ii, qq, ss, lead_days)))
+        res = ev(_table([c[1] for c in cands])).assign(_rank=[c[0] for c in cands])
         ok = res[res["p_stockout"] <= target + 1e-12]
         if not ok.empty:
-            # cheapest; on a tie, the simpler policy (first purchase = recharge amount)
-            ok = ok.assign(_tie=(ok["initial"] != ok["recharge_amount"]).astype(int))
-            return ok.sort_values(["cost", "_tie"], kind="stable").iloc[0].drop("_tie")
+            # per (Q, s) the preferred feasible first purchase, then the cheapest (Q, s)
+            ok = ok.sort_values("_rank", kind="stable")
+            ok = ok.drop_duplicates(["recharge_amount", "threshold"], keep="first")
+            return ok.sort_values("cost", kind="stable").iloc[0].drop("_rank")
         s_opts = [x + nice_step(max(x, 1.0)) * 2 for x in s_opts]
     raise InputError(
         "could not find a rounded policy meeting the service level; lower --service-level"
@@ -849,6 +858,7 @@ def recommend(
     )
     initial_zero = lots is not None
     min_q = float(min_recharge_days) * mu
+    ev.min_q = min_q
 
     q_best, s_best, grid = _search(ev, sc, lead_days, initial_zero, min_q)
     chosen = _round_policy(ev, q_best, s_best, lead_days, initial_zero=initial_zero)

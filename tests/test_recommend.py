@@ -66,13 +66,13 @@ def test_constant_demand_holding_cost_pushes_to_the_feasibility_edge(lead):
     days t+1 .. t+L-1 live on b. With Q and the first purchase multiples of d the balance
     is always a multiple of d, and the trigger fires at the largest multiple below s: any
     s in ((L-1) d, L d] is the cheapest feasible trigger (s >= L d is always safe). The mean
-    balance grows with Q, so Q sits at its lower bound, 7 days of demand.
+    balance grows with Q, so Q sits at its lower bound, 14 days of demand.
     """
     d = 10.0
     rec = recommend(constant(d), n_scenarios=10, seed=1, lead_days=lead, holding_rate=0.05)
     pol = rec.policy
     assert (lead - 1) * d < pol.threshold <= lead * d
-    assert pol.recharge_amount == 7 * d
+    assert pol.recharge_amount == 14 * d
     assert rec.metrics["p_stockout"] == 0
     assert rec.metrics["expected_forfeited"] == 0
     # one step lower is not feasible: the engine confirms the edge
@@ -104,6 +104,15 @@ def test_constant_demand_recharge_overhead_gives_eoq():
     eoq = math.sqrt(2 * c * 365 * d / h)  # 540
     assert rec.policy.recharge_amount == pytest.approx(eoq, rel=0.15)
     assert 0 < rec.policy.threshold <= d
+    # over a finite year the cost is saw-toothed in Q (whole recharges): compare with every
+    # Q on a 25-step grid at the same trigger
+    qs = np.arange(300.0, 1001.0, 25.0)
+    grid = pd.DataFrame(
+        {"initial": qs, "recharge_amount": qs, "threshold": rec.policy.threshold, "lead_days": 1}
+    )
+    out = sweep(rec.scenarios.paths, rec.scenarios.start, grid, quantiles=())
+    brute = (c * out["recharges"] + h * out["mean_balance"]).min()
+    assert rec.cost <= 1.05 * brute
     assert rec.metrics["recharge_cost"] == pytest.approx(c * rec.metrics["expected_recharges"])
 
 
@@ -188,7 +197,7 @@ def test_current_settings_compared_and_alerted():
     assert "current settings" in rec.alternatives["option"].tolist()
     code, line = alert_status(rec)
     assert code == EXIT_ALERT and "current settings" in line
-    good = Policy(100.0, 100.0, 30.0, lead_days=2)
+    good = Policy(200.0, 200.0, 30.0, lead_days=2)
     rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=2, current=good)
     assert rec.current["meets_service_level"]
     assert alert_status(rec)[0] == EXIT_OK
@@ -285,7 +294,7 @@ def test_no_clearly_cheaper_grid_policy_is_feasible(noisy_recommendation):
     rec = noisy_recommendation
     sc = rec.scenarios
     mu = sc.mean_daily()
-    qs = sorted({round_amount(q) for q in np.geomspace(7 * mu, 400 * mu, 12)})
+    qs = sorted({round_amount(q) for q in np.geomspace(14 * mu, 400 * mu, 12)})
     ss = sorted({round_amount(s) for s in np.geomspace(5, 20 * mu, 12)})
     grid = pd.DataFrame(
         [

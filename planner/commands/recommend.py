@@ -85,8 +85,19 @@ def load_demand(args: argparse.Namespace) -> tuple[pd.Series, str]:
             )
         from planner.inputs import read_demand_csv
 
-        series, found = read_demand_csv(args.demand, currency=args.currency)
-        return series, (found or (args.currency or "USD").upper())
+        wanted = args.currency.strip().upper() if args.currency else None
+        try:
+            series, found = read_demand_csv(args.demand)
+        except InputError:
+            if wanted is None:
+                raise
+            # a file holding several currencies: keep the one asked for
+            series, found = read_demand_csv(args.demand, currency=wanted)
+        if found is None:  # a plain date,amount file: --currency names its currency
+            return series, wanted or "USD"
+        if wanted is not None and found != wanted:
+            raise InputError(f"{args.demand} holds {found} demand, not {wanted}")
+        return series, found
 
     from planner.demand import actual_demand
     from planner.ingest import read_exports

@@ -1,0 +1,127 @@
+"""``planner recommend`` on small demand files: output, JSON, exit codes, bad options."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from planner.errors import EXIT_ALERT, EXIT_BAD_INPUT, EXIT_OK
+
+
+@pytest.fixture
+def demand_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2025-01-01", periods=120, freq="D")
+    amount = np.where(idx.day_of_week < 5, 10.0, 2.0) * rng.gamma(4, 0.25, len(idx))
+    path = tmp_path / "demand.csv"
+    pd.DataFrame({"date": idx.strftime("%Y-%m-%d"), "amount": amount.round(2)}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def _lots(tmp_path, amount: float):
+    path = tmp_path / "lots.csv"
+    path.write_text(f"purchase_date,amount\n2025-03-01,{amount}\n")
+    return path
+
+
+def _run(capsys, *argv):
+    code = main(["recommend", *map(str, argv), "--scenarios", "200", "--seed", "1"])
+    return code, capsys.readouterr()
+
+
+def test_text_output(demand_csv, capsys):
+    code, cap = _run(capsys, "--demand", demand_csv)
+    assert code == EXIT_OK
+    lines = cap.out.strip().splitlines()
+    assert lines[0].startswith("Recharge ") and "USD" in lines[0]
+    assert any("recommended" in line for line in lines)
+    assert lines[-1].startswith("planner: OK")
+
+
+def test_json_output_and_alert_on_short_runway(demand_csv, tmp_path, capsys):
+    code, cap = _run(
+        capsys,
+        "--demand",
+        demand_csv,
+        "--json",
+        "--balance",
+        _lots(tmp_path, 30),
+        "--currency",
+        "EUR",
+    )
+    out = json.loads(cap.out)
+    assert code == EXIT_ALERT == out["exit_code"]
+    assert out["currency"] == "EUR"
+    assert cap.err.strip().startswith("planner: ALERT")
+    assert out["runway_days"]["median"] < 14
+    for key in (
+        "initial",
+        "recharge_amount",
+        "threshold",
+        "p_stockout",
+        "expected_forfeited",
+        "expected_purchased",
+        "expected_recharges",
+        "mean_balance",
+        "cost",
+        "one_time_funding",
+        "alternatives",
+        "explanation",
+        "status",
+        "runway_days",
+        "expiring",
+    ):
+        assert key in out
+    assert out["expiring"][0]["date"] == "2026-03-01"
+    assert isinstance(out["alternatives"], list) and out["alternatives"][0]["option"] == (
+        "recommended"
+    )
+
+
+def test_large_balance_is_ok(demand_csv, tmp_path, capsys):
+    code, cap = _run(capsys, "--demand", demand_csv, "--balance", _lots(tmp_path, 2000))
+    assert code == EXIT_OK
+    assert cap.out.strip().splitlines()[-1].startswith("planner: OK")
+    assert "Today's lots:" in cap.out
+
+
+def test_current_settings_alert(demand_csv, capsys):
+    code, cap = _run(
+        capsys,
+        "--demand",
+        demand_csv,
+        "--current-recharge-amount",
+        "50",
+        "--current-threshold",
+        "0",
+        "--lead-days",
+        "2",
+    )
+    assert code == EXIT_ALERT
+    assert "current settings" in cap.out.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        ([], "nothing to plan from"),
+        (["--growth", "fast"], "growth"),
+        (["--service-level", "1.5"], "service level"),
+        (["--current-threshold", "10"], "go together"),
+        (["--licences", "x.csv"], "go together"),
+        (["--scenarios", "0"], "scenarios"),
+    ],
+)
+def test_bad_options(demand_csv, capsys, argv, fragment):
+    base = [] if not argv else ["--demand", str(demand_csv)]
+    code = main(["recommend", *base, *argv])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert err.startswith("planner: error:") and fragment in err
+    assert "Traceback" not in err

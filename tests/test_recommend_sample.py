@@ -1,0 +1,116 @@
+"""The recommendation on the shipped sample tenant: sensible, stable, honest about its risk."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from planner.demand import actual_demand
+from planner.engine import sweep
+from planner.ingest import read_exports
+from planner.inputs import read_lots
+from planner.recommend import recommend, round_amount
+from planner.sample import sample_dir
+from planner.scenarios import make_scenarios
+
+SAMPLE = sample_dir()
+EXPORTS = SAMPLE / "exports"
+
+
+@pytest.fixture(scope="module")
+def demand() -> pd.Series:
+    series, currency = actual_demand(read_exports([EXPORTS]).records).series()
+    assert currency == "USD"
+    return series
+
+
+@pytest.fixture(scope="module")
+def recs(demand):
+    return {seed: recommend(demand, seed=seed) for seed in (1, 2)}
+
+
+def test_sensible(demand, recs):
+    rec = recs[1]
+    mu = rec.scenarios.mean_daily()
+    pol = rec.policy
+    assert rec.scenarios.history_days == len(demand) >= 390
+    assert 14 * mu * 0.9 <= pol.recharge_amount <= 120 * mu
+    assert mu <= pol.threshold <= 30 * mu  # about a busy day or two: the lead time is 1 day
+    m = rec.metrics
+    assert m["p_stockout"] <= 0.01
+    assert m["expected_forfeited"] <= 0.01 * m["expected_purchased"]
+    # a year of purchases is a year of (growing) demand
+    year = rec.scenarios.paths.sum(axis=1).mean()
+    assert m["expected_purchased"] == pytest.approx(year, rel=0.1)
+    one = rec.one_time_funding
+    assert one["amount"] >= np.quantile(rec.scenarios.paths.sum(axis=1), 0.99) * 0.99
+    assert one["expected_forfeited"] > m["expected_forfeited"]
+    assert rec.explanation[0].startswith(f"Recharge {pol.recharge_amount:,.0f} USD")
+
+
+def test_stable_across_seeds(recs):
+    a, b = recs[1], recs[2]
+    assert b.policy.recharge_amount == pytest.approx(a.policy.recharge_amount, rel=0.25)
+    assert b.policy.threshold == pytest.approx(a.policy.threshold, rel=0.25)
+    assert b.cost == pytest.approx(a.cost, rel=0.25)
+    assert b.one_time_funding["amount"] == pytest.approx(a.one_time_funding["amount"], rel=0.1)
+
+
+def test_fresh_scenarios_meet_the_service_level(demand, recs):
+    rec = recs[1]
+    fresh = make_scenarios(demand, n_scenarios=4000, seed=777)
+    table = pd.DataFrame([rec.policy.__dict__])
+    p = sweep(fresh.paths, fresh.start, table, quantiles=())["p_stockout"].iloc[0]
+    se = math.sqrt(0.01 * 0.99 / rec.scenarios.n_scenarios) + math.sqrt(0.01 * 0.99 / 4000)
+    assert p <= 0.01 + 2.5 * se
+
+
+def test_no_clearly_cheaper_feasible_grid_policy(recs):
+    rec = recs[1]
+    sc = rec.scenarios
+    mu = sc.mean_daily()
+    qs = sorted({round_amount(q) for q in np.geomspace(14 * mu, 365 * mu, 10)})
+    ss = sorted({round_amount(s) for s in np.geomspace(mu, 30 * mu, 12)})
+    grid = pd.DataFrame(
+        [
+            {"initial": q, "recharge_amount": q, "threshold": s, "lead_days": 1}
+            for q in qs
+            for s in ss
+        ]
+    )
+    out = sweep(sc.paths, sc.start, grid, quantiles=())
+    cost = out["expired"] + 0.05 * out["mean_balance"] * sc.horizon_days / 365
+    feasible = out["p_stockout"] <= 0.01
+    assert feasible.any()
+    assert cost[feasible].min() >= 0.95 * rec.cost
+
+
+def test_cli_on_sample_exports_with_balance(capsys):
+    code = main(
+        [
+            "recommend",
+            str(EXPORTS),
+            "--json",
+            "--scenarios",
+            "300",
+            "--seed",
+            "1",
+            "--balance",
+            str(SAMPLE / "balance.csv"),
+        ]
+    )
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert code in (0, 3) and out["exit_code"] == code
+    assert captured.err.strip().startswith("planner: OK" if code == 0 else "planner: ALERT")
+    assert out["currency"] == "USD"
+    lots = read_lots(SAMPLE / "balance.csv")
+    assert out["balance"] == pytest.approx(float(lots["amount"].sum()))
+    assert set(out["runway_days"]) >= {"median", "pessimistic"}
+    assert len(out["expiring"]) == len(lots)
+    assert {"date", "amount", "expected_forfeit"} <= set(out["expiring"][0])
