@@ -130,6 +130,20 @@ def _concise_dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def _daily_bars(ax: Axes, idx: pd.DatetimeIndex, values: np.ndarray, **kwargs: Any) -> None:
+    """One bar per day drawn as a single filled step outline (fast for years of days).
+
+    Call after something has put dates on the x axis (the bars use its day numbers).
+    """
+    if not len(idx):
+        return
+    import matplotlib.dates as mdates
+
+    days = mdates.date2num(pd.DatetimeIndex(idx).to_pydatetime())
+    edges = np.append(days, days[-1] + 1.0) - 0.5
+    ax.stairs(values, edges, fill=True, color=BLUE, linewidth=0, **kwargs)
+
+
 def _category_colour(cat: str, i: int) -> str:
     return CATEGORY_COLOURS.get(cat, _EXTRA[i % len(_EXTRA)])
 
@@ -244,9 +258,9 @@ def daily_spend(
     fig, ax = _new(ax, (11, 4.2))
     values = daily["credit_cents"].to_numpy(dtype=float)
     idx = daily.index
-    ax.bar(idx, values, width=1.0, color=BLUE, alpha=0.55, label="Daily spend")
     mean7 = pd.Series(values, index=idx).rolling(7, min_periods=1).mean()
     ax.plot(idx, mean7.to_numpy(), color=BLUE, linewidth=2, label="7-day mean")
+    _daily_bars(ax, idx, values, alpha=0.55, label="Daily spend")
     if len(idx):
         shaded = False
         for month in pd.period_range(idx.min(), idx.max(), freq="M"):
@@ -620,9 +634,9 @@ def demand_history(
     fig, ax = _new(ax, (11, 4))
     idx = pd.DatetimeIndex(daily.index)
     vals = daily.to_numpy(dtype=float)
-    ax.bar(idx, vals, width=1.0, color=BLUE, alpha=0.45, label="Daily demand")
     mean = pd.Series(vals, index=idx).rolling(window, min_periods=1).mean()
     ax.plot(idx, mean.to_numpy(), color=BLUE, linewidth=2.2, label=f"{window}-day mean")
+    _daily_bars(ax, idx, vals, alpha=0.45, label="Daily demand")
     if len(idx):
         _month_axis(ax, (idx.max() - idx.min()).days)
     _money_axis(ax, currency, "Credit demand per day")
@@ -835,6 +849,7 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
         )
         ax_s.set_xlabel("Day of first stock-out")
         ax_s.set_xticks([])
+        ax_s.set_yticks([])
     ax_s.set_ylabel("Scenario paths")
     ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
     for a in (ax_e, ax_s):

@@ -115,8 +115,9 @@ def test_daily_spend_and_day_of_month(records):
     daily = analysis.daily_credit_spend(records)
     fig = plots.daily_spend(daily, "EUR", last_n_days=5)
     ax = fig.axes[0]
-    bars = [p for p in ax.patches if p.get_height() > 0 and p.get_width() <= 1.01]
-    assert sorted(p.get_height() for p in bars) == sorted(v for v in daily["credit_cents"] if v > 0)
+    bars = [p for p in ax.patches if p.get_label() == "Daily spend"][0]
+    assert bars.get_data().values.tolist() == daily["credit_cents"].tolist()
+    assert bars.get_data().edges[1] - bars.get_data().edges[0] == 1.0  # one day wide
     assert "7-day mean" in _legend(ax) and "Last 5 days of month" in _legend(ax)
     assert ax.get_ylabel() == "Credit spend per day (EUR)" and "UTC" in ax.get_xlabel()
     _close(fig)
