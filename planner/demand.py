@@ -684,12 +684,11 @@ def licence_check(records: pd.DataFrame, user_licences: pd.DataFrame) -> pd.Data
 
 def licence_warnings(users: pd.DataFrame, user_licences: pd.DataFrame) -> pd.DataFrame:
     """Users (``upn``, ``calls``, ``cents``) missing from ``user_licences`` or without MCOPSTNC."""
-    known = user_licences.assign(upn=user_licences["upn"].astype("string").str.lower())
-    holds = known.set_index("upn")["has_credits_licence"].astype(bool)
-    holds = holds[~holds.index.duplicated()]
-    status = users["upn"].astype("string").map(holds)
-    missing = status.isna().to_numpy()
-    lacking = ~status.fillna(True).astype(bool).to_numpy()
+    listed = user_licences["upn"].astype("string").str.lower()
+    licensed = listed[user_licences["has_credits_licence"].astype(bool).to_numpy()]
+    upn = users["upn"].astype("string")
+    missing = ~upn.isin(listed).to_numpy(bool)
+    lacking = ~missing & ~upn.isin(licensed).to_numpy(bool)
     out = users[missing | lacking].copy()
     out["reason"] = np.where(
         missing[missing | lacking], "not in the user list", "no MCOPSTNC licence"

@@ -241,7 +241,7 @@ def test_chunks_give_the_same_result():
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(0, 10 * 86400 - 1), st.integers(-500, 100_000), st.booleans()),
