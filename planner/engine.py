@@ -47,7 +47,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -75,6 +76,26 @@ TRAJECTORY_COLUMNS = ("date", "demand", "served", "unserved", "purchased", "expi
 EVENT_COLUMNS = ("date", "event", "amount")
 
 _DAY = pd.Timedelta(days=1)
+
+#: below this many lane-days a kernel runs on the calling thread: about 5 ms of work, less
+#: than waking the thread pool costs on a busy machine (results do not depend on threads)
+_PARALLEL_MIN_LANE_DAYS = 1_000_000
+
+
+@contextmanager
+def _threads_for(lane_days: int) -> Iterator[None]:
+    """Run the kernels inside on one thread when the work is small."""
+    if lane_days >= _PARALLEL_MIN_LANE_DAYS:
+        yield
+        return
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 @dataclass(frozen=True)
@@ -200,9 +221,8 @@ def _demand_matrix(demand, *, one_path: bool) -> np.ndarray:
         raise ValueError("demand: contains NaN or infinite values")
     if (values < 0).any():
         raise ValueError("demand: contains negative amounts; demand is a spend >= 0")
-    return np.ascontiguousarray(
-        values.reshape(-1 if one_path else values.shape[0], values.shape[-1])
-    )
+    # the kernels take scenarios x days, C order (a scenario's days are read in a row)
+    return np.ascontiguousarray(values[None, :] if one_path else values)
 
 
 def expiry_days(start, purchase_dates) -> np.ndarray:
@@ -288,28 +308,35 @@ def _policy_table(policies: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"policies: missing column(s) {missing}; need {', '.join(required)}")
     if len(policies) == 0:
         raise ValueError("policies: no rows")
-    table = pd.DataFrame(index=policies.index)
     defaults = {f.name: f.default for f in fields(Policy) if f.name not in required}
+    columns: dict[str, np.ndarray] = {}
     for col in POLICY_COLUMNS:
-        table[col] = policies[col] if col in policies.columns else defaults[col]
-    table = table.astype(
-        {
-            "initial": np.float64,
-            "recharge_amount": np.float64,
-            "threshold": np.float64,
-            "lead_days": np.int64,
-            "auto_recharge": bool,
-            "failure_prob": np.float64,
-            "fix_days": np.int64,
-        }
-    )
-    # Validate each distinct row once, with the dataclass's messages.
-    for row in table.drop_duplicates().itertuples(index=False):
+        if col not in policies.columns:
+            columns[col] = np.full(len(policies), defaults[col])
+            continue
+        values = policies[col]
+        if col == "auto_recharge":
+            if not (pd.api.types.is_bool_dtype(values) or values.isin([0, 1]).all()):
+                raise ValueError("policies: auto_recharge must hold True or False")
+            columns[col] = values.to_numpy(bool)
+            continue
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            raise ValueError(f"policies: {col} must hold numbers")
+        number = values.to_numpy(np.float64, na_value=np.nan)
+        if not np.isfinite(number).all():
+            raise ValueError(f"policies: {col} holds a missing or infinite value")
+        if col in ("lead_days", "fix_days"):
+            if (number != np.round(number)).any():
+                raise ValueError(f"policies: {col} must hold whole numbers of days")
+            number = number.astype(np.int64)
+        columns[col] = number
+    # Validate each distinct policy once, with the dataclass's messages.
+    for row in set(zip(*(columns[c].tolist() for c in POLICY_COLUMNS), strict=True)):
         try:
-            Policy(**row._asdict())
+            Policy(*row)
         except ValueError as exc:
             raise ValueError(f"policies: {exc}") from None
-    return table
+    return pd.DataFrame(columns, index=policies.index)
 
 
 def _policy_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
@@ -335,19 +362,20 @@ def _run_paths(demand: np.ndarray, start, policy: Policy, lots, rng):
     start = _as_start(start)
     start_cum, expiry = _expiry_table(start, demand.shape[1], lots)
     seed = _base_seed(rng, policy.failure_prob > 0 and policy.auto_recharge)
-    rec, out = _kernels.paths_kernel(
-        demand,
-        start_cum,
-        expiry,
-        policy.initial,
-        policy.recharge_amount,
-        policy.threshold,
-        policy.lead_days,
-        policy.auto_recharge,
-        policy.failure_prob,
-        policy.fix_days,
-        seed,
-    )
+    with _threads_for(demand.size):
+        rec, out = _kernels.paths_kernel(
+            demand,
+            start_cum,
+            expiry,
+            policy.initial,
+            policy.recharge_amount,
+            policy.threshold,
+            policy.lead_days,
+            policy.auto_recharge,
+            policy.failure_prob,
+            policy.fix_days,
+            seed,
+        )
     start_balance = float(start_cum[-1]) if len(start_cum) else 0.0
     return start, start_balance, rec, out
 
@@ -401,10 +429,9 @@ def simulate(
     ----------
     demand
         Daily credit demand, 1-D array or Series (day 0 is ``start``), finite and >= 0. A
-        Series with a daily ``DatetimeIndex`` may pass ``start=None`` to start on its first
-        date.
+        Series indexed by consecutive dates starts on its first date.
     start
-        Date of day 0 (or None, see above).
+        Date of day 0; may be None for a dated Series (and must be its first date if given).
     policy
         The funding policy.
     lots
@@ -417,12 +444,21 @@ def simulate(
     SimulationResult
         Daily trajectory, metrics and e-mail events (see :class:`SimulationResult`).
     """
+    if isinstance(demand, pd.Series) and isinstance(demand.index, pd.DatetimeIndex) and len(demand):
+        days = demand.index
+        if days.tz is not None:
+            days = days.tz_localize(None)
+        days = days.normalize()
+        if not (days == pd.date_range(days[0], periods=len(days), freq="D")).all():
+            raise ValueError("demand: the Series index must be consecutive calendar days")
+        if start is not None and _as_start(start) != days[0]:
+            raise ValueError(
+                f"start: {_as_start(start).date()} is not the demand's first date "
+                f"{days[0].date()}; pass start=None or slice the Series"
+            )
+        start = days[0]
     if start is None:
-        if not (isinstance(demand, pd.Series) and isinstance(demand.index, pd.DatetimeIndex)):
-            raise ValueError("start: required unless demand is a Series indexed by date")
-        if len(demand) == 0:
-            raise ValueError("demand: no days to simulate")
-        start = demand.index[0]
+        raise ValueError("start: required unless demand is a Series indexed by date")
     matrix = _demand_matrix(demand, one_path=True)
     start, start_balance, rec, out = _run_paths(matrix, start, policy, lots, rng)
     n_days = matrix.shape[1]
@@ -585,16 +621,15 @@ def sweep(
         block = _sweep_block(matrix, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs)
         for name, values in block.items():
             columns.setdefault(name, np.empty(n_pol))[lo:hi] = values
-    result = table.copy()
-    for name, values in columns.items():  # means, p_stockout, then quantiles
-        result[name] = values
-    return result
+    # policy columns, means, p_stockout, then quantiles
+    return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
 
 
 def _sweep_block(matrix, start_cum, expiry, arrays, seed, first_id, qs) -> dict[str, np.ndarray]:
     """Summary columns of one block of policies (the per-lane array is freed on return)."""
     fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
-    out = _kernels.sweep_kernel(matrix, start_cum, expiry, *arrays, seed, first_id)
+    with _threads_for(matrix.size * len(arrays[0])):
+        out = _kernels.sweep_kernel(matrix, start_cum, expiry, *arrays, seed, first_id)
     columns = {c: out[fi[c]].mean(axis=1) for c in _MEAN_COLUMNS}
     first = out[fi["first_stockout_day"]]
     columns["p_stockout"] = (first >= 0).mean(axis=1)

@@ -385,12 +385,15 @@ def test_sweep_equals_simulate_on_each_scenario():
         assert table.loc[label, "runway_days_q10"] == pytest.approx(np.quantile(runway, 0.1))
 
 
-def test_sweep_does_not_depend_on_block_size_or_threads():
+def test_sweep_does_not_depend_on_block_size_or_threads(monkeypatch):
     import numba
+
+    from planner import engine
 
     rng = np.random.default_rng(4)
     demand = rng.poisson(2.0, size=(9, 400)).astype(float)
     grid = _grid().assign(failure_prob=[0.0, 0.3, 0.5, 0.2], fix_days=[0, 5, 1, 0])
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_LANE_DAYS", 0)  # all threads, however small
     a = sweep(demand, "2024-01-01", grid, rng=np.random.default_rng(1), block_size=1)
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -423,6 +426,12 @@ def test_sweep_columns_and_validation():
         sweep(-demand, "2024-01-01", _grid())
     with pytest.raises(ValueError, match="^demand:"):
         sweep(np.ones(5), "2024-01-01", _grid())
+    with pytest.raises(ValueError, match="^policies: lead_days must hold whole numbers"):
+        sweep(demand, "2024-01-01", _grid().assign(lead_days=0.5))
+    with pytest.raises(ValueError, match="^policies: auto_recharge"):
+        sweep(demand, "2024-01-01", _grid().assign(auto_recharge="no"))
+    with pytest.raises(ValueError, match="^policies: initial holds a missing"):
+        sweep(demand, "2024-01-01", _grid().assign(initial=np.nan))
 
 
 def test_paths_give_daily_arrays_and_runway():
@@ -447,6 +456,17 @@ def test_simulate_takes_a_dated_series():
         "expired",
         "balance",
     ]
+
+
+def test_dated_series_must_be_consecutive_and_match_the_start():
+    series = pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-05-01", "2024-05-03"]))
+    with pytest.raises(ValueError, match="^demand: the Series index"):
+        simulate(series, None, Policy(5, 5, 0))
+    series.index = pd.date_range("2024-05-01", periods=2)
+    with pytest.raises(ValueError, match="^start: 2024-05-02 is not"):
+        simulate(series, "2024-05-02", Policy(5, 5, 0))
+    with pytest.raises(ValueError, match="^start: required"):
+        simulate(series.to_numpy(), None, Policy(5, 5, 0))
 
 
 def test_kernel_field_names_are_the_documented_ones():
