@@ -16,16 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
 from planner.schema import CREDITS_CAPABILITY, credit_cents
-
-if TYPE_CHECKING:
-    from pandas.io.formats.style import Styler
 
 #: label used for records without a user (auto attendants, call queues)
 NO_USER = "(no user)"
@@ -190,32 +187,6 @@ def money(cents: int | Decimal | float | None, currency: str = "") -> str:
     units = (Decimal(str(cents)) / 100).quantize(Decimal("0.01"))
     text = f"{units:,.2f}"
     return f"{text} {currency}" if currency else text
-
-
-def styled(df: pd.DataFrame, currency: str = "", precision: int = 1) -> Styler:
-    """A pandas Styler showing ``*_cents`` columns as money and other numbers readably.
-
-    ``*_cents`` columns are shown with :func:`money` (and their header loses ``_cents``), integer
-    columns with thousands separators, float columns with ``precision`` decimals, ``*_pct`` and
-    ``share*`` columns as percentages.
-    """
-    formats: dict[str, Any] = {}
-    renamed: dict[str, str] = {}
-    for col in df.columns:
-        name = str(col)
-        if name.endswith("_cents"):
-            formats[col] = lambda v, c=currency: money(v, c)
-            renamed[col] = name[: -len("_cents")]
-        elif name.endswith("_pct") or name.startswith("share"):
-            formats[col] = lambda v: "-" if pd.isna(v) else f"{v:.1%}"
-        elif pd.api.types.is_integer_dtype(df[col]):
-            formats[col] = lambda v: "-" if pd.isna(v) else f"{int(v):,}"
-        elif pd.api.types.is_float_dtype(df[col]):
-            formats[col] = lambda v, p=precision: "-" if pd.isna(v) else f"{v:,.{p}f}"
-    styler = df.style.format(formats)
-    if renamed:
-        styler = styler.relabel_index([renamed.get(str(c), str(c)) for c in df.columns], axis=1)
-    return styler
 
 
 # --------------------------------------------------------------------------------------------
@@ -1139,29 +1110,39 @@ def path_outcomes(result: Mapping[str, Any], tol: float = 1e-9) -> pd.DataFrame:
     return frame
 
 
-def runway_days(demand_paths: Any, balance: float) -> np.ndarray:
-    """Days the current balance lasts on each demand path without any recharge.
+def runway_days(demand_paths: Any, start: Any, lots: pd.DataFrame | float) -> np.ndarray:
+    """Days today's funds last on each demand path with no purchase (``inf``: past the horizon).
+
+    Runs :func:`planner.engine.paths` with auto-recharge off, so a lot expiring on its date
+    shortens the runway exactly as it would in the tenant.
 
     Parameters
     ----------
     demand_paths : array-like, S x T
-        Daily credit demand per scenario (currency units).
-    balance : float
-        Usable balance today (currency units).
+        Daily credit demand per scenario from ``start`` (currency units).
+    start : date-like
+        Day 0 of the paths (today).
+    lots : DataFrame or float
+        Today's lots (``purchase_date``, ``amount``; :func:`planner.inputs.read_lots`), or a
+        plain balance (a lot bought on ``start``, which outlives a horizon of up to a year).
 
     Returns
     -------
     ndarray of float, length S
-        Number of whole days fully served before the running demand exceeds ``balance``;
-        ``inf`` when the balance outlasts the horizon.
+        Whole days fully served before the first day with unserved demand; ``inf`` when the
+        funds outlast the horizon.
     """
+    from planner.engine import Policy, paths
+
     arr = _as_paths(demand_paths, "demand_paths")
-    if balance < 0:
-        raise ValueError(f"balance must be >= 0, got {balance}")
-    over = np.cumsum(arr, axis=1) > balance + 1e-9
-    days = np.argmax(over, axis=1).astype("float64")
-    days[~over.any(axis=1)] = np.inf
-    return days
+    t0 = dates(start, 1)[0]
+    if not isinstance(lots, pd.DataFrame):
+        if not lots >= 0:
+            raise ValueError(f"lots: a balance must be >= 0, got {lots}")
+        lots = pd.DataFrame({"purchase_date": [t0], "amount": [float(lots)]})
+    off = Policy(0.0, 0.0, 0.0, lead_days=0, auto_recharge=False)
+    runway = paths(arr, t0, off, lots=lots)["runway_days"].astype("float64")
+    return np.where(runway < arr.shape[1], runway, np.inf)
 
 
 def lot_forfeiture(

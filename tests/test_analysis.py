@@ -117,12 +117,6 @@ def test_money(cents, currency, text):
     assert analysis.money(cents, currency) == text
 
 
-def test_styled_formats_cents_as_money(records):
-    html = analysis.styled(analysis.by_user(records), "USD").to_html()
-    assert "13.41 USD" in html  # ann: 12.34 + 0.06 + 1.01
-    assert "credit_cents" not in html and "credit" in html
-
-
 # ---- monthly / daily ---------------------------------------------------------------------------
 
 
@@ -396,10 +390,13 @@ def test_path_outcomes_and_first_stockout():
     assert out["end_balance"].tolist() == [0.0, 6.0]
 
 
-def test_runway_days():
+def test_runway_days_counts_expiry():
     demand = np.array([[10.0, 10, 10, 10], [1, 1, 1, 1]])
-    assert analysis.runway_days(demand, 25).tolist() == [2.0, np.inf]
-    assert analysis.runway_days(demand, 0).tolist() == [0.0, 0.0]
+    assert analysis.runway_days(demand, "2025-01-01", 25.0).tolist() == [2.0, np.inf]
+    assert analysis.runway_days(demand, "2025-01-01", 0.0).tolist() == [0.0, 0.0]
+    # 100 held, but the lot expires at the start of day 2: only days 0 and 1 are served
+    lots = pd.DataFrame({"purchase_date": [pd.Timestamp("2024-01-03")], "amount": [100.0]})
+    assert analysis.runway_days(demand, "2025-01-01", lots).tolist() == [2.0, 2.0]
 
 
 def test_lot_forfeiture_fifo_by_hand():

@@ -332,7 +332,7 @@ def test_risk_frontier_expiry_runway(sim):
     assert ax.get_ylabel() == "Amount (USD)"
     _close(fig)
 
-    days = analysis.runway_days(sim["demand"], 300.0)
+    days = analysis.runway_days(sim["demand"], "2025-07-01", 300.0)
     fig = plots.runway(days, alert_days=14)
     ax = fig.axes[0]
     assert sum(_heights(ax)) == len(days)

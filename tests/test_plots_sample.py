@@ -72,8 +72,6 @@ def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
     assert len(top) == 10 and top["credit_cents"].is_monotonic_decreasing
     unlicensed = analysis.unlicensed_credit_users(records, user_licences)
     assert set(unlicensed.columns) >= {"upn", "cents"}
-    html = analysis.styled(summary.reset_index(), currency).to_html()
-    assert analysis.money(int(summary["credit_cents"].iloc[0]), currency) in html
 
     exports = sample.sample_dir() / "exports"
     if exports.is_dir():
@@ -104,7 +102,7 @@ def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
     mine = forfeit.set_index("date")["expected_forfeit"]
     theirs = rec.position["expiring"].set_index("date")["expected_forfeit"]
     pd.testing.assert_series_equal(mine, theirs, check_names=False)
-    runway = analysis.runway_days(scenarios.paths, float(lots["amount"].sum()))
+    runway = analysis.runway_days(scenarios.paths, start, lots)
 
     charts = {
         "monthly_usage": lambda: plots.monthly_usage(summary, currency),
