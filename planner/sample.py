@@ -42,6 +42,7 @@ import json
 import math
 import os
 import tempfile
+import textwrap
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -1405,7 +1406,15 @@ def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.Data
         "byte-for-byte reproducible.",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(_wrap(line) for line in lines)
+
+
+def _wrap(line: str, width: int = 96) -> str:
+    """A long Markdown text or bullet line, wrapped (tables are left alone)."""
+    if len(line) <= width or line.startswith("|"):
+        return line
+    indent = "  " if line.startswith("- ") else ""
+    return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def write_sample(out_dir: str | Path, seed: int = SAMPLE_SEED) -> list[Path]:

@@ -10,12 +10,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from planner.cli import main
 from planner.sample import (
     CURRENT_HEADER,
     LEGACY_HEADER,
     SAMPLE_SEED,
+    _charge_cents,
     credit_category,
     generate_sample,
     sample_dir,
@@ -429,6 +432,20 @@ def _reprice(records: pd.DataFrame, tenant) -> tuple[pd.Series, int]:
         if seconds > 0:
             cost[r["index"]] = price(seconds, r["destination_dialed"], r["external_country"])
     return cost, straddles
+
+
+@given(
+    seconds=st.integers(1, 6 * 3600),
+    per_minute_micro=st.integers(0, 5_000_000),
+    increment=st.sampled_from([1, 6, 30, 60]),
+)
+def test_charge_rounds_half_up_to_the_cent(seconds, per_minute_micro, increment):
+    units = -(-seconds // increment)
+    # the exact value has at most 6 + 2 decimals over 60: quantize with room to spare
+    exact = (Decimal(units * increment * per_minute_micro) / Decimal(60_000_000)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    assert _charge_cents(seconds, per_minute_micro, increment) == int(exact * 100)
 
 
 def test_every_credit_charge_matches_an_independent_repricing(tenant, records):
