@@ -329,7 +329,9 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
 ]
 
 
-def main() -> None:
+def build() -> dict:
+    """The report notebooks by name, as nbformat nodes."""
+    out = {}
     for name, cells, title in (
         ("usage_analysis", USAGE, "PSTN usage analysis"),
         ("funding_plan", FUNDING, "Communications Credits funding plan"),
@@ -338,8 +340,14 @@ def main() -> None:
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"{name[:5]}-{i:02d}"
         nbformat.validate(nb)
-        nbformat.write(nb, HERE / f"{name}.ipynb")
-        print(HERE / f"{name}.ipynb")
+        out[name] = nb
+    return out
+
+
+def main(out_dir: Path = HERE) -> None:
+    for name, nb in build().items():
+        nbformat.write(nb, out_dir / f"{name}.ipynb")
+        print(out_dir / f"{name}.ipynb")
 
 
 if __name__ == "__main__":

@@ -506,6 +506,7 @@ def render_html(notebook: str | Path, html_path: str | Path, *, title: str | Non
     nb = _strip_for_html(nbformat.read(str(notebook), as_version=4))
     name = Path(notebook).stem
     title = title or _report_title(nb, TITLES.get(name, name))
+    nb.metadata["title"] = title  # the template prefers it to the resources' name
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )

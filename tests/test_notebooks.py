@@ -1,0 +1,276 @@
+"""The report notebooks, end to end on the sample tenant: `planner report` as a user runs it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+
+from planner import report
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+
+pytestmark = pytest.mark.slow
+
+# small but real: 200 scenarios over 120 days
+FAST = ["--scenarios", "200", "--horizon-days", "120", "--no-progress"]
+
+
+def _planner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "planner", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def tenant(tmp_path_factory) -> Path:
+    """The sample tenant's files (the shipped copy, else generated)."""
+    from planner.sample import sample_dir, write_sample
+
+    shipped = Path(sample_dir())
+    if (shipped / "exports").is_dir() and (shipped / "balance.csv").exists():
+        return shipped
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tenant, tmp_path_factory):
+    """One `planner report` run, shared by the tests below."""
+    out = tmp_path_factory.mktemp("reports") / "out"
+    proc = _planner(
+        "report",
+        str(tenant / "exports"),
+        "--out",
+        str(out),
+        "--balance",
+        str(tenant / "balance.csv"),
+        "--departments",
+        str(tenant / "departments.csv"),
+        "--user-licences",
+        str(tenant / "user_licences.csv"),
+        "--licences",
+        str(tenant / "licences.csv"),
+        # current settings that hardly ever recharge: judged against the recommendation
+        "--current-recharge-amount",
+        "1",
+        "--current-threshold",
+        "0",
+        *FAST,
+    )
+    return out, proc
+
+
+def _outputs(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+
+
+def _text(nb) -> str:
+    parts = []
+    for o in _outputs(nb):
+        parts.append(o.get("text", ""))
+        for key in ("text/markdown", "text/plain", "text/html"):
+            parts.append(o.get("data", {}).get(key, ""))
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- stored notebooks
+
+
+@pytest.mark.parametrize("name", report.NOTEBOOKS)
+def test_stored_notebooks_have_no_outputs_and_typed_parameters(name):
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    lines = [ln for ln in tagged[0].source.splitlines() if ln and not ln.startswith("#")]
+    params = report.notebook_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
+    # every line is one parameter papermill can read: typed and commented
+    assert len(params) == len(lines)
+    for pname, info in params.items():
+        assert info["type"] not in (None, "None"), pname
+        assert info["help"], pname
+    assert "artifacts_dir" in params and "exports" in params
+    assert params["exports"]["default"] == "None"  # runs on the sample tenant out of the box
+
+
+def test_stored_notebooks_match_their_generator():
+    spec = importlib.util.spec_from_file_location(
+        "make_notebooks", NOTEBOOK_DIR / "make_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, nb in module.build().items():
+        stored = (NOTEBOOK_DIR / f"{name}.ipynb").read_text()
+        assert nbformat.writes(nb) + "\n" == stored or nbformat.writes(nb) == stored, (
+            f"{name}.ipynb is out of date: run python notebooks/make_notebooks.py"
+        )
+
+
+# --------------------------------------------------------------------------- a real run
+
+
+def test_report_runs_and_prints_paths_then_status(run):
+    out, proc = run
+    assert proc.returncode in (0, 3), proc.stderr[-3000:]
+    lines = proc.stdout.strip().splitlines()
+    status = lines[-1]
+    assert re.match(r"^planner: (OK|ALERT) ", status)
+    assert (proc.returncode == 3) == status.startswith("planner: ALERT")
+    printed = {Path(p) for p in lines[:-1]}
+    for rel in (
+        "funding_plan.html",
+        "usage_analysis.html",
+        "credits_plan.xlsx",
+        "summary.json",
+        "notebooks/funding_plan.ipynb",
+        "notebooks/usage_analysis.ipynb",
+    ):
+        assert out / rel in printed and (out / rel).is_file()
+    assert "running notebook funding_plan" in proc.stderr  # progress on stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["alert"] == {"exit_code": proc.returncode, "status": status}
+    rec = summary["recommendation"]
+    assert "current settings" in status
+    too_risky = rec["current"]["p_stockout"] > 1 - rec["service_level"] + 1e-12
+    assert proc.returncode == (3 if too_risky else 0)
+    # nothing is left of the build folder
+    assert [p.name for p in out.parent.iterdir()] == ["out"]
+
+
+@pytest.mark.parametrize("name", report.NOTEBOOKS)
+def test_executed_notebooks_have_no_errors(run, name):
+    out, _ = run
+    nb = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+    errors = [o for o in _outputs(nb) if o.get("output_type") == "error"]
+    assert errors == []
+    assert nb.metadata["papermill"]["parameters"]["artifacts_dir"]
+
+
+def test_funding_notebook_shows_the_recommendation(run):
+    out, _ = run
+    rec = json.loads((out / "summary.json").read_text())["recommendation"]
+    nb = nbformat.read(out / "notebooks" / "funding_plan.ipynb", as_version=4)
+    text = _text(nb)
+    assert "Auto-recharge amount" in text
+    assert report.money_text(rec["recharge_amount"], rec["currency"]) in text
+    assert report.money_text(rec["threshold"], rec["currency"]) in text
+    assert nb.metadata["papermill"]["parameters"]["n_scenarios"] == 200
+
+
+def test_html_is_code_free_with_embedded_charts(run):
+    out, _ = run
+    summary = json.loads((out / "summary.json").read_text())
+    for name, min_charts in (("funding_plan", 6), ("usage_analysis", 8)):
+        html = (out / f"{name}.html").read_text()
+        assert html.count('src="data:image/png;base64,') >= min_charts, name
+        for marker in ('class="jp-CodeMirrorEditor', 'class="jp-InputPrompt', 'class="highlight'):
+            assert marker not in html, (name, marker)
+        for code in ("report.show(", "import ", "resolve_inputs", "save_artifacts"):
+            assert code not in html, (name, code)
+        assert "Traceback" not in html and "Warning" not in html
+        assert summary["tenant"] in re.search(r"<title>(.*?)</title>", html).group(1)
+    funding = (out / "funding_plan.html").read_text()
+    # the plan comes first: the recommendation table precedes every chart
+    assert funding.index("Auto-recharge amount") < funding.index('src="data:image/png;base64,')
+    assert "Run it as it is on the sample tenant" not in funding  # hand-run notes are left out
+
+
+def test_workbook_holds_the_recommendation(run):
+    out, _ = run
+    summary = json.loads((out / "summary.json").read_text())
+    rec = summary["recommendation"]
+    wb = openpyxl.load_workbook(out / "credits_plan.xlsx")
+    assert wb.sheetnames[0] == "Summary"
+    for sheet in ("Monthly usage", "Daily credit demand", "Policy alternatives", "Expiry schedule"):
+        assert sheet in wb.sheetnames
+    rows = {r[0].value: r[1].value for r in wb["Summary"].iter_rows(min_row=3) if r[0].value}
+    assert rows["Auto-recharge amount"] == pytest.approx(rec["recharge_amount"])
+    assert rows["Recharge below (trigger)"] == pytest.approx(rec["threshold"])
+    assert rows["Status"] == summary["alert"]["status"]
+    alt = wb["Policy alternatives"]
+    assert alt["A2"].value == "recommended" and alt.freeze_panes == "A2"
+    assert alt.auto_filter.ref.startswith("A1:")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row)
+
+
+def test_screenshot_in_headless_chromium(run, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (make test installs it via scripts/ensure-chromium)")
+    out, _ = run
+    png = tmp_path / "funding_plan.png"
+    proc = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            "--window-size=1280,2000",
+            (out / "funding_plan.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert png.exists(), proc.stderr[-2000:]
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == (1280, 2000)
+        colours = im.convert("RGB").resize((128, 200)).getcolors(maxcolors=100_000)
+    assert colours is not None and len(colours) > 50  # text and charts, not a blank page
+
+
+def test_failing_notebook_exits_4_keeps_it_and_leaves_the_report(run, tenant):
+    out, _ = run
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    proc = _planner(
+        "report", str(tenant / "exports"), "--out", str(out), "-p", "seed", "not-a-seed", *FAST
+    )
+    assert proc.returncode == 4, proc.stderr[-2000:]
+    assert "notebook funding_plan failed in cell" in proc.stderr
+    assert "Error" in proc.stderr and "Traceback" not in proc.stderr
+    kept = out / "failed" / "funding_plan.ipynb"
+    assert kept.exists() and str(kept) in proc.stderr
+    nb = nbformat.read(kept, as_version=4)
+    assert any(o.get("output_type") == "error" for o in _outputs(nb))
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p != kept}
+    assert after == before  # the previous report is untouched
+    assert [p.name for p in out.parent.iterdir()] == ["out"]
+    kept.unlink()
+    kept.parent.rmdir()
+
+
+def test_bad_input_exits_2_before_running(tmp_path):
+    proc = _planner("report", str(tmp_path / "missing.zip"), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("planner: error: exports:") and "does not exist" in proc.stderr
+    proc = _planner("report", str(tmp_path), "-p", "no_such_parameter", "1")
+    assert proc.returncode == 2 and "unknown notebook parameter" in proc.stderr
+    assert not (tmp_path / "o").exists()
