@@ -198,10 +198,11 @@ def run_lane(
         if d >= balance:
             served = balance
             balance = 0.0
+            frontier = p_cum  # everything bought is used or expired (no rounding drift)
         else:
             served = d
             balance -= d
-        frontier += served
+            frontier += d
         unserved = d - served
 
         # 5. order recharges that arrive lead days later
