@@ -589,7 +589,8 @@ def _generate_calls(rng: np.random.Generator, users: pd.DataFrame) -> pd.DataFra
     country_of = users["country"].to_numpy()
     plan_of = users["plan"].to_numpy()
 
-    # (country, domestic outbound calls per weekday, mean seconds, inbound per weekday)
+    # per country: domestic outbound calls per busy weekday and their mean seconds, the same
+    # for inbound calls, then international calls per weekday
     for country, out_rate, out_mean, in_rate, in_mean, intl_rate in (
         ("US", 18.0, 230.0, 11.0, 260.0, 4.0),
         ("FR", 60.0, 520.0, 9.0, 300.0, 2.5),
@@ -913,8 +914,9 @@ def _csv_bytes(header: tuple[str, ...] | list[str], rows: list[list[str]] | list
 def _zip_bytes(members: dict[str, bytes], when: pd.Timestamp) -> bytes:
     """A deterministic zip: fixed member timestamps and order.
 
-    Members are bzip2-compressed: the GUID columns compress a fifth better than with deflate,
-    which keeps the shipped sample small; Python's ``zipfile`` reads both.
+    Members are bzip2-compressed: the export's random GUID columns come out about a sixth
+    smaller than with deflate, which keeps the shipped sample small; Python's ``zipfile``
+    reads both.
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

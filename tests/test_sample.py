@@ -441,7 +441,7 @@ def _reprice(records: pd.DataFrame, tenant) -> tuple[pd.Series, int]:
 )
 def test_charge_rounds_half_up_to_the_cent(seconds, per_minute_micro, increment):
     units = -(-seconds // increment)
-    # the exact value has at most 6 + 2 decimals over 60: quantize with room to spare
+    # N / 60e6 never ends in a run of 9s, so 28-digit Decimal division rounds like exact math
     exact = (Decimal(units * increment * per_minute_micro) / Decimal(60_000_000)).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
     )
