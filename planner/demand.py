@@ -251,6 +251,9 @@ class DemandResult:
     licence_warnings
         Users drawing on credits without the ``MCOPSTNC`` licence: ``upn``, ``calls``,
         ``cents``, ``reason``.
+    pools
+        What-if only: the minute pools the calls were priced after
+        (:func:`planner.pricing.pool_minutes`).
     """
 
     daily: pd.DataFrame
@@ -258,6 +261,7 @@ class DemandResult:
     non_credit: pd.DataFrame = field(default_factory=lambda: _empty(NON_CREDIT_COLUMNS))
     unpriced: pd.DataFrame = field(default_factory=lambda: _empty(UNPRICED_COLUMNS))
     licence_warnings: pd.DataFrame = field(default_factory=lambda: _empty(LICENCE_WARNING_COLUMNS))
+    pools: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("actual", "whatif"):
@@ -378,6 +382,13 @@ class DemandResult:
                 if cents:
                     share = 100 * cents / total if total else 0.0
                     lines.append(f"  {cat:<20} {_money(cents):>14}  {share:5.1f} %")
+        if self.pools is not None and len(self.pools):
+            lines.append("minute pools per month (from the licences):")
+            for row in self.pools.itertuples(index=False):
+                where = row.country if pd.notna(row.country) else "tenant-wide"
+                lines.append(
+                    f"  {row.pool:<20} {where:<12} {row.minutes:>12,.0f} min  ({row.users} licences)"
+                )
         if len(self.non_credit):
             lines.append("billed outside credits (not in the demand):")
             for row in self.non_credit.itertuples(index=False):
@@ -424,6 +435,7 @@ class DemandResult:
             "non_credit": _records(self.non_credit),
             "unpriced": _records(self.unpriced),
             "licence_warnings": _records(self.licence_warnings),
+            "pools": None if self.pools is None else _records(self.pools),
         }
 
 

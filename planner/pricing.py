@@ -51,7 +51,7 @@ from planner.demand import (
     utc_dates,
 )
 from planner.errors import InputError
-from planner.schema import credit_cents
+from planner.schema import credit_cents, empty_records
 
 #: micro-units per currency unit: rates are kept exactly as integers of 1e-6
 MICRO = 1_000_000
@@ -789,10 +789,22 @@ def _unpriced(calls: pd.DataFrame, billable: np.ndarray, has_fallback: bool) -> 
     )[list(UNPRICED_COLUMNS)]
 
 
+#: the record columns what-if pricing reads
+PRICING_COLUMNS: tuple[str, ...] = (
+    "usage_id", "kind", "user_location", "upn", "call_type", "call_direction", "number_type",
+    "destination_context", "destination_dialed", "external_country", "start", "duration_s",
+    "connection_fee_cents", "charge_cents", "currency", "capability", "operator",
+)  # fmt: skip
+
+
 def _as_frame(records: pd.DataFrame | Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One table of records; chunks keep only the columns pricing reads."""
     if isinstance(records, pd.DataFrame):
         return records
-    return pd.concat(list(records), ignore_index=True)
+    chunks = [chunk[list(PRICING_COLUMNS)] for chunk in records]
+    if not chunks:
+        return empty_records()[list(PRICING_COLUMNS)]
+    return pd.concat(chunks, ignore_index=True)
 
 
 def _currency(rate: pd.DataFrame, records: pd.DataFrame) -> str:
@@ -871,6 +883,7 @@ def whatif_demand(
         non_credit=non_credit_charges(records),
         unpriced=unpriced,
         licence_warnings=warnings,
+        pools=pool_minutes(licences),
     )
 
 

@@ -404,3 +404,13 @@ def test_shipped_sample_files_calibrate():
     table = calibrate(records, read_licences(root / "licences.csv"), read_rates(root / "rates.csv"))
     assert len(table) == 13
     assert table["diff_pct"].abs().max() <= 0.5, table.to_string()
+
+
+def test_whatif_accepts_record_chunks():
+    lic = licences(("MCOPSTN1", "US", 1, 1))
+    records = rec([{"start": f"2026-01-{d:02d}T10:00:00Z", "duration_s": 45} for d in range(1, 11)])
+    whole = whatif_demand(records, lic, RATES)
+    chunks = whatif_demand((records.iloc[i : i + 3] for i in range(0, 10, 3)), lic, RATES)
+    pd.testing.assert_frame_equal(whole.daily, chunks.daily)
+    assert whole.totals()["USD"]["amount_cents"] == 2 * 8 + 2 * 1  # 60 s pool, then 45 s calls
+    assert whole.pools["minutes"].tolist() == [1.0]

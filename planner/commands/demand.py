@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def compute(args: argparse.Namespace):
     """The :class:`~planner.demand.DemandResult` the options ask for, and ingest's rejects."""
     from planner.demand import DemandAccumulator
-    from planner.ingest import iter_records, read_exports
+    from planner.ingest import iter_records
     from planner.inputs import read_licences, read_rates, read_user_licences
     from planner.pricing import whatif_demand
 
@@ -67,22 +67,21 @@ def compute(args: argparse.Namespace):
             "pools of the licences, with the rate card; give both, or neither for the actual demand"
         )
     users = read_user_licences(args.user_licences) if args.user_licences else None
-    if args.licences is not None:
+    whatif = args.licences is not None
+    if whatif:  # read the small files first: a typo there should not wait for the exports
         licences = read_licences(args.licences)
         rates = read_rates(args.rates)
-        ingest = read_exports(args.paths)
-        if len(ingest.records) == 0:
-            raise InputError(f"no call records in {', '.join(args.paths)}")
-        return whatif_demand(ingest.records, licences, rates, user_licences=users), len(
-            ingest.rejects
-        )
     stream = iter_records(args.paths)
-    acc = DemandAccumulator(user_licences=users)
-    for chunk in stream:
-        acc.add(chunk)
-    if acc.records == 0:
+    if whatif:
+        result = whatif_demand(stream, licences, rates, user_licences=users)
+    else:
+        acc = DemandAccumulator(user_licences=users)
+        for chunk in stream:
+            acc.add(chunk)
+        result = acc.result()
+    if sum(f.records for f in stream.files) == 0:
         raise InputError(f"no call records in {', '.join(args.paths)}")
-    return acc.result(), len(stream.rejects)
+    return result, len(stream.rejects)
 
 
 def run(args: argparse.Namespace) -> int:
