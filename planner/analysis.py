@@ -201,7 +201,7 @@ def data_quality(ingest_result: Any) -> dict[str, Any]:
     ----------
     ingest_result : planner.ingest.IngestResult
         Anything with ``.records`` (canonical records), ``.rejects`` (columns
-        ``source_file, source_row, reason, raw``) and ``.files`` (objects or mappings with
+        ``source_file, source_row, reason, raw``) and ``.files`` (objects with attributes
         ``path, format, rows, records, duplicates, rejected, period_start, period_end``).
 
     Returns
@@ -217,14 +217,19 @@ def data_quality(ingest_result: Any) -> dict[str, Any]:
     """
     records = ingest_result.records
     rejects = ingest_result.rejects
-    file_cols = ["path", "format", "rows", "records", "duplicates", "rejected"]
-    rows = []
-    for f in ingest_result.files:
-        get = f.get if isinstance(f, Mapping) else lambda k, f=f: getattr(f, k, None)
-        rows.append(
-            {c: get(c) for c in [*file_cols, "period_start", "period_end"]},
-        )
-    files = pd.DataFrame(rows, columns=[*file_cols, "period_start", "period_end"])
+    cols = [
+        "path",
+        "format",
+        "rows",
+        "records",
+        "duplicates",
+        "rejected",
+        "period_start",
+        "period_end",
+    ]
+    files = pd.DataFrame(
+        [{c: getattr(f, c, None) for c in cols} for f in ingest_result.files], columns=cols
+    )
     for c in ("rows", "records", "duplicates", "rejected"):
         files[c] = pd.to_numeric(files[c]).fillna(0).astype("int64")
     files["path"] = files["path"].map(lambda p: None if p is None else str(p)).astype("string")
@@ -300,18 +305,12 @@ def monthly_by_category(
         ``category`` (string), ``calls`` (int64, calls that drew on credits), ``minutes``
         (float), ``credit_cents`` (int64).
     """
-    cats = credit_categories()
     credit = records[on_credits(records)]
-    months = _month_range(records)
-    if credit.empty:
-        agg = pd.DataFrame(columns=["calls", "minutes", "credit_cents"])
-    else:
-        agg = _measures(credit).groupby([_months(credit), _category(credit, user_licences)]).sum()
-    full = pd.MultiIndex.from_product([months, list(cats)], names=["month", "category"])
-    extra = [k for k in agg.index if k[1] not in cats] if len(agg) else []
-    if extra:  # a category the demand module added later: keep it rather than lose money
-        full = full.append(pd.MultiIndex.from_tuples(extra, names=["month", "category"]))
-    agg.index = agg.index.set_names(["month", "category"]) if len(agg) else full[:0]
+    keys = [_months(credit).rename("month"), _category(credit, user_licences).rename("category")]
+    agg = _measures(credit).groupby(keys).sum()
+    full = pd.MultiIndex.from_product(
+        [_month_range(records), list(credit_categories())], names=["month", "category"]
+    )
     out = agg.reindex(full, fill_value=0).reset_index()
     out["category"] = out["category"].astype("string")
     out["calls"] = out["calls"].astype("int64")
