@@ -15,10 +15,12 @@ daily credit spend into such paths:
 Growth. The history is first brought to the level of its last day by removing its own trend,
 then the future is scaled by ``(1 + growth_per_year) ** (days / 365.25)``. The trend is a
 Theil-Sen (median of pairwise slopes) fit of ``log`` weekly spend (:func:`estimate_growth`),
-robust to odd weeks; it needs :data:`MIN_WEEKS_FOR_GROWTH` weeks and is clamped to
-:data:`GROWTH_RANGE` (a one-year forecast that extrapolates more than a doubling or a halving
-from a noisy history is not credible). ``growth`` overrides the projection
-(see :func:`parse_growth`).
+robust to odd weeks, shrunk toward 0 by its standard error (a year of history cannot tell a
+trend from a season) and clamped to :data:`GROWTH_RANGE` (a one-year forecast that
+extrapolates more than a doubling or a halving from a noisy history is not credible); the
+remaining uncertainty of the trend is drawn per scenario. It needs
+:data:`MIN_WEEKS_FOR_GROWTH` weeks. ``growth`` overrides the projection (fixed, see
+:func:`parse_growth`).
 
 Uncertainty of the level. Each block is drawn from the history, so week-to-week noise is in
 the paths; but the *mean* level itself is only known from ``n`` history weeks. Each scenario is
@@ -57,6 +59,9 @@ SHORT_HISTORY_DAYS = 56
 #: fewest whole weeks needed to estimate a trend: the slope's noise grows as n ** -1.5, and
 #: below half a year it swamps any plausible growth
 MIN_WEEKS_FOR_GROWTH = 26
+#: prior spread of log(1 + growth per year) that an estimated trend is shrunk with: spend
+#: growth beyond about +/-30 % a year is unusual for an organisation's calls
+GROWTH_PRIOR_SD = 0.25
 #: estimated growth per year is clamped to this range
 GROWTH_RANGE = (-0.5, 1.0)
 #: growth overrides outside this range are rejected as typos
@@ -229,15 +234,46 @@ def _check_growth(value: float, text: object) -> float:
     return float(value)
 
 
-def estimate_growth(history: pd.Series) -> tuple[float | None, str | None]:
+@dataclass(frozen=True)
+class GrowthEstimate:
+    """The history's trend, as used for the scenarios.
+
+    Attributes
+    ----------
+    growth : float
+        Growth per year used by default: the robust slope shrunk toward 0 by its uncertainty,
+        clamped to :data:`GROWTH_RANGE` (0 when the history is too short).
+    raw : float or None
+        The robust (Theil-Sen) growth per year before shrinkage; None when not estimated.
+    log_sd : float
+        Remaining uncertainty of ``log(1 + growth)`` after shrinkage (0 when not estimated);
+        the scenarios draw their growth from it.
+    note : str or None
+        A caveat to show.
+    """
+
+    growth: float
+    raw: float | None
+    log_sd: float
+    note: str | None
+
+
+def estimate_growth(history: pd.Series) -> GrowthEstimate:
     """Estimate the history's growth per year from its weekly spend.
 
-    Theil-Sen slope (median of the pairwise slopes, robust to odd weeks) of
+    The slope is a Theil-Sen fit (median of the pairwise slopes, robust to odd weeks) of
     ``log(weekly spend)`` against time, over the whole weeks of the history counted back from
     its last day. Whole weeks hold every weekday once, so the weekly rhythm cannot bias the
-    slope; calendar months would (a month whose last days fall on a weekend looks smaller
-    when spend bunches at month end). Needs :data:`MIN_WEEKS_FOR_GROWTH` weeks; the result is
-    clamped to :data:`GROWTH_RANGE`.
+    slope (calendar months would: a month whose last days fall on a weekend looks smaller
+    when spend bunches at month end).
+
+    A year or so of history cannot tell a trend from a season (a quiet summer at the start
+    looks like growth), so the slope is shrunk toward 0 by its standard error ``se`` (from
+    the residuals, widened for week-to-week correlation): ``slope * tau**2 / (tau**2 +
+    se**2)`` with a prior spread ``tau`` = :data:`GROWTH_PRIOR_SD` on ``log(1 + growth)``.
+    A clear trend keeps its value; a noisy one moves toward "no growth", and what remains
+    uncertain goes into the scenarios (``log_sd``). Needs :data:`MIN_WEEKS_FOR_GROWTH`
+    weeks; the result is clamped to :data:`GROWTH_RANGE`.
 
     Parameters
     ----------
@@ -246,34 +282,55 @@ def estimate_growth(history: pd.Series) -> tuple[float | None, str | None]:
 
     Returns
     -------
-    (float or None, str or None)
-        The growth per year (``None`` when it cannot be estimated) and a caveat to show, if any.
+    GrowthEstimate
     """
     values = history.to_numpy(dtype=float)
     n_weeks = len(values) // 7
     if n_weeks < MIN_WEEKS_FOR_GROWTH:
-        return None, (
+        return GrowthEstimate(
+            0.0,
+            None,
+            0.0,
             f"history shorter than {MIN_WEEKS_FOR_GROWTH} weeks: no trend estimated, growth "
-            "assumed 0 (set it with --growth)"
+            "assumed 0 (set it with --growth)",
         )
     overall = float(values.mean())
     if overall <= 0:
-        return 0.0, None
+        return GrowthEstimate(0.0, 0.0, 0.0, None)
     weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
     # a small floor keeps a week without spend from dominating the log scale
     y = np.log(weekly + 0.01 * 7 * overall)
     x = np.arange(n_weeks) * 7 / 365.25
     i, j = np.triu_indices(n_weeks, k=1)
     slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
-    growth = math.exp(slope) - 1.0
+    resid = y - y.mean() - slope * (x - x.mean())
+    resid = resid - resid.mean()
+    rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.9))
+    if not math.isfinite(rho):
+        rho = 0.0
+    var = float(resid @ resid) / max(n_weeks - 2, 1)
+    se = math.sqrt(var / float(((x - x.mean()) ** 2).sum()) * (1 + rho) / (1 - rho))
+    tau2 = GROWTH_PRIOR_SD**2
+    shrunk = slope * tau2 / (tau2 + se**2)
+    log_sd = math.sqrt(tau2 * se**2 / (tau2 + se**2))
+    raw = math.exp(slope) - 1.0
+    growth = math.exp(shrunk) - 1.0
+    note = None
+    if abs(growth - raw) > 0.05:
+        lo90, hi90 = math.exp(slope - 1.645 * se) - 1, math.exp(slope + 1.645 * se) - 1
+        note = (
+            f"the spend trend is uncertain ({raw:+.0%}/year, 90% range {lo90:+.0%} to "
+            f"{hi90:+.0%}); using {growth:+.0%}/year (set it with --growth)"
+        )
     lo, hi = GROWTH_RANGE
     if growth < lo or growth > hi:
         clamped = min(max(growth, lo), hi)
-        return clamped, (
+        note = (
             f"the history's trend ({growth:+.0%}/year) is outside {lo:+.0%}..{hi:+.0%}; "
             f"using {clamped:+.0%}/year (set it with --growth)"
         )
-    return growth, None
+        growth = clamped
+    return GrowthEstimate(growth, raw, log_sd, note)
 
 
 # --------------------------------------------------------------------------- history
@@ -426,14 +483,16 @@ def make_scenarios(
     if float(values.sum()) <= 0:
         warnings.append("the history has no credit spend at all: every scenario is zero")
 
-    trend, note = estimate_growth(values)
-    if note:
-        warnings.append(note)
-    trend = 0.0 if trend is None else trend
+    est = estimate_growth(values)
+    if est.note:
+        warnings.append(est.note)
+    trend = est.growth
     if growth is None:
         growth_per_year = trend
+        log_sd = est.log_sd
     else:
         growth_per_year = parse_growth(growth)
+        log_sd = 0.0
 
     # bring the whole history to the level of its last day
     age_years = (n - 1 - np.arange(n)) / 365.25
@@ -471,7 +530,11 @@ def make_scenarios(
         paths *= (weights @ weekly / mean_week)[:, None]
 
     days_ahead = np.arange(1, horizon_days + 1) / 365.25
-    paths *= ((1.0 + growth_per_year) ** days_ahead)[None, :]
+    log_growth = np.full(n_scenarios, math.log1p(growth_per_year))
+    if log_sd > 0:  # the trend's own uncertainty: each scenario draws its growth
+        lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
+        log_growth = np.clip(log_growth + log_sd * rng.standard_normal(n_scenarios), lo, hi)
+    paths *= np.exp(log_growth[:, None] * days_ahead[None, :])
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)
     return Scenarios(

@@ -96,11 +96,29 @@ def test_month_end_bunching_kept():
 @pytest.mark.parametrize("growth", [-0.2, 0.0, 0.3])
 def test_growth_estimated_from_trend(growth):
     h = synthetic_history(growth=growth, month_end=2.0, noise_shape=20.0, days=540, seed=0)
-    est, note = estimate_growth(h)
-    assert note is None
-    assert est == pytest.approx(growth, abs=0.08)
+    est = estimate_growth(h)
+    assert est.note is None  # a clear trend is kept, not shrunk
+    assert est.growth == pytest.approx(growth, abs=0.08)
+    assert 0 < est.log_sd < 0.1
     sc = make_scenarios(h, n_scenarios=200, seed=1)
-    assert sc.growth_per_year == pytest.approx(est)
+    assert sc.growth_per_year == pytest.approx(est.growth)
+
+
+def test_uncertain_trend_is_shrunk_toward_zero():
+    """A quiet first quarter (a season, not a trend) in a noisy year."""
+    h = synthetic_history(growth=0.0, month_end=3.0, noise_shape=1.0, days=396, seed=8)
+    h.iloc[:90] *= 0.5
+    est = estimate_growth(h)
+    assert est.raw > 0.3  # the robust slope alone reads the season as strong growth
+    assert 0 <= est.growth < est.raw / 2
+    assert "uncertain" in est.note
+    # the remaining uncertainty spreads the scenarios' growth: same seed, same weeks, only
+    # the growth drawn per scenario differs from the fixed assumption
+    sc = make_scenarios(h, n_scenarios=400, seed=1)
+    fixed = make_scenarios(h, n_scenarios=400, seed=1, growth=est.growth)
+    log_ratio = np.log(sc.paths[:, -7:].sum(axis=1) / fixed.paths[:, -7:].sum(axis=1))
+    assert log_ratio.std() == pytest.approx(est.log_sd, rel=0.2)
+    assert abs(log_ratio.mean()) < 0.05
 
 
 def test_growth_projected_and_level_continues():
@@ -115,8 +133,8 @@ def test_growth_projected_and_level_continues():
 
 def test_growth_estimate_clamped():
     h = synthetic_history(growth=3.0, month_end=1.0, noise_shape=50.0, seed=5)
-    est, note = estimate_growth(h)
-    assert est == 1.0 and "outside" in note
+    est = estimate_growth(h)
+    assert est.growth == 1.0 and "outside" in est.note
 
 
 @pytest.mark.parametrize(
