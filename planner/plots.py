@@ -200,7 +200,9 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
     ax_min.set_ylabel("Minutes")
     ax_min.set_title("Call minutes per month (UTC)")
     _count_axis(ax_min)
-    ax_min.legend(loc="upper left", frameon=False, fontsize="small")
+    peak_min = float(summary["minutes"].max()) if len(summary) else 0.0
+    ax_min.set_ylim(0, max(peak_min, 1.0) * 1.3)  # room for the legend above the bars
+    ax_min.legend(loc="upper left", frameon=False, fontsize="small", ncols=2)
     _style(ax_min)
 
     cats = [c[: -len("_cents")] for c in summary.columns if c.endswith("_cents")]
@@ -233,7 +235,7 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
                 fontsize="small",
                 color=RED if c > 0 else GREEN,
             )
-    ax_cr.set_ylim(0, top * 1.15)
+    ax_cr.set_ylim(0, top * 1.3)
     _money_axis(ax_cr, currency, "Credit spend", cents=True)
     ax_cr.set_title(
         "Communications Credits spend per month, by category (label: change on previous month)"
@@ -853,6 +855,7 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
     ax_s.set_ylabel("Scenario paths")
     ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
     for a in (ax_e, ax_s):
+        _count_axis(a, integer=True)
         _style(a)
     return fig
 
