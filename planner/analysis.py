@@ -924,6 +924,7 @@ def pool_usage(
         ignore_index=True,
     )
 
+    demand = demand.astype({"kind": "string", "country": "string", "month": "period[M]"})
     size = pools.rename(columns={"pool": "kind", "minutes": "pool_minutes"})[
         ["kind", "country", "pool_minutes"]
     ]

@@ -555,6 +555,8 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
     )
     for ax in axes.flat[len(pools) :]:
         ax.set_visible(False)
+    if not pools:
+        fig.text(0.5, 0.5, "No calls and no minute pools to show", ha="center", va="center")
     for ax, pool in zip(axes.flat, pools, strict=False):
         part = table[table["pool"] == pool].sort_values("month")
         x = np.arange(len(part))

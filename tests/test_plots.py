@@ -353,3 +353,24 @@ def test_importing_plots_does_not_import_matplotlib():
     code = "import sys, planner.plots, planner.analysis; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_usage_charts_draw_for_a_tenant_without_calls():
+    empty = conform(pd.DataFrame({"start": pd.Series([], dtype="datetime64[ns, UTC]")}))
+    licences = pd.DataFrame({"plan": ["MCOPSTN1"], "country": ["US"], "users": [1]})
+    daily = analysis.daily_credit_spend(empty)
+    figures = [
+        plots.monthly_usage(analysis.monthly_summary(empty), "USD"),
+        plots.daily_spend(daily, "USD"),
+        plots.day_of_month(analysis.spend_by_day_of_month(daily), "USD"),
+        plots.top_users(analysis.by_user(empty), "USD"),
+        plots.top_destinations(analysis.by_destination(empty), "USD"),
+        plots.call_types(analysis.by_call_type(empty), "USD"),
+        plots.hour_weekday_heatmap(analysis.hour_weekday(empty)),
+        plots.toll_free(analysis.toll_free_usage(empty), "USD"),
+        plots.pool_usage(analysis.pool_usage(empty, licences)),
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        _close(fig)
+    assert analysis.pool_usage(empty, licences).empty
