@@ -982,12 +982,17 @@ def recommend(
             nxt = position["expiring"].dropna(subset=["expected_forfeit"])
             nxt = nxt[nxt["expected_forfeit"] >= 0.5]
             first = nxt.iloc[0]
-            explanation.append(
-                f"About {_money(position['expected_forfeit_total'], currency)} of today's "
-                f"funds are expected to expire unused, the first "
-                f"{_money(first['expected_forfeit'], currency)} on "
-                f"{first['date'].date().isoformat()}."
-            )
+            total = _money(position["expected_forfeit_total"], currency)
+            day = first["date"].date().isoformat()
+            if len(nxt) == 1:
+                explanation.append(
+                    f"About {total} of today's funds are expected to expire unused on {day}."
+                )
+            else:
+                explanation.append(
+                    f"About {total} of today's funds are expected to expire unused, the first "
+                    f"{_money(first['expected_forfeit'], currency)} on {day}."
+                )
     if current_info is not None:
         verdict = "meets" if current_info["meets_service_level"] else "does not meet"
         explanation.append(
