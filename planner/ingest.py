@@ -498,7 +498,9 @@ def _csv_part(
         try:
             for raw in _csv_batches(*args, encoding):
                 started = True
-                yield raw
+                box = [raw]  # hand over without keeping a name (see _csv_batches)
+                del raw
+                yield box.pop()
         except _NotUtf8 as exc:
             if started or encoding != "utf-8":
                 raise InputError(
@@ -585,7 +587,11 @@ def _csv_batches(
                 table = pv.read_csv(src(), *options(False))
             bad, skips = bad_rows()
             lines, _ = _assign_lines(first_line, table.num_rows, skips)
-            yield _Raw(table, lines, bad)
+            # a suspended generator keeps its locals alive: hand the table over without a
+            # name here, so text columns are freed once converted
+            box = [_Raw(table, lines, bad)]
+            del table
+            yield box.pop()
             return
         reader = pv.open_csv(src(), *options(False))
         next_line = first_line
@@ -601,9 +607,12 @@ def _csv_batches(
             skips.extend(new_skips)
             if pending_rows >= chunk_rows:
                 table = pa.Table.from_batches(pending)
+                pending, pending_rows = [], 0
                 lines, next_line = _assign_lines(next_line, table.num_rows, skips)
-                yield _Raw(table, lines, bad_acc)
-                pending, pending_rows, bad_acc = [], 0, []
+                box = [_Raw(table, lines, bad_acc)]
+                del table
+                yield box.pop()
+                bad_acc = []
         bad, new_skips = bad_rows()
         bad_acc.extend(bad)
         skips.extend(new_skips)
@@ -612,8 +621,11 @@ def _csv_batches(
             if pending
             else pa.table({n: pa.array([], pa.string()) for n in names})
         )
+        pending = []
         lines, next_line = _assign_lines(next_line, table.num_rows, skips)
-        yield _Raw(table, lines, bad_acc)
+        box = [_Raw(table, lines, bad_acc)]
+        del table
+        yield box.pop()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0]
         if "UTF8" in msg or "utf-8" in msg.lower():
@@ -1447,19 +1459,24 @@ class _Seen:
     def __init__(self) -> None:
         self._ids: dict[str, pa.Array] = {}
 
-    def duplicated(self, kind: str, ids: pd.Series) -> np.ndarray:
-        arrow_ids = pa.array(ids, type=pa.string())
-        if isinstance(arrow_ids, pa.ChunkedArray):
-            arrow_ids = arrow_ids.combine_chunks()
-        arrow_ids = pc.utf8_lower(arrow_ids)
-        dup = (
-            pd.Series(arrow_ids, dtype=pd.StringDtype()).duplicated(keep="first").to_numpy(bool)
-        ).copy()
+    def duplicated(self, kind: str, ids: pd.Series, *, remember: bool = True) -> np.ndarray:
+        """Which of ``ids`` were seen before (in earlier calls or earlier in ``ids``).
+
+        ``remember=False`` skips storing the new ids, for the last chunk of all.
+        """
+        keys = ids.str.lower()
+        dup = keys.duplicated(keep="first").to_numpy(bool).copy()
         seen = self._ids.get(kind)
+        if seen is None and not remember:
+            return dup
+        arrow_keys = pa.array(keys.array, type=pa.string())
         if seen is not None and len(seen):
-            dup |= _np_mask(pc.is_in(arrow_ids, value_set=seen))
-        kept = arrow_ids.filter(pa.array(~dup))
-        self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
+            dup |= _np_mask(pc.is_in(arrow_keys, value_set=seen))
+        if remember:
+            kept = arrow_keys.filter(pa.array(~dup))
+            if isinstance(kept, pa.ChunkedArray):
+                kept = kept.combine_chunks()
+            self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
         return dup
 
 
@@ -1512,7 +1529,8 @@ class RecordStream(_Accounting):
         self.finished = True
 
     def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pd.DataFrame]:
-        for raw in part.batches(self.chunk_rows):
+        batches = part.batches(self.chunk_rows)
+        while (raw := next(batches, None)) is not None:
             report.encoding = part.encoding
             report.rows += raw.table.num_rows + len(raw.bad)
             rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad]
@@ -1533,8 +1551,11 @@ class RecordStream(_Accounting):
                 lines = lines[keep]
             report.rejected += len(rejected)
             self._rejects.extend(sorted(rejected, key=lambda r: r[1]))
+            raw = None  # free the text columns that were converted
             records = _to_records(canonical, part.fmt.kind, part.name, lines)
-            dup = seen.duplicated(part.fmt.kind, records["usage_id"])
+            del canonical
+            last_chunk = self.chunk_rows is None and part is self._parts[-1]
+            dup = seen.duplicated(part.fmt.kind, records["usage_id"], remember=not last_chunk)
             if dup.any():
                 report.duplicates += int(dup.sum())
                 records = records.loc[~dup]
