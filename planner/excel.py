@@ -25,7 +25,18 @@ import numpy as np
 import pandas as pd
 
 #: column formats understood by :class:`TableSheet` and :class:`SummarySheet`
-FORMATS = ("text", "int", "number", "money", "cents", "percent", "date", "datetime", "days")
+FORMATS = (
+    "text",
+    "int",
+    "number",
+    "money",
+    "cents",
+    "percent",
+    "date",
+    "month",
+    "datetime",
+    "days",
+)
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = "1F4E79"
@@ -51,6 +62,7 @@ def _number_format(kind: str, currency: str | None) -> str | None:
         "cents": money_format(currency),
         "percent": "0.0%",
         "date": "yyyy-mm-dd",
+        "month": "mmm yyyy",
         "datetime": "yyyy-mm-dd hh:mm",
         "days": "#,##0",
     }.get(kind)
@@ -151,7 +163,7 @@ def _excel_value(value: Any, kind: str | None) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:  # Excel has no time zones: times are UTC
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        if kind == "date":
+        if kind in ("date", "month"):
             return value.date()
         return value
     if isinstance(value, pd.Timedelta):
@@ -205,7 +217,11 @@ def _display_width(value: Any, kind: str | None) -> int:
             return len(str(value))
     if kind == "percent":
         return 7
-    if kind == "date" or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if (
+        kind in ("date", "month")
+        or isinstance(value, dt.date)
+        and not isinstance(value, dt.datetime)
+    ):
         return 10
     if kind == "datetime" or isinstance(value, dt.datetime):
         return 16
@@ -257,13 +273,13 @@ def _write_table(ws, sheet: TableSheet) -> None:
 def _write_summary(ws, sheet: SummarySheet) -> None:
     from openpyxl.styles import Alignment, Font
 
-    _write_cell(ws, 1, 1, "Item", None)
-    _write_cell(ws, 1, 2, "Value", None)
-    _style_header(ws[1])
-    title = _write_cell(ws, 2, 1, sheet.title, None)
-    title.font = Font(bold=True, size=13)
+    title = _write_cell(ws, 1, 1, sheet.title, None)
+    title.font = Font(bold=True, size=14, color=_HEADER_FILL)
+    _write_cell(ws, 2, 1, "Item", None)
+    _write_cell(ws, 2, 2, "Value", None)
+    _style_header(ws[2][:2])
     row = 3
-    width_a, width_b = len(sheet.title) * 0.6, 12
+    width_a, width_b = 12, 12
     for label, value, kind in sheet.rows:
         label_cell = _write_cell(ws, row, 1, str(label), None)
         label_cell.font = Font(bold=True)
@@ -277,12 +293,11 @@ def _write_summary(ws, sheet: SummarySheet) -> None:
     if sheet.notes:
         row += 1
         for line in sheet.notes:
-            cell = _write_cell(ws, row, 1, str(line), None)
-            cell.alignment = Alignment(wrap_text=False)
+            _write_cell(ws, row, 1, str(line), None)
             row += 1
     ws.column_dimensions["A"].width = min(max(width_a, _MIN_WIDTH), _MAX_WIDTH)
     ws.column_dimensions["B"].width = min(max(width_b, _MIN_WIDTH), _MAX_WIDTH)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "A3"
 
 
 def write_workbook(path: str | Path, sheets: Sequence[TableSheet | SummarySheet]) -> Path:

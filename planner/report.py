@@ -442,6 +442,10 @@ _CSS = """
   .jp-Cell { padding: 2px 0 !important; }
   blockquote { border-left: 5px solid #1f4e79; background: #eef4fa; margin: 10px 0;
     padding: 10px 16px; }
+  .planner-status { border-radius: 6px; padding: 10px 16px; margin: 8px 0 14px 0;
+    font-size: 15px; border-left: 6px solid; }
+  .planner-ok { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
+  .planner-alert { background: #fdecea; border-color: #c62828; color: #8e1c1c; }
   .planner-footer { max-width: 1120px; margin: 10px auto 30px auto; color: #66788a;
     font: 12px "Segoe UI", Arial, sans-serif; }
 </style>
@@ -599,7 +603,7 @@ def _column_kind(col: str, series: pd.Series, money: tuple[str, ...]) -> str | N
     if col.endswith("_pct") or col.startswith(("p_", "share")):
         return "percent"
     if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
+        return "month" if col == "month" else "date"
     return None
 
 
@@ -970,10 +974,11 @@ def plan_markdown(rec: Any, status: str, exit_code: int) -> str:
     cur = rec.currency
     pol = rec.policy
     m = rec.metrics
-    verdict = "**ALERT**" if exit_code == EXIT_ALERT else "**OK**"
+    alert = exit_code == EXIT_ALERT
     detail = status.split(" ", 2)[2] if status.count(" ") >= 2 else status
     lines = [
-        f"> {verdict} — {html.escape(detail)}",
+        f'<div class="planner-status {"planner-alert" if alert else "planner-ok"}">'
+        f"<b>{'ALERT' if alert else 'OK'}</b> — {html.escape(detail)}</div>",
         "",
         "| What to set in the Microsoft 365 admin center | Amount |",
         "|---|---:|",
@@ -1143,7 +1148,7 @@ def table(
             fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:,.2f}"
         elif kind == "percent":
             fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:.1%}"
-        elif kind == "date":
+        elif kind in ("date", "month"):
             fmt[col] = lambda v: "–" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
         elif pd.api.types.is_bool_dtype(view[col]):
             fmt[col] = lambda v: "yes" if v else "no"
@@ -1153,6 +1158,9 @@ def table(
             fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:,.1f}"
         headers[col] = _header(name, kind or "", currency or None)
     styler = view.style.format(fmt, na_rep="–").hide(axis="index")
+    text_cols = [c for c in view.columns if c not in fmt]
+    if text_cols:  # words read best left-aligned, numbers right-aligned
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
     styler = styler.relabel_index([headers[c] for c in view.columns], axis=1)
     if len(frame) > max_rows:
         styler = styler.set_caption(f"First {max_rows:,} of {len(frame):,} rows")

@@ -181,3 +181,73 @@ def test_out_must_be_a_folder(tiny, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
         report.build_report({}, tmp_path / "file", notebooks=[tiny], progress=False, log=None)
+
+
+# --------------------------------------------------------------------------- notebook helpers
+
+
+def test_kernel_from_another_environment_is_refused(monkeypatch):
+    monkeypatch.setattr(report, "kernel_python", lambda name="python3": "/opt/other-env/bin/python")
+    with pytest.raises(InputError, match="ipykernel install --sys-prefix"):
+        report.check_kernel()
+
+
+def test_current_policy_needs_both_amounts():
+    assert report.current_policy(None, None) is None
+    pol = report.current_policy(500, 100, lead_days=2)
+    assert (pol.recharge_amount, pol.threshold, pol.lead_days, pol.initial) == (500, 100, 2, 0)
+    off = report.current_policy(None, None, auto_recharge=False, balance=300)
+    assert off is not None and not off.auto_recharge and off.initial == 300
+    with pytest.raises(InputError, match="both"):
+        report.current_policy(500, None)
+    with pytest.raises(InputError, match="threshold"):
+        report.current_policy(500, -1)
+
+
+def test_typical_path_is_the_median_total():
+    import numpy as np
+
+    paths = np.array([[5.0, 5.0], [1.0, 1.0], [3.0, 3.0], [9.0, 0.0]])
+    assert report.typical_path(paths) == 2
+
+
+def test_email_table_reads_engine_events():
+    import pandas as pd
+
+    events = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-02", "2026-01-05"]),
+            "event": pd.array(["recharge_succeeded", "balance_zero"], dtype="string"),
+            "amount": [50.0, 0.0],
+        }
+    )
+    table = report.email_table(events, "USD")
+    assert table["email"].tolist() == ["Auto-recharge succeeded", "Balance reached zero"]
+    assert table["amount"].iloc[0] == 50.0 and pd.isna(table["amount"].iloc[1])
+    assert "1× balance reached zero" in report.emails_markdown(table, "USD", 365)
+
+
+def test_tenant_label_and_period_text():
+    import pandas as pd
+
+    records = pd.DataFrame(
+        {"upn": pd.array(["a@contoso.com", "b@contoso.com", "c@x.org", None], dtype="string")}
+    )
+    assert report.tenant_label(records) == "contoso.com"
+    assert report.tenant_label(records, "Contoso Ltd") == "Contoso Ltd"
+    assert report.period_text("2026-01-01", "2026-01-31") == "1 Jan 2026 – 31 Jan 2026 (31 days)"
+
+
+def test_sample_parameters_name_existing_files():
+    from planner.sample import sample_dir
+
+    if not (sample_dir() / "exports").is_dir():
+        pytest.skip("the sample tenant is not shipped in this checkout")
+    params = report.sample_parameters()
+    assert set(params) >= {"exports", "balance", "departments", "user_licences", "licences"}
+    assert "rates" not in params  # the demo plans on the actual spend
+    for value in params.values():
+        for path in value if isinstance(value, list) else [value]:
+            assert Path(path).exists()
+    resolved = report.resolve_inputs(None)
+    assert resolved.sample and resolved.balance is not None and not resolved.whatif
