@@ -33,6 +33,8 @@ def col(result, name):
         ({"threshold": "10"}, "threshold"),
         ({"lead_days": -1}, "lead_days"),
         ({"lead_days": 1.5}, "lead_days"),
+        ({"lead_days": float("nan")}, "lead_days"),
+        ({"fix_days": float("inf")}, "fix_days"),
         ({"auto_recharge": "yes"}, "auto_recharge"),
         ({"failure_prob": 1.5}, "failure_prob"),
         ({"fix_days": -2}, "fix_days"),
