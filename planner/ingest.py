@@ -72,6 +72,7 @@ from planner.schema import (
     RECORD_DTYPES,
     REJECT_COLUMNS,
     conform,
+    credit_cents,
     empty_records,
 )
 
@@ -244,11 +245,8 @@ def credit_cents_by_currency(records: pd.DataFrame) -> dict[str, int]:
     on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool)
     if not on_credits.any():
         return {}
-    sub = records.loc[on_credits]
-    cents = sub["charge_cents"].fillna(0).astype("int64") + sub["connection_fee_cents"].fillna(
-        0
-    ).astype("int64")
-    totals = cents.groupby(sub["currency"].fillna("").to_numpy(), sort=True).sum()
+    cents = credit_cents(records)[on_credits]
+    totals = cents.groupby(records["currency"].fillna("").to_numpy()[on_credits], sort=True).sum()
     return {str(cur): int(c) for cur, c in totals.items()}
 
 

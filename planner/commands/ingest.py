@@ -65,15 +65,7 @@ class RecordsWriter:
         self.suffix = self.path.suffix.lower()
         if self.suffix not in (".parquet", ".csv"):
             raise InputError(f"--out {self.path}: use a .parquet or .csv file name")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-            )
-        except OSError as exc:
-            raise InputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        os.close(fd)
-        self._tmp = Path(tmp)
+        self._tmp = _temp_beside(self.path)
         self._parquet = None
         self._rows = 0
 
@@ -120,22 +112,28 @@ class RecordsWriter:
         self.abort()
 
 
-def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
-    """Write the rejects table to CSV, atomically."""
-    writer_path = Path(path)
+def _temp_beside(path: Path) -> Path:
+    """A new empty temporary file in ``path``'s folder (created if needed), for a rename."""
     try:
-        writer_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{writer_path.name}.", suffix=".tmp", dir=writer_path.parent
-        )
-        os.close(fd)
-        try:
-            rejects.to_csv(tmp, index=False)
-            os.replace(tmp, writer_path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    return Path(tmp)
+
+
+def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
+    """Write the rejects table to CSV, atomically (temporary file, then rename)."""
+    path = Path(path)
+    tmp = _temp_beside(path)
+    try:
+        rejects.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _summary(result) -> str:
