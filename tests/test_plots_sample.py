@@ -65,6 +65,18 @@ def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
     lic = licences.assign(minutes=licences["users"] * licences["minutes_per_user"])
     dial_out = float(lic.loc[lic["plan"] == "MCOMEETADD", "minutes"].sum())
     assert sizes["Conference dial-out (Zone A)"] == dial_out
+    # the same pool rules as the what-if pricing: domestic overage minutes agree month by month
+    from planner.pricing import price_calls
+
+    priced, _ = price_calls(records, licences, tenant.rates, user_licences=user_licences)
+    overage = priced[priced["category"] == "domestic_overage"]
+    billed = overage.groupby(pd.DatetimeIndex(overage["date"]).to_period("M"))[
+        "billable_seconds"
+    ].sum()
+    domestic = pools[pools["kind"] == "domestic"].groupby("month")["overage_minutes"].sum()
+    assert billed.sum() > 0
+    assert np.allclose(domestic.reindex(billed.index).to_numpy(), billed.to_numpy() / 60)
+    assert domestic.drop(billed.index).eq(0).all()
     dom_of_month = analysis.spend_by_day_of_month(daily)
     month_end = analysis.month_end_share(daily)
     assert 0 < month_end["share"] < 1
