@@ -89,6 +89,10 @@ _ENCODING_SNIFF_BYTES = 1 << 20
 _BLOCK_BYTES = 16 << 20
 _TS = pa.timestamp("ns", "UTC")
 
+#: text columns taken from the source (``kind`` and ``source_file`` are set by the reader)
+_TEXT_COLUMNS = tuple(
+    c for c, t in RECORD_DTYPES.items() if t == "string" and c not in ("kind", "source_file")
+)
 _TEXT_LOWER = ("upn", "call_type", "call_direction", "duration_source")
 _TEXT_UPPER = ("user_location", "external_country", "currency", "capability")
 _DAYFIRST_FORMATS = (
@@ -1280,28 +1284,7 @@ def convert(
     def value(arr: Any, i: int) -> str:
         return str(arr[i].as_py())
 
-    for column in (
-        "usage_id",
-        "call_id",
-        "conference_id",
-        "user_location",
-        "user_id",
-        "upn",
-        "user_display_name",
-        "caller_number",
-        "callee_number",
-        "call_type",
-        "call_direction",
-        "number_type",
-        "destination_context",
-        "destination_dialed",
-        "external_country",
-        "currency",
-        "capability",
-        "operator",
-        "duration_source",
-        "administrative_units",
-    ):
+    for column in _TEXT_COLUMNS:
         arr = source(column)
         if arr is None:
             continue
