@@ -74,6 +74,7 @@ ALTERNATIVE_COLUMNS = (
     "recharges_per_month",
     "mean_balance",
     "cost",
+    "explanation",
 )
 FRONTIER_COLUMNS = (
     "initial",
@@ -505,6 +506,33 @@ def _alt_row(option: str, row: pd.Series, horizon_days: int) -> dict:
         "mean_balance": float(row["mean_balance"]),
         "cost": float(row["cost"]),
     }
+
+
+def _describe(alt: dict, recommended_cost: float, currency: str) -> str:
+    """One sentence on an alternative, compared with the recommendation."""
+    if alt["auto_recharge"]:
+        what = (
+            f"Recharge {_money(alt['recharge_amount'], currency)} below "
+            f"{_money(alt['threshold'], currency)}"
+        )
+        if alt["initial"] != alt["recharge_amount"]:
+            what += f", first purchase {_money(alt['initial'], currency)}"
+        rhythm = f"{alt['recharges_per_month']:.1f} recharges a month"
+    else:
+        what = f"Buy {_money(alt['initial'], currency)} once, no auto-recharge"
+        rhythm = "no recharges"
+    diff = alt["cost"] - recommended_cost
+    if alt["option"] == "recommended":
+        versus = "the cheapest that meets the service level"
+    elif abs(diff) < 0.5:
+        versus = "about the same cost as recommended"
+    else:
+        versus = f"{_money(abs(diff), currency)} {'more' if diff > 0 else 'less'} than recommended"
+    return (
+        f"{what}: covers {_pct(1 - alt['p_stockout'])} of simulated years, {rhythm}, forfeits "
+        f"{_money(alt['expected_forfeited'], currency)}; cost {_money(alt['cost'], currency)} "
+        f"({versus})."
+    )
 
 
 def pareto_frontier(table: pd.DataFrame) -> pd.DataFrame:
@@ -961,6 +989,8 @@ def recommend(
         }
     )[list(FRONTIER_COLUMNS)]
 
+    for alt in alts:
+        alt["explanation"] = _describe(alt, metrics["cost"], currency)
     alternatives = pd.DataFrame(alts, columns=list(ALTERNATIVE_COLUMNS))
 
     explanation = [_explain_policy(policy, metrics, currency, lots is not None)]
