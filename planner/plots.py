@@ -289,7 +289,10 @@ def daily_spend(
 def day_of_month(
     table: pd.DataFrame, currency: str, last_n_days: int = 5, ax: Axes | None = None
 ) -> Figure:
-    """Average credit spend on each day of the month; days 32-``last_n_days``..31 highlighted.
+    """Average credit spend on each day of the month; the last ``last_n_days`` highlighted.
+
+    Days are numbered 1..31, so with 5 the highlighted days are 27-31 whatever the month's
+    length (:func:`planner.analysis.month_end_pattern` measures each month's true last days).
 
     Parameters
     ----------
