@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from planner.engine import Policy, sweep
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError
@@ -21,7 +23,7 @@ from planner.recommend import (
     recommend,
     round_amount,
 )
-from planner.scenarios import make_scenarios
+from planner.scenarios import make_scenarios, replay
 
 
 def constant(d: float = 10.0, days: int = 120, start: str = "2025-01-01") -> pd.Series:
@@ -53,6 +55,17 @@ def test_nice_steps():
     assert round_amount(612) == 600 and round_amount(612, "up") == 650
     assert round_amount(98.2, "down") == 95 and round_amount(0) == 0
     assert round_amount(0.3, "up") == 1
+
+
+@given(st.floats(0.01, 1e7))
+def test_round_amount_is_a_close_multiple_of_its_step(x):
+    step = nice_step(x)
+    assert step <= max(x / 10, 1)
+    for how, lo, hi in (("nearest", -step / 2, step / 2), ("up", 0, step), ("down", -step, 0)):
+        r = round_amount(x, how)
+        assert r > 0 and r / step == pytest.approx(round(r / step))
+        if x >= step:
+            assert lo - 1e-6 * step <= r - x <= hi + 1e-6 * step
 
 
 # --------------------------------------------------------------------------- analytic
@@ -119,6 +132,14 @@ def test_constant_demand_recharge_overhead_gives_eoq():
 def test_zero_lead_needs_no_trigger():
     rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=0)
     assert rec.policy.threshold == 0 and rec.metrics["p_stockout"] == 0
+    assert "arriving the same day" in rec.explanation[0]
+
+
+def test_accepts_ready_made_scenarios():
+    sc = replay(constant(days=200))
+    rec = recommend(sc, lead_days=2)
+    assert rec.scenarios is sc
+    assert rec.metrics["p_stockout"] == 0 and 10 < rec.policy.threshold <= 20
 
 
 def test_one_time_funding_on_constant_demand():
