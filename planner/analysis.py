@@ -748,7 +748,7 @@ def hour_weekday(
     if tz is not None:
         try:
             start = start.dt.tz_convert(tz)
-        except Exception as exc:  # pytz/zoneinfo raise different types for a bad name
+        except (KeyError, ValueError) as exc:  # zoneinfo and pytz both raise a KeyError
             raise ValueError(f"tz: unknown time zone {tz!r} ({exc})") from None
     ok = start.notna()
     m = _measures(records)[value][ok]

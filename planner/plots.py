@@ -205,8 +205,7 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
     ax_min.legend(loc="upper left", frameon=False, fontsize="small", ncols=2)
     _style(ax_min)
 
-    cats = [c[: -len("_cents")] for c in summary.columns if c.endswith("_cents")]
-    cats = [c for c in cats if c not in ("credit", "credit_change")]
+    cats = [c for c in analysis.credit_categories() if f"{c}_cents" in summary.columns]
     bottom = np.zeros(len(summary))
     for i, cat in enumerate(cats):
         values = summary[f"{cat}_cents"].to_numpy(dtype=float)
