@@ -47,14 +47,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--demand", metavar="CSV", required=True, help="daily demand file (date,amount)"
     )
     parser.add_argument(
-        "--initial", type=float, default=0.0, help="one-time purchase on the first day (0)"
+        "--initial",
+        type=float,
+        default=0.0,
+        metavar="AMOUNT",
+        help="one-time purchase on the first day (0)",
     )
-    parser.add_argument("--recharge-amount", type=float, help="amount added by one auto-recharge")
     parser.add_argument(
-        "--threshold", type=float, help="trigger: recharge when the balance falls below this"
+        "--recharge-amount", type=float, metavar="AMOUNT", help="amount added by one auto-recharge"
     )
     parser.add_argument(
-        "--lead-days", type=int, default=0, help="days from trigger to usable funds (0)"
+        "--threshold",
+        type=float,
+        metavar="AMOUNT",
+        help="trigger: recharge when the balance falls below this",
+    )
+    parser.add_argument(
+        "--lead-days",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="days from trigger to usable funds (0)",
     )
     parser.add_argument(
         "--no-auto-recharge",
