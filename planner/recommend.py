@@ -858,6 +858,10 @@ def recommend(
     _check_options(
         service_level, horizon_days, lead_days, holding_rate, recharge_overhead, alert_days
     )
+    if not (isinstance(min_recharge_days, int | float) and 0 < min_recharge_days <= 365):
+        raise InputError(
+            f"min recharge days: must be above 0 and at most 365, got {min_recharge_days!r}"
+        )
     if isinstance(history, Scenarios):
         sc = history
     else:

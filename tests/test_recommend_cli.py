@@ -91,6 +91,14 @@ def test_large_balance_is_ok(demand_csv, tmp_path, capsys):
     assert "Today's lots:" in cap.out
 
 
+def test_min_recharge_days(demand_csv, capsys):
+    code, cap = _run(capsys, "--demand", demand_csv, "--json", "--min-recharge-days", "60")
+    out = json.loads(cap.out)
+    mean = pd.read_csv(demand_csv)["amount"].mean()
+    assert out["recharge_amount"] >= 0.9 * 60 * mean
+    assert out["recharges_per_month"] <= 0.6
+
+
 def test_current_settings_alert(demand_csv, capsys):
     code, cap = _run(
         capsys,
@@ -116,6 +124,7 @@ def test_current_settings_alert(demand_csv, capsys):
         (["--current-threshold", "10"], "go together"),
         (["--licences", "x.csv"], "go together"),
         (["--scenarios", "0"], "scenarios"),
+        (["--min-recharge-days", "0"], "min recharge days"),
     ],
 )
 def test_bad_options(demand_csv, capsys, argv, fragment):

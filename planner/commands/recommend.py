@@ -48,6 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="cost of handling one recharge invoice (default 0)",
     )
     parser.add_argument(
+        "--min-recharge-days",
+        type=float,
+        default=14.0,
+        help="smallest recharge amount considered, in days of mean spend (default 14: "
+        "at most about two recharges a month)",
+    )
+    parser.add_argument(
         "--growth",
         help="growth assumption: '+20%%/year', 0.2, '-10%%', 'users:250->300' "
         "(default: the history's trend)",
@@ -197,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         lots=lots,
         current=_current(args),
         alert_days=args.alert_days,
+        min_recharge_days=args.min_recharge_days,
     )
     code, status = alert_status(rec, alert_days=args.alert_days)
     if args.json:
