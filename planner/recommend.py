@@ -272,7 +272,10 @@ class _Evaluator:
         self.seen: list[pd.DataFrame] = []
 
     def __call__(self, table: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
-        out = sweep(self.sc.paths, self.sc.start, table, lots=self.lots, quantiles=())
+        # a fresh generator in the same state for every sweep: policies with recharge
+        # failures (current settings) see the same failures, like common random numbers
+        rng = np.random.default_rng(self.sc.seed if self.sc.seed is not None else 0)
+        out = sweep(self.sc.paths, self.sc.start, table, lots=self.lots, quantiles=(), rng=rng)
         out = out.reset_index(drop=True)
         years = self.sc.horizon_days / 365.0
         out["holding_cost"] = self.holding_rate * out["mean_balance"] * years
@@ -295,6 +298,8 @@ def _table(policies: list[Policy]) -> pd.DataFrame:
             "threshold": [p.threshold for p in policies],
             "lead_days": [p.lead_days for p in policies],
             "auto_recharge": [p.auto_recharge for p in policies],
+            "failure_prob": [p.failure_prob for p in policies],
+            "fix_days": [p.fix_days for p in policies],
         }
     )
 
