@@ -22,7 +22,8 @@ level, ``s_min(Q)``. The search therefore
    evaluates the rounded neighbours and keeps the cheapest feasible one: the rounded policy
    is the one simulated and reported.
 
-About 250 policy evaluations replace a fine grid of tens of thousands.
+About 500 policy evaluations in all (search, rounding, alternatives) replace a fine grid of
+tens of thousands.
 
 Initial purchase. With auto-recharge on from the start, the first purchase is just the
 first lot: the search uses ``initial = max(Q, s)`` (the start then looks like any later
