@@ -887,7 +887,10 @@ def current_policy(
     auto_recharge : bool
         False: auto-recharge is off today (amount and trigger are then not needed).
     balance : float, optional
-        Today's balance when no lots file is given (the simulation's first purchase).
+        Today's balance when no lots file is given (the simulation's first purchase). When
+        unknown, the balance is taken to hold one recharge amount (as right after a first
+        purchase of that size), so the settings are judged on their rhythm, not on an empty
+        start.
     lead_days : int
         Days between a trigger and the funds being usable.
 
@@ -907,7 +910,7 @@ def current_policy(
         )
     try:
         return Policy(
-            initial=float(balance or 0.0),
+            initial=float(balance if balance is not None else (recharge_amount or 0.0)),
             recharge_amount=float(recharge_amount or 0.0),
             threshold=float(threshold or 0.0),
             lead_days=int(lead_days),

@@ -195,7 +195,8 @@ def test_kernel_from_another_environment_is_refused(monkeypatch):
 def test_current_policy_needs_both_amounts():
     assert report.current_policy(None, None) is None
     pol = report.current_policy(500, 100, lead_days=2)
-    assert (pol.recharge_amount, pol.threshold, pol.lead_days, pol.initial) == (500, 100, 2, 0)
+    assert (pol.recharge_amount, pol.threshold, pol.lead_days, pol.initial) == (500, 100, 2, 500)
+    assert report.current_policy(500, 100, balance=0).initial == 0
     off = report.current_policy(None, None, auto_recharge=False, balance=300)
     assert off is not None and not off.auto_recharge and off.initial == 300
     with pytest.raises(InputError, match="both"):
