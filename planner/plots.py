@@ -855,12 +855,13 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
         )
         ax_s.set_xlabel("Day of first stock-out")
         ax_s.set_xticks([])
-        ax_s.set_yticks([])
     ax_s.set_ylabel("Scenario paths")
     ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
     for a in (ax_e, ax_s):
         _count_axis(a, integer=True)
         _style(a)
+    if not hit.any():
+        ax_s.set_yticks([])
     return fig
 
 
