@@ -78,6 +78,26 @@ def test_json_metrics_and_email_events(demand_csv, capsys):
     ]
 
 
+def test_failed_recharges_are_reported_and_repeatable_with_a_seed(demand_csv, capsys):
+    argv = ["--demand", demand_csv, "--initial", 15, "--recharge-amount", 10, "--threshold", 5]
+    code = simulate(*argv, "--failure-prob", 1, "--fix-days", 1, "--json")
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    # attempts on 1 January (15 - 10 = 5, not below 5: none), 2 January (fails), then
+    # suspended on the 3rd, 4 January (0 + 0 < 5: fails again)
+    failed = [e["date"] for e in doc["events"] if e["event"] == "recharge_failed"]
+    assert failed == ["2024-01-02", "2024-01-04"]
+    assert doc["metrics"]["purchased"] == 15
+    assert doc["metrics"]["failed_recharges"] == 2
+    outputs = []
+    for _ in range(2):
+        assert simulate(*argv, "--failure-prob", 0.5, "--seed", 3, "--json") == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert simulate(*argv, "--failure-prob", 0.5) == 0
+    assert "attempts fail with chance 0.5" in capsys.readouterr().out
+
+
 def test_start_and_lots(demand_csv, tmp_path, capsys):
     lots = tmp_path / "lots.csv"
     lots.write_text("purchase_date,amount\n2023-06-01,100.00\n2023-01-03,20.00\n")
@@ -103,6 +123,8 @@ def test_start_and_lots(demand_csv, tmp_path, capsys):
         (["--recharge-amount", "0", "--threshold", "5"], "--recharge-amount: must be > 0"),
         (["--recharge-amount", "10"], "auto-recharge needs --threshold"),
         (["--no-auto-recharge", "--lead-days", "-1"], "--lead-days: must be >= 0"),
+        (["--no-auto-recharge", "--failure-prob", "2"], "--failure-prob: must be in [0, 1]"),
+        (["--no-auto-recharge", "--fix-days", "-2"], "--fix-days: must be >= 0"),
         (["--no-auto-recharge", "--start", "2023-12-31"], "--start 2023-12-31 is outside"),
         (["--no-auto-recharge", "--start", "soon"], "--start 'soon' is not a date"),
     ],

@@ -3,14 +3,16 @@
 Usage::
 
     planner simulate --demand demand.csv --initial X --recharge-amount Q --threshold S
-                     [--lead-days L] [--no-auto-recharge] [--start DATE] [--lots lots.csv]
-                     [--trajectory out.csv] [--json]
+                     [--lead-days L] [--no-auto-recharge] [--failure-prob P --fix-days N
+                     [--seed N]] [--start DATE] [--lots lots.csv] [--trajectory out.csv] [--json]
 
 The demand file is ``date,amount`` (or the output of ``planner demand --out``). The replay
 runs from ``--start`` (default: the first demand date) to the last demand date; ``--start``
 must fall within the demand's dates, and the days before it are left out. ``--lots`` is the
 balance held at the start (``purchase_date,amount``; lots bought on or before the start):
-those funds are used first and expire on their own dates.
+those funds are used first and expire on their own dates. ``--failure-prob`` makes each
+recharge attempt fail with that chance (auto-recharge then stays off for ``--fix-days``);
+``--seed`` makes such a replay repeatable.
 
 Prints a summary (or ``--json``: the metrics and the e-mails Microsoft would have sent:
 recharge succeeded, recharge failed, balance reached zero, with their dates). ``--trajectory``
@@ -26,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
@@ -38,6 +41,8 @@ _OPTION = {
     "recharge_amount": "--recharge-amount",
     "threshold": "--threshold",
     "lead_days": "--lead-days",
+    "failure_prob": "--failure-prob",
+    "fix_days": "--fix-days",
 }
 
 
@@ -74,6 +79,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="auto_recharge",
         action="store_false",
         help="auto-recharge off: only the initial purchase and --lots fund the balance",
+    )
+    parser.add_argument(
+        "--failure-prob",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="chance that a recharge attempt fails, e.g. an expired card (0)",
+    )
+    parser.add_argument(
+        "--fix-days",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="days auto-recharge stays off after a failed attempt (0)",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="N", help="seed for the failures, for a repeatable replay"
     )
     parser.add_argument(
         "--start", metavar="DATE", help="first day to replay (default: first demand date)"
@@ -113,6 +135,8 @@ def _policy(args: argparse.Namespace):
             threshold=args.threshold if args.threshold is not None else 0.0,
             lead_days=args.lead_days,
             auto_recharge=args.auto_recharge,
+            failure_prob=args.failure_prob,
+            fix_days=args.fix_days,
         )
     except ValueError as exc:
         field, _, problem = str(exc).partition(": ")
@@ -174,6 +198,8 @@ def _json_doc(result, policy, currency: str | None) -> dict:
             "threshold": policy.threshold,
             "lead_days": policy.lead_days,
             "auto_recharge": policy.auto_recharge,
+            "failure_prob": policy.failure_prob,
+            "fix_days": policy.fix_days,
         },
         "metrics": metrics,
         "events": [
@@ -195,6 +221,11 @@ def _summary(result, policy, currency: str | None) -> str:
             f"recharge {money(policy.recharge_amount)} when the balance falls below "
             f"{money(policy.threshold)}, usable after {policy.lead_days} day(s)"
         )
+        if policy.failure_prob > 0:
+            funding += (
+                f"; attempts fail with chance {policy.failure_prob:g}, then auto-recharge is "
+                f"off for {policy.fix_days} day(s)"
+            )
     else:
         funding = "auto-recharge off"
     counts = result.events["event"].value_counts()
@@ -234,7 +265,8 @@ def run(args: argparse.Namespace) -> int:
             "the replay buys what comes after the start itself: give the lots held on the "
             "start date, or a later --start"
         )
-    result = simulate(demand, start, policy, lots=lots)
+    rng = np.random.default_rng(args.seed)
+    result = simulate(demand, start, policy, lots=lots, rng=rng)
     if args.trajectory:
         amounts = list(result.trajectory.columns[1:])
         trajectory = result.trajectory.assign(**result.trajectory[amounts].round(6))  # as JSON
