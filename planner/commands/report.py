@@ -47,7 +47,8 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
         type=int,
         default=None,
         metavar="N",
-        help="exit 3 (ALERT) when the projected runway is below N days (default: 14)",
+        help="exit 3 (ALERT) when the projected runway is below N days (default: 14); "
+        "ALERT also when the current settings' stock-out risk exceeds the service level",
     )
     parser.add_argument(
         "--no-progress", action="store_true", help="do not show per-cell progress on stderr"
