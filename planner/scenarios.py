@@ -7,10 +7,12 @@ daily credit spend into such paths:
 - :func:`make_scenarios` with ``method="bootstrap"`` -- a *month-aligned weekly block
   bootstrap*: the horizon is cut into 7-day blocks that start on the weekday following the
   last history day; each block is a whole week copied from the history, chosen at random among
-  the history weeks whose position in the month is closest (within a day and a half, at least
-  the :data:`MIN_CANDIDATES` nearest) to the block's own. Whole weeks keep the weekly rhythm and day-to-day correlation; matching the position in
-  the month keeps the month-end bunching (Calling Plan minute pools reset on the 1st, so
-  overage spend piles up late in the month).
+  the history weeks starting on the same weekday whose position in the month is within a day
+  and a half of the block's own (at least the :data:`MIN_CANDIDATES` nearest), exact matches
+  weighted up (:data:`MONTH_SIGMA_DAYS`). Whole weeks keep the weekly rhythm and day-to-day
+  correlation; matching the position in the month keeps the month-end bunching (Calling Plan
+  minute pools reset on the 1st, so overage spend piles up late in the month). A week is
+  never moved across the 1st, where that spend drops.
 
 Growth. The history is first brought to the level of its last day by removing its own trend,
 then the future is scaled by ``(1 + growth_per_year) ** (days / 365.25)``. The trend is a
