@@ -595,7 +595,10 @@ def _csv_batches(
             del table
             yield box.pop()
             return
-        reader = pv.open_csv(src(), *options(False))
+        # a path makes pyarrow read ahead without bound (the whole file in memory); a
+        # memory map streams with only the blocks in flight allocated
+        stream = pa.memory_map(source) if isinstance(source, str) else src()
+        reader = pv.open_csv(stream, *options(False))
         next_line = first_line
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
@@ -1064,6 +1067,27 @@ def _describe(kind: str) -> str:
         "text": "text, perhaps CSV",
         "binary": "binary data",
     }.get(kind, kind)
+
+
+def input_bytes(paths: Iterable[str | Path]) -> int:
+    """Size of the inputs once unpacked: file sizes, zip members at their uncompressed size.
+
+    Raises
+    ------
+    InputError
+        As :func:`expand_paths`.
+    """
+    total = 0
+    for path in expand_paths(paths):
+        size = path.stat().st_size
+        if zipfile.is_zipfile(path):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    size = max(size, sum(i.file_size for i in zf.infolist()))
+            except (zipfile.BadZipFile, OSError):
+                pass  # reported when the file is read
+        total += size
+    return total
 
 
 def detect_format(path: str | Path) -> str:

@@ -118,3 +118,19 @@ def test_subprocess_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
     assert "not an Excel workbook" in proc.stderr
+
+
+def test_inputs_larger_than_memory_are_streamed(exports, tmp_path, monkeypatch, capsys):
+    import planner.commands.ingest as command
+
+    monkeypatch.setattr(command, "_available_memory", lambda: 0)
+    a, b = exports
+    out = tmp_path / "streamed.csv"
+    assert main(["ingest", str(a), str(b), "--out", str(out), "--json"]) == 0
+    totals = json.loads(capsys.readouterr().out)
+    assert (totals["records"], totals["duplicates"], totals["rejected"]) == (4, 1, 1)
+    assert totals["credit_spend"] == {"EUR": 0.8, "USD": 2.5}
+    streamed = pd.read_csv(out)
+    expected = read_exports([a, b]).records
+    assert streamed["usage_id"].tolist() == expected["usage_id"].tolist()
+    assert streamed["charge_cents"].tolist() == expected["charge_cents"].tolist()

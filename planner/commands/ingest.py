@@ -26,6 +26,19 @@ import pandas as pd
 from planner.errors import InputError
 from planner.schema import empty_records
 
+# reading a file whole takes about this many times its size in memory (measured by
+# benchmarks/ingest.py: the parsed text, the converted columns and de-duplication)
+_MEMORY_FACTOR = 4
+
+
+def _available_memory() -> int:
+    """Bytes of memory available now (0 when the system does not say)."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
 HELP = "read PSTN usage exports (CSV, Excel, zip, Graph JSON) into one call-record table"
 
 
@@ -171,12 +184,13 @@ def _summary(result) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``planner ingest``; returns the exit code.
 
-    The exports are streamed (:func:`planner.ingest.iter_records`): files larger than memory
-    are read chunk by chunk and written to ``--out`` as they come.
+    Inputs that fit in memory are read whole (the fastest path); larger ones are streamed
+    (:func:`planner.ingest.iter_records`) chunk by chunk and written to ``--out`` as they come.
     """
-    from planner.ingest import iter_records
+    from planner.ingest import DEFAULT_CHUNK_ROWS, input_bytes, iter_records
 
-    stream = iter_records(args.paths)
+    whole = input_bytes(args.paths) * _MEMORY_FACTOR < _available_memory()
+    stream = iter_records(args.paths, chunk_rows=None if whole else DEFAULT_CHUNK_ROWS)
     with contextlib.ExitStack() as stack:
         writer = stack.enter_context(RecordsWriter(args.out)) if args.out else None
         for chunk in stream:
