@@ -533,6 +533,16 @@ def _rate_index(rates: pd.DataFrame, dialed: pd.Series, country: pd.Series) -> n
     return np.where(by_name >= 0, by_name, np.where(by_country >= 0, by_country, fallback))
 
 
+#: pool kinds, by the codes classify_calls uses (0: priced from the first minute)
+POOL_KINDS: tuple[str, ...] = ("", "dial_out", "international", "domestic_per_user", "domestic")
+_PRICED_CATEGORIES = (
+    "toll_free",
+    "conference_dial_out",
+    "payg",
+    "international",
+    "domestic_overage",
+)
+
 CALL_COLUMNS = (
     "usage_id",
     "upn",
@@ -541,6 +551,7 @@ CALL_COLUMNS = (
     "category",
     "pool",
     "pool_key",
+    "pool_id",
     "pool_minutes",
     "destination_dialed",
     "other_country",
@@ -577,11 +588,12 @@ def classify_calls(
     -------
     DataFrame
         One row per call that may cost credits, indexed like ``records``: ``usage_id``,
-        ``upn`` (lower case), ``start``, ``seconds`` (int64), ``category``
-        (:data:`planner.demand.CATEGORIES`), ``pool`` (``domestic``,
-        ``domestic_per_user``, ``international``, ``dial_out``; <NA> when priced from the
-        first minute), ``pool_key`` (country, user or ``*`` for dial-out), ``pool_minutes``
-        (size of that pool per month, 0 without one), ``destination_dialed``,
+        ``upn`` (lower case), ``start``, ``seconds`` (int64), ``category`` (categorical, of
+        :data:`planner.demand.CATEGORIES`), ``pool`` (categorical: ``dial_out``,
+        ``international``, ``domestic_per_user``, ``domestic``; <NA> when priced from the
+        first minute), ``pool_key`` (the pool's country, user, or ``*`` for dial-out),
+        ``pool_id`` (int64, one number per pool, -1 for none), ``pool_minutes`` (size of
+        that pool per month, 0 without one), ``destination_dialed``,
         ``other_country`` (:func:`other_country`).
     """
     users = user_plans(records, licences, user_licences=user_licences)
@@ -605,42 +617,59 @@ def classify_calls(
     # an operator, not a Calling Plan
     operator_connect = capability.eq("MCOEV").fillna(False).to_numpy(bool)
     user_call = outbound & ~conf & ~operator_connect
+    # users are looked up once per distinct UPN
     upn = records["upn"].astype("string").str.lower()
-    user = users.reindex(upn.fillna("").to_numpy())
-    payg = user["payg"].fillna(False).to_numpy(bool) & user_call
+    upn_code, upn_values = pd.factorize(upn)
+    user = users.reindex(pd.Index(upn_values, dtype="string"))
+
+    def per_user_value(col: str, missing: object) -> np.ndarray:
+        values = user[col].to_numpy(dtype=object)
+        values = np.append(np.where(pd.isna(values), missing, values), missing)
+        return values[upn_code]
+
+    payg = per_user_value("payg", False).astype(bool) & user_call
     international = is_international(records) & user_call & ~payg
     domestic = user_call & ~payg & ~international
-    per_user = user["per_user_allowance"].fillna(False).to_numpy(bool) & domestic
-    has_intl = user["international_plan"].fillna(False).to_numpy(bool)
+    per_user = per_user_value("per_user_allowance", False).astype(bool) & domestic
+    has_intl = per_user_value("international_plan", False).astype(bool)
     other = other_country(records)
     zone_a = other.isin(list(ZONE_A)).fillna(False).to_numpy(bool)
 
-    category = np.select(
-        [toll_free, conf, payg, international, domestic],
-        ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"],
-        default="",
-    )
-    keep = np.flatnonzero((category != "") & ~free)
+    category = np.select([toll_free, conf, payg, international, domestic], [1, 2, 3, 4, 5], 0)
+    keep = np.flatnonzero((category > 0) & ~free)
     pool = np.select(
-        [conf & zone_a, international & has_intl, per_user, domestic],
-        ["dial_out", "international", "domestic_per_user", "domestic"],
-        default="",
+        [conf & zone_a, international & has_intl, per_user, domestic], [1, 2, 3, 4], 0
     )[keep]
-    country = text_column(records, "user_location", upper=True).fillna("").to_numpy(object)[keep]
-    who = upn.fillna("").to_numpy(object)[keep]
-    key = np.where(pool == "dial_out", "*", np.where(pool == "domestic_per_user", who, country))
-    size = {
-        f"{p}|{c if pd.notna(c) else '*'}": m
-        for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
-        if p != "domestic_per_user"
-    }
-    codes, uniques = pd.factorize(
-        pd.Series(pool, dtype=object) + "|" + pd.Series(key, dtype=object)
+    # a pool is a (kind, country) pair, a (domestic_per_user, user) pair, or the dial-out pool
+    country_code, country_values = pd.factorize(text_column(records, "user_location", upper=True))
+    who = upn_code[keep]
+    key = np.where(pool == 1, -1, np.where(pool == 3, who, country_code[keep]))
+    pool_id, pairs = pd.factorize(
+        pool.astype(np.int64) * (len(upn_values) + len(country_values) + 2) + key + 1
     )
-    minutes = np.array([size.get(u, 0.0) for u in uniques] + [0.0])[codes]
-    per_user_minutes = np.nan_to_num(user["per_user_minutes"].to_numpy(dtype=np.float64))[keep]
-    minutes = np.where(pool == "domestic_per_user", per_user_minutes, minutes)
-
+    size = {
+        (p, c if pd.notna(c) else "*"): m
+        for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
+    }
+    per_user_minutes = np.nan_to_num(per_user_value("per_user_minutes", np.nan).astype(np.float64))
+    first = np.zeros(len(pairs), dtype=np.int64)
+    first[pool_id[::-1]] = np.arange(len(pool_id))[::-1]  # a row of each pool
+    pair_pool = pool[first]
+    pair_key = np.array(
+        [
+            "*" if p == 1 else (upn_values[k] if p == 3 else country_values[k]) if k >= 0 else ""
+            for p, k in zip(pair_pool, key[first], strict=True)
+        ],
+        dtype=object,
+    )
+    per_user_minutes = per_user_minutes[keep]
+    pair_minutes = np.array(
+        [
+            per_user_minutes[i] if p == 3 else size.get((POOL_KINDS[p], k), 0.0)
+            for p, k, i in zip(pair_pool, pair_key, first, strict=True)
+        ]
+    )
+    pair_pool_id = np.where(pair_pool == 0, -1, np.arange(len(pairs)))
     rows = records[["usage_id", "start", "duration_s", "destination_dialed"]].iloc[keep]
     return pd.DataFrame(
         {
@@ -648,10 +677,15 @@ def classify_calls(
             "upn": upn.iloc[keep],
             "start": rows["start"],
             "seconds": rows["duration_s"].astype("int64"),
-            "category": pd.array(category[keep], dtype="string"),
-            "pool": pd.array(np.where(pool == "", None, pool), dtype="string"),
-            "pool_key": pd.array(np.where(pool == "", None, key), dtype="string"),
-            "pool_minutes": minutes.astype(np.float64),
+            "category": pd.Categorical.from_codes(
+                category[keep] - 1, categories=_PRICED_CATEGORIES
+            ),
+            "pool": pd.Categorical.from_codes(pool - 1, categories=POOL_KINDS[1:]),
+            "pool_key": pd.array(pair_key, dtype="string").take(
+                np.where(pool == 0, -1, pool_id), allow_fill=True
+            ),
+            "pool_id": pair_pool_id[pool_id],
+            "pool_minutes": np.where(pool == 0, 0.0, pair_minutes[pool_id]),
             "destination_dialed": rows["destination_dialed"].astype("string"),
             "other_country": other.iloc[keep],
         },
@@ -689,7 +723,7 @@ def price_calls(
     billable = seconds.copy()
     pooled = calls["pool"].notna().to_numpy(bool) & (pool_seconds > 0)
     if pooled.any():
-        key = (calls["pool"] + "|" + calls["pool_key"]).to_numpy(dtype=object)
+        key = calls["pool_id"].to_numpy(np.int64)
         start = calls["start"].dt.tz_convert("UTC").dt.tz_localize(None)
         billable[pooled] = _beyond_pool(
             key[pooled],
@@ -712,7 +746,7 @@ def price_calls(
         {
             "usage_id": sel["usage_id"].to_numpy(),
             "date": utc_dates(sel["start"]).to_numpy(),
-            "category": sel["category"].to_numpy(),
+            "category": sel["category"].astype("string").to_numpy(),
             "billable_seconds": billable[ok],
             "cents": cents,
             "upn": sel["upn"].to_numpy(),

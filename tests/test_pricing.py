@@ -414,3 +414,83 @@ def test_whatif_accepts_record_chunks():
     pd.testing.assert_frame_equal(whole.daily, chunks.daily)
     assert whole.totals()["USD"]["amount_cents"] == 2 * 8 + 2 * 1  # 60 s pool, then 45 s calls
     assert whole.pools["minutes"].tolist() == [1.0]
+
+
+# ---- end to end against a call-by-call reference ---------------------------------------------
+
+_USERS = {  # upn: (country, capability)
+    "d1@x.com": ("US", "MCOPSTN1"),
+    "d2@x.com": ("US", "MCOPSTN1"),
+    "i1@x.com": ("US", "MCOPSTN2"),
+    "p1@x.com": ("GB", "MCOPSTN8"),
+    "p2@x.com": ("GB", "MCOPSTN8"),
+}
+_LIC = licences(("MCOPSTN1", "US", 2, 1), ("MCOPSTN2", "US", 1, 1), ("MCOPSTN8", "GB", 2, 1))
+
+
+def _reference_cents(calls):
+    """Per call: pools of 60 s a user (US domestic pooled: 180 s, US international 600 min,
+    GB per user 60 s); domestic calls at the "United States" rate (0.02/min), international
+    ones to GB at 0.05/min in 6 s steps + 0.05."""
+    left: dict = {}
+    out = {}
+    for i, (upn, intl, start, seconds) in sorted(enumerate(calls), key=lambda c: (c[1][2], c[0])):
+        country, cap = _USERS[upn]
+        month = (start.year, start.month)
+        if intl:
+            pool = ("intl", "US") if cap == "MCOPSTN2" else None
+            size = 600 * 60
+        elif cap == "MCOPSTN8":
+            pool, size = ("user", upn), 60
+        else:
+            pool, size = ("dom", country), 180
+        billable = seconds
+        if pool is not None:
+            remaining = left.setdefault((pool, month), size)
+            drawn = min(remaining, seconds)
+            left[(pool, month)] = remaining - drawn
+            billable = seconds - drawn
+        if billable == 0:
+            out[i] = 0
+        elif intl:  # GB rate: 6 s increments, 0.05/min + 0.05
+            out[i] = (-(-billable // 6) * 6 * 50_000 + 60 * 50_000 + 300_000) // 600_000
+        else:
+            out[i] = (-(-billable // 60) * 60 * 20_000 + 300_000) // 600_000
+    return [out[i] for i in range(len(calls))]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(_USERS)),
+            st.booleans(),
+            st.integers(0, 50 * 86400),
+            st.integers(1, 400),
+        ),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda c: c[2],
+    )
+)
+def test_pricing_matches_a_call_by_call_reference(draw):
+    calls = [
+        (upn, intl, pd.Timestamp("2026-01-15", tz="UTC") + pd.Timedelta(seconds=s), secs)
+        for upn, intl, s, secs in draw
+    ]
+    records = rec(
+        [
+            {
+                "start": start,
+                "upn": upn,
+                "user_location": _USERS[upn][0],
+                "capability": _USERS[upn][1],
+                "duration_s": secs,
+                "destination_context": "International" if intl else "Domestic",
+                "external_country": "GB" if intl else _USERS[upn][0],
+                "destination_dialed": None if intl else "United States",
+            }
+            for upn, intl, start, secs in calls
+        ]
+    )
+    assert cents_of(records, _LIC)[0] == _reference_cents(calls)
