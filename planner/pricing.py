@@ -543,20 +543,6 @@ _PRICED_CATEGORIES = (
     "domestic_overage",
 )
 
-CALL_COLUMNS = (
-    "usage_id",
-    "upn",
-    "start",
-    "seconds",
-    "category",
-    "pool",
-    "pool_key",
-    "pool_id",
-    "pool_minutes",
-    "destination_dialed",
-    "other_country",
-)
-
 
 def classify_calls(
     records: pd.DataFrame,
