@@ -180,6 +180,7 @@ def test_html_is_code_free_with_embedded_charts(run):
     for name, min_charts in (("funding_plan", 6), ("usage_analysis", 8)):
         html = (out / f"{name}.html").read_text()
         assert html.count('src="data:image/png;base64,') >= min_charts, name
+        assert "No description has been provided" not in html  # charts carry their titles
         for marker in ('class="jp-CodeMirrorEditor', 'class="jp-InputPrompt', 'class="highlight'):
             assert marker not in html, (name, marker)
         for code in ("report.show(", "import ", "resolve_inputs", "save_artifacts"):

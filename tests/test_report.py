@@ -24,10 +24,12 @@ artifacts_dir: Optional[str] = None  # set by the runner
 
 TINY_CELLS = [
     "import sys\nimport pandas as pd\nfrom IPython.display import Markdown, display\n"
-    "from planner.report import save_artifacts\nfrom planner.errors import InputError",
+    "from planner import report\nfrom planner.report import save_artifacts\n"
+    "from planner.errors import InputError",
     'display(Markdown(f"# Tiny report: {label}\\n\\nx squared is **{x * x}**."))',
     "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
     "fig, ax = plt.subplots()\nax.plot([0, 1], [0, x])\nax.set_title('A line')\nplt.show()",
+    "fig, ax = plt.subplots()\nax.set_title('Second <chart>')\nreport.show(fig)",
     "print('prefix:', sys.prefix)",
     "import warnings\nwarnings.warn('noise for stderr')",
     "if fail:\n    raise ValueError(f'x must be small, got {x}')",
@@ -87,6 +89,9 @@ def test_html_has_no_code_embeds_png_and_drops_stderr(tiny_report):
     assert "save_artifacts" not in text and "import matplotlib" not in text
     assert "noise for stderr" not in text
     assert "<title>Tiny report: tiny</title>" in text
+    # plt.show() under Agg draws nothing; report.show renders whatever the backend
+    assert text.count('src="data:image/png;base64,') == 1
+    assert 'alt="Second &lt;chart&gt;"' in text  # the chart's title, escaped
 
 
 def test_kernel_runs_this_environment(tiny_report):
