@@ -180,7 +180,8 @@ def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
     """Build the report, print the files written and the one-line status; return the exit code."""
     from planner.report import build_report
 
-    result = build_report(params, out, progress=progress)
+    # the per-cell bar is for people watching; scheduled runs log the step lines only
+    result = build_report(params, out, progress=progress and sys.stderr.isatty())
     shown = [p for p in result.files if p.suffix in (".html", ".xlsx", ".json")]
     shown += [p for p in result.files if p.suffix == ".ipynb"]
     for path in shown:
