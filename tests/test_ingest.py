@@ -617,3 +617,29 @@ def test_excel_unicode_text_utf16_tab_separated(tmp_path):
     result = read_exports([path])
     assert (result.files[0].container, result.files[0].encoding) == ("tsv", "utf-16")
     assert result.records["charge_cents"].tolist() == [250, 120]
+
+
+def test_xlsx_header_below_a_title_and_phone_numbers_as_numbers(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "PSTN usage"
+    sheet.append(["PSTN and SMS usage, Calling Plans"])
+    sheet.append([])
+    sheet.append(CP_LEGACY)
+    row = cp_row(1)
+    row.update({"Caller ID": 14255550100, "Charge": 3, "Connection Fee": 0.1})
+    sheet.append([row[h] for h in CP_LEGACY])
+    book.save(tmp_path / "titled.xlsx")
+    result = read_exports([tmp_path / "titled.xlsx"])
+    r = result.records
+    assert (result.files[0].format, r["source_row"].tolist()) == ("calling_plans_legacy", [4])
+    assert r["caller_number"].iloc[0] == "14255550100"
+    assert (r["charge_cents"].iloc[0], r["connection_fee_cents"].iloc[0]) == (300, 10)
+
+
+def test_english_excel_text_times_without_zone_are_utc_month_first(tmp_path):
+    rows = [cp_row(1, **{"Start Time": "11/2/2019 8:30", "End Time": "11/2/2019 8:35"})]
+    path = write_csv(tmp_path / "en.csv", CP_CURRENT, rows)
+    r = read_exports([path]).records
+    assert r["start"].iloc[0] == pd.Timestamp("2019-11-02T08:30:00Z")
+    assert r["end"].iloc[0] == pd.Timestamp("2019-11-02T08:35:00Z")
