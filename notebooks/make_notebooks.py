@@ -97,7 +97,7 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "file is accounted for."
     ),
     code("display(Markdown(report.quality_markdown(quality)))"),
-    code("display(report.table(quality['files']))"),
+    code("display(report.table(report.files_view(quality['files'])))"),
     code(
         "display(report.table(quality['rejects_by_reason'], empty='No row was rejected.'))"
     ),
@@ -107,7 +107,10 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
     ),
     code("monthly = analysis.monthly_summary(records, user_lic)"),
     code("report.show(plots.monthly_usage(monthly, currency))"),
-    code("display(report.table(monthly, currency))"),
+    code(
+        "display(report.table(monthly.drop(columns=['credit_calls', 'credit_minutes', "
+        "'credit_change_cents']), currency))"
+    ),
     md(
         "## Credit spend by day\n\nEvery day of the period; the shaded bands are the last days "
         "of each month, where month-end peaks would show."

@@ -1225,6 +1225,13 @@ def usage_heading(
     )
 
 
+def files_view(files: pd.DataFrame) -> pd.DataFrame:
+    """The per-file table of :func:`planner.analysis.data_quality` with file names, not paths."""
+    out = files.copy()
+    out["path"] = out["path"].map(lambda p: Path(str(p)).name if pd.notna(p) else p)
+    return out.rename(columns={"path": "file"})
+
+
 def quality_markdown(quality: Mapping[str, Any]) -> str:
     """What the ingest read, in one paragraph."""
     files = quality["files"]
