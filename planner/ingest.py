@@ -1167,10 +1167,10 @@ def _decimal_cents(s: pa.ChunkedArray) -> pa.Array | None:
 def _parse_cents(s: pa.ChunkedArray, decimal_mark: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Money text -> (cents int64 with nulls, not-a-number mask, over-two-decimals mask)."""
     n = len(s)
-    if decimal_mark == ".":
-        fast = _decimal_cents(s)
-        if fast is not None:
-            return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    # (text with a comma never passes the fast path, so the decimal mark does not matter there)
+    fast = _decimal_cents(s)
+    if fast is not None:
+        return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     present = _np_mask(pc.is_valid(s))
     parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
     ok = _np_mask(pc.is_valid(parts))
