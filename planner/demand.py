@@ -30,8 +30,6 @@ credit demand.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -41,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.fileio import write_csv
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
 __all__ = [
@@ -344,17 +343,7 @@ class DemandResult:
 
     def to_csv(self, path: str | Path) -> None:
         """Write the demand CSV (see :meth:`to_frame`) atomically: all or nothing."""
-        path = Path(path)
-        frame = self.to_frame()
-        directory = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-                frame.to_csv(fh, index=False, lineterminator="\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_csv(self.to_frame(), path)
 
     def summary(self) -> str:
         """A readable summary: totals per currency and category, and what was left out."""

@@ -18,12 +18,12 @@ import argparse
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from planner.errors import InputError
+from planner.fileio import temp_beside, write_csv
 from planner.schema import empty_records
 
 # reading a file whole takes about this many times its size in memory (measured by
@@ -78,7 +78,7 @@ class RecordsWriter:
         self.suffix = self.path.suffix.lower()
         if self.suffix not in (".parquet", ".csv"):
             raise InputError(f"--out {self.path}: use a .parquet or .csv file name")
-        self._tmp = _temp_beside(self.path)
+        self._tmp = temp_beside(self.path)
         self._parquet = None
         self._rows = 0
 
@@ -125,28 +125,9 @@ class RecordsWriter:
         self.abort()
 
 
-def _temp_beside(path: Path) -> Path:
-    """A new empty temporary file in ``path``'s folder (created if needed), for a rename."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    return Path(tmp)
-
-
 def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
     """Write the rejects table to CSV, atomically (temporary file, then rename)."""
-    path = Path(path)
-    tmp = _temp_beside(path)
-    try:
-        rejects.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_csv(rejects, path)
 
 
 def _summary(result) -> str:

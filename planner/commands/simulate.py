@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.fileio import write_csv
 
 HELP = "replay a daily demand under funding settings: balance, recharges, expiry, stock-outs"
 
@@ -163,24 +161,6 @@ def _window(demand: pd.Series, start: str | None, path: str) -> pd.Series:
     return demand.loc[day:]
 
 
-def _atomic_write_csv(frame: pd.DataFrame, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False, date_format="%Y-%m-%d", lineterminator="\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _json_doc(result, policy, currency: str | None) -> dict:
     t = result.trajectory
     # amounts rounded to 6 decimals: float noise off, cents and sub-cent rates kept
@@ -270,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
     if args.trajectory:
         amounts = list(result.trajectory.columns[1:])
         trajectory = result.trajectory.assign(**result.trajectory[amounts].round(6))  # as JSON
-        _atomic_write_csv(trajectory, Path(args.trajectory))
+        write_csv(trajectory, args.trajectory, date_format="%Y-%m-%d")
     if args.json:
         json.dump(_json_doc(result, policy, currency), sys.stdout, indent=2)
         sys.stdout.write("\n")
