@@ -568,7 +568,7 @@ WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "expiry_schedule": ("Expiry schedule", ("amount", "expected_forfeit")),
-    "emails": ("E-mails (typical year)", ("amount",)),
+    "emails": ("E-mails, typical scenario", ("amount",)),
 }
 
 _HEADERS = {
