@@ -24,31 +24,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demand", metavar="CSV", help="daily demand file (date,amount)")
     parser.add_argument("--licences", metavar="CSV", help="licence counts: price calls (what-if)")
     parser.add_argument("--rates", metavar="CSV", help="rate card: price calls (what-if)")
-    parser.add_argument("--currency", help="currency to plan in (when the demand holds several)")
+    parser.add_argument(
+        "--currency", metavar="CUR", help="currency to plan in (when the demand holds several)"
+    )
     parser.add_argument(
         "--service-level",
+        metavar="P",
         type=float,
         default=0.99,
         help="share of simulated years without a stock-out day (default 0.99)",
     )
-    parser.add_argument("--horizon-days", type=int, default=365, help="default 365")
     parser.add_argument(
-        "--lead-days", type=int, default=1, help="days from trigger to usable funds (default 1)"
+        "--horizon-days",
+        metavar="DAYS",
+        type=int,
+        default=365,
+        help="days to plan ahead (default 365)",
+    )
+    parser.add_argument(
+        "--lead-days",
+        metavar="DAYS",
+        type=int,
+        default=1,
+        help="days from trigger to usable funds (default 1)",
     )
     parser.add_argument(
         "--holding-rate",
+        metavar="RATE",
         type=float,
         default=0.05,
         help="yearly cost of money held in the balance (default 0.05)",
     )
     parser.add_argument(
         "--recharge-overhead",
+        metavar="AMOUNT",
         type=float,
         default=0.0,
         help="cost of handling one recharge invoice (default 0)",
     )
     parser.add_argument(
         "--min-recharge-days",
+        metavar="DAYS",
         type=float,
         default=14.0,
         help="smallest recharge amount considered, in days of mean spend (default 14: "
@@ -56,25 +72,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--growth",
+        metavar="G",
         help="growth assumption: '+20%%/year', 0.2, '-10%%', 'users:250->300' "
         "(default: the history's trend)",
     )
-    parser.add_argument("--scenarios", type=int, default=None, help="scenario count (2000)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible results")
+    parser.add_argument(
+        "--scenarios", metavar="N", type=int, default=None, help="scenario count (2000)"
+    )
+    parser.add_argument(
+        "--seed", metavar="N", type=int, default=None, help="seed for reproducible results"
+    )
     parser.add_argument(
         "--balance", metavar="CSV", help="today's balance as lots (purchase_date,amount)"
     )
     parser.add_argument(
-        "--current-recharge-amount", type=float, help="your current recharge amount"
+        "--current-recharge-amount",
+        metavar="AMOUNT",
+        type=float,
+        help="your current recharge amount",
     )
-    parser.add_argument("--current-threshold", type=float, help="your current trigger amount")
+    parser.add_argument(
+        "--current-threshold", metavar="AMOUNT", type=float, help="your current trigger amount"
+    )
     parser.add_argument(
         "--alert-days",
+        metavar="DAYS",
         type=int,
         default=14,
         help="exit 3 when the balance may run out sooner than this (default 14)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the summary"
+    )
 
 
 def load_demand(args: argparse.Namespace) -> tuple[pd.Series, str]:

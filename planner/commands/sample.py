@@ -6,7 +6,7 @@ import argparse
 
 from planner.errors import InputError
 
-HELP = "Generate the sample tenant (usage exports, licences, rates, balance) into a directory."
+HELP = "generate the sample tenant (usage exports, licences, rates, balance) into a directory"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
