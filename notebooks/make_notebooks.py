@@ -91,7 +91,9 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "user_lic = read_user_licences(inputs.user_licences) if inputs.user_licences else None"
     ),
     code("quality = analysis.data_quality(ingest)"),
+    code("monthly = analysis.monthly_summary(records, user_lic)"),
     code("display(Markdown(report.usage_heading(quality, records, currency, tenant)))"),
+    code("display(Markdown(report.usage_key_figures(monthly, currency)))"),
     md(
         "## Data quality\n\nWhat was read, what was set aside and why: every row of every "
         "file is accounted for."
@@ -105,7 +107,6 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "## Monthly minutes and credit spend\n\nMinutes of all calls, and the credit spend by "
         "category; the label on each bar is the change on the month before."
     ),
-    code("monthly = analysis.monthly_summary(records, user_lic)"),
     code("report.show(plots.monthly_usage(monthly, currency))"),
     code(
         "display(report.table(monthly.drop(columns=['credit_calls', 'credit_minutes', "

@@ -1225,6 +1225,42 @@ def usage_heading(
     )
 
 
+def usage_key_figures(monthly: pd.DataFrame, currency: str) -> str:
+    """Three key figures of the usage, for the top of the analysis.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        :func:`planner.analysis.monthly_summary`.
+    """
+    if len(monthly) == 0:
+        return "No calls in these exports."
+    total = int(monthly["credit_cents"].sum())
+    cats = [c for c in monthly.columns if c.endswith("_cents") and c not in
+            ("credit_cents", "credit_change_cents")]  # fmt: skip
+    by_cat = monthly[cats].sum().sort_values(ascending=False)
+    parts = [
+        f"Credit spend **{total / 100:,.2f} {currency}** over {len(monthly)} month(s), "
+        f"{total / 100 / len(monthly):,.2f} {currency} a month on average"
+    ]
+    if total and len(by_cat):
+        top = str(by_cat.index[0])
+        parts.append(
+            f"the largest share is **{_header(top, '', None).lower()}** "
+            f"({int(by_cat.iloc[0]) / total:.0%})"
+        )
+    if len(monthly) >= 2:
+        last, prev = monthly.iloc[-1], monthly.iloc[-2]
+        change = last.get("credit_change_pct")
+        if change is not None and np.isfinite(change):
+            parts.append(
+                f"the last month ({monthly.index[-1]}) spent "
+                f"{int(last['credit_cents']) / 100:,.2f} {currency}, {change:+.0%} on "
+                f"{monthly.index[-2]} ({int(prev['credit_cents']) / 100:,.2f} {currency})"
+            )
+    return "; ".join(parts) + "."
+
+
 def files_view(files: pd.DataFrame) -> pd.DataFrame:
     """The per-file table of :func:`planner.analysis.data_quality` with file names, not paths."""
     out = files.copy()
