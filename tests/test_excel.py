@@ -153,3 +153,12 @@ def test_bad_format_and_duplicate_sheets_are_refused(tmp_path):
 @pytest.mark.parametrize("text", DANGEROUS)
 def test_dangerous_prefixes_are_detected(text):
     assert is_formula_like(text)
+
+
+def test_month_format(tmp_path):
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"])})
+    path = write_workbook(
+        tmp_path / "m.xlsx", [TableSheet(name="M", frame=frame, formats={"month": "month"})]
+    )
+    ws = openpyxl.load_workbook(path)["M"]
+    assert ws["A2"].number_format == "mmm yyyy" and ws["A3"].value.month == 2

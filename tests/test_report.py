@@ -257,3 +257,24 @@ def test_sample_parameters_name_existing_files():
             assert Path(path).exists()
     resolved = report.resolve_inputs(None)
     assert resolved.sample and resolved.balance is not None and not resolved.whatif
+
+
+def test_usage_key_figures_and_files_view():
+    import pandas as pd
+
+    monthly = pd.DataFrame(
+        {
+            "credit_cents": [10000, 15000],
+            "credit_change_cents": pd.array([None, 5000], dtype="Int64"),
+            "credit_change_pct": [float("nan"), 0.5],
+            "toll_free_cents": [8000, 9000],
+            "international_cents": [2000, 6000],
+        },
+        index=pd.period_range("2026-01", periods=2, freq="M", name="month"),
+    )
+    text = report.usage_key_figures(monthly, "EUR")
+    assert "**250.00 EUR** over 2 month(s)" in text
+    assert "**toll-free** (68%)" in text
+    assert "150.00 EUR, +50% on 2026-01 (100.00 EUR)" in text
+    files = pd.DataFrame({"path": ["/data/x/Export.zip!PSTN.calls.csv"], "rows": [3]})
+    assert report.files_view(files)["file"].tolist() == ["Export.zip!PSTN.calls.csv"]
