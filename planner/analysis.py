@@ -824,14 +824,16 @@ def pool_usage(
 ) -> pd.DataFrame:
     """Minutes drawn on each minute pool per UTC month, against the pool size.
 
-    Pool sizes come from :func:`planner.pricing.pool_minutes`. Calls are matched to pools by
-    the rules the what-if pricing uses (:func:`planner.pricing.whatif_demand`): domestic
-    outgoing calls on the user's country's domestic pool (or the user's own ``MCOPSTN8``
-    allowance), international calls of users with an international plan on the country's
-    international pool, conference dial-out to Zone A on the tenant-wide dial-out pool.
-    Pay-as-you-go users, toll-free, inbound, emergency and Direct Routing calls, and calls
-    under ``MCOMEETACPEA`` / ``FREECALL`` draw on no pool. A pool refills on the 1st of
-    every month: minutes beyond it were paid from credits.
+    Pool sizes come from :func:`planner.pricing.pool_minutes`; which call draws on which
+    pool comes from :func:`planner.pricing.classify_calls`, the classification the what-if
+    pricing itself prices after, so the two always agree: domestic outgoing calls on the
+    domestic pool of the user's country and plan (or the user's own ``MCOPSTN8``
+    allowance), international calls of users with an international plan on the
+    international pool of their country and plan, conference dial-out to Zone A on the
+    tenant-wide dial-out pool. Pay-as-you-go users, toll-free, inbound, emergency, Direct
+    Routing and Operator Connect calls, and calls under ``MCOMEETACPEA`` / ``FREECALL`` draw
+    on no pool. A pool refills on the 1st of every month: minutes beyond it were paid from
+    credits.
 
     Parameters
     ----------
@@ -848,114 +850,87 @@ def pool_usage(
     DataFrame
         One row per pool and month (every month of the records' period, every pool of the
         licences, plus any pool calls drew on that the licences do not give: size 0).
-        Columns ``month`` (Period[M]), ``pool`` (string label, e.g. ``"Domestic US"``),
-        ``kind`` (``domestic``, ``domestic_per_user``, ``international``, ``dial_out``),
-        ``country`` (string, <NA> for dial-out), ``pool_minutes`` (size), ``demand_minutes``
-        (minutes of the calls the pool covers), ``used_minutes`` (covered by the pool),
-        ``overage_minutes`` (beyond the pool), ``used_share`` (used / size; NaN for size 0),
-        all minutes float.
+        Columns ``month`` (Period[M]), ``pool`` (string label, e.g.
+        ``"Domestic FR MCOPSTN5"``), ``kind`` (``domestic``, ``domestic_per_user``,
+        ``international``, ``dial_out``), ``country`` (string, <NA> for dial-out), ``plan``
+        (string: the plan whose minutes the pool holds, ``MCOMEETADD`` for dial-out; <NA>
+        for calls of users whose plan is unknown), ``pool_minutes`` (size),
+        ``demand_minutes`` (minutes of the calls the pool covers), ``used_minutes``
+        (covered by the pool), ``overage_minutes`` (beyond the pool), ``used_share``
+        (used / size; NaN for size 0), all minutes float. ``domestic_per_user`` rows add
+        up the users' separate allowances of a country and plan: each user's minutes
+        beyond their own allowance are overage.
     """
-    from planner.demand import is_conference_dial_out, is_international, is_outbound
-    from planner.pricing import (
-        NOT_ON_CREDITS_PREFIXES,
-        ZONE_A,
-        ZONE_A_NAMES,
-        pool_minutes,
-        user_plans,
-    )
+    from planner.pricing import classify_calls, pool_minutes
 
     pools = pool_minutes(licences)
-    users = user_plans(records, licences, user_licences=user_licences)
-    kind = records["kind"].astype("string").str.lower()
-    capability = records["capability"].astype("string").str.upper().fillna("")
-    call_type = records["call_type"].astype("string").str.lower().fillna("")
-    eligible = (
-        ~kind.eq("direct_routing").fillna(False).to_numpy(bool)
-        & ~capability.str.startswith(NOT_ON_CREDITS_PREFIXES).to_numpy(bool)
-        & ~call_type.str.contains("emergency", regex=False).to_numpy(bool)
-        & records["start"].notna().to_numpy()
-        & (records["duration_s"].fillna(0).to_numpy(np.int64) > 0)
-    )
-    recs = records[eligible]
-    outbound = is_outbound(recs)
-    conf = is_conference_dial_out(recs)
-    user_call = outbound & ~conf
-    upn = recs["upn"].astype("string").str.lower()
-    user = users.reindex(upn.fillna("").to_numpy())
-    payg = user["payg"].fillna(False).to_numpy(bool) & user_call
-    international = is_international(recs) & user_call & ~payg
-    domestic = user_call & ~payg & ~international
-    per_user = user["per_user_allowance"].fillna(False).to_numpy(bool) & domestic
-    other = recs["external_country"].astype("string").str.upper()
-    dialed = recs["destination_dialed"].astype("string").str.strip().str.lower()
-    zone_a = other.isin(list(ZONE_A)).fillna(False).to_numpy(bool) | (
-        other.isna().to_numpy() & dialed.isin(list(ZONE_A_NAMES)).fillna(False).to_numpy(bool)
-    )
-    has_intl = user["international_plan"].fillna(False).to_numpy(bool)
-    pool_kind = np.select(
-        [conf & zone_a, international & has_intl, per_user, domestic],
-        ["dial_out", "international", "domestic_per_user", "domestic"],
-        default="",
-    )
-    country = recs["user_location"].astype("string").str.upper()
-    calls = pd.DataFrame(
+    calls = classify_calls(records, licences, user_licences=user_licences)
+    calls = calls[calls["pool"].notna()]
+    keys = ["kind", "country", "plan", "month"]
+    per_pool = pd.DataFrame(
         {
-            "kind": pool_kind,
-            "country": country.where(pool_kind != "dial_out").to_numpy(),
-            "upn": upn.to_numpy(),
-            "month": _months(recs).to_numpy(),
-            "minutes": recs["duration_s"].to_numpy(np.int64) / 60.0,
+            "pool_id": calls["pool_id"].to_numpy(np.int64),
+            "kind": calls["pool"].astype("string").to_numpy(),
+            "country": calls["pool_country"].to_numpy(),
+            "plan": calls["pool_plan"].where(calls["pool"] != "dial_out", "MCOMEETADD").to_numpy(),
+            "month": _months(calls).to_numpy(),
+            "minutes": calls["seconds"].to_numpy(np.int64) / 60.0,
+            "size": calls["pool_minutes"].to_numpy(np.float64),
         }
     )
-    calls = calls[calls["kind"] != ""]
-    calls["country"] = calls["country"].astype("string")
-
-    keys = ["kind", "country", "month"]
-    # per-user allowances are used and exceeded user by user, then added up per country
-    allowance = user["per_user_minutes"].groupby(level=0).first()
-    per = calls[calls["kind"] == "domestic_per_user"]
-    per = per.groupby([*keys, "upn"], dropna=False, as_index=False)["minutes"].sum()
-    per["size"] = per["upn"].map(allowance).fillna(0.0).astype("float64")
-    per["used"] = np.minimum(per["minutes"], per["size"])
-    per = per.groupby(keys, dropna=False, as_index=False)[["minutes", "used"]].sum()
-    shared = calls[calls["kind"] != "domestic_per_user"]
-    demand = pd.concat(
-        [shared.groupby(keys, dropna=False, as_index=False)["minutes"].sum(), per],
-        ignore_index=True,
+    # each pool (a per-user allowance is a pool of its own) is used up to its size each
+    # month, then added up per kind, country and plan
+    per_pool = per_pool.groupby(["pool_id", "month"], dropna=False, as_index=False).agg(
+        kind=("kind", "first"),
+        country=("country", "first"),
+        plan=("plan", "first"),
+        size=("size", "first"),
+        minutes=("minutes", "sum"),
     )
-
-    demand = demand.astype({"kind": "string", "country": "string", "month": "period[M]"})
+    per_pool["used"] = np.minimum(per_pool["minutes"], per_pool["size"])
+    demand = per_pool.groupby(keys, dropna=False, as_index=False)[["minutes", "used"]].sum()
+    demand = demand.astype(
+        {"kind": "string", "country": "string", "plan": "string", "month": "period[M]"}
+    )
     size = pools.rename(columns={"pool": "kind", "minutes": "pool_minutes"})[
-        ["kind", "country", "pool_minutes"]
+        ["kind", "country", "plan", "pool_minutes"]
     ]
-    found = pd.concat([size[["kind", "country"]], demand[["kind", "country"]]]).drop_duplicates()
+    found = pd.concat(
+        [size[["kind", "country", "plan"]], demand[["kind", "country", "plan"]]]
+    ).drop_duplicates()
     months = _month_range(records)
     grid = found.merge(pd.DataFrame({"month": months}), how="cross")
-    out = grid.merge(size, on=["kind", "country"], how="left").merge(demand, on=keys, how="left")
+    out = grid.merge(size, on=["kind", "country", "plan"], how="left").merge(
+        demand, on=keys, how="left"
+    )
     out["pool_minutes"] = out["pool_minutes"].fillna(0.0).astype("float64")
     out["demand_minutes"] = out["minutes"].fillna(0.0).astype("float64")
-    pooled_used = np.minimum(out["demand_minutes"], out["pool_minutes"])
-    out["used_minutes"] = out["used"].fillna(pooled_used).astype("float64")
+    out["used_minutes"] = out["used"].fillna(0.0).astype("float64")
     out["overage_minutes"] = out["demand_minutes"] - out["used_minutes"]
     out["used_share"] = out["used_minutes"] / out["pool_minutes"].where(out["pool_minutes"] > 0)
     label = out["kind"].map(POOL_LABELS).astype("string")
-    out["pool"] = (label + " " + out["country"].fillna("")).str.strip()
+    where = out["country"].fillna("") + " " + out["plan"].fillna("")
+    out["pool"] = (label + " " + where.where(out["kind"] != "dial_out", "")).str.strip()
+    out["pool"] = out["pool"].str.replace(r"\s+", " ", regex=True)
     order = {k: i for i, k in enumerate(POOL_LABELS)}
     out = out.assign(_o=out["kind"].map(order)).sort_values(
-        ["_o", "country", "month"], na_position="first", ignore_index=True
+        ["_o", "country", "plan", "month"], na_position="first", ignore_index=True
     )
     cols = [
         "month",
         "pool",
         "kind",
         "country",
+        "plan",
         "pool_minutes",
         "demand_minutes",
         "used_minutes",
         "overage_minutes",
         "used_share",
     ]
-    return out[cols].astype({"kind": "string", "country": "string", "pool": "string"})
+    return out[cols].astype(
+        {"kind": "string", "country": "string", "plan": "string", "pool": "string"}
+    )
 
 
 def top_spenders(

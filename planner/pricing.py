@@ -20,9 +20,19 @@ minutes for ``MCOPSTN9``, or dial-out minutes for ``MCOMEETADD``):
 - ``MCOMEETADD`` Audio Conferencing: 60 dial-out minutes to Zone A;
 - ``PAYG`` (or any plan named "pay-as-you-go"): no minutes, every outgoing minute is priced.
 
-Domestic minutes are pooled per country across that country's plans, international minutes
-per country across its international plans, dial-out minutes tenant-wide. ``BR``/``MX``
-variants of ``MCOPSTN1``/``MCOPSTN2`` and the ``MCOMEETADD`` variants count as their base plan.
+Calling Plan minutes are pooled per country across the users with the same plan: each
+(country, plan) has one domestic pool (users x domestic minutes) and, for plans with
+international minutes (``MCOPSTN2``, ``MCOPSTN9``), one international pool (users x
+international minutes). The French ``MCOPSTN5`` users share their pool, the French
+``MCOPSTN6`` users another one; in the US the ``MCOPSTN1`` and the ``MCOPSTN2`` users have
+separate domestic pools. ``MCOPSTN8``'s minutes are per user, not pooled. Audio Conferencing
+dial-out minutes form one tenant-wide pool. ``BR``/``MX`` variants of
+``MCOPSTN1``/``MCOPSTN2`` and the ``MCOMEETADD`` variants count as their base plan (and share
+its pool).
+
+A licence file counts licences per country and plan; it does not say who holds which. A
+call draws on the pools of the plan its user holds, which the capabilities of the user's
+calls tell (:func:`user_plans`).
 """
 
 from __future__ import annotations
@@ -226,7 +236,7 @@ def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-POOL_COLUMNS = ("pool", "country", "users", "minutes_per_user", "minutes")
+POOL_COLUMNS = ("pool", "country", "plan", "users", "minutes_per_user", "minutes")
 
 
 def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
@@ -235,12 +245,21 @@ def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``pool`` (``domestic``: pooled per country across the Domestic plans;
-        ``domestic_per_user``: ``MCOPSTN8``-style allowances, not pooled, one per user;
-        ``international``: per country; ``dial_out``: Audio Conferencing dial-out to Zone A,
-        tenant-wide, ``country`` <NA>), ``users`` (licences contributing),
-        ``minutes_per_user`` (average), ``minutes`` (float64 per month; for
-        ``domestic_per_user`` the sum of the users' separate allowances).
+        One row per pool: ``pool`` (``domestic``: pooled per country across the users
+        with the same plan; ``domestic_per_user``: ``MCOPSTN8``-style allowances, not
+        pooled, one per user, listed per country and plan; ``international``: per country
+        and plan; ``dial_out``: Audio Conferencing dial-out to Zone A, tenant-wide,
+        ``country`` <NA>), ``country``, ``plan`` (plan code, ``MCOMEETADD`` for dial-out),
+        ``users`` (licences contributing), ``minutes_per_user`` (average), ``minutes``
+        (float64 per month; for ``domestic_per_user`` the sum of the users' separate
+        allowances).
+
+    Examples
+    --------
+    >>> lic = pd.DataFrame({"plan": ["MCOPSTN5", "MCOPSTN6", "MCOPSTN5"],
+    ...                     "country": ["FR", "FR", "FR"], "users": [70, 8, 2]})
+    >>> pool_minutes(lic)[["pool", "country", "plan", "users", "minutes"]].values.tolist()
+    [['domestic', 'FR', 'MCOPSTN5', 72, 8640.0], ['domestic', 'FR', 'MCOPSTN6', 8, 1920.0]]
     """
     lic = licence_table(licences)
     parts = []
@@ -254,7 +273,7 @@ def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
         if len(has):
             parts.append(
                 has.assign(pool=pool, minutes=has["users"] * has[col])
-                .groupby(["pool", "country"], as_index=False)[["users", "minutes"]]
+                .groupby(["pool", "country", "plan"], as_index=False)[["users", "minutes"]]
                 .sum()
             )
     conf = lic[(lic["dial_out"] > 0) & (lic["users"] > 0)]
@@ -264,6 +283,7 @@ def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
                 {
                     "pool": ["dial_out"],
                     "country": pd.array([None], dtype="string"),
+                    "plan": ["MCOMEETADD"],
                     "users": [int(conf["users"].sum())],
                     "minutes": [float((conf["users"] * conf["dial_out"]).sum())],
                 }
@@ -271,11 +291,19 @@ def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
         )
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="float64") for c in POOL_COLUMNS})
-        return out.astype({"pool": "string", "country": "string", "users": "int64"})
+        return out.astype(
+            {"pool": "string", "country": "string", "plan": "string", "users": "int64"}
+        )
     out = pd.concat(parts, ignore_index=True)
     out["minutes_per_user"] = out["minutes"] / out["users"]
     return out.astype(
-        {"pool": "string", "country": "string", "users": "int64", "minutes": "float64"}
+        {
+            "pool": "string",
+            "country": "string",
+            "plan": "string",
+            "users": "int64",
+            "minutes": "float64",
+        }
     )[list(POOL_COLUMNS)]
 
 
@@ -409,27 +437,59 @@ def _plan_of(capability: pd.Series) -> pd.Series:
     return pd.Series(mapped[codes], index=capability.index, dtype="string")
 
 
+def _main_plan(frame: pd.DataFrame, plans: frozenset[str]) -> pd.Series:
+    """Per ``upn``: the plan of ``plans`` most of the user's calls show (ties: lowest code)."""
+    seen = frame[frame["plan"].isin(list(plans)).fillna(False)]
+    if seen.empty:
+        return pd.Series(dtype="string", index=pd.Index([], dtype="string", name="upn"))
+    counts = seen.groupby(["upn", "plan"], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["upn", "n"], ascending=[True, False], kind="stable")
+    return counts.drop_duplicates("upn").set_index("upn")["plan"].astype("string")
+
+
+def _largest_pool_plan(pools: pd.DataFrame, kind: str) -> dict[str, str]:
+    """Per country: the plan of its biggest ``kind`` pool by licences (ties: lowest code)."""
+    rows = pools[pools["pool"] == kind].sort_values(
+        ["country", "users", "plan"], ascending=[True, False, True], kind="stable"
+    )
+    rows = rows.drop_duplicates("country")
+    return dict(zip(rows["country"], rows["plan"], strict=True))
+
+
 def user_plans(
     records: pd.DataFrame,
     licences: pd.DataFrame,
     *,
     user_licences: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Which kind of Calling Plan each user holds, as far as the records and licences tell.
+    """Which Calling Plan each user holds, as far as the records and licences tell.
 
-    A licence file counts licences per country; it does not say who holds which. The
-    capability carrying each user's calls does: a user seen under ``MCOPSTN2`` or
-    ``MCOPSTN9`` has international minutes, one seen under ``MCOPSTN8`` a per-user allowance.
-    A user never seen under a Calling Plan is on pay-as-you-go when ``user_licences`` says
-    so or when the country's licences include pay-as-you-go plans; otherwise the user shares
-    the country's pools.
+    A licence file counts licences per country and plan; it does not say who holds which.
+    The capability carrying each user's calls does (calls priced from credits carry
+    ``MCOPSTNPP`` instead, and tell nothing):
+
+    - the user's domestic minutes come from the pool of the Domestic plan
+      (``MCOPSTN1``, ``MCOPSTN2``, ``MCOPSTN5``, ``MCOPSTN6``, ``MCOPSTN8``) their calls
+      show; a user seen under ``MCOPSTN8`` has a per-user allowance instead of a pool;
+    - the international minutes come from the pool of ``MCOPSTN2`` or ``MCOPSTN9`` when
+      the user's calls show one of them;
+    - a user whose calls show two plans of a kind (a licence changed during the period)
+      draws on the pool of the plan most of their calls show, for all their calls (ties:
+      the lower plan code): the records do not say when the licence changed;
+    - a user never seen under a Calling Plan is on pay-as-you-go when ``user_licences``
+      says so or when the country's licences include pay-as-you-go plans; otherwise the
+      user draws on the biggest domestic (and international) pool of their country, by
+      licences; a user seen only under ``MCOPSTN9`` draws on the biggest domestic pool.
 
     Returns
     -------
     DataFrame
         indexed by ``upn`` (lower case): ``country`` (most frequent usage location),
         ``payg``, ``international_plan``, ``per_user_allowance`` (bool),
-        ``per_user_minutes`` (float64, NaN unless ``per_user_allowance``).
+        ``per_user_minutes`` (float64, NaN unless ``per_user_allowance``), ``plan`` (the
+        plan whose domestic minutes the user draws on; <NA> for pay-as-you-go users and
+        where the country has no domestic pool), ``intl_plan`` (the plan whose
+        international pool the user draws on; <NA> unless ``international_plan``).
     """
     lic = licence_table(licences)
     upn = records["upn"].astype("string").str.lower()
@@ -438,13 +498,15 @@ def user_plans(
     frame = pd.DataFrame({"upn": upn, "country": country, "plan": plan}).dropna(subset=["upn"])
     if frame.empty:
         return pd.DataFrame(
-            columns=[
-                "country",
-                "payg",
-                "international_plan",
-                "per_user_allowance",
-                "per_user_minutes",
-            ],  # fmt: skip
+            {
+                "country": pd.Series(dtype="string"),
+                "payg": pd.Series(dtype="bool"),
+                "international_plan": pd.Series(dtype="bool"),
+                "per_user_allowance": pd.Series(dtype="bool"),
+                "per_user_minutes": pd.Series(dtype="float64"),
+                "plan": pd.Series(dtype="string"),
+                "intl_plan": pd.Series(dtype="string"),
+            },
             index=pd.Index([], dtype="string", name="upn"),
         )
     # each user's most frequent usage location
@@ -456,7 +518,6 @@ def user_plans(
             {
                 "domestic": frame["plan"].isin(list(_DOMESTIC_PLANS)).fillna(False),
                 "international": frame["plan"].isin(list(_INTERNATIONAL_PLANS)).fillna(False),
-                "per_user": frame["plan"].eq("MCOPSTN8").fillna(False),
                 "payg": frame["plan"].eq(PAYG_PLAN).fillna(False),
             }
         )
@@ -465,7 +526,8 @@ def user_plans(
     )
     any_plan = seen.any(axis=1)
     pools = pool_minutes(lic)
-    intl_countries = set(pools.loc[pools["pool"] == "international", "country"].dropna())
+    biggest_domestic = _largest_pool_plan(pools, "domestic")
+    biggest_intl = _largest_pool_plan(pools, "international")
     payg_countries = set(lic.loc[(lic["plan"] == PAYG_PLAN) & (lic["users"] > 0), "country"])
     flagged = set()
     if user_licences is not None and "has_payg_plan" in user_licences.columns:
@@ -476,16 +538,30 @@ def user_plans(
     out["country"] = home.reindex(out.index).astype("string")
     in_payg_country = out["country"].isin(payg_countries).fillna(False)
     out["payg"] = out.index.isin(list(flagged)) | seen["payg"] | (~any_plan & in_payg_country)
-    in_intl_country = out["country"].isin(intl_countries).fillna(False)
-    out["international_plan"] = ~out["payg"] & (
-        seen["international"] | (~any_plan & in_intl_country)
-    )
-    out["per_user_allowance"] = ~out["payg"] & seen["per_user"]
+    # the plan of the user's domestic minutes: seen on their calls, else the country's biggest
+    domestic = _main_plan(frame, _DOMESTIC_PLANS).reindex(out.index)
+    domestic = domestic.fillna(out["country"].map(biggest_domestic).astype("string"))
+    out["plan"] = domestic.where(~out["payg"]).astype("string")
+    intl = _main_plan(frame, _INTERNATIONAL_PLANS).reindex(out.index)
+    intl = intl.where(any_plan, out["country"].map(biggest_intl).astype("string"))
+    out["intl_plan"] = intl.where(~out["payg"]).astype("string")
+    out["international_plan"] = out["intl_plan"].notna().to_numpy(bool)
+    out["per_user_allowance"] = out["plan"].eq("MCOPSTN8").fillna(False).to_numpy(bool)
     per_user = lic[lic["plan"] == "MCOPSTN8"].groupby("country")["domestic"].max()
     minutes = out["country"].map(per_user).astype("float64")
     minutes = minutes.fillna(domestic_allowance("MCOPSTN8", None))
     out["per_user_minutes"] = minutes.where(out["per_user_allowance"], np.nan)
-    return out
+    return out[
+        [
+            "country",
+            "payg",
+            "international_plan",
+            "per_user_allowance",
+            "per_user_minutes",
+            "plan",
+            "intl_plan",
+        ]
+    ]
 
 
 def other_country(records: pd.DataFrame) -> pd.Series:
@@ -560,10 +636,12 @@ def classify_calls(
       destinations are priced from the first minute;
     - outgoing calls of pay-as-you-go users (:func:`user_plans`) are priced from the first
       minute;
-    - international calls draw on the country's international pool when the user has an
-      international plan, else are priced from the first minute;
+    - international calls draw on the international pool of the user's country and
+      international plan (``MCOPSTN2`` / ``MCOPSTN9``) when the user has one, else are
+      priced from the first minute;
     - domestic outgoing calls draw on the user's own allowance (``MCOPSTN8``) or on the
-      country's domestic pool;
+      domestic pool of the user's country and plan, shared only with the users holding
+      the same plan there (:func:`user_plans` says which plan a user holds);
     - nothing else costs credits, and is left out: ordinary inbound and emergency calls,
       Direct Routing calls, Operator Connect calls (an ``operator`` other than Microsoft, or
       a user call carried by ``MCOEV``, Teams Phone without a Calling Plan: the carrier
@@ -577,9 +655,13 @@ def classify_calls(
         ``upn`` (lower case), ``start``, ``seconds`` (int64), ``category`` (categorical, of
         :data:`planner.demand.CATEGORIES`), ``pool`` (categorical: ``dial_out``,
         ``international``, ``domestic_per_user``, ``domestic``; <NA> when priced from the
-        first minute), ``pool_key`` (the pool's country, user, or ``*`` for dial-out),
-        ``pool_id`` (int64, one number per pool, -1 for none), ``pool_minutes`` (size of
-        that pool per month, 0 without one), ``destination_dialed``,
+        first minute), ``pool_key`` (names the pool: ``"<country> <plan>"`` such as
+        ``"FR MCOPSTN5"``, the user for ``domestic_per_user``, ``*`` for dial-out),
+        ``pool_country`` (the pool's country, <NA> for dial-out), ``pool_plan`` (the plan
+        whose minutes the pool holds; <NA> for dial-out and when the user's plan is
+        unknown), ``pool_id`` (int64, one number per pool, -1 for none), ``pool_minutes``
+        (size of that pool per month: the licences' minutes of that country and plan, 0
+        when they give none), ``destination_dialed``,
         ``other_country`` (:func:`other_country`).
     """
     users = user_plans(records, licences, user_licences=user_licences)
@@ -626,36 +708,65 @@ def classify_calls(
     pool = np.select(
         [conf & zone_a, international & has_intl, per_user, domestic], [1, 2, 3, 4], 0
     )[keep]
-    # a pool is a (kind, country) pair, a (domestic_per_user, user) pair, or the dial-out pool
+    # the plan whose pool each call draws on: the user's international or domestic plan
+    plan_name = np.where(
+        pool == 2,
+        per_user_value("intl_plan", None)[keep],
+        per_user_value("plan", None)[keep],
+    )
+    plan_name = np.where((pool == 2) | (pool == 3) | (pool == 4), plan_name, None)
+    plan_code, plan_values = pd.factorize(plan_name)
+    # a pool is a (kind, country, plan) triple, a (domestic_per_user, user) pair, or the
+    # tenant-wide dial-out pool
     country_code, country_values = pd.factorize(text_column(records, "user_location", upper=True))
     who = upn_code[keep]
-    key = np.where(pool == 1, -1, np.where(pool == 3, who, country_code[keep]))
-    pool_id, pairs = pd.factorize(
-        pool.astype(np.int64) * (len(upn_values) + len(country_values) + 2) + key + 1
-    )
+    where = country_code[keep]
+    by_country_plan = (where + 1) * (len(plan_values) + 1) + plan_code + 1
+    key = np.select([pool == 3, (pool == 2) | (pool == 4)], [who, by_country_plan], 0)
+    span = max(len(upn_values), (len(country_values) + 1) * (len(plan_values) + 1)) + 1
+    pool_id, pairs = pd.factorize(pool.astype(np.int64) * span + key)
     size = {
-        (p, c if pd.notna(c) else "*"): m
-        for p, c, m in zip(pools["pool"], pools["country"], pools["minutes"], strict=True)
+        (p, c if pd.notna(c) else "*", "*" if p == "dial_out" else n): m
+        for p, c, n, m in zip(
+            pools["pool"], pools["country"], pools["plan"], pools["minutes"], strict=True
+        )
     }
     per_user_minutes = np.nan_to_num(per_user_value("per_user_minutes", np.nan).astype(np.float64))
     first = np.zeros(len(pairs), dtype=np.int64)
     first[pool_id[::-1]] = np.arange(len(pool_id))[::-1]  # a row of each pool
     pair_pool = pool[first]
+    pair_country = np.array(
+        [
+            country_values[k] if k >= 0 and p != 1 else None
+            for p, k in zip(pair_pool, where[first], strict=True)
+        ],
+        dtype=object,
+    )
+    pair_plan = plan_name[first]
     pair_key = np.array(
         [
-            "*" if p == 1 else (upn_values[k] if p == 3 else country_values[k]) if k >= 0 else ""
-            for p, k in zip(pair_pool, key[first], strict=True)
+            "*"
+            if p == 1
+            else upn_values[w]
+            if p == 3
+            else " ".join(x for x in (c, n) if x is not None and not pd.isna(x))
+            for p, w, c, n in zip(pair_pool, who[first], pair_country, pair_plan, strict=True)
         ],
         dtype=object,
     )
     per_user_minutes = per_user_minutes[keep]
     pair_minutes = np.array(
         [
-            per_user_minutes[i] if p == 3 else size.get((POOL_KINDS[p], k), 0.0)
-            for p, k, i in zip(pair_pool, pair_key, first, strict=True)
+            per_user_minutes[i]
+            if p == 3
+            else size.get(
+                (POOL_KINDS[p], "*" if p == 1 or c is None else c, "*" if p == 1 else n), 0.0
+            )
+            for p, c, n, i in zip(pair_pool, pair_country, pair_plan, first, strict=True)
         ]
     )
     pair_pool_id = np.where(pair_pool == 0, -1, np.arange(len(pairs)))
+    no_pool = np.where(pool == 0, -1, pool_id)
     rows = records[["usage_id", "start", "duration_s", "destination_dialed"]].iloc[keep]
     return pd.DataFrame(
         {
@@ -667,9 +778,9 @@ def classify_calls(
                 category[keep] - 1, categories=_PRICED_CATEGORIES
             ),
             "pool": pd.Categorical.from_codes(pool - 1, categories=POOL_KINDS[1:]),
-            "pool_key": pd.array(pair_key, dtype="string").take(
-                np.where(pool == 0, -1, pool_id), allow_fill=True
-            ),
+            "pool_key": pd.array(pair_key, dtype="string").take(no_pool, allow_fill=True),
+            "pool_country": pd.array(pair_country, dtype="string").take(no_pool, allow_fill=True),
+            "pool_plan": pd.array(pair_plan, dtype="string").take(no_pool, allow_fill=True),
             "pool_id": pair_pool_id[pool_id],
             "pool_minutes": np.where(pool == 0, 0.0, pair_minutes[pool_id]),
             "destination_dialed": rows["destination_dialed"].astype("string"),

@@ -10,12 +10,14 @@ Communications Credits rules below. :func:`generate_sample` builds everything in
 Pricing rules (per calendar month in UTC, calls in start-time order):
 
 - outbound user calls (``user_out``, ``user_out_conf``, ``user_out_transfer``,
-  ``user_out_forwarding``) to a domestic number draw on the pooled minutes of the user's
-  country (sum over that country's Calling Plan rows of users x minutes_per_user); once the
-  pool is exhausted the rest of the month is priced, and a call that straddles the end of the
-  pool pays only for its seconds beyond it;
-- international calls by ``MCOPSTN2`` users draw on their country's international pool
-  (600 minutes per ``MCOPSTN2`` user); international calls by users whose plan has no
+  ``user_out_forwarding``) to a domestic number draw on the domestic pool of the user's
+  country and plan: users x minutes_per_user of that (country, plan) licence row, shared by
+  the users with the same plan in the same country only (the 72 French ``MCOPSTN5`` users
+  share 8,640 minutes, the 8 French ``MCOPSTN6`` users 1,920); once the pool is exhausted
+  the rest of the month is priced, and a call that straddles the end of the pool pays only
+  for its seconds beyond it;
+- international calls by ``MCOPSTN2`` users draw on the international pool of their country
+  and plan (600 minutes per ``MCOPSTN2`` user); international calls by users whose plan has no
   international minutes (``MCOPSTN1``, ``MCOPSTN5``, ``MCOPSTN6``) are priced from the first
   minute;
 - toll-free inbound calls (``Number Type`` containing "toll") are priced from the first minute
@@ -817,12 +819,16 @@ def _price(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.
     plan_of = users["plan"].to_numpy()
     conf_of = users["audio_conf"].to_numpy()
     country_of = users["country"].to_numpy()
-    domestic_pool: dict[str, int] = {}
-    intl_pool: dict[str, int] = {}
-    for country in ("US", "FR"):
-        plans = plan_of[country_of == country]
-        domestic_pool[country] = 60 * sum(_PLAN_MINUTES.get(p, 0) for p in plans)
-        intl_pool[country] = 60 * sum(_INTERNATIONAL_MINUTES.get(p, 0) for p in plans)
+    # one domestic and one international pool per (country, plan), in seconds
+    domestic_pool: dict[tuple[str, str], int] = {}
+    intl_pool: dict[tuple[str, str], int] = {}
+    for country, plan in zip(country_of, plan_of, strict=True):
+        if plan in _PLAN_MINUTES:
+            key = (country, plan)
+            domestic_pool[key] = domestic_pool.get(key, 0) + 60 * _PLAN_MINUTES[plan]
+        if plan in _INTERNATIONAL_MINUTES:
+            key = (country, plan)
+            intl_pool[key] = intl_pool.get(key, 0) + 60 * _INTERNATIONAL_MINUTES[plan]
     dial_out_pool = 60 * _DIAL_OUT_MINUTES * int((conf_of == "MCOMEETADD").sum())
 
     n = len(calls)
@@ -830,7 +836,7 @@ def _price(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.
     charge = np.zeros(n, dtype=np.int64)
     fee = np.zeros(n, dtype=np.int64)
     month = calls["month"].to_numpy()
-    left: dict[tuple[str, str], int] = {}
+    left: dict[tuple[str, str, str], int] = {}
     current_month = None
     names = ("user", "call_type", "context", "dialed", "ext", "duration", "number_type", "odd",
              "country")  # fmt: skip
@@ -838,9 +844,9 @@ def _price(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.
     for i, (u, ctype, ctx, dialed, ext, dur, ntype, odd, country) in enumerate(cols):
         if month[i] != current_month:
             current_month = month[i]
-            left = {("dom", c): v for c, v in domestic_pool.items()}
-            left.update({("intl", c): v for c, v in intl_pool.items()})
-            left[("conf", "*")] = dial_out_pool
+            left = {("dom", *k): v for k, v in domestic_pool.items()}
+            left.update({("intl", *k): v for k, v in intl_pool.items()})
+            left[("conf", "*", "*")] = dial_out_pool
         pool_key = None
         priced = False
         if u < 0:  # a voice app
@@ -855,7 +861,7 @@ def _price(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.
                 charge[i] = _charge_cents(int(dur), _ACPEA_PER_MINUTE_MICRO, 60)
             elif ctype == "conf_out":
                 if ext in ZONE_A:
-                    pool_key = ("conf", "*")
+                    pool_key = ("conf", "*", "*")
                 priced = True
         elif plan_of[u] == "OC":
             capability[i] = "MCOEV"
@@ -864,9 +870,9 @@ def _price(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.
             if ctype in USER_OUT_TYPES:
                 priced = True
                 if ctx == "Domestic":
-                    pool_key = ("dom", country)
+                    pool_key = ("dom", country, plan_of[u])
                 elif _INTERNATIONAL_MINUTES.get(plan_of[u], 0):
-                    pool_key = ("intl", country)
+                    pool_key = ("intl", country, plan_of[u])
         if not priced:
             continue
         billable = int(dur)
@@ -1271,7 +1277,7 @@ def credit_category(records: pd.DataFrame) -> pd.Series:
     Categories: ``toll_free`` (toll-free inbound minutes), ``conference_dial_out``
     (``conf_out`` beyond the Zone A pool or outside Zone A), ``international`` (user calls
     abroad not covered by an international pool), ``domestic_overage`` (user calls after the
-    country's pooled plan minutes ran out).
+    domestic pool of their country and plan ran out).
     """
     on_credits = credit_cents(records).gt(0).to_numpy()
     ctype = records["call_type"].fillna("").to_numpy(dtype=object)
@@ -1302,7 +1308,7 @@ def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.Data
         "toll_free": "toll-free inbound minutes (auto attendant and call queues)",
         "conference_dial_out": "meeting dial-out beyond the Zone A pool or outside Zone A",
         "international": "international calls by users whose plan has no international minutes",
-        "domestic_overage": "French calls after the pooled plan minutes ran out",
+        "domestic_overage": "French calls after their plan's pooled minutes ran out",
     }
     lines = [
         f"# Sample tenant: {TENANT_NAME}",
@@ -1332,12 +1338,19 @@ def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.Data
             for r in licences.itertuples()
         ),
         "",
-        "The domestic pool of a country is the sum of its Calling Plan rows (MCOPSTN*): "
-        "the French pool",
-        "is small, so in busy months it runs out after about the 20th-25th and the rest of the",
-        "month's French calls are paid from credits. `MCOPSTN2` adds 600 international minutes per",
-        "user, pooled per country. The `MCOMEETADD` rows form one tenant-wide pool of 60 Zone A",
-        "dial-out minutes per licence and month.",
+        "Calling Plan minutes are pooled per country and plan: each Calling Plan row (MCOPSTN*) "
+        "is one domestic pool of users x minutes per user, shared only by the users with that "
+        "plan in that country. The French pools are small ("
+        + "; ".join(
+            f"{r.plan}: {r.users} x {r.minutes_per_user} = {r.users * r.minutes_per_user:,} minutes"
+            for r in licences.itertuples()
+            if r.country == "FR" and r.plan.startswith("MCOPSTN")
+        )
+        + "), so in busy months each runs out after about the 20th-25th "
+        "and the rest of the month's French calls on that plan are paid from credits; the US "
+        "MCOPSTN1 and MCOPSTN2 users have separate pools that never run out. `MCOPSTN2` adds "
+        "600 international minutes per user, pooled per country and plan. The `MCOMEETADD` "
+        "rows form one tenant-wide pool of 60 Zone A dial-out minutes per licence and month.",
         "",
         "## What drew on credits (`Capability` = `MCOPSTNPP`)",
         "",
@@ -1352,7 +1365,7 @@ def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.Data
         f"| **total** | {int(category.notna().sum()):,} | {int(cents.sum()) / 100:,.2f} |",
         "",
         "Credit spend per month (USD): "
-        + ", ".join(f"{p:%Y-%m} {int(v) / 100:,.2f}" for p, v in monthly.items())
+        + ", ".join(f"{p.strftime('%Y-%m')} {int(v) / 100:,.2f}" for p, v in monthly.items())
         + ".",
         "",
         "Other rows carry their plan's capability and cost credits nothing: `MCOPSTN1`, "
@@ -1366,12 +1379,13 @@ def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.Data
         "Per calendar month (UTC), calls in start-time order:",
         "",
         "- outbound user calls (`user_out`, `user_out_conf`, `user_out_transfer`,",
-        "  `user_out_forwarding`) to a domestic number draw on their country's pool; once it is",
-        "  exhausted the rest of the month is priced, and the call that straddles the end of the",
-        "  pool pays only for its seconds beyond it;",
-        "- international calls by `MCOPSTN2` users draw on the country's international pool; by",
-        "  users whose plan has no international minutes (`MCOPSTN1`, `MCOPSTN5`, `MCOPSTN6`) they",
-        "  are priced from the first second;",
+        "  `user_out_forwarding`) to a domestic number draw on the domestic pool of the caller's",
+        "  country and plan (the users with the same plan in the same country share it); once it",
+        "  is exhausted the rest of the month is priced, and the call that straddles the end of",
+        "  the pool pays only for its seconds beyond it;",
+        "- international calls by `MCOPSTN2` users draw on the international pool of their",
+        "  country and plan; by users whose plan has no international minutes (`MCOPSTN1`,",
+        "  `MCOPSTN5`, `MCOPSTN6`) they are priced from the first second;",
         '- toll-free inbound calls (`Number Type` containing "toll") are priced from the first',
         "  second at the rate of their `Destination Dialed`;",
         "- `conf_out` to a Zone A country draws on the tenant-wide dial-out pool; other",

@@ -451,3 +451,68 @@ def test_lot_forfeiture_matches_a_day_by_day_fifo(amounts, offsets, daily):
             need -= take
     got = {(d - start).days: v for d, v in zip(out["date"], out["expected_forfeit"], strict=True)}
     assert got == pytest.approx(lost, abs=1e-6)
+
+
+# ---- minute pools --------------------------------------------------------------------------------
+
+
+def _pool_licences(*rows):
+    return pd.DataFrame(rows, columns=["plan", "country", "users", "minutes_per_user"])
+
+
+def test_pool_usage_one_pool_per_country_and_plan():
+    # FR MCOPSTN5: 2 users x 1 min = 2 min; FR MCOPSTN6: 1 user x 1 min = 1 min
+    lic = _pool_licences(("MCOPSTN5", "FR", 2, 1), ("MCOPSTN6", "FR", 1, 1))
+    fr = {"user_location": "FR", "destination_dialed": "France", "external_country": "FR",
+          "operator": "Microsoft"}  # fmt: skip
+    records = _records(
+        [
+            {**fr, "start": "2026-03-02T10:00:00Z", "upn": "a@x.fr", "capability": "MCOPSTN5",
+             "duration_s": 90},
+            {**fr, "start": "2026-03-03T10:00:00Z", "upn": "b@x.fr", "capability": "MCOPSTN6",
+             "duration_s": 150},
+            {**fr, "start": "2026-03-04T10:00:00Z", "upn": "a@x.fr", "capability": "MCOPSTN5",
+             "duration_s": 30},
+            # April: one call, then an Operator Connect call that no pool pays for
+            {**fr, "start": "2026-04-01T10:00:00Z", "upn": "b@x.fr", "capability": "MCOPSTN6",
+             "duration_s": 30},
+            {**fr, "start": "2026-04-02T10:00:00Z", "upn": "c@x.fr", "capability": "MCOEV",
+             "operator": "Lumen", "duration_s": 600},
+        ]
+    )  # fmt: skip
+    table = analysis.pool_usage(records, lic)
+    assert table["pool"].unique().tolist() == ["Domestic FR MCOPSTN5", "Domestic FR MCOPSTN6"]
+    got = table.set_index(["pool", table["month"].astype(str)])
+    five, six = "Domestic FR MCOPSTN5", "Domestic FR MCOPSTN6"
+    # a's 2 minutes fit the MCOPSTN5 pool exactly; b's 2.5 minutes run 1.5 beyond MCOPSTN6's
+    assert got.loc[(five, "2026-03"), ["demand_minutes", "overage_minutes"]].tolist() == [2, 0]
+    assert got.loc[(six, "2026-03"), ["demand_minutes", "overage_minutes"]].tolist() == [2.5, 1.5]
+    assert got.loc[(six, "2026-03"), "used_share"] == 1.0
+    assert got.loc[(six, "2026-04"), ["demand_minutes", "used_minutes"]].tolist() == [0.5, 0.5]
+    assert got.loc[(five, "2026-04"), "demand_minutes"] == 0  # Operator Connect: no pool
+    assert set(table["plan"]) == {"MCOPSTN5", "MCOPSTN6"}
+    assert table["pool_minutes"].tolist() == [2.0, 2.0, 1.0, 1.0]
+
+
+def test_pool_usage_agrees_with_pricing_on_legacy_rows():
+    # a legacy row has no External Country: pricing finds it from the destination name,
+    # and so does the pool table (the dial-out pool covers Zone A calls only)
+    from planner.pricing import classify_calls
+
+    lic = _pool_licences(("MCOMEETADD", None, 1, 1))  # 1 dial-out minute a month
+    conf = {"call_type": "conf_out", "capability": "MCOMEETADD", "duration_s": 120}
+    records = _records(
+        [
+            {**conf, "start": "2026-03-02T10:00:00Z", "destination_dialed": "United Kingdom",
+             "destination_context": "International"},
+            {**conf, "start": "2026-03-02T11:00:00Z", "destination_dialed": "Nigeria",
+             "destination_context": "International"},
+        ]
+    )  # fmt: skip
+    table = analysis.pool_usage(records, lic)
+    assert table["pool"].tolist() == ["Conference dial-out (Zone A)"]
+    assert table[["demand_minutes", "used_minutes", "overage_minutes"]].values.tolist() == [
+        [2.0, 1.0, 1.0]
+    ]
+    calls = classify_calls(records, lic)
+    assert calls["pool"].astype("string").tolist() == ["dial_out", pd.NA]

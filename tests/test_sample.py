@@ -300,6 +300,29 @@ def test_domestic_overage_bunches_at_month_end(records):
     assert pd.Period("2026-08") not in first_day.index  # the quiet French August stays in the pool
 
 
+def test_french_plans_run_out_of_their_own_pools(records, tenant):
+    # the MCOPSTN5 and MCOPSTN6 users of France have separate pools: they run out on
+    # different days, and in some month one runs out while the other does not
+    users = _csv_table(tenant, "user_licences.csv")
+    plan = dict(
+        zip(
+            users["User principal name"],
+            users["Licenses"].map(
+                lambda s: next(
+                    (PLAN_OF_PRODUCT[p] for p in s.split("+") if p in PLAN_OF_PRODUCT), None
+                )
+            ),
+            strict=True,
+        )
+    )
+    overage = records[credit_category(records).eq("domestic_overage").fillna(False).to_numpy()]
+    first_day = overage.groupby(["month", overage["upn"].map(plan)])["day"].min().unstack()
+    assert set(first_day.columns) == {"MCOPSTN5", "MCOPSTN6"}
+    assert first_day["MCOPSTN5"].count() >= 6 and first_day["MCOPSTN6"].count() >= 6
+    assert (first_day["MCOPSTN5"].isna() != first_day["MCOPSTN6"].isna()).any()
+    assert (first_day["MCOPSTN5"] != first_day["MCOPSTN6"]).any()
+
+
 def test_conference_pool_exceeded_in_some_months_only(records, tenant):
     lic = tenant.licences
     pool = int((lic.loc[lic["plan"] == "MCOMEETADD", "users"] * 60).sum())
@@ -370,9 +393,14 @@ def _reprice(records: pd.DataFrame, tenant) -> tuple[pd.Series, int]:
     """Credit cost of each record by the rules in data/sample/README.md, a call at a time."""
     lic = _csv_table(tenant, "licences.csv")
     lic["pool"] = lic["users"].astype(int) * lic["minutes_per_user"].astype(int) * 60
-    domestic_pool = lic[lic["plan"].str.startswith("MCOPSTN")].groupby("country")["pool"].sum()
+    # one pool per (country, plan): users with another plan in the same country never share it
+    plans = lic[lic["plan"].str.startswith("MCOPSTN")]
+    domestic_pool = plans.set_index(["country", "plan"])["pool"].to_dict()
     intl = lic[lic["plan"] == "MCOPSTN2"]
-    intl_pool = (intl.set_index("country")["users"].astype(int) * 600 * 60).to_dict()
+    intl_pool = {
+        (c, "MCOPSTN2"): int(n) * 600 * 60
+        for c, n in zip(intl["country"], intl["users"], strict=True)
+    }
     conf_pool = int(lic.loc[lic["plan"] == "MCOMEETADD", "pool"].sum())
     users = _csv_table(tenant, "user_licences.csv")
     plan_of = {
@@ -405,8 +433,8 @@ def _reprice(records: pd.DataFrame, tenant) -> tuple[pd.Series, int]:
     for r in records.sort_values("start").reset_index().to_dict("records"):
         if r["month"] != month:
             month = r["month"]
-            left = {("dom", c): int(v) for c, v in domestic_pool.items()}
-            left |= {("intl", c): v for c, v in intl_pool.items()}
+            left = {("dom", *k): int(v) for k, v in domestic_pool.items()}
+            left |= {("intl", *k): v for k, v in intl_pool.items()}
             left["conf"] = conf_pool
         if r["operator"] != "Microsoft" or r["capability"] in ("FREECALL", "MCOMEETACPEA"):
             continue
@@ -419,9 +447,9 @@ def _reprice(records: pd.DataFrame, tenant) -> tuple[pd.Series, int]:
             pool = "conf" if r["external_country"] in ZONE_A_COUNTRIES else None
         elif ctype in ("user_out", "user_out_conf", "user_out_transfer", "user_out_forwarding"):
             if r["destination_context"] == "Domestic":
-                pool = ("dom", r["user_location"])
+                pool = ("dom", r["user_location"], plan_of[r["upn"]])
             elif plan_of[r["upn"]] == "MCOPSTN2":
-                pool = ("intl", r["user_location"])
+                pool = ("intl", r["user_location"], "MCOPSTN2")
         else:
             continue  # emergency calls
         if pool is not None:
