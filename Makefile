@@ -24,7 +24,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check planner tests benchmarks
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks
@@ -42,4 +42,4 @@ test-pandas22: pyproject.toml
 	@test -x .venv-pandas22/bin/python || $(PYTHON) -m venv .venv-pandas22
 	.venv-pandas22/bin/python -m pip install --quiet -e '.[dev]' 'pandas==2.2.*'
 	.venv-pandas22/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	.venv-pandas22/bin/python -m pytest -n 2 -q
+	.venv-pandas22/bin/python -m pytest -n 2 --dist loadfile -q
