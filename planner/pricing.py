@@ -743,15 +743,16 @@ def classify_calls(
         dtype=object,
     )
     pair_plan = plan_name[first]
+
+    def pool_name(p: int, w: int, c: str | None, n: str | None) -> str:
+        if p == 1:
+            return "*"
+        if p == 3:
+            return upn_values[w]
+        return " ".join(x for x in (c, n) if isinstance(x, str))
+
     pair_key = np.array(
-        [
-            "*"
-            if p == 1
-            else upn_values[w]
-            if p == 3
-            else " ".join(x for x in (c, n) if x is not None and not pd.isna(x))
-            for p, w, c, n in zip(pair_pool, who[first], pair_country, pair_plan, strict=True)
-        ],
+        [pool_name(*x) for x in zip(pair_pool, who[first], pair_country, pair_plan, strict=True)],
         dtype=object,
     )
     per_user_minutes = per_user_minutes[keep]
