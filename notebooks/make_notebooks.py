@@ -288,7 +288,8 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "report.show(plots.frontier(rec.frontier, currency, alternatives=rec.alternatives, "
         "service_level=rec.service_level))"
     ),
-    code("display(report.table(rec.alternatives, currency, money=report.WORKBOOK_SHEETS['alternatives'][1]))"),
+    code("display(report.alternatives_table(rec))"),
+    code("display(Markdown(report.alternatives_markdown(rec)))"),
     md("## One-time funding\n\nWhat a single purchase without auto-recharge would do."),
     code("display(Markdown(report.one_time_markdown(rec)))"),
     md(

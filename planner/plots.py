@@ -435,6 +435,10 @@ def call_types(table: pd.DataFrame, currency: str) -> Figure:
     ax_m.set_yticks(y, [str(v) for v in order["call_type"]])
     ax_m.set_xlabel("Minutes")
     _count_axis(ax_m, "x")
+    from matplotlib.ticker import MaxNLocator
+
+    # half-width panel: few ticks so six-digit minute labels never overlap
+    ax_m.xaxis.set_major_locator(MaxNLocator(nbins=4))
     ax_m.set_title("Minutes by call type")
     ax_c.barh(y, order["credit_cents"].to_numpy(dtype=float), color=BLUE)
     _money_axis(ax_c, currency, "Credit spend", axis="x", cents=True)

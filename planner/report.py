@@ -567,7 +567,10 @@ WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "cost",
         ),
     ),
-    "expiry_schedule": ("Expiry schedule", ("amount", "expected_forfeit")),
+    "expiry_schedule": (
+        "Expiry schedule",
+        ("amount", "expected_forfeit", "forfeit_p5", "forfeit_p50", "forfeit_p95"),
+    ),
     "emails": ("E-mails, typical scenario", ("amount",)),
 }
 
@@ -884,11 +887,16 @@ def money_text(amount: float | None, currency: str, decimals: int = 0) -> str:
 
 
 def percent_text(p: float | None) -> str:
-    """A probability as a percentage, one decimal below 10 %."""
+    """A probability as a percentage: one decimal near certainty (below 10 %, above 90 %).
+
+    >>> percent_text(0.996), percent_text(0.5), percent_text(0.004), percent_text(1.0)
+    ('99.6%', '50%', '0.4%', '100%')
+    """
     if p is None or not np.isfinite(p):
         return "–"
     v = 100 * p
-    return f"{v:.1f}%" if v < 10 and abs(v - round(v)) >= 0.05 else f"{v:.0f}%"
+    near_certain = v < 10 or v > 90
+    return f"{v:.1f}%" if near_certain and abs(v - round(v)) >= 0.05 else f"{v:.0f}%"
 
 
 def current_policy(
@@ -1039,6 +1047,25 @@ def position_markdown(rec: Any) -> str:
     return (
         f"Today's balance: **{money_text(pos['balance'], cur)}**. Without any purchase it lasts "
         f"{runway}. Advice: {pos['advice']}."
+    )
+
+
+def alternatives_table(rec: Any) -> Any:
+    """The policy alternatives as a compact table; their explanations go in
+    :func:`alternatives_markdown` (long sentences make unreadable table cells)."""
+    frame = rec.alternatives.drop(columns=["explanation"], errors="ignore")
+    return table(frame, rec.currency, money=WORKBOOK_SHEETS["alternatives"][1])
+
+
+def alternatives_markdown(rec: Any) -> str:
+    """One bullet per alternative policy: its name in bold, then its plain explanation."""
+    alts = rec.alternatives
+    if "explanation" not in alts.columns or len(alts) == 0:
+        return ""
+    names = alts["option"] if "option" in alts.columns else alts.index.astype(str)
+    return "\n".join(
+        f"- **{html.escape(str(name))}**: {html.escape(str(text))}"
+        for name, text in zip(names, alts["explanation"], strict=True)
     )
 
 
