@@ -375,8 +375,11 @@ class DemandResult:
             lines.append("minute pools per month (from the licences):")
             for row in self.pools.itertuples(index=False):
                 where = row.country if pd.notna(row.country) else "tenant-wide"
+                plan = getattr(row, "plan", None)
+                plan = plan if isinstance(plan, str) else ""
                 lines.append(
-                    f"  {row.pool:<20} {where:<12} {row.minutes:>12,.0f} min  ({row.users} licences)"
+                    f"  {row.pool:<20} {where:<12} {plan:<11} {row.minutes:>12,.0f} min"
+                    f"  ({row.users} licences)"
                 )
         if len(self.non_credit):
             lines.append("billed outside credits (not in the demand):")
