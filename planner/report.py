@@ -952,15 +952,13 @@ def current_policy(
 def runway_distribution(scenarios: Any, lots: pd.DataFrame) -> np.ndarray:
     """Days today's lots last on each scenario with no purchase (``inf``: past the horizon).
 
-    Uses the balance engine with auto-recharge off, so lots expiring on their date shorten
-    the runway exactly as they would in the tenant.
+    The scenario form of :func:`planner.analysis.runway_days` (the one runway computation:
+    the balance engine with auto-recharge off, so a lot expiring on its date ends the runway
+    exactly as it would in the tenant).
     """
-    from planner.engine import Policy, paths
+    from planner.analysis import runway_days
 
-    off = Policy(0.0, 0.0, 0.0, lead_days=0, auto_recharge=False)
-    runway = paths(scenarios.paths, scenarios.start, off, lots=lots)["runway_days"]
-    unserved_any = runway < scenarios.horizon_days
-    return np.where(unserved_any, runway.astype(float), np.inf)
+    return runway_days(scenarios.paths, scenarios.start, lots)
 
 
 def typical_path(paths: Any) -> int:

@@ -399,6 +399,22 @@ def test_runway_days_counts_expiry():
     assert analysis.runway_days(demand, "2025-01-01", lots).tolist() == [2.0, 2.0]
 
 
+def test_runway_ends_on_the_expiry_day_of_a_lot_demand_cannot_use_up():
+    # 100 left of a lot bought 2024-01-18: it expires at the start of 2025-01-18, day 17;
+    # at 1 a day it would last 100 days, far past the 60-day horizon
+    demand = np.ones((3, 60))
+    lots = pd.DataFrame({"purchase_date": [pd.Timestamp("2024-01-18")], "amount": [100.0]})
+    runway = analysis.runway_days(demand, "2025-01-01", lots)
+    assert runway.tolist() == [17.0, 17.0, 17.0]
+    # a newer lot alongside takes over when the old one expires
+    lots = pd.concat(
+        [lots, pd.DataFrame({"purchase_date": [pd.Timestamp("2024-12-01")], "amount": [10.0]})]
+    )
+    assert analysis.runway_days(demand, "2025-01-01", lots).tolist() == [27.0] * 3
+    # without the expiry, the same funds outlast the horizon
+    assert np.isinf(analysis.runway_days(demand, "2025-01-01", 110.0)).all()
+
+
 def test_lot_forfeiture_fifo_by_hand():
     # today 2025-01-01; lot A (30 left) expires 2025-01-11, lot B (50 left) 2025-01-21.
     lots = pd.DataFrame(

@@ -278,3 +278,22 @@ def test_usage_key_figures_and_files_view():
     assert "150.00 EUR, +50% on 2026-01 (100.00 EUR)" in text
     files = pd.DataFrame({"path": ["/data/x/Export.zip!PSTN.calls.csv"], "rows": [3]})
     assert report.files_view(files)["file"].tolist() == ["Export.zip!PSTN.calls.csv"]
+
+
+def test_runway_distribution_is_the_analysis_runway():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from planner import analysis
+
+    paths = np.array([np.ones(60), np.full(60, 3.0)])
+    scenarios = SimpleNamespace(paths=paths, start=pd.Timestamp("2025-01-01"), horizon_days=60)
+    # the lot expires on day 17, before a spend of 1 a day uses it up
+    lots = pd.DataFrame({"purchase_date": [pd.Timestamp("2024-01-18")], "amount": [100.0]})
+    runway = report.runway_distribution(scenarios, lots)
+    assert runway.tolist() == [17.0, 17.0]
+    np.testing.assert_array_equal(runway, analysis.runway_days(paths, scenarios.start, lots))
+    big = pd.DataFrame({"purchase_date": [pd.Timestamp("2024-12-01")], "amount": [100.0]})
+    assert report.runway_distribution(scenarios, big).tolist() == [np.inf, 33.0]
