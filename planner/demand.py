@@ -379,7 +379,7 @@ class DemandResult:
                 plan = plan if isinstance(plan, str) else ""
                 lines.append(
                     f"  {row.pool:<20} {where:<12} {plan:<11} {row.minutes:>12,.0f} min"
-                    f"  ({row.users} licences)"
+                    f"  ({row.users} licence{'' if row.users == 1 else 's'})"
                 )
         if len(self.non_credit):
             lines.append("billed outside credits (not in the demand):")

@@ -107,7 +107,7 @@ def test_whatif_demand(export, pricing_files, tmp_path, capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "what-if" in text
-    assert "domestic             US           MCOPSTN1               2 min  (1 licences)" in text
+    assert "domestic             US           MCOPSTN1               2 min  (1 licence)" in text
     # pool of 120 s: call 1 uses 60, call 2 has 60 beyond -> 0.02; toll-free 61 s -> 0.06
     assert out.read_text().splitlines()[1:3] == [
         "2026-01-05,USD,0.02,0.00,0.00,0.00,0.02,0.00,0.00",
