@@ -87,19 +87,73 @@ def _thousands(x: float, _pos: Any = None) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-def _money_formatter(scale: float = 1.0):
-    from matplotlib.ticker import FuncFormatter
+def _decimals(values: np.ndarray, cap: int = 6) -> int:
+    """Fewest decimals (0..cap) that write every value exactly (ticks 2,389.2 / 2,389.4: 1)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0
+    scale = max(float(np.abs(values).max()), 1.0)
+    for d in range(cap + 1):
+        if np.all(np.abs(values - np.round(values, d)) <= 1e-9 * scale):
+            return d
+    return cap
 
-    return FuncFormatter(lambda x, pos: _thousands(x / scale, pos))
+
+def _tick_formatter(scale: float = 1.0, hide_negative: bool = False):
+    """Tick labels with thousands separators and as many decimals as the ticks need.
+
+    The decimals follow the tick positions, so a narrow range (2,389.2 .. 2,390.0) gets
+    distinct labels instead of "2,389" five times, and whole-number ticks show no decimals.
+    ``hide_negative`` leaves ticks below 0 blank (an axis of shares padded left of 0).
+    """
+    from matplotlib.ticker import Formatter
+
+    class _Ticks(Formatter):
+        digits = 0
+
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            self.digits = _decimals(np.asarray(locs, dtype=float) / scale)
+
+        def __call__(self, x, pos=None):
+            v = x / scale
+            if hide_negative and v < -1e-9:
+                return ""
+            if abs(v) < 0.5 * 10.0**-self.digits:
+                v = 0.0  # no "-0"
+            return f"{v:,.{self.digits}f}"
+
+    return _Ticks()
+
+
+def _money_formatter(scale: float = 1.0):
+    return _tick_formatter(scale)
 
 
 def _count_axis(ax: Axes, axis: str = "y", integer: bool = False) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     if integer:
         target.set_major_locator(MaxNLocator(integer=True))
-    target.set_major_formatter(FuncFormatter(_thousands))
+    target.set_major_formatter(_tick_formatter())
+
+
+def _nothing(ax: Axes, message: str) -> None:
+    """A readable empty panel: the message in the middle, no ticks that mean nothing."""
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color="#555555",
+        wrap=True,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def _money_axis(ax: Axes, currency: str, label: str, axis: str = "y", cents: bool = False) -> None:
@@ -119,6 +173,30 @@ def _month_axis(ax: Axes, span_days: float | None = None) -> None:
         step = 1 if span_days <= 400 else 2 if span_days <= 800 else 3
     ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def _date_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """Month ticks on long spans; day ticks, at least a week wide, on short ones."""
+    span = (last - first).days
+    if span >= 60:
+        _month_axis(ax, span)
+        return
+    pad = pd.Timedelta(days=max(0.5, (7 - span) / 2))
+    ax.set_xlim(first - pad, last + pad)
+    _concise_dates(ax)
+
+
+def _value_span(ax: Axes, minimum: float = 1.0) -> None:
+    """An all-zero (flat) series gets a y axis from 0 to ``minimum``, not -0.06..0.06."""
+    low, high = (float(v) for v in ax.dataLim.intervaly)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return
+    if high - low > 1e-9 * max(abs(high), abs(low), 1.0):
+        return
+    tiny = 1e-9 * max(abs(high), abs(low), 1.0)  # float dust of the band polygons
+    low = 0.0 if low > -tiny else low
+    high = max(high, 0.0)
+    ax.set_ylim(low, high * 1.2 if high - low > tiny else low + minimum)
 
 
 def _concise_dates(ax: Axes) -> None:
@@ -221,7 +299,7 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
         bottom += values
     total = summary["credit_cents"].to_numpy(dtype=float)
     change = summary["credit_change_pct"].to_numpy(dtype=float)
-    top = total.max() if len(total) and total.max() > 0 else 1.0
+    top = total.max() if len(total) and total.max() > 0 else 100.0  # cents
     for xi, t, c in zip(x, total, change, strict=True):
         if np.isfinite(c):
             ax_cr.annotate(
@@ -242,6 +320,11 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
     ax_cr.set_xticks(x, labels, rotation=0 if len(x) <= 12 else 45)
     if ax_cr.get_legend_handles_labels()[0]:
         ax_cr.legend(loc="upper left", frameon=False, fontsize="small", ncols=3)
+    if not len(summary):
+        _nothing(ax_min, "No calls to show")
+        _nothing(ax_cr, "No credit spend to show")
+    elif not np.nansum(total):
+        ax_cr.text(0.5, 0.5, "No credit spend to show", ha="center", transform=ax_cr.transAxes)
     _style(ax_cr)
     return fig
 
@@ -276,10 +359,18 @@ def daily_spend(
             )
             shaded = True
         ax.set_xlim(idx.min() - pd.Timedelta(days=1), idx.max() + pd.Timedelta(days=1))
-        _month_axis(ax, (idx.max() - idx.min()).days)
+        _date_axis(ax, idx.min(), idx.max())
     _money_axis(ax, currency, "Credit spend per day", cents=True)
     ax.set_xlabel("Date (UTC)")
     ax.set_title("Daily Communications Credits spend")
+    if not len(idx):
+        _nothing(ax, "No days with calls to show")
+        _style(ax, "")
+        return fig
+    ax.set_ylim(bottom=0)
+    _value_span(ax, 100.0)  # cents
+    if not np.nansum(values):
+        ax.text(0.5, 0.5, "No credit spend on any day", ha="center", transform=ax.transAxes)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)
     return fig
@@ -318,6 +409,10 @@ def day_of_month(
     ax.set_xlabel("Day of month")
     _money_axis(ax, currency, "Average spend on that day", cents=True)
     ax.set_title("Credit spend by day of month")
+    ax.set_ylim(bottom=0)
+    _value_span(ax, 100.0)  # cents
+    if not np.nansum(mean):
+        ax.text(0.5, 0.5, "No credit spend to show", ha="center", transform=ax.transAxes)
     _style(ax)
     return fig
 
@@ -357,6 +452,10 @@ def top_bars(
     if len(values):
         ax.set_xlim(0, max(values.max(), 1) * 1.15)
     ax.set_title(title or f"{_top(n, table)} by {value.replace('_cents', '').replace('_', ' ')}")
+    if not len(values):
+        _nothing(ax, "Nothing to show")
+        _style(ax, "")
+        return fig
     _style(ax, "x")
     return fig
 
@@ -444,7 +543,12 @@ def call_types(table: pd.DataFrame, currency: str) -> Figure:
     _money_axis(ax_c, currency, "Credit spend", axis="x", cents=True)
     ax_c.set_title("Credit spend by call type")
     for a in (ax_m, ax_c):
-        _style(a, "x")
+        if len(order):
+            a.set_xlim(left=0)
+            _style(a, "x")
+        else:
+            _nothing(a, "No calls to show")
+            _style(a, "")
     return fig
 
 
@@ -463,6 +567,9 @@ def hour_weekday_heatmap(
     fig, ax = _new(ax, (11, 3.8))
     data = table.to_numpy(dtype=float)
     im = ax.imshow(data, aspect="auto", cmap="Blues", interpolation="nearest")
+    empty = not np.nansum(np.abs(data))
+    if empty:  # an all-zero table: a colour scale from 0, not -0.1..0.1
+        im.set_clim(0, 1)
     ax.set_yticks(np.arange(len(table.index)), [str(v) for v in table.index])
     ax.set_xticks(np.arange(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel(f"Hour of day ({tz or 'UTC'})")
@@ -470,6 +577,11 @@ def hour_weekday_heatmap(
     bar = fig.colorbar(im, ax=ax, pad=0.01)
     bar.set_label(what)
     bar.ax.yaxis.set_major_formatter(_money_formatter())
+    if empty:
+        from matplotlib.ticker import MaxNLocator
+
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.text(0.5, 0.5, f"No {what.lower()} to show", ha="center", transform=ax.transAxes)
     ax.set_title(f"{what} by weekday and hour")
     return fig
 
@@ -529,6 +641,12 @@ def toll_free(
         )
     what = "credit spend" if value.endswith("_cents") else value
     ax.set_title(f"Toll-free {what} per month (UTC), by number")
+    if not len(usage):
+        _nothing(ax, "No toll-free calls to show")
+        _style(ax, "")
+        return fig
+    ax.set_ylim(bottom=0)
+    _value_span(ax, 100.0 if value.endswith("_cents") else 1.0)
     _style(ax)
     return fig
 
@@ -647,11 +765,18 @@ def demand_history(
     mean = pd.Series(vals, index=idx).rolling(window, min_periods=1).mean()
     ax.plot(idx, mean.to_numpy(), color=BLUE, linewidth=2.2, label=f"{window}-day mean")
     _daily_bars(ax, idx, vals, alpha=0.45, label="Daily demand")
-    if len(idx):
-        _month_axis(ax, (idx.max() - idx.min()).days)
     _money_axis(ax, currency, "Credit demand per day")
     ax.set_xlabel("Date")
     ax.set_title("Credit demand: daily history")
+    if not len(idx):
+        _nothing(ax, "No demand history")
+        _style(ax, "")
+        return fig
+    _date_axis(ax, idx.min(), idx.max())
+    ax.set_ylim(bottom=0)
+    _value_span(ax)
+    if not np.nansum(vals):
+        ax.text(0.5, 0.5, "No credit demand on any day", ha="center", transform=ax.transAxes)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)
     return fig
@@ -700,7 +825,8 @@ def fan_chart(
     first = (
         pd.DatetimeIndex(history.index).min() if history is not None and len(history) else idx[0]
     )
-    _month_axis(ax, (idx[-1] - first).days)
+    _date_axis(ax, first, idx[-1])
+    _value_span(ax)
     what = "Cumulative credit demand" if cumulative else "Credit demand per day"
     _money_axis(ax, currency, what)
     ax.set_xlabel("Date")
@@ -794,15 +920,24 @@ def balance_trajectories(
     if compare is not None:
         _balance_bands(ax, compare, start, ORANGE, compare_label, compare_threshold, inner=False)
     ax.axhline(0, color="black", linewidth=0.8)
-    T = np.asarray(result["balance"]).shape[1]
-    _month_axis(ax, T)
+    days = analysis.dates(start, np.asarray(result["balance"]).shape[1])
+    _date_axis(ax, days[0], days[-1])
     _money_axis(ax, currency, "Balance at end of day")
     ax.set_xlabel("Date")
     ax.set_title("Credit balance under the funding policy")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
-    ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+    lowest = float(np.nanmin(np.asarray(result["balance"], dtype=float), initial=0.0))
+    ax.set_ylim(bottom=0.0 if lowest >= 0 else min(0.0, ax.get_ylim()[0]))
+    _value_span(ax)
     _style(ax)
     return fig
+
+
+def _day_bins(values: np.ndarray, max_bins: int = 30) -> np.ndarray:
+    """Histogram edges on whole days (half a day either side), at most ``max_bins`` bins."""
+    lo, hi = float(np.floor(values.min())), float(np.floor(values.max()))
+    width = max(1.0, float(np.ceil((hi - lo + 1) / max_bins)))
+    return np.arange(lo, hi + width + 1, width) - 0.5
 
 
 def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> Figure:
@@ -814,58 +949,79 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
         S x T arrays with ``expired`` and ``unserved`` (:func:`planner.engine.paths`).
     start : date-like, optional
         Day 0; when given, the stock-out axis shows dates instead of day numbers.
+
+    Returns
+    -------
+    Figure
+        Two panels: a histogram of the amount expired per path (a note instead when no path
+        forfeits anything) and a histogram of the first stock-out day, one bar per day or
+        group of days (a note instead when no path runs out).
     """
     fig, (ax_e, ax_s) = _plt().subplots(1, 2, figsize=(11, 4), layout="constrained")
     out = analysis.path_outcomes(result)
     S = len(out)
     expired = out["expired"].to_numpy()
-    ax_e.hist(expired, bins=30, color=RED, alpha=0.8)
-    mean = expired.mean()
-    ax_e.axvline(
-        mean,
-        color="black",
-        linestyle="--",
-        linewidth=1.2,
-        label=f"Mean {_thousands(mean)} {currency}",
-    )
-    share = (expired > 1e-9).mean()
+    lose = expired > 1e-9
+    share = lose.mean() if S else 0.0
     ax_e.set_title(f"Forfeited (expired) funds: {share:.0%} of paths lose some")
     _money_axis(ax_e, currency, "Expired over the horizon", axis="x")
     ax_e.set_ylabel("Scenario paths")
-    ax_e.legend(frameon=False, fontsize="small")
+    if lose.any():
+        if np.ptp(expired) > 1e-9:
+            ax_e.hist(expired, bins=30, color=RED, alpha=0.8)
+        else:  # every path forfeits the same: one bar, not thirty empty slivers
+            width = max(0.1 * abs(float(expired[0])), 1e-6)
+            ax_e.bar([expired[0]], [S], width=width, color=RED, alpha=0.8)
+        mean = expired.mean()
+        ax_e.axvline(
+            mean,
+            color="black",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"Mean {_thousands(mean)} {currency}",
+        )
+        ax_e.legend(frameon=False, fontsize="small")
+        _count_axis(ax_e, integer=True)
+        ax_e.set_ylim(bottom=0)
+    else:
+        _nothing(ax_e, "Nothing forfeited in any scenario" if S else "No scenario paths")
 
     first = out["first_stockout_day"].to_numpy()
     hit = np.isfinite(first)
     p = hit.mean() if S else 0.0
     if hit.any():
         vals = first[hit]
+        edges = _day_bins(vals)
         if start is not None:
-            t0 = analysis.dates(start, 1)[0]
-            vals = np.array([t0 + pd.Timedelta(days=int(d)) for d in vals], dtype="datetime64[ns]")
-            ax_s.hist(vals, bins=30, color=ORANGE, alpha=0.85)
+            import matplotlib.dates as mdates
+
+            # bars on whole days, and an axis at least two weeks wide, so a lone
+            # stock-out is not drawn against hours
+            t0 = mdates.date2num(analysis.dates(start, 1)[0].to_pydatetime())
+            ax_s.hist(vals + t0, bins=edges + t0, color=ORANGE, alpha=0.85)
+            ax_s.xaxis_date()
+            lo, hi = edges[0] + t0, edges[-1] + t0
+            pad = max(0.0, (14 - (hi - lo)) / 2)
+            ax_s.set_xlim(lo - pad, hi + pad)
             _concise_dates(ax_s)
             ax_s.set_xlabel("Date of first stock-out")
         else:
-            ax_s.hist(vals, bins=30, color=ORANGE, alpha=0.85)
+            from matplotlib.ticker import MaxNLocator
+
+            ax_s.hist(vals, bins=edges, color=ORANGE, alpha=0.85)
+            pad = max(0.0, (14 - (edges[-1] - edges[0])) / 2)
+            ax_s.set_xlim(edges[0] - pad, edges[-1] + pad)
+            ax_s.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax_s.xaxis.set_major_formatter(_tick_formatter())
             ax_s.set_xlabel("Day of first stock-out")
+        _count_axis(ax_s, integer=True)
     else:
-        ax_s.text(
-            0.5,
-            0.5,
-            "No stock-out in any scenario",
-            ha="center",
-            va="center",
-            transform=ax_s.transAxes,
-        )
         ax_s.set_xlabel("Day of first stock-out")
-        ax_s.set_xticks([])
+        _nothing(ax_s, "No stock-out in any scenario" if S else "No scenario paths")
     ax_s.set_ylabel("Scenario paths")
     ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
     for a in (ax_e, ax_s):
-        _count_axis(a, integer=True)
         _style(a)
-    if not hit.any():
-        ax_s.set_yticks([])
     return fig
 
 
@@ -903,6 +1059,18 @@ def _is_recommended(table: pd.DataFrame) -> np.ndarray:
     return rec
 
 
+def _cost_margin(ax: Axes, cost: np.ndarray) -> None:
+    """Give a flat or narrow cost range a readable span around it (at least 0.1 % or 1 unit)."""
+    cost = cost[np.isfinite(cost)]
+    if not len(cost):
+        return
+    low, high = float(cost.min()), float(cost.max())
+    need = max(1e-3 * abs(high), 1.0)
+    if high - low < need:
+        mid = (low + high) / 2
+        ax.set_ylim(mid - need, mid + need)
+
+
 def frontier(
     table: pd.DataFrame,
     currency: str,
@@ -931,8 +1099,16 @@ def frontier(
         Without ``label`` columns or alternatives, label up to this many frontier points.
     """
     fig, ax = _new(ax, (10, 5.5))
+    title = "Cost against stock-out risk (Q = recharge amount, s = threshold)"
     cost = table["cost"].to_numpy(dtype=float)
     p = table["p_stockout"].to_numpy(dtype=float)
+    if not (np.isfinite(cost) & np.isfinite(p)).any():
+        ax.set_title(title)
+        ax.set_xlabel("Probability of at least one stock-out day (%)")
+        _money_axis(ax, currency, "Expected cost over the horizon")
+        _nothing(ax, "No candidate policies to compare")
+        _style(ax, "")
+        return fig
     ax.scatter(p * 100, cost, s=18, color=GREY, alpha=0.6, label="Candidate policies")
     eff = _pareto(cost, p)
     order = np.flatnonzero(eff)[np.argsort(p[eff], kind="stable")]
@@ -1016,16 +1192,22 @@ def frontier(
             )
     ax.set_xlabel("Probability of at least one stock-out day (%)")
     _money_axis(ax, currency, "Expected cost over the horizon")
-    ax.set_title("Cost against stock-out risk (Q = recharge amount, s = threshold)")
+    ax.set_title(title)
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     if np.nanmax(p, initial=0.0) > 0.1:
         # risks of 0.1 % and 1 % matter as much as 50 %: linear up to 1 %, logarithmic above
-        from matplotlib.ticker import FuncFormatter
-
         ax.set_xscale("symlog", linthresh=1.0, linscale=1.0)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.set_xlim(left=-0.1, right=110)
     else:
-        ax.set_xlim(left=min(-0.5, ax.get_xlim()[0]))
+        # room left of 0 % for the markers, but no negative probabilities on the axis
+        low, high = ax.get_xlim()
+        high = max(high, 1.25 * np.nanmax(p * 100, initial=0.0), 1.0)
+        ax.set_xlim(min(-0.05 * high, low), high)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_formatter(_tick_formatter(hide_negative=True))
+    _cost_margin(ax, cost)
     if alternatives is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     else:
@@ -1071,11 +1253,17 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
     ax.set_xticks(x, [d.strftime("%d %b %Y") for d in expires], rotation=30 if len(x) > 5 else 0)
     ax.set_xlabel("Expiry date")
     _money_axis(ax, currency, "Amount")
-    if len(amount):
-        ax.set_ylim(0, max(amount.max(), 1e-9) * 1.15)
+    ax.set_title("Funds held today by expiry date (label: share expected to be forfeited)")
+    if not len(amount):
+        _nothing(ax, "No funds held today")
+        _style(ax, "")
+        return fig
+    top = float(np.nanmax(amount, initial=0.0))
+    ax.set_ylim(0, (top if top > 0 else 1.0) * 1.15)
+    if top <= 0:
+        ax.text(0.5, 0.6, "Nothing left in these lots", ha="center", transform=ax.transAxes)
     pad = max(0, 3 - len(x)) / 2  # a lone lot is not drawn as a wall
     ax.set_xlim(-0.6 - pad, len(x) - 0.4 + pad)
-    ax.set_title("Funds held today by expiry date (label: share expected to be forfeited)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     _style(ax)
     return fig
@@ -1103,8 +1291,7 @@ def runway(
         arr = np.where(arr >= horizon, np.inf, arr)
     finite = arr[np.isfinite(arr)]
     if len(finite):
-        bins = min(40, max(5, len(np.unique(finite))))
-        ax.hist(finite, bins=bins, color=GREEN, alpha=0.85, label="Scenario paths")
+        ax.hist(finite, bins=_day_bins(finite, 40), color=GREEN, alpha=0.85, label="Scenario paths")
     if len(arr):
         # "lower" picks an observed runway, so infinite runways never enter an interpolation
         median = float(np.percentile(arr, 50, method="lower"))
@@ -1136,6 +1323,31 @@ def runway(
     ax.set_xlabel("Runway (days until the balance runs out, no recharge)")
     ax.set_ylabel("Scenario paths")
     _count_axis(ax, integer=True)
+    _count_axis(ax, "x", integer=True)
+    ax.xaxis.set_major_formatter(_tick_formatter(hide_negative=True))
+    if len(finite):
+        # a lone runway value gets a readable span of days around it, starting at day 0
+        low, high = ax.get_xlim()
+        ax.set_xlim(min(low, -0.5), max(high, float(finite.max()) + 7, (alert_days or 0) + 7))
+        ax.set_ylim(bottom=0)
+    else:
+        if never and horizon:
+            ax.set_xlim(0, max(horizon, (alert_days or 0) + 7))
+            ax.set_yticks([])
+            ax.text(
+                0.5,
+                0.5,
+                f"Every path lasts beyond the {horizon:,}-day horizon",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="#555555",
+            )
+        else:
+            _nothing(
+                ax,
+                "Every path lasts beyond the horizon" if never else "No scenario paths",
+            )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)
