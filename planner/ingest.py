@@ -86,7 +86,7 @@ _CSV_NULLS = sorted(
 DEFAULT_CHUNK_ROWS = 1_000_000
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SNIFF_BYTES = 1 << 20
-_BLOCK_BYTES = 16 << 20
+_BLOCK_BYTES = 2 << 20
 _TS = pa.timestamp("ns", "UTC")
 
 #: text columns taken from the source (``kind`` and ``source_file`` are set by the reader)
@@ -541,7 +541,8 @@ def _csv_batches(
     encoding: str,
 ) -> Iterator[_Raw]:
     names = _unique_names(headers)
-    # streamed blocks of about a chunk's size (pyarrow yields one batch per block)
+    # the parser works block by block: blocks of a few MB stay in the CPU caches and read
+    # faster (measured) than large ones, even than a multi-threaded read of the whole file
     block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * row_bytes
     block = int(min(max(block, 1 << 16), _BLOCK_BYTES))
     invalid: list[tuple[int | None, str, int, int]] = []
@@ -550,13 +551,14 @@ def _csv_batches(
         invalid.append((row.number, row.text, row.expected_columns, row.actual_columns))
         return "skip"
 
-    def options(threads: bool) -> tuple:
+    def options() -> tuple:
+        # single-threaded: the parser then knows the line number of each invalid row
         return (
             pv.ReadOptions(
                 column_names=names,
                 skip_rows=skip + 1,
                 encoding=encoding,
-                use_threads=threads,
+                use_threads=False,
                 block_size=block,
             ),
             pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
@@ -582,23 +584,8 @@ def _csv_batches(
 
     first_line = skip + 2
     try:
-        if chunk_rows is None:
-            table = pv.read_csv(src(), *options(True))
-            if invalid:  # row numbers are only known to the single-threaded parser
-                invalid.clear()
-                table = pv.read_csv(src(), *options(False))
-            bad, skips = bad_rows()
-            lines, _ = _assign_lines(first_line, table.num_rows, skips)
-            # a suspended generator keeps its locals alive: hand the table over without a
-            # name here, so text columns are freed once converted
-            box = [_Raw(table, lines, bad)]
-            del table
-            yield box.pop()
-            return
-        # a path makes pyarrow read ahead without bound (the whole file in memory); a
-        # memory map streams with only the blocks in flight allocated
-        stream = pa.memory_map(source) if isinstance(source, str) else src()
-        reader = pv.open_csv(stream, *options(False))
+        # (not a memory map: its pages would count in the resident memory as it is read)
+        reader = pv.open_csv(src(), *options())
         next_line = first_line
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
@@ -610,7 +597,7 @@ def _csv_batches(
             bad, new_skips = bad_rows()
             bad_acc.extend(bad)
             skips.extend(new_skips)
-            if pending_rows >= chunk_rows:
+            if chunk_rows is not None and pending_rows >= chunk_rows:
                 table = pa.Table.from_batches(pending)
                 pending, pending_rows = [], 0
                 lines, next_line = _assign_lines(next_line, table.num_rows, skips)
@@ -1044,7 +1031,7 @@ def _file_parts(path: Path) -> list[_Part]:
         return _zip_parts(path)
     if kind == "binary":
         raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
-    if kind == "text":  # pyarrow reads the path itself: native, memory-mapped I/O
+    if kind == "text":  # pyarrow reads the path itself: native I/O
         return [_csv_part(name, lambda: path.open("rb"), str(path), "", period)]
     return [
         _bytes_part(
@@ -1427,20 +1414,44 @@ _PANDAS_TYPES = {
     pa.int64(): pd.Int64Dtype(),
     pa.bool_(): pd.BooleanDtype(),
 }
+_RECORD_SCHEMA = pa.schema([(c, _ARROW_TYPES[t]) for c, t in RECORD_DTYPES.items()])
 
 
-def _to_records(
-    canonical: pa.Table, kind: str, source_file: str, lines: np.ndarray
-) -> pd.DataFrame:
+def _record_table(canonical: pa.Table, kind: str, source_file: str, lines: np.ndarray) -> pa.Table:
+    """Canonical columns of one chunk -> the full record table (Arrow types, canonical order)."""
     n = canonical.num_rows
-    canonical = canonical.append_column("kind", pa.repeat(pa.scalar(kind), n))
-    canonical = canonical.append_column("source_file", pa.repeat(pa.scalar(source_file), n))
-    canonical = canonical.append_column("source_row", pa.array(lines, pa.int64()))
-    for column, dtype in RECORD_DTYPES.items():
-        if column not in canonical.column_names:
-            canonical = canonical.append_column(column, pa.nulls(n, _ARROW_TYPES[dtype]))
-    df = canonical.to_pandas(types_mapper=_PANDAS_TYPES.get, split_blocks=True, self_destruct=True)
+    given = dict(zip(canonical.column_names, canonical.columns, strict=True))
+    given["kind"] = pa.repeat(pa.scalar(kind), n)
+    given["source_file"] = pa.repeat(pa.scalar(source_file), n)
+    given["source_row"] = pa.array(lines, pa.int64())
+    columns = [
+        given[f.name].cast(f.type) if f.name in given else pa.nulls(n, f.type)
+        for f in _RECORD_SCHEMA
+    ]
+    return pa.Table.from_arrays(columns, schema=_RECORD_SCHEMA)
+
+
+def records_frame(table: pa.Table) -> pd.DataFrame:
+    """A record table in Arrow form (:meth:`RecordStream.tables`) as a canonical DataFrame.
+
+    The table is consumed (its memory freed while converting): do not use it afterwards.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`planner.schema.RECORD_DTYPES`, index 0..n-1.
+    """
+    df = table.to_pandas(types_mapper=_PANDAS_TYPES.get, split_blocks=True, self_destruct=True)
     return conform(df)
+
+
+def records_arrow_schema() -> pa.Schema:
+    """The Arrow schema of record tables as pandas writes them (with pandas' metadata).
+
+    Tables cast to it and written to Parquet read back with :func:`pandas.read_parquet` as
+    the canonical DataFrame (:data:`planner.schema.RECORD_DTYPES`).
+    """
+    return pa.Schema.from_pandas(empty_records(), preserve_index=False)
 
 
 def _rejects_frame(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
@@ -1448,6 +1459,32 @@ def _rejects_frame(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
     return df.astype(
         {"source_file": "string", "source_row": "Int64", "reason": "string", "raw": "string"}
     )
+
+
+def _credit_cents_arrow(table: pa.Table) -> dict[str, int]:
+    """:func:`credit_cents_by_currency` of a record table in Arrow form."""
+    on_credits = pc.fill_null(pc.equal(table["capability"], CREDITS_CAPABILITY), False)
+    table = table.select(["currency", "charge_cents", "connection_fee_cents"]).filter(on_credits)
+    if not table.num_rows:
+        return {}
+    money = pc.add(
+        pc.fill_null(table["charge_cents"], 0), pc.fill_null(table["connection_fee_cents"], 0)
+    )
+    totals = (
+        pa.table({"currency": pc.fill_null(table["currency"], ""), "cents": money})
+        .group_by("currency")
+        .aggregate([("cents", "sum")])
+    )
+    return {
+        str(cur): int(c)
+        for cur, c in zip(
+            totals["currency"].to_pylist(), totals["cents_sum"].to_pylist(), strict=True
+        )
+    }
+
+
+def _day(ns: int) -> dt.date:
+    return np.datetime64(ns, "ns").astype("datetime64[D]").item()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1464,23 +1501,29 @@ class _Seen:
     def __init__(self) -> None:
         self._ids: dict[str, pa.Array] = {}
 
-    def duplicated(self, kind: str, ids: pd.Series, *, remember: bool = True) -> np.ndarray:
+    def duplicated(
+        self, kind: str, ids: pa.ChunkedArray | pa.Array, *, remember: bool = True
+    ) -> np.ndarray:
         """Which of ``ids`` were seen before (in earlier calls or earlier in ``ids``).
 
         ``remember=False`` skips storing the new ids, for the last chunk of all.
         """
-        keys = ids.str.lower()
-        dup = keys.duplicated(keep="first").to_numpy(bool).copy()
+        keys = pc.utf8_lower(ids)
+        if isinstance(keys, pa.ChunkedArray):
+            keys = keys.combine_chunks()
+        n = len(keys)
+        distinct = pc.unique(keys)
+        dup = np.zeros(n, dtype=bool)
+        if len(distinct) < n:
+            group = pc.index_in(keys, value_set=distinct).to_numpy(zero_copy_only=False)
+            _, first = np.unique(group, return_index=True)
+            dup[:] = True
+            dup[first] = False
         seen = self._ids.get(kind)
-        if seen is None and not remember:
-            return dup
-        arrow_keys = pa.array(keys.array, type=pa.string())
         if seen is not None and len(seen):
-            dup |= _np_mask(pc.is_in(arrow_keys, value_set=seen))
+            dup |= _np_mask(pc.is_in(keys, value_set=seen))
         if remember:
-            kept = arrow_keys.filter(pa.array(~dup))
-            if isinstance(kept, pa.ChunkedArray):
-                kept = kept.combine_chunks()
+            kept = keys.filter(pa.array(~dup)) if dup.any() else keys
             self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
         return dup
 
@@ -1489,8 +1532,9 @@ class RecordStream(_Accounting):
     """Canonical records of many exports, read in chunks; see :func:`iter_records`.
 
     Iterate once to get record chunks (DataFrames with the canonical schema, duplicates
-    already dropped). After the iteration, :attr:`files` holds the per-file accounting and
-    :attr:`rejects` the rejected rows.
+    already dropped), or call :meth:`tables` once for the same chunks as Arrow tables. After
+    the iteration, :attr:`files` holds the per-file accounting and :attr:`rejects` the
+    rejected rows.
     """
 
     def __init__(self, paths: Iterable[str | Path], chunk_rows: int | None = DEFAULT_CHUNK_ROWS):
@@ -1517,6 +1561,16 @@ class RecordStream(_Accounting):
         return _rejects_frame(self._rejects)
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
+        for table in self.tables():
+            yield records_frame(table)
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The record chunks as Arrow tables, without going through pandas.
+
+        Columns and order as :data:`planner.schema.RECORD_DTYPES`, with Arrow types
+        (``string``, ``int64``, ``bool``, ``timestamp[ns, UTC]``); :func:`records_frame`
+        turns one into the canonical DataFrame. Like iterating, this can be done only once.
+        """
         if self._started:
             raise RuntimeError("a RecordStream can be iterated only once")
         self._started = True
@@ -1533,7 +1587,7 @@ class RecordStream(_Accounting):
             yield from self._read_part(part, report, seen)
         self.finished = True
 
-    def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pd.DataFrame]:
+    def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pa.Table]:
         batches = part.batches(self.chunk_rows)
         while (raw := next(batches, None)) is not None:
             report.encoding = part.encoding
@@ -1557,22 +1611,25 @@ class RecordStream(_Accounting):
             report.rejected += len(rejected)
             self._rejects.extend(sorted(rejected, key=lambda r: r[1]))
             raw = None  # free the text columns that were converted
-            records = _to_records(canonical, part.fmt.kind, part.name, lines)
-            del canonical
             last_chunk = self.chunk_rows is None and part is self._parts[-1]
-            dup = seen.duplicated(part.fmt.kind, records["usage_id"], remember=not last_chunk)
+            dup = seen.duplicated(part.fmt.kind, canonical["usage_id"], remember=not last_chunk)
             if dup.any():
                 report.duplicates += int(dup.sum())
-                records = records.loc[~dup]
-            report.records += len(records)
-            if len(records):
-                lo, hi = records["start"].min(), records["start"].max()
-                first, last = lo.date(), hi.date()
+                canonical = canonical.filter(pa.array(~dup))
+                lines = lines[~dup]
+            records = _record_table(canonical, part.fmt.kind, part.name, lines)
+            del canonical
+            report.records += records.num_rows
+            if records.num_rows:
+                span = pc.min_max(records["start"].cast(pa.int64()))
+                first, last = _day(span["min"].as_py()), _day(span["max"].as_py())
                 report.period_start = min(filter(None, (report.period_start, first)))
                 report.period_end = max(filter(None, (report.period_end, last)))
-                for currency, cents in credit_cents_by_currency(records).items():
+                for currency, cents in _credit_cents_arrow(records).items():
                     self._credit_cents[currency] = self._credit_cents.get(currency, 0) + cents
-                yield records
+                box = [records]  # hand over without keeping a name (see _csv_batches)
+                del records
+                yield box.pop()
 
 
 def iter_records(
@@ -1635,8 +1692,10 @@ def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
     if isinstance(paths, str | Path):
         paths = [paths]
     stream = RecordStream(paths, chunk_rows=None)
-    chunks = list(stream)
-    records = pd.concat(chunks, ignore_index=True) if chunks else empty_records()
-    if len(chunks) == 1:
-        records = chunks[0].reset_index(drop=True)
+    tables = list(stream.tables())
+    if not tables:
+        return IngestResult(records=empty_records(), rejects=stream.rejects, files=stream.files)
+    whole = pa.concat_tables(tables)
+    tables.clear()  # only ``whole`` holds the columns now: converting frees them as it goes
+    records = records_frame(whole)
     return IngestResult(records=records, rejects=stream.rejects, files=stream.files)

@@ -18,17 +18,21 @@ import argparse
 import contextlib
 import json
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import InputError
-from planner.fileio import temp_beside, write_csv
-from planner.schema import empty_records
 
-# reading a file whole takes about this many times its size in memory (measured by
-# benchmarks/ingest.py: the parsed text, the converted columns and de-duplication)
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+# records per chunk when streaming to --out: a chunk of the text, its converted columns and
+# the chunk being written take about this many times the chunk's text in memory
+_CHUNK_ROWS = 200_000
 _MEMORY_FACTOR = 4
+_ROW_BYTES = 400  # a current-format Calling Plans row is about 370 bytes of text
 
 
 def _available_memory() -> int:
@@ -37,6 +41,14 @@ def _available_memory() -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 0
+
+
+def _chunk_rows() -> int:
+    """Rows per streamed chunk: :data:`_CHUNK_ROWS`, fewer when memory is short."""
+    available = _available_memory()
+    if available <= 0:
+        return _CHUNK_ROWS
+    return int(max(10_000, min(_CHUNK_ROWS, available // (_MEMORY_FACTOR * _ROW_BYTES))))
 
 
 HELP = "read PSTN usage exports (CSV, Excel, zip, Graph JSON) into one call-record table"
@@ -64,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class RecordsWriter:
     """Write record chunks to ``.parquet`` or ``.csv`` (by extension), atomically.
 
+    Chunks are Arrow record tables (:meth:`planner.ingest.RecordStream.tables`). Parquet is
+    written straight from Arrow (snappy-compressed, one row group per chunk, with pandas'
+    metadata so that :func:`pandas.read_parquet` gives the canonical dtypes back), on a
+    background thread so that writing one chunk overlaps reading the next. CSV goes through
+    pandas (the format ``DataFrame.to_csv`` writes).
+
     Chunks go to a temporary file beside ``path``; :meth:`commit` renames it over ``path``,
     :meth:`abort` removes it. Used as a context manager, it aborts unless committed.
 
@@ -74,48 +92,90 @@ class RecordsWriter:
     """
 
     def __init__(self, path: str | Path):
+        from planner.fileio import temp_beside
+
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         if self.suffix not in (".parquet", ".csv"):
             raise InputError(f"--out {self.path}: use a .parquet or .csv file name")
         self._tmp = temp_beside(self.path)
-        self._parquet = None
+        self._parquet: Any = None
+        self._schema: pa.Schema | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
         self._rows = 0
 
-    def write(self, records: pd.DataFrame) -> None:
-        """Append a chunk of canonical records."""
+    def _fail(self, exc: OSError) -> InputError:
+        return InputError(f"cannot write {self.path}: {exc.strerror or exc}")
+
+    def _wait(self) -> None:
+        """Wait for the chunk being written; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending.result()
+            except OSError as exc:
+                raise self._fail(exc) from None
+
+    def write(self, records: pa.Table) -> None:
+        """Append a chunk of records (an Arrow table with the canonical columns).
+
+        The chunk is consumed: do not use ``records`` afterwards.
+        """
+        rows = records.num_rows
         try:
             if self.suffix == ".csv":
-                records.to_csv(self._tmp, mode="a", header=self._rows == 0, index=False)
-            else:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+                from planner.ingest import records_frame
 
-                if self._parquet is None:
-                    schema = pa.Schema.from_pandas(empty_records(), preserve_index=False)
-                    self._parquet = pq.ParquetWriter(self._tmp, schema)
-                table = pa.Table.from_pandas(
-                    records, schema=self._parquet.schema, preserve_index=False
+                records_frame(records).to_csv(
+                    self._tmp, mode="a", header=self._rows == 0, index=False
                 )
-                self._parquet.write_table(table)
+            else:
+                self._write_parquet(records)
         except OSError as exc:
-            raise InputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        self._rows += len(records)
+            raise self._fail(exc) from None
+        self._rows += rows
+
+    def _write_parquet(self, records: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        if self._parquet is None:
+            from planner.ingest import records_arrow_schema
+
+            self._schema = records_arrow_schema()
+            self._parquet = pq.ParquetWriter(self._tmp, self._schema, compression="snappy")
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        table = records.cast(self._schema)
+        self._wait()  # one chunk in flight at most: memory stays bounded
+        self._pending = self._pool.submit(self._parquet.write_table, table)
+
+    def _close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+            if self._parquet is not None:
+                parquet, self._parquet = self._parquet, None
+                parquet.close()
 
     def commit(self) -> None:
         """Finish the file (an empty table when no chunk came) and move it into place."""
         if self._rows == 0 and self._parquet is None:
-            self.write(empty_records())
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
-        os.replace(self._tmp, self.path)
+            from planner.ingest import _RECORD_SCHEMA
+
+            self.write(_RECORD_SCHEMA.empty_table())
+        try:
+            self._close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise self._fail(exc) from None
 
     def abort(self) -> None:
         """Remove the temporary file."""
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
+        with contextlib.suppress(Exception):
+            self._close()
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> RecordsWriter:
@@ -127,6 +187,8 @@ class RecordsWriter:
 
 def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
     """Write the rejects table to CSV, atomically (temporary file, then rename)."""
+    from planner.fileio import write_csv
+
     write_csv(rejects, path)
 
 
@@ -165,18 +227,18 @@ def _summary(result) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``planner ingest``; returns the exit code.
 
-    Inputs that fit in memory are read whole (the fastest path); larger ones are streamed
-    (:func:`planner.ingest.iter_records`) chunk by chunk and written to ``--out`` as they come.
+    The inputs are streamed (:meth:`planner.ingest.RecordStream.tables`) chunk by chunk and
+    written to ``--out`` as they come, so memory stays bounded whatever their size.
     """
-    from planner.ingest import DEFAULT_CHUNK_ROWS, input_bytes, iter_records
+    from planner.ingest import iter_records
 
-    whole = input_bytes(args.paths) * _MEMORY_FACTOR < _available_memory()
-    stream = iter_records(args.paths, chunk_rows=None if whole else DEFAULT_CHUNK_ROWS)
+    stream = iter_records(args.paths, chunk_rows=_chunk_rows())
     with contextlib.ExitStack() as stack:
         writer = stack.enter_context(RecordsWriter(args.out)) if args.out else None
-        for chunk in stream:
+        for chunk in stream.tables():
             if writer is not None:
                 writer.write(chunk)
+            del chunk
         if args.rejects:
             write_rejects(stream.rejects, args.rejects)
         totals = stream.to_json()
