@@ -820,7 +820,14 @@ def fan_chart(
     ax.fill_between(
         idx, bands["p25"], bands["p75"], color=BLUE, alpha=0.35, label="25-75% of scenarios"
     )
-    ax.plot(idx, bands["p50"], color=BLUE, linewidth=2, label="Median scenario")
+    ax.plot(
+        idx,
+        bands["p50"],
+        color=BLUE,
+        linewidth=2,
+        marker="o" if len(idx) == 1 else None,
+        label="Median scenario",
+    )
     ax.axvline(idx[0], color=GREY, linestyle=":", linewidth=1)
     first = (
         pd.DatetimeIndex(history.index).min() if history is not None and len(history) else idx[0]
@@ -861,7 +868,14 @@ def _balance_bands(
         ax.fill_between(
             idx, bands["p25"], bands["p75"], color=colour, alpha=0.3, label=f"{label}: 25-75%"
         )
-    ax.plot(idx, bands["p50"], color=colour, linewidth=2, label=f"{label}: median balance")
+    ax.plot(
+        idx,
+        bands["p50"],
+        color=colour,
+        linewidth=2,
+        marker="o" if len(idx) == 1 else None,  # a one-day horizon is a point, not a line
+        label=f"{label}: median balance",
+    )
     if threshold is not None:
         ax.axhline(
             threshold,
@@ -969,9 +983,10 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
     if lose.any():
         if np.ptp(expired) > 1e-9:
             ax_e.hist(expired, bins=30, color=RED, alpha=0.8)
-        else:  # every path forfeits the same: one bar, not thirty empty slivers
-            width = max(0.1 * abs(float(expired[0])), 1e-6)
-            ax_e.bar([expired[0]], [S], width=width, color=RED, alpha=0.8)
+        else:  # every path forfeits the same: one bar on an axis from 0, not 30 slivers
+            value = float(expired[0])
+            ax_e.bar([value], [S], width=0.04 * value, color=RED, alpha=0.8)
+            ax_e.set_xlim(0, 1.6 * value)
         mean = expired.mean()
         ax_e.axvline(
             mean,
@@ -1207,7 +1222,10 @@ def frontier(
         ax.set_xlim(min(-0.05 * high, low), high)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(_tick_formatter(hide_negative=True))
-    _cost_margin(ax, cost)
+    if alternatives is not None:
+        _cost_margin(ax, np.concatenate([cost, alternatives["cost"].to_numpy(dtype=float)]))
+    else:
+        _cost_margin(ax, cost)
     if alternatives is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     else:

@@ -322,3 +322,18 @@ def test_usage_chart_on_one_month_of_free_calls_and_of_one_paid_call(name):
     fig = _usage_charts(paid)[name]()
     _readable(fig)
     assert not {"No credit spend to show", "Nothing to show"} & set(_notes(fig))
+
+
+def test_frontier_narrow_range_keeps_the_alternatives_in_view():
+    table = _candidates([282.6, 282.8, 283.0], [0.03, 0.01, 0.0])
+    alts = pd.DataFrame(
+        {
+            "option": ["recommended", "one-time funding"],
+            "cost": [282.8, 1355.0],
+            "p_stockout": [0.01, 0.01],
+        }
+    )
+    fig = plots.frontier(table, "USD", alternatives=alts, service_level=0.99)
+    low, high = fig.axes[0].get_ylim()
+    assert low < 282.6 and high > 1355.0
+    _readable(fig)
