@@ -51,7 +51,9 @@ import decimal
 import glob
 import io
 import json
+import queue
 import re
+import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -526,6 +528,53 @@ def _csv_part(
     return part
 
 
+_PREFETCH_DEPTH = 4
+
+
+def _prefetch(items: Iterator[Any], depth: int = _PREFETCH_DEPTH) -> Iterator[Any]:
+    """Run ``items`` on a background thread, at most ``depth`` items ahead of the consumer.
+
+    Its exceptions are raised in the consumer, in order. Closing the returned generator
+    stops the thread at its next item.
+    """
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((done, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((done, exc))
+
+    thread = threading.Thread(target=work, name="csv-parse", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if item is done:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+            del item
+    finally:
+        stop.set()
+        thread.join()
+
+
 class _NotUtf8(Exception):
     """The CSV reader met bytes that are not UTF-8."""
 
@@ -573,14 +622,22 @@ def _csv_batches(
     def src() -> Any:
         return source() if callable(source) else source
 
-    def bad_rows() -> tuple[list[tuple[int, str, str]], deque]:
+    def bad_rows(rows: list) -> tuple[list[tuple[int, str, str]], deque]:
         bad, skips = [], deque()
-        for number, text, expected, actual in invalid:
+        for number, text, expected, actual in rows:
             reason, extra = _bad_row_reason(text, expected, actual)
             bad.append((int(number), reason, text))
             skips.append((int(number), 1 + extra))
-        invalid.clear()
         return bad, skips
+
+    def parsed(reader: Any) -> Iterator[tuple[pa.RecordBatch, list]]:
+        # each block with the invalid rows met while parsing it
+        for batch in reader:
+            rows = invalid[:]
+            invalid.clear()
+            yield batch, rows
+        if invalid:  # rows of a last block that held no valid row
+            yield None, invalid[:]
 
     first_line = skip + 2
     try:
@@ -591,10 +648,13 @@ def _csv_batches(
         pending_rows = 0
         skips: deque = deque()
         bad_acc: list[tuple[int, str, str]] = []
-        for batch in reader:
-            pending.append(batch)
-            pending_rows += batch.num_rows
-            bad, new_skips = bad_rows()
+        # the next blocks are parsed on another thread (pyarrow releases the GIL) while this
+        # one converts a chunk
+        for batch, rows in _prefetch(parsed(reader)):
+            if batch is not None:
+                pending.append(batch)
+                pending_rows += batch.num_rows
+            bad, new_skips = bad_rows(rows)
             bad_acc.extend(bad)
             skips.extend(new_skips)
             if chunk_rows is not None and pending_rows >= chunk_rows:
@@ -605,9 +665,6 @@ def _csv_batches(
                 del table
                 yield box.pop()
                 bad_acc = []
-        bad, new_skips = bad_rows()
-        bad_acc.extend(bad)
-        skips.extend(new_skips)
         table = (
             pa.Table.from_batches(pending)
             if pending
@@ -1224,10 +1281,13 @@ def _parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarra
 
 
 def _direction_from_call_type(call_type: pa.ChunkedArray) -> pa.Array:
-    inbound = pc.match_substring_regex(call_type, r"^byotin|(^|_)in($|_)")
-    outbound = pc.match_substring_regex(call_type, r"^byotout|(^|_)out($|_)")
+    # a handful of call types: match the patterns once per distinct value
+    kinds = pc.unique(call_type)
+    inbound = pc.match_substring_regex(kinds, r"^byotin|(^|_)in($|_)")
+    outbound = pc.match_substring_regex(kinds, r"^byotout|(^|_)out($|_)")
     null = pa.scalar(None, pa.string())
-    return pc.if_else(inbound, "inbound", pc.if_else(outbound, "outbound", null))
+    direction = pc.if_else(inbound, "inbound", pc.if_else(outbound, "outbound", null))
+    return pc.take(direction, pc.index_in(call_type, value_set=kinds))
 
 
 def _parse_success(s: pa.ChunkedArray) -> pa.Array:
@@ -1521,7 +1581,11 @@ class _Seen:
             dup[first] = False
         seen = self._ids.get(kind)
         if seen is not None and len(seen):
-            dup |= _np_mask(pc.is_in(keys, value_set=seen))
+            # the set to look up in is hashed on every call: hash the chunk and look the ids
+            # seen so far up in it, then the new ids in the few seen ones that matched
+            again = pc.is_in(seen, value_set=keys)
+            if pc.any(again).as_py():
+                dup |= _np_mask(pc.is_in(keys, value_set=seen.filter(again)))
         if remember:
             kept = keys.filter(pa.array(~dup)) if dup.any() else keys
             self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
