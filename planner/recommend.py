@@ -650,8 +650,9 @@ def _position(sc: Scenarios, lots: pd.DataFrame, lead_days: int, alert_days: int
     res = paths(sc.paths, sc.start, off, lots=lots)
     runway = res["runway_days"]
     horizon = sc.horizon_days
-    median = float(np.median(runway))
-    pessimistic = float(np.floor(np.quantile(runway, 0.05)))
+    # observed whole days (method="lower"), as the runway chart labels them
+    median = float(np.quantile(runway, 0.5, method="lower"))
+    pessimistic = float(np.quantile(runway, 0.05, method="lower"))
     balance = float(lots["amount"].sum())
     depletion = sc.start + pd.Timedelta(days=int(median)) if median < horizon else None
     lots_sorted = lots.sort_values("purchase_date", kind="stable")
