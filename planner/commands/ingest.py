@@ -51,6 +51,20 @@ def _chunk_rows() -> int:
     return int(max(10_000, min(_CHUNK_ROWS, available // (_MEMORY_FACTOR * _ROW_BYTES))))
 
 
+# Parquet: dictionary pages for the columns with few distinct values (ids and numbers would
+# only fill a dictionary and fall back), statistics for the numbers and times (min/max of
+# text such as ids costs a third of the writing time and helps no reader)
+_DICTIONARY_COLUMNS = [
+    "conference_id", "kind", "user_location", "user_id", "upn", "user_display_name",
+    "call_type", "call_direction", "number_type", "destination_context", "destination_dialed",
+    "external_country", "duration_s", "connection_fee_cents", "charge_cents", "currency",
+    "capability", "operator", "duration_source", "administrative_units", "success",
+    "source_file",
+]  # fmt: skip
+_STATISTICS_COLUMNS = [
+    "start", "end", "duration_s", "connection_fee_cents", "charge_cents", "source_row",
+]  # fmt: skip
+
 HELP = "read PSTN usage exports (CSV, Excel, zip, Graph JSON) into one call-record table"
 
 
@@ -143,7 +157,13 @@ class RecordsWriter:
             from planner.ingest import records_arrow_schema
 
             self._schema = records_arrow_schema()
-            self._parquet = pq.ParquetWriter(self._tmp, self._schema, compression="snappy")
+            self._parquet = pq.ParquetWriter(
+                self._tmp,
+                self._schema,
+                compression="snappy",
+                use_dictionary=_DICTIONARY_COLUMNS,
+                write_statistics=_STATISTICS_COLUMNS,
+            )
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         table = records.cast(self._schema)
         self._wait()  # one chunk in flight at most: memory stays bounded
