@@ -99,3 +99,41 @@ def test_accounting_and_money_of_valid_rows(tmp_path_factory, rows, delimiter, c
         f.rejected,
     )
     assert sorted(stream.rejects["source_row"]) == sorted(result.rejects["source_row"])
+
+
+# ---- de-duplication across chunks ------------------------------------------------------------
+
+id_strategy = st.text(alphabet="aAbB-é1", min_size=0, max_size=70)  # short, long, non-ASCII
+
+
+def _first_occurrences(chunks: list[list[str]]) -> list[list[bool]]:
+    seen: set[str] = set()
+    out = []
+    for chunk in chunks:
+        flags = []
+        for key in chunk:
+            flags.append(key.lower() in seen)
+            seen.add(key.lower())
+        out.append(flags)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(id_strategy, max_size=12), min_size=1, max_size=5), st.booleans())
+def test_seen_ids_match_a_plain_set(chunks, collide):
+    import numpy as np
+    import pyarrow as pa
+
+    import planner.ingest as ingest
+
+    hashes = ingest._key_hashes
+    if collide:  # every id with the same hash: the exact comparison must still decide
+        ingest._key_hashes = lambda keys: (
+            None if hashes(keys) is None else np.zeros(len(keys), dtype=np.uint64)
+        )
+    try:
+        seen = ingest._Seen()
+        got = [seen.duplicated("k", pa.array(c, pa.string())).tolist() for c in chunks]
+    finally:
+        ingest._key_hashes = hashes
+    assert got == _first_occurrences(chunks)
