@@ -86,6 +86,7 @@ _CSV_NULLS = sorted(
 )
 
 DEFAULT_CHUNK_ROWS = 1_000_000
+_WHOLE_CHUNK_ROWS = 200_000
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SNIFF_BYTES = 1 << 20
 _BLOCK_BYTES = 2 << 20
@@ -1836,7 +1837,8 @@ def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    stream = RecordStream(paths, chunk_rows=None)
+    # in chunks: the text of one chunk at a time is in memory, next to the records so far
+    stream = RecordStream(paths, chunk_rows=_WHOLE_CHUNK_ROWS)
     tables = list(stream.tables())
     if not tables:
         return IngestResult(records=empty_records(), rejects=stream.rejects, files=stream.files)
