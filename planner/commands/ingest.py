@@ -51,9 +51,9 @@ def _chunk_rows() -> int:
     return int(max(10_000, min(_CHUNK_ROWS, available // (_MEMORY_FACTOR * _ROW_BYTES))))
 
 
-# Parquet: dictionary pages for the columns with few distinct values (ids and numbers would
-# only fill a dictionary and fall back), statistics for the numbers and times (min/max of
-# text such as ids costs a third of the writing time and helps no reader)
+# Parquet: dictionary pages for the columns with few distinct values (ids and phone numbers
+# would only fill a dictionary and fall back), statistics for the numbers and times (min/max
+# of every text column cost about a third of the writing time)
 _DICTIONARY_COLUMNS = [
     "conference_id", "kind", "user_location", "user_id", "upn", "user_display_name",
     "call_type", "call_direction", "number_type", "destination_context", "destination_dialed",
