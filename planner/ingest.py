@@ -1796,8 +1796,8 @@ def iter_records(
     RecordStream
         Iterate it for DataFrames with the canonical schema (duplicates across all chunks and
         files already dropped); afterwards ``stream.files`` and ``stream.rejects`` hold the
-        accounting. De-duplication keeps the ids seen so far in memory (about 40 bytes a
-        record).
+        accounting. De-duplication keeps the ids seen so far in memory (about 50 bytes a
+        record: the id and its hash).
 
     Raises
     ------
