@@ -134,3 +134,26 @@ def test_inputs_larger_than_memory_are_streamed(exports, tmp_path, monkeypatch, 
     expected = read_exports([a, b]).records
     assert streamed["usage_id"].tolist() == expected["usage_id"].tolist()
     assert streamed["charge_cents"].tolist() == expected["charge_cents"].tolist()
+
+
+def test_parquet_written_in_many_chunks_reads_back_whole(tmp_path, monkeypatch, capsys):
+    import planner.commands.ingest as command
+
+    monkeypatch.setattr(command, "_CHUNK_ROWS", 40)  # (a chunk is at least one 64 KB block)
+    chunks = []
+    write = command.RecordsWriter.write
+    monkeypatch.setattr(
+        command.RecordsWriter,
+        "write",
+        lambda self, records: (chunks.append(records.num_rows), write(self, records))[1],
+    )
+    rows = [cp_row(i, charge=f"{i % 5}.{i % 100:02d}") for i in range(1500)]
+    # the same records again in later chunks, ids in upper case
+    rows += [cp_row(i, UsageId=cp_row(i)["UsageId"].upper()) for i in range(10, 30)]
+    path = write_csv(tmp_path / "many.csv", CP_CURRENT, rows)
+    out = tmp_path / "records.parquet"
+    assert main(["ingest", str(path), "--out", str(out), "--json"]) == 0
+    totals = json.loads(capsys.readouterr().out)
+    assert (totals["records"], totals["duplicates"]) == (1500, 20)
+    assert len(chunks) > 3 and sum(chunks) == 1500
+    pd.testing.assert_frame_equal(pd.read_parquet(out), read_exports([path]).records)

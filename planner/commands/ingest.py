@@ -48,7 +48,7 @@ def _chunk_rows() -> int:
     available = _available_memory()
     if available <= 0:
         return _CHUNK_ROWS
-    return int(max(10_000, min(_CHUNK_ROWS, available // (_MEMORY_FACTOR * _ROW_BYTES))))
+    return int(min(_CHUNK_ROWS, max(10_000, available // (_MEMORY_FACTOR * _ROW_BYTES))))
 
 
 # Parquet: dictionary pages for the columns with few distinct values (ids and phone numbers
