@@ -24,9 +24,10 @@ from planner.errors import EXIT_BAD_INPUT, PlannerError
 COMMANDS = ("ingest", "demand", "simulate", "recommend", "report", "demo", "sample")
 
 
-def _load_commands() -> dict:
+def _load_commands(only: str | None = None) -> dict:
+    """Import the command modules (just ``only`` when given: start-up stays fast)."""
     loaded = {}
-    for name in COMMANDS:
+    for name in (only,) if only else COMMANDS:
         try:
             loaded[name] = importlib.import_module(f"planner.commands.{name}")
         except ModuleNotFoundError as exc:  # a command not shipped in this build
@@ -35,7 +36,8 @@ def _load_commands() -> dict:
     return loaded
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``planner`` parser; with ``only``, just that sub-command is registered."""
     parser = argparse.ArgumentParser(
         prog="planner",
         description=(
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for name, module in _load_commands().items():
+    for name, module in _load_commands(only).items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
@@ -55,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `planner ingest ...` imports the ingest command alone; `planner --help` imports them all
+    only = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -11,10 +11,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from planner.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported by the callers that write frames
+    import pandas as pd
 
 
 def temp_beside(path: str | Path) -> Path:

@@ -49,7 +49,10 @@ The cost of a record to Communications Credits is ``charge_cents + connection_fe
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported inside the functions: `planner ingest` starts without pandas
+    import pandas as pd
 
 CREDITS_CAPABILITY = "MCOPSTNPP"
 
@@ -94,6 +97,8 @@ REJECT_COLUMNS: tuple[str, ...] = ("source_file", "source_row", "reason", "raw")
 
 def empty_records() -> pd.DataFrame:
     """An empty record table with the canonical columns and dtypes."""
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RECORD_DTYPES.items()})
 
 
@@ -102,6 +107,8 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
     Missing columns are added empty; extra columns are dropped.
     """
+    import pandas as pd
+
     out = {}
     n = len(df)
     for col, dtype in RECORD_DTYPES.items():

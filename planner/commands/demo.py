@@ -7,7 +7,7 @@ import sys
 
 from planner.commands.report import add_report_options, collect_parameters, render
 
-HELP = "Run the full report on the embedded sample tenant (writes reports/)."
+HELP = "run the full report on the embedded sample tenant (writes reports/)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from planner.errors import InputError
 
-HELP = "Render the funding plan and usage reports (HTML, Excel) from usage exports."
+HELP = "render the funding plan and usage reports (HTML, Excel) from usage exports"
 
 DEFAULT_OUT = "reports"
 DEFAULT_ALERT_DAYS = 14
