@@ -712,6 +712,25 @@ def _move_into_place(build: Path, out_dir: Path) -> list[Path]:
     return moved
 
 
+def check_exports(exports: str | Path | Iterable[str | Path] | None) -> None:
+    """Fail fast, before any kernel starts, when an input is not a usage export.
+
+    ``None`` (the sample tenant) passes. Only headers are read; the notebooks ingest the rows.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, or a file that is empty, unreadable or not a usage export.
+    """
+    if exports is None:
+        return
+    from planner import ingest
+
+    paths = [exports] if isinstance(exports, str | Path) else list(exports)
+    for path in ingest.expand_paths(paths):
+        ingest.detect_format(path)
+
+
 def build_report(
     parameters: Mapping[str, Any] | None,
     out_dir: str | Path,
@@ -754,6 +773,7 @@ def build_report(
     """
     say = log or (lambda _msg: None)
     notebooks = list(notebooks)
+    check_exports((parameters or {}).get("exports"))
     routed = prepare_parameters(dict(parameters or {}), notebooks)
     check_kernel(kernel_name)
     out_dir = Path(out_dir).expanduser().resolve()
