@@ -773,8 +773,8 @@ def build_report(
     """
     say = log or (lambda _msg: None)
     notebooks = list(notebooks)
-    check_exports((parameters or {}).get("exports"))
     routed = prepare_parameters(dict(parameters or {}), notebooks)
+    check_exports((parameters or {}).get("exports"))
     check_kernel(kernel_name)
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists() and not out_dir.is_dir():

@@ -160,7 +160,7 @@ def test_input_error_inside_notebook_is_bad_input(tiny, tmp_path):
     assert info.value.exit_code == 2
 
 
-def test_not_an_export_fails_before_any_kernel_starts(tiny, tmp_path, monkeypatch):
+def test_not_an_export_fails_before_any_kernel_starts(tmp_path, monkeypatch):
     bad = tmp_path / "notes.csv"
     bad.write_text("plan,country,users\nMCOPSTN1,US,3\n")
 
@@ -170,7 +170,7 @@ def test_not_an_export_fails_before_any_kernel_starts(tiny, tmp_path, monkeypatc
     monkeypatch.setattr(report, "execute", no_kernel)
     with pytest.raises(InputError, match="not a usage export") as info:
         report.build_report(
-            {"exports": [str(bad)]}, tmp_path / "o", notebooks=[tiny], progress=False, log=None
+            {"exports": [str(bad)]}, tmp_path / "o", progress=False, log=None
         )
     assert info.value.exit_code == 2
     assert not (tmp_path / "o").exists()
