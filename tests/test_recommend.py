@@ -10,6 +10,10 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from recommend_checks import (
+    assert_meets_service_level_on_fresh_scenarios,
+    assert_no_clearly_cheaper_feasible_policy,
+)
 
 from planner.engine import Policy, sweep
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError
@@ -23,7 +27,7 @@ from planner.recommend import (
     recommend,
     round_amount,
 )
-from planner.scenarios import make_scenarios, replay
+from planner.scenarios import replay
 
 
 def constant(d: float = 10.0, days: int = 120, start: str = "2025-01-01") -> pd.Series:
@@ -309,33 +313,16 @@ def noisy_recommendation():
 
 def test_meets_service_level_on_fresh_scenarios(noisy_recommendation):
     """Re-simulated on 4000 new scenarios, the policy meets 99% within Monte Carlo error."""
-    rec = noisy_recommendation
-    fresh = make_scenarios(noisy(), n_scenarios=4000, seed=99)
-    table = pd.DataFrame([{**rec.policy.__dict__}])
-    p = sweep(fresh.paths, fresh.start, table, quantiles=())["p_stockout"].iloc[0]
-    se = math.sqrt(0.01 * 0.99 / 2000) + math.sqrt(0.01 * 0.99 / 4000)
-    assert p <= 0.01 + 2.5 * se
+    assert_meets_service_level_on_fresh_scenarios(noisy_recommendation, noisy(), seed=99)
 
 
 def test_no_clearly_cheaper_grid_policy_is_feasible(noisy_recommendation):
     """A 12 x 12 grid of nice policies (Q >= the search's lower bound) on the same scenarios."""
     rec = noisy_recommendation
-    sc = rec.scenarios
-    mu = sc.mean_daily()
+    mu = rec.scenarios.mean_daily()
     qs = sorted({round_amount(q) for q in np.geomspace(14 * mu, 400 * mu, 12)})
     ss = sorted({round_amount(s) for s in np.geomspace(5, 20 * mu, 12)})
-    grid = pd.DataFrame(
-        [
-            {"initial": q, "recharge_amount": q, "threshold": s, "lead_days": 1}
-            for q in qs
-            for s in ss
-        ]
-    )
-    out = sweep(sc.paths, sc.start, grid, quantiles=())
-    cost = out["expired"] + 0.05 * out["mean_balance"] * sc.horizon_days / 365
-    feasible = out["p_stockout"] <= 0.01
-    assert feasible.any()
-    assert cost[feasible].min() >= 0.95 * rec.cost
+    assert_no_clearly_cheaper_feasible_policy(rec, qs, ss)
 
 
 def test_stable_across_seeds(noisy_recommendation):

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from recommend_checks import (
+    assert_meets_service_level_on_fresh_scenarios,
+    assert_no_clearly_cheaper_feasible_policy,
+)
 
 from planner.cli import main
 from planner.demand import actual_demand
-from planner.engine import sweep
 from planner.ingest import read_exports
 from planner.inputs import read_lots
 from planner.recommend import recommend, round_amount
 from planner.sample import sample_dir
-from planner.scenarios import make_scenarios
 
 SAMPLE = sample_dir()
 EXPORTS = SAMPLE / "exports"
@@ -62,32 +63,15 @@ def test_stable_across_seeds(recs):
 
 
 def test_fresh_scenarios_meet_the_service_level(demand, recs):
-    rec = recs[1]
-    fresh = make_scenarios(demand, n_scenarios=4000, seed=777)
-    table = pd.DataFrame([rec.policy.__dict__])
-    p = sweep(fresh.paths, fresh.start, table, quantiles=())["p_stockout"].iloc[0]
-    se = math.sqrt(0.01 * 0.99 / rec.scenarios.n_scenarios) + math.sqrt(0.01 * 0.99 / 4000)
-    assert p <= 0.01 + 2.5 * se
+    assert_meets_service_level_on_fresh_scenarios(recs[1], demand, seed=777)
 
 
 def test_no_clearly_cheaper_feasible_grid_policy(recs):
     rec = recs[1]
-    sc = rec.scenarios
-    mu = sc.mean_daily()
+    mu = rec.scenarios.mean_daily()
     qs = sorted({round_amount(q) for q in np.geomspace(14 * mu, 365 * mu, 10)})
     ss = sorted({round_amount(s) for s in np.geomspace(mu, 30 * mu, 12)})
-    grid = pd.DataFrame(
-        [
-            {"initial": q, "recharge_amount": q, "threshold": s, "lead_days": 1}
-            for q in qs
-            for s in ss
-        ]
-    )
-    out = sweep(sc.paths, sc.start, grid, quantiles=())
-    cost = out["expired"] + 0.05 * out["mean_balance"] * sc.horizon_days / 365
-    feasible = out["p_stockout"] <= 0.01
-    assert feasible.any()
-    assert cost[feasible].min() >= 0.95 * rec.cost
+    assert_no_clearly_cheaper_feasible_policy(rec, qs, ss)
 
 
 def test_cli_on_sample_exports_with_balance(capsys):
