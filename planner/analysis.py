@@ -21,13 +21,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from planner.calls import CATEGORIES, credit_category, is_toll_free, utc_dates
+from planner.demand import licence_check
+from planner.engine import Policy, expiry_days, paths
 from planner.errors import InputError
+from planner.inputs import UNKNOWN_DEPARTMENT, normalise_departments, read_departments
+from planner.pricing import classify_calls, pool_minutes
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
 #: label used for records without a user (auto attendants, call queues)
 NO_USER = "(no user)"
-#: department of a user missing from the department file
-UNKNOWN_DEPARTMENT = "(unknown)"
 #: label of a missing destination / call type / reject reason
 UNKNOWN = "(unknown)"
 
@@ -53,8 +56,6 @@ def _months(records: pd.DataFrame) -> pd.Series:
 
 
 def _days(records: pd.DataFrame) -> pd.Series:
-    from planner.demand import utc_dates
-
     return utc_dates(records["start"])
 
 
@@ -130,9 +131,7 @@ def on_credits(records: pd.DataFrame) -> pd.Series:
 
 
 def credit_categories() -> tuple[str, ...]:
-    """The credit-spend categories, in display order (from :mod:`planner.demand`)."""
-    from planner.demand import CATEGORIES
-
+    """The credit-spend categories, in display order (from :mod:`planner.calls`)."""
     return tuple(CATEGORIES)
 
 
@@ -141,8 +140,6 @@ def _category(records: pd.DataFrame, user_licences: pd.DataFrame | None = None) 
 
     ``user_licences`` (``upn``, ``has_payg_plan``) marks pay-as-you-go users.
     """
-    from planner.demand import credit_category
-
     payg = None
     if user_licences is not None and "has_payg_plan" in user_licences.columns:
         flagged = user_licences["has_payg_plan"].fillna(False).astype(bool)
@@ -294,14 +291,14 @@ def monthly_by_category(
 ) -> pd.DataFrame:
     """Credit spend per UTC month and credit category (long form).
 
-    Categories are :func:`planner.demand.credit_category`'s; ``user_licences`` (from
+    Categories are :func:`planner.calls.credit_category`'s; ``user_licences`` (from
     :func:`planner.inputs.read_user_licences`) lets it tell pay-as-you-go calls apart.
 
     Returns
     -------
     DataFrame
         One row per (month, category) for every month from the first to the last record and
-        every category of :data:`planner.demand.CATEGORIES`. Columns ``month`` (Period[M]),
+        every category of :data:`planner.calls.CATEGORIES`. Columns ``month`` (Period[M]),
         ``category`` (string), ``calls`` (int64, calls that drew on credits), ``minutes``
         (float), ``credit_cents`` (int64).
     """
@@ -352,7 +349,7 @@ def monthly_summary(
           change of ``credit_cents`` against the previous month;
         - ``minutes_change_pct`` (float): change of ``minutes``;
         - one ``<category>_cents`` column (int64) per category of
-          :data:`planner.demand.CATEGORIES`, summing to ``credit_cents``.
+          :data:`planner.calls.CATEGORIES`, summing to ``credit_cents``.
     """
     months = _month_range(records)
     all_calls = _measures(records).groupby(_months(records)).sum()
@@ -535,70 +532,6 @@ def month_end_share(daily: pd.DataFrame, last_n_days: int = 5) -> dict[str, floa
 # --------------------------------------------------------------------------------------------
 
 
-def read_departments(path: str | Path) -> pd.DataFrame:
-    """Read a user -> department CSV (header ``upn,department``; other columns ignored).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``upn`` (string, lower case, stripped), ``department`` (string).
-
-    Raises
-    ------
-    InputError
-        The file is missing or unreadable, lacks a column, or maps a user to two departments.
-    """
-    p = Path(path)
-    try:
-        raw = pd.read_csv(
-            p, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python"
-        )
-    except FileNotFoundError:
-        raise InputError(
-            f"department file {p} not found: give a CSV with columns upn,department"
-        ) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"cannot read department file {p} ({exc}): save it as a UTF-8 CSV "
-            "with columns upn,department"
-        ) from None
-    try:
-        return normalise_departments(raw)
-    except ValueError as exc:
-        raise InputError(f"department file {p}: {exc}") from None
-
-
-def normalise_departments(departments: pd.DataFrame) -> pd.DataFrame:
-    """Check and tidy a user -> department table (columns ``upn``, ``department``, any case).
-
-    Raises ``ValueError`` naming the problem: a missing column or a user with two departments.
-    Empty UPNs are dropped, empty departments read as :data:`UNKNOWN_DEPARTMENT`.
-    """
-    cols = {str(c).strip().lower(): c for c in departments.columns}
-    missing = [c for c in ("upn", "department") if c not in cols]
-    if missing:
-        raise ValueError(
-            f"missing column(s) {', '.join(missing)}; expected a header upn,department "
-            f"(found {', '.join(map(str, departments.columns)) or 'none'})"
-        )
-    out = pd.DataFrame(
-        {
-            "upn": departments[cols["upn"]].astype("string").str.strip().str.lower(),
-            "department": departments[cols["department"]].astype("string").str.strip(),
-        }
-    )
-    out = out[out["upn"].fillna("").ne("")]
-    out["department"] = out["department"].mask(
-        out["department"].fillna("").eq(""), UNKNOWN_DEPARTMENT
-    )
-    out = out.drop_duplicates()
-    dup = out["upn"].duplicated(keep=False)
-    if dup.any():
-        upn = out.loc[dup, "upn"].iloc[0]
-        raise ValueError(f"user {upn} is listed in more than one department; keep one row per user")
-    return out.reset_index(drop=True)
-
-
 def _departments(departments: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
     if departments is None:
         return None
@@ -618,7 +551,7 @@ def by_user(
         Canonical call records.
     departments : DataFrame, path or None
         Optional user -> department map (columns ``upn, department``, or a CSV path read with
-        :func:`read_departments`). Users not in it get :data:`UNKNOWN_DEPARTMENT`.
+        :func:`planner.inputs.read_departments`). Users not in it get :data:`planner.inputs.UNKNOWN_DEPARTMENT`.
 
     Returns
     -------
@@ -663,7 +596,7 @@ def by_department(records: pd.DataFrame, departments: pd.DataFrame | str | Path)
     -------
     DataFrame
         One row per department (users missing from ``departments`` as
-        :data:`UNKNOWN_DEPARTMENT`), largest credit spend first. Columns ``department``
+        :data:`planner.inputs.UNKNOWN_DEPARTMENT`), largest credit spend first. Columns ``department``
         (string), ``users`` (int64, users with at least one call), ``calls`` (int64),
         ``minutes`` (float), ``credit_calls`` (int64), ``credit_cents`` (int64).
     """
@@ -764,7 +697,7 @@ def hour_weekday(
 def toll_free_usage(
     records: pd.DataFrame, by: Literal["month", "number", "month_number"] = "month_number"
 ) -> pd.DataFrame:
-    """Toll-free calls (:func:`planner.demand.is_toll_free`) per month and per number.
+    """Toll-free calls (:func:`planner.calls.is_toll_free`) per month and per number.
 
     The number is the dialled number (``callee_number``: the tenant's toll-free number for
     inbound calls), else the destination.
@@ -785,8 +718,6 @@ def toll_free_usage(
     """
     if by not in ("month", "number", "month_number"):
         raise ValueError(f"by must be 'month', 'number' or 'month_number', got {by!r}")
-    from planner.demand import is_toll_free
-
     tf = records[is_toll_free(records)]
     number = _label(tf["callee_number"].fillna(tf["destination_dialed"])).rename("number")
     dest = _label(tf["destination_dialed"]).rename("destination")
@@ -861,8 +792,6 @@ def pool_usage(
         up the users' separate allowances of a country and plan: each user's minutes
         beyond their own allowance are overage.
     """
-    from planner.pricing import classify_calls, pool_minutes
-
     pools = pool_minutes(licences)
     calls = classify_calls(records, licences, user_licences=user_licences)
     calls = calls[calls["pool"].notna()]
@@ -958,8 +887,6 @@ def unlicensed_credit_users(records: pd.DataFrame, user_licences: Any) -> pd.Dat
 
     Delegates to :func:`planner.demand.licence_check`, and returns its table.
     """
-    from planner.demand import licence_check
-
     return licence_check(records, user_licences)
 
 
@@ -1107,8 +1034,6 @@ def runway_days(demand_paths: Any, start: Any, lots: pd.DataFrame | float) -> np
         Whole days fully served before the first day with unserved demand; ``inf`` when the
         funds outlast the horizon.
     """
-    from planner.engine import Policy, paths
-
     arr = _as_paths(demand_paths, "demand_paths")
     t0 = dates(start, 1)[0]
     if not isinstance(lots, pd.DataFrame):
@@ -1151,8 +1076,6 @@ def lot_forfeiture(
         ``forfeit_p<q>`` per percentile, ``p_forfeit`` (share of paths losing something).
         The first four columns match :data:`planner.recommend.EXPIRING_COLUMNS`.
     """
-    from planner.engine import Policy, expiry_days, paths
-
     for col in ("purchase_date", "amount"):
         if col not in lots.columns:
             raise ValueError(f"lots: missing column {col!r} (need purchase_date, amount)")

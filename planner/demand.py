@@ -5,22 +5,8 @@
 currency (:func:`actual_demand`). *What-if* demand prices a tenant's calls after its minute
 pools (:func:`planner.pricing.whatif_demand`). Both return a :class:`DemandResult`.
 
-Each credit-paid call falls into one category (:data:`CATEGORIES`), the reasons Microsoft
-lists for paying from credits:
-
-``toll_free``
-    toll-free inbound minutes (``Number Type`` containing "toll", or a ``Destination Dialed``
-    naming a toll-free service);
-``conference_dial_out``
-    meeting dial-out by the Audio Conferencing bridge (call type ``conf_out``);
-``payg``
-    outgoing calls of users on a pay-as-you-go Calling Plan;
-``international``
-    international calls beyond (or without) an international plan;
-``domestic_overage``
-    domestic outgoing calls beyond the Calling Plan pool;
-``other``
-    anything else that drew on credits (e.g. a charged inbound call).
+Each credit-paid call falls into one category of :data:`planner.calls.CATEGORIES`
+(:func:`planner.calls.credit_category`).
 
 Charges under another capability (e.g. ``MCOMEETACPEA``, pay-per-minute Audio Conferencing
 billed through the licensing agreement) are reported in ``non_credit``, never added to
@@ -30,7 +16,7 @@ credit demand.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -38,31 +24,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.calls import (
+    CATEGORIES,
+    credit_category,
+    lower_text,
+    per_value,
+    text_column,
+    utc_dates,
+)
 from planner.errors import InputError
 from planner.fileio import write_csv
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
 __all__ = [
-    "CATEGORIES",
     "DemandAccumulator",
     "DemandResult",
     "actual_demand",
-    "credit_category",
     "format_cents",
     "licence_check",
     "non_credit_charges",
-    "utc_dates",
 ]
-
-#: credit demand categories, in the order of the demand CSV columns
-CATEGORIES: tuple[str, ...] = (
-    "toll_free",
-    "conference_dial_out",
-    "international",
-    "domestic_overage",
-    "payg",
-    "other",
-)
 
 CATEGORY_CENTS: tuple[str, ...] = tuple(f"{c}_cents" for c in CATEGORIES)
 DAILY_COLUMNS: tuple[str, ...] = ("date", "currency", "amount_cents", *CATEGORY_CENTS)
@@ -76,119 +57,6 @@ UNPRICED_COLUMNS: tuple[str, ...] = (
     "example_usage_id",
 )
 LICENCE_WARNING_COLUMNS: tuple[str, ...] = ("upn", "calls", "cents", "reason")
-
-
-# --------------------------------------------------------------------------------------------
-# classification
-# --------------------------------------------------------------------------------------------
-
-
-def _lower(records: pd.DataFrame, col: str) -> pd.Series:
-    return records[col].astype("string").str.lower()
-
-
-def per_value(records: pd.DataFrame, col: str, test: Callable[[str], bool]) -> np.ndarray:
-    """``test`` applied to each distinct value of a text column, spread to every row.
-
-    Export columns such as call type or destination hold few distinct values, so testing
-    each once keeps classification fast on millions of records. Missing values give False.
-    """
-    codes, uniques = pd.factorize(records[col])
-    flags = np.array([bool(test(str(u))) for u in uniques] + [False], dtype=bool)
-    return flags[codes]
-
-
-def text_column(records: pd.DataFrame, col: str, *, upper: bool = False) -> pd.Series:
-    """A text column in lower (or upper) case, converted once per distinct value."""
-    codes, uniques = pd.factorize(records[col])
-    values = pd.Series(uniques, dtype="string")
-    values = values.str.upper() if upper else values.str.lower()
-    return pd.Series(values.array.take(codes, allow_fill=True), index=records.index, name=col)
-
-
-def _toll_free_name(text: str) -> bool:
-    text = text.lower()
-    return "toll" in text and "free" in text
-
-
-def is_toll_free(records: pd.DataFrame) -> np.ndarray:
-    """Calls to or from a toll-free number: a ``Number Type`` containing "toll", or a
-    ``Destination Dialed`` naming a toll-free service (e.g. ``United States Toll Free``)."""
-    number_type = per_value(records, "number_type", lambda t: "toll" in t.lower())
-    return number_type | per_value(records, "destination_dialed", _toll_free_name)
-
-
-def is_outbound(records: pd.DataFrame) -> np.ndarray:
-    """Outgoing calls: ``call_direction`` outbound, else a call type with ``out`` in it."""
-    known = records["call_direction"].notna().to_numpy()
-    outbound = per_value(records, "call_direction", lambda t: t.lower() == "outbound")
-    by_type = per_value(records, "call_type", lambda t: "out" in t.lower())
-    return np.where(known, outbound, by_type)
-
-
-def is_international(records: pd.DataFrame) -> np.ndarray:
-    """International calls: ``destination_context``, else other party's country != user's."""
-    context_known = per_value(
-        records, "destination_context", lambda t: t.lower() in ("international", "domestic")
-    )
-    international = per_value(
-        records, "destination_context", lambda t: t.lower() == "international"
-    )
-    other = text_column(records, "external_country", upper=True)
-    home = text_column(records, "user_location", upper=True)
-    by_country = (other.ne(home) & other.notna() & home.notna()).fillna(False).to_numpy(bool)
-    return np.where(context_known, international, by_country)
-
-
-def is_conference_dial_out(records: pd.DataFrame) -> np.ndarray:
-    """Audio Conferencing bridge dial-out (call type ``conf_out``)."""
-    return per_value(records, "call_type", lambda t: t.lower() == "conf_out")
-
-
-def credit_category(records: pd.DataFrame, *, payg_upns: Iterable[str] | None = None) -> pd.Series:
-    """The credit demand category of each record (see :data:`CATEGORIES`).
-
-    The first matching rule wins: toll-free, conference dial-out, pay-as-you-go (outgoing
-    calls of ``payg_upns``), international, domestic overage (other outgoing calls), other.
-    The category describes the call whatever its capability; only ``MCOPSTNPP`` records
-    (or priced what-if calls) count as credit demand.
-
-    Parameters
-    ----------
-    records
-        Canonical call records (:mod:`planner.schema`); uses ``number_type``,
-        ``destination_dialed``, ``call_type``, ``call_direction``, ``destination_context``,
-        ``external_country``, ``user_location`` and ``upn``.
-    payg_upns
-        Users on a pay-as-you-go Calling Plan (lower-case UPNs), e.g. from
-        :func:`planner.inputs.read_user_licences`. Without it no call is ``payg``.
-
-    Returns
-    -------
-    Series
-        String dtype, same index as ``records``.
-    """
-    outbound = is_outbound(records)
-    payg = np.zeros(len(records), dtype=bool)
-    if payg_upns is not None:
-        users = pd.Index(list(payg_upns), dtype="string")
-        payg = _lower(records, "upn").isin(users).fillna(False).to_numpy(dtype=bool) & outbound
-    conditions = [
-        is_toll_free(records),
-        is_conference_dial_out(records),
-        payg,
-        is_international(records),
-        outbound,
-    ]
-    order = ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"]
-    labels = np.select(conditions, order, default="other")
-    return pd.Series(labels, index=records.index, dtype="string", name="category")
-
-
-def utc_dates(start: pd.Series) -> pd.Series:
-    """The UTC calendar date (tz-naive, normalized datetime64[ns]) of each timestamp."""
-    s = pd.to_datetime(start, utc=True)
-    return s.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,7 +383,7 @@ class DemandAccumulator:
                 .groupby(["date", "currency", "category"], as_index=False)["cents"]
                 .sum()
             )
-            upn = _lower(sub, "upn")
+            upn = lower_text(sub, "upn")
             self._users.append(
                 pd.DataFrame({"upn": upn.to_numpy(), "calls": 1, "cents": cents[charged]})
                 .dropna(subset=["upn"])
@@ -677,7 +545,11 @@ def licence_check(records: pd.DataFrame, user_licences: pd.DataFrame) -> pd.Data
     charged = cents != 0
     users = (
         pd.DataFrame(
-            {"upn": _lower(records, "upn")[charged].to_numpy(), "calls": 1, "cents": cents[charged]}
+            {
+                "upn": lower_text(records, "upn")[charged].to_numpy(),
+                "calls": 1,
+                "cents": cents[charged],
+            }
         )
         .dropna(subset=["upn"])
         .groupby("upn", as_index=False)[["calls", "cents"]]

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.catalogue import PAYG_PLAN, PLANS, normalize_plan
 from planner.errors import InputError
-from planner.pricing import PAYG_PLAN, PLANS, normalize_plan, to_micro
+from planner.schema import to_micro
 
 __all__ = [
     "read_demand_csv",
@@ -536,3 +537,77 @@ def _flags(t: _Table, col: str, label: str) -> np.ndarray:
     unknown = ~text.isin(_TRUE | _FALSE).to_numpy()
     t._first_bad(unknown, col, f"`{label}` value {{value!r}} is not true/false, yes/no or 1/0")
     return text.isin(_TRUE).to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# departments
+# --------------------------------------------------------------------------------------------
+
+__all__ += ["UNKNOWN_DEPARTMENT", "normalise_departments", "read_departments"]
+
+#: department of a user missing from the department file
+UNKNOWN_DEPARTMENT = "(unknown)"
+
+
+def read_departments(path: str | Path) -> pd.DataFrame:
+    """Read a user -> department CSV (header ``upn,department``; other columns ignored).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``upn`` (string, lower case, stripped), ``department`` (string).
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, lacks a column, or maps a user to two departments.
+    """
+    p = Path(path)
+    try:
+        raw = pd.read_csv(
+            p, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python"
+        )
+    except FileNotFoundError:
+        raise InputError(
+            f"department file {p} not found: give a CSV with columns upn,department"
+        ) from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(
+            f"cannot read department file {p} ({exc}): save it as a UTF-8 CSV "
+            "with columns upn,department"
+        ) from None
+    try:
+        return normalise_departments(raw)
+    except ValueError as exc:
+        raise InputError(f"department file {p}: {exc}") from None
+
+
+def normalise_departments(departments: pd.DataFrame) -> pd.DataFrame:
+    """Check and tidy a user -> department table (columns ``upn``, ``department``, any case).
+
+    Raises ``ValueError`` naming the problem: a missing column or a user with two departments.
+    Empty UPNs are dropped, empty departments read as :data:`UNKNOWN_DEPARTMENT`.
+    """
+    cols = {str(c).strip().lower(): c for c in departments.columns}
+    missing = [c for c in ("upn", "department") if c not in cols]
+    if missing:
+        raise ValueError(
+            f"missing column(s) {', '.join(missing)}; expected a header upn,department "
+            f"(found {', '.join(map(str, departments.columns)) or 'none'})"
+        )
+    out = pd.DataFrame(
+        {
+            "upn": departments[cols["upn"]].astype("string").str.strip().str.lower(),
+            "department": departments[cols["department"]].astype("string").str.strip(),
+        }
+    )
+    out = out[out["upn"].fillna("").ne("")]
+    out["department"] = out["department"].mask(
+        out["department"].fillna("").eq(""), UNKNOWN_DEPARTMENT
+    )
+    out = out.drop_duplicates()
+    dup = out["upn"].duplicated(keep=False)
+    if dup.any():
+        upn = out.loc[dup, "upn"].iloc[0]
+        raise ValueError(f"user {upn} is listed in more than one department; keep one row per user")
+    return out.reset_index(drop=True)

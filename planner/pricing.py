@@ -6,19 +6,7 @@ Credits rules (``shared/domain/credits.md`` section 1): :func:`whatif_demand`. F
 that already uses credits, :func:`calibrate` checks that its licences and rate card
 reproduce its charges month by month.
 
-Built-in allowances (minutes per user per calendar month; a licence file's
-``minutes_per_user`` overrides the plan's main allowance: domestic minutes, or international
-minutes for ``MCOPSTN9``, or dial-out minutes for ``MCOMEETADD``):
-
-- ``MCOPSTN1`` Domestic Calling Plan: 3,000 domestic minutes in US, CA and PR, 1,200 in
-  any other country (EU, UK);
-- ``MCOPSTN2`` Domestic and International Calling Plan: domestic as ``MCOPSTN1``, plus 600
-  international minutes;
-- ``MCOPSTN5`` / ``MCOPSTN6`` Domestic Calling Plan (120 / 240 min): 120 / 240 domestic;
-- ``MCOPSTN8`` Domestic Calling Plan (120 min per user): 120 domestic, per user, not pooled;
-- ``MCOPSTN9`` International Calling Plan (add-on): 600 international;
-- ``MCOMEETADD`` Audio Conferencing: 60 dial-out minutes to Zone A;
-- ``PAYG`` (or any plan named "pay-as-you-go"): no minutes, every outgoing minute is priced.
+The plans and their built-in allowances are :data:`planner.catalogue.PLANS`.
 
 Calling Plan minutes are pooled per country across the users with the same plan: each
 (country, plan) has one domestic pool (users x domestic minutes) and, for plans with
@@ -38,127 +26,43 @@ calls tell (:func:`user_plans`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-from planner.demand import (
-    LICENCE_WARNING_COLUMNS,
-    UNPRICED_COLUMNS,
-    DemandResult,
+from planner.calls import (
     credit_category,
-    daily_table,
     is_conference_dial_out,
     is_international,
     is_outbound,
     is_toll_free,
-    licence_warnings,
-    non_credit_charges,
+    other_country,
     per_value,
     text_column,
     utc_dates,
 )
-from planner.errors import InputError
-from planner.schema import credit_cents, empty_records
-
-#: micro-units per currency unit: rates are kept exactly as integers of 1e-6
-MICRO = 1_000_000
-
-#: the plan code of a pay-as-you-go Calling Plan in a licence file
-PAYG_PLAN = "PAYG"
-
-#: countries where a Domestic Calling Plan includes 3,000 minutes per user per month
-THREE_THOUSAND_MINUTE_COUNTRIES = frozenset({"US", "CA", "PR"})
-
-
-@dataclass(frozen=True)
-class PlanSpec:
-    """Minutes a licence brings per user per calendar month.
-
-    ``domestic`` is None when the allowance depends on the country (see
-    :func:`domestic_allowance`); ``pooled`` is False for per-user allowances (``MCOPSTN8``).
-    """
-
-    description: str
-    domestic: float | None
-    international: float
-    dial_out: float = 0.0
-    pooled: bool = True
-
-
-#: built-in allowance table (minutes per user per month), overridable per licence row
-PLANS: dict[str, PlanSpec] = {
-    "MCOPSTN1": PlanSpec("Domestic Calling Plan", None, 0.0),
-    "MCOPSTN2": PlanSpec("Domestic and International Calling Plan", None, 600.0),
-    "MCOPSTN5": PlanSpec("Domestic Calling Plan (120 min)", 120.0, 0.0),
-    "MCOPSTN6": PlanSpec("Domestic Calling Plan (240 min)", 240.0, 0.0),
-    "MCOPSTN8": PlanSpec("Domestic Calling Plan (120 min per user)", 120.0, 0.0, pooled=False),
-    "MCOPSTN9": PlanSpec("International Calling Plan", 0.0, 600.0),
-    "MCOMEETADD": PlanSpec("Audio Conferencing", 0.0, 0.0, dial_out=60.0),
-    PAYG_PLAN: PlanSpec("Pay-As-You-Go Calling Plan", 0.0, 0.0),
-}
-
-_ALIASES = {
-    "MCOPSTN1BR": "MCOPSTN1",
-    "MCOPSTN1MX": "MCOPSTN1",
-    "MCOPSTN2BR": "MCOPSTN2",
-    "MCOPSTN2MX": "MCOPSTN2",
-    "MCOMEETADD_DIALOUT_US": "MCOMEETADD",
-    "MCOMEETADD_CN_GLOBAL": "MCOMEETADD",
-    "MCOMEETADD_TATA": "MCOMEETADD",
-}
-
-
-def normalize_plan(name: str) -> str | None:
-    """The plan code a licence-file value stands for, or None when it is not a plan."""
-    code = name.strip().upper()
-    if code in PLANS:
-        return code
-    if code in _ALIASES:
-        return _ALIASES[code]
-    flat = code.replace("-", "").replace("_", "").replace(" ", "")
-    if "PAYG" in flat or "PAYASYOUGO" in flat:
-        return PAYG_PLAN
-    return None
-
-
-def domestic_allowance(plan: str, country: str | None) -> float:
-    """Built-in domestic minutes per user per month of ``plan`` in ``country``."""
-    spec = PLANS[plan]
-    if spec.domestic is not None:
-        return spec.domestic
-    return 3000.0 if (country or "") in THREE_THOUSAND_MINUTE_COUNTRIES else 1200.0
-
-
-# --------------------------------------------------------------------------------------------
-# Zone A (Audio Conferencing dial-out included in the pool)
-# --------------------------------------------------------------------------------------------
-
-#: Audio Conferencing Zone A, as ISO 3166-1 alpha-2 codes
-ZONE_A: frozenset[str] = frozenset(
-    "AU AT BE BR BG CA CN HR CZ DK EE FI FR DE GR HK HU IN IE IT JP LU MY MX NL NZ NO PL PT PR "
-    "RO RU SG SK SI ZA KR ES SE CH TW TH GB US".split()
+from planner.catalogue import (
+    AUDIO_CONFERENCING_PLAN,
+    DOMESTIC_PLANS,
+    INTERNATIONAL_PLANS,
+    NOT_ON_CREDITS_PREFIXES,
+    PAYG_PLAN,
+    PER_USER_PLAN,
+    PLANS,
+    ZONE_A,
+    domestic_allowance,
+    normalize_plan,
 )
-
-#: Zone A country names as ``Destination Dialed`` spells them (lower case) -> ISO code
-ZONE_A_CODES: dict[str, str] = {
-    "australia": "AU", "austria": "AT", "belgium": "BE", "brazil": "BR", "bulgaria": "BG",
-    "canada": "CA", "china": "CN", "croatia": "HR", "czech republic": "CZ", "czechia": "CZ",
-    "denmark": "DK", "estonia": "EE", "finland": "FI", "france": "FR", "germany": "DE",
-    "greece": "GR", "hong kong": "HK", "hong kong sar": "HK", "hungary": "HU", "india": "IN",
-    "ireland": "IE", "italy": "IT", "japan": "JP", "luxembourg": "LU", "malaysia": "MY",
-    "mexico": "MX", "netherlands": "NL", "new zealand": "NZ", "norway": "NO", "poland": "PL",
-    "portugal": "PT", "puerto rico": "PR", "romania": "RO", "russia": "RU", "singapore": "SG",
-    "slovakia": "SK", "slovenia": "SI", "south africa": "ZA", "south korea": "KR",
-    "korea": "KR", "spain": "ES", "sweden": "SE", "switzerland": "CH", "taiwan": "TW",
-    "thailand": "TH", "united kingdom": "GB", "united states": "US",
-}  # fmt: skip
-
-#: Zone A country names (lower case), as ``Destination Dialed`` spells them
-ZONE_A_NAMES: frozenset[str] = frozenset(ZONE_A_CODES)
-
+from planner.demand import (
+    LICENCE_WARNING_COLUMNS,
+    UNPRICED_COLUMNS,
+    DemandResult,
+    daily_table,
+    licence_warnings,
+    non_credit_charges,
+)
+from planner.errors import InputError
+from planner.schema import MICRO, credit_cents, empty_records, to_micro
 
 # --------------------------------------------------------------------------------------------
 # licences and pools
@@ -202,7 +106,7 @@ def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
         users = row.users
         if pd.isna(users) or float(users) < 0 or float(users) != int(float(users)):
             raise InputError(f"licences row {i + 1}: users {users!r} is not a whole number >= 0")
-        if country is None and code != "MCOMEETADD":
+        if country is None and code != AUDIO_CONFERENCING_PLAN:
             raise InputError(f"licences row {i + 1}: plan {code} needs a country")
         spec = PLANS[code]
         domestic = domestic_allowance(code, country)
@@ -211,7 +115,7 @@ def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
         if override is not None and pd.notna(override):
             if float(override) < 0:
                 raise InputError(f"licences row {i + 1}: minutes_per_user {override} < 0")
-            if code == "MCOMEETADD":
+            if code == AUDIO_CONFERENCING_PLAN:
                 dial_out = float(override)
             elif code == "MCOPSTN9":
                 international = float(override)
@@ -283,7 +187,7 @@ def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
                 {
                     "pool": ["dial_out"],
                     "country": pd.array([None], dtype="string"),
-                    "plan": ["MCOMEETADD"],
+                    "plan": [AUDIO_CONFERENCING_PLAN],
                     "users": [int(conf["users"].sum())],
                     "minutes": [float((conf["users"] * conf["dial_out"]).sum())],
                 }
@@ -310,14 +214,6 @@ def pool_minutes(licences: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # rates
 # --------------------------------------------------------------------------------------------
-
-
-def to_micro(value: object) -> int:
-    """An amount (number, decimal text or Decimal) in exact micro-units, half-up."""
-    if isinstance(value, int | np.integer):
-        return int(value) * MICRO
-    number = Decimal(str(value))
-    return int((number * MICRO).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
@@ -423,12 +319,6 @@ def price_cents(
 # what-if demand
 # --------------------------------------------------------------------------------------------
 
-#: capabilities whose calls never draw on credits (billed elsewhere, or given free)
-NOT_ON_CREDITS_PREFIXES = ("MCOMEETACPEA", "FREECALL")
-
-_DOMESTIC_PLANS = frozenset({"MCOPSTN1", "MCOPSTN2", "MCOPSTN5", "MCOPSTN6", "MCOPSTN8"})
-_INTERNATIONAL_PLANS = frozenset({"MCOPSTN2", "MCOPSTN9"})
-
 
 def _plan_of(capability: pd.Series) -> pd.Series:
     """The licence plan each record's capability names (<NA> when it names none)."""
@@ -516,8 +406,8 @@ def user_plans(
     seen = (
         pd.DataFrame(
             {
-                "domestic": frame["plan"].isin(list(_DOMESTIC_PLANS)).fillna(False),
-                "international": frame["plan"].isin(list(_INTERNATIONAL_PLANS)).fillna(False),
+                "domestic": frame["plan"].isin(list(DOMESTIC_PLANS)).fillna(False),
+                "international": frame["plan"].isin(list(INTERNATIONAL_PLANS)).fillna(False),
                 "payg": frame["plan"].eq(PAYG_PLAN).fillna(False),
             }
         )
@@ -539,17 +429,17 @@ def user_plans(
     in_payg_country = out["country"].isin(payg_countries).fillna(False)
     out["payg"] = out.index.isin(list(flagged)) | seen["payg"] | (~any_plan & in_payg_country)
     # the plan of the user's domestic minutes: seen on their calls, else the country's biggest
-    domestic = _main_plan(frame, _DOMESTIC_PLANS).reindex(out.index)
+    domestic = _main_plan(frame, DOMESTIC_PLANS).reindex(out.index)
     domestic = domestic.fillna(out["country"].map(biggest_domestic).astype("string"))
     out["plan"] = domestic.where(~out["payg"]).astype("string")
-    intl = _main_plan(frame, _INTERNATIONAL_PLANS).reindex(out.index)
+    intl = _main_plan(frame, INTERNATIONAL_PLANS).reindex(out.index)
     intl = intl.where(any_plan, out["country"].map(biggest_intl).astype("string"))
     out["intl_plan"] = intl.where(~out["payg"]).astype("string")
     out["international_plan"] = out["intl_plan"].notna().to_numpy(bool)
-    out["per_user_allowance"] = out["plan"].eq("MCOPSTN8").fillna(False).to_numpy(bool)
-    per_user = lic[lic["plan"] == "MCOPSTN8"].groupby("country")["domestic"].max()
+    out["per_user_allowance"] = out["plan"].eq(PER_USER_PLAN).fillna(False).to_numpy(bool)
+    per_user = lic[lic["plan"] == PER_USER_PLAN].groupby("country")["domestic"].max()
     minutes = out["country"].map(per_user).astype("float64")
-    minutes = minutes.fillna(domestic_allowance("MCOPSTN8", None))
+    minutes = minutes.fillna(domestic_allowance(PER_USER_PLAN, None))
     out["per_user_minutes"] = minutes.where(out["per_user_allowance"], np.nan)
     return out[
         [
@@ -562,36 +452,6 @@ def user_plans(
             "intl_plan",
         ]
     ]
-
-
-def other_country(records: pd.DataFrame) -> pd.Series:
-    """The other party's country code of each record.
-
-    ``external_country`` when given; otherwise (legacy exports have no such column) the code
-    its ``destination_dialed`` name goes with elsewhere in the same records, else the Zone A
-    name table (:data:`ZONE_A_CODES`).
-
-    Returns
-    -------
-    Series
-        String dtype, upper case, <NA> when unknown.
-    """
-    code = records["external_country"].astype("string").str.upper()
-    name = records["destination_dialed"].astype("string").str.strip().str.lower()
-    both = code.notna() & name.notna()
-    learned: dict[str, str] = dict(ZONE_A_CODES)
-    if both.any():
-        pairs = pd.DataFrame({"name": name[both], "code": code[both]})
-        common = pairs.groupby(["name", "code"]).size().reset_index(name="n")
-        common = common.sort_values("n", kind="stable").drop_duplicates("name", keep="last")
-        learned.update(zip(common["name"], common["code"], strict=True))
-    missing = code.isna() & name.notna()
-    if missing.any():
-        codes, uniques = pd.factorize(name[missing])
-        found = np.array([learned.get(u) for u in uniques] + [None], dtype=object)
-        code = code.copy()
-        code[missing] = found[codes]
-    return code.astype("string")
 
 
 def _rate_index(rates: pd.DataFrame, dialed: pd.Series, country: pd.Series) -> np.ndarray:
@@ -630,7 +490,7 @@ def classify_calls(
 
     Rules (``shared/domain/credits.md``):
 
-    - toll-free inbound calls (:func:`planner.demand.is_toll_free`) are priced from the first
+    - toll-free inbound calls (:func:`planner.calls.is_toll_free`) are priced from the first
       minute;
     - conference dial-out to Zone A draws on the tenant-wide dial-out pool, other
       destinations are priced from the first minute;
@@ -653,7 +513,7 @@ def classify_calls(
     DataFrame
         One row per call that may cost credits, indexed like ``records``: ``usage_id``,
         ``upn`` (lower case), ``start``, ``seconds`` (int64), ``category`` (categorical, of
-        :data:`planner.demand.CATEGORIES`), ``pool`` (categorical: ``dial_out``,
+        :data:`planner.calls.CATEGORIES`), ``pool`` (categorical: ``dial_out``,
         ``international``, ``domestic_per_user``, ``domestic``; <NA> when priced from the
         first minute), ``pool_key`` (names the pool: ``"<country> <plan>"`` such as
         ``"FR MCOPSTN5"``, the user for ``domestic_per_user``, ``*`` for dial-out),

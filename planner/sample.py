@@ -54,6 +54,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.calls import USER_OUT_TYPES, credit_category
+from planner.catalogue import (
+    AUDIO_CONFERENCING_PRODUCT,
+    CREDITS_PRODUCT,
+    PLAN_PRODUCTS,
+    ZONE_A,
+)
 from planner.schema import RECORD_COLUMNS, conform, credit_cents
 
 __all__ = [
@@ -61,8 +68,6 @@ __all__ = [
     "LEGACY_HEADER",
     "SAMPLE_SEED",
     "SampleTenant",
-    "ZONE_A",
-    "credit_category",
     "generate_sample",
     "sample_dir",
     "write_sample",
@@ -137,30 +142,6 @@ LEGACY_HEADER: tuple[str, ...] = (
     "Currency",
     "Capability",
 )
-
-#: Audio Conferencing dial-out Zone A (ISO codes), from Microsoft's documentation
-ZONE_A = frozenset(
-    "AU AT BE BR BG CA CN HR CZ DK EE FI FR DE GR HK HU IN IE IT JP LU MY MX NL NZ NO PL PT PR "
-    "RO RU SG SK SI ZA KR ES SE CH TW TH GB US".split()
-)
-
-#: call types that draw on a user's Calling Plan minutes
-USER_OUT_TYPES = frozenset(
-    {"user_out", "user_out_conf", "user_out_transfer", "user_out_forwarding"}
-)
-
-#: product names in the admin center's user export -> plan code
-PRODUCT_PLANS = {
-    "Microsoft Teams Domestic Calling Plan": "MCOPSTN1",
-    "Microsoft Teams Domestic and International Calling Plan": "MCOPSTN2",
-    "Microsoft Teams Domestic Calling Plan (120 min)": "MCOPSTN5",
-    "Microsoft Teams Domestic Calling Plan (240 min)": "MCOPSTN6",
-}
-PLAN_PRODUCTS = {v: k for k, v in PRODUCT_PLANS.items()}
-AUDIO_CONFERENCING_PRODUCT = (
-    "Microsoft Teams Audio Conferencing with dial-out to select geographies"
-)
-CREDITS_PRODUCT = "Communications Credits"
 
 # minutes per user per month of each plan in the sample's countries
 _PLAN_MINUTES = {"MCOPSTN1": 3000, "MCOPSTN2": 3000, "MCOPSTN5": 120, "MCOPSTN6": 240}
@@ -1271,35 +1252,12 @@ def _balance_lots(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def credit_category(records: pd.DataFrame) -> pd.Series:
-    """What each credit-paid record paid for (<NA> for records that cost credits nothing).
-
-    Categories: ``toll_free`` (toll-free inbound minutes), ``conference_dial_out``
-    (``conf_out`` beyond the Zone A pool or outside Zone A), ``international`` (user calls
-    abroad not covered by an international pool), ``domestic_overage`` (user calls after the
-    domestic pool of their country and plan ran out).
-    """
-    on_credits = credit_cents(records).gt(0).to_numpy()
-    ctype = records["call_type"].fillna("").to_numpy(dtype=object)
-    toll = records["number_type"].fillna("").str.lower().str.contains("toll").to_numpy()
-    domestic = records["destination_context"].fillna("").eq("Domestic").to_numpy()
-    user_out = np.isin(ctype, list(USER_OUT_TYPES))
-    category = np.select(
-        [toll, ctype == "conf_out", user_out & ~domestic, user_out & domestic],
-        ["toll_free", "conference_dial_out", "international", "domestic_overage"],
-        default="other",
-    )
-    return pd.Series(
-        pd.array(np.where(on_credits, category, None), dtype="string"), index=records.index
-    )
-
-
 def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.DataFrame,
             lots: pd.DataFrame, current_zip: str, legacy_zip: str,
             legacy_records: pd.DataFrame) -> str:  # fmt: skip
     records = tenant_records
     cents = credit_cents(records)
-    category = credit_category(records)
+    category = credit_category(records, charged_only=True)
     by_category = cents.groupby(category.to_numpy()).agg(["size", "sum"])
     people = records[records["user_id"].notna()]
     months = records["start"].dt.tz_convert(None).dt.to_period("M")

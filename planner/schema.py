@@ -49,12 +49,29 @@ The cost of a record to Communications Credits is ``charge_cents + connection_fe
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+from numbers import Integral
 from typing import TYPE_CHECKING
+
+from planner.catalogue import CREDITS_CAPABILITY
 
 if TYPE_CHECKING:  # imported inside the functions: `planner ingest` starts without pandas
     import pandas as pd
 
-CREDITS_CAPABILITY = "MCOPSTNPP"
+__all__ = [
+    "CREDITS_CAPABILITY",
+    "MICRO",
+    "RECORD_COLUMNS",
+    "RECORD_DTYPES",
+    "REJECT_COLUMNS",
+    "conform",
+    "credit_cents",
+    "empty_records",
+    "to_micro",
+]
+
+#: micro-units per currency unit: rates are kept exactly as integers of 1e-6
+MICRO = 1_000_000
 
 #: column name -> pandas dtype, in canonical order
 RECORD_DTYPES: dict[str, str] = {
@@ -124,3 +141,15 @@ def credit_cents(records: pd.DataFrame) -> pd.Series:
     money = records["charge_cents"].fillna(0) + records["connection_fee_cents"].fillna(0)
     on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False)
     return money.where(on_credits, 0).astype("int64")
+
+
+def to_micro(value: object) -> int:
+    """An amount (number, decimal text or Decimal) in exact micro-units, half-up.
+
+    >>> to_micro(2), to_micro("0.0190"), to_micro("0.0000005")
+    (2000000, 19000, 1)
+    """
+    if isinstance(value, Integral):
+        return int(value) * MICRO
+    number = Decimal(str(value))
+    return int((number * MICRO).to_integral_value(rounding=ROUND_HALF_UP))

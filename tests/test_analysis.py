@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import analysis
+from planner import analysis, inputs
 from planner.errors import InputError
 from planner.schema import conform
 
@@ -143,7 +143,7 @@ def test_monthly_summary_exact_cents_and_utc_month_boundaries(records):
 
 
 def test_monthly_by_category_long_form_every_category(records):
-    from planner.demand import CATEGORIES
+    from planner.calls import CATEGORIES
 
     long = analysis.monthly_by_category(records)
     assert len(long) == 4 * len(CATEGORIES)
@@ -203,13 +203,13 @@ def test_by_user_joins_departments_unknown_users_and_bots(records):
     assert users.loc["ann@contoso.com", "department"] == "Sales"
     assert users.loc["ann@contoso.com", "credit_cents"] == 1240 + 101
     assert users.loc["ann@contoso.com", "calls"] == 2
-    assert users.loc["bob@contoso.com", "department"] == analysis.UNKNOWN_DEPARTMENT
+    assert users.loc["bob@contoso.com", "department"] == inputs.UNKNOWN_DEPARTMENT
     assert users.loc[analysis.NO_USER, "credit_cents"] == 240
     assert "dave@contoso.com" not in users.index  # no calls, no row
     assert users["credit_cents"].is_monotonic_decreasing
     by_dep = analysis.by_department(records, deps).set_index("department")
     assert by_dep.loc["Sales", "credit_cents"] == 1341
-    assert by_dep.loc[analysis.UNKNOWN_DEPARTMENT, "users"] == 3  # bob, carol, (no user)
+    assert by_dep.loc[inputs.UNKNOWN_DEPARTMENT, "users"] == 3  # bob, carol, (no user)
     assert int(by_dep["credit_cents"].sum()) == 2580
 
 
@@ -223,13 +223,13 @@ def test_department_file_errors(tmp_path, records):
     bad = tmp_path / "bad.csv"
     bad.write_text("user,team\nann@contoso.com,Sales\n")
     with pytest.raises(InputError, match="upn,department"):
-        analysis.read_departments(bad)
+        inputs.read_departments(bad)
     twice = tmp_path / "twice.csv"
     twice.write_text("upn,department\nann@contoso.com,Sales\nANN@contoso.com,IT\n")
     with pytest.raises(InputError, match="ann@contoso.com.*more than one department"):
-        analysis.read_departments(twice)
+        inputs.read_departments(twice)
     with pytest.raises(InputError, match="not found"):
-        analysis.read_departments(tmp_path / "missing.csv")
+        inputs.read_departments(tmp_path / "missing.csv")
 
 
 def test_by_destination_call_type_and_top_spenders(records):

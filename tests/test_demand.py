@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.calls import CATEGORIES, credit_category
 from planner.demand import (
-    CATEGORIES,
     DemandAccumulator,
     DemandResult,
     actual_demand,
-    credit_category,
     format_cents,
     licence_check,
 )

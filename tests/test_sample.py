@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner.calls import credit_category
 from planner.cli import main
 from planner.sample import (
     CURRENT_HEADER,
     LEGACY_HEADER,
     SAMPLE_SEED,
     _charge_cents,
-    credit_category,
     generate_sample,
     sample_dir,
 )
@@ -261,7 +261,7 @@ def test_rhythms_weekdays_holidays_growth(records):
 
 
 def test_all_four_credit_categories_present(records):
-    category = credit_category(records)
+    category = credit_category(records, charged_only=True)
     spend = records["credit"].groupby(category.to_numpy()).sum()
     assert set(spend.index) == {
         "toll_free",
@@ -288,7 +288,9 @@ def test_all_four_credit_categories_present(records):
 
 
 def test_domestic_overage_bunches_at_month_end(records):
-    overage = records[credit_category(records).eq("domestic_overage").fillna(False).to_numpy()]
+    overage = records[
+        credit_category(records, charged_only=True).eq("domestic_overage").fillna(False).to_numpy()
+    ]
     assert (overage["user_location"] == "FR").all()
     by_month = overage.groupby("month")
     assert by_month.ngroups >= 6
@@ -315,7 +317,9 @@ def test_french_plans_run_out_of_their_own_pools(records, tenant):
             strict=True,
         )
     )
-    overage = records[credit_category(records).eq("domestic_overage").fillna(False).to_numpy()]
+    overage = records[
+        credit_category(records, charged_only=True).eq("domestic_overage").fillna(False).to_numpy()
+    ]
     first_day = overage.groupby(["month", overage["upn"].map(plan)])["day"].min().unstack()
     assert set(first_day.columns) == {"MCOPSTN5", "MCOPSTN6"}
     assert first_day["MCOPSTN5"].count() >= 6 and first_day["MCOPSTN6"].count() >= 6
