@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 
 HERE = Path(__file__).resolve().parent
+#: where the notebooks are written: inside the package, which ships them (package data)
+OUT_DIR = HERE.parent / "planner" / "notebooks"
 
 SETUP = """\
 from typing import Optional, Union
@@ -349,7 +351,7 @@ def build() -> dict:
     return out
 
 
-def main(out_dir: Path = HERE) -> None:
+def main(out_dir: Path = OUT_DIR) -> None:
     for name, nb in build().items():
         nbformat.write(nb, out_dir / f"{name}.ipynb")
         print(out_dir / f"{name}.ipynb")

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed
+from planner.package_data import package_path
 
 #: the report notebooks, in the order they run
 NOTEBOOKS: tuple[str, ...] = ("funding_plan", "usage_analysis")
@@ -232,14 +233,8 @@ def load_artifacts(artifacts_dir: str | Path) -> tuple[dict[str, pd.DataFrame], 
 
 
 def notebook_dir() -> Path:
-    """Folder holding the report notebooks (packaged copy first, else the repository's)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "notebooks", here.parent / "notebooks"):
-        if (candidate / f"{NOTEBOOKS[0]}.ipynb").exists():
-            return candidate
-    raise FileNotFoundError(
-        f"report notebooks not found next to the package ({here.parent / 'notebooks'})"
-    )
+    """Folder holding the report notebooks, shipped inside the package (``planner/notebooks``)."""
+    return package_path("notebooks")
 
 
 def notebook_path(name: str | Path) -> Path:

@@ -5,7 +5,8 @@ months of its Calling Plans usage (2025-10-01 to 2026-10-31, UTC) are generated 
 with office-hour, weekday, holiday, seasonal and growth rhythms, then priced with the
 Communications Credits rules below. :func:`generate_sample` builds everything in memory;
 :func:`write_sample` (and ``planner sample --out DIR``) writes the files shipped in
-``data/sample``, which ``planner demo``, the notebooks and many tests run on.
+``planner/data/sample`` (package data, :func:`sample_dir`), which ``planner demo``, the
+notebooks and many tests run on.
 
 Pricing rules (per calendar month in UTC, calls in start-time order):
 
@@ -61,6 +62,7 @@ from planner.catalogue import (
     PLAN_PRODUCTS,
     ZONE_A,
 )
+from planner.package_data import package_path
 from planner.schema import RECORD_COLUMNS, conform, credit_cents
 
 __all__ = [
@@ -87,7 +89,8 @@ LEGACY_END = pd.Timestamp("2025-12-31")
 LEGACY_EXPORT_DATE = pd.Timestamp("2026-01-05")
 
 TENANT_NAME = "Fabrikam Industries"
-#: where the sample is shipped, relative to the repository root (the records' ``source_file``)
+#: where the sample is shipped, inside the package (the records' ``source_file`` are relative
+#: to the package folder)
 _SHIPPED_AS = "data/sample"
 DOMAIN = "fabrikam.com"
 CURRENCY = "USD"
@@ -304,7 +307,7 @@ class SampleTenant:
     records
         The current export's rows in :mod:`planner.schema` canonical form, ``source_file`` /
         ``source_row`` as ingest sets them when it reads ``data/sample/exports`` from the
-        repository root (``data/sample/exports/<archive>!<member>``, line numbers, header = 1).
+        package folder (``data/sample/exports/<archive>!<member>``, line numbers, header = 1).
     legacy_records
         The legacy (20-column) export's rows, canonical form; their ``usage_id`` values all
         occur in ``records``.
@@ -335,8 +338,8 @@ class SampleTenant:
 
 
 def sample_dir() -> Path:
-    """The shipped sample tenant directory (``<repo root>/data/sample``)."""
-    return Path(__file__).resolve().parents[1] / "data" / "sample"
+    """The shipped sample tenant directory (``planner/data/sample``, package data)."""
+    return package_path(*_SHIPPED_AS.split("/"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -926,7 +929,7 @@ def generate_sample(seed: int = SAMPLE_SEED) -> SampleTenant:
     Returns
     -------
     SampleTenant
-        The tables and the exact bytes of every file of ``data/sample``.
+        The tables and the exact bytes of every file of ``planner/data/sample``.
     """
     rng = np.random.default_rng(seed)
     users = _make_users(rng)
@@ -1273,7 +1276,7 @@ def _readme(tenant_records: pd.DataFrame, licences: pd.DataFrame, rates: pd.Data
         "",
         "A fictional organisation's Teams PSTN usage, generated from a seed by",
         "`planner.sample.generate_sample()`. `planner demo`, the notebooks and many tests run on",
-        "it. Regenerate it with `planner sample --out data/sample` (same seed, same bytes).",
+        "it. Regenerate it with `planner sample --out planner/data/sample` (same seed, same bytes).",
         "",
         f"- {people['upn'].nunique()} users with PSTN usage: "
         + ", ".join(

@@ -17,7 +17,8 @@ import pytest
 from planner import report
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOK_DIR = report.notebook_dir()
+GENERATOR = ROOT / "notebooks" / "make_notebooks.py"
 
 pytestmark = pytest.mark.slow
 
@@ -111,9 +112,7 @@ def test_stored_notebooks_have_no_outputs_and_typed_parameters(name):
 
 
 def test_stored_notebooks_match_their_generator():
-    spec = importlib.util.spec_from_file_location(
-        "make_notebooks", NOTEBOOK_DIR / "make_notebooks.py"
-    )
+    spec = importlib.util.spec_from_file_location("make_notebooks", GENERATOR)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for name, nb in module.build().items():
