@@ -21,7 +21,7 @@ from planner import __version__
 from planner.errors import EXIT_BAD_INPUT, PlannerError
 
 # In the order shown by ``planner --help``: the pipeline, then the helpers.
-COMMANDS = ("ingest", "demand", "simulate", "recommend", "report", "demo", "sample")
+COMMANDS = ("ingest", "demand", "simulate", "recommend", "report", "alerts", "demo", "sample")
 
 
 def _load_commands(only: str | None = None) -> dict:
@@ -44,7 +44,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             "Plan Microsoft Teams Communications Credits: ingest PSTN usage exports, "
             "work out daily credit demand, simulate the balance and recommend funding."
         ),
-        epilog="Exit codes: 0 ok, 2 bad input, 3 alert (runway or stock-out risk), "
+        epilog="Exit codes: 0 ok, 2 bad input, 3 alert (runway, stock-out risk, abnormal spend), "
         "4 report notebook failed, 1 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"planner {__version__}")

@@ -1,0 +1,210 @@
+"""Run every detector over a tenant's call records and keep the findings of a period.
+
+:func:`detect_alerts` is what ``planner alerts``, the reports, the workbook and
+``summary.json`` call: one computation, the same findings everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.alerts.common import money
+from planner.alerts.daily import detect_daily_spend
+from planner.alerts.destinations import detect_new_destinations, detect_premium_calls
+from planner.alerts.features import call_features, daily_spend
+from planner.alerts.hours import detect_out_of_hours
+from planner.alerts.model import Alert, Thresholds, severity_rank
+from planner.alerts.sequences import detect_repeated_numbers, detect_sequential_dialling
+from planner.alerts.users import detect_user_jumps
+from planner.analysis import credit_currencies, in_currency, runway_days
+from planner.errors import EXIT_ALERT, EXIT_OK
+
+#: the detectors, each a plain function ``(calls, thresholds) -> list[Alert]``
+DETECTORS: tuple[Callable[[pd.DataFrame, Thresholds], list[Alert]], ...] = (
+    detect_daily_spend,
+    detect_user_jumps,
+    detect_new_destinations,
+    detect_premium_calls,
+    detect_out_of_hours,
+    detect_sequential_dialling,
+    detect_repeated_numbers,
+)
+
+#: days of data checked when no ``since`` is given (the last two weeks)
+DEFAULT_PERIOD_DAYS = 14
+
+#: days of recent spend that make "the usual rate" of the runway
+RUNWAY_RATE_DAYS = 28
+
+#: the runway is simulated this many days ahead; beyond it, "more than a year"
+RUNWAY_HORIZON_DAYS = 366
+
+#: columns of :meth:`AlertResult.table`
+TABLE_COLUMNS: tuple[str, ...] = (
+    "severity", "kind", "first_date", "last_date", "upn", "country", "amount", "currency",
+    "calls", "runway_days_at_this_rate", "explanation",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """The findings of a period, most severe and largest first.
+
+    Attributes
+    ----------
+    alerts
+        Alerts whose last date falls in the period (``since`` to ``last_day``).
+    since, last_day
+        The period checked (UTC dates), ``None`` when there was no call at all.
+    first_day
+        First date of the data.
+    thresholds
+        The thresholds used.
+    """
+
+    alerts: tuple[Alert, ...]
+    since: dt.date | None
+    first_day: dt.date | None
+    last_day: dt.date | None
+    thresholds: Thresholds
+
+    def count(self, severity: str) -> int:
+        """Number of alerts of ``severity``."""
+        return sum(a.severity == severity for a in self.alerts)
+
+    @property
+    def exit_code(self) -> int:
+        """3 (alert) when any alert is high, else 0."""
+        return EXIT_ALERT if self.count("high") else EXIT_OK
+
+    def status(self) -> str:
+        """The one-line status (``planner: ALERT ...`` / ``planner: OK ...``)."""
+        period = f"{self.since} to {self.last_day}" if self.since else "no calls"
+        counts = ", ".join(f"{self.count(s)} {s}" for s in ("high", "medium", "low"))
+        if not self.count("high"):
+            return f"planner: OK no high alert ({counts}) in {period}"
+        top = self.alerts[0]
+        who = " ".join(x for x in (top.upn, top.country) if x)
+        return (
+            f"planner: ALERT {counts} in {period}; largest: {top.kind} {who} "
+            f"{money(top.amount_cents, top.currency)} from {top.first_date}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"alerts": [...], "since", "last_day", "counts", "exit_code", "status",
+        "thresholds"}`` (amounts as exact decimals: serialise with ``default=float``)."""
+        return {
+            "alerts": [a.to_json() for a in self.alerts],
+            "since": self.since.isoformat() if self.since else None,
+            "last_day": self.last_day.isoformat() if self.last_day else None,
+            "counts": {s: self.count(s) for s in ("high", "medium", "low")},
+            "exit_code": self.exit_code,
+            "status": self.status(),
+            "thresholds": self.thresholds.to_json(),
+        }
+
+    def table(self) -> pd.DataFrame:
+        """One row per alert (:data:`TABLE_COLUMNS`); ``amount`` a float of exact cents."""
+        rows = [
+            {
+                **{k: v for k, v in a.to_json().items() if k in TABLE_COLUMNS},
+                "amount": a.amount_cents / 100,
+            }
+            for a in self.alerts
+        ]
+        frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+        return frame.astype({"calls": "int64", "amount": "float64"})
+
+
+def _parse_day(value: Any, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        raise ValueError(f"{name}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def detect_all(calls: pd.DataFrame, thresholds: Thresholds | None = None) -> list[Alert]:
+    """Every detector over one currency's :func:`~planner.alerts.features.call_features`,
+    over the whole history (each day judged against the days before it)."""
+    t = thresholds or Thresholds()
+    found: list[Alert] = []
+    for detector in DETECTORS:
+        found.extend(detector(calls, t))
+    return found
+
+
+def _with_runway(alerts: list[Alert], calls: pd.DataFrame, lots: pd.DataFrame) -> list[Alert]:
+    daily = daily_spend(calls)
+    usual = float(daily.tail(RUNWAY_RATE_DAYS).mean()) if len(daily) else 0.0
+    start = pd.Timestamp(daily.index.max()) + pd.Timedelta(days=1) if len(daily) else None
+    if start is None:
+        return alerts
+    if len(lots):
+        start = max(start, pd.Timestamp(lots["purchase_date"].max()))
+    out = []
+    for a in alerts:
+        rate = (usual + a.amount_cents / a.days) / 100.0
+        path = np.full((1, RUNWAY_HORIZON_DAYS), rate)
+        days = runway_days(path, start, lots)[0]
+        out.append(replace(a, runway_days_at_this_rate=int(days) if np.isfinite(days) else None))
+    return out
+
+
+def detect_alerts(
+    records: pd.DataFrame,
+    thresholds: Thresholds | None = None,
+    *,
+    since: Any = None,
+    lots: pd.DataFrame | None = None,
+) -> AlertResult:
+    """Run every detector over call records and keep the alerts of the period checked.
+
+    Parameters
+    ----------
+    records
+        Canonical call records (:mod:`planner.schema`), e.g. ``read_exports(...).records``.
+    thresholds
+        What counts as abnormal (default :class:`Thresholds`).
+    since
+        First UTC date of the period checked (date-like or ``YYYY-MM-DD``); default: the last
+        14 days of data. Baselines always use all the history before each day.
+    lots
+        Today's balance (:func:`planner.inputs.read_lots`): each alert then gets
+        ``runway_days_at_this_rate``.
+
+    Returns
+    -------
+    AlertResult
+    """
+    t = thresholds or Thresholds()
+    since_day = _parse_day(since, "since")
+    currencies = credit_currencies(records) or [None]
+    alerts: list[Alert] = []
+    first = last = None
+    for currency in currencies:
+        part = records if currency is None else in_currency(records, currency)
+        calls = call_features(part, t.premium_cents_per_minute)
+        if calls.empty:
+            continue
+        first = min(first or calls["date"].min(), calls["date"].min())
+        last = max(last or calls["date"].max(), calls["date"].max())
+        found = detect_all(calls, t)
+        if lots is not None:
+            found = _with_runway(found, calls, lots)
+        alerts.extend(found)
+    if last is None:
+        return AlertResult((), None, None, None, t)
+    last_day = pd.Timestamp(last).date()
+    if since_day is None:
+        since_day = last_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    kept = [a for a in alerts if a.last_date >= since_day]
+    kept.sort(key=lambda a: (severity_rank(a.severity), -a.amount_cents, a.first_date, a.kind))
+    return AlertResult(tuple(kept), since_day, pd.Timestamp(first).date(), last_day, t)

@@ -1,0 +1,140 @@
+"""``planner alerts``: abnormal credit spend and toll fraud in usage exports.
+
+Usage::
+
+    planner alerts EXPORTS_OR_STORE... [--since YYYY-MM-DD] [--balance lots.csv] [--json]
+                   [--high-amount 20] [--medium-amount 5] [--day-ratio 3] [--user-ratio 4] ...
+
+Exit 3 when a high alert falls in the period checked (``--since``, default the last 14 days
+of data), else 0; the last line is a one-line status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+from decimal import Decimal, InvalidOperation
+
+from planner.errors import InputError
+
+HELP = "find abnormal credit spend and toll fraud (exit 3 on a high alert)"
+
+#: option -> (Thresholds field, type, help); money options are read as exact cents
+_OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("--high-amount", "high_cents", "money", "smallest spend of a high alert (20)"),
+    ("--medium-amount", "medium_cents", "money", "smallest spend of a medium alert (5)"),
+    ("--high-share", "high_share", "float", "a high alert is also this share of a typical day (0.5)"),
+    ("--day-ratio", "day_ratio", "float", "day spend vs comparable days' 90th percentile (3)"),
+    ("--user-ratio", "user_ratio", "float", "user's day vs own busiest day and peers' (4)"),
+    ("--history-days", "history_days", "int", "days of history baselines use (91)"),
+    ("--warmup-days", "warmup_days", "int", "days of data before anything is reported (28)"),
+    ("--premium-per-minute", "premium_cents_per_minute", "money", "charge per minute that makes a call premium-rate (1.00)"),
+    ("--business-hours", "business_hours", "hours", "local business hours, Mon-Fri (7-20)"),
+    ("--night-calls", "night_calls", "int", "out-of-hours calls that make a burst (5)"),
+    ("--sequence-calls", "sequence_calls", "int", "short calls in a row that make sequential dialling (8)"),
+    ("--repeat-calls", "repeat_calls", "int", "calls to one international number in a day that make a loop (10)"),
+)  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``planner alerts``."""
+    parser.add_argument(
+        "paths", nargs="+", metavar="EXPORTS_OR_STORE", help="usage exports, folders or a store"
+    )
+    parser.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="first day checked (default: last 14 days of data)"
+    )
+    parser.add_argument(
+        "--balance", metavar="CSV", help="today's lots (purchase_date,amount): runway per alert"
+    )
+    parser.add_argument("--json", action="store_true", help='print {"alerts": [...]} as JSON')
+    group = parser.add_argument_group("thresholds (see planner.alerts.Thresholds)")
+    for flag, _, _, text in _OPTIONS:
+        group.add_argument(flag, metavar="X", help=text)
+
+
+def _money_cents(flag: str, text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InputError(f"{flag}: not an amount: {text!r}") from None
+    cents = value * 100
+    if not value.is_finite() or cents != cents.to_integral_value() or value < 0:
+        raise InputError(f"{flag}: an amount >= 0 with at most two decimals, got {text!r}")
+    return int(cents)
+
+
+def _number(flag: str, text: str, kind: str) -> int | float:
+    try:
+        return int(text) if kind == "int" else float(text)
+    except ValueError:
+        raise InputError(f"{flag}: not {'a whole number' if kind == 'int' else 'a number'}: "
+                         f"{text!r}") from None  # fmt: skip
+
+
+def thresholds_from(args: argparse.Namespace):
+    """The :class:`~planner.alerts.Thresholds` the options ask for."""
+    from planner.alerts import Thresholds
+
+    given: dict[str, int | float] = {}
+    for flag, name, kind, _ in _OPTIONS:
+        text = getattr(args, flag[2:].replace("-", "_"))
+        if text is None:
+            continue
+        if kind == "money":
+            given[name] = _money_cents(flag, text)
+        elif kind == "hours":
+            start, sep, end = text.partition("-")
+            if not sep:
+                raise InputError(f"{flag}: hours as START-END, e.g. 7-20, got {text!r}")
+            given["business_start"] = _number(flag, start, "int")
+            given["business_end"] = _number(flag, end, "int")
+        else:
+            given[name] = _number(flag, text, kind)
+    known = {f.name for f in fields(Thresholds)}
+    assert set(given) <= known, set(given) - known
+    try:
+        return Thresholds(**given)
+    except ValueError as exc:
+        raise InputError(f"threshold {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the exports, run the detectors, print the alerts and the status line."""
+    from planner.alerts import detect_alerts
+    from planner.ingest import read_exports
+    from planner.inputs import read_lots
+
+    thresholds = thresholds_from(args)
+    lots = read_lots(args.balance) if args.balance else None
+    ingest = read_exports(args.paths)
+    if ingest.records.empty:
+        raise InputError(f"no call records in {', '.join(args.paths)}")
+    try:
+        result = detect_alerts(ingest.records, thresholds, since=args.since, lots=lots)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2, default=float)
+        sys.stdout.write("\n")
+    else:
+        _print_text(result)
+    print(result.status(), file=sys.stderr if args.json else sys.stdout)
+    return result.exit_code
+
+
+def _print_text(result) -> None:
+    from planner.alerts.common import money
+
+    for a in result.alerts:
+        who = " ".join(x for x in (a.upn, a.country) if x) or "tenant-wide"
+        dates = str(a.first_date) + ("" if a.last_date == a.first_date else f" to {a.last_date}")
+        print(f"{a.severity.upper():6} {a.kind:19} {dates}  {who}  "
+              f"{money(a.amount_cents, a.currency)}, {a.calls} calls")  # fmt: skip
+        print(f"       {a.explanation}")
+        if a.runway_days_at_this_rate is not None:
+            print(f"       At this rate today's balance lasts {a.runway_days_at_this_rate} days.")
+        ids = ", ".join(a.usage_ids[:5]) + (" ..." if len(a.usage_ids) > 5 else "")
+        print(f"       calls (UsageId): {ids}")
