@@ -12,8 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.demand import is_international, is_outbound, is_toll_free, text_column, utc_dates
-from planner.pricing import other_country
+from planner.calls import (
+    is_international,
+    is_outbound,
+    is_toll_free,
+    other_country,
+    text_column,
+    utc_dates,
+)
 from planner.schema import credit_cents
 
 #: ISO country -> the IANA time zone its users' business hours are read in (for countries
