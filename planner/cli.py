@@ -36,9 +36,16 @@ def _load_commands(only: str | None = None) -> dict:
     return loaded
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit code 2), like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The ``planner`` parser; with ``only``, just that sub-command is registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="planner",
         description=(
             "Plan Microsoft Teams Communications Credits: ingest PSTN usage exports, "
@@ -56,12 +63,37 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: options whose value may begin with "-" (``--growth -10%``), which argparse would otherwise
+#: take for an option of its own
+_SIGNED_OPTIONS = ("--growth",)
+
+
+def _join_signed_values(argv: list[str]) -> list[str]:
+    """``--growth -10%`` -> ``--growth=-10%`` (argparse reads the latter unambiguously)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _SIGNED_OPTIONS and i + 1 < len(argv) and argv[i + 1][:1] == "-":
+            value = argv[i + 1]
+            if value[1:2].isdigit() or value[1:2] == ".":
+                out.append(f"{arg}={value}")
+                i += 2
+                continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_signed_values(list(sys.argv[1:] if argv is None else argv))
     # `planner ingest ...` imports the ingest command alone; `planner --help` imports them all
     only = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad option (one line already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if not getattr(args, "_run", None):
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -73,5 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("planner: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(
+            "planner: error: not enough memory for these inputs (implausibly large values "
+            "or files?); check them, or free memory and retry",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `planner ingest ... | head`
         return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -139,6 +140,10 @@ def _check_sheet_name(name: str) -> None:
         raise ValueError(f"name: {name!r} is not a valid Excel sheet name")
 
 
+#: characters the xlsx format cannot hold (openpyxl refuses them)
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def is_formula_like(text: str) -> bool:
     """True when Excel would treat ``text`` as a formula (or DDE payload) if typed in."""
     return text.startswith(_FORMULA_PREFIXES)
@@ -176,7 +181,9 @@ def _excel_value(value: Any, kind: str | None) -> Any:
 def _write_cell(ws, row: int, col: int, value: Any, number_format: str | None):
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
-        cell.value = value
+        # control characters (from data: a UPN, a display name) are not allowed in the
+        # file format: shown as the replacement character instead of failing the workbook
+        cell.value = _ILLEGAL_CHARACTERS.sub("\ufffd", value)
         # openpyxl marks text starting with "=" as a formula; force a literal string and
         # set Excel's quote prefix so editing the cell keeps it literal too.
         cell.data_type = "s"

@@ -19,15 +19,43 @@ if TYPE_CHECKING:  # pandas is imported by the callers that write frames
     import pandas as pd
 
 
+def _umask() -> int:
+    """The process's file-mode creation mask (read without changing it where possible)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def ordinary_mode() -> int:
+    """Permissions of a new ordinary file: ``0666`` less the umask (``0644`` usually)."""
+    return 0o666 & ~_umask()
+
+
 def temp_beside(path: str | Path) -> Path:
-    """Create an empty temporary file in ``path``'s folder (created if needed), for a rename."""
+    """Create an empty temporary file in ``path``'s folder (created if needed), for a rename.
+
+    The file gets ordinary permissions (``0666`` less the umask), not the ``0600`` of a
+    private temporary file: the output renamed from it is an ordinary file.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder; give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
+    try:
+        os.fchmod(fd, ordinary_mode())
+    finally:
+        os.close(fd)
     return Path(tmp)
 
 
@@ -46,8 +74,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     try:
         write(tmp)
         os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (OSError, UnicodeEncodeError) as exc:
+        raise InputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return path

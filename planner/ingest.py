@@ -51,6 +51,7 @@ import decimal
 import glob
 import io
 import json
+import os
 import queue
 import re
 import threading
@@ -67,6 +68,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
+from planner import guard
 from planner.errors import InputError
 from planner.formats import ExportFormat, UnknownHeader, match_format
 from planner.schema import (
@@ -96,6 +98,7 @@ _TS = pa.timestamp("ns", "UTC")
 _TEXT_COLUMNS = tuple(
     c for c, t in RECORD_DTYPES.items() if t == "string" and c not in ("kind", "source_file")
 )
+_TEXT_TRIM = ("usage_id", "call_id", "conference_id", "user_id", "upn")
 _TEXT_LOWER = ("upn", "call_type", "call_direction", "duration_source")
 _TEXT_UPPER = ("user_location", "external_country", "currency", "capability")
 _DAYFIRST_FORMATS = (
@@ -360,6 +363,7 @@ class _Raw:
     table: pa.Table
     lines: np.ndarray
     bad: list[tuple[int, str, str]]
+    end_line: int = 0  # the line after the last one this batch accounts for
 
 
 @dataclass
@@ -464,6 +468,18 @@ def _assign_lines(next_line: int, n: int, skips: deque) -> tuple[np.ndarray, int
     return lines, (int(lines[-1]) + 1 if n else next_line)
 
 
+def _read_head(fh: Any) -> bytes:
+    """The first bytes of a text file: at least its first two lines (a ``sep=`` line and the
+    header, however long, up to :data:`planner.guard.MAX_LINE_BYTES`)."""
+    head = fh.read(_SNIFF_BYTES)
+    while head.count(b"\n") < 2 and len(head) <= guard.MAX_LINE_BYTES:
+        more = fh.read(max(_SNIFF_BYTES, len(head)))
+        if not more:
+            break
+        head += more
+    return head
+
+
 def _csv_part(
     name: str,
     open_binary: Callable[[], Any],
@@ -473,7 +489,7 @@ def _csv_part(
 ) -> _Part:
     """A CSV part; ``source`` is what pyarrow reads (a path or a callable opening a stream)."""
     with open_binary() as fh:
-        head = fh.read(_SNIFF_BYTES)
+        head = _read_head(fh)
         # a French Excel's first accented letter may come late: judge the encoding on more
         enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
     if not head.strip():
@@ -488,45 +504,79 @@ def _csv_part(
     if lines and lines[0].lower().startswith("sep=") and len(lines[0]) <= 6:
         delimiter = lines[0][4:5] or ","
         skip = 1
+    if len(lines) <= skip + 1 and len(head) > guard.MAX_LINE_BYTES:
+        raise InputError(
+            f"{name}: the header line is longer than {guard.MAX_LINE_BYTES >> 20} MiB; "
+            "not a usage export"
+        )
     first = lines[skip] if len(lines) > skip else ""
     if delimiter is None:
         delimiter = _sniff_dialect(first)
     headers = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
     fmt = _match(name, headers)
     container = {",": "csv", ";": "csv;", "\t": "tsv"}.get(delimiter, f"csv{delimiter}")
-
     row_bytes = max(64, len(head) // max(1, len(lines)))
+    header_bytes = len(first.encode("utf-8", "replace"))
 
     def batches(chunk_rows: int | None) -> Iterator[_Raw]:
-        args = (name, source, headers, delimiter, skip, chunk_rows, row_bytes)
-        started = False
-        try:
-            for raw in _csv_batches(*args, encoding):
-                started = True
-                box = [raw]  # hand over without keeping a name (see _csv_batches)
-                del raw
-                yield box.pop()
-        except _NotUtf8 as exc:
-            if started or encoding != "utf-8":
-                raise InputError(
-                    f"{name}: text is not valid {encoding} ({exc}); save the file as UTF-8 CSV"
-                ) from None
-            # a character outside the sniffed sample showed the file is not UTF-8: an Excel
-            # from Western Europe writes cp1252
-            part.encoding = "cp1252"
-            yield from _csv_batches(*args, "cp1252")
+        mode, resume, block = encoding, 0, 4 * header_bytes
+        while True:
+            args = (name, source, headers, delimiter, skip, chunk_rows, row_bytes)
+            try:
+                for raw in _csv_batches(*args, mode, resume_line=resume, min_block=block):
+                    resume = raw.end_line
+                    box = [raw]  # hand over without keeping a name (see _csv_batches)
+                    del raw
+                    yield box.pop()
+                return
+            except _NotUtf8 as exc:
+                if mode != "utf-8":
+                    raise InputError(
+                        f"{name}: text is not valid {mode} ({exc}); save the file as UTF-8 CSV"
+                    ) from None
+                # bytes outside the sniffed sample are not UTF-8: a file of Windows-1252 text
+                # (an Excel from Western Europe) is read again as such; a UTF-8 file with a
+                # few damaged bytes is read on with its damaged rows rejected
+                mode = _UTF8_DAMAGED if _file_looks_utf8(open_binary) else "cp1252"
+                part.encoding = "utf-8" if mode == _UTF8_DAMAGED else mode
+            except _RowTooLong as exc:
+                if exc.block >= guard.MAX_LINE_BYTES:
+                    raise InputError(
+                        f"{name}: a row is longer than {guard.MAX_LINE_BYTES >> 20} MiB "
+                        "(an unterminated quote?); repair the file or export it again"
+                    ) from None
+                block = exc.block * 4
 
+    if encoding == "cp1252" and guard.looks_like_utf8(enc_sample[bom:]):
+        encoding = _UTF8_DAMAGED  # UTF-8 with damaged bytes, not Windows-1252 text
     part = _Part(
         name,
         container_prefix + container,
         fmt,
         headers,
         batches,
-        encoding=encoding + ("-sig" if bom == 3 else ""),
+        encoding=("utf-8" if encoding == _UTF8_DAMAGED else encoding)
+        + ("-sig" if bom == 3 else ""),
         exported_period=exported_period,
         delimiter=delimiter,
     )
     return part
+
+
+#: the reading mode of a UTF-8 file holding invalid bytes: its damaged rows are rejected
+_UTF8_DAMAGED = "utf-8 (damaged)"
+
+
+def _file_looks_utf8(open_binary: Callable[[], Any], limit: int = 64 << 20) -> bool:
+    """:func:`planner.guard.looks_like_utf8` over the file's first ``limit`` bytes."""
+    high = in_sequences = 0
+    with open_binary() as fh:
+        read = 0
+        while read < limit and (block := fh.read(8 << 20)):
+            read += len(block)
+            h, v = guard.utf8_evidence(block)
+            high, in_sequences = high + h, in_sequences + v
+    return 2 * in_sequences >= high
 
 
 _PREFETCH_DEPTH = 16  # blocks parsed ahead of the consumer (about 32 MB of text)
@@ -582,6 +632,87 @@ class _NotUtf8(Exception):
     """The CSV reader met bytes that are not UTF-8."""
 
 
+class _RowTooLong(Exception):
+    """A row is longer than the parser's block: read again with larger blocks."""
+
+    def __init__(self, block: int):
+        super().__init__(block)
+        self.block = block
+
+
+def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
+    """Binary columns of a UTF-8 file with damaged bytes -> text columns, and the damaged rows.
+
+    Returns the table with every column as text (damaged values null) and, by row index, the
+    reason naming the first damaged column.
+    """
+    columns, damaged = [], {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            columns.append(column.cast(pa.string()))
+            continue
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass
+        values = column.to_pylist()
+        text: list[str | None] = []
+        for i, v in enumerate(values):
+            try:
+                text.append(None if v is None else v.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                text.append(None)
+                damaged.setdefault(
+                    i,
+                    f"{name} holds byte 0x{v[exc.start]:02x}, not valid UTF-8 (a damaged "
+                    "character); correct the row or export the file again",
+                )
+        columns.append(pa.chunked_array([pa.array(text, pa.string())]))
+    return pa.table(dict(zip(table.column_names, columns, strict=True))), damaged
+
+
+def _raw_damaged(table: pa.Table, index: int, delimiter: str) -> str:
+    row = [
+        "" if v is None else v.decode("utf-8", "replace")
+        for v in table.slice(index, 1).to_pylist()[0].values()
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(row)
+    return buf.getvalue()
+
+
+def _finish_chunk(
+    table: pa.Table,
+    lines: np.ndarray,
+    bad: list[tuple[int, str, str]],
+    *,
+    resume_line: int,
+    damaged_utf8: bool,
+    delimiter: str,
+) -> _Raw:
+    """A parsed chunk as a :class:`_Raw`: rows before ``resume_line`` (handed over by an
+    earlier reading) dropped, damaged UTF-8 rows moved to the bad rows."""
+    end_line = max([int(lines[-1]) + 1 if len(lines) else 0] + [b[0] + 1 for b in bad])
+    if resume_line:
+        keep = lines >= resume_line
+        if not keep.all():
+            table, lines = table.filter(pa.array(keep)), lines[keep]
+        bad = [b for b in bad if b[0] >= resume_line]
+    if damaged_utf8:
+        binary = table
+        table, damaged = _decode_damaged(binary)
+        if damaged:
+            bad = sorted(
+                bad
+                + [
+                    (int(lines[i]), why, _raw_damaged(binary, i, delimiter))
+                    for i, why in damaged.items()
+                ]
+            )
+            keep = np.ones(len(lines), dtype=bool)
+            keep[list(damaged)] = False
+            table, lines = table.filter(pa.array(keep)), lines[keep]
+    return _Raw(table, lines, bad, end_line)
+
+
 def _csv_batches(
     name: str,
     source: Any,
@@ -591,13 +722,24 @@ def _csv_batches(
     chunk_rows: int | None,
     row_bytes: int,
     encoding: str,
+    *,
+    resume_line: int = 0,
+    min_block: int = 0,
 ) -> Iterator[_Raw]:
+    """Parse a CSV into chunks of text columns (see :class:`_Raw`).
+
+    ``encoding`` :data:`_UTF8_DAMAGED` reads UTF-8 text holding invalid bytes: the columns
+    are read as bytes and the rows with invalid bytes rejected. Rows before ``resume_line``
+    are skipped (an earlier reading handed them over before it stopped).
+    """
     names = _unique_names(headers)
+    damaged_utf8 = encoding == _UTF8_DAMAGED
     # the parser works block by block: blocks of a few MB stay in the CPU caches and read
     # faster (measured) than large ones, even than a multi-threaded read of the whole file
     block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * row_bytes
-    block = int(min(max(block, 1 << 16), _BLOCK_BYTES))
+    block = int(max(min(max(block, 1 << 16), _BLOCK_BYTES), min_block))
     invalid: list[tuple[int | None, str, int, int]] = []
+    text_type = pa.binary() if damaged_utf8 else pa.string()
 
     def on_invalid(row: Any) -> str:
         invalid.append((row.number, row.text, row.expected_columns, row.actual_columns))
@@ -609,13 +751,13 @@ def _csv_batches(
             pv.ReadOptions(
                 column_names=names,
                 skip_rows=skip + 1,
-                encoding=encoding,
+                encoding="utf-8" if damaged_utf8 else encoding,
                 use_threads=False,
                 block_size=block,
             ),
             pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
             pv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, text_type),
                 null_values=_CSV_NULLS,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -642,6 +784,16 @@ def _csv_batches(
         if invalid:  # rows of a last block that held no valid row
             yield None, invalid[:]
 
+    def finish(table: pa.Table, lines: np.ndarray, bad: list) -> _Raw:
+        return _finish_chunk(
+            table,
+            lines,
+            bad,
+            resume_line=resume_line,
+            damaged_utf8=damaged_utf8,
+            delimiter=delimiter,
+        )
+
     first_line = skip + 2
     try:
         # (not a memory map: its pages would count in the resident memory as it is read)
@@ -665,24 +817,26 @@ def _csv_batches(
                 table = pa.Table.from_batches(pending)
                 pending, pending_rows = [], 0
                 lines, next_line = _assign_lines(next_line, table.num_rows, skips)
-                box = [_Raw(table, lines, bad_acc)]
+                box = [finish(table, lines, bad_acc)]
                 del table
                 yield box.pop()
                 bad_acc = []
         table = (
             pa.Table.from_batches(pending)
             if pending
-            else pa.table({n: pa.array([], pa.string()) for n in names})
+            else pa.table({n: pa.array([], text_type) for n in names})
         )
         pending = []
         lines, next_line = _assign_lines(next_line, table.num_rows, skips)
-        box = [_Raw(table, lines, bad_acc)]
+        box = [finish(table, lines, bad_acc)]
         del table
         yield box.pop()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0]
         if "UTF8" in msg or "utf-8" in msg.lower():
             raise _NotUtf8(msg) from None
+        if "straddl" in msg:  # a row longer than a block
+            raise _RowTooLong(block) from None
         raise InputError(f"{name}: cannot read the CSV: {msg}") from None
 
 
@@ -707,6 +861,8 @@ def _number_text(value: float | int | decimal.Decimal) -> str:
     if isinstance(value, int):
         return str(value)
     d = decimal.Decimal(repr(value)) if isinstance(value, float) else value
+    if not d.is_finite() or abs(d.adjusted()) > 40:
+        return str(d)  # no call data is that large or that fine: left as written, refused
     if d == d.to_integral_value():
         return str(int(d))
     return format(d.normalize(), "f")
@@ -761,45 +917,101 @@ def _xlsx_part(
         book = openpyxl.load_workbook(data, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise InputError(f"{name}: not a readable .xlsx workbook ({exc})") from None
+    # formulas without a saved value read as empty cells: find them in a second, formula view
+    formulas = (
+        openpyxl.load_workbook(data, read_only=True, data_only=False)
+        if _has_formulas(data)
+        else None
+    )
     try:
-        first_error: InputError | None = None
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            for row_no, row in enumerate(rows, start=1):
-                if row_no > 20:
-                    break
-                headers = [_cell_text(v) or "" for v in row]
-                while headers and not headers[-1]:
-                    headers.pop()
-                if not any(headers):
-                    continue
-                try:
-                    match_format(headers)
-                except UnknownHeader as exc:
-                    if first_error is None:
-                        first_error = _not_export(f"{name} (sheet {sheet.title})", str(exc))
-                    continue
-                width = len(headers)
-                body, lines = [], []
-                for line, values in enumerate(rows, start=row_no + 1):
-                    cells = [_cell_text(v) for v in values[:width]]
-                    if not any(c is not None for c in cells):
-                        continue  # a blank row, like a blank CSV line, is not a row
-                    cells.extend([None] * (width - len(cells)))
-                    body.append(cells)
-                    lines.append(line)
-                return _rows_part(
-                    name,
-                    container_prefix + "xlsx",
-                    headers,
-                    body,
-                    lines,
-                    [],
-                    exported_period,
-                )
-        raise first_error or _not_export(name, "the workbook has no non-empty sheet")
+        with guard.damaged(name):
+            return _xlsx_sheets(name, book, formulas, container_prefix, exported_period)
     finally:
         book.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _has_formulas(data: Any) -> bool:
+    """Whether any worksheet of an .xlsx (a binary stream) holds a formula element."""
+    try:
+        with zipfile.ZipFile(data) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        tail = b""
+                        while chunk := fh.read(1 << 20):
+                            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                                return True
+                            tail = chunk[-3:]
+    except (*guard.DAMAGED, OSError):
+        return False  # reported when the sheet is read
+    finally:
+        data.seek(0)
+    return False
+
+
+def _formula_problems(values: tuple, formulas: tuple | None, headers: list[str]) -> list[str]:
+    """Cells holding a formula whose value Excel never saved (they read as empty)."""
+    if formulas is None:
+        return []
+    return [
+        f"{h} is a formula ({str(f)[:60]}) without a saved value; open the file in Excel, "
+        "let it calculate and save it again"
+        for h, v, f in zip(headers, values, formulas, strict=False)
+        if v is None and isinstance(f, str) and f.startswith("=")
+    ]
+
+
+def _xlsx_sheets(
+    name: str,
+    book: Any,
+    formulas: Any,
+    container_prefix: str,
+    exported_period: tuple[dt.date, dt.date] | None,
+) -> _Part:
+    first_error: InputError | None = None
+    for index, sheet in enumerate(book.worksheets):
+        rows = sheet.iter_rows(values_only=True)
+        shadow = (
+            formulas.worksheets[index].iter_rows(values_only=True) if formulas is not None else None
+        )
+        for row_no, row in enumerate(rows, start=1):
+            if shadow is not None:
+                next(shadow, None)
+            if row_no > 20:
+                break
+            headers = [_cell_text(v) or "" for v in row]
+            while headers and not headers[-1]:
+                headers.pop()
+            if not any(headers):
+                continue
+            try:
+                match_format(headers)
+            except UnknownHeader as exc:
+                if first_error is None:
+                    first_error = _not_export(f"{name} (sheet {sheet.title})", str(exc))
+                continue
+            width = len(headers)
+            body, lines, bad = [], [], []
+            for line, values in enumerate(rows, start=row_no + 1):
+                shadow_values = next(shadow, None) if shadow is not None else None
+                cells = [_cell_text(v) for v in values[:width]]
+                if not any(c is not None for c in cells):
+                    if not _formula_problems(values[:width], shadow_values, headers):
+                        continue  # a blank row, like a blank CSV line, is not a row
+                problems = _formula_problems(values[:width], shadow_values, headers)
+                if problems:
+                    raw = ",".join("" if c is None else c for c in cells)
+                    bad.append((line, "; ".join(problems), raw))
+                    continue
+                cells.extend([None] * (width - len(cells)))
+                body.append(cells)
+                lines.append(line)
+            return _rows_part(
+                name, container_prefix + "xlsx", headers, body, lines, bad, exported_period
+            )
+    raise first_error or _not_export(name, "the workbook has no non-empty sheet")
 
 
 def _decimal_text(text: str) -> str:
@@ -823,70 +1035,146 @@ def _json_rows(obj: Any) -> list[Any] | None:
     return None
 
 
-def _json_part(
-    name: str,
-    data: bytes,
-    container_prefix: str = "",
-    exported_period: tuple[dt.date, dt.date] | None = None,
-) -> _Part:
-    encoding, bom = _sniff_encoding(data[:_SNIFF_BYTES])
-    try:
-        text = data[bom:].decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: JSON text is not valid {encoding}: {exc}") from None
+def _json_entries(name: str, text: str) -> tuple[str, list[tuple[int, Any]], list]:
+    """Container (``json``/``jsonl``), ``(source row, row)`` pairs and bad lines of JSON text."""
     load = json.JSONDecoder(parse_float=_decimal_text, parse_int=str).decode
-    container = "json"
     entries: list[tuple[int, Any]] = []  # (source row, row object or a bad-line marker)
     bad: list[tuple[int, str, str]] = []
     try:
-        rows = _json_rows(load(text))
+        rows = _json_rows(guard.load_json(name, text, cls=_ExactDecoder))
         if rows is None:
             raise _not_export(name, "the JSON holds no call rows (no 'value' list or array)")
-        entries = list(enumerate(rows, start=1))
+        return "json", list(enumerate(rows, start=1)), bad
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise InputError(
                 f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; "
                 "a cut-off download?); save the response again"
             ) from None
-        container = "jsonl"
-        for line_no, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rows = _json_rows(load(line))
-            except json.JSONDecodeError as exc:
-                bad.append(
-                    (line_no, f"not valid JSON ({exc.msg}; a cut-off line?); repair the line", line)
-                )
-                continue
-            entries.extend((line_no, r) for r in rows or [None])
-    headers: dict[str, None] = {}
-    for _, row in entries:
-        if isinstance(row, dict):
-            headers.update(dict.fromkeys(row))
-    names = list(headers)
-    fmt_rows, lines = [], []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows = _json_rows(load(line))
+        except json.JSONDecodeError as exc:
+            bad.append(
+                (line_no, f"not valid JSON ({exc.msg}; a cut-off line?); repair the line", line)
+            )
+            continue
+        except RecursionError:
+            bad.append((line_no, "JSON nested too deeply to be a call row", line[:1000]))
+            continue
+        entries.extend((line_no, r) for r in rows or [None])
+    return "jsonl", entries, bad
+
+
+class _ExactDecoder(json.JSONDecoder):
+    """Numbers kept as their exact decimal text (money never goes through a float)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(parse_float=_decimal_text, parse_int=str, **kwargs)
+
+
+def _row_cells(row: dict, names: list[str]) -> list[str | None]:
+    """One JSON row as text cells; ValueError when a text is not valid Unicode or too deep."""
+    try:
+        cells = [_cell_text(row.get(k)) for k in names]
+    except RecursionError:
+        raise ValueError("a property is nested too deeply to be call data") from None
+    for cell in cells:
+        if cell is not None and not _encodable(cell):
+            raise ValueError("a text holds an invalid (unpaired surrogate) character escape")
+    return cells
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_parts(
+    name: str,
+    data: bytes,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> list[_Part]:
+    """The parts of a JSON file: one per export format met among its rows.
+
+    Rows are grouped by the format their own properties match (a file mixing PSTN and Direct
+    Routing rows gives one part of each); a row matching no format is rejected. A saved page
+    without rows (``{"value": []}``, the last page of a query) gives no part.
+    """
+    encoding, bom = _sniff_encoding(data[:_SNIFF_BYTES])
+    try:
+        text = data[bom:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: JSON text is not valid {encoding}: {exc}") from None
+    del data
+    container, entries, bad = _json_entries(name, text)
+    del text
+    groups: dict[str, tuple[ExportFormat, dict[str, None], list[tuple[int, dict]]]] = {}
+    by_keys: dict[frozenset, ExportFormat | None] = {}
+    unknown: list[tuple[int, Any]] = []
     for line_no, row in entries:
         if not isinstance(row, dict):
-            bad.append((line_no, "not a JSON object with call properties", json.dumps(row)))
+            bad.append((line_no, "not a JSON object with call properties", _json_raw(row)))
             continue
-        fmt_rows.append([_cell_text(row.get(k)) for k in names])
-        lines.append(line_no)
-    if not names:
-        raise _not_export(
-            name, "the JSON holds no call rows (an empty page cannot tell its format)"
+        keys = frozenset(row)
+        if keys not in by_keys:
+            try:
+                by_keys[keys] = match_format(list(row))
+            except UnknownHeader:
+                by_keys[keys] = None
+        fmt = by_keys[keys]
+        if fmt is None:
+            unknown.append((line_no, row))
+            continue
+        group = groups.setdefault(fmt.name, (fmt, {}, []))
+        group[1].update(dict.fromkeys(row))
+        group[2].append((line_no, row))
+    if not groups:
+        if not entries and not bad:
+            return []  # an empty page: valid, nothing to read
+        headers = list(dict.fromkeys(k for _, r in unknown for k in r))
+        _match(name, headers)  # names the closest format and what it misses
+    for line_no, row in unknown:
+        bad.append((line_no, "the row's properties match no known export format", _json_raw(row)))
+    parts = []
+    for i, (fmt, header, rows) in enumerate(groups.values()):
+        names = list(header)
+        cells, lines = [], []
+        for line_no, row in rows:
+            try:
+                cells.append(_row_cells(row, names))
+            except ValueError as exc:
+                bad.append((line_no, str(exc), _json_raw(row)))
+                continue
+            lines.append(line_no)
+        part_bad = bad if i == 0 else []  # file-level bad rows are counted once
+        part_name = name if len(groups) == 1 else f"{name} ({fmt.kind.replace('_', ' ')} rows)"
+        parts.append(
+            _rows_part(
+                part_name,
+                container_prefix + container,
+                names,
+                cells,
+                lines,
+                sorted(part_bad),
+                exported_period,
+                encoding,
+            )
         )
-    return _rows_part(
-        name,
-        container_prefix + container,
-        names,
-        fmt_rows,
-        lines,
-        bad,
-        exported_period,
-        encoding,
-    )
+    return parts
+
+
+def _json_raw(row: Any) -> str:
+    try:
+        return json.dumps(row, ensure_ascii=True)[:10_000]
+    except (RecursionError, TypeError, ValueError):
+        return repr(row)[:1000]
 
 
 # ---- containers ----------------------------------------------------------------------------
@@ -947,7 +1235,7 @@ def read_parameters(data: bytes | str) -> tuple[dt.date, dt.date] | None:
     """
     try:
         obj = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     start = end = None
     stack = [obj]
@@ -981,45 +1269,54 @@ def read_parameters(data: bytes | str) -> tuple[dt.date, dt.date] | None:
 def _bytes_part(
     name: str,
     head: bytes,
-    read_all: Callable[[], bytes],
+    read_all: Callable[[int], bytes],
     open_binary: Callable[[], Any],
     prefix: str,
     period: tuple[dt.date, dt.date] | None,
-) -> _Part:
+) -> list[_Part]:
     kind = _kind_of_bytes(head)
     if kind == "zip":
-        data = io.BytesIO(read_all())
-        return _xlsx_part(name, data, prefix, period)
+        data = guard.read_bounded(name, read_all, guard.MAX_XLSX_BYTES, "an .xlsx workbook")
+        return [_xlsx_part(name, io.BytesIO(data), prefix, period)]
     if kind == "ole":
         raise InputError(
             f"{name}: an old binary Excel .xls workbook; save it as .xlsx or CSV and retry"
         )
     if kind == "json":
-        return _json_part(name, read_all(), prefix, period)
+        data = guard.read_bounded(name, read_all, guard.MAX_JSON_BYTES, "a JSON document")
+        return _json_parts(name, data, prefix, period)
     if kind == "binary":
         raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
-    return _csv_part(name, open_binary, open_binary, prefix, period)
+    return [_csv_part(name, open_binary, open_binary, prefix, period)]
 
 
 def _zip_parts(path: Path) -> list[_Part]:
     name = str(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (*guard.DAMAGED, OSError) as exc:
         raise InputError(f"{name}: not a readable zip archive ({exc})") from None
     members = sorted(
         (i for i in zf.infolist() if not i.is_dir()),
         key=lambda i: i.filename,
     )
+    # hidden members and macOS metadata are skipped; ``..`` is a path step, not a hidden
+    # name: such a member is read like any other (nothing is ever extracted to disk)
     members = [
         i
         for i in members
-        if not any(p.startswith((".", "__MACOSX")) for p in i.filename.split("/"))
+        if not any(
+            p.startswith((".", "__MACOSX")) and p not in ("..", ".")
+            for p in i.filename.replace("\\", "/").split("/")
+        )
     ]
     period = None
     for info in members:
         if Path(info.filename).name.lower() == "parameters.json":
-            period = read_parameters(zf.read(info))
+            member_name = f"{name}!{info.filename}"
+            guard.check_member(name, info)
+            with guard.damaged(member_name):
+                period = read_parameters(zf.open(info).read(_PARAMETERS_BYTES))
     parts = []
     for info in members:
         if Path(info.filename).name.lower() == "parameters.json":
@@ -1027,30 +1324,30 @@ def _zip_parts(path: Path) -> list[_Part]:
         member_name = f"{name}!{info.filename}"
         if info.flag_bits & 0x1:
             raise InputError(f"{member_name}: the archive member is encrypted; extract it first")
+        guard.check_member(name, info)
 
         def open_member(info: zipfile.ZipInfo = info) -> Any:
             return zf.open(info)
 
-        try:
+        def read_member(limit: int, info: zipfile.ZipInfo = info) -> bytes:
             with zf.open(info) as fh:
-                head = fh.read(_SNIFF_BYTES)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise InputError(f"{member_name}: cannot read the archive member ({exc})") from None
-        if not head.strip():
-            # an export of a period without such calls may hold an empty member
-            raise InputError(f"{member_name}: the archive member is empty")
-        if _kind_of_bytes(head) == "zip" and not _is_xlsx_zip(zipfile.ZipFile(open_member())):
-            raise InputError(f"{member_name}: a zip inside the zip; extract it first")
-        parts.append(
-            _bytes_part(
-                member_name,
-                head,
-                lambda info=info: zf.read(info),
-                open_member,
-                "zip/",
-                period,
-            )
-        )
+                return fh.read(limit)
+
+        with guard.damaged(member_name):
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(_SNIFF_BYTES)
+            except OSError as exc:
+                raise InputError(f"{member_name}: cannot read the archive member ({exc})") from None
+            if not head.strip():
+                # an export of a period without such calls may hold an empty member
+                raise InputError(f"{member_name}: the archive member is empty")
+            if _kind_of_bytes(head) == "zip":
+                inner = zipfile.ZipFile(open_member())
+                if not _is_xlsx_zip(inner):
+                    raise InputError(f"{member_name}: a zip inside the zip; extract it first")
+                guard.check_archive(member_name, inner)
+            parts.extend(_bytes_part(member_name, head, read_member, open_member, "zip/", period))
     if not parts:
         raise InputError(f"{name}: the zip archive holds no usage export")
     return parts
@@ -1060,8 +1357,25 @@ _STRONG_EXTENSIONS = {".zip": "zip", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
 def _file_parts(path: Path) -> list[_Part]:
-    """The parts of one input file, with their formats detected from the content."""
+    """The parts of one input file, with their formats detected from the content.
+
+    A file reached through a symlink leading out of its folder is never quoted in an error
+    (a link to a system file must not print its first line).
+    """
+    try:
+        return _read_file_parts(path)
+    except InputError as exc:
+        if not guard.symlinked_outside(path):
+            raise
+        raise InputError(
+            f"{path}: not a usage export (a link to {os.path.realpath(path)}, outside its "
+            "folder; its content is not shown)"
+        ) from exc
+
+
+def _read_file_parts(path: Path) -> list[_Part]:
     name = str(path)
+    guard.regular_file(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(_SNIFF_BYTES)
@@ -1076,7 +1390,9 @@ def _file_parts(path: Path) -> list[_Part]:
         try:
             with zipfile.ZipFile(path) as zf:
                 xlsx = _is_xlsx_zip(zf)
-        except zipfile.BadZipFile as exc:
+                if xlsx:
+                    guard.check_archive(name, zf)
+        except (*guard.DAMAGED, OSError) as exc:
             raise InputError(f"{name}: a damaged zip archive ({exc})") from None
     actual = "xlsx" if xlsx else kind
     if claimed == "zip" and actual != "zip":
@@ -1086,24 +1402,34 @@ def _file_parts(path: Path) -> list[_Part]:
             f"{name}: named {path.suffix} but is not an Excel workbook (it is "
             f"{_describe(actual)}); give the file its real extension or save it again from Excel"
         )
-    sibling = path.with_name("parameters.json")
-    period = read_parameters(sibling.read_bytes()) if sibling.is_file() else None
+    period = _sibling_period(path)
     if actual == "zip":
         return _zip_parts(path)
     if kind == "binary":
         raise _not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
     if kind == "text":  # pyarrow reads the path itself: native I/O
         return [_csv_part(name, lambda: path.open("rb"), str(path), "", period)]
-    return [
-        _bytes_part(
-            name,
-            head,
-            path.read_bytes,
-            lambda: path.open("rb"),
-            "",
-            period,
-        )
-    ]
+
+    def read_all(limit: int) -> bytes:
+        with path.open("rb") as fh:
+            return fh.read(limit)
+
+    return _bytes_part(name, head, read_all, lambda: path.open("rb"), "", period)
+
+
+_PARAMETERS_BYTES = 1 << 20
+
+
+def _sibling_period(path: Path) -> tuple[dt.date, dt.date] | None:
+    """The exported period of the ``parameters.json`` beside ``path``, if any."""
+    sibling = path.with_name("parameters.json")
+    try:
+        if not sibling.is_file():
+            return None
+        with sibling.open("rb") as fh:
+            return read_parameters(fh.read(_PARAMETERS_BYTES))
+    except OSError:
+        return None  # metadata only: an unreadable one does not stop the export
 
 
 def _describe(kind: str) -> str:
@@ -1163,9 +1489,22 @@ def detect_format(path: str | Path) -> str:
 # Conversion: text columns -> canonical records (vectorised; per-row Python only for rejects)
 # --------------------------------------------------------------------------------------------
 
-_MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,16})(?:\.(?P<frac>\d*))?$"
+_MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,40})(?:\.(?P<frac>\d*))?$"
+#: integer digits of the exports' numeric(16,2) money: larger amounts are refused
+_MONEY_INT_DIGITS = 14
+#: the sum of all amounts' magnitudes (cents) beyond which totals could overflow int64
+_MAX_TOTAL_CENTS = float(2**62)
 _INT_RE = r"^(?P<sign>[+-]?)(?P<int>\d{1,15})(?:[.,](?P<frac>\d*))?$"
-_GROUPED_COMMA = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+# (a leading group never starts with 0: ``0,125`` is a decimal comma, not a thousand)
+_GROUPED_COMMA = r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$"
+
+
+def _blank_to_null(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Empty strings (a cell of blanks, once trimmed) as missing values."""
+    empty = pc.equal(arr, "")
+    if not pc.any(empty).as_py():
+        return arr
+    return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
 
 
 def _np_mask(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -1199,26 +1538,33 @@ def _decimal_cents(s: pa.ChunkedArray) -> pa.Array | None:
     more than two significant decimals sends the column to the slow path that names it.
     """
     try:
-        dec = pc.cast(s, pa.decimal128(18, 2))
+        dec = pc.cast(s, pa.decimal128(2 + _MONEY_INT_DIGITS, 2))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if pc.any(pc.match_substring(s, "e", ignore_case=True)).as_py():
+        return None  # exponent notation: refused on the slow path, whatever the other rows
     if isinstance(dec, pa.ChunkedArray):
         dec = dec.combine_chunks()
     # the unscaled value (cents) is the low 64-bit word of each 128-bit two's complement
-    # integer: exact for |value| < 10**16 (precision 18)
+    # integer: exact for |value| < 10**16 (precision 16)
     words = np.frombuffer(dec.buffers()[1], dtype="<i8")
     cents = words[2 * dec.offset : 2 * (dec.offset + len(dec)) : 2]
     valid = _np_mask(pc.is_valid(dec))
     return pa.array(cents, type=pa.int64(), mask=~valid)
 
 
-def _parse_cents(s: pa.ChunkedArray, decimal_mark: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Money text -> (cents int64 with nulls, not-a-number mask, over-two-decimals mask)."""
+def _parse_cents(
+    s: pa.ChunkedArray, decimal_mark: str
+) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """Money text -> (cents int64 with nulls, not-a-number, over-two-decimals, too-large masks).
+
+    Too large means beyond the exports' numeric(16,2): more than 14 integer digits.
+    """
     n = len(s)
     # (text with a comma never passes the fast path, so the decimal mark does not matter there)
     fast = _decimal_cents(s)
     if fast is not None:
-        return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     present = _np_mask(pc.is_valid(s))
     parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
     ok = _np_mask(pc.is_valid(parts))
@@ -1229,12 +1575,16 @@ def _parse_cents(s: pa.ChunkedArray, decimal_mark: str) -> tuple[pa.Array, np.nd
     bad_number = present & ~ok
     excess = pc.match_substring_regex(pc.utf8_slice_codeunits(frac, 2), "[1-9]")
     too_fine = present & ok & _np_mask(excess)
-    whole_i = pc.cast(pc.if_else(pc.equal(whole, ""), "0", whole), pa.int64())
+    significant = pc.utf8_ltrim(whole, characters="0")
+    too_large = present & ok & _np_mask(pc.greater(pc.utf8_length(significant), _MONEY_INT_DIGITS))
+    usable = pa.array(ok & ~too_large)
+    whole = pc.if_else(usable, pc.if_else(pc.equal(significant, ""), "0", significant), "0")
+    whole_i = pc.cast(whole, pa.int64())
     cents_txt = pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 0, 2), width=2, padding="0")
     cents = pc.add(pc.multiply(whole_i, 100), pc.cast(cents_txt, pa.int64()))
     cents = pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate(cents), cents)
-    keep = pa.array(ok & ~too_fine)
-    return pc.if_else(keep, cents, pa.scalar(None, pa.int64())), bad_number, too_fine
+    keep = pa.array(ok & ~too_fine & ~too_large)
+    return pc.if_else(keep, cents, pa.scalar(None, pa.int64())), bad_number, too_fine, too_large
 
 
 def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
@@ -1311,6 +1661,15 @@ def _raw_text(table: pa.Table, index: int, delimiter: str = ",") -> str:
     return buf.getvalue()
 
 
+def _not_money(label: str, text: str) -> str:
+    if "e" in text.lower() and any(ch.isdigit() for ch in text):
+        return (
+            f"{label} {text!r} is in exponent notation, which Excel uses when it shortens a "
+            "number (digits may be lost); write the amount in full"
+        )
+    return f"{label} {text!r} is not an amount of money"
+
+
 def _label(cmap: dict[str, list[str]], column: str) -> str:
     return cmap[column][0]
 
@@ -1363,6 +1722,8 @@ def convert(
         arr = source(column)
         if arr is None:
             continue
+        if column in _TEXT_TRIM:  # ids compare as Microsoft compares them: without blanks
+            arr = _blank_to_null(pc.utf8_trim_whitespace(arr))
         if column in _TEXT_LOWER:
             arr = pc.utf8_lower(arr)
         elif column in _TEXT_UPPER:
@@ -1425,11 +1786,18 @@ def convert(
         if arr is None:
             continue
         label = _label(cmap, column)
-        cents, bad, too_fine = _parse_cents(arr, decimal_mark)
+        cents, bad, too_fine, too_large = _parse_cents(arr, decimal_mark)
         out[column] = cents
         money_nonzero |= _np_mask(pc.not_equal(cents, 0))
+        problems.append((bad, lambda i, a=arr, lab=label: _not_money(lab, value(a, i))))
         problems.append(
-            (bad, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is not an amount of money")
+            (
+                too_large,
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} is beyond the exports' numeric(16,2) money "
+                    "(14 digits before the decimal mark); the value looks altered"
+                ),
+            )
         )
         problems.append(
             (
@@ -1444,6 +1812,16 @@ def convert(
         currency = out.get("currency")
         no_currency = np.ones(n, dtype=bool) if currency is None else _np_mask(pc.is_null(currency))
         cur_label = cmap.get("currency", ["Currency"])[0]
+        if currency is not None:
+            not_iso = _np_mask(pc.invert(pc.match_substring_regex(currency, r"^[A-Z]{3}$")))
+            problems.append(
+                (
+                    not_iso,
+                    lambda i, a=currency, lab=cur_label: (
+                        f"{lab} {value(a, i)[:40]!r} is not a three-letter ISO 4217 code"
+                    ),
+                )
+            )
         problems.append(
             (
                 money_nonzero & no_currency,
@@ -1531,7 +1909,7 @@ def _credit_cents_arrow(table: pa.Table) -> dict[str, int]:
     table = table.select(["currency", "charge_cents", "connection_fee_cents"]).filter(on_credits)
     if not table.num_rows:
         return {}
-    money = pc.add(
+    money = pc.add_checked(
         pc.fill_null(table["charge_cents"], 0), pc.fill_null(table["connection_fee_cents"], 0)
     )
     totals = (
@@ -1545,6 +1923,15 @@ def _credit_cents_arrow(table: pa.Table) -> dict[str, int]:
             totals["currency"].to_pylist(), totals["cents_sum"].to_pylist(), strict=True
         )
     }
+
+
+def _money_magnitude(table: pa.Table) -> float:
+    """Sum of the absolute charges and fees of a record table, in cents (as a float)."""
+    total = 0.0
+    for column in ("charge_cents", "connection_fee_cents"):
+        magnitude = pc.sum(pc.abs(table[column]).cast(pa.float64(), safe=False)).as_py()
+        total += magnitude or 0.0
+    return total
 
 
 def _day(ns: int) -> dt.date:
@@ -1694,6 +2081,7 @@ class RecordStream(_Accounting):
         self.files: list[FileReport] = []
         self._rejects: list[tuple[str, int, str, str]] = []
         self._credit_cents: dict[str, int] = {}
+        self._money_magnitude = 0.0  # sum of |cents| so far: int64 totals never overflow
         self._started = False
         self.finished = False
 
@@ -1730,7 +2118,8 @@ class RecordStream(_Accounting):
                 encoding=part.encoding,
             )
             self.files.append(report)
-            yield from self._read_part(part, report, seen)
+            with guard.damaged(part.name):
+                yield from self._read_part(part, report, seen)
         self.finished = True
 
     def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pa.Table]:
@@ -1771,6 +2160,13 @@ class RecordStream(_Accounting):
                 first, last = _day(span["min"].as_py()), _day(span["max"].as_py())
                 report.period_start = min(filter(None, (report.period_start, first)))
                 report.period_end = max(filter(None, (report.period_end, last)))
+                self._money_magnitude += _money_magnitude(records)
+                if self._money_magnitude > _MAX_TOTAL_CENTS:
+                    raise InputError(
+                        f"{part.name}: the amounts add up to more than "
+                        f"{_MAX_TOTAL_CENTS / 100:,.0f}, beyond what can be totalled exactly; "
+                        "the values look altered"
+                    )
                 for currency, cents in _credit_cents_arrow(records).items():
                     self._credit_cents[currency] = self._credit_cents.get(currency, 0) + cents
                 box = [records]  # hand over without keeping a name (see _csv_batches)

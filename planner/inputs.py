@@ -26,7 +26,9 @@ import pandas as pd
 
 from planner.catalogue import PAYG_PLAN, PLANS, normalize_plan
 from planner.errors import InputError
+from planner.guard import decode_text, regular_file
 from planner.schema import to_micro
+from planner.validate import MAX_AMOUNT
 
 __all__ = [
     "read_demand_csv",
@@ -36,21 +38,17 @@ __all__ = [
     "read_user_licences",
 ]
 
+#: the largest side file read (they hold a row per day, user or destination)
+_MAX_SIDE_BYTES = 64 << 20
+#: the longest span of dates in a side file (a demand history or lots), about 30 years
+MAX_SPAN_DAYS = 11_000
+
 _LINE = "_line"  # column holding each row's 1-based line number in the file (header = 1)
 
 
 def _key(name: str) -> str:
     """Header name as matched: lower case, without spaces, hyphens or underscores."""
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
-
-
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")  # every byte string decodes; kept for completeness
 
 
 class _Table:
@@ -62,6 +60,13 @@ class _Table:
         self.what = what
         self.example = example
         try:
+            if self.path.exists() and not self.path.is_dir():
+                regular_file(self.path)
+                if self.path.stat().st_size > _MAX_SIDE_BYTES:
+                    raise InputError(
+                        f"{self.name}: larger than {_MAX_SIDE_BYTES >> 20} MiB; "
+                        f"expected {what}, a small CSV file"
+                    )
             raw = self.path.read_bytes()
         except FileNotFoundError:
             raise InputError(f"{self.name}: no such file (expected {what})") from None
@@ -69,7 +74,7 @@ class _Table:
             raise InputError(f"{self.name} is a directory; expected {what} as a CSV file") from None
         except OSError as exc:
             raise InputError(f"{self.name}: cannot read it ({exc.strerror})") from None
-        text = _decode(raw)
+        text = decode_text(raw, self.name).replace("\x00", "")
         if not text.strip():
             raise InputError(
                 f"{self.name} is empty; expected {what} with a header line `{example}`"
@@ -95,7 +100,11 @@ class _Table:
                 )
             rows.append([cell.strip() for cell in row])
             lines.append(reader.line_num)
-        assert header is not None
+        if header is None:  # only separators and blanks
+            raise InputError(
+                f"{self.name} holds no header (only separators or blanks); expected {what} "
+                f"with a header line `{example}`"
+            )
         self.header = header
         self.columns = {_key(h): i for i, h in reversed(list(enumerate(header)))}
         data = {k: [r[i] for r in rows] for k, i in self.columns.items()}
@@ -142,13 +151,20 @@ class _Table:
         if self.delimiter != ",":
             text = text.str.replace(",", ".", regex=False)
         empty = (text == "").to_numpy()
-        values = pd.to_numeric(text.where(~empty, "0"), errors="coerce").to_numpy(dtype=np.float64)
+        values = pd.to_numeric(text.where(~empty, "0"), errors="coerce").to_numpy(
+            dtype=np.float64, copy=True
+        )
         if blank is None:
             self._first_bad(empty, col, f"`{label}` is empty; give a number")
         self._first_bad(
             ~np.isfinite(values),
             col,
             f"`{label}` value {{value!r}} is not a number; write e.g. 12.50",
+        )
+        self._first_bad(
+            np.abs(values) > MAX_AMOUNT,
+            col,
+            f"`{label}` value {{value!r}} is implausibly large (the limit is {MAX_AMOUNT:,.0f})",
         )
         if blank is not None:
             values[empty] = blank
@@ -171,6 +187,8 @@ class _Table:
                 ) from None
             if not number.is_finite():
                 raise self.error(int(line), f"`{label}` value {value!r} is not a number")
+            if abs(number) > MAX_AMOUNT:
+                raise self.error(int(line), f"`{label}` value {value!r} is implausibly large")
             out.append(number)
         return out
 
@@ -183,7 +201,14 @@ class _Table:
             col,
             f"`{label}` value {{value!r}} is not an ISO date; write dates as YYYY-MM-DD",
         )
-        return parsed.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+        days = parsed.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+        if len(days) and (days.max().date() - days.min().date()).days > MAX_SPAN_DAYS:
+            raise self.error(
+                None,
+                f"`{label}` spans {days.min().date()} to {days.max().date()}, more than "
+                f"{MAX_SPAN_DAYS:,} days; check the dates",
+            )
+        return days
 
 
 # --------------------------------------------------------------------------------------------

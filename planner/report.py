@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -302,6 +304,8 @@ def _check_plain(name: str, value: Any) -> Any:
     """Papermill passes only None/str/bool/int/float/list/dict; convert paths, reject others."""
     if isinstance(value, os.PathLike):
         return os.fspath(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"parameter {name}: {value} is not a finite number")
     if isinstance(value, _PLAIN_TYPES):
         return value
     if isinstance(value, (list, tuple)):
@@ -459,9 +463,19 @@ def _report_title(nb, fallback: str) -> str:
                 texts.append(data["text/markdown"])
         for text in texts:
             m = re.search(r"^#\s+(.+)$", text, re.M)
-            if m:
-                return re.sub(r"[*_`]", "", m.group(1)).strip()
+            if m:  # (data in headings is HTML-escaped; the template escapes the title)
+                return html.unescape(re.sub(r"[*_`]", "", m.group(1)).strip())
     return fallback
+
+
+#: the reports are static pages: no script runs, nothing is fetched (charts are data: URLs),
+#: whatever text from the exports (a display name, a department) ended up in them
+CSP = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'; img-src data:; font-src data:; "
+    "style-src 'unsafe-inline'"
+)
+_CSP = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 
 #: cells tagged so are for people running the notebook by hand, not for report readers
@@ -536,6 +550,7 @@ def render_html(notebook: str | Path, html_path: str | Path, *, title: str | Non
         f"on {generated}.</div>"
     )
     body = _alt_texts(nb, body)
+    body = re.sub(r"<head>", "<head>\n" + _CSP, body, count=1)
     body = body.replace("</head>", _CSS + "</head>", 1)
     body = body.replace("</body>", footer + "\n</body>", 1)
     path = Path(html_path)
@@ -707,6 +722,36 @@ def _move_into_place(build: Path, out_dir: Path) -> list[Path]:
     return moved
 
 
+_OWNER = "owner.pid"
+#: a build folder without an owner file (an older planner) is left alone this long
+_STALE_SECONDS = 24 * 3600
+
+
+def _build_alive(build: Path) -> bool:
+    """Whether the report build in ``build`` may still be running."""
+    try:
+        pid = int((build / _OWNER).read_text().strip())
+    except (OSError, ValueError):
+        try:
+            return time.time() - build.stat().st_mtime < _STALE_SECONDS
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _clean_stale_builds(out_dir: Path) -> None:
+    """Remove the build folders that interrupted runs left beside ``out_dir``."""
+    for build in out_dir.parent.glob(f".{out_dir.name}.*.partial"):
+        if build.is_dir() and not build.is_symlink() and not _build_alive(build):
+            shutil.rmtree(build, ignore_errors=True)
+
+
 def check_exports(exports: str | Path | Iterable[str | Path] | None) -> None:
     """Fail fast, before any kernel starts, when an input is not a usage export.
 
@@ -774,10 +819,15 @@ def build_report(
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out: {out_dir} exists and is not a folder")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(
-        tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
-    )
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale_builds(out_dir)
+        build = Path(
+            tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
+        )
+        (build / _OWNER).write_text(str(os.getpid()))
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
     try:
         final = build / "final"
         artifacts = build / "artifacts"
@@ -828,8 +878,13 @@ def build_report(
             result.status = str(alert.get("status", ""))
         if result.exit_code not in (EXIT_OK, EXIT_ALERT):
             raise NotebookFailed(f"summary.json holds an unexpected exit code {result.exit_code}")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        result.files = _move_into_place(final, out_dir)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            result.files = _move_into_place(final, out_dir)
+        except OSError as exc:
+            raise InputError(
+                f"--out {out_dir}: cannot write there ({exc.strerror or exc})"
+            ) from None
         for name in map(_stem, notebooks):  # a success supersedes an earlier failure's leftovers
             stale = out_dir / "failed" / f"{name}.ipynb"
             if stale.exists():
@@ -890,8 +945,9 @@ def period_text(start: Any, end: Any) -> str:
 def heading_markdown(title: str, tenant: str, lines: Iterable[str] = ()) -> str:
     """A report heading: title with the tenant, then one line of facts and the date."""
     today = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
-    facts = " · ".join([*lines, f"generated {today}"])
-    return f"# {title} — {tenant}\n\n{facts}"
+    facts = " · ".join([*map(html.escape, lines), f"generated {today}"])
+    # the tenant comes from the data (a UPN domain) or the user: escaped, never markup
+    return f"# {html.escape(title)} — {html.escape(tenant)}\n\n{facts}"
 
 
 def money_text(amount: float | None, currency: str, decimals: int = 0) -> str:
@@ -1240,11 +1296,12 @@ def table(
         elif pd.api.types.is_float_dtype(view[col]):
             fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:,.1f}"
         headers[col] = _header(name, kind or "", currency or None)
-    styler = view.style.format(fmt, na_rep="–").hide(axis="index")
+    # text from the exports (names, departments) is escaped: it is shown, never run
+    styler = view.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
     text_cols = [c for c in view.columns if c not in fmt]
     if text_cols:  # words read best left-aligned, numbers right-aligned
         styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
-    styler = styler.relabel_index([headers[c] for c in view.columns], axis=1)
+    styler = styler.relabel_index([html.escape(headers[c]) for c in view.columns], axis=1)
     if len(frame) > max_rows:
         styler = styler.set_caption(f"First {max_rows:,} of {len(frame):,} rows")
     return styler
@@ -1318,7 +1375,8 @@ def quality_markdown(quality: Mapping[str, Any]) -> str:
     )
     if quality["rejected"]:
         top = quality["rejects_by_reason"].iloc[0]
-        text += f" Most common reason: *{top['reason']}* ({int(top['rows']):,} rows)."
+        reason = html.escape(str(top["reason"]))  # it quotes values from the exports
+        text += f" Most common reason: *{reason}* ({int(top['rows']):,} rows)."
     else:
         text += " Every row was readable."
     return text

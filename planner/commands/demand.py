@@ -15,7 +15,6 @@ tenant sizing its first funding). ``--out`` writes ``date,currency,amount,<categ
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -86,6 +85,10 @@ def compute(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Compute the demand, print it, write ``--out``."""
+    from planner.validate import check_outputs, json_text
+
+    side = [args.licences, args.rates, args.user_licences]
+    check_outputs([*args.paths, *side], [("--out", args.out)])
     result, rejected = compute(args)
     if args.currency:
         result = result.only(args.currency)
@@ -97,8 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = result.to_json()
         doc["rejected_rows"] = rejected
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(doc) + "\n")
         return 0
     print(result.summary())
     if rejected:

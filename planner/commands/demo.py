@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from planner import validate
 from planner.commands.report import add_report_options, collect_parameters, render
 
 HELP = "run the full report on the embedded sample tenant (writes reports/)"
@@ -12,8 +13,10 @@ HELP = "run the full report on the embedded sample tenant (writes reports/)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_report_options(parser)
-    parser.add_argument("--scenarios", type=int, metavar="N", help="number of demand scenarios")
-    parser.add_argument("--seed", type=int, help="random seed")
+    parser.add_argument(
+        "--scenarios", type=validate.count, metavar="N", help="number of demand scenarios"
+    )
+    parser.add_argument("--seed", type=validate.seed, help="random seed")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -251,7 +250,9 @@ def run(args: argparse.Namespace) -> int:
     written to ``--out`` as they come, so memory stays bounded whatever their size.
     """
     from planner.ingest import iter_records
+    from planner.validate import check_outputs, json_text
 
+    check_outputs(args.paths, [("--out", args.out), ("--rejects", args.rejects)])
     stream = iter_records(args.paths, chunk_rows=_chunk_rows())
     with contextlib.ExitStack() as stack:
         writer = stack.enter_context(RecordsWriter(args.out)) if args.out else None
@@ -274,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
         if writer is not None:
             writer.commit()
     if args.json:
-        print(json.dumps(totals, indent=2))
+        print(json_text(totals))
     else:
         print(_summary(stream))
     return 0

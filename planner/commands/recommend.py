@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import pandas as pd
 
+from planner import validate
 from planner.errors import InputError
 
 HELP = "recommend funding: recharge amount, trigger, first purchase, with risk and cost"
@@ -30,42 +30,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--service-level",
         metavar="P",
-        type=float,
+        type=validate.finite,
         default=0.99,
         help="share of simulated years without a stock-out day (default 0.99)",
     )
     parser.add_argument(
         "--horizon-days",
         metavar="DAYS",
-        type=int,
+        type=validate.days,
         default=365,
         help="days to plan ahead (default 365)",
     )
     parser.add_argument(
         "--lead-days",
         metavar="DAYS",
-        type=int,
+        type=validate.days,
         default=1,
         help="days from trigger to usable funds (default 1)",
     )
     parser.add_argument(
         "--holding-rate",
         metavar="RATE",
-        type=float,
+        type=validate.finite,
         default=0.05,
         help="yearly cost of money held in the balance (default 0.05)",
     )
     parser.add_argument(
         "--recharge-overhead",
         metavar="AMOUNT",
-        type=float,
+        type=validate.amount,
         default=0.0,
         help="cost of handling one recharge invoice (default 0)",
     )
     parser.add_argument(
         "--min-recharge-days",
         metavar="DAYS",
-        type=float,
+        type=validate.day_span,
         default=14.0,
         help="smallest recharge amount considered, in days of mean spend (default 14: "
         "at most about two recharges a month)",
@@ -77,10 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the history's trend)",
     )
     parser.add_argument(
-        "--scenarios", metavar="N", type=int, default=None, help="scenario count (2000)"
+        "--scenarios", metavar="N", type=validate.count, default=None, help="scenario count (2000)"
     )
     parser.add_argument(
-        "--seed", metavar="N", type=int, default=None, help="seed for reproducible results"
+        "--seed",
+        metavar="N",
+        type=validate.seed,
+        default=None,
+        help="seed for reproducible results",
     )
     parser.add_argument(
         "--balance", metavar="CSV", help="today's balance as lots (purchase_date,amount)"
@@ -88,16 +92,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--current-recharge-amount",
         metavar="AMOUNT",
-        type=float,
+        type=validate.amount,
         help="your current recharge amount",
     )
     parser.add_argument(
-        "--current-threshold", metavar="AMOUNT", type=float, help="your current trigger amount"
+        "--current-threshold",
+        metavar="AMOUNT",
+        type=validate.amount,
+        help="your current trigger amount",
     )
     parser.add_argument(
         "--alert-days",
         metavar="DAYS",
-        type=int,
+        type=validate.days,
         default=14,
         help="exit 3 when the balance may run out sooner than this (default 14)",
     )
@@ -240,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
         out = rec.to_json()
         out["status"] = status
         out["exit_code"] = code
-        print(json.dumps(out, indent=2))
+        print(validate.json_text(out))
         print(status, file=sys.stderr)
     else:
         print(format_text(rec))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner import validate
 from planner.errors import InputError
 
 HELP = "render the funding plan and usage reports (HTML, Excel) from usage exports"
@@ -44,7 +45,7 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
     )
     parser.add_argument(
         "--alert-days",
-        type=int,
+        type=validate.days,
         default=None,
         metavar="N",
         help="exit 3 (ALERT) when the projected runway is below N days (default: 14); "
@@ -64,35 +65,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     plan.add_argument("--currency", help="billing currency (default: the exports' currency)")
     plan.add_argument(
         "--service-level",
-        type=float,
+        type=validate.finite,
         metavar="P",
         help="wanted probability of no stock-out over the horizon, e.g. 0.95",
     )
-    plan.add_argument("--horizon-days", type=int, metavar="N", help="days to plan ahead")
+    plan.add_argument("--horizon-days", type=validate.days, metavar="N", help="days to plan ahead")
     plan.add_argument(
-        "--lead-days", type=int, metavar="N", help="days between a recharge trigger and funds"
+        "--lead-days",
+        type=validate.days,
+        metavar="N",
+        help="days between a recharge trigger and funds",
     )
     plan.add_argument(
-        "--holding-rate", type=float, metavar="R", help="yearly cost of money tied up, e.g. 0.05"
+        "--holding-rate",
+        type=validate.finite,
+        metavar="R",
+        help="yearly cost of money tied up, e.g. 0.05",
     )
     plan.add_argument(
         "--recharge-overhead",
-        type=float,
+        type=validate.amount,
         metavar="AMOUNT",
         help="cost of handling one recharge invoice, in the billing currency",
     )
     plan.add_argument("--growth", help="demand growth, e.g. '+20%%/year', 0.1, 'users:250->300'")
-    plan.add_argument("--scenarios", type=int, metavar="N", help="number of demand scenarios")
-    plan.add_argument("--seed", type=int, help="random seed (same seed, same report)")
+    plan.add_argument(
+        "--scenarios", type=validate.count, metavar="N", help="number of demand scenarios"
+    )
+    plan.add_argument("--seed", type=validate.seed, help="random seed (same seed, same report)")
     plan.add_argument(
         "--current-recharge-amount",
-        type=float,
+        type=validate.amount,
         metavar="AMOUNT",
         help="today's auto-recharge amount (to assess the current settings)",
     )
     plan.add_argument(
         "--current-threshold",
-        type=float,
+        type=validate.amount,
         metavar="AMOUNT",
         help="today's auto-recharge trigger amount",
     )
@@ -144,6 +153,8 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
         raise InputError(
             f"--params: {path} is not valid YAML ({str(exc).splitlines()[0]})"
         ) from None
+    except RecursionError:
+        raise InputError(f"--params: {path} is nested too deeply to be parameters") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -195,4 +206,6 @@ def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     params = collect_parameters(args)
     params["exports"] = [str(p) for p in args.inputs]
+    side = [getattr(args, k, None) for k in ("licences", "rates", "balance", "departments")]
+    validate.check_output_folder([*args.inputs, *side, args.user_licences], "--out", args.out)
     return render(params, args.out, progress=not args.no_progress)

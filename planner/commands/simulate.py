@@ -22,12 +22,12 @@ writes one row per day: ``date,demand,served,unserved,purchased,expired,balance`
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import numpy as np
 import pandas as pd
 
+from planner import validate
 from planner.errors import InputError
 from planner.fileio import write_csv
 
@@ -51,23 +51,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--initial",
-        type=float,
+        type=validate.amount,
         default=0.0,
         metavar="AMOUNT",
         help="one-time purchase on the first day (0)",
     )
     parser.add_argument(
-        "--recharge-amount", type=float, metavar="AMOUNT", help="amount added by one auto-recharge"
+        "--recharge-amount",
+        type=validate.amount,
+        metavar="AMOUNT",
+        help="amount added by one auto-recharge",
     )
     parser.add_argument(
         "--threshold",
-        type=float,
+        type=validate.amount,
         metavar="AMOUNT",
         help="trigger: recharge when the balance falls below this",
     )
     parser.add_argument(
         "--lead-days",
-        type=int,
+        type=validate.days,
         default=0,
         metavar="DAYS",
         help="days from trigger to usable funds (0)",
@@ -80,20 +83,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--failure-prob",
-        type=float,
+        type=validate.finite,
         default=0.0,
         metavar="P",
         help="chance that a recharge attempt fails, e.g. an expired card (0)",
     )
     parser.add_argument(
         "--fix-days",
-        type=int,
+        type=validate.days,
         default=0,
         metavar="DAYS",
         help="days auto-recharge stays off after a failed attempt (0)",
     )
     parser.add_argument(
-        "--seed", type=int, metavar="N", help="seed for the failures, for a repeatable replay"
+        "--seed",
+        type=validate.seed,
+        metavar="N",
+        help="seed for the failures, for a repeatable replay",
     )
     parser.add_argument(
         "--start", metavar="DATE", help="first day to replay (default: first demand date)"
@@ -233,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
     from planner.engine import simulate
     from planner.inputs import read_demand_csv, read_lots
 
+    validate.check_outputs([args.demand, args.lots], [("--trajectory", args.trajectory)])
     policy = _policy(args)
     demand, currency = read_demand_csv(args.demand)
     demand = _window(demand, args.start, args.demand)
@@ -252,8 +259,7 @@ def run(args: argparse.Namespace) -> int:
         trajectory = result.trajectory.assign(**result.trajectory[amounts].round(6))  # as JSON
         write_csv(trajectory, args.trajectory, date_format="%Y-%m-%d")
     if args.json:
-        json.dump(_json_doc(result, policy, currency), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(validate.json_text(_json_doc(result, policy, currency)) + "\n")
         return 0
     print(_summary(result, policy, currency))
     if args.trajectory:

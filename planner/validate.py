@@ -1,0 +1,219 @@
+"""Validation of what a user hands the planner besides the exports: options, outputs, JSON.
+
+- Option types for :mod:`argparse` (:func:`amount`, :func:`finite`, :func:`seed`, ...): a
+  value no command can use (``nan``, ``inf``, a negative seed, an amount no tenant could
+  hold) is refused by the parser with one line and exit code 2, before any work starts.
+  Ranges that depend on the option (``>= 0``, ``<= 1``) are checked by the command.
+- :func:`check_outputs`: no command writes over a file it reads, or into a folder it reads
+  exports from (the next run would read the output as an export).
+- :func:`json_text`: JSON the planner prints is always valid JSON (no ``NaN``/``Infinity``).
+
+Limits (documented in the README, "What happens with bad input"):
+
+- :data:`MAX_AMOUNT`: any amount of money (an option, a demand day, a lot) above one thousand
+  billion currency units is refused as implausible; it would also overflow exact cents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from planner.errors import InputError
+
+#: the largest amount of money accepted anywhere (currency units), 10**12
+MAX_AMOUNT = 1e12
+#: the largest seed numpy's generators take here (a non-negative 64-bit integer)
+MAX_SEED = 2**63 - 1
+#: the largest day count an option takes (about 270 years)
+MAX_DAYS = 100_000
+#: the largest scenario count an option takes
+MAX_COUNT = 1_000_000
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(str(text).strip().replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a finite number")
+    return value
+
+
+def amount(text: str) -> float:
+    """An amount of money: a finite number of at most :data:`MAX_AMOUNT` in size.
+
+    (The sign is left to the command, which says what it needs.)
+    """
+    value = _number(text, "amount")
+    if abs(value) > MAX_AMOUNT:
+        raise argparse.ArgumentTypeError(
+            f"amount {text!r} is implausibly large (the limit is {MAX_AMOUNT:,.0f})"
+        )
+    return value
+
+
+def finite(text: str) -> float:
+    """A finite number (a probability, a rate: the command checks its range)."""
+    value = _number(text, "value")
+    if abs(value) > MAX_AMOUNT:
+        raise argparse.ArgumentTypeError(f"value {text!r} is implausibly large")
+    return value
+
+
+def _integer(text: str, what: str, low: int, high: int) -> int:
+    raw = str(text).strip().replace("_", "")
+    if not re.fullmatch(r"[+-]?\d+", raw):
+        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} {text!r} must be between {low:,} and {high:,}")
+    return value
+
+
+def days(text: str) -> int:
+    """A whole number of days, at most :data:`MAX_DAYS` in size (the command checks the sign)."""
+    return _integer(text, "day count", -MAX_DAYS, MAX_DAYS)
+
+
+def day_span(text: str) -> float:
+    """A (possibly fractional) number of days, at most :data:`MAX_DAYS` in size."""
+    value = _number(text, "day count")
+    if abs(value) > MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"day count {text!r} is beyond {MAX_DAYS:,} days")
+    return value
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number from 0 to :data:`MAX_SEED`."""
+    return _integer(text, "seed", 0, MAX_SEED)
+
+
+def count(text: str) -> int:
+    """A count of scenarios or the like: a whole number up to :data:`MAX_COUNT`."""
+    return _integer(text, "count", -MAX_COUNT, MAX_COUNT)
+
+
+# --------------------------------------------------------------------------------------------
+# outputs
+# --------------------------------------------------------------------------------------------
+
+
+def _real(path: str | Path) -> Path:
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def _input_places(inputs: Iterable[str | Path | None]) -> tuple[set[Path], list[Path]]:
+    """Real paths of the input files, and of the input folders (read recursively)."""
+    files: set[Path] = set()
+    folders: list[Path] = []
+    for raw in inputs:
+        if raw is None:
+            continue
+        text = str(raw)
+        real = _real(text)
+        if real.is_dir():
+            folders.append(real)
+        elif any(ch in text for ch in "*?["):
+            import glob
+
+            files.update(_real(p) for p in glob.glob(text, recursive=True))
+        else:
+            files.add(real)
+    return files, folders
+
+
+def check_outputs(
+    inputs: Iterable[str | Path | None], outputs: Iterable[tuple[str, str | Path | None]]
+) -> None:
+    """Refuse outputs that would overwrite an input or land in a folder being read.
+
+    Parameters
+    ----------
+    inputs : iterable of paths
+        Every file, folder or glob pattern the command reads (None entries are skipped).
+    outputs : iterable of (option, path)
+        Every file the command writes, with the option that names it (None paths skipped).
+
+    Raises
+    ------
+    InputError
+        An output is one of the inputs (through any symlink), inside an input folder, or
+        named by two options.
+    """
+    files, folders = _input_places(inputs)
+    taken: dict[Path, str] = {}
+    for option, path in outputs:
+        if path is None:
+            continue
+        real = _real(path)
+        if real in files:
+            raise InputError(f"{option} {path} is one of the inputs: refusing to overwrite it")
+        for folder in folders:
+            if real == folder or folder in real.parents:
+                raise InputError(
+                    f"{option} {path} is inside the input folder {folder}: the next run "
+                    "would read it as an export; write it elsewhere"
+                )
+        if real in taken:
+            raise InputError(f"{option} {path} is also given to {taken[real]}: give two files")
+        taken[real] = option
+
+
+def check_output_folder(inputs: Iterable[str | Path | None], option: str, folder: str | Path):
+    """Refuse an output folder that is, holds, or lies inside an input folder.
+
+    Files written into the folder replace those of the same name: an input inside it is
+    refused as well.
+    """
+    files, folders = _input_places(inputs)
+    real = _real(folder)
+    for f in folders:
+        if real == f or f in real.parents:
+            raise InputError(
+                f"{option} {folder} is inside the input folder {f}: the next run would read "
+                "the reports as exports; write them elsewhere"
+            )
+    for f in files:
+        if f.parent == real and f.suffix.lower() in (".html", ".xlsx", ".json"):
+            raise InputError(f"{option} {folder} holds the input {f}: write the reports elsewhere")
+
+
+# --------------------------------------------------------------------------------------------
+# JSON output
+# --------------------------------------------------------------------------------------------
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, infinities) replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    try:  # numpy scalars
+        import numpy as np
+
+        if isinstance(value, np.floating):
+            return float(value) if np.isfinite(value) else None
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.bool_):
+            return bool(value)
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    return value
+
+
+def json_text(value: Any, **kwargs: Any) -> str:
+    """Strict JSON text of ``value`` (non-finite numbers written as null), ``indent=2``."""
+    kwargs.setdefault("indent", 2)
+    return json.dumps(json_safe(value), allow_nan=False, **kwargs)
