@@ -120,7 +120,7 @@ class DemandResult:
         ``cents``, ``reason``.
     pools
         What-if only: the minute pools the calls were priced after
-        (:func:`planner.pricing.pool_minutes`).
+        (:func:`planner.pools.pool_minutes`).
     """
 
     daily: pd.DataFrame

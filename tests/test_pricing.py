@@ -10,15 +10,14 @@ from hypothesis import strategies as st
 from test_demand import rec
 
 from planner.errors import InputError
+from planner.pools import pool_minutes, user_plans
 from planner.pricing import (
     _beyond_pool,
     calibrate,
     classify_calls,
-    pool_minutes,
     price_calls,
     price_cents,
     rate_table,
-    user_plans,
     whatif_demand,
 )
 

@@ -19,10 +19,10 @@ from planner.sample import (
     CURRENT_HEADER,
     LEGACY_HEADER,
     SAMPLE_SEED,
-    _charge_cents,
     generate_sample,
     sample_dir,
 )
+from planner.sample.charges import charge_cents
 from planner.schema import RECORD_COLUMNS, RECORD_DTYPES, credit_cents
 
 # Zone A, as listed in shared/domain/credits.md (kept separate from the generator's copy)
@@ -477,7 +477,7 @@ def test_charge_rounds_half_up_to_the_cent(seconds, per_minute_micro, increment)
     exact = (Decimal(units * increment * per_minute_micro) / Decimal(60_000_000)).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
     )
-    assert _charge_cents(seconds, per_minute_micro, increment) == int(exact * 100)
+    assert charge_cents(seconds, per_minute_micro, increment) == int(exact * 100)
 
 
 def test_every_credit_charge_matches_an_independent_repricing(tenant, records):
