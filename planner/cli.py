@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +22,10 @@ from planner import __version__
 from planner.errors import EXIT_BAD_INPUT, PlannerError
 
 # In the order shown by ``planner --help``: the pipeline, then the helpers.
-COMMANDS = ("ingest", "demand", "simulate", "recommend", "report", "alerts", "demo", "sample")
+COMMANDS = (
+    "fetch", "ingest", "store", "demand", "simulate", "recommend", "report", "alerts", "demo",
+    "sample",
+)  # fmt: skip
 
 
 def _load_commands(only: str | None = None) -> dict:
@@ -85,8 +89,26 @@ def _join_signed_values(argv: list[str]) -> list[str]:
     return out
 
 
+class _WarningLine(logging.Handler):
+    """Library warnings (a skipped file, a retried request) as ``planner: warning: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f"planner: warning: {record.getMessage()}", file=sys.stderr)
+        except Exception:  # a closed stderr must not turn a warning into a failure
+            self.handleError(record)
+
+
+def _show_warnings() -> None:
+    log = logging.getLogger("planner")
+    if not any(isinstance(h, _WarningLine) for h in log.handlers):
+        log.addHandler(_WarningLine(logging.WARNING))
+        log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _join_signed_values(list(sys.argv[1:] if argv is None else argv))
+    _show_warnings()
     # `planner ingest ...` imports the ingest command alone; `planner --help` imports them all
     only = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only)

@@ -51,6 +51,7 @@ import decimal
 import glob
 import io
 import json
+import logging
 import os
 import queue
 import re
@@ -69,8 +70,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from planner import guard
+from planner.collect import layout, tables
 from planner.errors import InputError
-from planner.formats import ExportFormat, UnknownHeader, match_format
+from planner.formats import ExportFormat, UnknownHeader, header_key, match_format
 from planner.schema import (
     CREDITS_CAPABILITY,
     RECORD_DTYPES,
@@ -171,6 +173,8 @@ class _Accounting:
     """Totals over :attr:`files`, shared by :class:`IngestResult` and :class:`RecordStream`."""
 
     files: list[FileReport]
+    #: files found in a folder or by a pattern that are not usage exports: (path, reason)
+    skipped: list[tuple[str, str]]
 
     @property
     def period(self) -> tuple[dt.date, dt.date] | None:
@@ -194,8 +198,9 @@ class _Accounting:
 
         Keys: ``records``, ``duplicates``, ``rejected``, ``rows`` (integers),
         ``credit_spend`` (``{currency: amount}``, a number rounded to the cent), ``period``
-        (``{start, end}`` ISO dates or null) and ``files`` (one object per file,
-        :meth:`FileReport.to_json`).
+        (``{start, end}`` ISO dates or null), ``files`` (one object per file,
+        :meth:`FileReport.to_json`) and ``skipped`` (files found in a folder that are not
+        usage exports: ``{path, reason}``).
         """
         return {
             "rows": sum(f.rows for f in self.files),
@@ -205,6 +210,7 @@ class _Accounting:
             "credit_spend": {k: float(v) for k, v in self.credit_spend().items()},
             "period": _period_json(self.period),
             "files": [f.to_json() for f in self.files],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
         }
 
 
@@ -225,6 +231,7 @@ class IngestResult(_Accounting):
     records: pd.DataFrame
     rejects: pd.DataFrame
     files: list[FileReport] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def credit_spend(self) -> dict[str, decimal.Decimal]:
         """Charge plus connection fee of the Communications Credits records, per currency.
@@ -290,6 +297,21 @@ def _period_json(p: tuple[dt.date, dt.date] | None) -> dict[str, str] | None:
 # Paths
 # --------------------------------------------------------------------------------------------
 
+_log = logging.getLogger("planner")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file to read, and how it was given.
+
+    ``named`` is True for a file named on its own (or a store's partition); a file found in a
+    folder or by a glob pattern is not named: when it is not a usage export it is skipped
+    with a warning instead of stopping the run.
+    """
+
+    path: Path
+    named: bool
+
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith((".", "__MACOSX")) for part in path.relative_to(root).parts)
@@ -299,13 +321,30 @@ def _is_parameters(path: Path) -> bool:
     return path.name.lower() == "parameters.json"
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Turn files, folders and glob patterns into the list of files to read.
+def _folder_files(root: Path) -> list[Input]:
+    """Files of a folder, recursively, in path order; a store inside gives its partitions."""
+    if layout.is_store(root):
+        return [Input(p, True) for p in layout.partition_files(root)]
+    found: list[Input] = []
+    for path in sorted(root.iterdir()):
+        if _hidden(path, root):
+            continue
+        if path.is_dir():
+            if not path.is_symlink():  # as rglob: a linked folder could loop
+                found.extend(_folder_files(path))
+        elif path.is_file() and not _is_parameters(path):
+            found.append(Input(path, False))
+    return found
+
+
+def discover(paths: Iterable[str | Path] | str | Path) -> list[Input]:
+    """Turn files, folders, store directories and glob patterns into the files to read.
 
     Folders are searched recursively, hidden files and folders skipped, files sorted by path;
-    glob patterns (``*``, ``?``, ``[``, ``**``) are expanded and sorted. A ``parameters.json``
-    is metadata of the export next to it, not an export, and is left out. A file named twice
-    is read once.
+    a store directory (:mod:`planner.collect.store`) gives its monthly partitions, oldest
+    first; glob patterns (``*``, ``?``, ``[``, ``**``) are expanded and sorted. A
+    ``parameters.json`` is metadata of the export next to it, not an export, and is left out.
+    A file named twice is read once.
 
     Raises
     ------
@@ -314,36 +353,50 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    out: list[Path] = []
+    out: list[Input] = []
     for raw in paths:
         text = str(raw)
         path = Path(text).expanduser()
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not _hidden(p, path) and not _is_parameters(p)
-            )
+            found = _folder_files(path)
             if not found:
-                raise InputError(f"{text}: folder holds no files to read")
+                empty = (
+                    "store holds no records yet"
+                    if layout.is_store(path)
+                    else "folder holds no files to read"
+                )
+                raise InputError(f"{text}: {empty}")
             out.extend(found)
         elif path.exists():
-            out.append(path)
+            out.append(Input(path, True))
         elif any(ch in text for ch in "*?["):
-            found = sorted(
-                Path(p)
-                for p in glob.glob(str(path), recursive=True)
-                if Path(p).is_file() and not _is_parameters(Path(p))
-            )
+            matched = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
+            found = [Input(p, False) for p in matched if p.is_file() and not _is_parameters(p)]
+            for p in matched:
+                if p.is_dir() and layout.is_store(p):
+                    found.extend(_folder_files(p))
             if not found:
                 raise InputError(f"{text}: no file matches this pattern")
             out.extend(found)
         else:
             raise InputError(f"{text}: no such file or folder")
-    unique = list(dict.fromkeys(out))
-    if not unique:
+    named: dict[Path, bool] = {}
+    for item in out:  # a file named and also found in a folder counts as named
+        named[item.path] = named.get(item.path, False) or item.named
+    if not named:
         raise InputError("no input files given")
-    return unique
+    return [Input(path, flag) for path, flag in named.items()]
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The files :func:`discover` finds, in reading order.
+
+    Raises
+    ------
+    InputError
+        As :func:`discover`.
+    """
+    return [item.path for item in discover(paths)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +437,62 @@ class _Part:
         """``,`` in a semicolon-separated file (a French or German Excel), else ``.``."""
         return "," if self.delimiter == ";" else "."
 
+    @property
+    def format_name(self) -> str:
+        return self.fmt.name
+
+
+@dataclass
+class _RecordsPart:
+    """A planner record table (``planner ingest --out``, a store partition): no conversion.
+
+    ``tables(chunk_rows)`` yields canonical Arrow record tables
+    (:data:`planner.collect.tables.RECORD_SCHEMA`).
+    """
+
+    name: str
+    container: str
+    tables: Callable[[int | None], Iterator[pa.Table]]
+    format_name: str = "planner_records"
+    encoding: str | None = None
+    exported_period: tuple[dt.date, dt.date] | None = None
+
+
+def _records_part(path: Path, head: bytes) -> _RecordsPart | None:
+    """The part of a planner record table, or None when ``path`` is not one."""
+    if head.startswith(tables.PARQUET_MAGIC):
+        tables.check_parquet(path)
+        return _RecordsPart(str(path), "parquet", lambda n: tables.parquet_batches(path, n))
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    if tables.is_records_header(first.split(",")):
+        return _RecordsPart(
+            str(path), "csv", lambda n: tables.csv_batches(path, n), encoding="utf-8"
+        )
+    return None
+
+
+# Other files the planner reads, told apart by their header, and the option that takes them:
+# named in the error when one is given where usage exports are expected.
+_PLANNER_FILES: tuple[tuple[frozenset[str], str, str], ...] = (
+    (frozenset({"purchasedate", "amount"}), "today's balance as lots", "--balance"),
+    (frozenset({"date", "amount"}), "a daily demand file", "--demand"),
+    (frozenset({"date", "amountcents"}), "a daily demand file", "--demand"),
+    (frozenset({"plan", "users"}), "a licence file", "--licences"),
+    (frozenset({"destination", "perminute"}), "a rate card", "--rates"),
+    (frozenset({"upn", "department"}), "a departments file", "--departments"),
+    (frozenset({"userprincipalname", "licenses"}), "a user licences file", "--user-licences"),
+    (frozenset({"upn", "mcopstnc"}), "a user licences file", "--user-licences"),
+)
+
+
+def _planner_file_hint(headers: list[str]) -> str | None:
+    """ "it looks like a demand file; did you mean --demand?" for another planner input."""
+    keys = {header_key(h) for h in headers}
+    for needed, what, option in _PLANNER_FILES:
+        if needed <= keys:
+            return f"it looks like {what}; did you mean {option}?"
+    return None
+
 
 def _not_export(name: str, why: str) -> InputError:
     return InputError(f"{name}: not a usage export: {why}")
@@ -393,7 +502,7 @@ def _match(name: str, headers: list[str]) -> ExportFormat:
     try:
         return match_format(headers)
     except UnknownHeader as exc:
-        raise _not_export(name, str(exc)) from None
+        raise _not_export(name, _planner_file_hint(headers) or str(exc)) from None
 
 
 # ---- CSV ------------------------------------------------------------------------------------
@@ -1356,7 +1465,7 @@ def _zip_parts(path: Path) -> list[_Part]:
 _STRONG_EXTENSIONS = {".zip": "zip", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def _file_parts(path: Path) -> list[_Part]:
+def _file_parts(path: Path) -> list[_Part | _RecordsPart]:
     """The parts of one input file, with their formats detected from the content.
 
     A file reached through a symlink leading out of its folder is never quoted in an error
@@ -1373,7 +1482,7 @@ def _file_parts(path: Path) -> list[_Part]:
         ) from exc
 
 
-def _read_file_parts(path: Path) -> list[_Part]:
+def _read_file_parts(path: Path) -> list[_Part | _RecordsPart]:
     name = str(path)
     guard.regular_file(path)
     try:
@@ -1383,6 +1492,9 @@ def _read_file_parts(path: Path) -> list[_Part]:
         raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
     if not head.strip():
         raise InputError(f"{name}: the file is empty; export the usage report again")
+    records = _records_part(path, head)
+    if records is not None:
+        return [records]
     kind = _kind_of_bytes(head)
     claimed = _STRONG_EXTENSIONS.get(path.suffix.lower())
     xlsx = False
@@ -1481,8 +1593,57 @@ def detect_format(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    names = [p.fmt.name for p in _file_parts(path)]
+    names = [p.format_name for p in _file_parts(path)]
     return "+".join(dict.fromkeys(names))
+
+
+def _input_parts(
+    inputs: list[Input],
+) -> tuple[list[_Part | _RecordsPart], list[tuple[str, str]]]:
+    """The parts of every input, and the files skipped as not usage exports.
+
+    A named file that cannot be read raises; a file found in a folder is skipped with a
+    warning on the ``planner`` logger.
+
+    Raises
+    ------
+    InputError
+        A named file is not an export, or no file found is one.
+    """
+    parts: list[_Part | _RecordsPart] = []
+    skipped: list[tuple[str, str]] = []
+    for item in inputs:
+        try:
+            parts.extend(_file_parts(item.path))
+        except InputError as exc:
+            if item.named:
+                raise
+            reason = str(exc).removeprefix(f"{item.path}: ")
+            # the columns a format misses matter for a file meant as an export, not here
+            reason = reason.split(": closest is ")[0].split(": a mix of ")[0]
+            skipped.append((str(item.path), reason))
+            _log.warning("skipped %s: %s", item.path, reason)
+    if not parts:
+        shown = ", ".join(Path(p).name for p, _ in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        raise InputError(f"no usage export found (skipped {shown}{more})")
+    return parts, skipped
+
+
+def check_inputs(paths: Iterable[str | Path] | str | Path) -> list[tuple[str, str]]:
+    """Check that the inputs are usage exports, reading headers only.
+
+    Returns
+    -------
+    list[tuple[str, str]]
+        Files found in folders that are not usage exports and will be skipped: (path, reason).
+
+    Raises
+    ------
+    InputError
+        As :func:`iter_records` before its first chunk.
+    """
+    return _input_parts(discover(paths))[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1934,6 +2095,11 @@ def _money_magnitude(table: pa.Table) -> float:
     return total
 
 
+def credit_spend_arrow(records: pa.Table) -> dict[str, decimal.Decimal]:
+    """:func:`credit_spend` of a record table in Arrow form."""
+    return _amounts(_credit_cents_arrow(records))
+
+
 def _day(ns: int) -> dt.date:
     return np.datetime64(ns, "ns").astype("datetime64[D]").item()
 
@@ -2061,6 +2227,31 @@ class _Seen:
         return dup
 
 
+def _duplicated_records(seen: _Seen, records: pa.Table, *, remember: bool = True) -> np.ndarray:
+    """Which rows of a record table (any mix of kinds) were seen before."""
+    dup = np.zeros(records.num_rows, dtype=bool)
+    kinds = pc.fill_null(records["kind"], "")
+    for kind in pc.unique(kinds).to_pylist():
+        where = np.flatnonzero(_np_mask(pc.equal(kinds, kind)))
+        ids = records["usage_id"].take(pa.array(where))
+        dup[where] = seen.duplicated(kind, ids, remember=remember)
+    return dup
+
+
+class RecordIds:
+    """The record ids kept so far, to drop a record seen before (de-duplication on
+    ``(kind, usage_id)``, ids compared case-insensitively, as across the files of an ingest).
+    """
+
+    def __init__(self) -> None:
+        self._seen = _Seen()
+
+    def duplicated(self, records: pa.Table, *, remember: bool = True) -> np.ndarray:
+        """Which rows of ``records`` (canonical Arrow table) were seen before, or earlier in
+        ``records``; with ``remember`` the others are remembered."""
+        return _duplicated_records(self._seen, records, remember=remember)
+
+
 class RecordStream(_Accounting):
     """Canonical records of many exports, read in chunks; see :func:`iter_records`.
 
@@ -2073,11 +2264,12 @@ class RecordStream(_Accounting):
     def __init__(self, paths: Iterable[str | Path], chunk_rows: int | None = DEFAULT_CHUNK_ROWS):
         if chunk_rows is not None and chunk_rows < 1:
             raise ValueError(f"chunk_rows must be >= 1 or None, got {chunk_rows}")
-        self.paths = expand_paths(paths)
+        inputs = discover(paths)
+        self.paths = [item.path for item in inputs]
         self.chunk_rows = chunk_rows
         # every file's header is checked before any record is produced: a wrong file fails
         # fast, before minutes of reading
-        self._parts = [part for path in self.paths for part in _file_parts(path)]
+        self._parts, self.skipped = _input_parts(inputs)
         self.files: list[FileReport] = []
         self._rejects: list[tuple[str, int, str, str]] = []
         self._credit_cents: dict[str, int] = {}
@@ -2112,15 +2304,61 @@ class RecordStream(_Accounting):
         for part in self._parts:
             report = FileReport(
                 path=part.name,
-                format=part.fmt.name,
+                format=part.format_name,
                 exported_period=part.exported_period,
                 container=part.container,
                 encoding=part.encoding,
             )
             self.files.append(report)
             with guard.damaged(part.name):
-                yield from self._read_part(part, report, seen)
+                if isinstance(part, _RecordsPart):
+                    yield from self._read_records_part(part, report, seen)
+                else:
+                    yield from self._read_part(part, report, seen)
         self.finished = True
+
+    def _read_records_part(
+        self, part: _RecordsPart, report: FileReport, seen: _Seen
+    ) -> Iterator[pa.Table]:
+        """Chunks of a planner record table: already canonical, only de-duplicated."""
+        for records in part.tables(self.chunk_rows):
+            n = records.num_rows
+            report.rows += n
+            lines = np.arange(report.rows - n + 2, report.rows + 2)  # header = line 1
+            unusable = _np_mask(pc.is_null(records["usage_id"])) | _np_mask(
+                pc.is_null(records["start"])
+            )
+            if unusable.any():
+                for i in np.flatnonzero(unusable):
+                    self._rejects.append((part.name, int(lines[i]), "missing id or start time", ""))
+                report.rejected += int(unusable.sum())
+                records = records.filter(pa.array(~unusable))
+            dup = _duplicated_records(seen, records)
+            if dup.any():
+                report.duplicates += int(dup.sum())
+                records = records.filter(pa.array(~dup))
+            report.records += records.num_rows
+            if records.num_rows:
+                self._account(report, records, part.name)
+                box = [records]
+                del records
+                yield box.pop()
+
+    def _account(self, report: FileReport, records: pa.Table, name: str) -> None:
+        """Add a chunk's period and credit spend to the accounting."""
+        span = pc.min_max(records["start"].cast(pa.int64()))
+        first, last = _day(span["min"].as_py()), _day(span["max"].as_py())
+        report.period_start = min(filter(None, (report.period_start, first)))
+        report.period_end = max(filter(None, (report.period_end, last)))
+        self._money_magnitude += _money_magnitude(records)
+        if self._money_magnitude > _MAX_TOTAL_CENTS:
+            raise InputError(
+                f"{name}: the amounts add up to more than "
+                f"{_MAX_TOTAL_CENTS / 100:,.0f}, beyond what can be totalled exactly; "
+                "the values look altered"
+            )
+        for currency, cents in _credit_cents_arrow(records).items():
+            self._credit_cents[currency] = self._credit_cents.get(currency, 0) + cents
 
     def _read_part(self, part: _Part, report: FileReport, seen: _Seen) -> Iterator[pa.Table]:
         batches = part.batches(self.chunk_rows)
@@ -2156,19 +2394,7 @@ class RecordStream(_Accounting):
             del canonical
             report.records += records.num_rows
             if records.num_rows:
-                span = pc.min_max(records["start"].cast(pa.int64()))
-                first, last = _day(span["min"].as_py()), _day(span["max"].as_py())
-                report.period_start = min(filter(None, (report.period_start, first)))
-                report.period_end = max(filter(None, (report.period_end, last)))
-                self._money_magnitude += _money_magnitude(records)
-                if self._money_magnitude > _MAX_TOTAL_CENTS:
-                    raise InputError(
-                        f"{part.name}: the amounts add up to more than "
-                        f"{_MAX_TOTAL_CENTS / 100:,.0f}, beyond what can be totalled exactly; "
-                        "the values look altered"
-                    )
-                for currency, cents in _credit_cents_arrow(records).items():
-                    self._credit_cents[currency] = self._credit_cents.get(currency, 0) + cents
+                self._account(report, records, part.name)
                 box = [records]  # hand over without keeping a name (see _csv_batches)
                 del records
                 yield box.pop()
@@ -2237,8 +2463,15 @@ def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
     stream = RecordStream(paths, chunk_rows=_WHOLE_CHUNK_ROWS)
     tables = list(stream.tables())
     if not tables:
-        return IngestResult(records=empty_records(), rejects=stream.rejects, files=stream.files)
+        return IngestResult(
+            records=empty_records(),
+            rejects=stream.rejects,
+            files=stream.files,
+            skipped=stream.skipped,
+        )
     whole = pa.concat_tables(tables)
     tables.clear()  # only ``whole`` holds the columns now: converting frees them as it goes
     records = records_frame(whole)
-    return IngestResult(records=records, rejects=stream.rejects, files=stream.files)
+    return IngestResult(
+        records=records, rejects=stream.rejects, files=stream.files, skipped=stream.skipped
+    )

@@ -756,6 +756,7 @@ def check_exports(exports: str | Path | Iterable[str | Path] | None) -> None:
     """Fail fast, before any kernel starts, when an input is not a usage export.
 
     ``None`` (the sample tenant) passes. Only headers are read; the notebooks ingest the rows.
+    A store directory is an input like a folder of exports.
 
     Raises
     ------
@@ -767,8 +768,7 @@ def check_exports(exports: str | Path | Iterable[str | Path] | None) -> None:
     from planner import ingest
 
     paths = [exports] if isinstance(exports, str | Path) else list(exports)
-    for path in ingest.expand_paths(paths):
-        ingest.detect_format(path)
+    ingest.check_inputs(paths)  # files in folders that are not exports are skipped, with a warning
 
 
 def build_report(

@@ -2,14 +2,18 @@
 
 Usage::
 
-    planner ingest FILE_OR_DIR... [--out records.parquet|records.csv] [--rejects rejects.csv]
-                   [--json]
+    planner ingest FILE_OR_DIR... [--out records.parquet|records.csv] [--into STORE]
+                   [--rejects rejects.csv] [--json]
 
 Prints a summary per file (format detected, rows, records, duplicates, rejected), the period
 covered and the Communications Credits spend per currency; ``--json`` prints one JSON object
 instead (:meth:`planner.ingest.IngestResult.to_json`). Exit 0 when the input was usable, even
 with some rejected rows; exit 2 with a one-line message when a file is not a usage export, is
 empty or unreadable, or when no row at all could be used. Files are written atomically.
+
+``--into DIR`` adds the records to a history store (:mod:`planner.collect.store`), created
+when missing; records already stored are counted as duplicates and left out. A store
+directory is also accepted as input, like a folder of exports.
 """
 
 from __future__ import annotations
@@ -77,6 +81,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out", metavar="PATH", help="write the records to a .parquet or .csv file"
+    )
+    parser.add_argument(
+        "--into",
+        metavar="DIR",
+        help="add the records to this history store (created when missing)",
     )
     parser.add_argument(
         "--rejects", metavar="PATH", help="write the rejected rows (with reasons) to a CSV file"
@@ -256,7 +265,10 @@ def run(args: argparse.Namespace) -> int:
     stream = iter_records(args.paths, chunk_rows=_chunk_rows())
     with contextlib.ExitStack() as stack:
         writer = stack.enter_context(RecordsWriter(args.out)) if args.out else None
+        store = stack.enter_context(_store_writer(args.into)) if args.into else None
         for chunk in stream.tables():
+            if store is not None:
+                store.add(chunk)
             if writer is not None:
                 writer.write(chunk)
             del chunk
@@ -274,8 +286,43 @@ def run(args: argparse.Namespace) -> int:
             )
         if writer is not None:
             writer.commit()
+        if store is not None:
+            store.flush()
+            totals["store"] = _store_json(store, stream)
     if args.json:
         print(json_text(totals))
     else:
         print(_summary(stream))
+        if store is not None:
+            added = totals["store"]
+            print(
+                f"store {added['path']}: {added['records_added']} record(s) added, "
+                f"{added['duplicates']} already there"
+            )
     return 0
+
+
+def _store_writer(path: str):
+    from planner.collect.store import Store
+
+    return Store(path, create=True).writer()
+
+
+def _store_json(store, stream) -> dict[str, Any]:
+    """What ``--into`` added, logged in the store and printed."""
+    period = stream.period
+    entry = {
+        "command": "ingest",
+        "records_added": store.result.added,
+        "duplicates": store.result.duplicates,
+        "files": [f.path for f in stream.files],
+        "period": None
+        if period is None
+        else {"start": period[0].isoformat(), "end": period[1].isoformat()},
+    }
+    store.log(entry)
+    return {
+        "path": str(store.store.root),
+        "records_added": store.result.added,
+        "duplicates": store.result.duplicates,
+    }

@@ -1,0 +1,335 @@
+"""The history store: every call record ever collected, kept after Microsoft deletes it.
+
+A store is a directory of Parquet files, one per month of call start (UTC), holding the
+canonical record table (:mod:`planner.schema`); see :mod:`planner.collect.layout` for the
+paths. Why Parquet partitions rather than a database file: each month is one self-contained
+file that Dask, DuckDB, pyarrow or pandas read without the planner; pyarrow is already a
+dependency; a month that changes is rewritten whole to a temporary file and renamed over the
+old one, so a reader always sees complete files and a run killed at any moment leaves every
+month as it was before or after.
+
+Rules:
+
+- **append-only**: records are added, never removed or changed; a record whose
+  ``(kind, usage_id)`` is already stored (ids compared case-insensitively) is counted as a
+  duplicate and dropped, whatever run or file it comes from;
+- **one writer at a time**: a writer holds an exclusive lock on ``DIR/.lock``
+  (:func:`fcntl.flock`, released by the system when the process dies, even by SIGKILL);
+- **atomic per month**: a month is written to ``.records.parquet.*.tmp`` beside its file,
+  flushed to disk and renamed into place; leftovers of a killed run are removed by the next
+  writer;
+- months are written oldest first, so a run killed midway has stored a prefix of what it
+  read, and an incremental fetch restarting from the newest record loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from planner.collect import layout
+from planner.collect.tables import RECORD_SCHEMA, conform_table
+from planner.errors import InputError
+from planner.ingest import RecordIds, records_arrow_schema
+
+#: rows held before they are written (a month file is rewritten at most once per this many)
+FLUSH_ROWS = 1_000_000
+#: how long a writer waits for another one to finish before giving up
+LOCK_TIMEOUT_S = 600.0
+
+
+def _month_key(records: pa.Table) -> np.ndarray:
+    """``YYYY-MM`` of each record's start (UTC)."""
+    months = records["start"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return months.astype("datetime64[ns]").astype("datetime64[M]").astype(str)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a folder be opened
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_month(path: Path, records: pa.Table) -> None:
+    """Write a month's records to ``path`` atomically (temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(
+            records.cast(records_arrow_schema()), tmp, compression="zstd", row_group_size=250_000
+        )
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def read_partition(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """One month of the store (all columns, or ``columns``), canonical Arrow types."""
+    table = pq.read_table(path, columns=columns)
+    if columns is None:
+        return conform_table(table)
+    schema = pa.schema([RECORD_SCHEMA.field(c) for c in columns])
+    return table.select(columns).cast(schema)
+
+
+class _Lock:
+    """An exclusive lock on ``DIR/.lock``, waited for up to ``timeout`` seconds."""
+
+    def __init__(self, root: Path, timeout: float):
+        self.path = root / layout.LOCK
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def __enter__(self) -> _Lock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                    os.close(fd)
+                    raise InputError(
+                        f"{self.path.parent}: another planner process (pid {holder}) is "
+                        f"writing to this store; still busy after {self.timeout:.0f} s, try "
+                        "again later"
+                    ) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+@dataclass
+class AddResult:
+    """What one writer added: ``added`` new records, ``duplicates`` already stored."""
+
+    added: int = 0
+    duplicates: int = 0
+    months: set[str] = field(default_factory=set)
+
+
+class StoreWriter:
+    """Adds records to a store under its lock; use through :meth:`Store.writer`.
+
+    Records given to :meth:`add` are de-duplicated against the store and each other at once;
+    they reach the disk on :meth:`flush` (also every :data:`FLUSH_ROWS` rows and on a clean
+    exit of the ``with`` block). An exception inside the block writes nothing more.
+    """
+
+    def __init__(self, store: Store, lock_timeout: float):
+        self.store = store
+        self._lock = _Lock(store.root, lock_timeout)
+        self._ids = RecordIds()
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._pending_rows = 0
+        self.result = AddResult()
+
+    def __enter__(self) -> StoreWriter:
+        self._lock.__enter__()
+        try:
+            self._clean_leftovers()
+            for path in layout.partition_files(self.store.root):
+                self._ids.duplicated(read_partition(path, ["kind", "usage_id"]))
+        except BaseException:
+            self._lock.__exit__()
+            raise
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            self._lock.__exit__()
+
+    def _clean_leftovers(self) -> None:
+        """Remove the temporary files of a run that was killed (we hold the lock)."""
+        root = self.store.root
+        for tmp in root.glob("month=*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
+        shutil.rmtree(root / layout.SCRATCH, ignore_errors=True)
+
+    def add(self, records: pa.Table) -> tuple[int, int]:
+        """Queue canonical records (Arrow); returns ``(added, duplicates)`` for this table.
+
+        Records without an id or a start time cannot be stored and must not be given.
+        """
+        records = conform_table(records)
+        if records["usage_id"].null_count or records["start"].null_count:
+            raise ValueError("records without usage_id or start cannot be stored")
+        dup = self._ids.duplicated(records)
+        duplicates = int(dup.sum())
+        if duplicates:
+            records = records.filter(pa.array(~dup))
+        months = _month_key(records)
+        for month in np.unique(months):
+            part = records.filter(pa.array(months == month))
+            self._pending.setdefault(str(month), []).append(part)
+        self._pending_rows += records.num_rows
+        self.result.added += records.num_rows
+        self.result.duplicates += duplicates
+        self.result.months.update(str(m) for m in np.unique(months))
+        if self._pending_rows >= FLUSH_ROWS:
+            self.flush()
+        return records.num_rows, duplicates
+
+    def flush(self) -> None:
+        """Write the queued records, month by month, oldest first."""
+        for month in sorted(self._pending):
+            path = layout.partition_path(self.store.root, month)
+            parts = self._pending[month]
+            if path.is_file():
+                parts = [read_partition(path), *parts]
+            merged = pa.concat_tables(parts).sort_by(
+                [("start", "ascending"), ("usage_id", "ascending")]
+            )
+            _write_month(path, merged)
+        self._pending.clear()
+        self._pending_rows = 0
+
+    def log(self, entry: dict[str, Any]) -> None:
+        """Append one line to the store's run log (what ran, when, what it added)."""
+        line = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **entry}
+        try:
+            with open(self.store.root / layout.LOG, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(line, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise InputError(f"cannot write {self.store.root / layout.LOG}: {exc}") from None
+
+
+class Store:
+    """A history store directory.
+
+    Parameters
+    ----------
+    root : str or Path
+        The directory.
+    create : bool
+        Make the directory a store when it does not exist or is empty. Otherwise a folder
+        that is not a store is refused.
+
+    Raises
+    ------
+    InputError
+        The folder is not a store (and ``create`` is false, or it holds other files), or it
+        cannot be created.
+    """
+
+    def __init__(self, root: str | Path, *, create: bool = False):
+        self.root = Path(root).expanduser()
+        if layout.is_store(self.root):
+            self._check_version()
+            return
+        if not create:
+            why = "no such folder" if not self.root.exists() else "not a planner store"
+            raise InputError(
+                f"{self.root}: {why} (a store is made by `planner fetch --store` "
+                "or `planner ingest --into`)"
+            )
+        if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
+            raise InputError(
+                f"{self.root}: not a planner store and not empty; give a new or empty folder"
+            )
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            marker = {
+                "format": "planner-store",
+                "version": layout.FORMAT_VERSION,
+                "partitioning": "hive month=YYYY-MM (UTC call start)",
+            }
+            tmp = self.root / f".{layout.MARKER}.tmp"
+            tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, self.root / layout.MARKER)
+        except OSError as exc:
+            raise InputError(
+                f"cannot create the store {self.root}: {exc.strerror or exc}"
+            ) from None
+
+    def _check_version(self) -> None:
+        try:
+            marker = json.loads((self.root / layout.MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{self.root / layout.MARKER}: unreadable ({exc})") from None
+        if marker.get("version", 0) > layout.FORMAT_VERSION:
+            raise InputError(
+                f"{self.root}: written by a newer planner (store format "
+                f"{marker.get('version')}); upgrade the planner"
+            )
+
+    def writer(self, lock_timeout: float = LOCK_TIMEOUT_S) -> StoreWriter:
+        """A writer holding the store's lock (``with store.writer() as w: w.add(...)``)."""
+        return StoreWriter(self, lock_timeout)
+
+    def partitions(self) -> list[Path]:
+        """The month files, oldest first."""
+        return layout.partition_files(self.root)
+
+    def scratch(self) -> Path:
+        """A folder for a run's temporary downloads (emptied by every writer)."""
+        path = self.root / layout.SCRATCH
+        path.mkdir(exist_ok=True)
+        return path
+
+    def newest_start(self, kind: str) -> dt.datetime | None:
+        """The latest call start of ``kind`` in the store, or None when it holds none."""
+        for path in reversed(self.partitions()):
+            table = read_partition(path, ["kind", "start"])
+            starts = table["start"].filter(pc.equal(table["kind"], kind))
+            if len(starts):
+                return pc.max(starts).as_py()
+        return None
+
+    def read(self, columns: list[str] | None = None) -> pa.Table:
+        """The whole store as one Arrow table (canonical schema with all columns)."""
+        parts = [read_partition(p, columns) for p in self.partitions()]
+        if not parts:
+            schema = (
+                RECORD_SCHEMA
+                if columns is None
+                else pa.schema([RECORD_SCHEMA.field(c) for c in columns])
+            )
+            return schema.empty_table()
+        return pa.concat_tables(parts)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The run log, oldest first (a line cut short by a killed run is left out)."""
+        path = self.root / layout.LOG
+        if not path.is_file():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError):
+                out.append(json.loads(line))
+        return out
