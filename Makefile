@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench chromium clean test-pandas22
+.PHONY: demo test lint bench chromium clean test-pandas22 fuzz
 
 # Create the virtual environment and install the package with its dev extra.
 # Re-runs only when pyproject.toml changes, so repeated calls are fast.
@@ -25,6 +25,10 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check planner tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# The readers' fuzz suite at length: thousands of damaged exports (a few minutes).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_readers.py -q -W error::pytest.PytestUnraisableExceptionWarning
 
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks

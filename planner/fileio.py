@@ -47,6 +47,8 @@ def temp_beside(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a folder; give a file name")
+    if path.exists() and not path.is_file():  # a device, a pipe: never replaced by a file
+        raise InputError(f"cannot write {path}: not a regular file; give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

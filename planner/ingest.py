@@ -55,6 +55,7 @@ import logging
 import os
 import queue
 import re
+import sys
 import threading
 import zipfile
 from collections import deque
@@ -749,30 +750,37 @@ class _RowTooLong(Exception):
         self.block = block
 
 
-def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
-    """Binary columns of a UTF-8 file with damaged bytes -> text columns, and the damaged rows.
+def _from_latin1(text: str) -> str:
+    """Text of a UTF-8 file read as Latin-1 (every byte one character), decoded as UTF-8.
 
-    Returns the table with every column as text (damaged values null) and, by row index, the
-    reason naming the first damaged column.
+    Raises UnicodeDecodeError for the bytes that are not UTF-8.
+    """
+    return text.encode("latin-1").decode("utf-8")
+
+
+def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
+    """Text columns of a UTF-8 file with damaged bytes, read as Latin-1 -> the real text, and
+    the damaged rows.
+
+    Returns the table with every value decoded as UTF-8 (damaged values null) and, by row
+    index, the reason naming the first damaged column.
     """
     columns, damaged = [], {}
     for name, column in zip(table.column_names, table.columns, strict=True):
-        try:
-            columns.append(column.cast(pa.string()))
+        if pc.all(pc.fill_null(pc.string_is_ascii(column), True)).as_py():
+            columns.append(column)  # ASCII reads alike in both
             continue
-        except (pa.ArrowInvalid, UnicodeDecodeError):
-            pass
-        values = column.to_pylist()
         text: list[str | None] = []
-        for i, v in enumerate(values):
+        for i, v in enumerate(column.to_pylist()):
             try:
-                text.append(None if v is None else v.decode("utf-8"))
+                text.append(None if v is None else _from_latin1(v))
             except UnicodeDecodeError as exc:
                 text.append(None)
+                bad = v.encode("latin-1")[exc.start]
                 damaged.setdefault(
                     i,
-                    f"{name} holds byte 0x{v[exc.start]:02x}, not valid UTF-8 (a damaged "
-                    "character); correct the row or export the file again",
+                    f"{name} holds byte 0x{bad:02x}, not valid UTF-8 (a damaged character); "
+                    "correct the row or export the file again",
                 )
         columns.append(pa.chunked_array([pa.array(text, pa.string())]))
     return pa.table(dict(zip(table.column_names, columns, strict=True))), damaged
@@ -780,7 +788,7 @@ def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
 
 def _raw_damaged(table: pa.Table, index: int, delimiter: str) -> str:
     row = [
-        "" if v is None else v.decode("utf-8", "replace")
+        "" if v is None else v.encode("latin-1").decode("utf-8", "replace")
         for v in table.slice(index, 1).to_pylist()[0].values()
     ]
     buf = io.StringIO()
@@ -842,16 +850,21 @@ def _csv_batches(
     are skipped (an earlier reading handed them over before it stopped).
     """
     names = _unique_names(headers)
+    # UTF-8 with damaged bytes is read as Latin-1 (any byte is a character) and decoded
+    # value by value, its damaged rows rejected
     damaged_utf8 = encoding == _UTF8_DAMAGED
     # the parser works block by block: blocks of a few MB stay in the CPU caches and read
     # faster (measured) than large ones, even than a multi-threaded read of the whole file
     block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * row_bytes
     block = int(max(min(max(block, 1 << 16), _BLOCK_BYTES), min_block))
     invalid: list[tuple[int | None, str, int, int]] = []
-    text_type = pa.binary() if damaged_utf8 else pa.string()
+    text_type = pa.string()
 
     def on_invalid(row: Any) -> str:
-        invalid.append((row.number, row.text, row.expected_columns, row.actual_columns))
+        text = row.text
+        if damaged_utf8:
+            text = text.encode("latin-1").decode("utf-8", "replace")
+        invalid.append((row.number, text, row.expected_columns, row.actual_columns))
         return "skip"
 
     def options() -> tuple:
@@ -860,7 +873,7 @@ def _csv_batches(
             pv.ReadOptions(
                 column_names=names,
                 skip_rows=skip + 1,
-                encoding="utf-8" if damaged_utf8 else encoding,
+                encoding="latin-1" if damaged_utf8 else encoding,
                 use_threads=False,
                 block_size=block,
             ),
@@ -904,7 +917,9 @@ def _csv_batches(
         )
 
     first_line = skip + 2
+    undecodable: list[bool] = []
     try:
+        unhook = _catch_undecodable_rows(on_invalid, undecodable)
         # (not a memory map: its pages would count in the resident memory as it is read)
         reader = pv.open_csv(src(), *options())
         next_line = first_line
@@ -942,11 +957,33 @@ def _csv_batches(
         yield box.pop()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0]
-        if "UTF8" in msg or "utf-8" in msg.lower():
+        if "UTF8" in msg or "utf-8" in msg.lower() or undecodable:
             raise _NotUtf8(msg) from None
         if "straddl" in msg:  # a row longer than a block
             raise _RowTooLong(block) from None
         raise InputError(f"{name}: cannot read the CSV: {msg}") from None
+    finally:
+        unhook()
+
+
+def _catch_undecodable_rows(handler: Callable, seen: list[bool]) -> Callable[[], None]:
+    """Keep pyarrow from printing a traceback when a malformed row is not valid UTF-8.
+
+    pyarrow decodes such a row's text for the ``invalid_row_handler`` and, failing, reports
+    the error as "unraisable" (printed) before failing the read. While reading, that report
+    is noted in ``seen`` instead (the read is then retried as damaged UTF-8). Returns the
+    function restoring the previous hook.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, UnicodeDecodeError) and unraisable.object is handler:
+            seen.append(True)
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    return lambda: setattr(sys, "unraisablehook", previous)
 
 
 # ---- Python rows (xlsx, JSON) --------------------------------------------------------------
@@ -1655,6 +1692,8 @@ _MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,40})(?:\.(?P<frac>\d*))?$"
 _MONEY_INT_DIGITS = 14
 #: the sum of all amounts' magnitudes (cents) beyond which totals could overflow int64
 _MAX_TOTAL_CENTS = float(2**62)
+#: the longest call duration accepted (a week): longer ones would only overflow call costs
+_MAX_CALL_SECONDS = 7 * 24 * 3600
 _INT_RE = r"^(?P<sign>[+-]?)(?P<int>\d{1,15})(?:[.,](?P<frac>\d*))?$"
 # (a leading group never starts with 0: ``0,125`` is a decimal comma, not a thousand)
 _GROUPED_COMMA = r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$"
@@ -1939,6 +1978,14 @@ def convert(
         )
         problems.append(
             (negative, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is negative")
+        )
+        problems.append(
+            (
+                _np_mask(pc.greater(seconds, _MAX_CALL_SECONDS)),
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} is longer than a week: not a call's duration"
+                ),
+            )
         )
 
     money_nonzero = np.zeros(n, dtype=bool)

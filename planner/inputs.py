@@ -40,6 +40,8 @@ __all__ = [
 
 #: the largest side file read (they hold a row per day, user or destination)
 _MAX_SIDE_BYTES = 64 << 20
+#: the highest per-minute rate or connection fee of a rate card
+_MAX_RATE = 1000
 #: the longest span of dates in a side file (a demand history or lots), about 30 years
 MAX_SPAN_DAYS = 11_000
 
@@ -447,6 +449,11 @@ def read_rates(path: str | Path) -> pd.DataFrame:
         for i, v in enumerate(values):
             if v < 0:
                 raise t.error(int(t.frame[_LINE].iloc[i]), f"`{label}` {v} is negative")
+            if v > _MAX_RATE:  # beyond any carrier's price; would overflow exact call costs
+                raise t.error(
+                    int(t.frame[_LINE].iloc[i]),
+                    f"`{label}` {v} is implausibly high (the limit is {_MAX_RATE:,} a minute)",
+                )
     if inc_col:
         inc = t.numbers(inc_col, "increment_seconds", blank=60.0)
         t._first_bad(

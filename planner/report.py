@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -369,6 +371,24 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernel process writes its own logs nowhere.
+
+    The notebook's output still arrives through the kernel protocol; what is silenced is the
+    kernel process's stderr (transport warnings, and a traceback when an interrupted run
+    shuts it down mid-cell), which would otherwise land on the user's terminal.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def execute(
     name: str | Path,
     output_path: Path,
@@ -401,7 +421,13 @@ def execute(
             cwd=str(cwd),
             progress_bar=progress,
             log_output=False,
+            kernel_manager_class=_quiet_kernel_manager(),
         )
+    except KeyboardInterrupt:
+        # the kernel is shut down mid-cell: its machinery's complaints are not for the user
+        for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
+            logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
+        raise
     except PapermillExecutionError as exc:
         evalue = str(exc.evalue).strip().splitlines()
         first = evalue[0] if evalue else ""

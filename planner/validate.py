@@ -33,8 +33,10 @@ MAX_AMOUNT = 1e12
 MAX_SEED = 2**63 - 1
 #: the largest day count an option takes (about 270 years)
 MAX_DAYS = 100_000
-#: the largest scenario count an option takes
-MAX_COUNT = 1_000_000
+#: the largest scenario count an option takes (ten times the default)
+MAX_COUNT = 20_000
+#: the most scenario-days one plan simulates (scenarios x horizon): about two minutes
+MAX_SCENARIO_DAYS = 20_000 * 365
 
 
 def _number(text: str, what: str) -> float:
@@ -99,6 +101,30 @@ def seed(text: str) -> int:
 def count(text: str) -> int:
     """A count of scenarios or the like: a whole number up to :data:`MAX_COUNT`."""
     return _integer(text, "count", -MAX_COUNT, MAX_COUNT)
+
+
+def check_workload(scenarios: int | None, horizon_days: int | None) -> None:
+    """Refuse a plan too large to simulate in reasonable time and memory, before starting.
+
+    ``None`` stands for the defaults (2,000 scenarios, 365 days).
+    """
+    n = 2000 if scenarios is None else scenarios
+    days = 365 if horizon_days is None else horizon_days
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, days)):
+        return  # not whole numbers: the plan's own checks say so
+    if n * days > MAX_SCENARIO_DAYS:
+        raise InputError(
+            f"{n:,} scenarios over {days:,} days is more than {MAX_SCENARIO_DAYS:,} "
+            "scenario-days to simulate; use fewer scenarios or a shorter horizon"
+        )
+
+
+def currency(text: str) -> str:
+    """A three-letter ISO 4217 currency code (upper-cased)."""
+    code = str(text).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise argparse.ArgumentTypeError(f"currency {text!r} is not a three-letter ISO code")
+    return code
 
 
 # --------------------------------------------------------------------------------------------

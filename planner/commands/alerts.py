@@ -12,12 +12,12 @@ of data), else 0; the last line is a one-line status.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 
 from planner.errors import InputError
+from planner.validate import MAX_AMOUNT, json_text
 
 HELP = "find abnormal credit spend and toll fraud (exit 3 on a high alert)"
 
@@ -60,15 +60,20 @@ def _money_cents(flag: str, text: str) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise InputError(f"{flag}: not an amount: {text!r}") from None
+    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+        raise InputError(f"{flag}: a finite amount up to {MAX_AMOUNT:,.0f}, got {text!r}")
     cents = value * 100
-    if not value.is_finite() or cents != cents.to_integral_value() or value < 0:
+    if cents != cents.to_integral_value() or value < 0:
         raise InputError(f"{flag}: an amount >= 0 with at most two decimals, got {text!r}")
     return int(cents)
 
 
 def _number(flag: str, text: str, kind: str) -> int | float:
     try:
-        return int(text) if kind == "int" else float(text)
+        value = int(text) if kind == "int" else float(text)
+        if not abs(value) <= MAX_AMOUNT:  # nan, inf, or absurd
+            raise ValueError(text)
+        return value
     except ValueError:
         raise InputError(f"{flag}: not {'a whole number' if kind == 'int' else 'a number'}: "
                          f"{text!r}") from None  # fmt: skip
@@ -117,8 +122,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2, default=float)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
     else:
         _print_text(result)
     print(result.status(), file=sys.stderr if args.json else sys.stdout)

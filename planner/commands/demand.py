@@ -18,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from planner import validate
 from planner.errors import InputError
 
 HELP = "work out the daily credit demand (actual charges, or calls priced after minute pools)"
@@ -43,7 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="users' licences (admin center 'Export users', or upn,mcopstnc): licence check",
     )
-    parser.add_argument("--currency", metavar="CUR", help="keep only this currency")
+    parser.add_argument(
+        "--currency", metavar="CUR", type=validate.currency, help="keep only this currency"
+    )
     parser.add_argument("--out", metavar="CSV", help="write the daily demand to this CSV file")
     parser.add_argument(
         "--json", action="store_true", help="print totals, unpriced calls, warnings as JSON"
@@ -85,10 +88,8 @@ def compute(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Compute the demand, print it, write ``--out``."""
-    from planner.validate import check_outputs, json_text
-
     side = [args.licences, args.rates, args.user_licences]
-    check_outputs([*args.paths, *side], [("--out", args.out)])
+    validate.check_outputs([*args.paths, *side], [("--out", args.out)])
     result, rejected = compute(args)
     if args.currency:
         result = result.only(args.currency)
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = result.to_json()
         doc["rejected_rows"] = rejected
-        sys.stdout.write(json_text(doc) + "\n")
+        sys.stdout.write(validate.json_text(doc) + "\n")
         return 0
     print(result.summary())
     if rejected:

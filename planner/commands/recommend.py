@@ -25,7 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--licences", metavar="CSV", help="licence counts: price calls (what-if)")
     parser.add_argument("--rates", metavar="CSV", help="rate card: price calls (what-if)")
     parser.add_argument(
-        "--currency", metavar="CUR", help="currency to plan in (when the demand holds several)"
+        "--currency",
+        metavar="CUR",
+        type=validate.currency,
+        help="currency to plan in (when the demand holds several)",
     )
     parser.add_argument(
         "--service-level",
@@ -226,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
         lots = read_lots(args.balance)
     if args.scenarios is not None and args.scenarios < 1:
         raise InputError(f"--scenarios must be at least 1, got {args.scenarios}")
+    validate.check_workload(args.scenarios, args.horizon_days)
     rec = recommend(
         series,
         currency=currency,

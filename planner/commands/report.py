@@ -62,7 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_report_options(parser)
     plan = parser.add_argument_group("planning options")
-    plan.add_argument("--currency", help="billing currency (default: the exports' currency)")
+    plan.add_argument(
+        "--currency",
+        type=validate.currency,
+        help="billing currency (default: the exports' currency)",
+    )
     plan.add_argument(
         "--service-level",
         type=validate.finite,
@@ -128,14 +132,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _plain(value: Any) -> Any:
+#: the most values a parameters file may hold (YAML aliases can make a small file huge)
+_MAX_PARAMETER_VALUES = 100_000
+
+
+def _plain(value: Any, budget: list[int] | None = None) -> Any:
     """YAML values as papermill passes them: dates become ISO strings."""
+    budget = [_MAX_PARAMETER_VALUES] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InputError(f"parameters hold more than {_MAX_PARAMETER_VALUES:,} values")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, budget) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, budget) for k, v in value.items()}
     return value
 
 
@@ -143,7 +155,13 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     """Notebook parameters from a YAML (or JSON) mapping file."""
     import yaml
 
+    from planner.guard import regular_file
+
     try:
+        if Path(path).exists():
+            regular_file(Path(path))
+            if Path(path).stat().st_size > 1 << 20:
+                raise InputError(f"--params: {path} is larger than 1 MiB; not a parameters file")
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(f"--params: {path}: no such file") from None
@@ -159,7 +177,10 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise InputError(f"--params: {path} must hold a mapping of parameter names to values")
-    return {str(k): _plain(v) for k, v in data.items()}
+    try:
+        return _plain(data)
+    except RecursionError:
+        raise InputError(f"--params: {path} is nested too deeply to be parameters") from None
 
 
 def parse_value(text: str) -> Any:
@@ -168,7 +189,7 @@ def parse_value(text: str) -> Any:
 
     try:
         return _plain(yaml.safe_load(text))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return text
 
 
@@ -206,6 +227,7 @@ def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     params = collect_parameters(args)
     params["exports"] = [str(p) for p in args.inputs]
+    validate.check_workload(params.get("n_scenarios"), params.get("horizon_days"))
     side = [getattr(args, k, None) for k in ("licences", "rates", "balance", "departments")]
     validate.check_output_folder([*args.inputs, *side, args.user_licences], "--out", args.out)
     return render(params, args.out, progress=not args.no_progress)
