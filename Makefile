@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint bench chromium clean test-pandas22 fuzz
 
-# Create the virtual environment and install the package with its dev extra.
+# Create the virtual environment and install the package with its dev and dask extras.
 # Re-runs only when pyproject.toml changes, so repeated calls are fast.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (planner)" >/dev/null
 	@touch $(STAMP)
 
@@ -44,6 +44,6 @@ clean:
 # The suite against the oldest supported pandas (2.2) in a separate environment.
 test-pandas22: pyproject.toml
 	@test -x .venv-pandas22/bin/python || $(PYTHON) -m venv .venv-pandas22
-	.venv-pandas22/bin/python -m pip install --quiet -e '.[dev]' 'pandas==2.2.*'
+	.venv-pandas22/bin/python -m pip install --quiet -e '.[dev,dask]' 'pandas==2.2.*'
 	.venv-pandas22/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	.venv-pandas22/bin/python -m pytest -n 2 --dist loadfile -q

@@ -27,9 +27,9 @@ def _pyproject() -> dict:
 
 def test_environment_yml_mirrors_pyproject():
     project = _pyproject()["project"]
+    extras = project["optional-dependencies"]
     wanted = dict(
-        _name_and_spec(r)
-        for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+        _name_and_spec(r) for r in project["dependencies"] + [r for v in extras.values() for r in v]
     )
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]

@@ -1,0 +1,318 @@
+"""Read a ``TENANTS.yaml`` file: the tenants of a batch and the report parameters of each.
+
+The file::
+
+    defaults:                     # optional: any `planner report` option or notebook parameter
+      scenarios: 500
+      seed: 7
+      alert_days: 21
+      params: {timezone: Europe/Paris}
+    tenants:
+      - name: contoso             # folder name of its report: letters, digits, . _ -
+        exports: [contoso/exports]  # files or folders, relative to this file
+        balance: contoso/lots.csv
+        current_recharge_amount: 500
+        current_threshold: 100
+        params: {service_level: 0.995}
+
+Priority, lowest first: the defaults' ``params``, the defaults' options, a tenant's ``params``,
+a tenant's own keys. Options are turned into notebook parameters by the same function as
+``planner report`` (:func:`planner.commands.report.collect_parameters`), so a tenant of a batch
+gets exactly the parameters ``planner report`` would pass for the same options.
+
+Everything is checked before any report starts: invalid YAML, an unknown key, a value of the
+wrong type, a duplicate or unusable tenant name raise :class:`~planner.errors.InputError`
+naming the file and line. Input files are not opened here: a missing export fails that tenant
+alone, when its report runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.commands import report as report_command
+from planner.errors import InputError
+from planner.report import (
+    NOTEBOOKS,
+    PATH_PARAMETERS,
+    RESERVED_PARAMETERS,
+    notebook_parameters,
+    notebook_path,
+)
+
+__all__ = ["TENANT_KEYS", "Tenant", "read_tenants", "report_options"]
+
+#: keys of a tenant entry besides the report options it may also set
+TENANT_KEYS: tuple[str, ...] = (
+    "name",
+    "exports",
+    "balance",
+    "licences",
+    "rates",
+    "departments",
+    "user_licences",
+    "current_recharge_amount",
+    "current_threshold",
+    "params",
+)
+
+#: a tenant's name is the folder of its report
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: names that would clash with the batch's own files
+_RESERVED_NAMES = frozenset({"index.json", "index.html", "portfolio.xlsx"})
+#: report options that are about the run, not the plan
+_RUN_OPTIONS = frozenset({"inputs", "out", "no_progress", "params", "parameter", "help"})
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One tenant of a batch.
+
+    Attributes
+    ----------
+    name : str
+        Its name, also the folder of its report.
+    parameters : dict
+        Notebook parameters of its report, input paths absolute.
+    line : int
+        Line of its entry in the file (1-based), for messages.
+    """
+
+    name: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML where dates stay text: papermill passes dates to notebooks as ISO strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def report_options() -> dict[str, Any]:
+    """``planner report``'s plan options: ``dest -> type`` (``int``, ``float`` or ``None``
+    for text), read from its own parser so the two never disagree."""
+    parser = argparse.ArgumentParser(add_help=False)
+    report_command.add_arguments(parser)
+    return {a.dest: a.type for a in parser._actions if a.dest not in _RUN_OPTIONS}
+
+
+def _notebook_names() -> set[str]:
+    names: set[str] = set()
+    for nb in NOTEBOOKS:
+        names |= set(notebook_parameters(notebook_path(nb)))
+    return names - RESERVED_PARAMETERS
+
+
+class _Reader:
+    """Walks the composed YAML nodes, so every message can name a line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.root = path.parent
+        self.options = report_options()
+        self.notebook = _notebook_names()
+
+    def fail(self, node: yaml.Node, message: str) -> InputError:
+        return InputError(f"{self.path}: line {node.start_mark.line + 1}: {message}")
+
+    def value(self, node: yaml.Node) -> Any:
+        return _Loader("").construct_document(node)
+
+    def mapping(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """``(key, key node, value node)`` of a mapping; duplicate keys refused."""
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        seen: dict[str, int] = {}
+        items = []
+        for key_node, value_node in node.value:
+            key = self.value(key_node)
+            if not isinstance(key, str):
+                raise self.fail(key_node, f"{what}: key {key!r} is not a name")
+            if key in seen:
+                raise self.fail(
+                    key_node, f"{what}: {key!r} given twice (first on line {seen[key]})"
+                )
+            seen[key] = key_node.start_mark.line + 1
+            items.append((key, key_node, value_node))
+        return items
+
+    def option(self, key: str, key_node: yaml.Node, node: yaml.Node, where: str):
+        """A report option or notebook parameter: ``(kind, name, value)``."""
+        name = key.replace("-", "_")
+        value = self.value(node)
+        if name in self.options:
+            self.check_type(name, self.options[name], value, node, where)
+            return "option", name, value
+        if name in self.notebook:
+            return "param", name, value
+        raise self.fail(
+            key_node,
+            f"{where}: unknown key {key!r}; use a `planner report` option "
+            f"({', '.join(sorted(self.options))}) or a notebook parameter "
+            f"({', '.join(sorted(self.notebook))})",
+        )
+
+    def check_type(self, name: str, kind: Any, value: Any, node: yaml.Node, where: str) -> None:
+        if value is None:
+            return
+        if kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind is float:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            wanted = {int: "a whole number", float: "a number"}.get(kind, "text")
+            raise self.fail(node, f"{where}: {name} must be {wanted}, not {value!r}")
+
+    def params(self, node: yaml.Node, where: str) -> dict[str, Any]:
+        out = {}
+        for key, key_node, value_node in self.mapping(node, f"{where}: params"):
+            if key in RESERVED_PARAMETERS or key not in self.notebook:
+                raise self.fail(
+                    key_node,
+                    f"{where}: params: unknown notebook parameter {key!r}; known parameters: "
+                    f"{', '.join(sorted(self.notebook))}",
+                )
+            out[key] = self.value(value_node)
+        return out
+
+    def level(self, node: yaml.Node, where: str, *, tenant: bool) -> tuple[dict, dict]:
+        """The options and the notebook parameters of ``defaults`` or of one tenant."""
+        options: dict[str, Any] = {}
+        params: dict[str, Any] = {}
+        direct: dict[str, Any] = {}
+        for key, key_node, value_node in self.mapping(node, where):
+            if key == "params":
+                params.update(self.params(value_node, where))
+            elif key == "name" and tenant:
+                continue
+            elif tenant and key not in TENANT_KEYS:
+                raise self.fail(
+                    key_node,
+                    f"{where}: unknown key {key!r}; a tenant has {', '.join(TENANT_KEYS)} "
+                    "(other notebook parameters go under `params:`)",
+                )
+            elif key == "exports":
+                direct["exports"] = self.exports(value_node, where)
+            else:
+                kind, name, value = self.option(key, key_node, value_node, where)
+                (options if kind == "option" else direct)[name] = value
+        return options, {**params, **direct}
+
+    def exports(self, node: yaml.Node, where: str) -> list[str]:
+        value = self.value(node)
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
+            raise self.fail(node, f"{where}: exports must be a path or a list of paths")
+        return items
+
+    def absolute(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Input paths relative to the tenants file, made absolute (workers have another
+        working directory)."""
+        out = dict(params)
+        for name in PATH_PARAMETERS & out.keys():
+            value = out[name]
+            if isinstance(value, list):
+                out[name] = [str((self.root / str(v)).expanduser()) for v in value]
+            elif value not in (None, ""):
+                out[name] = str((self.root / str(value)).expanduser())
+        return out
+
+    def parameters(self, options: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Notebook parameters from options as ``planner report`` collects them."""
+        args = argparse.Namespace(params=None, parameter=[], **options)
+        return report_command.collect_parameters(args, base=params)
+
+
+def read_tenants(path: str | Path) -> list[Tenant]:
+    """Read and check a tenants file; see the module's documentation for its layout.
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, not valid YAML, has an unknown key, a value of the
+        wrong type, no tenant, or a duplicate or unusable tenant name (the message names the
+        line).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path} ({exc})") from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}: {where}not valid YAML ({problem})") from None
+    if root is None:
+        raise InputError(f"{path}: empty; list the tenants under `tenants:`")
+    reader = _Reader(path.resolve())
+    top = dict((k, (kn, vn)) for k, kn, vn in reader.mapping(root, "the file"))
+    for key, (key_node, _) in top.items():
+        if key not in ("defaults", "tenants"):
+            raise reader.fail(key_node, f"unknown key {key!r}; expected `defaults:` and `tenants:`")
+    if "tenants" not in top:
+        raise reader.fail(root, "no `tenants:` list")
+    base: dict[str, Any] = {}
+    if "defaults" in top and not _is_null(top["defaults"][1]):
+        options, params = reader.level(top["defaults"][1], "defaults", tenant=False)
+        base = reader.parameters(options, params)
+    return _tenants(reader, top["tenants"][1], base)
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _tenants(reader: _Reader, node: yaml.Node, base: Mapping[str, Any]) -> list[Tenant]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise reader.fail(node, "tenants must be a list of tenants (`- name: ...`)")
+    tenants: list[Tenant] = []
+    seen: dict[str, int] = {}
+    for item in node.value:
+        line = item.start_mark.line + 1
+        name = _name(reader, item)
+        if name.lower() in seen:
+            raise reader.fail(
+                item, f"tenant {name!r} given twice (first on line {seen[name.lower()]})"
+            )
+        seen[name.lower()] = line
+        where = f"tenant {name!r}"
+        options, params = reader.level(item, where, tenant=True)
+        if "exports" not in params and "exports" not in base:
+            raise reader.fail(item, f"{where}: no exports; list its usage exports under `exports:`")
+        own = reader.parameters(options, params)
+        tenants.append(Tenant(name=name, parameters=reader.absolute({**base, **own}), line=line))
+    return tenants
+
+
+def _name(reader: _Reader, item: yaml.Node) -> str:
+    entries = {k: vn for k, _, vn in reader.mapping(item, "a tenant")}
+    if "name" not in entries:
+        raise reader.fail(item, "a tenant without a name; give each tenant `name:`")
+    node = entries["name"]
+    name = reader.value(node)
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name.lower() in _RESERVED_NAMES:
+        raise reader.fail(
+            node,
+            f"tenant name {name!r} cannot be a folder name; use letters, digits, '.', '_' "
+            "and '-' (up to 100, starting with a letter or digit)",
+        )
+    return name

@@ -1,0 +1,92 @@
+"""``planner batch``: every tenant's report on a Dask cluster, and a portfolio page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from planner.errors import InputError
+
+HELP = "run the report for many tenants (TENANTS.yaml) on a Dask cluster; write a portfolio"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "tenants", metavar="TENANTS.yaml", help="the tenants: `defaults:` and a `tenants:` list"
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="output folder: DIR/<tenant>/ and DIR/index.*"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (default: a local cluster)",
+    )
+    where.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print index.json instead of the summary"
+    )
+
+
+class _Progress:
+    """``[done/total]`` over tenants, redrawn on one line of a terminal's stderr."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def __call__(self, entry: dict[str, Any], done: int, total: int) -> None:
+        self.failed += entry["status"] == "failed"
+        text = (
+            f"planner: [{done}/{total}] tenants done, {self.failed} failed; last: {entry['name']}"
+        )
+        end = "\n" if done == total else ""
+        print(f"\r\033[K{text}", end=end, file=sys.stderr, flush=True)
+
+
+def _summary_line(entry: dict[str, Any]) -> str:
+    rec = entry.get("recommendation") or {}
+    if entry["status"] == "failed":
+        return f"{entry['name']}: FAILED (exit {entry['exit_code']}): {entry['error']}"
+    runway = entry.get("runway_days")
+    parts = [f"{entry['name']}: {entry['status'].upper()}"]
+    if runway is not None:
+        parts.append(f"runway {runway:.0f} days")
+    cur = rec.get("currency") or ""
+    parts.append(
+        f"recharge {rec.get('recharge_amount'):,.0f} {cur} below {rec.get('threshold'):,.0f} {cur}"
+    )
+    return ", ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    from planner.batch import read_tenants, run_batch
+    from planner.batch.portfolio import index_document
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers}: give at least 1 worker")
+    tenants = read_tenants(args.tenants)  # every check before the cluster starts
+    result = run_batch(
+        tenants,
+        args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        on_dashboard=lambda link: print(f"planner: Dask dashboard at {link}", file=sys.stderr),
+        progress=_Progress() if sys.stderr.isatty() else None,
+    )
+    if args.json:
+        print(result.files[0].read_text(encoding="utf-8"), end="")
+        return result.exit_code
+    for entry in result.entries:
+        print(_summary_line(entry))
+    for path in result.files:
+        print(path)
+    counts = index_document(result.entries)["counts"]
+    print(
+        f"planner: batch of {len(result.entries)} tenants: {counts['ok']} ok, "
+        f"{counts['alert']} alert, {counts['failed']} failed"
+    )
+    return result.exit_code
