@@ -143,6 +143,17 @@ def test_workers_and_scheduler_are_exclusive(tmp_path, capsys):
     assert "at least 1 worker" in capsys.readouterr().err
 
 
+def test_unreachable_scheduler_is_bad_input(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    path = _write(tmp_path, "tenants:\n  - {name: a, exports: x}\n")
+    argv = ["batch", str(path), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler: cannot reach a Dask scheduler at tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
 def test_core_never_imports_dask():
     code = (
         "import sys, planner, planner.report, planner.batch, planner.batch.task, "
