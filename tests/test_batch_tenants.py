@@ -93,7 +93,10 @@ def test_options_become_the_parameters_planner_report_would_pass(tmp_path):
         ("tenants:\n  - {name: a}\n", r"line 2: tenant 'a': no exports"),
         ("tenants:\n  - {name: a, exports: [1, 2]}\n", r"line 2: tenant 'a': exports must be"),
         ("defaults:\n  scenarios: many\ntenants:\n  - {name: a, exports: x}\n",
-         r"line 2: defaults: scenarios must be a whole number"),
+         r"line 2: defaults: scenarios: .*'many' is not a whole number"),
+        ("defaults:\n  seed: -1\ntenants:\n  - {name: a, exports: x}\n", r"line 2: defaults: seed: "),
+        ("defaults:\n  currency: 3\ntenants:\n  - {name: a, exports: x}\n",
+         r"line 2: defaults: currency must be text"),
         ("tenants:\n  - {name: a, exports: x, current_threshold: true}\n",
          r"line 2: tenant 'a': current_threshold must be a number"),
         ("tenants:\n  - name: a\n    exports: x\n    exports: y\n", r"line 4: .*'exports' given twice"),
@@ -136,9 +139,9 @@ def test_bad_file_exits_2_before_any_work(tmp_path, capsys, monkeypatch):
 
 def test_workers_and_scheduler_are_exclusive(tmp_path, capsys):
     path = _write(tmp_path, "tenants:\n  - {name: a, exports: x}\n")
-    with pytest.raises(SystemExit) as info:
-        cli.main(["batch", str(path), "--out", "o", "--workers", "2", "--scheduler", "tcp://h:1"])
-    assert info.value.code == 2
+    argv = ["batch", str(path), "--out", "o", "--workers", "2", "--scheduler", "tcp://h:1"]
+    assert cli.main(argv) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
     assert cli.main(["batch", str(path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     assert "at least 1 worker" in capsys.readouterr().err
 
@@ -180,6 +183,9 @@ def test_failing_tenant_is_an_entry_not_an_exception(tmp_path):
     assert entry["status"] == "failed" and entry["exit_code"] == 2
     assert "not a usage export" in entry["error"] and entry["worker"] is None
     assert entry["recommendation"] is None and not (tmp_path / "t").exists()
+    # the output folder checks of `planner report`: never write into a folder of exports
+    inside = run_tenant("t", {"exports": [str(tmp_path)]}, str(tmp_path / "t"))
+    assert inside["status"] == "failed" and "inside the input folder" in inside["error"]
 
 
 def _entry(name, status, *, runway=None, p=0.01, error=None, code=None):

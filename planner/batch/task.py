@@ -20,8 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from planner import validate
 from planner.errors import EXIT_ALERT, PlannerError
-from planner.report import build_report
+from planner.report import PATH_PARAMETERS, build_report
 
 __all__ = ["ENTRY_KEYS", "STATUSES", "outcome_from_summary", "run_tenant", "timings"]
 
@@ -69,6 +70,10 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
     entry = {"name": name, "worker": worker_address()}
     executed: Path | None = None
     try:
+        # the checks and the builder `planner report` runs, in the same order
+        inputs = [parameters.get(name) for name in sorted(PATH_PARAMETERS)]
+        flat = [p for v in inputs for p in (v if isinstance(v, list) else [v])]
+        validate.check_output_folder(flat, "--out", out_dir)
         result = build_report(
             parameters,
             out_dir,

@@ -101,7 +101,7 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def report_options() -> dict[str, Any]:
-    """``planner report``'s plan options: ``dest -> type`` (``int``, ``float`` or ``None``
+    """``planner report``'s plan options: ``dest -> type`` (its parser's converter, ``None``
     for text), read from its own parser so the two never disagree."""
     parser = argparse.ArgumentParser(add_help=False)
     report_command.add_arguments(parser)
@@ -153,8 +153,7 @@ class _Reader:
         name = key.replace("-", "_")
         value = self.value(node)
         if name in self.options:
-            self.check_type(name, self.options[name], value, node, where)
-            return "option", name, value
+            return "option", name, self.convert(name, self.options[name], value, node, where)
         if name in self.notebook:
             return "param", name, value
         raise self.fail(
@@ -164,18 +163,20 @@ class _Reader:
             f"({', '.join(sorted(self.notebook))})",
         )
 
-    def check_type(self, name: str, kind: Any, value: Any, node: yaml.Node, where: str) -> None:
+    def convert(self, name: str, kind: Any, value: Any, node: yaml.Node, where: str) -> Any:
+        """An option's value checked and converted as ``planner report``'s parser does."""
         if value is None:
-            return
-        if kind is int:
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif kind is float:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-        else:
-            ok = isinstance(value, str)
-        if not ok:
-            wanted = {int: "a whole number", float: "a number"}.get(kind, "text")
-            raise self.fail(node, f"{where}: {name} must be {wanted}, not {value!r}")
+            return None
+        if kind is None:  # a text option (a path, a currency, a growth)
+            if not isinstance(value, str):
+                raise self.fail(node, f"{where}: {name} must be text, not {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(node, f"{where}: {name} must be a number, not {value!r}")
+        try:
+            return kind(str(value))
+        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+            raise self.fail(node, f"{where}: {name}: {exc}") from None
 
     def params(self, node: yaml.Node, where: str) -> dict[str, Any]:
         out = {}
