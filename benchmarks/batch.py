@@ -44,11 +44,19 @@ PARTS = ("checks", "kernel_start", "simulation", "other_cells", "rendering")
 
 
 def make_tenant(folder: Path, seed: int, step: int) -> None:
-    """One synthetic tenant: a slice of a generated organisation's current export."""
+    """One synthetic tenant: a slice of a generated organisation's current export (seeds
+    whose generated funding would not cover the spend are skipped for the next ones)."""
     if (folder / "usage.csv").exists():
         return
     folder.mkdir(parents=True, exist_ok=True)
-    tenant = generate_sample(seed)
+    for attempt in range(seed, seed + 1000 * 50, 1000):
+        try:
+            tenant = generate_sample(attempt)
+            break
+        except ValueError:  # "the sample's funding does not cover its credit spend"
+            continue
+    else:
+        raise SystemExit(f"no usable generated tenant from seed {seed}")
     name = next(k for k in tenant.files if "Export.callingplans" in k)
     with zipfile.ZipFile(io.BytesIO(tenant.files[name])) as zf:
         member = next(n for n in zf.namelist() if n.endswith(".csv"))
