@@ -128,6 +128,10 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "display(Markdown(report.month_end_markdown(analysis.month_end_share(daily, "
         "month_end_days), month_end_days)))"
     ),
+    code(
+        "from planner import alerts\n\n"
+        "display(Markdown(alerts.alerts_markdown(alerts.detect_alerts(ingest.records))))"
+    ),
     md("## Who spends: users and departments"),
     code("report.show(plots.top_users(analysis.by_user(records, inputs.departments), currency, top_n))"),
     code(
@@ -249,6 +253,11 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
     ),
     code("display(Markdown(report.plan_heading(rec, history, tenant, demand.kind)))"),
     code("display(Markdown(report.plan_markdown(rec, alert[1], alert[0])))"),
+    code(
+        "from planner import alerts\n\n"
+        "found = alerts.detect_alerts(ingest.records, lots=lots)\n"
+        "display(Markdown(alerts.alerts_markdown(found, only_high=True)))"
+    ),
     md(
         "## Today's balance\n\nHow long today's funds last with no purchase at all, and what "
         "they may forfeit."
@@ -331,6 +340,8 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "'emails': emails}\n"
         "if expiry is not None:\n"
         "    tables['expiry_schedule'] = expiry\n"
+        "tables['alerts'], summary['alerts'] = alerts.alerts_sheet(found), "
+        "alerts.alerts_summary(found)\n"
         "written = report.save_artifacts(artifacts_dir, tables=tables, summary=summary)"
     ),
 ]

@@ -608,6 +608,7 @@ WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("amount", "expected_forfeit", "forfeit_p5", "forfeit_p50", "forfeit_p95"),
     ),
     "emails": ("E-mails, typical scenario", ("amount",)),
+    "alerts": ("Alerts", ()),
 }
 
 _HEADERS = {

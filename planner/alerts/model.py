@@ -197,8 +197,9 @@ class Alert:
         """Calendar days from the first to the last date, both included."""
         return (self.last_date - self.first_date).days + 1
 
-    def to_json(self, *, evidence: int = 20) -> dict[str, Any]:
-        """Plain JSON values; ``amount`` a two-decimal number, at most ``evidence`` ids."""
+    def to_json(self, *, evidence: int | None = None) -> dict[str, Any]:
+        """Plain JSON values; ``amount`` an exact :class:`~decimal.Decimal` (two places),
+        ``usage_ids`` every id (or the first ``evidence``)."""
         doc = {
             "severity": self.severity,
             "kind": self.kind,

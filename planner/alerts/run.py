@@ -47,9 +47,12 @@ RUNWAY_HORIZON_DAYS = 366
 
 #: columns of :meth:`AlertResult.table`
 TABLE_COLUMNS: tuple[str, ...] = (
-    "severity", "kind", "first_date", "last_date", "upn", "country", "amount", "currency",
-    "calls", "runway_days_at_this_rate", "explanation",
+    "severity", "kind", "first_date", "last_date", "upn", "country", "credit_cents", "currency",
+    "calls", "runway_days_at_this_rate", "explanation", "usage_ids",
 )  # fmt: skip
+
+#: evidence ids listed per alert in :meth:`AlertResult.table` (all are in the JSON)
+TABLE_IDS = 50
 
 
 @dataclass(frozen=True)
@@ -110,19 +113,30 @@ class AlertResult:
         }
 
     def table(self) -> pd.DataFrame:
-        """One row per alert (:data:`TABLE_COLUMNS`); ``amount`` a float of exact cents."""
-        rows = [
-            {
-                **{k: v for k, v in a.to_json().items() if k in TABLE_COLUMNS},
-                "amount": a.amount_cents / 100,
-            }
-            for a in self.alerts
-        ]
+        """One row per alert (:data:`TABLE_COLUMNS`): dates as datetime64, ``credit_cents``
+        the amount in exact cents, ``usage_ids`` the first :data:`TABLE_IDS` ids."""
+        rows = []
+        for a in self.alerts:
+            ids = ", ".join(a.usage_ids[:TABLE_IDS])
+            if len(a.usage_ids) > TABLE_IDS:
+                ids += f" … ({len(a.usage_ids)} calls)"
+            rows.append(
+                {
+                    **{k: getattr(a, k) for k in TABLE_COLUMNS if hasattr(a, k)},
+                    "credit_cents": a.amount_cents,
+                    "usage_ids": ids,
+                }
+            )
         frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-        return frame.astype({"calls": "int64", "amount": "float64"})
+        for col in ("first_date", "last_date"):
+            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+        return frame.astype(
+            {"credit_cents": "int64", "calls": "int64", "runway_days_at_this_rate": "Int64"}
+        )
 
 
-def _parse_day(value: Any, name: str) -> dt.date | None:
+def parse_day(value: Any, name: str) -> dt.date | None:
+    """A date-like value or ``YYYY-MM-DD`` text as a date (``None`` stays ``None``)."""
     if value is None or value == "":
         return None
     try:
@@ -185,7 +199,7 @@ def detect_alerts(
     AlertResult
     """
     t = thresholds or Thresholds()
-    since_day = _parse_day(since, "since")
+    since_day = parse_day(since, "since")
     currencies = credit_currencies(records) or [None]
     alerts: list[Alert] = []
     first = last = None

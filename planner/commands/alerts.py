@@ -109,18 +109,20 @@ def thresholds_from(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Read the exports, run the detectors, print the alerts and the status line."""
     from planner.alerts import detect_alerts
+    from planner.alerts.run import parse_day
     from planner.ingest import read_exports
     from planner.inputs import read_lots
 
     thresholds = thresholds_from(args)
+    try:  # options first: a typo should not wait for the exports
+        since = parse_day(args.since, "--since")
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     lots = read_lots(args.balance) if args.balance else None
     ingest = read_exports(args.paths)
     if ingest.records.empty:
         raise InputError(f"no call records in {', '.join(args.paths)}")
-    try:
-        result = detect_alerts(ingest.records, thresholds, since=args.since, lots=lots)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    result = detect_alerts(ingest.records, thresholds, since=since, lots=lots)
     if args.json:
         sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
     else:
