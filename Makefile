@@ -24,6 +24,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check planner tests benchmarks
+	$(BIN)/ruff format --check planner tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 # The readers' fuzz suite at length: thousands of damaged exports (a few minutes).

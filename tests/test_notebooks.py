@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from planner import report
+from planner.sample import sample_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = report.notebook_dir()
@@ -37,16 +38,11 @@ def _planner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="module")
-def tenant(tmp_path_factory) -> Path:
-    """The sample tenant's files (the shipped copy, else generated)."""
-    from planner.sample import sample_dir, write_sample
-
-    shipped = Path(sample_dir())
-    if (shipped / "exports").is_dir() and (shipped / "balance.csv").exists():
-        return shipped
-    out = tmp_path_factory.mktemp("sample")
-    write_sample(out)
-    return out
+def tenant() -> Path:
+    """The shipped sample tenant's files (tracked: missing files fail the tests)."""
+    shipped = sample_dir()
+    assert (shipped / "exports").is_dir() and (shipped / "balance.csv").is_file(), shipped
+    return shipped
 
 
 @pytest.fixture(scope="module")

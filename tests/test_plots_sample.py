@@ -9,11 +9,8 @@ matplotlib.use("Agg", force=True)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
 
-from planner import analysis, plots  # noqa: E402
-
-sample = pytest.importorskip("planner.sample")
+from planner import analysis, plots, sample  # noqa: E402
 
 
 def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):

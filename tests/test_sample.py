@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner import ingest
 from planner.calls import credit_category
 from planner.cli import main
 from planner.sample import (
@@ -495,7 +496,6 @@ def test_every_credit_charge_matches_an_independent_repricing(tenant, records):
 
 
 def test_ingest_reads_the_shipped_sample(tenant, monkeypatch):
-    ingest = pytest.importorskip("planner.ingest")
     monkeypatch.chdir(sample_dir().parents[1])
     result = ingest.read_exports("data/sample/exports")
     assert len(result.rejects) == 0

@@ -51,24 +51,56 @@ def charge_cents(billable_seconds: int, per_minute_micro: int, increment_seconds
     return (2 * numerator + denominator) // (2 * denominator)
 
 
+def _monthly_pools(users: pd.DataFrame) -> dict[tuple[str, str, str], int]:
+    """Seconds in each pool at the start of a month: one domestic and one international pool
+    per (country, plan), and the tenant-wide dial-out pool."""
+    pools: dict[tuple[str, str, str], int] = {}
+    for country, plan in zip(users["country"], users["plan"], strict=True):
+        if plan in PLAN_MINUTES:
+            key = ("dom", country, plan)
+            pools[key] = pools.get(key, 0) + 60 * PLAN_MINUTES[plan]
+        if plan in INTERNATIONAL_MINUTES:
+            key = ("intl", country, plan)
+            pools[key] = pools.get(key, 0) + 60 * INTERNATIONAL_MINUTES[plan]
+    pools[("conf", "*", "*")] = (
+        60 * DIAL_OUT_MINUTES * int(users["audio_conf"].eq("MCOMEETADD").sum())
+    )
+    return pools
+
+
+def _rule(
+    ctype: str, ctx: str, ext: str, ntype: str, odd: str, country: str, plan: str | None,
+    conf: str | None,
+) -> tuple[str, tuple[str, str, str] | None, bool]:  # fmt: skip
+    """How a call is billed: its capability, the pool it draws on (or None), whether the
+    rest is priced. ``plan`` and ``conf`` are None for a voice app's call."""
+    if plan is None:  # a voice app: toll-free minutes are paid from credits
+        toll = "toll" in ntype.lower()
+        return ("MCOPSTNPP" if toll else "MCOEV_VIRTUALUSER"), None, toll
+    if odd == "freecall":
+        return "FREECALL", None, False
+    if ctype.startswith("conf"):
+        assert conf is not None
+        if conf == "MCOMEETACPEA" or ctype != "conf_out":
+            return conf, None, False
+        return conf, (("conf", "*", "*") if ext in ZONE_A else None), True
+    if plan == "OC":
+        return "MCOEV", None, False
+    if ctype not in USER_OUT_TYPES:
+        return plan, None, False
+    if ctx == "Domestic":
+        return plan, ("dom", country, plan), True
+    if INTERNATIONAL_MINUTES.get(plan, 0):
+        return plan, ("intl", country, plan), True
+    return plan, None, True
+
+
 def price_calls(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """Set ``capability``, ``charge_cents`` and ``fee_cents`` on every call (sorted by start)."""
     lookup = _rate_lookup(rates)
     plan_of = users["plan"].to_numpy()
     conf_of = users["audio_conf"].to_numpy()
-    country_of = users["country"].to_numpy()
-    # one domestic and one international pool per (country, plan), in seconds
-    domestic_pool: dict[tuple[str, str], int] = {}
-    intl_pool: dict[tuple[str, str], int] = {}
-    for country, plan in zip(country_of, plan_of, strict=True):
-        if plan in PLAN_MINUTES:
-            key = (country, plan)
-            domestic_pool[key] = domestic_pool.get(key, 0) + 60 * PLAN_MINUTES[plan]
-        if plan in INTERNATIONAL_MINUTES:
-            key = (country, plan)
-            intl_pool[key] = intl_pool.get(key, 0) + 60 * INTERNATIONAL_MINUTES[plan]
-    dial_out_pool = 60 * DIAL_OUT_MINUTES * int((conf_of == "MCOMEETADD").sum())
-
+    pools = _monthly_pools(users)
     n = len(calls)
     capability = np.empty(n, dtype=object)
     charge = np.zeros(n, dtype=np.int64)
@@ -82,35 +114,11 @@ def price_calls(calls: pd.DataFrame, users: pd.DataFrame, rates: pd.DataFrame) -
     for i, (u, ctype, ctx, dialed, ext, dur, ntype, odd, country) in enumerate(cols):
         if month[i] != current_month:
             current_month = month[i]
-            left = {("dom", *k): v for k, v in domestic_pool.items()}
-            left.update({("intl", *k): v for k, v in intl_pool.items()})
-            left[("conf", "*", "*")] = dial_out_pool
-        pool_key = None
-        priced = False
-        if u < 0:  # a voice app
-            toll = "toll" in ntype.lower()
-            capability[i] = "MCOPSTNPP" if toll else "MCOEV_VIRTUALUSER"
-            priced = toll
-        elif odd == "freecall":
-            capability[i] = "FREECALL"
-        elif ctype.startswith("conf"):
-            capability[i] = conf_of[u]
-            if conf_of[u] == "MCOMEETACPEA":  # billed per minute by the licensing agreement
-                charge[i] = charge_cents(int(dur), ACPEA_PER_MINUTE_MICRO, 60)
-            elif ctype == "conf_out":
-                if ext in ZONE_A:
-                    pool_key = ("conf", "*", "*")
-                priced = True
-        elif plan_of[u] == "OC":
-            capability[i] = "MCOEV"
-        else:
-            capability[i] = plan_of[u]
-            if ctype in USER_OUT_TYPES:
-                priced = True
-                if ctx == "Domestic":
-                    pool_key = ("dom", country, plan_of[u])
-                elif INTERNATIONAL_MINUTES.get(plan_of[u], 0):
-                    pool_key = ("intl", country, plan_of[u])
+            left = dict(pools)
+        plan, conf = (None, None) if u < 0 else (plan_of[u], conf_of[u])
+        capability[i], pool_key, priced = _rule(ctype, ctx, ext, ntype, odd, country, plan, conf)
+        if capability[i] == "MCOMEETACPEA":  # billed per minute by the licensing agreement
+            charge[i] = charge_cents(int(dur), ACPEA_PER_MINUTE_MICRO, 60)
         if not priced:
             continue
         billable = int(dur)
