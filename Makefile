@@ -25,6 +25,7 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check planner tests benchmarks
 	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 # The readers' fuzz suite at length: thousands of damaged exports (a few minutes).
@@ -34,13 +35,14 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks
 	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache
 
 # The suite against the oldest supported pandas (2.2) in a separate environment.
 test-pandas22: pyproject.toml

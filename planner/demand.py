@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -226,7 +227,7 @@ class DemandResult:
         for cur, tot in self.totals().items():
             rows = self.daily[self.daily["currency"] == cur]
             total = tot["amount_cents"]
-            peak = rows.loc[rows["amount_cents"].idxmax()]
+            peak = rows.iloc[int(np.argmax(rows["amount_cents"].to_numpy()))]  # the first peak
             mean = _decimal(total) / max(len(rows), 1)
             lines.append(
                 f"{cur}: {_money(total)} over {len(rows)} days "
@@ -241,6 +242,7 @@ class DemandResult:
                     lines.append(f"  {cat:<20} {_money(cents):>14}  {share:5.1f} %")
         if self.pools is not None and len(self.pools):
             lines.append("minute pools per month (from the licences):")
+            row: Any  # an itertuples row: the columns as attributes
             for row in self.pools.itertuples(index=False):
                 where = row.country if pd.notna(row.country) else "tenant-wide"
                 plan = getattr(row, "plan", None)
@@ -371,17 +373,18 @@ class DemandAccumulator:
             )
         if charged.any():
             sub = records[charged]
+            credit = pd.DataFrame(
+                {
+                    "date": dates[charged].to_numpy(),
+                    "currency": currency[charged].to_numpy(),
+                    "category": credit_category(sub, payg_upns=self._payg).to_numpy(),
+                    "cents": cents[charged],
+                }
+            )
+            keys = ["date", "currency", "category"]
+            # as_index=False: a frame (pandas-stubs says Series)
             self._credit.append(
-                pd.DataFrame(
-                    {
-                        "date": dates[charged].to_numpy(),
-                        "currency": currency[charged].to_numpy(),
-                        "category": credit_category(sub, payg_upns=self._payg).to_numpy(),
-                        "cents": cents[charged],
-                    }
-                )
-                .groupby(["date", "currency", "category"], as_index=False)["cents"]
-                .sum()
+                cast(pd.DataFrame, credit.groupby(keys, as_index=False)["cents"].sum())
             )
             upn = lower_text(sub, "upn")
             self._users.append(

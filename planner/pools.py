@@ -17,6 +17,8 @@ calls tell (:func:`user_plans`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -57,6 +59,7 @@ def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise InputError(f"licences lack the column(s) {', '.join(sorted(missing))}")
     rows = []
+    row: Any  # an itertuples row: the columns as attributes
     for i, row in enumerate(licences.itertuples(index=False)):
         raw = row.plan
         code = normalize_plan(str(raw)) if pd.notna(raw) else None

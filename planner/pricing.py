@@ -10,6 +10,7 @@ reproduce its charges month by month.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -246,7 +247,7 @@ def classify_calls(
     upn_code, upn_values = pd.factorize(upn)
     user = users.reindex(pd.Index(upn_values, dtype="string"))
 
-    def per_user_value(col: str, missing: object) -> np.ndarray:
+    def per_user_value(col: str, missing: Any) -> np.ndarray:
         values = user[col].to_numpy(dtype=object)
         values = np.append(np.where(pd.isna(values), missing, values), missing)
         return values[upn_code]
@@ -270,7 +271,7 @@ def classify_calls(
         per_user_value("intl_plan", None)[keep],
         per_user_value("plan", None)[keep],
     )
-    plan_name = np.where((pool == 2) | (pool == 3) | (pool == 4), plan_name, None)
+    plan_name = np.where((pool == 2) | (pool == 3) | (pool == 4), plan_name, np.array(None))
     plan_code, plan_values = pd.factorize(plan_name)
     # a pool is a (kind, country, plan) triple, a (domestic_per_user, user) pair, or the
     # tenant-wide dial-out pool
@@ -332,9 +333,9 @@ def classify_calls(
             "start": rows["start"],
             "seconds": rows["duration_s"].astype("int64"),
             "category": pd.Categorical.from_codes(
-                category[keep] - 1, categories=_PRICED_CATEGORIES
+                category[keep] - 1, categories=pd.Index(_PRICED_CATEGORIES)
             ),
-            "pool": pd.Categorical.from_codes(pool - 1, categories=POOL_KINDS[1:]),
+            "pool": pd.Categorical.from_codes(pool - 1, categories=pd.Index(POOL_KINDS[1:])),
             "pool_key": pd.array(pair_key, dtype="string").take(no_pool, allow_fill=True),
             "pool_country": pd.array(pair_country, dtype="string").take(no_pool, allow_fill=True),
             "pool_plan": pd.array(pair_plan, dtype="string").take(no_pool, allow_fill=True),
@@ -545,10 +546,11 @@ def whatif_demand(
     rate = rate_table(rates)
     currency = _currency(rate, records)
     priced, unpriced = price_calls(records, licences, rate, user_licences=user_licences)
-    credit = (
+    credit = cast(  # as_index=False: a frame (pandas-stubs says Series)
+        pd.DataFrame,
         priced.assign(currency=currency)
         .groupby(["date", "currency", "category"], as_index=False)["cents"]
-        .sum()
+        .sum(),
     )
     kind = records["kind"].astype("string").str.lower()
     observed = utc_dates(records["start"])[~kind.eq("direct_routing").fillna(False)].dropna()

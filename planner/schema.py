@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.catalogue import CREDITS_CAPABILITY
 
@@ -128,6 +128,7 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
     out = {}
     n = len(df)
+    dtype: Any  # pandas-stubs types dtypes as literals; these are plain strings
     for col, dtype in RECORD_DTYPES.items():
         if col in df.columns:
             out[col] = df[col].astype(dtype)

@@ -206,7 +206,7 @@ def data_quality(ingest_result: Any) -> dict[str, Any]:
 
     reasons = rejects_by_reason(rejects)
     start, end = period_covered(records)
-    days = 0 if start is None else int((end.normalize() - start.normalize()).days) + 1
+    days = 0 if start is None or end is None else (end.normalize() - start.normalize()).days + 1
     return {
         "period_start": start,
         "period_end": end,

@@ -156,7 +156,7 @@ def spend_by_day_of_month(daily: pd.DataFrame) -> pd.DataFrame:
         spend).
     """
     idx = pd.RangeIndex(1, 32, name="day")
-    dom = daily.index.day
+    dom = pd.DatetimeIndex(daily.index).day
     total = daily["credit_cents"].groupby(dom).sum().reindex(idx, fill_value=0).astype("int64")
     days = pd.Series(1, index=daily.index).groupby(dom).sum().reindex(idx, fill_value=0)
     all_spend = int(total.sum())
@@ -193,7 +193,7 @@ def month_end_pattern(daily: pd.DataFrame, last_n_days: int = 5) -> pd.DataFrame
     """
     if last_n_days < 1:
         raise ValueError(f"last_n_days must be >= 1, got {last_n_days}")
-    idx = daily.index
+    idx = pd.DatetimeIndex(daily.index)
     month = idx.to_period("M")
     dim = idx.days_in_month
     in_tail = np.asarray(idx.day > dim - last_n_days)
@@ -233,13 +233,8 @@ def month_end_share(daily: pd.DataFrame, last_n_days: int = 5) -> dict[str, floa
     use = pattern[pattern["complete"]] if pattern["complete"].any() else pattern
     total = int(use["credit_cents"].sum())
     tail = int(use["month_end_cents"].sum())
-    days = (
-        daily.index.to_period("M")
-        .days_in_month.to_series()
-        .groupby(daily.index.to_period("M"))
-        .first()
-        .reindex(use.index)
-    )
+    months = pd.DatetimeIndex(daily.index).to_period("M")
+    days = months.days_in_month.to_series().groupby(months).first().reindex(use.index)
     expected = float(np.minimum(last_n_days, days).sum() / days.sum()) if len(days) else np.nan
     share = tail / total if total else np.nan
     return {

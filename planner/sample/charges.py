@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from planner.sample.reference import (
 def _rate_lookup(rates: pd.DataFrame):
     """``(Destination Dialed, External Country) -> (per_minute_micro, fee_cents, increment)``."""
     table = {}
+    r: Any  # an itertuples row: the columns as attributes
     for r in rates.itertuples():
         per_minute_micro = Fraction(r.per_minute) * 1_000_000
         fee_cents = Fraction(r.connection_fee) * 100

@@ -141,6 +141,7 @@ def canonical_records(table: pd.DataFrame, source_file: str, *, legacy: bool) ->
         return values.where(~values.isin(missing), None)
 
     ctype = table["Call Type"].str.lower()
+    direction: np.ndarray | pd.Series
     if legacy:
         direction = np.where(ctype.str.endswith("_in"), "inbound", "outbound")
         user_id = text("AAD ObjectId")

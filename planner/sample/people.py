@@ -90,11 +90,12 @@ def _person(
 
 def _us_people(rng: np.random.Generator, used_upns: set[str]) -> list[dict[str, str]]:
     """Chicago and New York on Calling Plans, the Dallas warehouse on Operator Connect."""
-    us_departments = (
+    department_list = (
         ["Sales"] * 38 + ["Customer Service"] * 30 + ["Engineering"] * 34 + ["Finance"] * 14
         + ["Marketing"] * 12 + ["IT"] * 10 + ["HR"] * 8 + ["Executive"] * 10
     )  # fmt: skip
-    rng.shuffle(us_departments := np.array(us_departments, dtype=object))
+    us_departments = np.array(department_list, dtype=object)
+    rng.shuffle(us_departments)
     # Chicago head office (90) and New York (66) on Microsoft Calling Plans
     us_plans = np.array(["MCOPSTN2"] * 36 + ["MCOPSTN1"] * 120, dtype=object)
     intl_first = np.argsort(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -66,7 +68,7 @@ def _licence_section(licences: pd.DataFrame) -> list[str]:
         "|---|---|---:|---:|",
         *(
             f"| {r.plan} | {r.country} | {r.users} | {r.minutes_per_user} |"
-            for r in licences.itertuples()
+            for r in _rows(licences)
         ),
         "",
         "Calling Plan minutes are pooled per country and plan: each Calling Plan row (MCOPSTN*) "
@@ -74,7 +76,7 @@ def _licence_section(licences: pd.DataFrame) -> list[str]:
         "plan in that country. The French pools are small ("
         + "; ".join(
             f"{r.plan}: {r.users} x {r.minutes_per_user} = {r.users * r.minutes_per_user:,} minutes"
-            for r in licences.itertuples()
+            for r in _rows(licences)
             if r.country == "FR" and r.plan.startswith("MCOPSTN")
         )
         + "), so in busy months each runs out after about the 20th-25th "
@@ -98,7 +100,8 @@ _CATEGORY_LABELS = {
 def _credit_section(records: pd.DataFrame) -> list[str]:
     cents = credit_cents(records)
     category = credit_category(records, charged_only=True)
-    by_category = cents.groupby(category.to_numpy()).agg(["size", "sum"])
+    by_category = cents.groupby(category.to_numpy()).agg(["size", "sum"]).astype("int64")
+    sizes, sums = by_category["size"].to_dict(), by_category["sum"].to_dict()
     months = records["start"].dt.tz_convert(None).dt.to_period("M")
     monthly = cents.groupby(months.to_numpy()).sum()
     labels = _CATEGORY_LABELS
@@ -108,15 +111,14 @@ def _credit_section(records: pd.DataFrame) -> list[str]:
         "| category | records | USD |",
         "|---|---:|---:|",
         *(
-            f"| {labels[k]} | {int(by_category.loc[k, 'size']):,} | "
-            f"{int(by_category.loc[k, 'sum']) / 100:,.2f} |"
+            f"| {labels[k]} | {int(sizes[k]):,} | {int(sums[k]) / 100:,.2f} |"
             for k in labels
-            if k in by_category.index
+            if k in sizes
         ),
         f"| **total** | {int(category.notna().sum()):,} | {int(cents.sum()) / 100:,.2f} |",
         "",
         "Credit spend per month (USD): "
-        + ", ".join(f"{p.strftime('%Y-%m')} {int(v) / 100:,.2f}" for p, v in monthly.items())
+        + ", ".join(f"{p} {int(v) / 100:,.2f}" for p, v in monthly.items())
         + ".",
         "",
         "Other rows carry their plan's capability and cost credits nothing: `MCOPSTN1`, "
@@ -183,6 +185,11 @@ def _files_section(records: pd.DataFrame, lots: pd.DataFrame, current_zip: str,
         "byte-for-byte reproducible.",
         "",
     ]
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` with the columns as attributes (``itertuples``)."""
+    return frame.itertuples()
 
 
 def _wrap(line: str, width: int = 96) -> str:

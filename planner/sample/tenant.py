@@ -6,6 +6,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -219,7 +220,7 @@ def _licences(users: pd.DataFrame) -> pd.DataFrame:
     """Licence counts per plan and country, consistent with the users."""
     rows = []
     for (plan, country), group in users[users["plan"].ne("OC")].groupby(["plan", "country"]):
-        rows.append((plan, country, len(group), PLAN_MINUTES[plan]))
+        rows.append((plan, country, len(group), PLAN_MINUTES[str(plan)]))
     conf = users[users["audio_conf"].eq("MCOMEETADD")]
     for country, group in conf.groupby("country"):
         rows.append(("MCOMEETADD", country, len(group), DIAL_OUT_MINUTES))
@@ -235,6 +236,7 @@ def _user_licences(
     spenders = sorted(set(records["upn"][on_credits].dropna()) & set(users["upn"]))
     unlicensed = set(rng.choice(spenders, size=4, replace=False).tolist())
     rows = []
+    u: Any  # an itertuples row: the columns as attributes
     for u in users.itertuples():
         products = (
             ["Microsoft 365 E5"] if u.e5 else ["Microsoft 365 E3", "Microsoft Teams Phone Standard"]

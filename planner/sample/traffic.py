@@ -264,7 +264,7 @@ def _odd_calls(
         who = rng.choice(people, size=n, replace=False)
         day = np.sort(rng.choice(np.flatnonzero(days.day_of_week < 5), size=n, replace=False))
         for u, d in zip(who, day, strict=True):
-            tz = users.at[u, "tz"]
+            tz = str(users.at[u, "tz"])
             start = _times(rng, days.asi8[[d]], US_HOURS if tz != "Europe/Paris" else FR_HOURS, tz)
             rows.append(
                 {
