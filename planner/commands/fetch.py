@@ -1,0 +1,132 @@
+"""``planner fetch``: collect call records from Microsoft Graph into a history store.
+
+Usage::
+
+    planner fetch --store DIR --tenant-id ID --client-id ID
+                  [--client-secret-env NAME | --certificate PEM]
+                  [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--direct-routing]
+                  [--authority URL] [--graph-url URL] [--json]
+
+Signs in as the app (client credentials) with the secret held in the environment variable
+``--client-secret-env`` (default ``PLANNER_CLIENT_SECRET``) or a certificate, never a secret on
+the command line. Prints one line per 90-day window on stderr, then a summary (or ``--json``).
+Exit 0 when the fetch completed; 2 with a one-line message when the sign-in or Graph refused
+(401/403: the ``CallRecords.Read.All`` permission), Graph stayed unavailable after retries, or
+an option is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from planner.errors import InputError
+
+HELP = "collect call records from Microsoft Graph into a history store (app-only sign-in)"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``planner fetch``."""
+    parser.add_argument(
+        "--store", required=True, metavar="DIR", help="the history store (created when missing)"
+    )
+    parser.add_argument(
+        "--tenant-id", required=True, metavar="ID", help="the Microsoft Entra tenant (directory) ID"
+    )
+    parser.add_argument(
+        "--client-id",
+        required=True,
+        metavar="ID",
+        help="the app registration's application (client) ID",
+    )
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--client-secret-env",
+        default="PLANNER_CLIENT_SECRET",
+        metavar="NAME",
+        help="environment variable holding the client secret (default PLANNER_CLIENT_SECRET)",
+    )
+    secret.add_argument(
+        "--certificate",
+        metavar="PEM",
+        help="PEM file with the app's certificate and private key, instead of a secret",
+    )
+    parser.add_argument(
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="first day of calls (default: a few days before the newest stored record)",
+    )
+    parser.add_argument(
+        "--until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="fetch calls started before this day (default: now)",
+    )
+    parser.add_argument(
+        "--direct-routing",
+        action="store_true",
+        help="also fetch Direct Routing calls (getDirectRoutingCalls)",
+    )
+    parser.add_argument(
+        "--authority",
+        default="https://login.microsoftonline.com",
+        metavar="URL",
+        help="sign-in host (national clouds: e.g. https://login.microsoftonline.us)",
+    )
+    parser.add_argument(
+        "--graph-url",
+        default="https://graph.microsoft.com",
+        metavar="URL",
+        help="Graph host (national clouds: e.g. https://graph.microsoft.us)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the summary"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``planner fetch``; returns the exit code."""
+    from planner.collect import graph
+    from planner.collect.fetch import fetch
+
+    if args.since and args.until and args.since > args.until:
+        raise InputError(f"--since {args.since} is after --until {args.until}")
+    if args.certificate:
+        credential = graph.certificate_from_pem(args.tenant_id, args.client_id, args.certificate)
+    else:
+        credential = graph.secret_from_env(args.tenant_id, args.client_id, args.client_secret_env)
+    client = graph.GraphClient(credential, authority=args.authority, graph_url=args.graph_url)
+    result = fetch(
+        args.store,
+        client,
+        since=args.since,
+        until=args.until,
+        direct_routing=args.direct_routing,
+        progress=lambda line: print(f"planner: {line}", file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return 0
+    out = result.to_json()
+    print(
+        f"fetched {out['period']['start']} to {out['period']['end']}: {result.rows} row(s) in "
+        f"{result.pages} page(s), {result.windows} window(s), {result.requests} request(s), "
+        f"{result.retries} retry(ies)"
+    )
+    print(
+        f"store {result.store}: {result.records_added} record(s) added, "
+        f"{result.duplicates} already there, {result.rejected} rejected"
+    )
+    for reason, count in sorted(result.reject_reasons.items()):
+        print(f"  rejected {count}: {reason}")
+    return 0

@@ -1,0 +1,401 @@
+"""``planner fetch`` against a local server speaking the sign-in and Graph call-records protocol.
+
+No test leaves this machine: the server listens on 127.0.0.1 with its own certificate (trusted
+through ``REQUESTS_CA_BUNDLE``), and in-process fetches run with name resolution limited to
+127.0.0.1, so MSAL asking any other host (instance discovery) would fail the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.dataset as ds
+import pytest
+import requests
+
+from planner.cli import main
+from planner.collect import graph
+from planner.collect.fetch import fetch, windows
+from planner.collect.store import Store
+from planner.collect.summary import summarize
+from tests.fixtures.graph.fake_graph import (
+    CLIENT_ID,
+    SECRET,
+    TENANT,
+    CallRows,
+    FakeGraph,
+    self_signed,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+UTC = dt.UTC
+T0 = dt.datetime(2026, 6, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = self_signed(folder)
+    return key, cert
+
+
+@pytest.fixture
+def env(tls, monkeypatch):
+    """Trust the local server, hold the secret in the environment, no proxy."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls[1]))
+    monkeypatch.setenv("PLANNER_CLIENT_SECRET", SECRET)
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def local_only(host, *args, **kwargs):
+        asked.append(str(host))
+        if host not in ("127.0.0.1", b"127.0.0.1"):
+            raise socket.gaierror(f"test: no network ({host})")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+    return asked
+
+
+def _serve(fake: FakeGraph, tls):
+    return fake.serve(cert=tls[1], key=tls[0])
+
+
+def _client(fake: FakeGraph, waits: list[float] | None = None, **kw) -> graph.GraphClient:
+    credential = graph.secret_from_env(TENANT, CLIENT_ID, "PLANNER_CLIENT_SECRET")
+    return graph.GraphClient(
+        credential,
+        authority=fake.base_url,
+        graph_url=fake.base_url,
+        sleep=(waits.append if waits is not None else time.sleep),
+        **kw,
+    )
+
+
+def _stored_ids(root: Path) -> list[str]:
+    return Store(root).read(["usage_id"])["usage_id"].to_pylist()
+
+
+def _cli(fake: FakeGraph, store: Path, *extra: str) -> list[str]:
+    return [
+        "fetch",
+        "--store",
+        str(store),
+        "--tenant-id",
+        TENANT,
+        "--client-id",
+        CLIENT_ID,
+        "--authority",
+        fake.base_url,
+        "--graph-url",
+        fake.base_url,
+        *extra,
+    ]
+
+
+@pytest.mark.slow
+def test_100k_records_over_100_pages_with_throttling_stored_once(tmp_path, tls, env):
+    first = T0 - dt.timedelta(days=365)
+    rows = CallRows.generate(100_000, first, T0, seed=7)
+    fake = FakeGraph(rows, today=T0, throttle={40, 41}, unavailable={70})
+    store = tmp_path / "store"
+    waits: list[float] = []
+    with _serve(fake, tls):
+        result = fetch(store, _client(fake, waits), since=first, until=T0)
+        # the same fetch again adds nothing
+        again = fetch(store, _client(fake, []), since=first, until=T0)
+    assert result.records_added == 100_000 and again.records_added == 0
+    assert result.windows == 5 and result.pages >= 100
+    assert result.retries == 3 and result.requests == result.pages + 3
+    assert waits == [0.0, 0.0, 1.0]  # Retry-After: 0 twice, then 1 s backoff on a bare 503
+    assert result.rows == result.records_added + result.duplicates + result.rejected
+    assert again.duplicates == again.rows == result.rows
+    ids = _stored_ids(store)
+    assert len(ids) == len(set(ids)) == 100_000 and set(ids) == fake.served_ids
+    # the credit spend of the store is the served charges, to the cent
+    assert summarize(Store(store)).credit_spend == {"USD": rows.credit_spend(first, T0)}
+    # only 127.0.0.1 was asked: MSAL did no instance discovery anywhere else
+    assert set(env) == {"127.0.0.1"}
+    assert ("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration") in fake.log
+    assert sum(1 for m, p in fake.log if m == "POST") == 2  # one sign-in per fetch
+
+
+def test_cli_json_incremental_and_the_secret_never_leaks(tmp_path, tls, env, capsys):
+    first = T0 - dt.timedelta(days=100)
+    rows = CallRows.generate(3_000, first, T0, seed=3)
+    fake = FakeGraph(rows, today=T0, page_size=400)
+    store = tmp_path / "store"
+    with _serve(fake, tls):
+        argv = _cli(fake, store, "--since", "2026-02-21", "--until", "2026-06-01", "--json")
+        assert main(argv) == 0
+        out = json.loads(capsys.readouterr().out)
+        # incremental: from the newest record minus three days, up to the given --until
+        assert main(_cli(fake, store, "--until", "2026-06-01", "--json")) == 0
+        captured = capsys.readouterr()
+        inc = json.loads(captured.out)
+    assert set(out) >= {
+        "records_added",
+        "duplicates",
+        "windows",
+        "requests",
+        "retries",
+        "period",
+        "store",
+    }
+    assert out["records_added"] == 3_000 and out["windows"] == 2
+    assert out["period"] == {"start": "2026-02-21T00:00:00Z", "end": "2026-06-01T00:00:00Z"}
+    assert out["store"] == str(store)
+    newest = max(rows.starts).astype("datetime64[s]").item().replace(tzinfo=UTC)
+    assert inc["period"]["start"] == graph.timestamp(newest - dt.timedelta(days=3))
+    assert inc["records_added"] == 0 and inc["windows"] == 1 and inc["duplicates"] > 0
+    assert "getPstnCalls" in captured.err  # one progress line per window
+    # the secret is nowhere: not in what was printed, not in any file of the store
+    assert SECRET not in captured.out + captured.err
+    for path in store.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+    assert len(_stored_ids(store)) == 3_000
+
+
+def test_403_stops_with_one_line_naming_the_permission(tmp_path, tls, env, capsys):
+    fake = FakeGraph(CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0, forbidden=True)
+    with _serve(fake, tls):
+        assert main(_cli(fake, tmp_path / "s", "--since", "2026-05-20")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "CallRecords.Read.All" in err[0] and "403" in err[0]
+    assert SECRET not in err[0]
+
+
+def test_wrong_secret_and_missing_secret_are_one_line_errors(
+    tmp_path, tls, env, capsys, monkeypatch
+):
+    fake = FakeGraph(CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0)
+    wrong = "Wr0ng-secret-value"
+    monkeypatch.setenv("PLANNER_CLIENT_SECRET", wrong)
+    with _serve(fake, tls):
+        assert main(_cli(fake, tmp_path / "s", "--since", "2026-05-20")) == 2
+    err = capsys.readouterr().err
+    assert "sign-in refused" in err and "invalid_client" in err and wrong not in err
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.delenv("PLANNER_CLIENT_SECRET")
+    assert main(_cli(fake, tmp_path / "s", "--client-secret-env", "MY_SECRET")) == 2
+    assert "environment variable MY_SECRET holds no client secret" in capsys.readouterr().err
+
+
+def test_certificate_sign_in(tmp_path, tls, env, monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_CLIENT_SECRET")
+    key, cert = self_signed(tmp_path, "app")
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(key.read_bytes() + cert.read_bytes())
+    rows = CallRows.generate(50, T0 - dt.timedelta(days=5), T0)
+    fake = FakeGraph(rows, today=T0, cert_pem=cert.read_bytes())
+    with _serve(fake, tls):
+        argv = _cli(fake, tmp_path / "s", "--certificate", str(pem), "--since", "2026-05-20")
+        assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records_added"] == 50
+    only_key = tmp_path / "key.pem"
+    only_key.write_bytes(key.read_bytes())
+    assert main(_cli(fake, tmp_path / "s", "--certificate", str(only_key))) == 2
+    assert "holds no certificate" in capsys.readouterr().err
+
+
+def test_windows_never_exceed_90_days_and_the_server_refuses_longer(tmp_path, tls, env):
+    fake = FakeGraph(CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0)
+    span = windows(T0 - dt.timedelta(days=400), T0)
+    assert all(b - a <= graph.MAX_WINDOW for a, b in span)
+    assert all(b == c for (_, b), (c, _) in zip(span, span[1:], strict=False))
+    with _serve(fake, tls):
+        client = _client(fake)
+        with pytest.raises(ValueError, match="0 to 90 days"):
+            next(client.pages("getPstnCalls", T0 - dt.timedelta(days=91), T0))
+        token = client.token()
+        url = (
+            f"{fake.base_url}/v1.0/communications/callRecords/getPstnCalls("
+            "fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-04-02T00:00:00Z)"
+        )
+        raw = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert raw.status_code == 400  # the server does check: a longer window is refused
+        with pytest.raises(graph.GraphError, match="400 BadRequest"):
+            client.get(url)
+
+
+def test_retries_are_bounded(tmp_path, tls, env):
+    fake = FakeGraph(
+        CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0, throttle=set(range(1, 50))
+    )
+    waits: list[float] = []
+    with _serve(fake, tls):
+        with pytest.raises(graph.GraphError, match="still answers 429 after 8 retries"):
+            fetch(tmp_path / "s", _client(fake, waits), since=T0 - dt.timedelta(days=5), until=T0)
+    assert len(waits) == 8 and fake.data_requests == 9
+    assert Store(tmp_path / "s").partitions() == []  # nothing half-stored
+
+
+class _Response:
+    def __init__(self, status, body=None, headers=None):
+        self.status_code = status
+        self._body = body if body is not None else {}
+        self.headers = headers or {}
+        self.reason = "reason"
+        self.content = json.dumps(self._body).encode()
+
+    def json(self):
+        return self._body
+
+
+class _Session:
+    """Answers GETs from a script; sign-in is bypassed by a fixed token."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.urls = []
+
+    def get(self, url, **kwargs):
+        self.urls.append(url)
+        return self.answers.pop(0)
+
+
+def _offline_client(answers, waits):
+    credential = graph.AppCredential(TENANT, CLIENT_ID, secret="x")
+    client = graph.GraphClient(
+        credential,
+        authority="https://login.example",
+        graph_url="https://graph.example",
+        session=_Session(answers),
+        sleep=waits.append,
+    )
+    client.token = lambda: "t"  # type: ignore[method-assign]
+    return client
+
+
+def test_backoff_doubles_up_to_the_cap_and_retry_after_dates_are_honoured():
+    later = (dt.datetime.now(UTC) + dt.timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    answers = [_Response(500)] * 7 + [
+        _Response(503, headers={"Retry-After": later}),
+        _Response(200, {"value": []}),
+    ]
+    waits: list[float] = []
+    client = _offline_client(answers, waits)
+    client.max_retries = 9
+    client.get("https://graph.example/x")
+    assert waits[:7] == [1, 2, 4, 8, 16, 32, 60]
+    assert 25 <= waits[7] <= 30
+
+
+def test_a_next_page_on_another_host_is_refused():
+    page = {"value": [{"id": "1"}], "@odata.nextLink": "https://elsewhere.example/next"}
+    client = _offline_client([_Response(200, page)], [])
+    pages = client.pages("getPstnCalls", T0 - dt.timedelta(days=1), T0)
+    next(pages)
+    with pytest.raises(graph.GraphError, match="another host"):
+        next(pages)
+
+
+def test_options_are_checked():
+    with pytest.raises(graph.InputError, match="https://"):
+        graph.GraphClient(graph.AppCredential(TENANT, CLIENT_ID, secret="x"), graph_url="http://x")
+    with pytest.raises(graph.InputError, match="--tenant-id"):
+        graph.AppCredential("", CLIENT_ID, secret="x")
+    assert "zzsecretzz" not in repr(graph.AppCredential(TENANT, CLIENT_ID, secret="zzsecretzz"))
+
+
+def _reader(root: Path, stop: threading.Event, problems: list[str]) -> None:
+    """Read the store as another program would, over and over, while a fetch writes it."""
+    while not stop.is_set():
+        if (root / "_planner_store.json").exists():
+            try:
+                dataset = ds.dataset(root, partitioning="hive", format="parquet")
+                if not dataset.files:  # nothing stored yet
+                    continue
+                ids = dataset.to_table(columns=["usage_id"])["usage_id"].to_pylist()
+                if len(ids) != len(set(ids)):
+                    problems.append("duplicate ids while fetching")
+            except (OSError, ValueError) as exc:
+                if "No such file" not in str(exc):  # a month renamed between list and open
+                    problems.append(repr(exc))
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_fetch_then_rerun_loses_and_duplicates_nothing(tmp_path, tls, env):
+    first = T0 - dt.timedelta(days=365)
+    rows = CallRows.generate(12_000, first, T0, seed=11)
+    store = tmp_path / "store"
+    environ = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    problems: list[str] = []
+    stop = threading.Event()
+    reader = threading.Thread(target=_reader, args=(store, stop, problems), daemon=True)
+    reader.start()
+    try:
+        for kill_after in (9, 23, None):  # in the first window, in the third, then to the end
+            killed = threading.Event()
+            fake = FakeGraph(rows, today=T0, page_size=300)
+            if kill_after is not None:
+                fake.on_page = lambda n, k=kill_after, e=killed: n >= k and e.set()
+            with _serve(fake, tls):
+                argv = [
+                    sys.executable,
+                    "-m",
+                    "planner",
+                    *_cli(fake, store),
+                    "--until",
+                    "2026-06-01",
+                ]
+                proc = subprocess.Popen(
+                    argv, env=environ, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                )
+                if kill_after is not None:
+                    assert killed.wait(60), "the fetch never reached the page to be killed at"
+                    os.kill(proc.pid, signal.SIGKILL)
+                out, err = proc.communicate(timeout=120)
+            if kill_after is None:
+                assert proc.returncode == 0, err.decode()
+            else:
+                assert proc.returncode == -signal.SIGKILL
+            ids = _stored_ids(store)
+            assert len(ids) == len(set(ids))
+    finally:
+        stop.set()
+        reader.join(10)
+    assert problems == []
+    assert set(_stored_ids(store)) == set(rows.ids)
+    assert summarize(Store(store)).credit_spend == {"USD": rows.credit_spend(first, T0)}
+
+
+@pytest.mark.slow
+def test_six_months_later_the_store_holds_18_months_and_the_report_covers_them(tmp_path, tls, env):
+    t1 = T0 + dt.timedelta(days=183)
+    first = T0 - dt.timedelta(days=365)
+    rows = CallRows.generate(4_000, first, t1, seed=5)
+    store = tmp_path / "store"
+    early = FakeGraph(rows, today=T0)
+    with _serve(early, tls):  # empty store: the year Graph keeps
+        assert main(_cli(early, store, "--until", T0.date().isoformat())) == 0
+    later = FakeGraph(rows, today=t1)  # by now it has dropped the oldest six months
+    with _serve(later, tls):  # incremental: from the newest stored record
+        assert main(_cli(later, store, "--until", t1.date().isoformat())) == 0
+    dropped = rows.starts < np.datetime64(t1.replace(tzinfo=None) - dt.timedelta(days=365))
+    assert dropped.sum() > 500  # records Graph no longer serves: the store kept them
+    assert set(_stored_ids(store)) == set(rows.ids)
+    summary = summarize(Store(store))
+    assert [m["month"] for m in summary.months][::17] == ["2025-06", "2026-11"]
+    assert len(summary.months) == 18
+    days = (summary.period[1] - summary.period[0]).days + 1
+    out = tmp_path / "report"
+    fast = ["--scenarios", "200", "--horizon-days", "120", "--no-progress"]  # small but real
+    assert main(["report", str(store), "--out", str(out), *fast]) in (0, 3)
+    period = json.loads((out / "summary.json").read_text())["period"]
+    assert period.startswith("1 Jun 2025") and f"({days} days)" in period
+    assert "Nov 2026" in period
