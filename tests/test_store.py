@@ -279,6 +279,17 @@ def test_iter_records_reads_a_store_in_chunks(tmp_path, capsys):
     assert stream.files[0].rows == 29
 
 
+def test_store_is_read_by_dask(tmp_path, capsys):
+    dd = pytest.importorskip("dask.dataframe")
+    store = tmp_path / "store"
+    rows = [cp_row(1), cp_row(2), cp_row(3)]
+    rows[2]["Start Time"] = "2019-12-02T10:00:00Z"
+    _ingest_json(capsys, str(write_csv(tmp_path / "a.csv", CP_CURRENT, rows)), "--into", str(store))
+    frame = dd.read_parquet(store)
+    assert frame.npartitions == 2 and len(frame) == 3
+    assert int(frame["charge_cents"].sum().compute()) == 360
+
+
 def test_store_dataset_matches_the_planner(tmp_path, capsys):
     store = tmp_path / "store"
     _ingest_json(capsys, str(_export(tmp_path / "a.csv", range(1, 10))), "--into", str(store))
