@@ -317,3 +317,12 @@ def test_runway_at_this_rate_with_a_balance(sample_records):
         rate = a.amount_cents / a.days / 100
         assert a.runway_days_at_this_rate is not None
         assert a.runway_days_at_this_rate <= 300 / rate + 1
+
+
+def test_injected_local_times_survive_daylight_saving_changes():
+    from planner.alerts.inject import _local_start
+
+    spring = _local_start(pd.Timestamp("2026-03-08"), "US", np.array([2.5]))  # skipped hour
+    autumn = _local_start(pd.Timestamp("2025-11-02"), "US", np.array([1.5]))  # repeated hour
+    assert str(spring[0]) == "2026-03-08T08:00:00.000000000"
+    assert str(autumn[0]) == "2025-11-02T07:30:00.000000000"

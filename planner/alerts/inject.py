@@ -172,7 +172,11 @@ def _local_start(day: pd.Timestamp, home: str, hours: np.ndarray) -> np.ndarray:
     """UTC instants of local ``hours`` (float) on local ``day`` in the country's zone."""
     zone = COUNTRY_TIME_ZONES[home]
     local = day + pd.to_timedelta(hours, unit="h")
-    return pd.DatetimeIndex(local).tz_localize(zone).tz_convert("UTC").tz_localize(None).to_numpy()
+    # a wall time skipped or repeated by a daylight-saving change: the later / standard one
+    at = pd.DatetimeIndex(local).tz_localize(
+        zone, ambiguous=np.zeros(len(local), dtype=bool), nonexistent="shift_forward"
+    )
+    return at.tz_convert("UTC").tz_localize(None).to_numpy()
 
 
 def _numbers(rng: np.random.Generator, prefix: str, n: int, digits: int = 7) -> list[str]:

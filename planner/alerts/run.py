@@ -219,6 +219,8 @@ def detect_alerts(
     last_day = pd.Timestamp(last).date()
     if since_day is None:
         since_day = last_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-    kept = [a for a in alerts if a.last_date >= since_day]
+    # with several currencies, a finding on calls without money is found once per currency
+    unique = {(a.kind, a.upn, a.country, a.usage_ids, a.amount_cents or None): a for a in alerts}
+    kept = [a for a in unique.values() if a.last_date >= since_day]
     kept.sort(key=lambda a: (severity_rank(a.severity), -a.amount_cents, a.first_date, a.kind))
     return AlertResult(tuple(kept), since_day, pd.Timestamp(first).date(), last_day, t)
