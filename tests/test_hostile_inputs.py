@@ -261,3 +261,23 @@ def test_formula_without_cached_value_is_reported(tmp_path):
     _balanced(result)
     assert len(result.records) == 1
     assert "formula" in _reasons(result)[0] and result.rejects["source_row"].tolist() == [3]
+
+
+def test_json_rows_each_with_their_own_extra_property(tmp_path):
+    rows = [dict(graph_row(i), **{f"extra{i}": i}) for i in range(1, 300)]
+    (tmp_path / "x.json").write_text(json.dumps(rows))
+    result = read_exports(tmp_path / "x.json")
+    assert len(result.records) == 299
+
+
+def test_xlsx_stating_a_huge_dimension_is_not_padded(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(CP_CURRENT)
+    ws.append([cp_row(1)[h] for h in CP_CURRENT])
+    ws.cell(row=200_000, column=16_384).value = "far away"
+    book.save(tmp_path / "far.xlsx")
+    result = read_exports(tmp_path / "far.xlsx")
+    assert len(result.records) == 1
