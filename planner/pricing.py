@@ -40,122 +40,8 @@ from planner.demand import (
 )
 from planner.errors import InputError
 from planner.pools import pool_minutes, user_plans
-from planner.schema import MICRO, credit_cents, empty_records, to_micro
-
-
-def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """Validate a rate card and express it exactly in micro-units.
-
-    Accepts the output of :func:`planner.inputs.read_rates` or an in-memory frame with
-    ``destination``, ``per_minute`` [, ``connection_fee``, ``increment_seconds``,
-    ``currency``] (numbers, decimal strings or ``Decimal``).
-
-    Returns
-    -------
-    DataFrame
-        ``destination`` (as given), ``key`` (lower case, for matching),
-        ``per_minute_micro``, ``connection_fee_micro`` (int64, millionths of the currency
-        unit), ``increment_seconds`` (int64 > 0), ``currency`` (string or <NA>).
-    """
-    missing = {"destination", "per_minute"} - set(rates.columns)
-    if "per_minute_micro" in rates.columns:  # already expressed exactly
-        missing.discard("per_minute")
-    if missing:
-        raise InputError(f"the rate card lacks the column(s) {', '.join(sorted(missing))}")
-    n = len(rates)
-    dest = rates["destination"].astype("string").str.strip()
-    if dest.isna().any() or (dest == "").any():
-        raise InputError("the rate card has a row without a destination; name it or use *")
-    key = dest.str.lower()
-    if key.duplicated().any():
-        raise InputError(
-            f"the rate card lists destination {dest[key.duplicated()].iloc[0]!r} twice"
-        )
-
-    def micro_column(name: str, given: str) -> np.ndarray:
-        if given in rates.columns:
-            return rates[given].to_numpy(dtype=np.int64)
-        if name not in rates.columns:
-            return np.zeros(n, dtype=np.int64)
-        values = rates[name].fillna(0) if rates[name].dtype != object else rates[name]
-        out = np.array([to_micro(0 if pd.isna(v) else v) for v in values], dtype=np.int64)
-        if (out < 0).any():
-            raise InputError(f"the rate card has a negative {name}")
-        return out
-
-    per_minute = micro_column("per_minute", "per_minute_micro")
-    fee = micro_column("connection_fee", "connection_fee_micro")
-    if "increment_seconds" in rates.columns:
-        inc = pd.to_numeric(rates["increment_seconds"]).fillna(60).to_numpy()
-        if (inc <= 0).any() or (inc != np.floor(inc)).any():
-            raise InputError(
-                "the rate card has an increment_seconds that is not a whole number > 0"
-            )
-    else:
-        inc = np.full(n, 60)
-    if "currency" in rates.columns:
-        currency = rates["currency"].astype("string").str.upper()
-    else:
-        currency = pd.Series(pd.array([None] * n, dtype="string"))
-    if currency.dropna().nunique() > 1:
-        raise InputError(
-            f"the rate card mixes {' and '.join(sorted(currency.dropna().unique()))}; "
-            "price one currency per rate card"
-        )
-    return pd.DataFrame(
-        {
-            "destination": dest.to_numpy(),
-            "key": key.to_numpy(),
-            "per_minute_micro": per_minute,
-            "connection_fee_micro": fee,
-            "increment_seconds": inc.astype(np.int64),
-            "currency": currency.to_numpy(),
-        }
-    ).astype({"destination": "string", "key": "string", "currency": "string"})
-
-
-def price_cents(
-    billable_seconds: np.ndarray,
-    per_minute_micro: np.ndarray,
-    connection_fee_micro: np.ndarray,
-    increment_seconds: np.ndarray,
-) -> np.ndarray:
-    """Exact price of each call in cents, rounded half-up per call.
-
-    ``ceil(billable / increment) * increment / 60 * per_minute + connection_fee``, computed in
-    integers (millionths of a currency unit over 60) so no float rounding enters.
-    Calls with no billable seconds cost nothing (not even the connection fee).
-
-    >>> price_cents(np.array([61, 0]), np.array([20_000, 20_000]), np.array([0, 0]),
-    ...             np.array([60, 60])).tolist()
-    [4, 0]
-    """
-    b = np.asarray(billable_seconds, dtype=np.int64)
-    inc = np.asarray(increment_seconds, dtype=np.int64)
-    units = -(-b // inc)  # ceil for b >= 0
-    # amount in units of 1e-6 / 60 of the currency: seconds x micro per minute, + fee x 60
-    scaled = units * inc * np.asarray(per_minute_micro, dtype=np.int64) + 60 * np.asarray(
-        connection_fee_micro, dtype=np.int64
-    )
-    per_cent = 60 * (MICRO // 100)
-    cents = (scaled + per_cent // 2) // per_cent
-    return np.where(b > 0, cents, 0).astype(np.int64)
-
-
-def _rate_index(rates: pd.DataFrame, dialed: pd.Series, country: pd.Series) -> np.ndarray:
-    """Row of ``rates`` pricing each call (-1 when none): destination name, country, ``*``."""
-    position = {k: i for i, k in enumerate(rates["key"])}
-    fallback = position.get("*", -1)
-
-    def lookup(values: pd.Series) -> np.ndarray:
-        codes, uniques = pd.factorize(values.astype("string").str.strip().str.lower())
-        found = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
-        return found[codes]
-
-    by_name = lookup(dialed)
-    by_country = lookup(country)
-    return np.where(by_name >= 0, by_name, np.where(by_country >= 0, by_country, fallback))
-
+from planner.rates import price_cents, rate_index, rate_table
+from planner.schema import credit_cents, empty_records
 
 #: pool kinds, by the codes classify_calls uses (0: priced from the first minute)
 POOL_KINDS: tuple[str, ...] = ("", "dial_out", "international", "domestic_per_user", "domestic")
@@ -183,6 +69,73 @@ def _free_of_credits(records: pd.DataFrame) -> np.ndarray:
     free |= records["start"].isna().to_numpy()
     free |= records["duration_s"].fillna(0).to_numpy(np.int64) <= 0
     return free
+
+
+def _pool_of_calls(
+    pool: np.ndarray,
+    plan_name: np.ndarray,
+    who: np.ndarray,
+    where: np.ndarray,
+    country_values: pd.Index,
+    upn_values: pd.Index,
+    per_user_minutes: np.ndarray,
+    pools: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Number the pools the calls draw on and describe each.
+
+    ``pool`` is each call's pool kind (index into :data:`POOL_KINDS`), ``plan_name`` the plan
+    whose pool it draws on, ``who`` / ``where`` its user and country codes. Returns each call's
+    pool number, and per pool: its key, country, plan, minutes per month, and id (-1 for the
+    calls priced from the first minute).
+    """
+    plan_code, plan_values = pd.factorize(plan_name)
+    # a pool is a (kind, country, plan) triple, a (domestic_per_user, user) pair, or the
+    # tenant-wide dial-out pool
+    by_country_plan = (where + 1) * (len(plan_values) + 1) + plan_code + 1
+    key = np.select([pool == 3, (pool == 2) | (pool == 4)], [who, by_country_plan], 0)
+    span = max(len(upn_values), (len(country_values) + 1) * (len(plan_values) + 1)) + 1
+    pool_id, pairs = pd.factorize(pool.astype(np.int64) * span + key)
+    size = {
+        (p, c if pd.notna(c) else "*", "*" if p == "dial_out" else n): m
+        for p, c, n, m in zip(
+            pools["pool"], pools["country"], pools["plan"], pools["minutes"], strict=True
+        )
+    }
+    first = np.zeros(len(pairs), dtype=np.int64)
+    first[pool_id[::-1]] = np.arange(len(pool_id))[::-1]  # a row of each pool
+    pair_pool = pool[first]
+    pair_country = np.array(
+        [
+            country_values[k] if k >= 0 and p != 1 else None
+            for p, k in zip(pair_pool, where[first], strict=True)
+        ],
+        dtype=object,
+    )
+    pair_plan = plan_name[first]
+
+    def pool_name(p: int, w: int, c: str | None, n: str | None) -> str:
+        if p == 1:
+            return "*"
+        if p == 3:
+            return upn_values[w]
+        return " ".join(x for x in (c, n) if isinstance(x, str))
+
+    pair_key = np.array(
+        [pool_name(*x) for x in zip(pair_pool, who[first], pair_country, pair_plan, strict=True)],
+        dtype=object,
+    )
+    pair_minutes = np.array(
+        [
+            per_user_minutes[i]
+            if p == 3
+            else size.get(
+                (POOL_KINDS[p], "*" if p == 1 or c is None else c, "*" if p == 1 else n), 0.0
+            )
+            for p, c, n, i in zip(pair_pool, pair_country, pair_plan, first, strict=True)
+        ]
+    )
+    pair_pool_id = np.where(pair_pool == 0, -1, np.arange(len(pairs)))
+    return pool_id, pair_key, pair_country, pair_plan, pair_minutes, pair_pool_id
 
 
 def classify_calls(
@@ -272,58 +225,18 @@ def classify_calls(
         per_user_value("plan", None)[keep],
     )
     plan_name = np.where((pool == 2) | (pool == 3) | (pool == 4), plan_name, np.array(None))
-    plan_code, plan_values = pd.factorize(plan_name)
-    # a pool is a (kind, country, plan) triple, a (domestic_per_user, user) pair, or the
-    # tenant-wide dial-out pool
     country_code, country_values = pd.factorize(text_column(records, "user_location", upper=True))
-    who = upn_code[keep]
-    where = country_code[keep]
-    by_country_plan = (where + 1) * (len(plan_values) + 1) + plan_code + 1
-    key = np.select([pool == 3, (pool == 2) | (pool == 4)], [who, by_country_plan], 0)
-    span = max(len(upn_values), (len(country_values) + 1) * (len(plan_values) + 1)) + 1
-    pool_id, pairs = pd.factorize(pool.astype(np.int64) * span + key)
-    size = {
-        (p, c if pd.notna(c) else "*", "*" if p == "dial_out" else n): m
-        for p, c, n, m in zip(
-            pools["pool"], pools["country"], pools["plan"], pools["minutes"], strict=True
-        )
-    }
     per_user_minutes = np.nan_to_num(per_user_value("per_user_minutes", np.nan).astype(np.float64))
-    first = np.zeros(len(pairs), dtype=np.int64)
-    first[pool_id[::-1]] = np.arange(len(pool_id))[::-1]  # a row of each pool
-    pair_pool = pool[first]
-    pair_country = np.array(
-        [
-            country_values[k] if k >= 0 and p != 1 else None
-            for p, k in zip(pair_pool, where[first], strict=True)
-        ],
-        dtype=object,
+    pool_id, pair_key, pair_country, pair_plan, pair_minutes, pair_pool_id = _pool_of_calls(
+        pool,
+        plan_name,
+        upn_code[keep],
+        country_code[keep],
+        country_values,
+        upn_values,
+        per_user_minutes[keep],
+        pools,
     )
-    pair_plan = plan_name[first]
-
-    def pool_name(p: int, w: int, c: str | None, n: str | None) -> str:
-        if p == 1:
-            return "*"
-        if p == 3:
-            return upn_values[w]
-        return " ".join(x for x in (c, n) if isinstance(x, str))
-
-    pair_key = np.array(
-        [pool_name(*x) for x in zip(pair_pool, who[first], pair_country, pair_plan, strict=True)],
-        dtype=object,
-    )
-    per_user_minutes = per_user_minutes[keep]
-    pair_minutes = np.array(
-        [
-            per_user_minutes[i]
-            if p == 3
-            else size.get(
-                (POOL_KINDS[p], "*" if p == 1 or c is None else c, "*" if p == 1 else n), 0.0
-            )
-            for p, c, n, i in zip(pair_pool, pair_country, pair_plan, first, strict=True)
-        ]
-    )
-    pair_pool_id = np.where(pair_pool == 0, -1, np.arange(len(pairs)))
     no_pool = np.where(pool == 0, -1, pool_id)
     rows = records[["usage_id", "start", "duration_s", "destination_dialed"]].iloc[keep]
     return pd.DataFrame(
@@ -361,7 +274,7 @@ def price_calls(
     each pool draw on it in start-time order (ties in record order); a call straddling the
     end of the pool pays only for its seconds beyond it. A call's rate is the rate-card row
     named by its ``Destination Dialed``, else by its country code, else ``*``; its price is
-    :func:`price_cents` of the billable seconds.
+    :func:`planner.rates.price_cents` of the billable seconds.
 
     Returns
     -------
@@ -387,7 +300,7 @@ def price_calls(
             pool_seconds[pooled],
         )
     need = billable > 0
-    row = _rate_index(rate, calls["destination_dialed"], calls["other_country"])
+    row = rate_index(rate, calls["destination_dialed"], calls["other_country"])
     ok = need & (row >= 0)
     r = row[ok]
     cents = price_cents(
@@ -528,7 +441,7 @@ def whatif_demand(
         ``plan``, ``country``, ``users`` [, ``minutes_per_user``]
         (:func:`planner.inputs.read_licences`).
     rates
-        Rate card (:func:`planner.inputs.read_rates` or :func:`rate_table` input).
+        Rate card (:func:`planner.inputs.read_rates` or :func:`planner.rates.rate_table` input).
     user_licences
         Optional ``upn``, ``has_credits_licence`` [, ``has_payg_plan``]: enables the licence
         check of users whose calls would draw on credits.

@@ -11,15 +11,8 @@ from test_demand import rec
 
 from planner.errors import InputError
 from planner.pools import pool_minutes, user_plans
-from planner.pricing import (
-    _beyond_pool,
-    calibrate,
-    classify_calls,
-    price_calls,
-    price_cents,
-    rate_table,
-    whatif_demand,
-)
+from planner.pricing import _beyond_pool, calibrate, classify_calls, price_calls, whatif_demand
+from planner.rates import price_cents, rate_table
 
 RATES = pd.DataFrame(
     {
