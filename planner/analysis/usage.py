@@ -243,6 +243,37 @@ POOL_LABELS = {
 }
 
 
+def _drawn_per_pool(calls: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Minutes of the calls each pool covers per month (``minutes``) and the part the pool
+    paid for (``used``), added up by ``keys`` (kind, country, plan, month)."""
+    per_pool = pd.DataFrame(
+        {
+            "pool_id": calls["pool_id"].to_numpy(np.int64),
+            "kind": calls["pool"].astype("string").to_numpy(),
+            "country": calls["pool_country"].to_numpy(),
+            "plan": calls["pool_plan"].where(calls["pool"] != "dial_out", "MCOMEETADD").to_numpy(),
+            "month": month_of(calls).to_numpy(),
+            "minutes": calls["seconds"].to_numpy(np.int64) / 60.0,
+            "size": calls["pool_minutes"].to_numpy(np.float64),
+        }
+    )
+    # each pool (a per-user allowance is a pool of its own) is used up to its size each
+    # month, then added up per kind, country and plan
+    per_pool = per_pool.groupby(["pool_id", "month"], dropna=False, as_index=False).agg(
+        kind=("kind", "first"),
+        country=("country", "first"),
+        plan=("plan", "first"),
+        size=("size", "first"),
+        minutes=("minutes", "sum"),
+    )
+    per_pool["used"] = np.minimum(per_pool["minutes"], per_pool["size"])
+    demand = per_pool.groupby(keys, dropna=False, as_index=False)[["minutes", "used"]].sum()
+    demand = demand.astype(
+        {"kind": "string", "country": "string", "plan": "string", "month": "period[M]"}
+    )
+    return demand
+
+
 def pool_usage(
     records: pd.DataFrame, licences: pd.DataFrame, user_licences: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -287,33 +318,8 @@ def pool_usage(
     """
     pools = pool_minutes(licences)
     calls = classify_calls(records, licences, user_licences=user_licences)
-    calls = calls[calls["pool"].notna()]
     keys = ["kind", "country", "plan", "month"]
-    per_pool = pd.DataFrame(
-        {
-            "pool_id": calls["pool_id"].to_numpy(np.int64),
-            "kind": calls["pool"].astype("string").to_numpy(),
-            "country": calls["pool_country"].to_numpy(),
-            "plan": calls["pool_plan"].where(calls["pool"] != "dial_out", "MCOMEETADD").to_numpy(),
-            "month": month_of(calls).to_numpy(),
-            "minutes": calls["seconds"].to_numpy(np.int64) / 60.0,
-            "size": calls["pool_minutes"].to_numpy(np.float64),
-        }
-    )
-    # each pool (a per-user allowance is a pool of its own) is used up to its size each
-    # month, then added up per kind, country and plan
-    per_pool = per_pool.groupby(["pool_id", "month"], dropna=False, as_index=False).agg(
-        kind=("kind", "first"),
-        country=("country", "first"),
-        plan=("plan", "first"),
-        size=("size", "first"),
-        minutes=("minutes", "sum"),
-    )
-    per_pool["used"] = np.minimum(per_pool["minutes"], per_pool["size"])
-    demand = per_pool.groupby(keys, dropna=False, as_index=False)[["minutes", "used"]].sum()
-    demand = demand.astype(
-        {"kind": "string", "country": "string", "plan": "string", "month": "period[M]"}
-    )
+    demand = _drawn_per_pool(calls[calls["pool"].notna()], keys)
     size = pools.rename(columns={"pool": "kind", "minutes": "pool_minutes"})[
         ["kind", "country", "plan", "pool_minutes"]
     ]
