@@ -204,6 +204,22 @@ def _largest_pool_plan(pools: pd.DataFrame, kind: str) -> dict[str, str]:
     return dict(zip(rows["country"], rows["plan"], strict=True))
 
 
+def _no_users() -> pd.DataFrame:
+    """:func:`user_plans` of records without a user."""
+    return pd.DataFrame(
+        {
+            "country": pd.Series(dtype="string"),
+            "payg": pd.Series(dtype="bool"),
+            "international_plan": pd.Series(dtype="bool"),
+            "per_user_allowance": pd.Series(dtype="bool"),
+            "per_user_minutes": pd.Series(dtype="float64"),
+            "plan": pd.Series(dtype="string"),
+            "intl_plan": pd.Series(dtype="string"),
+        },
+        index=pd.Index([], dtype="string", name="upn"),
+    )
+
+
 def user_plans(
     records: pd.DataFrame,
     licences: pd.DataFrame,
@@ -245,18 +261,7 @@ def user_plans(
     plan = _plan_of(records["capability"])
     frame = pd.DataFrame({"upn": upn, "country": country, "plan": plan}).dropna(subset=["upn"])
     if frame.empty:
-        return pd.DataFrame(
-            {
-                "country": pd.Series(dtype="string"),
-                "payg": pd.Series(dtype="bool"),
-                "international_plan": pd.Series(dtype="bool"),
-                "per_user_allowance": pd.Series(dtype="bool"),
-                "per_user_minutes": pd.Series(dtype="float64"),
-                "plan": pd.Series(dtype="string"),
-                "intl_plan": pd.Series(dtype="string"),
-            },
-            index=pd.Index([], dtype="string", name="upn"),
-        )
+        return _no_users()
     # each user's most frequent usage location
     counts = frame.groupby(["upn", "country"], sort=True).size().rename("n").reset_index()
     counts = counts.sort_values(["upn", "n"], ascending=[True, False], kind="stable")
