@@ -17,6 +17,8 @@ Limits (documented in the README, "What happens with bad input"):
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import glob
 import json
 import math
 import os
@@ -33,6 +35,8 @@ MAX_AMOUNT = 1e12
 MAX_SEED = 2**63 - 1
 #: the largest day count an option takes (about 270 years)
 MAX_DAYS = 100_000
+#: the most local worker processes
+MAX_WORKERS = 256
 #: the largest scenario count an option takes (ten times the default)
 MAX_COUNT = 20_000
 #: the most scenario-days one plan simulates (scenarios x horizon): about two minutes
@@ -98,6 +102,12 @@ def seed(text: str) -> int:
     return _integer(text, "seed", 0, MAX_SEED)
 
 
+def workers(text: str) -> int:
+    """A number of local worker processes, at most :data:`MAX_WORKERS` (the command checks
+    the lower bound)."""
+    return _integer(text, "worker count", -MAX_WORKERS, MAX_WORKERS)
+
+
 def count(text: str) -> int:
     """A count of scenarios or the like: a whole number up to :data:`MAX_COUNT`."""
     return _integer(text, "count", -MAX_COUNT, MAX_COUNT)
@@ -136,10 +146,14 @@ def _real(path: str | Path) -> Path:
     return Path(os.path.realpath(Path(path).expanduser()))
 
 
-def _input_places(inputs: Iterable[str | Path | None]) -> tuple[set[Path], list[Path]]:
-    """Real paths of the input files, and of the input folders (read recursively)."""
+def _input_places(
+    inputs: Iterable[str | Path | None],
+) -> tuple[set[Path], list[Path], list[str]]:
+    """Real paths of the input files, of the input folders (read recursively), and the glob
+    patterns (absolute) the inputs name."""
     files: set[Path] = set()
     folders: list[Path] = []
+    patterns: list[str] = []
     for raw in inputs:
         if raw is None:
             continue
@@ -148,12 +162,11 @@ def _input_places(inputs: Iterable[str | Path | None]) -> tuple[set[Path], list[
         if real.is_dir():
             folders.append(real)
         elif any(ch in text for ch in "*?["):
-            import glob
-
             files.update(_real(p) for p in glob.glob(text, recursive=True))
+            patterns.append(os.path.abspath(os.path.expanduser(text)))
         else:
             files.add(real)
-    return files, folders
+    return files, folders, patterns
 
 
 def check_outputs(
@@ -174,7 +187,7 @@ def check_outputs(
         An output is one of the inputs (through any symlink), inside an input folder, or
         named by two options.
     """
-    files, folders = _input_places(inputs)
+    files, folders, patterns = _input_places(inputs)
     taken: dict[Path, str] = {}
     for option, path in outputs:
         if path is None:
@@ -182,6 +195,12 @@ def check_outputs(
         real = _real(path)
         if real in files:
             raise InputError(f"{option} {path} is one of the inputs: refusing to overwrite it")
+        absolute = os.path.abspath(os.path.expanduser(str(path)))
+        if any(fnmatch.fnmatch(absolute, p) for p in patterns):
+            raise InputError(
+                f"{option} {path} matches an input pattern: the next run would read it as an "
+                "export; write it elsewhere"
+            )
         for folder in folders:
             if real == folder or folder in real.parents:
                 raise InputError(
@@ -199,7 +218,7 @@ def check_output_folder(inputs: Iterable[str | Path | None], option: str, folder
     Files written into the folder replace those of the same name: an input inside it is
     refused as well.
     """
-    files, folders = _input_places(inputs)
+    files, folders, _ = _input_places(inputs)
     real = _real(folder)
     for f in folders:
         if real == f or f in real.parents:

@@ -189,3 +189,17 @@ def test_workbook_takes_control_characters(tmp_path):
     assert values[0] == "a\ufffdb@contoso.com"
     assert values[1].startswith("=cmd")  # kept as text, never a formula
     assert load_workbook(path)["T"]["A"][-1].data_type == "s"
+
+
+def test_output_matching_an_input_pattern_is_refused(tmp_path, capsys):
+    write_csv(tmp_path / "a.csv", CP_CURRENT, [cp_row(1)])
+    code = main(["ingest", str(tmp_path / "*.csv"), "--out", str(tmp_path / "records.csv")])
+    _one_line_error(capsys, code, "matches an input pattern")
+    assert not (tmp_path / "records.csv").exists()
+
+
+@pytest.mark.parametrize(("command", "argv"), [("sample", ["--seed", "-1"]),
+                                               ("batch", ["t.yaml", "--workers", "100000"])])  # fmt: skip
+def test_helper_commands_check_their_numbers(tmp_path, capsys, command, argv):
+    code = main([command, "--out", str(tmp_path / "o"), *argv])
+    _one_line_error(capsys, code, "must be between")

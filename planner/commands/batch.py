@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from planner import validate
 from planner.errors import InputError
 
 HELP = "run the report for many tenants (TENANTS.yaml) on a Dask cluster; write a portfolio"
@@ -25,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="address of a running Dask scheduler (default: a local cluster)",
     )
     where.add_argument(
-        "--workers", type=int, metavar="N", help="local worker processes (default: one per core)"
+        "--workers",
+        type=validate.workers,
+        metavar="N",
+        help="local worker processes (default: one per core)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print index.json instead of the summary"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from planner import validate
 from planner.errors import InputError
 
 HELP = "generate the sample tenant (usage exports, licences, rates, balance) into a directory"
@@ -18,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=validate.seed,
         default=None,
         metavar="N",
         help="generator seed (default: the shipped sample's seed)",
