@@ -38,6 +38,7 @@ def workload(n_scen: int, n_days: int, grid: int, seed: int = 7):
     demand[:, 5::7] *= 0.2
     demand[:, 6::7] *= 0.2
     q, s = np.meshgrid(np.linspace(100, 4000, grid), np.linspace(0, 400, grid), indexing="ij")
+    q, s = np.round(q, 2), np.round(s, 2)  # whole cents, like every amount the engine sees
     policies = pd.DataFrame(
         {"initial": 0.0, "recharge_amount": q.ravel(), "threshold": s.ravel(), "lead_days": 3}
     )
@@ -221,11 +222,36 @@ def main() -> None:
     print(f"import + kernels {how}: {time.perf_counter() - t0:.2f} s (excluded below)")
 
     table, wall, cpu = timed(lambda: engine.sweep(demand, START, policies, lots=lots), args.repeat)
+    start_cum_c, expiry_f = engine._expiry_table(pd.Timestamp(START), n_days, lots)
+    start_cum_f = start_cum_c / 100.0
     rates = {"numba": (lane_days / wall, lane_days / cpu)}
     threads = numba.get_num_threads()
     print(
         f"numba  sweep(): {wall:.3f} s -> {rates['numba'][0]:.3g} lane-days/s "
         f"(best of {args.repeat}; CPU {cpu:.3f} s, {threads} threads)"
+    )
+    # the previous implementation (float64 money), same workload, same run
+    import float_kernel
+
+    fl_args = (
+        demand,
+        start_cum_f,
+        expiry_f,
+        policies["initial"].to_numpy(np.float64),
+        policies["recharge_amount"].to_numpy(np.float64),
+        policies["threshold"].to_numpy(np.float64),
+        policies["lead_days"].to_numpy(np.int64),
+        np.ones(n_pol, bool),
+        np.zeros(n_pol),
+        np.zeros(n_pol, np.int64),
+        0,
+        0,
+    )
+    float_kernel.sweep_kernel(*((demand[:2, :30].copy(),) + fl_args[1:]))  # compile
+    _, fwall, fcpu = timed(lambda: float_kernel.sweep_kernel(*fl_args), args.repeat)
+    print(
+        f"previous float64 kernel: {fwall:.3f} s -> {lane_days / fwall:.3g} lane-days/s; "
+        f"whole-cents kernel / previous = {fwall / wall:.2f}x (wall), {fcpu / cpu:.2f}x (CPU)"
     )
     # memory: the per-block summaries, not the number of policies, bound the working set
     block = max(1, engine._LANES_PER_BLOCK // n_scen)
@@ -246,24 +272,33 @@ def main() -> None:
 
     def numba_totals(n_sc):
         out = _kernels.sweep_kernel(
-            demand[:n_sc].copy(),
+            engine.to_cents(demand[:n_sc]),
             start_cum,
             expiry,
             *engine._policy_arrays(engine._policy_table(policies)),
             0,
             0,
+            n_days,
         )
-        # out[field, policy, scenario] -> scenario-major lanes
+        # out[field, policy, scenario] -> scenario-major lanes, in cents
         return np.stack([out[f].T.ravel() for f in (i_p, i_e, i_u)])
+
+    # the numpy and Python versions get whole cents too (integers held in float64 add
+    # exactly), so all three must agree to the cent
+    cents_demand = engine.to_cents(demand).astype(np.float64)
+    cents_policies = policies.assign(
+        **{c: engine.to_cents(policies[c]) for c in ("initial", "recharge_amount", "threshold")}
+    )
+    start_cum_units = start_cum.astype(np.float64)
 
     # numpy, on a slice of scenarios
     n_sc = min(args.numpy_scenarios, n_scen)
-    d, ini, q, s, lead, _, _ = _lanes(demand, policies, n_sc)
+    d, ini, q, s, lead, _, _ = _lanes(cents_demand, cents_policies, n_sc)
     got, wall, cpu = timed(
-        lambda: np.stack(sweep_numpy(d, start_cum, expiry, ini, q, s, lead)), args.repeat
+        lambda: np.stack(sweep_numpy(d, start_cum_units, expiry, ini, q, s, lead)), args.repeat
     )
     rates["numpy"] = (d.size / wall, d.size / cpu)
-    np.testing.assert_allclose(got, numba_totals(n_sc), rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal(got, numba_totals(n_sc))
     print(
         f"numpy  vectorised over {d.shape[0]} lanes: {wall:.3f} s -> {rates['numpy'][0]:.3g} "
         "lane-days/s (totals agree with numba)"
@@ -271,11 +306,11 @@ def main() -> None:
 
     # pure Python, on a few lanes
     n_lanes = min(args.python_lanes, n_pol * n_scen)
-    d, ini, q, s, lead, _, _ = _lanes(demand, policies, math.ceil(n_lanes / n_pol))
+    d, ini, q, s, lead, _, _ = _lanes(cents_demand, cents_policies, math.ceil(n_lanes / n_pol))
     d, ini, q, s, lead = (x[:n_lanes] for x in (d, ini, q, s, lead))
-    got, wall, cpu = timed(lambda: sweep_python(d, start_cum, expiry, ini, q, s, lead), 1)
+    got, wall, cpu = timed(lambda: sweep_python(d, start_cum_units, expiry, ini, q, s, lead), 1)
     rates["python"] = (d.size / wall, d.size / cpu)
-    np.testing.assert_allclose(got, numba_totals(1)[:, :n_lanes], rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal(got, numba_totals(1)[:, :n_lanes])
     print(
         f"python per-period loop over {n_lanes} lanes: {wall:.3f} s -> "
         f"{rates['python'][0]:.3g} lane-days/s (totals agree with numba)"

@@ -22,8 +22,6 @@ The public wrappers are in :mod:`planner.engine`; nothing here validates its inp
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
@@ -39,6 +37,7 @@ SUMMARY_FIELDS = (
     "end_balance",
     "min_balance",
     "failed_recharges",
+    "forfeited",  # everything that expired, the tail after the plan included
 )
 
 # Rows of the per-day record written by :func:`paths_kernel`.
@@ -79,12 +78,10 @@ def _next_uniform(state):
 
 @njit(cache=True)
 def _recharge_count(short, q):
-    """Smallest k >= 1 with k * q >= short (short > 0), robust to rounding."""
-    k = math.ceil(short / q)
+    """Smallest k >= 1 with k * q >= short (whole cents, short > 0, q > 0)."""
+    k = (short + q - 1) // q
     if k < 1:
         k = 1
-    if k * q < short:
-        k += 1
     return k
 
 
@@ -101,6 +98,7 @@ def run_lane(
     fail_prob,
     fix_days,
     seed,
+    plan_days,
     cum,
     arrive,
     record,
@@ -109,39 +107,49 @@ def run_lane(
 ):
     """Simulate one lane; return its summary (see ``SUMMARY_FIELDS``).
 
+    Money is whole cents (int64) throughout, so "below the trigger" is an exact comparison.
+    Triggers happen on days ``t < plan_days`` only; the days after (the *tail*) replay the
+    demand on the funds left until they are spent or expire, so that ``forfeited`` counts
+    what every lot bought in the plan loses, even after the plan ends. Stock-outs and the
+    balance statistics cover the plan days. The summary is in cents, as float64.
     ``cum`` (length K + T) and ``arrive`` (length T) are scratch arrays. When ``record`` is
     true, the daily values are written to ``rec[field, row, day]`` (see ``RECORD_FIELDS``).
     """
     n_days = demand.shape[0]
     k_start = start_cum.shape[0]
-    p_cum = 0.0  # cumulative purchases, starting lots included
+    p_cum = 0  # cumulative purchases, starting lots included
     for g in range(k_start):
         cum[g] = start_cum[g]
     if k_start > 0:
         p_cum = start_cum[k_start - 1]
     if lead > 0:
         for t in range(n_days):
-            arrive[t] = 0.0
-    frontier = 0.0  # U: cumulative amount consumed or expired
+            arrive[t] = 0
+    frontier = 0  # U: cumulative amount consumed or expired
     balance = p_cum
-    pending = 0.0
+    pending = 0
     next_group = 0  # first group not yet expired
     resume_day = 0  # auto-recharge is suspended before this day after a failure
     state = seed
 
-    tot_purchased = 0.0
-    tot_recharges = 0.0
-    tot_expired = 0.0
-    tot_unserved = 0.0
+    tot_purchased = 0
+    tot_recharges = 0
+    tot_expired = 0
+    tot_forfeited = 0
+    tot_unserved = 0
     stockout_days = 0
     first_stockout = -1
-    sum_balance = 0.0
-    min_balance = math.inf
+    sum_balance = 0
+    min_balance = np.int64(1) << np.int64(62)
+    end_balance = 0
     failed = 0
 
     for t in range(n_days):
-        purchased = 0.0
-        failed_amount = 0.0
+        in_plan = t < plan_days
+        if not in_plan and not record and balance == 0 and pending == 0:
+            break  # nothing left to spend or to expire
+        purchased = 0
+        failed_amount = 0
         if t == 0:
             p_cum += initial
             balance += initial
@@ -150,7 +158,7 @@ def run_lane(
         # 1. expire every group whose expiry day has come
         while next_group < k_start + t and expiry[next_group] <= t:
             next_group += 1
-        expired = 0.0
+        expired = 0
         if next_group > 0:
             c = cum[next_group - 1]
             if c > frontier:
@@ -161,23 +169,20 @@ def run_lane(
         # 2. recharges ordered lead days ago become usable
         if lead > 0:
             a = arrive[t]
-            if a > 0.0:
+            if a > 0:
                 p_cum += a
                 balance += a
                 pending -= a
                 purchased += a
-                tot_recharges += float(round(a / q))
+                tot_recharges += a // q
 
         d = demand[t]
 
         # 3. immediate top-up as the balance falls during the day
-        if auto and lead == 0 and t >= resume_day:
+        if auto and lead == 0 and in_plan and t >= resume_day:
             short = s - (balance - d)
-            if short > 0.0:
+            if short > 0:
                 k = _recharge_count(short, q)
-                # Guard against rounding so that balance - d >= s really holds.
-                if (balance + k * q) - d < s:
-                    k += 1
                 amount = k * q
                 ok = True
                 if fail_prob > 0.0:
@@ -187,7 +192,7 @@ def run_lane(
                     p_cum += amount
                     balance += amount
                     purchased += amount
-                    tot_recharges += float(k)
+                    tot_recharges += k
                 else:
                     resume_day = t + 1 + fix_days
                     failed_amount = amount
@@ -197,8 +202,8 @@ def run_lane(
         # 4. consume, oldest lot first
         if d >= balance:
             served = balance
-            balance = 0.0
-            frontier = p_cum  # everything bought is used or expired (no rounding drift)
+            balance = 0
+            frontier = p_cum
         else:
             served = d
             balance -= d
@@ -206,9 +211,9 @@ def run_lane(
         unserved = d - served
 
         # 5. order recharges that arrive lead days later
-        if auto and lead > 0 and t >= resume_day:
+        if auto and lead > 0 and in_plan and t >= resume_day:
             short = s - balance - pending
-            if short > 0.0:
+            if short > 0:
                 amount = _recharge_count(short, q) * q
                 ok = True
                 if fail_prob > 0.0:
@@ -224,15 +229,18 @@ def run_lane(
                     failed += 1
 
         tot_purchased += purchased
-        tot_expired += expired
-        tot_unserved += unserved
-        if unserved > 0.0:
-            stockout_days += 1
-            if first_stockout < 0:
-                first_stockout = t
-        sum_balance += balance
-        if balance < min_balance:
-            min_balance = balance
+        tot_forfeited += expired
+        if in_plan:
+            tot_expired += expired
+            tot_unserved += unserved
+            if unserved > 0:
+                stockout_days += 1
+                if first_stockout < 0:
+                    first_stockout = t
+            sum_balance += balance
+            if balance < min_balance:
+                min_balance = balance
+            end_balance = balance
         if record:
             rec[0, row, t] = served
             rec[1, row, t] = unserved
@@ -241,32 +249,47 @@ def run_lane(
             rec[4, row, t] = balance
             rec[5, row, t] = failed_amount
 
-    mean_balance = sum_balance / n_days if n_days > 0 else 0.0
-    # all floats: a homogeneous tuple can be indexed in a loop
+    n_plan = min(plan_days, n_days)
+    mean_balance = sum_balance / n_plan if n_plan > 0 else 0.0
+    # all floats (cents): a homogeneous tuple can be indexed in a loop
     return (
-        tot_purchased,
-        tot_recharges,
-        tot_expired,
-        tot_unserved,
+        float(tot_purchased),
+        float(tot_recharges),
+        float(tot_expired),
+        float(tot_unserved),
         float(stockout_days),
         float(first_stockout),
         mean_balance,
-        balance,
-        min_balance if n_days > 0 else balance,
+        float(end_balance),
+        float(min_balance),
         float(failed),
+        float(tot_forfeited),
     )
 
 
 @njit(cache=True, parallel=True)
 def sweep_kernel(
-    demand, start_cum, expiry, initial, q, s, lead, auto, fail_prob, fix_days, base_seed, first_id
+    demand,
+    start_cum,
+    expiry,
+    initial,
+    q,
+    s,
+    lead,
+    auto,
+    fail_prob,
+    fix_days,
+    base_seed,
+    first_id,
+    plan_days,
 ):
     """Summaries of every (policy, scenario) lane of one block of policies.
 
     ``demand`` is scenarios x days (C order); the policy arrays have one entry per policy of
     the block. Returns ``out[field, policy, scenario]`` with the fields of ``SUMMARY_FIELDS``.
     The lane of policy ``p`` and scenario ``i`` draws from seed number
-    ``(first_id + p) * n_scenarios + i``.
+    ``(first_id + p) * n_scenarios + i``. Money arrays are whole cents (int64); triggers
+    happen before day ``plan_days`` only (see :func:`run_lane`).
     """
     n_scen, n_days = demand.shape
     n_pol = initial.shape[0]
@@ -274,10 +297,10 @@ def sweep_kernel(
     out = np.empty((N_SUMMARY, n_pol, n_scen))
     n_chunks = min(n_lanes, 512)
     k_start = start_cum.shape[0]
-    no_rec = np.empty((N_RECORD, 0, 0))
+    no_rec = np.empty((N_RECORD, 0, 0), dtype=np.int64)
     for c in prange(n_chunks):
-        cum = np.empty(k_start + n_days)
-        arrive = np.empty(n_days)
+        cum = np.empty(k_start + n_days, dtype=np.int64)
+        arrive = np.empty(n_days, dtype=np.int64)
         lo = c * n_lanes // n_chunks
         hi = (c + 1) * n_lanes // n_chunks
         for lane in range(lo, hi):
@@ -297,6 +320,7 @@ def sweep_kernel(
                 fail_prob[p],
                 fix_days[p],
                 seed,
+                plan_days,
                 cum,
                 arrive,
                 False,
@@ -315,15 +339,16 @@ def paths_kernel(
     """Daily record of one policy on every scenario: ``rec[field, scenario, day]``.
 
     Scenario ``i`` draws from seed number ``i`` (the same lane as policy 0 in
-    :func:`sweep_kernel`). Also returns the summaries, ``out[field, scenario]``.
+    :func:`sweep_kernel`). Also returns the summaries, ``out[field, scenario]``. Money is
+    whole cents (int64 records, float64 summaries).
     """
     n_scen, n_days = demand.shape
     k_start = start_cum.shape[0]
-    rec = np.empty((N_RECORD, n_scen, n_days))
+    rec = np.empty((N_RECORD, n_scen, n_days), dtype=np.int64)
     out = np.empty((N_SUMMARY, n_scen))
     for i in prange(n_scen):
-        cum = np.empty(k_start + n_days)
-        arrive = np.empty(n_days)
+        cum = np.empty(k_start + n_days, dtype=np.int64)
+        arrive = np.empty(n_days, dtype=np.int64)
         res = run_lane(
             demand[i],
             start_cum,
@@ -336,6 +361,7 @@ def paths_kernel(
             fail_prob,
             fix_days,
             lane_seed(base_seed, i),
+            n_days,
             cum,
             arrive,
             True,

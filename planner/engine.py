@@ -1,6 +1,6 @@
 """The balance engine: Communications Credits balance under a funding policy.
 
-It follows the balance model of ``shared/domain/credits.md`` §2 exactly. Each calendar day
+It follows the balance model of ``docs/credit-model.md`` §2 exactly. Each calendar day
 ``t`` (day 0 is ``start``; day 0 begins with the ``initial`` lot):
 
 1. **expire** every lot whose expiry date (purchase date + ``pd.DateOffset(months=12)``, so
@@ -40,10 +40,14 @@ Conventions this module adds to the contract:
   ``balance_zero`` on a day that ends at zero after the balance was positive at some point of
   that day (previous end-of-day balance plus the day's purchases > 0).
 
-- **Rounding.** Step 3 adds one more lot if float rounding of the ``ceil`` would leave
-  ``balance - demand`` a hair under the threshold, so a top-up always serves the whole day.
-
-Floats are used throughout the simulation (money is exact in ingest and reporting only).
+- **Whole cents.** Every amount (demand, lots, policy) is rounded to whole cents
+  (:func:`to_cents`) before the simulation, which then adds and compares integers: a balance
+  that lands exactly on the trigger does not recharge, whatever float sums would have said.
+  Results come back in currency units (cents / 100).
+- **After the plan** (:func:`sweep` with ``plan_days``): the demand past ``plan_days`` is a
+  *tail* in which nothing is bought; it spends what is left, oldest lot first, until every
+  lot bought in the plan is used or expired, so ``forfeited`` counts the full loss of those
+  lots (``docs/credit-model.md`` §3).
 
 The daily loop runs in :mod:`planner._kernels` (numba, parallel over policy x scenario
 lanes): FIFO with expiry needs no list of lots thanks to the frontier identity of the
@@ -73,7 +77,28 @@ __all__ = [
     "paths",
     "simulate",
     "sweep",
+    "to_cents",
 ]
+
+#: summary fields that are money (cents in the kernel)
+_MONEY_FIELDS = frozenset(
+    ("purchased", "expired", "unserved", "mean_balance", "end_balance", "min_balance", "forfeited")
+)
+
+
+def to_cents(amounts) -> np.ndarray:
+    """Amounts in currency units as whole cents (int64), rounded half away from zero.
+
+    >>> to_cents([34.12, 3.80, 0.32, 30]).tolist()
+    [3412, 380, 32, 3000]
+    """
+    values = np.asarray(amounts, dtype=np.float64) * 100.0
+    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
+
+
+def _from_cents(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64) / 100.0
+
 
 #: columns of a policy table, in order; the last three are optional in :func:`sweep` input
 POLICY_COLUMNS = (
@@ -167,6 +192,11 @@ class Policy:
         if self.auto_recharge and self.recharge_amount <= 0:
             raise ValueError(
                 f"recharge_amount: must be > 0 with auto-recharge on, got {self.recharge_amount}"
+            )
+        if self.auto_recharge and self.recharge_amount < 0.005:
+            raise ValueError(
+                f"recharge_amount: must be at least one cent with auto-recharge on, got "
+                f"{self.recharge_amount}"
             )
         if self.recharge_amount < 0:
             raise ValueError(f"recharge_amount: must be >= 0, got {self.recharge_amount}")
@@ -264,7 +294,7 @@ def _starting_state(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative amounts and expiry offsets of the starting lots, oldest first."""
     if lots is None or len(lots) == 0:
-        return np.zeros(0), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     missing = {"purchase_date", "amount"} - set(lots.columns)
     if missing:
         raise ValueError(f"lots: missing column(s) {sorted(missing)}; need purchase_date, amount")
@@ -285,7 +315,7 @@ def _starting_state(
             "bought on or before day 0"
         )
     order = np.argsort(dates.to_numpy(), kind="stable")
-    return np.cumsum(amounts[order]), expiry_days(start, dates[order])
+    return np.cumsum(to_cents(amounts[order])), expiry_days(start, dates[order])
 
 
 def _expiry_table(start: pd.Timestamp, n_days: int, lots) -> tuple[np.ndarray, np.ndarray]:
@@ -351,10 +381,11 @@ def _policy_table(policies: pd.DataFrame) -> pd.DataFrame:
 
 
 def _policy_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Kernel arguments of a policy table: money in whole cents."""
     return (
-        table["initial"].to_numpy(np.float64).copy(),
-        table["recharge_amount"].to_numpy(np.float64).copy(),
-        table["threshold"].to_numpy(np.float64).copy(),
+        to_cents(table["initial"].to_numpy(np.float64)),
+        to_cents(table["recharge_amount"].to_numpy(np.float64)),
+        to_cents(table["threshold"].to_numpy(np.float64)),
         table["lead_days"].to_numpy(np.int64).copy(),
         table["auto_recharge"].to_numpy(bool).copy(),
         table["failure_prob"].to_numpy(np.float64).copy(),
@@ -373,21 +404,28 @@ def _run_paths(demand: np.ndarray, start, policy: Policy, lots, rng):
     start = _as_start(start)
     start_cum, expiry = _expiry_table(start, demand.shape[1], lots)
     seed = _base_seed(rng, policy.failure_prob > 0 and policy.auto_recharge)
+    initial, q, s = (
+        int(c) for c in to_cents([policy.initial, policy.recharge_amount, policy.threshold])
+    )
     with _threads_for(demand.size):
         rec, out = _kernels.paths_kernel(
-            demand,
+            to_cents(demand),
             start_cum,
             expiry,
-            policy.initial,
-            policy.recharge_amount,
-            policy.threshold,
+            initial,
+            q,
+            s,
             policy.lead_days,
             policy.auto_recharge,
             policy.failure_prob,
             policy.fix_days,
             seed,
         )
-    start_balance = float(start_cum[-1]) if len(start_cum) else 0.0
+    start_balance = float(start_cum[-1]) / 100.0 if len(start_cum) else 0.0
+    rec = _from_cents(rec)
+    for i, name in enumerate(_kernels.SUMMARY_FIELDS):
+        if name in _MONEY_FIELDS:
+            out[i] /= 100.0
     return start, start_balance, rec, out
 
 
@@ -478,7 +516,7 @@ def simulate(
     trajectory = pd.DataFrame(
         {
             "date": dates,
-            "demand": matrix[0],
+            "demand": _from_cents(to_cents(matrix[0])),
             "served": col["served"],
             "unserved": col["unserved"],
             "purchased": col["purchased"],
@@ -501,7 +539,7 @@ def simulate(
         "start_balance": start_balance,
         "failed_recharges": int(summary["failed_recharges"]),
     }
-    events = _events(dates, col, policy.initial, start_balance)
+    events = _events(dates, col, float(to_cents(policy.initial)) / 100.0, start_balance)
     return SimulationResult(trajectory=trajectory, metrics=metrics, events=events)
 
 
@@ -544,6 +582,7 @@ _MEAN_COLUMNS = (
     "end_balance",
     "min_balance",
     "failed_recharges",
+    "forfeited",
 )
 _QUANTILE_COLUMNS = (
     "purchased",
@@ -571,6 +610,7 @@ def sweep(
     rng=None,
     quantiles: Sequence[float] = (0.05, 0.5, 0.95),
     block_size: int | None = None,
+    plan_days: int | None = None,
 ) -> pd.DataFrame:
     """Evaluate many policies over many demand scenarios.
 
@@ -595,6 +635,11 @@ def sweep(
         Probabilities in [0, 1] of the quantile columns.
     block_size
         Policies per block (default: about 262,144 lanes per block).
+    plan_days
+        Days of the plan (default: every day of ``demand``). Recharges trigger on those
+        days only; the later days of ``demand`` are a tail that spends what is left until it
+        is used or expired. Every column but ``purchased``, ``recharges`` and ``forfeited``
+        covers the plan days.
 
     Returns
     -------
@@ -602,7 +647,9 @@ def sweep(
         Indexed like ``policies``. Columns: the seven policy columns (``POLICY_COLUMNS``);
         the scenario means of ``purchased``, ``recharges``, ``expired``, ``unserved``,
         ``stockout_days``, ``mean_balance``, ``end_balance``, ``min_balance``,
-        ``failed_recharges``; ``p_stockout`` (share of scenarios with at least one stock-out
+        ``failed_recharges``, ``forfeited`` (what expired over every day, the tail
+        included: with a tail long enough, the full loss of every lot bought in the
+        plan); ``p_stockout`` (share of scenarios with at least one stock-out
         day); and for each q in ``quantiles`` (label ``q05`` for 0.05, ``q2_5`` for 0.025)
         ``purchased_q..``, ``expired_q..``, ``unserved_q..``, ``min_balance_q..``,
         ``end_balance_q..`` and ``runway_days_q..``, where ``runway_days`` is the day offset
@@ -620,8 +667,15 @@ def sweep(
         raise ValueError(f"block_size: expected a whole number, got {block_size!r}")
     if block_size < 1:
         raise ValueError(f"block_size: must be >= 1, got {block_size}")
+    if plan_days is None:
+        plan_days = n_days
+    if isinstance(plan_days, bool) or not isinstance(plan_days, numbers.Integral):
+        raise ValueError(f"plan_days: expected a whole number, got {plan_days!r}")
+    if not 1 <= plan_days <= n_days:
+        raise ValueError(f"plan_days: must be between 1 and {n_days}, got {plan_days}")
     start = _as_start(start)
     start_cum, expiry = _expiry_table(start, n_days, lots)
+    cents = to_cents(matrix)
     needs_random = bool((table["auto_recharge"] & (table["failure_prob"] > 0)).any())
     seed = _base_seed(rng, needs_random)
     arrays = _policy_arrays(table)
@@ -629,23 +683,29 @@ def sweep(
     columns: dict[str, np.ndarray] = {}
     for lo in range(0, n_pol, block_size):
         hi = min(lo + block_size, n_pol)
-        block = _sweep_block(matrix, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs)
+        block = _sweep_block(
+            cents, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs, int(plan_days)
+        )
         for name, values in block.items():
             columns.setdefault(name, np.empty(n_pol))[lo:hi] = values
     # policy columns, means, p_stockout, then quantiles
     return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
 
 
-def _sweep_block(matrix, start_cum, expiry, arrays, seed, first_id, qs) -> dict[str, np.ndarray]:
+def _sweep_block(
+    matrix, start_cum, expiry, arrays, seed, first_id, qs, plan_days
+) -> dict[str, np.ndarray]:
     """Summary columns of one block of policies (the per-lane array is freed on return)."""
     fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
-    with _threads_for(matrix.size * len(arrays[0])):
-        out = _kernels.sweep_kernel(matrix, start_cum, expiry, *arrays, seed, first_id)
+    with _threads_for(matrix.shape[0] * plan_days * len(arrays[0])):
+        out = _kernels.sweep_kernel(matrix, start_cum, expiry, *arrays, seed, first_id, plan_days)
+    for name in _MONEY_FIELDS:
+        out[fi[name]] /= 100.0
     columns = {c: out[fi[c]].mean(axis=1) for c in _MEAN_COLUMNS}
     first = out[fi["first_stockout_day"]]
     columns["p_stockout"] = (first >= 0).mean(axis=1)
     if len(qs):
-        runway = np.where(first < 0, float(matrix.shape[1]), first)
+        runway = np.where(first < 0, float(plan_days), first)
         for c in _QUANTILE_COLUMNS:
             values = runway if c == "runway_days" else out[fi[c]]
             for q, row in zip(qs, np.quantile(values, qs, axis=1), strict=True):

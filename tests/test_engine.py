@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from planner import _kernels
-from planner.engine import Policy, expiry_days, paths, simulate, sweep
+from planner.engine import Policy, expiry_days, paths, simulate, sweep, to_cents
 
 
 def run(demand, policy, start="2024-01-01", **kw):
@@ -298,12 +298,13 @@ def poisson_forfeits():
     burn, years = 2 * 365, 20
     rng = np.random.default_rng(20240229)
     demand = rng.poisson(1.0, size=(1500, burn + years * 365)).astype(float)
+    cents = to_cents(demand)
     qs = list(RENEWAL)
     n = len(qs)
     policy = (
-        np.zeros(n),
-        np.array(qs),
-        np.full(n, 0.5),
+        np.zeros(n, np.int64),
+        to_cents(qs),
+        np.full(n, 50, np.int64),
         np.zeros(n, np.int64),
         np.ones(n, bool),
         np.zeros(n),
@@ -313,10 +314,11 @@ def poisson_forfeits():
 
     def forfeited(expiry):
         def total(m):
-            out = _kernels.sweep_kernel(m, np.zeros(0), expiry[: m.shape[1]], *policy, 0, 0)
-            return out[i_expired].mean(axis=1)
+            empty = np.zeros(0, np.int64)
+            out = _kernels.sweep_kernel(m, empty, expiry[: m.shape[1]], *policy, 0, 0, m.shape[1])
+            return out[i_expired].mean(axis=1) / 100
 
-        per_day = (total(demand) - total(demand[:, :burn].copy())) / (years * 365)
+        per_day = (total(cents) - total(cents[:, :burn].copy())) / (years * 365)
         return dict(zip(qs, per_day.tolist(), strict=True))
 
     table = sweep(
@@ -329,8 +331,10 @@ def poisson_forfeits():
     fixed = np.arange(demand.shape[1], dtype=np.int64) + 365
     out = {"calendar": forfeited(calendar), "fixed": forfeited(fixed)}
     # the kernel called directly agrees with sweep() on the burn-in horizon
-    burn_only = _kernels.sweep_kernel(demand[:, :burn].copy(), np.zeros(0), calendar, *policy, 0, 0)
-    np.testing.assert_allclose(table["expired"], burn_only[i_expired].mean(axis=1))
+    burn_only = _kernels.sweep_kernel(
+        cents[:, :burn].copy(), np.zeros(0, np.int64), calendar, *policy, 0, 0, burn
+    )
+    np.testing.assert_allclose(table["expired"], burn_only[i_expired].mean(axis=1) / 100)
     return out
 
 

@@ -15,32 +15,41 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.engine import Policy, paths, simulate, sweep
+from planner.engine import Policy, paths, simulate, sweep, to_cents
 
 MONTHS_12 = pd.DateOffset(months=12)
 
 
+def _cents(x) -> int:
+    """Whole cents of an amount, rounded half away from zero (the engine's rounding)."""
+    c = abs(float(x)) * 100.0
+    return int(math.copysign(math.floor(c + 0.5), float(x)))
+
+
 def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
-    """Lot-by-lot simulation; one row per day plus ``recharges`` (lots of Q)."""
+    """Lot-by-lot simulation in whole cents (Python ints); one row per day plus
+    ``recharges`` (lots of Q). Amounts come back in currency units."""
     start = pd.Timestamp(start)
-    held: list[list] = []  # [purchase date, expiry date, amount left], oldest first
+    held: list[list] = []  # [purchase date, expiry date, cents left], oldest first
     if lots is not None:
         for date, amount in sorted(
             zip(lots["purchase_date"], lots["amount"], strict=True), key=lambda x: x[0]
         ):
-            held.append([pd.Timestamp(date), pd.Timestamp(date) + MONTHS_12, float(amount)])
+            held.append([pd.Timestamp(date), pd.Timestamp(date) + MONTHS_12, _cents(amount)])
     start_balance = sum(lot[2] for lot in held)
-    arriving: dict[int, float] = {}
-    pending = 0.0
-    q, s, lead = policy.recharge_amount, policy.threshold, policy.lead_days
+    arriving: dict[int, int] = {}
+    pending = 0
+    q, s = _cents(policy.recharge_amount), _cents(policy.threshold)
+    lead = policy.lead_days
     rows = []
-    for t, d in enumerate(np.asarray(demand, dtype=float)):
+    for t, d_float in enumerate(np.asarray(demand, dtype=float)):
+        d = _cents(d_float)
         day = start + pd.Timedelta(days=t)
-        purchased = 0.0
+        purchased = 0
         recharges = 0
         if t == 0:
-            held.append([day, day + MONTHS_12, policy.initial])
-            purchased += policy.initial
+            held.append([day, day + MONTHS_12, _cents(policy.initial)])
+            purchased += _cents(policy.initial)
         # 1. expire
         expired = sum(lot[2] for lot in held if lot[1] <= day)
         held = [lot for lot in held if lot[1] > day]
@@ -50,11 +59,11 @@ def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
             held.append([day, day + MONTHS_12, amount])
             purchased += amount
             pending -= amount
-            recharges += round(amount / q)
+            recharges += amount // q
         balance = sum(lot[2] for lot in held)
-        # 3. immediate top-up
+        # 3. immediate top-up, strictly below the trigger
         if policy.auto_recharge and lead == 0 and balance - d < s:
-            k = max(1, math.ceil((s - (balance - d)) / q))
+            k = max(1, -(-(s - (balance - d)) // q))
             held.append([day, day + MONTHS_12, k * q])
             purchased += k * q
             recharges += k
@@ -69,10 +78,13 @@ def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
         balance = sum(lot[2] for lot in held)
         # 5. order
         if policy.auto_recharge and lead > 0 and balance + pending < s:
-            k = max(1, math.ceil((s - balance - pending) / q))
+            k = max(1, -(-(s - balance - pending) // q))
             arriving[t + lead] = k * q
             pending += k * q
-        rows.append((day, d, served, need, purchased, expired, balance, recharges))
+        rows.append(
+            (day, d / 100, served / 100, need / 100, purchased / 100, expired / 100)
+            + (balance / 100, recharges)
+        )
     out = pd.DataFrame(
         rows,
         columns=[
@@ -86,7 +98,7 @@ def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
             "recharges",
         ],
     )
-    out.attrs["start_balance"] = start_balance
+    out.attrs["start_balance"] = start_balance / 100
     return out
 
 
@@ -209,8 +221,10 @@ def test_money_is_conserved_every_day(case, failure_prob, fix_days, n_scen):
     np.testing.assert_allclose(daily["balance"], previous + change, atol=scale_)
     assert (daily["balance"] >= 0).all()
     assert (daily["served"] >= 0).all() and (daily["expired"] >= 0).all()
-    np.testing.assert_allclose(daily["served"] + daily["unserved"], demand, atol=1e-12)
-    assert (daily["served"] <= demand).all()
+    # demand is simulated in whole cents
+    in_cents = to_cents(demand) / 100
+    np.testing.assert_allclose(daily["served"] + daily["unserved"], in_cents, atol=1e-9)
+    assert (daily["served"] <= in_cents).all()
 
 
 @SETTINGS
@@ -243,3 +257,55 @@ def test_failing_every_attempt_never_purchases_after_day_0(case, fix_days):
     result = simulate(demand[0], start, policy, lots=lots, rng=np.random.default_rng(seed))
     assert result.metrics["recharges"] == 0
     assert result.metrics["purchased"] == policy.initial
+
+
+# ------------------------------------------------------------------------------------------
+# exact cents: trajectories that land exactly on the trigger
+# ------------------------------------------------------------------------------------------
+
+
+@st.composite
+def on_the_trigger(draw):
+    """A policy and a cent-valued demand whose balance lands exactly on the trigger.
+
+    The start balance is the trigger plus a sum of non-dyadic cent amounts (3.80, 0.32,
+    ...), and the demand spends exactly those amounts, so the balance reaches the trigger to
+    the cent (34.12 - 3.80 - 0.32 = 30.00 with trigger 30), where float sums land a hair
+    under it. Later days go on spending cent amounts, landing on the trigger again or not.
+    """
+    threshold = draw(st.integers(1, 20_000)) / 100
+    parts = draw(st.lists(st.integers(1, 5_000), min_size=1, max_size=6))
+    tail = draw(st.lists(st.integers(0, 9_999), min_size=0, max_size=120))
+    lead = draw(st.sampled_from([0, 1, 2]))
+    q = draw(st.integers(1, 40_000)) / 100
+    initial = threshold + sum(parts) / 100
+    policy = Policy(initial=initial, recharge_amount=q, threshold=threshold, lead_days=lead)
+    demand = np.array([p / 100 for p in parts] + [c / 100 for c in tail])
+    start = draw(st.sampled_from(START_DATES))
+    return start, policy, demand
+
+
+@SETTINGS
+@given(on_the_trigger())
+def test_balance_landing_exactly_on_the_trigger_matches_reference_to_the_cent(case):
+    start, policy, demand = case
+    ref = reference(demand, start, policy)
+    got = simulate(demand, start, policy)
+    for name in FIELDS:
+        # equal to the cent: both sides are whole cents divided by 100
+        np.testing.assert_array_equal(
+            to_cents(got.trajectory[name]), to_cents(ref[name]), err_msg=name
+        )
+    assert got.metrics["recharges"] == ref["recharges"].sum()
+    table = sweep(demand[None, :], start, pd.DataFrame([policy.__dict__]), quantiles=())
+    assert to_cents(table["purchased"].iloc[0]) == to_cents(ref["purchased"].sum())
+
+
+def test_the_example_of_the_contract_does_not_recharge():
+    # 34.12 - 3.80 - 0.32 = 30.00 exactly: with trigger 30 nothing is bought
+    assert 34.12 - 3.80 - 0.32 < 30  # what float arithmetic says
+    for lead in (0, 1, 2):
+        policy = Policy(initial=34.12, recharge_amount=50, threshold=30, lead_days=lead)
+        got = simulate([3.80, 0.32, 0.0], "2024-01-01", policy)
+        assert got.metrics["recharges"] == 0, lead
+        assert got.trajectory["balance"].tolist() == [30.32, 30.0, 30.0]

@@ -1,0 +1,353 @@
+"""Speed baseline for ``benchmarks/sweep.py``: the balance engine's previous kernels.
+
+The engine used float64 money before it moved to whole cents (int64); this copy of that
+version is timed in the same run as the current one, so the benchmark reports the ratio
+between the two on the same machine load. Nothing in ``planner`` imports it.
+
+Compiled kernels of the balance engine (numba).
+
+One *lane* is one policy run on one demand scenario. A lane keeps its state in a handful of
+scalars and never holds a list of lots, thanks to the FIFO frontier identity of the balance
+model (``shared/domain/credits.md`` §2): everything consumed or expired so far is a prefix
+``[0, U)`` of the cumulative purchases, so
+
+    U = max(U + served, cumulative purchases of every lot that has expired).
+
+Lots are grouped by the day they became usable ("groups"): first the ``K`` starting lots held
+before day 0 (oldest first), then one group per simulated day. ``cum[g]`` is the cumulative
+amount purchased up to and including group ``g``; ``expiry[g]`` is the day offset (from day 0)
+on which group ``g`` expires. Both increase with ``g``, so the expired groups are always a
+prefix and a single pointer walks them.
+
+Recharge failures use a counter-based generator (splitmix64) seeded per lane from one base
+seed and the lane's global number, so results never depend on the number of threads or on how
+policies are split into blocks.
+
+The public wrappers are in :mod:`planner.engine`; nothing here validates its input.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# Rows of the per-lane summary written by :func:`sweep_kernel`.
+SUMMARY_FIELDS = (
+    "purchased",
+    "recharges",
+    "expired",
+    "unserved",
+    "stockout_days",
+    "first_stockout_day",  # -1 when the lane never stocks out
+    "mean_balance",
+    "end_balance",
+    "min_balance",
+    "failed_recharges",
+)
+
+# Rows of the per-day record written by :func:`paths_kernel`.
+# ``recharge_failed`` is the amount of a failed attempt that day (0 when none).
+RECORD_FIELDS = ("served", "unserved", "purchased", "expired", "balance", "recharge_failed")
+N_SUMMARY = len(SUMMARY_FIELDS)
+N_RECORD = len(RECORD_FIELDS)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(cache=True)
+def _mix(z):
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True)
+def lane_seed(base, lane_id):
+    """Seed of lane ``lane_id`` (uint64) derived from the call's base seed."""
+    return _mix(np.uint64(base) ^ _mix(np.uint64(lane_id) * _GOLDEN + _GOLDEN))
+
+
+@njit(cache=True)
+def _next_uniform(state):
+    """One splitmix64 step: (new state, uniform in [0, 1))."""
+    state = state + _GOLDEN
+    return state, float(_mix(state) >> _S11) * _TO_UNIT
+
+
+@njit(cache=True)
+def _recharge_count(short, q):
+    """Smallest k >= 1 with k * q >= short (short > 0), robust to rounding."""
+    k = math.ceil(short / q)
+    if k < 1:
+        k = 1
+    if k * q < short:
+        k += 1
+    return k
+
+
+@njit(cache=True)
+def run_lane(
+    demand,
+    start_cum,
+    expiry,
+    initial,
+    q,
+    s,
+    lead,
+    auto,
+    fail_prob,
+    fix_days,
+    seed,
+    cum,
+    arrive,
+    record,
+    rec,
+    row,
+):
+    """Simulate one lane; return its summary (see ``SUMMARY_FIELDS``).
+
+    ``cum`` (length K + T) and ``arrive`` (length T) are scratch arrays. When ``record`` is
+    true, the daily values are written to ``rec[field, row, day]`` (see ``RECORD_FIELDS``).
+    """
+    n_days = demand.shape[0]
+    k_start = start_cum.shape[0]
+    p_cum = 0.0  # cumulative purchases, starting lots included
+    for g in range(k_start):
+        cum[g] = start_cum[g]
+    if k_start > 0:
+        p_cum = start_cum[k_start - 1]
+    if lead > 0:
+        for t in range(n_days):
+            arrive[t] = 0.0
+    frontier = 0.0  # U: cumulative amount consumed or expired
+    balance = p_cum
+    pending = 0.0
+    next_group = 0  # first group not yet expired
+    resume_day = 0  # auto-recharge is suspended before this day after a failure
+    state = seed
+
+    tot_purchased = 0.0
+    tot_recharges = 0.0
+    tot_expired = 0.0
+    tot_unserved = 0.0
+    stockout_days = 0
+    first_stockout = -1
+    sum_balance = 0.0
+    min_balance = math.inf
+    failed = 0
+
+    for t in range(n_days):
+        purchased = 0.0
+        failed_amount = 0.0
+        if t == 0:
+            p_cum += initial
+            balance += initial
+            purchased += initial
+
+        # 1. expire every group whose expiry day has come
+        while next_group < k_start + t and expiry[next_group] <= t:
+            next_group += 1
+        expired = 0.0
+        if next_group > 0:
+            c = cum[next_group - 1]
+            if c > frontier:
+                expired = min(c - frontier, balance)
+                frontier = c
+                balance -= expired
+
+        # 2. recharges ordered lead days ago become usable
+        if lead > 0:
+            a = arrive[t]
+            if a > 0.0:
+                p_cum += a
+                balance += a
+                pending -= a
+                purchased += a
+                tot_recharges += float(round(a / q))
+
+        d = demand[t]
+
+        # 3. immediate top-up as the balance falls during the day
+        if auto and lead == 0 and t >= resume_day:
+            short = s - (balance - d)
+            if short > 0.0:
+                k = _recharge_count(short, q)
+                # Guard against rounding so that balance - d >= s really holds.
+                if (balance + k * q) - d < s:
+                    k += 1
+                amount = k * q
+                ok = True
+                if fail_prob > 0.0:
+                    state, u = _next_uniform(state)
+                    ok = u >= fail_prob
+                if ok:
+                    p_cum += amount
+                    balance += amount
+                    purchased += amount
+                    tot_recharges += float(k)
+                else:
+                    resume_day = t + 1 + fix_days
+                    failed_amount = amount
+                    failed += 1
+        cum[k_start + t] = p_cum
+
+        # 4. consume, oldest lot first
+        if d >= balance:
+            served = balance
+            balance = 0.0
+            frontier = p_cum  # everything bought is used or expired (no rounding drift)
+        else:
+            served = d
+            balance -= d
+            frontier += d
+        unserved = d - served
+
+        # 5. order recharges that arrive lead days later
+        if auto and lead > 0 and t >= resume_day:
+            short = s - balance - pending
+            if short > 0.0:
+                amount = _recharge_count(short, q) * q
+                ok = True
+                if fail_prob > 0.0:
+                    state, u = _next_uniform(state)
+                    ok = u >= fail_prob
+                if ok:
+                    pending += amount
+                    if t + lead < n_days:
+                        arrive[t + lead] += amount
+                else:
+                    resume_day = t + 1 + fix_days
+                    failed_amount = amount
+                    failed += 1
+
+        tot_purchased += purchased
+        tot_expired += expired
+        tot_unserved += unserved
+        if unserved > 0.0:
+            stockout_days += 1
+            if first_stockout < 0:
+                first_stockout = t
+        sum_balance += balance
+        if balance < min_balance:
+            min_balance = balance
+        if record:
+            rec[0, row, t] = served
+            rec[1, row, t] = unserved
+            rec[2, row, t] = purchased
+            rec[3, row, t] = expired
+            rec[4, row, t] = balance
+            rec[5, row, t] = failed_amount
+
+    mean_balance = sum_balance / n_days if n_days > 0 else 0.0
+    # all floats: a homogeneous tuple can be indexed in a loop
+    return (
+        tot_purchased,
+        tot_recharges,
+        tot_expired,
+        tot_unserved,
+        float(stockout_days),
+        float(first_stockout),
+        mean_balance,
+        balance,
+        min_balance if n_days > 0 else balance,
+        float(failed),
+    )
+
+
+@njit(cache=True, parallel=True)
+def sweep_kernel(
+    demand, start_cum, expiry, initial, q, s, lead, auto, fail_prob, fix_days, base_seed, first_id
+):
+    """Summaries of every (policy, scenario) lane of one block of policies.
+
+    ``demand`` is scenarios x days (C order); the policy arrays have one entry per policy of
+    the block. Returns ``out[field, policy, scenario]`` with the fields of ``SUMMARY_FIELDS``.
+    The lane of policy ``p`` and scenario ``i`` draws from seed number
+    ``(first_id + p) * n_scenarios + i``.
+    """
+    n_scen, n_days = demand.shape
+    n_pol = initial.shape[0]
+    n_lanes = n_scen * n_pol
+    out = np.empty((N_SUMMARY, n_pol, n_scen))
+    n_chunks = min(n_lanes, 512)
+    k_start = start_cum.shape[0]
+    no_rec = np.empty((N_RECORD, 0, 0))
+    for c in prange(n_chunks):
+        cum = np.empty(k_start + n_days)
+        arrive = np.empty(n_days)
+        lo = c * n_lanes // n_chunks
+        hi = (c + 1) * n_lanes // n_chunks
+        for lane in range(lo, hi):
+            # scenario-major order: consecutive lanes reuse the same demand row
+            i = lane // n_pol
+            p = lane - i * n_pol
+            seed = lane_seed(base_seed, (first_id + p) * n_scen + i)
+            res = run_lane(
+                demand[i],
+                start_cum,
+                expiry,
+                initial[p],
+                q[p],
+                s[p],
+                lead[p],
+                auto[p],
+                fail_prob[p],
+                fix_days[p],
+                seed,
+                cum,
+                arrive,
+                False,
+                no_rec,
+                0,
+            )
+            for f in range(N_SUMMARY):
+                out[f, p, i] = res[f]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def paths_kernel(
+    demand, start_cum, expiry, initial, q, s, lead, auto, fail_prob, fix_days, base_seed
+):
+    """Daily record of one policy on every scenario: ``rec[field, scenario, day]``.
+
+    Scenario ``i`` draws from seed number ``i`` (the same lane as policy 0 in
+    :func:`sweep_kernel`). Also returns the summaries, ``out[field, scenario]``.
+    """
+    n_scen, n_days = demand.shape
+    k_start = start_cum.shape[0]
+    rec = np.empty((N_RECORD, n_scen, n_days))
+    out = np.empty((N_SUMMARY, n_scen))
+    for i in prange(n_scen):
+        cum = np.empty(k_start + n_days)
+        arrive = np.empty(n_days)
+        res = run_lane(
+            demand[i],
+            start_cum,
+            expiry,
+            initial,
+            q,
+            s,
+            lead,
+            auto,
+            fail_prob,
+            fix_days,
+            lane_seed(base_seed, i),
+            cum,
+            arrive,
+            True,
+            rec,
+            i,
+        )
+        for f in range(N_SUMMARY):
+            out[f, i] = res[f]
+    return rec, out
