@@ -193,7 +193,7 @@ FUNDING = [
         "and cost of each choice. Run it as it is on the sample tenant, or set the parameters "
         "below (`planner report` does it for you)."
     ),
-    code(SETUP + "from planner.recommend import alert_status, recommend\n"),
+    code(SETUP + "from planner import pipeline\nfrom planner.recommend import alert_status\n"),
     parameters(
         """\
 exports: Union[str, list, None] = None  # usage export files or folders (a path or a list); None: the sample tenant
@@ -202,7 +202,10 @@ service_level: float = 0.99  # wanted share of simulated years without running o
 horizon_days: int = 365  # days to plan ahead
 lead_days: int = 1  # days between a recharge trigger and the funds being usable
 holding_rate: float = 0.05  # yearly cost of money tied up in the balance (0.05 is 5 %)
-recharge_overhead: float = 0.0  # cost of handling one recharge invoice, in the billing currency
+recharge_overhead: float = 10.0  # cost of handling one purchase invoice, in the billing currency
+min_amount: float = 50  # smallest amount the admin center accepts (funding, recharge amount, trigger)
+failure_rate: float = 0.0  # share of recharge attempts that fail (an expired card, say)
+fix_days: int = 0  # days until a failed recharge is fixed (auto-recharge is off meanwhile)
 growth: Union[str, float, None] = None  # demand growth per year: 0.1, "+20%/year", "users:250->300"; None: estimated
 n_scenarios: int = 2000  # demand scenarios simulated (more is steadier but slower)
 seed: int = 42  # random seed: same inputs and seed, same plan
@@ -225,28 +228,23 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
     ),
     code("from planner.ingest import read_exports\n\ningest = read_exports(inputs.exports)"),
     code(
-        "from planner.inputs import read_licences, read_lots, read_rates, read_user_licences\n\n"
-        "user_lic = read_user_licences(inputs.user_licences) if inputs.user_licences else None\n"
-        "lots = read_lots(inputs.balance) if inputs.balance else None"
-    ),
-    code(
-        "from planner.demand import actual_demand\nfrom planner.pricing import whatif_demand\n\n"
-        "if inputs.whatif:\n"
-        "    demand = whatif_demand(ingest.records, read_licences(inputs.licences), "
-        "read_rates(inputs.rates), user_licences=user_lic)\n"
-        "else:\n"
-        "    demand = actual_demand(ingest.records, user_licences=user_lic)\n"
+        "lots = pipeline.load_lots(inputs.balance)\n"
+        "demand = pipeline.demand_from_records(ingest.records, licences=inputs.licences, "
+        "rates=inputs.rates, user_licences=inputs.user_licences)\n"
         "history, currency = demand.series(currency)"
     ),
     code(
-        "current = report.current_policy(current_recharge_amount, current_threshold, "
-        "auto_recharge=current_auto_recharge, balance=current_balance, lead_days=lead_days)"
+        "options = pipeline.PlanOptions(service_level=service_level, horizon_days=horizon_days, "
+        "lead_days=lead_days, holding_rate=holding_rate, recharge_overhead=recharge_overhead, "
+        "growth=growth, n_scenarios=n_scenarios, seed=seed, alert_days=alert_days, "
+        "min_amount=min_amount, failure_prob=failure_rate, fix_days=fix_days)\n"
+        "current = pipeline.current_policy(current_recharge_amount, current_threshold, "
+        "auto_recharge=current_auto_recharge, balance=current_balance, lead_days=lead_days, "
+        "failure_prob=failure_rate, fix_days=fix_days, min_amount=min_amount)"
     ),
     code(
-        "rec = recommend(history, currency=currency, service_level=service_level, "
-        "horizon_days=horizon_days, lead_days=lead_days, holding_rate=holding_rate, "
-        "recharge_overhead=recharge_overhead, growth=growth, n_scenarios=n_scenarios, seed=seed, "
-        "lots=lots, current=current, alert_days=alert_days)\n"
+        "rec = pipeline.plan(history, currency, options=options, lots=lots, current=current)\n"
+        "lots = rec.lots\n"
         "sc = rec.scenarios\n"
         "alert = alert_status(rec, alert_days)\n"
         "tenant = report.tenant_label(ingest.records, tenant)"
@@ -314,7 +312,9 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "else:\n"
         "    display(Markdown('*No balance file given (`balance`): no runway to show.*'))"
     ),
-    code("expiry = analysis.lot_forfeiture(lots, sc.paths, sc.start) if lots is not None else None"),
+    code(
+        "expiry = analysis.lot_forfeiture(lots, sc.paths, sc.start) if lots is not None else None"
+    ),
     code(
         "if expiry is not None:\n"
         "    report.show(plots.expiry_schedule(expiry, currency))\n"

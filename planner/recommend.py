@@ -1,38 +1,49 @@
 """Funding recommendation: initial purchase, recharge amount and trigger, with risk and cost.
 
-The recommended policy minimises the expected **cost**
+The recommended policy minimises the expected **cost** (:func:`policy_cost`, the one place
+the formula lives; ``docs/credit-model.md`` §3)
 
-    cost = forfeited funds + holding_rate x mean balance x horizon / 365
-           + recharge_overhead x recharges
+    cost = forfeited + holding_rate x mean balance x plan_days / 365
+           + recharge_overhead x purchases
 
 subject to ``p_stockout <= 1 - service_level``, over demand scenarios
-(:mod:`planner.scenarios`) simulated by the balance engine (:func:`planner.engine.sweep`).
-Money spent on calls is the same under every policy that serves them, so it is not a cost;
-what a policy changes is what expires, how much money sits idle, and how many purchases it
-takes.
+(:mod:`planner.scenarios`) simulated by the balance engine (:func:`planner.engine.sweep`):
+
+- ``forfeited`` is what expires of **every lot bought during the plan**, including lots that
+  expire after it ends: the scenarios carry a tail of days after the horizon on which
+  nothing is bought and the lots left are spent until used or expired;
+- ``purchases`` counts the first purchase (when above 0) and every recharge: each is an
+  invoice to handle;
+- the mean balance is over the plan days.
+
+Money spent on calls is the same under every policy that serves them, so it is not a cost.
+
+Admin-center rules are part of the search, not rounding afterwards: amounts are whole, the
+recharge amount and trigger are at least ``min_amount`` (50 by default), the first purchase
+is 0 or at least ``min_amount``. The recharge amount is searched from ``min_amount`` up to
+one year of mean demand (a larger lot cannot be used before it expires); nothing else bounds
+it, so it moves with the overhead and the holding rate as the inventory trade-off says
+(economic order quantity ``sqrt(2 x overhead x yearly demand / holding_rate)`` for steady
+demand, lower when expiry bites).
 
 Search. For a fixed recharge amount Q, raising the trigger s lowers the stock-out risk and
 raises the balance held, so the cheapest feasible s is the smallest one meeting the service
 level, ``s_min(Q)``. The search therefore
 
-1. searches ``s_min(Q)`` for a log-spaced grid of Q (one week to a bit over a year of demand),
-   all Q at once, every sweep on the same scenarios (common random numbers);
+1. searches ``s_min(Q)`` for a log-spaced grid of Q, all Q at once, every sweep on the same
+   scenarios (common random numbers);
 2. refines twice on a finer log grid between the neighbours of the cheapest Q;
-3. rounds Q, s and the first purchase to amounts an admin would type (:func:`nice_step`),
-   evaluates the rounded neighbours and keeps the cheapest feasible one: the rounded policy
-   is the one simulated and reported.
-
-About 500 policy evaluations in all (search, rounding, alternatives) replace a fine grid of
-tens of thousands.
+3. rounds Q, s and the first purchase to whole amounts an admin would type
+   (:func:`nice_step`, never below ``min_amount``), evaluates the rounded neighbours and
+   keeps the cheapest feasible one: the rounded policy is the one simulated and reported.
 
 Initial purchase. With auto-recharge on from the start, the first purchase is just the
 first lot: the search uses ``initial = max(Q, s)`` (the start then looks like any later
 cycle); the reported policy takes the first feasible of: 0 (when today's lots are given),
 ``Q`` (one recharge amount, what an admin expects), ``max(Q, s)``.
 
-Smallest recharge. Q is searched from :data:`MIN_RECHARGE_DAYS` days of mean demand up:
-without a recharge overhead, holding cost alone would push Q down to daily purchases, each
-invoiced separately, to save cents a year.
+Recharge failures (``failure_prob``, ``fix_days``) are part of every policy searched, so the
+trigger covers the days auto-recharge stays off after a failed payment.
 
 Monte Carlo error. A stock-out probability estimated from S scenarios has standard error
 ``sqrt(p (1 - p) / S)``; the search picks the cheapest policy meeting the target on *these*
@@ -50,10 +61,26 @@ import pandas as pd
 
 from planner.engine import Policy, expiry_days, paths, sweep
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError
+from planner.inputs import check_lots
 from planner.scenarios import DEFAULT_SCENARIOS, Scenarios, make_scenarios
 
-#: smallest recharge amount searched, in days of mean demand
-MIN_RECHARGE_DAYS = 14.0
+#: smallest amount the admin center accepts for the funding, recharge amount and trigger
+DEFAULT_MIN_AMOUNT = 50
+#: cost of handling one purchase invoice (receive, check, approve, pay, book): published
+#: accounts-payable benchmarks put it between about 2 and 15 (USD) per invoice; 10 is a
+#: middle value for an organisation that handles invoices by hand
+DEFAULT_RECHARGE_OVERHEAD = 10.0
+#: the planning cost, as stated to the user (computed by :func:`policy_cost`)
+COST_FORMULA = (
+    "cost = forfeited (every lot bought in the plan, expiring after the horizon included) "
+    "+ holding rate x mean balance x plan days / 365 + recharge overhead x purchases "
+    "(first purchase and recharges)"
+)
+#: explicit floor on the recharge amount in days of mean demand (0: none, the default)
+MIN_RECHARGE_DAYS = 0.0
+#: days of demand after the horizon: every lot bought in the plan is used or expired by then
+#: (12 months live at most 366 days; plus the lead time of a last order)
+TAIL_DAYS = 367
 #: points of the coarse Q grid
 _COARSE_Q = 14
 #: points added between the neighbours of the best Q at each refinement
@@ -102,7 +129,10 @@ class Recommendation:
         Its scenario means: ``p_stockout``, ``p_stockout_se``, ``expected_forfeited``,
         ``expected_purchased``, ``expected_recharges``, ``recharges_per_month``,
         ``mean_balance``, ``expected_unserved``, ``stockout_days``, ``end_balance``,
-        ``holding_cost``, ``recharge_cost``, ``cost``.
+        ``expected_purchases`` (invoices: first purchase and recharges), ``holding_cost``,
+        ``recharge_cost``, ``cost``. ``expected_forfeited`` counts every lot bought in the
+        plan, after the horizon too; ``recharges_per_month`` is the rhythm once recharges
+        run (mean monthly demand / recharge amount).
     cost : float
         Expected cost of the policy (see the module docstring).
     one_time_funding : dict
@@ -127,6 +157,10 @@ class Recommendation:
     currency : str
     scenarios : Scenarios
     service_level : float
+    settings : dict
+        The options used, the cost formula and the number of policies evaluated.
+    lots : pd.DataFrame or None
+        Today's lots as used: checked against the plan start (expired lots left out).
     """
 
     policy: Policy
@@ -142,6 +176,7 @@ class Recommendation:
     scenarios: Scenarios
     service_level: float = 0.99
     settings: dict = field(default_factory=dict)
+    lots: pd.DataFrame | None = None
 
     def to_json(self) -> dict:
         """A JSON-ready dict (plain floats, ints, strings, lists)."""
@@ -177,10 +212,12 @@ class Recommendation:
                 "seed": self.scenarios.seed,
             },
             "settings": _plain(self.settings),
+            "seed": self.scenarios.seed,
         }
         if self.position is not None:
             pos = self.position
             out["balance"] = pos["balance"]
+            out["balance_as_of"] = pos["as_of"].date().isoformat()
             out["runway_days"] = _plain(pos["runway_days"])
             out["depletion_date"] = _plain(pos["depletion_date"])
             out["expiring"] = _records(pos["expiring"])
@@ -252,6 +289,42 @@ def round_amount(amount: float, how: str = "nearest") -> float:
 # --------------------------------------------------------------------------- evaluation
 
 
+def policy_cost(
+    table: pd.DataFrame, *, holding_rate: float, recharge_overhead: float, plan_days: int
+) -> pd.DataFrame:
+    """The planning cost of evaluated policies: the one place the formula lives.
+
+    ``cost = forfeited + holding_rate x mean_balance x plan_days / 365 + recharge_overhead x
+    purchases``, where ``purchases`` = recharges + 1 when the first purchase is above 0.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        :func:`planner.engine.sweep` output (``forfeited``, ``mean_balance``, ``recharges``,
+        ``initial``).
+    holding_rate : float
+        Yearly cost of money held.
+    recharge_overhead : float
+        Cost of one purchase invoice.
+    plan_days : int
+        Days of the plan (the mean balance is held that long).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``table`` with ``purchases``, ``holding_cost``, ``recharge_cost`` and ``cost``.
+    """
+    purchases = table["recharges"] + (table["initial"] > 0).astype(float)
+    holding = holding_rate * table["mean_balance"] * plan_days / 365.0
+    overhead = recharge_overhead * purchases
+    return table.assign(
+        purchases=purchases,
+        holding_cost=holding,
+        recharge_cost=overhead,
+        cost=table["forfeited"] + holding + overhead,
+    )
+
+
 class _Evaluator:
     """Runs policy tables through the engine on fixed scenarios, keeping every result."""
 
@@ -263,25 +336,41 @@ class _Evaluator:
         holding_rate: float,
         recharge_overhead: float,
         target: float,
+        min_amount: float = DEFAULT_MIN_AMOUNT,
+        failure_prob: float = 0.0,
+        fix_days: int = 0,
     ) -> None:
         self.sc = scenarios
+        self.demand = scenarios.with_tail()
         self.lots = lots
         self.holding_rate = holding_rate
         self.overhead = recharge_overhead
         self.target = target
-        self.min_q = 0.0
+        self.min_amount = float(min_amount)
+        self.failure_prob = float(failure_prob)
+        self.fix_days = int(fix_days)
+        self.min_q = self.min_amount
         self.seen: list[pd.DataFrame] = []
 
     def __call__(self, table: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
         # a fresh generator in the same state for every sweep: policies with recharge
-        # failures (current settings) see the same failures, like common random numbers
+        # failures see the same failures, like common random numbers
         rng = np.random.default_rng(self.sc.seed if self.sc.seed is not None else 0)
-        out = sweep(self.sc.paths, self.sc.start, table, lots=self.lots, quantiles=(), rng=rng)
-        out = out.reset_index(drop=True)
-        years = self.sc.horizon_days / 365.0
-        out["holding_cost"] = self.holding_rate * out["mean_balance"] * years
-        out["recharge_cost"] = self.overhead * out["recharges"]
-        out["cost"] = out["expired"] + out["holding_cost"] + out["recharge_cost"]
+        out = sweep(
+            self.demand,
+            self.sc.start,
+            table,
+            lots=self.lots,
+            quantiles=(),
+            rng=rng,
+            plan_days=self.sc.horizon_days,
+        )
+        out = policy_cost(
+            out.reset_index(drop=True),
+            holding_rate=self.holding_rate,
+            recharge_overhead=self.overhead,
+            plan_days=self.sc.horizon_days,
+        )
         out["feasible"] = out["p_stockout"] <= self.target + 1e-12
         if keep:
             self.seen.append(out)
@@ -289,6 +378,23 @@ class _Evaluator:
 
     def one(self, policy: Policy) -> pd.Series:
         return self(_table([policy]), keep=False).iloc[0]
+
+    def grid(self, q: np.ndarray, s: np.ndarray, initial: np.ndarray, lead_days: int):
+        """A policy table of the search, with this plan's recharge failures."""
+        return pd.DataFrame(
+            {
+                "initial": initial,
+                "recharge_amount": q,
+                "threshold": s,
+                "lead_days": lead_days,
+                "auto_recharge": True,
+                "failure_prob": self.failure_prob,
+                "fix_days": self.fix_days,
+            }
+        )
+
+    def policy(self, initial: float, q: float, s: float, lead_days: int) -> Policy:
+        return Policy(initial, q, s, lead_days, True, self.failure_prob, self.fix_days)
 
 
 def _table(policies: list[Policy]) -> pd.DataFrame:
@@ -305,18 +411,6 @@ def _table(policies: list[Policy]) -> pd.DataFrame:
     )
 
 
-def _grid_table(q: np.ndarray, s: np.ndarray, initial: np.ndarray, lead_days: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "initial": initial,
-            "recharge_amount": q,
-            "threshold": s,
-            "lead_days": lead_days,
-            "auto_recharge": True,
-        }
-    )
-
-
 def _min_threshold(
     ev: _Evaluator,
     q: np.ndarray,
@@ -325,7 +419,7 @@ def _min_threshold(
     *,
     target: float | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Search the smallest feasible trigger for every Q at once.
+    """Search the smallest feasible trigger (at least the minimum amount) for every Q.
 
     Each round tests :data:`_POINTS_PER_ROUND` evenly spaced triggers inside every open
     bracket in one sweep, shrinking the brackets five-fold. The first purchase is
@@ -342,15 +436,16 @@ def _min_threshold(
     n = len(q)
 
     def run(qq: np.ndarray, ss: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-        res = ev(_grid_table(qq, ss, np.maximum(qq, ss), lead_days))
+        res = ev(ev.grid(qq, ss, np.maximum(qq, ss), lead_days))
         return res, (res["p_stockout"] <= target + 1e-12).to_numpy()
 
-    lo = np.zeros(n)
-    hi = np.full(n, float(s_hi))
+    # the admin center refuses a trigger below the minimum: the bracket starts there
+    lo = np.full(n, ev.min_amount)
+    hi = np.full(n, max(float(s_hi), 2 * ev.min_amount))
     res, ok = run(np.concatenate([q, q]), np.concatenate([lo, hi]))
     ok_lo, ok_hi = ok[:n], ok[n:].copy()
     rows: list[pd.Series] = [res.iloc[i] if ok_lo[i] else res.iloc[n + i] for i in range(n)]
-    hi[ok_lo] = 0.0
+    hi[ok_lo] = lo[ok_lo]
     for _ in range(3):  # widen the bracket where even s_hi is not enough
         idx = np.flatnonzero(~ok_lo & ~ok_hi)
         if not idx.size:
@@ -393,7 +488,12 @@ def _scale(sc: Scenarios, lead_days: int) -> dict:
     window = lead_days + 1
     csum = np.cumsum(np.pad(d, ((0, 0), (1, 0))), axis=1)
     peak = float((csum[:, window:] - csum[:, :-window]).max()) if d.shape[1] >= window else 0.0
-    return {"mu": mu, "year_q95": float(np.quantile(year, 0.95)), "lead_peak": peak}
+    return {
+        "mu": mu,
+        "year_mean": float(year.mean()),
+        "year_q95": float(np.quantile(year, 0.95)),
+        "lead_peak": peak,
+    }
 
 
 def _search(
@@ -401,10 +501,11 @@ def _search(
 ) -> tuple[float, float, pd.DataFrame]:
     """Continuous (Q, s) minimising the cost at the feasibility edge; plus the Q-grid rows."""
     scale = _scale(sc, lead_days)
-    q_lo = max(min_q, 1.0)
-    q_hi = max(q_lo * 2, 1.25 * scale["year_q95"])
+    q_lo = max(min_q, ev.min_amount, 1.0)
+    # never beyond what a year can use: a bigger lot forfeits the rest
+    q_hi = max(q_lo, scale["year_mean"])
     s_hi = max(1.0, 1.5 * scale["lead_peak"] + scale["mu"])
-    q = np.geomspace(q_lo, q_hi, _COARSE_Q)
+    q = np.geomspace(q_lo, q_hi, _COARSE_Q) if q_hi > q_lo * 1.01 else np.array([q_lo])
     s_min, rows = _min_threshold(ev, q, s_hi, lead_days)
     grid = rows.assign(_q=q, _s=s_min)
     for _ in range(2):
@@ -415,7 +516,9 @@ def _search(
         i = int(np.argmin(order["cost"].to_numpy()))
         qs = order["_q"].to_numpy()
         left = qs[i - 1] if i > 0 else qs[i] / 1.5 if qs[i] / 1.5 >= q_lo else qs[i]
-        right = qs[i + 1] if i + 1 < len(qs) else qs[i] * 1.5
+        right = min(qs[i + 1] if i + 1 < len(qs) else qs[i] * 1.5, q_hi)
+        if right <= max(left, q_lo) * 1.001:
+            break
         fine = np.geomspace(max(left, q_lo), right, _FINE_Q + 2)[1:-1]
         s_f, rows_f = _min_threshold(ev, fine, s_hi, lead_days)
         grid = pd.concat([grid, rows_f.assign(_q=fine, _s=s_f)], ignore_index=True)
@@ -440,17 +543,25 @@ def _round_policy(
 ) -> pd.Series:
     """Cheapest feasible policy among the nice-rounded neighbours of (Q, s)."""
     target = ev.target if target is None else target
+    low = ev.min_amount
+
+    def whole(x: float) -> float:
+        return max(low, x)
+
     # the cost is saw-toothed in Q over a finite horizon (a whole recharge more or less), so
     # look at every nice amount within -20 % / +25 % rather than just the two neighbours
     step = nice_step(q)
     q_opts = sorted(
-        {round_amount(q, "down"), round_amount(q, "up")}
-        | {k * step for k in range(math.ceil(0.8 * q / step), math.floor(1.25 * q / step) + 1)}
+        {whole(round_amount(q, "down")), whole(round_amount(q, "up"))}
+        | {
+            whole(k * step)
+            for k in range(math.ceil(0.8 * q / step), math.floor(1.25 * q / step) + 1)
+        }
     )
-    floor = max(round_amount(ev.min_q, "down"), 1e-9)
-    q_opts = [x for x in q_opts if x >= floor] or [round_amount(q, "up")]
-    s_up = round_amount(s, "up")
-    s_opts = sorted({round_amount(s, "down"), s_up, s_up + nice_step(max(s_up, 1.0))})
+    floor = max(round_amount(ev.min_q, "down"), low)
+    q_opts = [x for x in q_opts if x >= floor] or [whole(round_amount(q, "up"))]
+    s_up = whole(round_amount(s, "up"))
+    s_opts = sorted({whole(round_amount(s, "down")), s_up, s_up + nice_step(s_up)})
     for _ in range(12):
         cands = []
         for qq in q_opts:
@@ -459,7 +570,7 @@ def _round_policy(
                 # enough not to trigger at once
                 inits = ([0.0] if initial_zero else []) + [qq, max(qq, ss)]
                 for rank, ii in enumerate(dict.fromkeys(inits)):
-                    cands.append((rank, Policy(ii, qq, ss, lead_days)))
+                    cands.append((rank, ev.policy(ii, qq, ss, lead_days)))
         res = ev(_table([c[1] for c in cands])).assign(_rank=[c[0] for c in cands])
         ok = res[res["p_stockout"] <= target + 1e-12]
         if not ok.empty:
@@ -467,7 +578,7 @@ def _round_policy(
             ok = ok.sort_values("_rank", kind="stable")
             ok = ok.drop_duplicates(["recharge_amount", "threshold"], keep="first")
             return ok.sort_values("cost", kind="stable").iloc[0].drop("_rank")
-        s_opts = [x + nice_step(max(x, 1.0)) * 2 for x in s_opts]
+        s_opts = [x + nice_step(x) * 2 for x in s_opts]
     raise InputError(
         "could not find a rounded policy meeting the service level; lower --service-level"
     )
@@ -476,16 +587,23 @@ def _round_policy(
 # --------------------------------------------------------------------------- pieces
 
 
-def _metrics(row: pd.Series, n_scen: int, horizon_days: int) -> dict:
+def _per_month(row: pd.Series, mu: float) -> float:
+    """Recharges a month once they run: a month of mean demand over the recharge amount."""
+    if not row["auto_recharge"] or not row["recharge_amount"] > 0:
+        return 0.0
+    return mu * (365.25 / 12) / float(row["recharge_amount"])
+
+
+def _metrics(row: pd.Series, n_scen: int, mu: float) -> dict:
     p = float(row["p_stockout"])
-    months = horizon_days / (365.25 / 12)
     return {
         "p_stockout": p,
         "p_stockout_se": math.sqrt(max(p * (1 - p), 0.25 / n_scen) / n_scen),
-        "expected_forfeited": float(row["expired"]),
+        "expected_forfeited": float(row["forfeited"]),
         "expected_purchased": float(row["purchased"]),
         "expected_recharges": float(row["recharges"]),
-        "recharges_per_month": float(row["recharges"]) / months,
+        "expected_purchases": float(row["purchases"]),
+        "recharges_per_month": _per_month(row, mu),
         "mean_balance": float(row["mean_balance"]),
         "expected_unserved": float(row["unserved"]),
         "stockout_days": float(row["stockout_days"]),
@@ -496,8 +614,7 @@ def _metrics(row: pd.Series, n_scen: int, horizon_days: int) -> dict:
     }
 
 
-def _alt_row(option: str, row: pd.Series, horizon_days: int) -> dict:
-    months = horizon_days / (365.25 / 12)
+def _alt_row(option: str, row: pd.Series, mu: float) -> dict:
     return {
         "option": option,
         "initial": float(row["initial"]),
@@ -505,10 +622,10 @@ def _alt_row(option: str, row: pd.Series, horizon_days: int) -> dict:
         "threshold": float(row["threshold"]) if row["auto_recharge"] else 0.0,
         "auto_recharge": bool(row["auto_recharge"]),
         "p_stockout": float(row["p_stockout"]),
-        "expected_forfeited": float(row["expired"]),
+        "expected_forfeited": float(row["forfeited"]),
         "expected_purchased": float(row["purchased"]),
         "expected_recharges": float(row["recharges"]),
-        "recharges_per_month": float(row["recharges"]) / months,
+        "recharges_per_month": _per_month(row, mu),
         "mean_balance": float(row["mean_balance"]),
         "cost": float(row["cost"]),
     }
@@ -563,8 +680,7 @@ def pareto_frontier(table: pd.DataFrame) -> pd.DataFrame:
 
 def _one_time(ev: _Evaluator, sc: Scenarios, target: float, initial_zero: bool) -> dict:
     """Smallest rounded single purchase (no auto-recharge) that meets the service level."""
-    d = sc.paths
-    total = d.sum(axis=1)
+    total = sc.paths.sum(axis=1)
     start_balance = 0.0 if ev.lots is None else float(ev.lots["amount"].sum())
     life = int(expiry_days(sc.start, [sc.start])[0])
 
@@ -611,28 +727,16 @@ def _one_time(ev: _Evaluator, sc: Scenarios, target: float, initial_zero: bool) 
                 lo = float(grid[j - 1]) if j > 0 else lo
             else:
                 lo = float(grid[-1])
-        amount = round_amount(hi, "up")
+        amount = max(round_amount(hi, "up"), ev.min_amount)
         row = run(np.array([amount])).iloc[0]
         while row["p_stockout"] > target + 1e-12:
             amount += nice_step(amount)
             row = run(np.array([amount])).iloc[0]
-    # what is left when the horizon ends expires with the lot unless the days before its
-    # expiry use it: estimate those days at the horizon's last month of mean demand
-    tail = max(0, life - sc.horizon_days)
-    forfeited = float(row["expired"])
-    note = ""
-    if tail <= 31 and amount > 0:
-        last_month = float(d[:, -30:].mean())
-        leftover = np.maximum(0.0, float(row["end_balance"]) - tail * last_month)
-        forfeited += float(leftover)
-        note = "includes what is left when the purchase expires"
-    elif amount > 0:
-        note = f"{row['end_balance']:.0f} expected to be left at the end of the horizon"
-    years = sc.horizon_days / 365.0
-    cost = forfeited + ev.holding_rate * float(row["mean_balance"]) * years
-    row = row.copy()
-    row["expired"] = forfeited
-    row["cost"] = cost
+    # the evaluator's tail spends what is left after the horizon until the lot expires, so
+    # ``forfeited`` is the purchase's whole loss and ``cost`` uses the one formula
+    forfeited = float(row["forfeited"])
+    note = "includes what is left when the purchase expires" if amount > 0 else ""
+    cost = float(row["cost"])
     return {
         "amount": float(amount),
         "p_stockout": float(row["p_stockout"]),
@@ -690,6 +794,7 @@ def _position(sc: Scenarios, lots: pd.DataFrame, lead_days: int, alert_days: int
         advice = "no action needed yet"
     return {
         "balance": balance,
+        "as_of": sc.start,
         "runway_days": {
             "median": median,
             "pessimistic": pessimistic,
@@ -743,31 +848,14 @@ def _explain_policy(policy: Policy, m: dict, currency: str, lots_given: bool) ->
 def _prepare_lots(
     lots: pd.DataFrame | None, start: pd.Timestamp
 ) -> tuple[pd.DataFrame | None, str | None]:
-    """Today's lots for the engine; purchases after ``start`` count as bought on ``start``."""
+    """Today's lots checked against the plan start (:func:`planner.inputs.check_lots`)."""
     if lots is None or len(lots) == 0:
         return None, None
-    missing = {"purchase_date", "amount"} - set(lots.columns)
-    if missing:
-        raise InputError(f"balance lots: missing column(s) {sorted(missing)}")
-    dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"])).normalize()
-    if dates.tz is not None:
-        dates = dates.tz_localize(None)
-    amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=float)
-    if dates.hasnans or not np.isfinite(amounts).all() or (amounts < 0).any():
-        raise InputError("balance lots: every lot needs a purchase date and an amount >= 0")
-    late = dates > start
-    note = None
-    if late.any():
-        note = (
-            f"{int(late.sum())} lot(s) bought after {start.date().isoformat()} (the day after "
-            "the last demand day) are counted as bought that day."
-        )
-        dates = dates.where(~late, start)
-    out = pd.DataFrame({"purchase_date": dates, "amount": amounts})
-    out = out[out["amount"] > 0].sort_values("purchase_date", kind="stable")
-    if out.empty:
+    kept, warnings = check_lots(lots, start)
+    note = " ".join(w[0].upper() + w[1:] + "." for w in warnings) or None
+    if kept.empty:
         return None, note
-    return out.reset_index(drop=True), note
+    return kept, note
 
 
 def _check_options(
@@ -807,7 +895,7 @@ def recommend(
     horizon_days: int = 365,
     lead_days: int = 1,
     holding_rate: float = 0.05,
-    recharge_overhead: float = 0.0,
+    recharge_overhead: float = DEFAULT_RECHARGE_OVERHEAD,
     growth: str | float | None = None,
     n_scenarios: int | None = None,
     seed: int | None = None,
@@ -815,6 +903,9 @@ def recommend(
     current: Policy | None = None,
     alert_days: int = 14,
     min_recharge_days: float = MIN_RECHARGE_DAYS,
+    min_amount: float = DEFAULT_MIN_AMOUNT,
+    failure_prob: float = 0.0,
+    fix_days: int = 0,
 ) -> Recommendation:
     """Recommend initial funding, recharge amount and trigger.
 
@@ -823,7 +914,7 @@ def recommend(
     history : pd.Series or Scenarios
         Daily credit spend (float, one currency, daily DatetimeIndex), or ready-made
         scenarios (then ``horizon_days``, ``growth``, ``n_scenarios`` and ``seed`` are not
-        used).
+        used; without a :attr:`Scenarios.tail` forfeiture is counted within the horizon only).
     currency : str
         Currency code, for the explanation.
     service_level : float
@@ -835,7 +926,8 @@ def recommend(
     holding_rate : float
         Yearly cost of money tied up in the balance (0.05 = 5 %).
     recharge_overhead : float
-        Cost of handling one recharge (invoice processing), in currency units.
+        Cost of handling one purchase invoice, in currency units
+        (:data:`DEFAULT_RECHARGE_OVERHEAD`).
     growth : str, float or None
         Growth assumption, see :func:`planner.scenarios.parse_growth`; None estimates it.
     n_scenarios : int, optional
@@ -845,13 +937,20 @@ def recommend(
     lots : pd.DataFrame, optional
         Today's balance as lots (``purchase_date``, ``amount``), held on the first scenario
         day: enables the current position (runway, expiring funds) and lets the first
-        purchase be 0.
+        purchase be 0. Lots must be bought on or before that day; expired ones are dropped
+        with a note (:func:`planner.inputs.check_lots`).
     current : Policy, optional
         The admin's current settings, to compare with the recommendation.
     alert_days : int
         A pessimistic runway below ``alert_days + lead_days`` means "act now".
     min_recharge_days : float
-        Smallest recharge amount searched, in days of mean demand.
+        Optional floor on the recharge amount, in days of mean demand (0: none).
+    min_amount : float
+        Smallest whole amount the admin center accepts for the first purchase (unless 0),
+        the recharge amount and the trigger.
+    failure_prob, fix_days : float, int
+        Share of recharge attempts that fail (an expired card) and days until the admin
+        reacts: every policy searched is simulated with them.
 
     Returns
     -------
@@ -865,10 +964,7 @@ def recommend(
     _check_options(
         service_level, horizon_days, lead_days, holding_rate, recharge_overhead, alert_days
     )
-    if not (isinstance(min_recharge_days, int | float) and 0 < min_recharge_days <= 365):
-        raise InputError(
-            f"min recharge days: must be above 0 and at most 365, got {min_recharge_days!r}"
-        )
+    _check_plan_rules(min_recharge_days, min_amount, failure_prob, fix_days)
     if isinstance(history, Scenarios):
         sc = history
     else:
@@ -878,6 +974,7 @@ def recommend(
             n_scenarios=int(n_scenarios or DEFAULT_SCENARIOS),
             growth=growth,
             seed=seed,
+            tail_days=TAIL_DAYS + int(lead_days),
         )
     mu = sc.mean_daily()
     if not mu > 0:
@@ -894,37 +991,121 @@ def recommend(
         holding_rate=float(holding_rate),
         recharge_overhead=float(recharge_overhead),
         target=target,
+        min_amount=float(min_amount),
+        failure_prob=float(failure_prob),
+        fix_days=int(fix_days),
     )
     initial_zero = lots is not None
-    min_q = float(min_recharge_days) * mu
-    ev.min_q = min_q
+    ev.min_q = max(float(min_recharge_days) * mu, ev.min_amount)
 
-    q_best, s_best, grid = _search(ev, sc, lead_days, initial_zero, min_q)
+    q_best, s_best, grid = _search(ev, sc, lead_days, initial_zero, ev.min_q)
     chosen = _round_policy(ev, q_best, s_best, lead_days, initial_zero=initial_zero)
-    policy = Policy(
+    policy = ev.policy(
         float(chosen["initial"]),
         float(chosen["recharge_amount"]),
         float(chosen["threshold"]),
         lead_days,
     )
-    metrics = _metrics(chosen, sc.n_scenarios, sc.horizon_days)
-    n_months = sc.horizon_days / (365.25 / 12)
+    metrics = _metrics(chosen, sc.n_scenarios, mu)
+    alts = _alternatives(ev, chosen, grid, q_best, s_best, lead_days, service_level)
+    one_time = _one_time(ev, sc, target, initial_zero)
+    row_one = one_time.pop("_row", None)
+    if row_one is not None:
+        alts.append(_alt_row("one-time funding", row_one, mu))
+    current_info = None
+    if current is not None:
+        current_info, row = _current_info(ev, current, lots is not None, mu)
+        alts.append(_alt_row("current settings", row, mu))
+    position = _position(sc, lots, lead_days, alert_days) if lots is not None else None
 
-    # alternatives, each rounded and simulated
-    alts = [_alt_row("recommended", chosen, sc.horizon_days)]
-    seen_policies = {(policy.initial, policy.recharge_amount, policy.threshold)}
+    evaluated = pd.concat(ev.seen, ignore_index=True)
+    evaluated = evaluated[evaluated["auto_recharge"]]
+    frontier = pareto_frontier(evaluated).rename(
+        columns={"forfeited": "expected_forfeited", "recharges": "expected_recharges"}
+    )[list(FRONTIER_COLUMNS)]
+    for alt in alts:
+        alt["explanation"] = _describe(alt, metrics["cost"], currency)
+    alternatives = pd.DataFrame(alts, columns=list(ALTERNATIVE_COLUMNS))
+    explanation = _explanation(
+        policy, metrics, currency, sc, position, current_info, one_time, service_level
+    )
+    if lot_note:
+        explanation.append(lot_note)
+    explanation.extend(w[0].upper() + w[1:] + "." for w in sc.warnings)
+    settings = {
+        "service_level": float(service_level),
+        "horizon_days": sc.horizon_days,
+        "lead_days": lead_days,
+        "holding_rate": float(holding_rate),
+        "recharge_overhead": float(recharge_overhead),
+        "alert_days": int(alert_days),
+        "min_recharge_days": float(min_recharge_days),
+        "min_amount": float(min_amount),
+        "failure_prob": float(failure_prob),
+        "fix_days": int(fix_days),
+        "tail_days": 0 if sc.tail is None else int(sc.tail.shape[1]),
+        "cost_formula": COST_FORMULA,
+        "policies_evaluated": int(len(evaluated)),
+    }
+    return Recommendation(
+        policy=policy,
+        metrics=metrics,
+        cost=metrics["cost"],
+        one_time_funding=one_time,
+        alternatives=alternatives,
+        frontier=frontier,
+        current=current_info,
+        position=position,
+        explanation=explanation,
+        currency=currency,
+        scenarios=sc,
+        service_level=float(service_level),
+        settings=settings,
+        lots=lots,
+    )
+
+
+def _check_plan_rules(min_recharge_days, min_amount, failure_prob, fix_days) -> None:
+    if not (isinstance(min_recharge_days, int | float) and 0 <= min_recharge_days <= 365):
+        raise InputError(f"min recharge days: must be between 0 and 365, got {min_recharge_days!r}")
+    if not (
+        isinstance(min_amount, int | float)
+        and math.isfinite(min_amount)
+        and min_amount >= 1
+        and float(min_amount) == int(min_amount)
+    ):
+        raise InputError(f"min amount: must be a whole amount >= 1, got {min_amount!r}")
+    if not (isinstance(failure_prob, int | float) and 0 <= failure_prob < 1):
+        raise InputError(
+            f"failure rate: must be at least 0 and below 1 (e.g. 0.05), got {failure_prob!r}"
+        )
+    if isinstance(fix_days, bool) or not isinstance(fix_days, int | np.integer):
+        raise InputError(f"fix days: must be a whole number, got {fix_days!r}")
+    if not 0 <= fix_days <= 90:
+        raise InputError(f"fix days: must be between 0 and 90, got {fix_days}")
+
+
+def _alternatives(ev, chosen, grid, q_best, s_best, lead_days, service_level) -> list[dict]:
+    """The recommended row and the named alternatives, each rounded and simulated."""
+    mu = ev.sc.mean_daily()
+    initial_zero = ev.lots is not None
+    metrics = _metrics(chosen, ev.sc.n_scenarios, mu)
+    alts = [_alt_row("recommended", chosen, mu)]
+    seen = {
+        (float(chosen["initial"]), float(chosen["recharge_amount"]), float(chosen["threshold"]))
+    }
 
     def add(option: str, row: pd.Series | None) -> None:
         if row is None:
             return
         key = (float(row["initial"]), float(row["recharge_amount"]), float(row["threshold"]))
-        if row["auto_recharge"] and key in seen_policies:
+        if key in seen:
             return
-        seen_policies.add(key)
-        alts.append(_alt_row(option, row, sc.horizon_days))
+        seen.add(key)
+        alts.append(_alt_row(option, row, mu))
 
     feasible_grid = grid[np.isfinite(grid["_s"])]
-    fewer = feasible_grid[feasible_grid["recharges"] <= 0.5 * metrics["expected_recharges"]]
+    fewer = feasible_grid[feasible_grid["_q"] >= 2 * float(chosen["recharge_amount"])]
     if metrics["recharges_per_month"] > 0.5 and not fewer.empty:
         f = fewer.loc[fewer["cost"].idxmin()]
         add(
@@ -932,7 +1113,7 @@ def recommend(
             _round_policy(ev, f["_q"], f["_s"], lead_days, initial_zero=initial_zero),
         )
     if metrics["expected_forfeited"] > 0.005 * max(metrics["expected_purchased"], 1.0):
-        lowf = feasible_grid.sort_values(["expired", "cost"], kind="stable").iloc[0]
+        lowf = feasible_grid.sort_values(["forfeited", "cost"], kind="stable").iloc[0]
         add(
             "lowest forfeiture",
             _round_policy(ev, lowf["_q"], lowf["_s"], lead_days, initial_zero=initial_zero),
@@ -943,104 +1124,61 @@ def recommend(
     ):
         tgt = 1 - level
         s_alt, _ = _min_threshold(
-            ev,
-            np.array([q_best]),
-            max(s_best, 1.0) * 2,
-            lead_days,
-            target=tgt,
+            ev, np.array([q_best]), max(s_best, ev.min_amount) * 2, lead_days, target=tgt
         )
         if np.isfinite(s_alt[0]):
             row = _round_policy(
                 ev, q_best, float(s_alt[0]), lead_days, initial_zero=initial_zero, target=tgt
             )
             add(f"{label} ({_pct(level)})", row)
+    return alts
 
-    one_time = _one_time(ev, sc, target, initial_zero)
-    row_one = one_time.pop("_row", None)
-    if row_one is not None:
-        alts.append(_alt_row("one-time funding", row_one, sc.horizon_days))
 
-    current_info = None
-    if current is not None:
-        cur = current
-        if lots is not None and cur.initial > 0:
-            cur = Policy(
-                0.0,
-                cur.recharge_amount,
-                cur.threshold,
-                cur.lead_days,
-                cur.auto_recharge,
-                cur.failure_prob,
-                cur.fix_days,
-            )
-        row = ev.one(cur)
-        current_info = {
-            "initial": cur.initial,
-            "recharge_amount": cur.recharge_amount,
-            "threshold": cur.threshold,
-            "auto_recharge": cur.auto_recharge,
-            "p_stockout": float(row["p_stockout"]),
-            "expected_forfeited": float(row["expired"]),
-            "expected_recharges": float(row["recharges"]),
-            "recharges_per_month": float(row["recharges"]) / n_months,
-            "mean_balance": float(row["mean_balance"]),
-            "cost": float(row["cost"]),
-            "meets_service_level": bool(row["p_stockout"] <= target + 1e-12),
-        }
-        alts.append(_alt_row("current settings", row, sc.horizon_days))
-
-    position = _position(sc, lots, lead_days, alert_days) if lots is not None else None
-
-    evaluated = pd.concat(ev.seen, ignore_index=True)
-    evaluated = evaluated[evaluated["auto_recharge"]]
-    frontier = pareto_frontier(evaluated).rename(
-        columns={
-            "expired": "expected_forfeited",
-            "recharges": "expected_recharges",
-        }
-    )[list(FRONTIER_COLUMNS)]
-
-    for alt in alts:
-        alt["explanation"] = _describe(alt, metrics["cost"], currency)
-    alternatives = pd.DataFrame(alts, columns=list(ALTERNATIVE_COLUMNS))
-
-    explanation = [_explain_policy(policy, metrics, currency, lots is not None)]
-    if position is not None:
-        rw = position["runway_days"]
-        if rw["censored"]:
-            lasts = f"lasts beyond the {sc.horizon_days}-day horizon in most simulated years"
-        else:
-            lasts = (
-                f"lasts about {rw['median']:.0f} days (until "
-                f"{position['depletion_date'].date().isoformat()}; 5% risk: under "
-                f"{rw['pessimistic']:.0f} days) without further purchases"
-            )
-        explanation.append(
-            f"Today's balance of {_money(position['balance'], currency)} {lasts}; "
-            f"{position['advice']}."
+def _current_info(ev, current: Policy, lots_given: bool, mu: float) -> tuple[dict, pd.Series]:
+    """The admin's current settings evaluated like every candidate (today's lots replace
+    the first purchase when given)."""
+    cur = current
+    if lots_given and cur.initial > 0:
+        cur = Policy(
+            0.0,
+            cur.recharge_amount,
+            cur.threshold,
+            cur.lead_days,
+            cur.auto_recharge,
+            cur.failure_prob,
+            cur.fix_days,
         )
-        if position["expected_forfeit_total"] >= 0.5:
-            nxt = position["expiring"].dropna(subset=["expected_forfeit"])
-            nxt = nxt[nxt["expected_forfeit"] >= 0.5]
-            first = nxt.iloc[0]
-            total = _money(position["expected_forfeit_total"], currency)
-            day = first["date"].date().isoformat()
-            if len(nxt) == 1:
-                explanation.append(
-                    f"About {total} of today's funds are expected to expire unused on {day}."
-                )
-            else:
-                explanation.append(
-                    f"About {total} of today's funds are expected to expire unused, the first "
-                    f"{_money(first['expected_forfeit'], currency)} on {day}."
-                )
+    row = ev.one(cur)
+    info = {
+        "initial": cur.initial,
+        "recharge_amount": cur.recharge_amount,
+        "threshold": cur.threshold,
+        "auto_recharge": cur.auto_recharge,
+        "failure_prob": cur.failure_prob,
+        "fix_days": cur.fix_days,
+        "p_stockout": float(row["p_stockout"]),
+        "expected_forfeited": float(row["forfeited"]),
+        "expected_recharges": float(row["recharges"]),
+        "recharges_per_month": _per_month(row, mu),
+        "mean_balance": float(row["mean_balance"]),
+        "cost": float(row["cost"]),
+        "meets_service_level": bool(row["p_stockout"] <= ev.target + 1e-12),
+    }
+    return info, row
+
+
+def _explanation(policy, metrics, currency, sc, position, current_info, one_time, level):
+    """Plain sentences, most important first."""
+    explanation = [_explain_policy(policy, metrics, currency, position is not None)]
+    if position is not None:
+        explanation.extend(_position_sentences(position, currency, sc.horizon_days))
     if current_info is not None:
         verdict = "meets" if current_info["meets_service_level"] else "does not meet"
         explanation.append(
             f"Your current settings (recharge {_money(current_info['recharge_amount'], currency)}"
             f" below {_money(current_info['threshold'], currency)}) run out of credit in "
             f"{_pct(current_info['p_stockout'])} of simulated years ({verdict} the "
-            f"{_pct(service_level)} target); expected forfeiture "
+            f"{_pct(level)} target); expected forfeiture "
             f"{_money(current_info['expected_forfeited'], currency)}, cost "
             f"{_money(current_info['cost'], currency)} vs "
             f"{_money(metrics['cost'], currency)} recommended."
@@ -1059,35 +1197,38 @@ def recommend(
         )
     else:
         explanation.append(f"Without auto-recharge: {one_time['note']}.")
-    if lot_note:
-        explanation.append(lot_note)
-    explanation.extend(w[0].upper() + w[1:] + "." for w in sc.warnings)
+    return explanation
 
-    settings = {
-        "service_level": float(service_level),
-        "horizon_days": sc.horizon_days,
-        "lead_days": lead_days,
-        "holding_rate": float(holding_rate),
-        "recharge_overhead": float(recharge_overhead),
-        "alert_days": int(alert_days),
-        "min_recharge_days": float(min_recharge_days),
-        "policies_evaluated": int(len(pd.concat(ev.seen))) if ev.seen else 0,
-    }
-    return Recommendation(
-        policy=policy,
-        metrics=metrics,
-        cost=metrics["cost"],
-        one_time_funding=one_time,
-        alternatives=alternatives,
-        frontier=frontier,
-        current=current_info,
-        position=position,
-        explanation=explanation,
-        currency=currency,
-        scenarios=sc,
-        service_level=float(service_level),
-        settings=settings,
-    )
+
+def _position_sentences(position: dict, currency: str, horizon_days: int) -> list[str]:
+    rw = position["runway_days"]
+    if rw["censored"]:
+        lasts = f"lasts beyond the {horizon_days}-day horizon in most simulated years"
+    else:
+        lasts = (
+            f"lasts about {rw['median']:.0f} days (until "
+            f"{position['depletion_date'].date().isoformat()}; 5% risk: under "
+            f"{rw['pessimistic']:.0f} days) without further purchases"
+        )
+    as_of = position["as_of"].date().isoformat()
+    out = [
+        f"Today's balance of {_money(position['balance'], currency)} (balance as of {as_of}) "
+        f"{lasts}; {position['advice']}."
+    ]
+    if position["expected_forfeit_total"] >= 0.5:
+        nxt = position["expiring"].dropna(subset=["expected_forfeit"])
+        nxt = nxt[nxt["expected_forfeit"] >= 0.5]
+        first = nxt.iloc[0]
+        total = _money(position["expected_forfeit_total"], currency)
+        day = first["date"].date().isoformat()
+        if len(nxt) == 1:
+            out.append(f"About {total} of today's funds are expected to expire unused on {day}.")
+        else:
+            out.append(
+                f"About {total} of today's funds are expected to expire unused, the first "
+                f"{_money(first['expected_forfeit'], currency)} on {day}."
+            )
+    return out
 
 
 def alert_status(rec: Recommendation, alert_days: int = 14) -> tuple[int, str]:

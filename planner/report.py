@@ -1004,47 +1004,20 @@ def current_policy(
     auto_recharge: bool = True,
     balance: float | None = None,
     lead_days: int = 0,
+    **rules: Any,
 ):
-    """The admin's current settings as a :class:`planner.engine.Policy` (None if not given).
+    """The admin's current settings: :func:`planner.pipeline.current_policy` (the one
+    construction of the current policy, shared with ``planner recommend``)."""
+    from planner.pipeline import current_policy as build
 
-    Parameters
-    ----------
-    recharge_amount, threshold : float or None
-        Today's auto-recharge amount and trigger; both or neither.
-    auto_recharge : bool
-        False: auto-recharge is off today (amount and trigger are then not needed).
-    balance : float, optional
-        Today's balance when no lots file is given (the simulation's first purchase). When
-        unknown, the balance is taken to hold one recharge amount (as right after a first
-        purchase of that size), so the settings are judged on their rhythm, not on an empty
-        start.
-    lead_days : int
-        Days between a trigger and the funds being usable.
-
-    Raises
-    ------
-    InputError
-        Only one of amount and trigger given, or values the engine refuses.
-    """
-    from planner.engine import Policy
-
-    if auto_recharge and recharge_amount is None and threshold is None:
-        return None
-    if auto_recharge and (recharge_amount is None or threshold is None):
-        raise InputError(
-            "current settings: give both current_recharge_amount and current_threshold "
-            "(or current_auto_recharge = False)"
-        )
-    try:
-        return Policy(
-            initial=float(balance if balance is not None else (recharge_amount or 0.0)),
-            recharge_amount=float(recharge_amount or 0.0),
-            threshold=float(threshold or 0.0),
-            lead_days=int(lead_days),
-            auto_recharge=bool(auto_recharge),
-        )
-    except ValueError as exc:
-        raise InputError(f"current settings: {exc}") from None
+    return build(
+        recharge_amount,
+        threshold,
+        auto_recharge=auto_recharge,
+        balance=balance,
+        lead_days=lead_days,
+        **rules,
+    )
 
 
 def runway_distribution(scenarios: Any, lots: pd.DataFrame) -> np.ndarray:
@@ -1141,7 +1114,8 @@ def position_markdown(rec: Any) -> str:
             f"in a bad year (5%) only {rw['pessimistic']:.0f} days"
         )
     return (
-        f"Today's balance: **{money_text(pos['balance'], cur)}**. Without any purchase it lasts "
+        f"Today's balance: **{money_text(pos['balance'], cur)}** (balance as of "
+        f"{_day(pos['as_of'])}). Without any purchase it lasts "
         f"{runway}. Advice: {pos['advice']}."
     )
 
@@ -1225,6 +1199,7 @@ def plan_summary(
         rw = rec.position["runway_days"]
         rows += [
             ["Balance today", rec.position["balance"], "money"],
+            ["Balance as of", rec.position["as_of"], "date"],
             ["Runway, median (days)", rw["median"], "int"],
             ["Runway, pessimistic (days)", rw["pessimistic"], "int"],
             ["Runs out on (median)", rec.position["depletion_date"], "date"],
@@ -1462,6 +1437,8 @@ def current_as_evaluated(rec: Any):
         threshold=cur["threshold"],
         lead_days=rec.policy.lead_days,
         auto_recharge=bool(cur.get("auto_recharge", True)),
+        failure_prob=float(cur.get("failure_prob", 0.0)),
+        fix_days=int(cur.get("fix_days", 0)),
     )
 
 

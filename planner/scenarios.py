@@ -30,6 +30,16 @@ therefore scaled by a Bayesian-bootstrap draw of the mean weekly spend (Dirichle
 weights on the history weeks) divided by the history's mean: its spread is about
 ``cv_week / sqrt(n_weeks)``, negligible for a year of history and wide for three weeks.
 
+Days beyond the largest one seen. A year of history holds about 365 days, so the largest is
+roughly the 1-in-365 day, while a 99% annual service level with a one-day lead time is decided
+by the 1-in-36,500 day. Resampled weeks cannot hold a day bigger than the biggest seen, so the
+upper tail of daily spend is modelled (peaks over threshold): the days above the
+:data:`TAIL_QUANTILE` quantile of the (detrended) history are fitted with a generalized Pareto
+distribution by probability-weighted moments (:func:`fit_day_tail`), and every resampled day
+above that threshold gets a fresh excess drawn from it instead of its observed one. The
+shape and scale are themselves uncertain with some 35 exceedances a year, so each scenario
+draws its own from a bootstrap of the exceedances (``day_tail=True``, the default).
+
 Number of scenarios. :data:`DEFAULT_SCENARIOS` = 2000: the standard error of a stock-out
 probability p estimated from S independent paths is ``sqrt(p (1 - p) / S)``; at the usual
 target p = 0.01 that is 0.22 percentage points with 2000 paths, so a 95% interval is about
@@ -77,6 +87,17 @@ MIN_CANDIDATES = 4
 #: candidates are weighted by a Gaussian of their distance (days) in month position
 MONTH_SIGMA_DAYS = 0.6
 
+#: days above this quantile of the history (days with spend) make the fitted upper tail
+TAIL_QUANTILE = 0.9
+#: fewest exceedances for a tail fit (below, the resampled days are kept as they are)
+MIN_TAIL_POINTS = 12
+#: the fitted tail shape is kept in this range (above 0.5 the variance is infinite; the
+#: lower end still allows a bounded tail)
+TAIL_SHAPE_RANGE = (-0.3, 0.5)
+#: a drawn excess is capped at this multiple of the largest excess seen (keeps one absurd
+#: draw of a heavy tail from standing for a plausible bad day)
+TAIL_CAP = 8.0
+
 _MEAN_MONTH = 365.25 / 12
 METHODS = ("bootstrap", "replay")
 
@@ -101,6 +122,10 @@ class Scenarios:
         Seed used (``None`` when a Generator was passed or for replay).
     warnings : list[str]
         Caveats to show the user (short history, growth assumed, ...).
+    tail : np.ndarray or None
+        Demand of the days after the horizon, shape (scenarios, tail days), drawn like the
+        paths: the planner spends what is left on them to count the forfeiture of lots
+        bought late in the plan (``docs/credit-model.md`` §3). None: not drawn.
     """
 
     start: pd.Timestamp
@@ -110,6 +135,7 @@ class Scenarios:
     history_days: int
     seed: int | None = None
     warnings: list[str] = field(default_factory=list)
+    tail: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.start = pd.Timestamp(self.start).normalize()
@@ -125,6 +151,13 @@ class Scenarios:
             raise ValueError(f"growth_per_year: must be > -1, got {self.growth_per_year}")
         if self.history_days < 1:
             raise ValueError(f"history_days: must be >= 1, got {self.history_days}")
+        if self.tail is not None:
+            tail = np.asarray(self.tail, dtype=float)
+            if tail.ndim != 2 or tail.shape[0] != paths.shape[0]:
+                raise ValueError("tail: need one row per path")
+            if not np.isfinite(tail).all() or (tail < 0).any():
+                raise ValueError("tail: demand must be finite and >= 0")
+            self.tail = tail
 
     @property
     def n_scenarios(self) -> int:
@@ -144,6 +177,12 @@ class Scenarios:
     def mean_daily(self) -> float:
         """Mean daily demand over all paths and days."""
         return float(self.paths.mean())
+
+    def with_tail(self) -> np.ndarray:
+        """The paths followed by the tail days (just the paths when there is no tail)."""
+        if self.tail is None or self.tail.shape[1] == 0:
+            return self.paths
+        return np.ascontiguousarray(np.hstack([self.paths, self.tail]))
 
 
 # --------------------------------------------------------------------------- growth
@@ -416,6 +455,117 @@ def _month_position(dates: pd.DatetimeIndex) -> np.ndarray:
     return pos
 
 
+def _pwm_gpd(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Generalized Pareto (shape, scale) of each row of sorted excesses, by probability-
+    weighted moments (Hosking & Wallis 1987): robust with a few dozen points."""
+    n = excess.shape[-1]
+    b0 = excess.mean(axis=-1)
+    weights = np.arange(n - 1, -1, -1) / (n - 1)  # (n - j) / (n - 1) for the j-th smallest
+    a1 = (excess * weights).mean(axis=-1)  # E[X (1 - F(X))]
+    denom = np.maximum(b0 - 2 * a1, 1e-12 * np.maximum(b0, 1e-300))
+    shape = 2.0 - b0 / denom
+    scale = 2.0 * b0 * a1 / denom
+    return shape, np.maximum(scale, 1e-12)
+
+
+@dataclass(frozen=True)
+class DayTail:
+    """The fitted upper tail of daily spend (peaks over threshold).
+
+    Attributes
+    ----------
+    threshold : float
+        Days above it are the tail (the :data:`TAIL_QUANTILE` quantile of days with spend).
+    shape, scale : float
+        Generalized Pareto parameters of the excesses over ``threshold`` (shape > 0: heavy
+        tail, no largest day).
+    excess : np.ndarray
+        The observed excesses, sorted (the bootstrap draws from them).
+    """
+
+    threshold: float
+    shape: float
+    scale: float
+    excess: np.ndarray
+
+    def quantile(self, p: float) -> float:
+        """Day amount exceeded by a fraction ``1 - p`` of the tail days."""
+        xi, sigma = self.shape, self.scale
+        z = -math.log1p(-p) if abs(xi) < 1e-9 else ((1 - p) ** -xi - 1) / xi
+        return self.threshold + sigma * z
+
+
+def fit_day_tail(values: np.ndarray) -> DayTail | None:
+    """Fit the upper tail of daily amounts; None when too few days stand out.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        Daily amounts (>= 0), e.g. the detrended history.
+
+    Returns
+    -------
+    DayTail or None
+    """
+    positive = values[values > 0]
+    if len(positive) < MIN_TAIL_POINTS:
+        return None
+    u = float(np.quantile(positive, TAIL_QUANTILE))
+    excess = np.sort(positive[positive > u] - u)
+    if len(excess) < MIN_TAIL_POINTS or not excess[-1] > 0:
+        return None
+    shape, scale = _pwm_gpd(excess)
+    lo, hi = TAIL_SHAPE_RANGE
+    return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess)
+
+
+def _tail_draws(
+    tail: DayTail, n_scenarios: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-scenario (shape, scale): PWM fits to bootstraps of the observed excesses."""
+    n = len(tail.excess)
+    boot = np.sort(tail.excess[rng.integers(0, n, size=(n_scenarios, n))], axis=1)
+    shape, scale = _pwm_gpd(boot)
+    lo, hi = TAIL_SHAPE_RANGE
+    return np.clip(shape, lo, hi), scale
+
+
+def weekday_factors(values: np.ndarray, first_weekday: int) -> np.ndarray:
+    """Mean spend of each weekday (Monday = 0) over the overall mean (1 where no spend)."""
+    days = (first_weekday + np.arange(len(values))) % 7
+    means = np.array([values[days == d].mean() if (days == d).any() else 0.0 for d in range(7)])
+    overall = means.mean()
+    return np.where(means > 0, means / overall, 1.0) if overall > 0 else np.ones(7)
+
+
+def _apply_day_tail(
+    paths: np.ndarray,
+    tail: DayTail,
+    factors: np.ndarray,
+    first_weekday: int,
+    rng: np.random.Generator,
+) -> None:
+    """Replace the excess of every resampled day above the threshold by a fresh draw.
+
+    The tail is fitted on days divided by their weekday's factor, so a busy Monday and a
+    quiet Sunday are judged against their own level and keep it.
+    """
+    n_scenarios = paths.shape[0]
+    shape, scale = _tail_draws(tail, n_scenarios, rng)
+    day_factor = factors[(first_weekday + np.arange(paths.shape[1])) % 7]
+    rows, cols = np.nonzero(paths > tail.threshold * day_factor[None, :])
+    if not len(rows):
+        return
+    u = rng.random(len(rows))
+    xi, sigma = shape[rows], scale[rows]
+    safe = np.where(np.abs(xi) < 1e-9, 1.0, xi)
+    excess = np.where(
+        np.abs(xi) < 1e-9, -sigma * np.log1p(-u), sigma * ((1.0 - u) ** -safe - 1.0) / safe
+    )
+    excess = np.minimum(excess, TAIL_CAP * float(tail.excess[-1]))
+    paths[rows, cols] = (tail.threshold + excess) * day_factor[cols]
+
+
 def make_scenarios(
     history: pd.Series,
     *,
@@ -425,6 +575,8 @@ def make_scenarios(
     growth: str | float | None = None,
     seed: int | None = None,
     rng: np.random.Generator | None = None,
+    day_tail: bool = True,
+    tail_days: int = 0,
 ) -> Scenarios:
     """Demand paths for the days after the history.
 
@@ -447,6 +599,11 @@ def make_scenarios(
         Seed for a new ``numpy.random.Generator``.
     rng : numpy.random.Generator, optional
         Generator to draw from (instead of ``seed``).
+    day_tail : bool
+        Model the upper tail of daily spend beyond the largest day seen (see the module
+        docstring); False keeps the resampled days as observed.
+    tail_days : int
+        Days drawn after the horizon into :attr:`Scenarios.tail` (0: none).
 
     Returns
     -------
@@ -470,6 +627,10 @@ def make_scenarios(
         raise InputError(f"scenarios: must be a whole number, got {n_scenarios!r}")
     if not 1 <= n_scenarios <= 1_000_000:
         raise InputError(f"scenarios: must be between 1 and 1000000, got {n_scenarios}")
+    if isinstance(tail_days, bool) or not isinstance(tail_days, int | np.integer):
+        raise InputError(f"tail days: must be a whole number, got {tail_days!r}")
+    if not 0 <= tail_days <= 3650:
+        raise InputError(f"tail days: must be between 0 and 3650, got {tail_days}")
     if rng is not None and seed is not None:
         raise ValueError("seed, rng: give one or the other, not both")
     if rng is None:
@@ -502,7 +663,8 @@ def make_scenarios(
     level = values.to_numpy(dtype=float) * (1.0 + trend) ** age_years
 
     start = values.index[-1] + pd.Timedelta(days=1)
-    n_blocks = -(-horizon_days // 7)
+    total_days = horizon_days + int(tail_days)
+    n_blocks = -(-total_days // 7)
     # history weeks aligned so that they start on the same weekday as the horizon
     first = n % 7
     week_starts = np.arange(first, n - 6, 7)
@@ -523,7 +685,13 @@ def make_scenarios(
         weight = np.exp(-0.5 * (dist[cand] / MONTH_SIGMA_DAYS) ** 2)
         pick = week_starts[cand[rng.choice(len(cand), size=n_scenarios, p=weight / weight.sum())]]
         idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
-    paths = level[idx[:, :horizon_days]]
+    paths = level[idx[:, :total_days]]
+    factors = weekday_factors(level, int(values.index[0].day_of_week))
+    fitted = (
+        fit_day_tail(level / factors[(values.index.day_of_week.to_numpy())]) if day_tail else None
+    )
+    if fitted is not None:
+        _apply_day_tail(paths, fitted, factors, int(start.day_of_week), rng)
 
     # uncertainty of the mean level: Bayesian bootstrap of the history's weekly totals
     weekly = level[week_starts[:, None] + offsets].sum(axis=1)
@@ -532,7 +700,7 @@ def make_scenarios(
         weights = rng.dirichlet(np.ones(len(weekly)), size=n_scenarios)
         paths *= (weights @ weekly / mean_week)[:, None]
 
-    days_ahead = np.arange(1, horizon_days + 1) / 365.25
+    days_ahead = np.arange(1, total_days + 1) / 365.25
     log_growth = np.full(n_scenarios, math.log1p(growth_per_year))
     if log_sd > 0:  # the trend's own uncertainty: each scenario draws its growth
         lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
@@ -542,7 +710,8 @@ def make_scenarios(
     paths = np.round(paths, 6)
     return Scenarios(
         start=start,
-        paths=paths,
+        paths=np.ascontiguousarray(paths[:, :horizon_days]),
+        tail=np.ascontiguousarray(paths[:, horizon_days:]) if tail_days else None,
         method="bootstrap",
         growth_per_year=float(growth_per_year),
         history_days=n,

@@ -83,10 +83,20 @@ def test_constant_demand_holding_cost_pushes_to_the_feasibility_edge(lead):
     days t+1 .. t+L-1 live on b. With Q and the first purchase multiples of d the balance
     is always a multiple of d, and the trigger fires at the largest multiple below s: any
     s in ((L-1) d, L d] is the cheapest feasible trigger (s >= L d is always safe). The mean
-    balance grows with Q, so Q sits at its lower bound, 14 days of demand.
+    balance grows with Q, so Q sits at its lower bound, here 14 days of demand. (A minimum
+    amount of 1 instead of the admin center's 50 lets the trigger reach the edge.)
     """
     d = 10.0
-    rec = recommend(constant(d), n_scenarios=10, seed=1, lead_days=lead, holding_rate=0.05)
+    rec = recommend(
+        constant(d),
+        n_scenarios=10,
+        seed=1,
+        lead_days=lead,
+        holding_rate=0.05,
+        recharge_overhead=0,
+        min_amount=1,
+        min_recharge_days=14,
+    )
     pol = rec.policy
     assert (lead - 1) * d < pol.threshold <= lead * d
     assert pol.recharge_amount == 14 * d
@@ -105,7 +115,7 @@ def test_constant_demand_holding_cost_pushes_to_the_feasibility_edge(lead):
 
 
 def test_constant_demand_without_costs_has_no_expiry():
-    rec = recommend(constant(), n_scenarios=10, seed=1, holding_rate=0.0)
+    rec = recommend(constant(), n_scenarios=10, seed=1, holding_rate=0.0, recharge_overhead=0)
     assert rec.cost == 0
     assert rec.metrics["expected_forfeited"] == 0 and rec.metrics["p_stockout"] == 0
     # a lot larger than a year of demand is never worth it
@@ -116,7 +126,13 @@ def test_constant_demand_recharge_overhead_gives_eoq():
     """With overhead c a recharge and holding rate h, Q* = sqrt(2 c D / h) (EOQ)."""
     d, c, h = 10.0, 2.0, 0.05
     rec = recommend(
-        constant(d), n_scenarios=10, seed=1, holding_rate=h, recharge_overhead=c, lead_days=1
+        constant(d),
+        n_scenarios=10,
+        seed=1,
+        holding_rate=h,
+        recharge_overhead=c,
+        lead_days=1,
+        min_amount=1,
     )
     eoq = math.sqrt(2 * c * 365 * d / h)  # 540
     assert rec.policy.recharge_amount == pytest.approx(eoq, rel=0.15)
@@ -128,20 +144,49 @@ def test_constant_demand_recharge_overhead_gives_eoq():
         {"initial": qs, "recharge_amount": qs, "threshold": rec.policy.threshold, "lead_days": 1}
     )
     out = sweep(rec.scenarios.paths, rec.scenarios.start, grid, quantiles=())
-    brute = (c * out["recharges"] + h * out["mean_balance"]).min()
+    brute = (c * (out["recharges"] + 1) + h * out["mean_balance"]).min()
     assert rec.cost <= 1.05 * brute
-    assert rec.metrics["recharge_cost"] == pytest.approx(c * rec.metrics["expected_recharges"])
+    # the first purchase is an invoice too
+    assert rec.metrics["expected_purchases"] == rec.metrics["expected_recharges"] + 1
+    assert rec.metrics["recharge_cost"] == pytest.approx(c * rec.metrics["expected_purchases"])
+
+
+@pytest.mark.parametrize("lead", [0, 1, 3])
+def test_amounts_are_ones_the_admin_center_accepts(lead):
+    rec = recommend(noisy(days=120), n_scenarios=200, seed=2, lead_days=lead)
+    for row in rec.alternatives.itertuples():
+        if row.auto_recharge:
+            assert row.recharge_amount >= 50 and row.threshold >= 50, row.option
+            assert row.recharge_amount == int(row.recharge_amount)
+            assert row.threshold == int(row.threshold)
+        if row.option != "current settings":
+            assert row.initial == 0 or row.initial >= 50, row.option
+            assert row.initial == int(row.initial)
+
+
+def test_recharge_amount_moves_with_overhead_and_holding_rate():
+    """EOQ: more overhead, bigger lots; dearer money, smaller lots; never above a year."""
+    h = constant(20.0, days=200)
+
+    def q(**kw):
+        rec = recommend(h, n_scenarios=10, seed=1, lead_days=1, **kw)
+        return rec.policy.recharge_amount
+
+    base = q(recharge_overhead=10, holding_rate=0.05)
+    assert q(recharge_overhead=40, holding_rate=0.05) > base * 1.5
+    assert q(recharge_overhead=10, holding_rate=0.20) < base / 1.5
+    assert q(recharge_overhead=500, holding_rate=0.0) <= 365 * 20
 
 
 def test_zero_lead_needs_no_trigger():
-    rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=0)
-    assert rec.policy.threshold == 0 and rec.metrics["p_stockout"] == 0
+    rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=0, min_amount=1)
+    assert rec.policy.threshold == 1 and rec.metrics["p_stockout"] == 0
     assert "arriving the same day" in rec.explanation[0]
 
 
 def test_accepts_ready_made_scenarios():
     sc = replay(constant(days=200))
-    rec = recommend(sc, lead_days=2)
+    rec = recommend(sc, lead_days=2, min_amount=1)
     assert rec.scenarios is sc
     assert rec.metrics["p_stockout"] == 0 and 10 < rec.policy.threshold <= 20
 
@@ -205,11 +250,21 @@ def test_short_runway_means_act_now():
     assert alert_status(rec)[0] == EXIT_ALERT
 
 
-def test_lots_bought_after_the_history_count_from_the_start():
+def test_lots_bought_after_the_plan_start_are_refused():
     lots = pd.DataFrame({"purchase_date": pd.to_datetime(["2025-05-03"]), "amount": [500.0]})
+    with pytest.raises(InputError, match="a lot bought on 2025-05-03, after 2025-05-01"):
+        recommend(constant(), n_scenarios=10, seed=1, lots=lots)
+
+
+def test_expired_lots_are_dropped_with_a_warning_naming_them():
+    lots = pd.DataFrame(
+        {"purchase_date": pd.to_datetime(["2024-04-30", "2025-01-10"]), "amount": [80.0, 500.0]}
+    )
     rec = recommend(constant(), n_scenarios=10, seed=1, lots=lots)
     assert rec.position["balance"] == 500
-    assert any("counted as bought" in s for s in rec.explanation)
+    assert rec.lots["purchase_date"].tolist() == [pd.Timestamp("2025-01-10")]
+    assert any("2024-04-30 (80.00)" in s and "left out" in s for s in rec.explanation)
+    assert rec.to_json()["balance_as_of"] == "2025-05-01"
 
 
 # --------------------------------------------------------------------------- current settings
@@ -320,8 +375,8 @@ def test_no_clearly_cheaper_grid_policy_is_feasible(noisy_recommendation):
     """A 12 x 12 grid of nice policies (Q >= the search's lower bound) on the same scenarios."""
     rec = noisy_recommendation
     mu = rec.scenarios.mean_daily()
-    qs = sorted({round_amount(q) for q in np.geomspace(14 * mu, 400 * mu, 12)})
-    ss = sorted({round_amount(s) for s in np.geomspace(5, 20 * mu, 12)})
+    qs = sorted({max(50.0, round_amount(q)) for q in np.geomspace(5 * mu, 365 * mu, 12)})
+    ss = sorted({max(50.0, round_amount(s)) for s in np.geomspace(50, 20 * mu, 12)})
     assert_no_clearly_cheaper_feasible_policy(rec, qs, ss)
 
 

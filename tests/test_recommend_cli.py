@@ -88,7 +88,7 @@ def test_large_balance_is_ok(demand_csv, tmp_path, capsys):
     code, cap = _run(capsys, "--demand", demand_csv, "--balance", _lots(tmp_path, 2000))
     assert code == EXIT_OK
     assert cap.out.strip().splitlines()[-1].startswith("planner: OK")
-    assert "Today's lots:" in cap.out
+    assert "Today's lots (balance as of 2025-05-01):" in cap.out
 
 
 def test_min_recharge_days(demand_csv, capsys):
@@ -107,12 +107,50 @@ def test_current_settings_alert(demand_csv, capsys):
         "--current-recharge-amount",
         "50",
         "--current-threshold",
-        "0",
-        "--lead-days",
-        "2",
+        "50",
+        "--failure-rate",
+        "0.5",
+        "--fix-days",
+        "20",
     )
     assert code == EXIT_ALERT
     assert "current settings" in cap.out.splitlines()[-1]
+
+
+def test_current_trigger_below_the_admin_center_minimum_is_refused(demand_csv, capsys):
+    code, cap = _run(
+        capsys,
+        "--demand",
+        demand_csv,
+        "--current-recharge-amount",
+        "50",
+        "--current-threshold",
+        "0",
+    )
+    assert code == EXIT_BAD_INPUT
+    assert "does not accept a trigger below 50" in cap.err and "Traceback" not in cap.err
+
+
+def test_recharge_failures_reach_the_recommendation(demand_csv, capsys):
+    _, cap = _run(capsys, "--demand", demand_csv, "--json")
+    plain = json.loads(cap.out)
+    _, cap = _run(
+        capsys, "--demand", demand_csv, "--json", "--failure-rate", "0.1", "--fix-days", "5"
+    )
+    flaky = json.loads(cap.out)
+    assert flaky["settings"]["failure_prob"] == 0.1 and flaky["settings"]["fix_days"] == 5
+    # covering five days without auto-recharge after a failed payment takes a higher trigger
+    assert flaky["threshold"] > plain["threshold"]
+    assert flaky["p_stockout"] <= 0.01
+
+
+def test_unseeded_runs_print_identical_json(demand_csv, capsys):
+    runs = []
+    for _ in range(2):
+        main(["recommend", "--demand", str(demand_csv), "--json", "--scenarios", "200"])
+        runs.append(capsys.readouterr().out)
+    assert runs[0] == runs[1]
+    assert json.loads(runs[0])["seed"] == 42
 
 
 @pytest.mark.parametrize(
@@ -124,7 +162,10 @@ def test_current_settings_alert(demand_csv, capsys):
         (["--current-threshold", "10"], "go together"),
         (["--licences", "x.csv"], "go together"),
         (["--scenarios", "0"], "scenarios"),
-        (["--min-recharge-days", "0"], "min recharge days"),
+        (["--min-recharge-days", "-1"], "min recharge days"),
+        (["--min-amount", "0"], "min amount"),
+        (["--failure-rate", "1"], "failure rate"),
+        (["--fix-days", "-1"], "fix days"),
     ],
 )
 def test_bad_options(demand_csv, capsys, argv, fragment):

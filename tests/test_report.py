@@ -220,8 +220,10 @@ def test_current_policy_needs_both_amounts():
     assert off is not None and not off.auto_recharge and off.initial == 300
     with pytest.raises(InputError, match="both"):
         report.current_policy(500, None)
-    with pytest.raises(InputError, match="threshold"):
+    with pytest.raises(InputError, match="does not accept a trigger below 50"):
         report.current_policy(500, -1)
+    with pytest.raises(InputError, match="does not accept a recharge amount below 50"):
+        report.current_policy(20, 100)
 
 
 def test_typical_path_is_the_median_total():

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.scenarios import (
     DEFAULT_SCENARIOS,
+    TAIL_CAP,
+    fit_day_tail,
     MIN_HISTORY_DAYS,
     Scenarios,
     estimate_growth,
@@ -243,7 +245,46 @@ def test_constant_history_gives_constant_paths(days, level, start):
 )
 def test_paths_finite_and_bounded(values, seed):
     h = pd.Series(values, index=pd.date_range("2024-02-20", periods=len(values), freq="D"))
-    sc = make_scenarios(h, n_scenarios=8, horizon_days=40, seed=seed, growth=0.0)
+    sc = make_scenarios(h, n_scenarios=8, horizon_days=40, seed=seed, growth=0.0, day_tail=False)
     assert np.isfinite(sc.paths).all() and (sc.paths >= 0).all()
     # each day is a history day times a level factor <= max weekly / mean weekly
     assert sc.paths.max() <= max(values) * len(values) / 7 + 1e-6
+
+
+# --------------------------------------------------------------------------- days beyond the largest seen
+
+
+@pytest.mark.parametrize("shape", [0.0, 0.25, 0.45])
+def test_day_tail_fit_recovers_a_known_generalized_pareto(shape):
+    rng = np.random.default_rng(5)
+    u = rng.random(20_000)
+    excess = -np.log1p(-u) if shape == 0 else ((1 - u) ** -shape - 1) / shape
+    body = rng.uniform(0, 1, 180_000)  # 90% of days below the threshold 1
+    fitted = fit_day_tail(np.concatenate([body, 1 + 2 * excess]))
+    assert fitted.threshold == pytest.approx(1.0, abs=0.01)
+    assert fitted.shape == pytest.approx(shape, abs=0.05)
+    assert fitted.scale == pytest.approx(2.0, rel=0.08)
+
+
+def test_scenarios_hold_days_beyond_the_largest_seen_and_keep_the_mean():
+    rng = np.random.default_rng(2)
+    idx = pd.date_range("2025-01-01", periods=365, freq="D")
+    h = pd.Series(rng.pareto(3.0, 365) * 10 + 1, index=idx)
+    with_tail = make_scenarios(h, n_scenarios=2000, horizon_days=365, seed=1, growth=0.0)
+    without = make_scenarios(
+        h, n_scenarios=2000, horizon_days=365, seed=1, growth=0.0, day_tail=False
+    )
+    assert without.paths.max() <= h.max() * 1.3  # the level factor only
+    beyond = (with_tail.paths.max(axis=1) > h.max()).mean()
+    assert 0.2 < beyond < 1.0  # a bigger day than ever seen is possible, not certain
+    assert with_tail.paths.max() <= (h.max() * (1 + TAIL_CAP)) * 1.3
+    assert with_tail.paths.mean() == pytest.approx(without.paths.mean(), rel=0.05)
+
+
+def test_tail_days_continue_the_paths():
+    h = synthetic_history()
+    sc = make_scenarios(h, n_scenarios=50, horizon_days=100, seed=3, tail_days=30)
+    assert sc.paths.shape == (50, 100) and sc.tail.shape == (50, 30)
+    assert sc.with_tail().shape == (50, 130)
+    plain = make_scenarios(h, n_scenarios=50, horizon_days=100, seed=3)
+    assert plain.tail is None and plain.with_tail() is plain.paths

@@ -9,6 +9,8 @@ import pandas as pd
 
 from planner import validate
 from planner.errors import InputError
+from planner.pipeline import DEFAULT_SEED
+from planner.recommend import DEFAULT_MIN_AMOUNT, DEFAULT_RECHARGE_OVERHEAD
 
 HELP = "recommend funding: recharge amount, trigger, first purchase, with risk and cost"
 
@@ -24,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demand", metavar="CSV", help="daily demand file (date,amount)")
     parser.add_argument("--licences", metavar="CSV", help="licence counts: price calls (what-if)")
     parser.add_argument("--rates", metavar="CSV", help="rate card: price calls (what-if)")
+    parser.add_argument(
+        "--user-licences",
+        metavar="CSV",
+        help="users and their licences (MCOPSTNC check, pay-as-you-go users), as the report",
+    )
     parser.add_argument(
         "--currency",
         metavar="CUR",
@@ -62,16 +69,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--recharge-overhead",
         metavar="AMOUNT",
         type=validate.amount,
-        default=0.0,
-        help="cost of handling one recharge invoice (default 0)",
+        default=DEFAULT_RECHARGE_OVERHEAD,
+        help=f"cost of handling one purchase invoice (default {DEFAULT_RECHARGE_OVERHEAD:g})",
+    )
+    parser.add_argument(
+        "--min-amount",
+        metavar="AMOUNT",
+        type=validate.amount,
+        default=DEFAULT_MIN_AMOUNT,
+        help=f"smallest amount the admin center accepts (default {DEFAULT_MIN_AMOUNT})",
     )
     parser.add_argument(
         "--min-recharge-days",
         metavar="DAYS",
         type=validate.day_span,
-        default=14.0,
-        help="smallest recharge amount considered, in days of mean spend (default 14: "
-        "at most about two recharges a month)",
+        default=0.0,
+        help="optional floor on the recharge amount, in days of mean spend (default 0: none)",
+    )
+    parser.add_argument(
+        "--failure-rate",
+        metavar="P",
+        type=validate.finite,
+        default=0.0,
+        help="share of recharge attempts that fail, e.g. an expired card (default 0)",
+    )
+    parser.add_argument(
+        "--fix-days",
+        metavar="DAYS",
+        type=validate.days,
+        default=0,
+        help="days until a failed recharge is fixed; auto-recharge is off meanwhile (default 0)",
     )
     parser.add_argument(
         "--growth",
@@ -86,8 +113,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed",
         metavar="N",
         type=validate.seed,
-        default=None,
-        help="seed for reproducible results",
+        default=DEFAULT_SEED,
+        help=f"seed of the scenarios (default {DEFAULT_SEED}: same inputs, same answer)",
     )
     parser.add_argument(
         "--balance", metavar="CSV", help="today's balance as lots (purchase_date,amount)"
@@ -125,9 +152,10 @@ def load_demand(args: argparse.Namespace) -> tuple[pd.Series, str]:
     if (args.licences is None) != (args.rates is None):
         raise InputError("--licences and --rates go together (they price calls what-if)")
     if args.demand:
-        if args.licences:
+        if args.licences or args.user_licences:
             raise InputError(
-                "--licences/--rates price usage exports; they do not apply to --demand"
+                "--licences/--rates/--user-licences price usage exports; they do not apply "
+                "to --demand"
             )
         from planner.inputs import read_demand_csv
 
@@ -145,33 +173,53 @@ def load_demand(args: argparse.Namespace) -> tuple[pd.Series, str]:
             raise InputError(f"{args.demand} holds {found} demand, not {wanted}")
         return series, found
 
-    from planner.demand import actual_demand
     from planner.ingest import read_exports
+    from planner.pipeline import demand_from_records
 
     records = read_exports(args.inputs).records
-    if args.licences:
-        from planner.inputs import read_licences, read_rates
-        from planner.pricing import whatif_demand
-
-        result = whatif_demand(
-            records, licences=read_licences(args.licences), rates=read_rates(args.rates)
-        )
-    else:
-        result = actual_demand(records)
+    result = demand_from_records(
+        records, licences=args.licences, rates=args.rates, user_licences=args.user_licences
+    )
     return result.series(args.currency)
 
 
-def _current(args: argparse.Namespace):
-    from planner.engine import Policy
+def options(args: argparse.Namespace):
+    """The plan options of the command line."""
+    from planner.pipeline import PlanOptions
+
+    if args.scenarios is not None and args.scenarios < 1:
+        raise InputError(f"--scenarios must be at least 1, got {args.scenarios}")
+    return PlanOptions(
+        service_level=args.service_level,
+        horizon_days=args.horizon_days,
+        lead_days=args.lead_days,
+        holding_rate=args.holding_rate,
+        recharge_overhead=args.recharge_overhead,
+        growth=args.growth,
+        n_scenarios=args.scenarios or PlanOptions.n_scenarios,
+        seed=args.seed,
+        alert_days=args.alert_days,
+        min_amount=args.min_amount,
+        min_recharge_days=args.min_recharge_days,
+        failure_prob=args.failure_rate,
+        fix_days=args.fix_days,
+    )
+
+
+def _current(args: argparse.Namespace, opts):
+    from planner.pipeline import current_policy
 
     q, s = args.current_recharge_amount, args.current_threshold
-    if q is None and s is None:
-        return None
-    if q is None or s is None:
+    if (q is None) != (s is None):
         raise InputError("--current-recharge-amount and --current-threshold go together")
-    if not q > 0 or s < 0:
-        raise InputError("current settings: recharge amount must be > 0 and threshold >= 0")
-    return Policy(initial=max(q, s), recharge_amount=q, threshold=s, lead_days=args.lead_days)
+    return current_policy(
+        q,
+        s,
+        lead_days=opts.lead_days,
+        failure_prob=opts.failure_prob,
+        fix_days=opts.fix_days,
+        min_amount=opts.min_amount,
+    )
 
 
 def format_text(rec) -> str:
@@ -196,12 +244,12 @@ def format_text(rec) -> str:
             "cost": alt["cost"].map(lambda v: f"{v:,.0f}"),
         }
     )
-    lines.append(f"Amounts in {cur}; cost = forfeited + holding cost of the balance + overhead.")
+    lines.append(f"Amounts in {cur}; {rec.settings.get('cost_formula', 'cost')}.")
     lines.append(table.to_string(index=False))
     if rec.position is not None and len(rec.position["expiring"]):
         exp = rec.position["expiring"]
         lines.append("")
-        lines.append("Today's lots:")
+        lines.append(f"Today's lots (balance as of {rec.position['as_of'].date().isoformat()}):")
         lines.append(
             pd.DataFrame(
                 {
@@ -219,32 +267,18 @@ def format_text(rec) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``planner recommend``; returns 0, or 3 (alert) for scheduled runs."""
-    from planner.recommend import alert_status, recommend
+    from planner.pipeline import load_lots, plan
+    from planner.recommend import alert_status
 
     series, currency = load_demand(args)
-    lots = None
-    if args.balance:
-        from planner.inputs import read_lots
-
-        lots = read_lots(args.balance)
-    if args.scenarios is not None and args.scenarios < 1:
-        raise InputError(f"--scenarios must be at least 1, got {args.scenarios}")
-    validate.check_workload(args.scenarios, args.horizon_days)
-    rec = recommend(
+    opts = options(args)
+    validate.check_workload(opts.n_scenarios, opts.horizon_days)
+    rec = plan(
         series,
-        currency=currency,
-        service_level=args.service_level,
-        horizon_days=args.horizon_days,
-        lead_days=args.lead_days,
-        holding_rate=args.holding_rate,
-        recharge_overhead=args.recharge_overhead,
-        growth=args.growth,
-        n_scenarios=args.scenarios,
-        seed=args.seed,
-        lots=lots,
-        current=_current(args),
-        alert_days=args.alert_days,
-        min_recharge_days=args.min_recharge_days,
+        currency,
+        options=opts,
+        lots=load_lots(args.balance),
+        current=_current(args, opts),
     )
     code, status = alert_status(rec, alert_days=args.alert_days)
     if args.json:

@@ -1,0 +1,241 @@
+"""The funding pipeline, written once: inputs -> demand -> scenarios -> current policy ->
+recommendation.
+
+``planner recommend``, ``planner backtest`` and the funding-plan notebook (``planner report``)
+all call these functions, so the same inputs and seed give the same figures everywhere:
+
+    demand = demand_from_records(records, licences=..., rates=..., user_licences=...)
+    history, currency = demand.series(currency)
+    current = current_policy(recharge_amount, threshold, lead_days=..., ...)
+    rec = plan(history, currency, options=PlanOptions(...), lots=read_lots(path), current=current)
+
+Randomness is explicit and fixed by default (:data:`DEFAULT_SEED`): two runs on the same
+inputs print the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.demand import DemandResult, actual_demand
+from planner.engine import Policy
+from planner.errors import InputError
+from planner.inputs import read_licences, read_lots, read_rates, read_user_licences
+from planner.pricing import whatif_demand
+from planner.recommend import (
+    DEFAULT_MIN_AMOUNT,
+    DEFAULT_RECHARGE_OVERHEAD,
+    MIN_RECHARGE_DAYS,
+    Recommendation,
+    recommend,
+)
+from planner.scenarios import DEFAULT_SCENARIOS
+
+__all__ = [
+    "DEFAULT_SEED",
+    "PlanOptions",
+    "current_policy",
+    "demand_from_records",
+    "load_lots",
+    "plan",
+]
+
+#: seed used when none is given: same inputs, same plan
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Every setting of a funding plan besides the data (see :func:`planner.recommend.recommend`).
+
+    The defaults are those of ``planner recommend`` and of the funding-plan notebook.
+    """
+
+    service_level: float = 0.99
+    horizon_days: int = 365
+    lead_days: int = 1
+    holding_rate: float = 0.05
+    recharge_overhead: float = DEFAULT_RECHARGE_OVERHEAD
+    growth: str | float | None = None
+    n_scenarios: int = DEFAULT_SCENARIOS
+    seed: int = DEFAULT_SEED
+    alert_days: int = 14
+    min_amount: float = DEFAULT_MIN_AMOUNT
+    min_recharge_days: float = MIN_RECHARGE_DAYS
+    failure_prob: float = 0.0
+    fix_days: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options as plain values (for JSON)."""
+        return asdict(self)
+
+
+def demand_from_records(
+    records: pd.DataFrame,
+    *,
+    licences: str | Path | None = None,
+    rates: str | Path | None = None,
+    user_licences: str | Path | None = None,
+) -> DemandResult:
+    """Daily credit demand of the call records: actual charges, or what-if priced.
+
+    Parameters
+    ----------
+    records : pd.DataFrame
+        Call records (:func:`planner.ingest.read_exports`).
+    licences, rates : path, optional
+        Licence counts and rate card: with a rate card the calls are re-priced after the
+        minute pools (what-if), which needs the licence counts; licence counts alone do not
+        change the demand.
+    user_licences : path, optional
+        Users and their licences (MCOPSTNC check, pay-as-you-go users).
+
+    Returns
+    -------
+    DemandResult
+    """
+    if rates is not None and licences is None:
+        raise InputError("rates: a what-if rate card also needs the licence counts (licences)")
+    user_lic = read_user_licences(user_licences) if user_licences else None
+    if rates is not None:
+        return whatif_demand(
+            records, read_licences(licences), read_rates(rates), user_licences=user_lic
+        )
+    return actual_demand(records, user_licences=user_lic)
+
+
+def load_lots(path: str | Path | None) -> pd.DataFrame | None:
+    """Today's balance as lots from a ``purchase_date,amount`` file (None: not given).
+
+    The lots are checked against the plan start inside :func:`plan` (expired lots dropped
+    with a warning naming them, lots dated after the start refused), where the start is known.
+    """
+    if path is None or path == "":
+        return None
+    lots = read_lots(path)
+    lots.attrs["source"] = str(path)
+    return lots
+
+
+def current_policy(
+    recharge_amount: float | None,
+    threshold: float | None,
+    *,
+    auto_recharge: bool = True,
+    balance: float | None = None,
+    lead_days: int = 1,
+    failure_prob: float = 0.0,
+    fix_days: int = 0,
+    min_amount: float = DEFAULT_MIN_AMOUNT,
+) -> Policy | None:
+    """The admin's current settings as a :class:`planner.engine.Policy` (None if not given).
+
+    The one construction of the current policy, used by the CLI and the report alike.
+
+    Parameters
+    ----------
+    recharge_amount, threshold : float or None
+        Today's auto-recharge amount and trigger; both or neither. The admin center holds
+        whole amounts of at least ``min_amount``, so smaller ones are refused (a trigger of
+        0 would never fire).
+    auto_recharge : bool
+        False: auto-recharge is off today (amount and trigger are then not needed).
+    balance : float, optional
+        Today's balance when no lots file is given (the simulation's first purchase). When
+        unknown, the balance is taken to hold one recharge amount (as right after a first
+        purchase of that size). With a lots file the lots are the balance and this is not
+        used (:func:`plan` sets the first purchase to 0).
+    lead_days : int
+        Days between a trigger and the funds being usable.
+    failure_prob, fix_days : float, int
+        Share of recharge attempts that fail and days until the admin reacts.
+    min_amount : float
+        The admin center's minimum amount.
+
+    Raises
+    ------
+    InputError
+        Only one of amount and trigger given, amounts the admin center refuses, or values
+        the engine refuses.
+    """
+    if auto_recharge and recharge_amount is None and threshold is None:
+        return None
+    if auto_recharge and (recharge_amount is None or threshold is None):
+        raise InputError(
+            "current settings: give both the current recharge amount and the current trigger "
+            "(or turn current auto-recharge off)"
+        )
+    if auto_recharge:
+        for what, value in (("recharge amount", recharge_amount), ("trigger", threshold)):
+            if not (isinstance(value, int | float) and math.isfinite(value)):
+                raise InputError(f"current settings: the {what} must be a number, got {value!r}")
+            if value < min_amount:
+                raise InputError(
+                    f"current settings: the admin center does not accept a {what} below "
+                    f"{min_amount:g} (got {value:g}); give the amount set there"
+                )
+    try:
+        return Policy(
+            initial=float(balance if balance is not None else (recharge_amount or 0.0)),
+            recharge_amount=float(recharge_amount or 0.0),
+            threshold=float(threshold or 0.0),
+            lead_days=int(lead_days),
+            auto_recharge=bool(auto_recharge),
+            failure_prob=float(failure_prob),
+            fix_days=int(fix_days),
+        )
+    except ValueError as exc:
+        raise InputError(f"current settings: {exc}") from None
+
+
+def plan(
+    history: pd.Series,
+    currency: str,
+    *,
+    options: PlanOptions | None = None,
+    lots: pd.DataFrame | None = None,
+    current: Policy | None = None,
+) -> Recommendation:
+    """Scenarios, current settings and the recommendation for one daily demand history.
+
+    Parameters
+    ----------
+    history : pd.Series
+        Daily credit spend in ``currency``.
+    currency : str
+    options : PlanOptions, optional
+        Defaults: :class:`PlanOptions` ().
+    lots : pd.DataFrame, optional
+        Today's balance as lots (:func:`load_lots`), as of the day after the history.
+    current : Policy, optional
+        The current settings (:func:`current_policy`).
+
+    Returns
+    -------
+    Recommendation
+    """
+    o = options or PlanOptions()
+    return recommend(
+        history,
+        currency=currency,
+        service_level=o.service_level,
+        horizon_days=o.horizon_days,
+        lead_days=o.lead_days,
+        holding_rate=o.holding_rate,
+        recharge_overhead=o.recharge_overhead,
+        growth=o.growth,
+        n_scenarios=o.n_scenarios,
+        seed=o.seed,
+        lots=lots,
+        current=current,
+        alert_days=o.alert_days,
+        min_recharge_days=o.min_recharge_days,
+        min_amount=o.min_amount,
+        failure_prob=o.failure_prob,
+        fix_days=o.fix_days,
+    )
