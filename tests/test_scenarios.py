@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.scenarios import (
     DEFAULT_SCENARIOS,
-    TAIL_CAP,
-    fit_day_tail,
     MIN_HISTORY_DAYS,
+    TAIL_CAP,
     Scenarios,
     estimate_growth,
+    fit_day_tail,
     make_scenarios,
     parse_growth,
     replay,
