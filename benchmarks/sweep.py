@@ -2,7 +2,7 @@
 
 The reference workload: a 20 x 20 grid of recharge amount and threshold (400 policies) over
 2,000 demand scenarios of 365 days, i.e. 2.9e8 lane-days (one lane = one policy on one
-scenario). Three implementations of the same model (``shared/domain/credits.md`` §2, FIFO by
+scenario). Three implementations of the same model (``docs/credit-model.md`` §2, FIFO by
 the frontier identity) are timed in one run:
 
 - ``numba``: :func:`planner.engine.sweep` (compiled, parallel over lanes) on the full workload;

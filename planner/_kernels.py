@@ -2,7 +2,7 @@
 
 One *lane* is one policy run on one demand scenario. A lane keeps its state in a handful of
 scalars and never holds a list of lots, thanks to the FIFO frontier identity of the balance
-model (``shared/domain/credits.md`` §2): everything consumed or expired so far is a prefix
+model (``docs/credit-model.md`` §2): everything consumed or expired so far is a prefix
 ``[0, U)`` of the cumulative purchases, so
 
     U = max(U + served, cumulative purchases of every lot that has expired).

@@ -25,11 +25,12 @@ def assert_no_clearly_cheaper_feasible_policy(rec, recharge_amounts, thresholds)
     (forfeiture past the horizon included, first purchase an invoice) on its scenarios."""
     sc = rec.scenarios
     settings = rec.settings
+    low = settings["min_amount"]  # only amounts the admin center accepts
     grid = pd.DataFrame(
         [
             {"initial": max(q, s), "recharge_amount": q, "threshold": s, "lead_days": 1}
-            for q in recharge_amounts
-            for s in thresholds
+            for q in sorted({max(low, q) for q in recharge_amounts})
+            for s in sorted({max(low, s) for s in thresholds})
         ]
     )
     out = sweep(

@@ -105,7 +105,7 @@ def test_demand_missing_file(tmp_path):
 
 
 def test_lots_sorted_and_alternative_headers(tmp_path):
-    text = "date,remaining\n2026-03-01,50\n2025-11-15,20.5\n2026-01-01,0\n"
+    text = "purchase_date,remaining\n2026-03-01,50\n2025-11-15,20.5\n2026-01-01,0\n"
     lots = read_lots(write(tmp_path, "lots.csv", text))
     assert list(lots.columns) == ["purchase_date", "amount"]
     assert lots["purchase_date"].dtype == "datetime64[ns]"
@@ -115,6 +115,13 @@ def test_lots_sorted_and_alternative_headers(tmp_path):
         pd.Timestamp("2026-03-01"),
     ]
     assert lots["amount"].tolist() == [20.5, 50.0]
+
+
+def test_a_demand_file_is_not_read_as_lots(tmp_path):
+    with pytest.raises(InputError, match="no `purchase_date` column"):
+        read_lots(write(tmp_path, "demand.csv", "date,amount\n2026-03-01,50\n"))
+    with pytest.raises(InputError, match="unexpected column.*currency"):
+        read_lots(write(tmp_path, "x.csv", "purchase_date,amount,currency\n2026-03-01,50,USD\n"))
 
 
 def test_lots_header_only_is_an_empty_balance(tmp_path):

@@ -2,7 +2,7 @@
 
 The reference keeps an explicit list of lots (purchase date, amount left), expires them on
 their calendar expiry dates and consumes them oldest first: the model of
-``shared/domain/credits.md`` §2 written out without the frontier identity.
+``docs/credit-model.md`` §2 written out without the frontier identity.
 """
 
 from __future__ import annotations

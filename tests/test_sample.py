@@ -26,7 +26,7 @@ from planner.sample import (
 from planner.sample.charges import charge_cents
 from planner.schema import RECORD_COLUMNS, RECORD_DTYPES, credit_cents
 
-# Zone A, as listed in shared/domain/credits.md (kept separate from the generator's copy)
+# Zone A, as Microsoft's Audio Conferencing documentation lists it (kept separate from the generator's copy)
 ZONE_A_COUNTRIES = set(
     "AU AT BE BR BG CA CN HR CZ DK EE FI FR DE GR HK HU IN IE IT JP LU MY MX NL NZ NO PL PT PR "
     "RO RU SG SK SI ZA KR ES SE CH TW TH GB US".split()

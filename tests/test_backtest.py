@@ -1,0 +1,83 @@
+"""Backtests: the promised risk holds on the true future, the cost is near the best grid."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.backtest import TENANTS, Tenant, backtest_history, backtest_tenant, demand_process
+from planner.cli import main
+from planner.errors import EXIT_BAD_INPUT, EXIT_OK
+from planner.pipeline import PlanOptions
+
+
+def test_demand_process_has_the_level_rhythm_and_growth_asked_for():
+    t = Tenant("x", 40.0, growth=0.5, weekend=0.25, month_end=2.0, wander_sd=0.0)
+    rng = np.random.default_rng(1)
+    d, _ = demand_process(t, 0, 730, 400, rng)
+    year1, year2 = d[:, :365].mean(), d[:, 365:].mean()
+    assert year1 == pytest.approx(40 * (1.5**0.5), rel=0.08)  # mean over the first year
+    assert year2 / year1 == pytest.approx(1.5, rel=0.05)
+    dates = pd.date_range("2025-01-01", periods=730)
+    weekend = d[:, dates.day_of_week >= 5].mean() / d[:, dates.day_of_week < 5].mean()
+    assert weekend == pytest.approx(0.25, rel=0.1)
+    assert (d == np.round(d, 2)).all() and (d >= 0).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["tiny, idle days", "spiky"])
+def test_recommendation_keeps_its_promise_on_a_known_process(name):
+    """Small version of ``benchmarks/backtest.py``: 99% service level, lead 1 day."""
+    tenant = next(t for t in TENANTS if t.name == name)
+    r = backtest_tenant(tenant, seed=3, n_scenarios=500, n_true=300, grid_side=10)
+    assert r["realised_p_year1"] <= 0.03
+    assert r["cost_ratio"] <= 1.3
+    assert r["recharge_amount"] >= 50 and r["threshold"] >= 50
+    assert r["initial"] == 0 or r["initial"] >= 50
+
+
+def test_a_policy_that_ignores_the_tail_fails_the_check():
+    """The check can fail: a trigger at the largest day seen runs out far more often."""
+    tenant = next(t for t in TENANTS if t.name == "spiky")
+    rng = np.random.default_rng(3)
+    history, wander = demand_process(tenant, 0, 365, 1, rng)
+    future, _ = demand_process(tenant, 365, 365, 300, rng, wander_start=np.repeat(wander, 300))
+    from planner.engine import sweep
+
+    naive = pd.DataFrame(
+        {
+            "initial": [3000.0],
+            "recharge_amount": [3000.0],
+            "threshold": [float(np.quantile(history, 0.99))],
+            "lead_days": [1],
+        }
+    )
+    p = sweep(future, "2026-01-01", naive, quantiles=())["p_stockout"].iloc[0]
+    assert p > 0.03
+
+
+def test_backtest_on_a_history_split_in_two():
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2025-01-01", periods=200, freq="D")
+    h = pd.Series(np.round(rng.gamma(4, 2.5, 200), 2), index=idx)
+    out = backtest_history(h, "USD", fit_days=150, options=PlanOptions(n_scenarios=300))
+    assert out["replay"] == "2025-05-31 to 2025-07-19"
+    assert out["threshold"] >= 50 and out["stockout_days"] == 0
+    assert out["cost"] > 0 and out["purchases"] >= 1
+
+
+def test_backtest_command(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2025-01-01", periods=160, freq="D")
+    path = tmp_path / "demand.csv"
+    pd.DataFrame(
+        {"date": idx.strftime("%Y-%m-%d"), "amount": np.round(rng.gamma(4, 2.5, 160), 2)}
+    ).to_csv(path, index=False)
+    code = main(["backtest", "--demand", str(path), "--scenarios", "200", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK and out["fit"].endswith("2025-03-11")
+    code = main(["backtest", "--demand", str(path), "--fit-days", "5"])
+    assert code == EXIT_BAD_INPUT and "fit days" in capsys.readouterr().err
