@@ -146,7 +146,7 @@ def classify_calls(
 ) -> pd.DataFrame:
     """How the credit rules treat each call that may cost credits, before pricing.
 
-    Rules (``shared/domain/credits.md``):
+    Rules (``docs/credit-model.md`` §1):
 
     - toll-free inbound calls (:func:`planner.calls.is_toll_free`) are priced from the first
       minute;
