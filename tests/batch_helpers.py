@@ -39,7 +39,7 @@ def write_tenants(root: Path, *, broken: bool = True) -> Path:
         "    exports: beta/usage.csv",
         "    balance: beta/lots.csv",
         "    current_recharge_amount: 50",
-        "    current_threshold: 20",
+        "    current_threshold: 50",
     ]
     if broken:
         lines += ["  - name: broken", "    exports: [broken.csv]"]
@@ -56,7 +56,7 @@ def single_run_argv(root: Path, name: str, out: Path) -> list[str]:
         argv += [str(root / "alpha")]
     else:
         argv += [str(root / "beta" / "usage.csv"), "--balance", str(root / "beta" / "lots.csv")]
-        argv += ["--current-recharge-amount", "50", "--current-threshold", "20"]
+        argv += ["--current-recharge-amount", "50", "--current-threshold", "50"]
     for key, value in DEFAULTS.items():
         argv += [f"--{key.replace('_', '-')}", str(value)]
     return [*argv, "--out", str(out), "--no-progress"]
