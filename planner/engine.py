@@ -189,13 +189,9 @@ class Policy:
             raise ValueError(f"initial: must be >= 0, got {self.initial}")
         if self.threshold < 0:
             raise ValueError(f"threshold: must be >= 0, got {self.threshold}")
-        if self.auto_recharge and self.recharge_amount <= 0:
+        if self.auto_recharge and self.recharge_amount < 0.005:  # whole cents: > 0 is 0.01+
             raise ValueError(
-                f"recharge_amount: must be > 0 with auto-recharge on, got {self.recharge_amount}"
-            )
-        if self.auto_recharge and self.recharge_amount < 0.005:
-            raise ValueError(
-                f"recharge_amount: must be at least one cent with auto-recharge on, got "
+                f"recharge_amount: must be > 0 (at least one cent) with auto-recharge on, got "
                 f"{self.recharge_amount}"
             )
         if self.recharge_amount < 0:
