@@ -44,7 +44,15 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (exit code 2), like every other error."""
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        text = one_line(message)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
+
+
+def one_line(message: str) -> str:
+    """``message`` with control characters (a newline in a file name, in data) escaped."""
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -122,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except PlannerError as exc:
-        print(f"planner: error: {exc}", file=sys.stderr)
+        print(f"planner: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("planner: interrupted", file=sys.stderr)

@@ -203,3 +203,10 @@ def test_output_matching_an_input_pattern_is_refused(tmp_path, capsys):
 def test_helper_commands_check_their_numbers(tmp_path, capsys, command, argv):
     code = main([command, "--out", str(tmp_path / "o"), *argv])
     _one_line_error(capsys, code, "must be between")
+
+
+def test_error_naming_a_file_with_a_newline_stays_one_line(tmp_path, capsys):
+    path = tmp_path / "weird\nname.csv"
+    path.write_text("hello,world\n1,2\n")
+    code = main(["ingest", str(path)])
+    _one_line_error(capsys, code, "weird\\nname.csv")
