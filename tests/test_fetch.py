@@ -374,6 +374,51 @@ def test_sigkill_mid_fetch_then_rerun_loses_and_duplicates_nothing(tmp_path, tls
     assert summarize(Store(store)).credit_spend == {"USD": rows.credit_spend(first, T0)}
 
 
+_KILL_AT_RENAME = """
+import os, signal, sys
+import planner.collect.store as store
+calls = []
+def replace(src, dst):
+    if str(dst).endswith("records.parquet"):
+        calls.append(dst)
+        if len(calls) == int(os.environ["KILL_AT_RENAME"]):
+            os.kill(os.getpid(), signal.SIGKILL)  # the month is written, not yet renamed
+    os.replace(src, dst)
+store.os = type("os", (), {**{k: getattr(os, k) for k in dir(os) if not k.startswith("__")}, "replace": staticmethod(replace)})
+from planner.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigkill_between_two_months_of_a_window_then_rerun(tmp_path, tls, env):
+    first = T0 - dt.timedelta(days=150)
+    rows = CallRows.generate(3_000, first, T0, seed=13)
+    store = tmp_path / "store"
+    environ = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    fake = FakeGraph(rows, today=T0, page_size=500)
+    with _serve(fake, tls):
+        argv = [*_cli(fake, store, "--since", first.date().isoformat(), "--until", "2026-06-01")]
+        # the first window covers four months: killed as the third is about to be renamed
+        killed = subprocess.run(
+            [sys.executable, "-c", _KILL_AT_RENAME, *argv],
+            env={**environ, "KILL_AT_RENAME": "3"},
+            cwd=ROOT,
+            capture_output=True,
+        )
+        assert killed.returncode == -signal.SIGKILL
+        months = [p.parent.name for p in Store(store).partitions()]
+        assert months == ["month=2026-01", "month=2026-02"]
+        assert list(store.glob("month=*/.records.parquet.*.tmp"))  # the unrenamed month
+        # readable meanwhile, and the half-written month is no data to other readers
+        table = ds.dataset(store, partitioning="hive", format="parquet").to_table()
+        assert table.num_rows == len(set(table["usage_id"].to_pylist())) > 0
+        # incremental rerun: from the newest stored record, everything else comes
+        assert main(_cli(fake, store, "--until", "2026-06-01")) == 0
+    assert not list(store.glob("month=*/.*.tmp"))
+    ids = _stored_ids(store)
+    assert len(ids) == len(set(ids)) and set(ids) == set(rows.ids)
+
+
 @pytest.mark.slow
 def test_six_months_later_the_store_holds_18_months_and_the_report_covers_them(tmp_path, tls, env):
     t1 = T0 + dt.timedelta(days=183)
