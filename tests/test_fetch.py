@@ -145,6 +145,13 @@ def test_cli_json_incremental_and_the_secret_never_leaks(tmp_path, tls, env, cap
         assert main(_cli(fake, store, "--until", "2026-06-01", "--json")) == 0
         captured = capsys.readouterr()
         inc = json.loads(captured.out)
+        assert main(_cli(fake, store, "--until", "2026-06-01")) == 0
+        text = capsys.readouterr().out.splitlines()
+    assert text[0].startswith("fetched 2026-05-") and "0 of them retries" in text[0]
+    assert (
+        text[1]
+        == f"store {store}: 0 record(s) added, {inc['duplicates']} already there, 0 rejected"
+    )
     assert set(out) >= {
         "records_added",
         "duplicates",

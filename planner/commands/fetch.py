@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"fetched {out['period']['start']} to {out['period']['end']}: {result.rows} row(s) in "
         f"{result.pages} page(s), {result.windows} window(s), {result.requests} request(s), "
-        f"{result.retries} retry(ies)"
+        f"{result.retries} of them retries"
     )
     print(
         f"store {result.store}: {result.records_added} record(s) added, "
