@@ -180,11 +180,14 @@ def test_premium_by_prefix_type_or_price(sample_records):
     assert not calls["premium"].any()  # the sample tenant calls no premium number
     rows = quiet_history()
     rows += [{"start": "2026-04-08 15:00", "premium": True, "cents": 900, "upn": "u5@x.com",
-              "country": "GB"}] * 3  # fmt: skip
+              "country": "GB"}] * 4  # fmt: skip
     found = detect_premium_calls(make_calls(rows))
     assert [(a.severity, a.upn, a.country, a.calls) for a in found] == [
-        ("high", "u5@x.com", "GB", 3)
+        ("high", "u5@x.com", "GB", 4)
     ]
+    # 27.00 in all, but only 18.00 beyond the dearest call: not high
+    found = detect_premium_calls(make_calls(rows[:-1]))
+    assert [a.severity for a in found] == ["medium"]
 
 
 # ------------------------------------------------------------------------------- hours
@@ -326,3 +329,12 @@ def test_injected_local_times_survive_daylight_saving_changes():
     autumn = _local_start(pd.Timestamp("2025-11-02"), "US", np.array([1.5]))  # repeated hour
     assert str(spring[0]) == "2026-03-08T08:00:00.000000000"
     assert str(autumn[0]) == "2025-11-02T07:30:00.000000000"
+
+
+def test_one_long_call_abroad_is_never_high():
+    rows = quiet_history()
+    rows.append({"start": "2026-04-09 15:00", "country": "NG", "cents": 4000, "upn": "u4@x.com",
+                 "duration": 9600})  # fmt: skip
+    found = detect_all(make_calls(rows))
+    assert found and all(a.severity != "high" for a in found)
+    assert {a.kind for a in found} >= {"new_destination", "user_jump"}

@@ -25,7 +25,8 @@ Every detector is a plain function ``(calls, thresholds) -> list[Alert]`` over t
 a whole history gives what a daily run would have said on each day. :class:`Thresholds`
 documents and holds every limit. Precision comes first: a **high** alert needs strong
 evidence *and* a material amount (at least ``high_cents``, 20.00 by default, and half a
-typical day's spend); nothing is reported in the first ``warmup_days`` of data.
+typical day's spend) beyond its most expensive call, so one long call abroad is never high;
+nothing is reported in the first ``warmup_days`` of data.
 
 >>> from planner.alerts import Thresholds
 >>> Thresholds(night_calls=3).night_calls

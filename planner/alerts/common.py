@@ -67,6 +67,15 @@ class Context:
         return "low"
 
 
+def beyond_largest(cents: pd.Series) -> int:
+    """Spend of the calls without the most expensive one: what severity is graded on.
+
+    One long call abroad is ordinary business and costs as much as a small fraud; a finding
+    that rests on a single call is therefore never high.
+    """
+    return int(cents.sum() - cents.max()) if len(cents) else 0
+
+
 def money(cents: float, currency: str) -> str:
     """``1234, 'USD' -> '12.34 USD'``."""
     return f"{format_cents(round(cents))} {currency}".strip()

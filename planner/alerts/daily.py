@@ -63,7 +63,7 @@ def detect_daily_spend(calls: pd.DataFrame, t: Thresholds | None = None) -> list
 
     A day is flagged when its spend is at least ``day_ratio`` times the reference of its
     comparable days (:func:`comparable_reference`); its severity is graded on the spend above
-    the reference (:meth:`Context.grade`).
+    the reference less the day's most expensive call (:func:`beyond_largest`).
 
     Parameters
     ----------
@@ -93,7 +93,9 @@ def detect_daily_spend(calls: pd.DataFrame, t: Thresholds | None = None) -> list
 
 def _day_alert(calls, daily, ref, run_days, ctx: Context, t: Thresholds) -> Alert:
     excess = {d: daily[d] - max(ref.at[d, "reference"], 0.0) for d in run_days}
-    grades = [ctx.grade(d, excess[d], True, t) for d in run_days]
+    paid = calls[calls["cents"] > 0]
+    largest = paid[paid["date"].isin(run_days)].groupby("date")["cents"].max()
+    grades = [ctx.grade(d, excess[d] - largest.get(d, 0), True, t) for d in run_days]
     severity = min(grades, key=["high", "medium", "low"].index)
     peak = max(run_days, key=lambda d: excess[d])
     in_run = calls["date"].isin(run_days) & (calls["cents"] > 0)

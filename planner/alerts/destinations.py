@@ -13,7 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, day_text, main_share, make_alert, money, runs
+from planner.alerts.common import (
+    Context,
+    beyond_largest,
+    day_text,
+    main_share,
+    make_alert,
+    money,
+    runs,
+)
 from planner.alerts.model import Alert, Thresholds
 
 
@@ -50,7 +58,7 @@ def detect_new_destinations(calls: pd.DataFrame, t: Thresholds | None = None) ->
         cost = evidence["cents"].sum()
         if cost <= 0:
             continue
-        severity = ctx.grade(day, cost, True, t)
+        severity = ctx.grade(day, beyond_largest(evidence["cents"]), True, t)
         upn, users = main_share(evidence, "upn")
         history = (day - ctx.first_day).days
         text = (
@@ -82,7 +90,7 @@ def detect_premium_calls(calls: pd.DataFrame, t: Thresholds | None = None) -> li
             evidence = group[run_of == r]
             cost = evidence["cents"].sum()
             day = evidence["date"].min()
-            severity = ctx.grade(day, cost, True, t)
+            severity = ctx.grade(day, beyond_largest(evidence["cents"]), True, t)
             country, countries = main_share(evidence, "country")
             minutes = max(1.0, evidence["duration_s"].sum() / 60.0)
             numbers = evidence["callee_number"].astype("string").dropna().unique()

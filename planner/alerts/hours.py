@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, main_share, make_alert, money, runs
+from planner.alerts.common import Context, beyond_largest, main_share, make_alert, money, runs
 from planner.alerts.model import Alert, Thresholds
 
 #: days before a burst whose bursts belong to the same incident, not to the user's habits
@@ -87,7 +87,7 @@ def _run_alert(night, sessions, bursts, upn: str, ctx: Context, t: Thresholds) -
         part = evidence[evidence["session"].eq(row.session)]
         habit = _habitual(bursts, upn, row.session, t)
         strong = habit < HABIT_BURSTS
-        grades.append(ctx.grade(part["date"].min(), part["cents"].sum(), strong, t))
+        grades.append(ctx.grade(part["date"].min(), beyond_largest(part["cents"]), strong, t))
     severity = min(grades, key=["high", "medium", "low"].index)
     habit = _habitual(bursts, upn, sessions["session"].iloc[0], t)
     return _burst_alert(evidence, upn, habit, len(sessions), severity, ctx, t)

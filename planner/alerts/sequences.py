@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, day_text, make_alert, money
+from planner.alerts.common import Context, beyond_largest, day_text, make_alert, money
 from planner.alerts.model import Alert, Thresholds
 
 #: trailing characters of a number ignored when comparing number ranges
@@ -108,7 +108,7 @@ def detect_repeated_numbers(calls: pd.DataFrame, t: Thresholds | None = None) ->
         sel = abroad["upn"].eq(upn) & abroad["callee_number"].eq(number) & abroad["date"].eq(day)
         evidence = abroad[sel]
         cost = evidence["cents"].sum()
-        severity = ctx.grade(day, cost, True, t)
+        severity = ctx.grade(day, beyond_largest(evidence["cents"]), True, t)
         types = ", ".join(sorted(evidence["call_type"].dropna().astype(str).unique()))
         country = evidence["country"].dropna()
         country = str(country.mode().iloc[0]) if len(country) else None

@@ -147,13 +147,15 @@ def detect_user_jumps(calls: pd.DataFrame, t: Thresholds | None = None) -> list[
 
 def _user_alert(calls: pd.DataFrame, rows: pd.DataFrame, ctx: Context, t: Thresholds) -> Alert:
     upn = str(rows["upn"].iloc[0])
+    mine = calls["upn"].eq(upn) & calls["date"].isin(rows["date"])
+    largest = calls[mine].groupby("date")["cents"].max()
     grades = []
     for row in rows.itertuples():
-        excess = row.cents - max(row.cents_own, row.cents_peers)
+        # graded without the day's most expensive call: one long call is not a jump
+        excess = row.cents - max(row.cents_own, row.cents_peers) - largest.get(row.date, 0)
         grades.append(ctx.grade(row.date, excess, bool(row.cents_jump), t))
     severity = min(grades, key=["high", "medium", "low"].index)
     peak = rows.loc[rows["cents"].idxmax()] if rows["cents"].max() > 0 else rows.iloc[0]
-    mine = calls["upn"].eq(upn) & calls["date"].isin(rows["date"])
     evidence = calls[mine & (calls["outbound"] | (calls["cents"] > 0))]
     country, countries = main_share(evidence, "country")
     parts = []
