@@ -81,6 +81,7 @@ def test_killed_worker_and_failing_tenant(local_cluster, tmp_path):
     result = found["result"]
     print(json.dumps(result.entries, indent=1), "victim:", victim)
     assert result.exit_code == 4
+    assert result.dashboard and result.dashboard.startswith("http://")
     by_name = {e["name"]: e for e in result.entries}
     assert by_name["alpha"]["status"] == "ok"
     assert by_name["alpha"]["worker"] not in (None, victim)  # rerun on another worker

@@ -83,8 +83,8 @@ def run_batch(
         raise InputError("no tenant to run")
     if workers is None and not scheduler:
         workers = cluster.default_workers(len(tenants))
-    out.mkdir(parents=True, exist_ok=True)
     with cluster.connect(scheduler, workers) as client:
+        out.mkdir(parents=True, exist_ok=True)  # once the cluster answers
         dashboard = cluster.dashboard_link(client)
         if dashboard and on_dashboard is not None:
             on_dashboard(dashboard)

@@ -67,7 +67,7 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
     """
     steps: list[tuple[float, str]] = []
     started = time.perf_counter()
-    entry = {"name": name, "worker": worker_address()}
+    entry: dict[str, Any] = {"name": name, "worker": worker_address()}
     executed: Path | None = None
     try:
         # the checks and the builder `planner report` runs, in the same order
