@@ -4,14 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench chromium clean test-pandas22 fuzz
+.PHONY: demo test lint bench chromium clean test-pandas22 fuzz screenshots
 
 # Create the virtual environment and install the package with its dev and dask extras.
 # Re-runs only when pyproject.toml changes, so repeated calls are fast.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install -qq -e '.[dev,dask]'  # -qq: no editable-install notice
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (planner)" >/dev/null
 	@touch $(STAMP)
 
@@ -31,6 +31,11 @@ test: $(STAMP) chromium
 # The readers' fuzz suite at length: thousands of damaged exports (a few minutes).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_readers.py -q -W error::pytest.PytestUnraisableExceptionWarning
+
+# Screenshots of both reports in English and French, taken by the Chromium test, for the README.
+screenshots: $(STAMP) chromium
+	PLANNER_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+		tests/test_notebooks.py -k screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks

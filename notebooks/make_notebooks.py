@@ -19,8 +19,14 @@ from typing import Optional, Union
 
 from IPython.display import Markdown, display
 
-from planner import analysis, engine, plots, report
+from planner import analysis, engine, plots, report, text
 """
+
+LANG = """\
+lang: str = "en"  # language of the report: "en" or "fr" (a language is a file in planner/text/locales)
+"""
+
+USE_LANG = "text.set_language(lang)"
 
 
 def md(text: str):
@@ -78,7 +84,9 @@ month_end_days: int = 5  # width of the month-end window, in days
 tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
 artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables for the workbook go
 """
+        + LANG
     ),
+    code(USE_LANG),
     code(
         "inputs = report.resolve_inputs(exports, departments=departments, "
         "user_licences=user_licences, licences=licences)"
@@ -103,7 +111,7 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
     code("display(Markdown(report.quality_markdown(quality)))"),
     code("display(report.table(report.files_view(quality['files'])))"),
     code(
-        "display(report.table(quality['rejects_by_reason'], empty='No row was rejected.'))"
+        "display(report.table(quality['rejects_by_reason'], empty=text.t('No row was rejected.')))"
     ),
     md(
         "## Monthly minutes and credit spend\n\nMinutes of all calls, and the credit spend by "
@@ -142,7 +150,7 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "    report.show(plots.top_departments(analysis.by_department(records, "
         "inputs.departments), currency, top_n))\n"
         "else:\n"
-        "    display(Markdown('*No department file given (`departments`).*'))"
+        "    display(Markdown(report.missing_markdown('departments')))"
     ),
     md("## Destinations and call types\n\nOutbound calls by destination, and every call by type."),
     code("report.show(plots.top_destinations(analysis.by_destination(records), currency, top_n))"),
@@ -160,14 +168,14 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
     code("display(report.table(analysis.toll_free_usage(records, by='number'), currency))"),
     md(
         "## Minute pools\n\nMinutes each pool covered per month against its size; minutes "
-        "beyond a pool are paid from credits. Needs the licence counts (`licences`)."
+        "beyond a pool are paid from credits. Needs the licence counts (--licences)."
     ),
     code(
         "if inputs.licences:\n"
         "    report.show(plots.pool_usage(analysis.pool_usage(records, "
         "read_licences(inputs.licences), user_lic)))\n"
         "else:\n"
-        "    display(Markdown('*No licence file given (`licences`).*'))"
+        "    display(Markdown(report.missing_markdown('licences')))"
     ),
     md(
         "## Users drawing on credits without the licence\n\nUsers need the Communications "
@@ -176,9 +184,9 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
     code(
         "if user_lic is not None:\n"
         "    display(report.table(analysis.unlicensed_credit_users(records, user_lic), currency, "
-        "empty='Every user who drew on credits holds the licence.'))\n"
+        "empty=text.t('Every user who drew on credits holds the licence.')))\n"
         "else:\n"
-        "    display(Markdown('*No user licence file given (`user_licences`).*'))"
+        "    display(Markdown(report.missing_markdown('user_licences')))"
     ),
     code(
         "written = report.save_artifacts(artifacts_dir, tables={'monthly_usage': "
@@ -221,7 +229,9 @@ alert_days: int = 14  # status ALERT when the balance may run out within this ma
 tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
 artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables and summary.json go
 """
+        + LANG
     ),
+    code(USE_LANG),
     code(
         "inputs = report.resolve_inputs(exports, balance=balance, user_licences=user_licences, "
         "licences=licences, rates=rates)"
@@ -256,6 +266,8 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "found = alerts.detect_alerts(ingest.records, lots=lots)\n"
         "display(Markdown(alerts.alerts_markdown(found, only_high=True)))"
     ),
+    md("## Reading the funding plan"),
+    code("display(Markdown(report.reading_guide_markdown()))"),
     md(
         "## Today's balance\n\nHow long today's funds last with no purchase at all, and what "
         "they may forfeit."
@@ -310,7 +322,7 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "    report.show(plots.runway(report.runway_distribution(sc, lots), alert_days, "
         "sc.horizon_days))\n"
         "else:\n"
-        "    display(Markdown('*No balance file given (`balance`): no runway to show.*'))"
+        "    display(Markdown(report.missing_markdown('balance')))"
     ),
     code(
         "expiry = analysis.lot_forfeiture(lots, sc.paths, sc.start) if lots is not None else None"
@@ -336,7 +348,7 @@ artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables
         "summary = report.plan_summary(rec, alert=alert, tenant=tenant, "
         "period=report.period_text(history.index.min(), history.index.max()), "
         "demand_kind=demand.kind)\n"
-        "tables = {'daily_demand': demand.daily, 'alternatives': rec.alternatives, "
+        "tables = {'daily_demand': demand.daily, 'alternatives': report.alternatives_frame(rec), "
         "'emails': emails}\n"
         "if expiry is not None:\n"
         "    tables['expiry_schedule'] = expiry\n"

@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner import text
+from planner.text import t
+
 #: column formats understood by :class:`TableSheet` and :class:`SummarySheet`
 FORMATS = (
     "text",
@@ -47,11 +50,9 @@ _MIN_WIDTH = 8
 
 
 def money_format(currency: str | None) -> str:
-    """Excel number format for amounts in ``currency`` (e.g. ``#,##0.00 "USD"``)."""
-    if not currency:
-        return "#,##0.00"
-    code = "".join(ch for ch in str(currency).upper() if ch.isalnum())[:8]
-    return f'#,##0.00 "{code}"'
+    """Excel number format for amounts in ``currency``, the symbol placed as the language in
+    use places it (:func:`planner.text.excel_money`: ``"$"#,##0.00``, ``#,##0.00 "€"``)."""
+    return text.excel_money(currency, 2)
 
 
 def _number_format(kind: str, currency: str | None) -> str | None:
@@ -61,12 +62,20 @@ def _number_format(kind: str, currency: str | None) -> str | None:
         "number": "#,##0.00",
         "money": money_format(currency),
         "cents": money_format(currency),
-        "percent": "0.0%",
-        "date": "yyyy-mm-dd",
-        "month": "mmm yyyy",
-        "datetime": "yyyy-mm-dd hh:mm",
+        "percent": text.excel_percent(1),
+        "date": text.EXCEL_DATE,
+        "month": text.EXCEL_MONTH,
+        "datetime": text.EXCEL_DATE + " hh:mm",
         "days": "#,##0",
     }.get(kind)
+
+
+def _cell_format(kind: str, value: Any, default: str | None) -> str | None:
+    """A share's format follows its value (:func:`planner.text.percent_decimals`), so a cell
+    shows what the reports show: 0.4%, 26%."""
+    if kind == "percent" and isinstance(value, float) and math.isfinite(value):
+        return text.excel_percent(text.percent_decimals(value))
+    return default
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,9 @@ def _excel_value(value: Any, kind: str | None) -> Any:
         value = value.item()
         if isinstance(value, float) and math.isnan(value):
             return None
+    if kind == "percent" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        # stored as shown: Excel displays 0.0045 as 0.5% where the reports say 0.4%
+        return text.rounded_share(value)
     if kind == "cents":
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return Decimal(int(value)) / 100
@@ -268,7 +280,7 @@ def _write_table(ws, sheet: TableSheet) -> None:
         width = widths[j - 1]
         for i, raw in enumerate(frame[col].tolist(), start=2):
             value = _excel_value(raw, kind)
-            _write_cell(ws, i, j, value, fmt)
+            _write_cell(ws, i, j, value, _cell_format(kind, value, fmt))
             width = max(width, _display_width(value, kind) + 2)
         ws.column_dimensions[get_column_letter(j)].width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
     ws.freeze_panes = "A2"
@@ -282,8 +294,8 @@ def _write_summary(ws, sheet: SummarySheet) -> None:
 
     title = _write_cell(ws, 1, 1, sheet.title, None)
     title.font = Font(bold=True, size=14, color=_HEADER_FILL)
-    _write_cell(ws, 2, 1, "Item", None)
-    _write_cell(ws, 2, 2, "Value", None)
+    _write_cell(ws, 2, 1, t("Item"), None)
+    _write_cell(ws, 2, 2, t("Value"), None)
     _style_header(ws[2][:2])
     row = 3
     width_a, width_b = 12, 12
@@ -292,7 +304,7 @@ def _write_summary(ws, sheet: SummarySheet) -> None:
         label_cell.font = Font(bold=True)
         v = _excel_value(value, kind)
         fmt = _number_format(kind, sheet.currency) if kind != "text" else None
-        _write_cell(ws, row, 2, v, fmt)
+        _write_cell(ws, row, 2, v, _cell_format(kind, v, fmt))
         ws.cell(row=row, column=2).alignment = Alignment(horizontal="right")
         width_a = max(width_a, len(str(label)) + 2)
         width_b = max(width_b, _display_width(v, kind) + 2)

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from planner import analysis
+from planner import text as words
+from planner.text import N_, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,12 +48,12 @@ BLUE, ORANGE, GREEN, RED, PURPLE, GREY = (
 _EXTRA = ("#DA8BC3", "#CCB974", "#64B5CD", "#8C8C8C")
 
 CATEGORY_LABELS: dict[str, str] = {
-    "toll_free": "Toll-free",
-    "conference_dial_out": "Conference dial-out",
-    "international": "International",
-    "domestic_overage": "Domestic overage",
-    "payg": "Pay-as-you-go",
-    "other": "Other",
+    "toll_free": N_("Toll-free"),
+    "conference_dial_out": N_("Conference dial-out"),
+    "international": N_("International"),
+    "domestic_overage": N_("Domestic overage"),
+    "payg": N_("Pay-as-you-go"),
+    "other": N_("Other"),
 }
 
 
@@ -83,8 +85,8 @@ def _style(ax: Axes, grid: str = "y") -> None:
 
 def _thousands(x: float, _pos: Any = None) -> str:
     if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+        return words.number(x)
+    return words.number(x, _decimals(np.array([x]), cap=2))
 
 
 def _decimals(values: np.ndarray, cap: int = 6) -> int:
@@ -122,7 +124,7 @@ def _tick_formatter(scale: float = 1.0, hide_negative: bool = False):
                 return ""
             if abs(v) < 0.5 * 10.0**-self.digits:
                 v = 0.0  # no "-0"
-            return f"{v:,.{self.digits}f}"
+            return words.number(v, self.digits)
 
     return _Ticks()
 
@@ -171,8 +173,12 @@ def _month_axis(ax: Axes, span_days: float | None = None) -> None:
     step = 1
     if span_days is not None:
         step = 1 if span_days <= 400 else 2 if span_days <= 800 else 3
+    from matplotlib.ticker import FuncFormatter
+
     ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: words.month(mdates.num2date(v)).replace(" ", "\n", 1))
+    )
 
 
 def _date_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
@@ -227,11 +233,11 @@ def _category_colour(cat: str, i: int) -> str:
 
 
 def _month_labels(index: pd.Index) -> list[str]:
-    return [pd.Period(p, freq="M").strftime("%b %Y") for p in index]
+    return [words.month(pd.Period(p, freq="M")) for p in index]
 
 
 def _pct(v: float) -> str:
-    return f"{v:+.0%}"
+    return words.percent(v, signed=True)
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
@@ -273,10 +279,10 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
     labels = _month_labels(summary.index)
     credit_min = summary["credit_minutes"].to_numpy(dtype=float)
     other_min = summary["minutes"].to_numpy(dtype=float) - credit_min
-    ax_min.bar(x, other_min, color=GREY, label="Not paid from credits (plans, inbound, DR)")
-    ax_min.bar(x, credit_min, bottom=other_min, color=BLUE, label="Paid from credits")
-    ax_min.set_ylabel("Minutes")
-    ax_min.set_title("Call minutes per month (UTC)")
+    ax_min.bar(x, other_min, color=GREY, label=t("Not paid from credits (plans, inbound, DR)"))
+    ax_min.bar(x, credit_min, bottom=other_min, color=BLUE, label=t("Paid from credits"))
+    ax_min.set_ylabel(t("Minutes"))
+    ax_min.set_title(t("Call minutes per month (UTC)"))
     _count_axis(ax_min)
     peak_min = float(summary["minutes"].max()) if len(summary) else 0.0
     ax_min.set_ylim(0, max(peak_min, 1.0) * 1.3)  # room for the legend above the bars
@@ -294,17 +300,17 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
             values,
             bottom=bottom,
             color=_category_colour(cat, i),
-            label=CATEGORY_LABELS.get(cat, cat),
+            label=t(CATEGORY_LABELS.get(cat, cat)),
         )
         bottom += values
     total = summary["credit_cents"].to_numpy(dtype=float)
     change = summary["credit_change_pct"].to_numpy(dtype=float)
     top = total.max() if len(total) and total.max() > 0 else 100.0  # cents
-    for xi, t, c in zip(x, total, change, strict=True):
+    for xi, top, c in zip(x, total, change, strict=True):
         if np.isfinite(c):
             ax_cr.annotate(
                 _pct(c),
-                (xi, t),
+                (xi, top),
                 xytext=(0, 3),
                 textcoords="offset points",
                 ha="center",
@@ -313,18 +319,18 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
                 color=RED if c > 0 else GREEN,
             )
     ax_cr.set_ylim(0, top * 1.3)
-    _money_axis(ax_cr, currency, "Credit spend", cents=True)
+    _money_axis(ax_cr, currency, t("Credit spend"), cents=True)
     ax_cr.set_title(
-        "Communications Credits spend per month, by category (label: change on previous month)"
+        t("Communications Credits spend per month, by category (label: change on previous month)")
     )
     ax_cr.set_xticks(x, labels, rotation=0 if len(x) <= 12 else 45)
     if ax_cr.get_legend_handles_labels()[0]:
         ax_cr.legend(loc="upper left", frameon=False, fontsize="small", ncols=3)
     if not len(summary):
-        _nothing(ax_min, "No calls to show")
-        _nothing(ax_cr, "No credit spend to show")
+        _nothing(ax_min, t("No calls to show"))
+        _nothing(ax_cr, t("No credit spend to show"))
     elif not np.nansum(total):
-        ax_cr.text(0.5, 0.5, "No credit spend to show", ha="center", transform=ax_cr.transAxes)
+        ax_cr.text(0.5, 0.5, t("No credit spend to show"), ha="center", transform=ax_cr.transAxes)
     _style(ax_cr)
     return fig
 
@@ -343,8 +349,8 @@ def daily_spend(
     values = daily["credit_cents"].to_numpy(dtype=float)
     idx = daily.index
     mean7 = pd.Series(values, index=idx).rolling(7, min_periods=1).mean()
-    ax.plot(idx, mean7.to_numpy(), color=BLUE, linewidth=2, label="7-day mean")
-    _daily_bars(ax, idx, values, alpha=0.55, label="Daily spend")
+    ax.plot(idx, mean7.to_numpy(), color=BLUE, linewidth=2, label=t("7-day mean"))
+    _daily_bars(ax, idx, values, alpha=0.55, label=t("Daily spend"))
     if len(idx):
         shaded = False
         for month in pd.period_range(idx.min(), idx.max(), freq="M"):
@@ -355,22 +361,22 @@ def daily_spend(
                 color=ORANGE,
                 alpha=0.12,
                 linewidth=0,
-                label=None if shaded else f"Last {last_n_days} days of month",
+                label=None if shaded else t("Last {days} of month", days=words.days(last_n_days)),
             )
             shaded = True
         ax.set_xlim(idx.min() - pd.Timedelta(days=1), idx.max() + pd.Timedelta(days=1))
         _date_axis(ax, idx.min(), idx.max())
-    _money_axis(ax, currency, "Credit spend per day", cents=True)
-    ax.set_xlabel("Date (UTC)")
-    ax.set_title("Daily Communications Credits spend")
+    _money_axis(ax, currency, t("Credit spend per day"), cents=True)
+    ax.set_xlabel(t("Date (UTC)"))
+    ax.set_title(t("Daily Communications Credits spend"))
     if not len(idx):
-        _nothing(ax, "No days with calls to show")
+        _nothing(ax, t("No days with calls to show"))
         _style(ax, "")
         return fig
     ax.set_ylim(bottom=0)
     _value_span(ax, 100.0)  # cents
     if not np.nansum(values):
-        ax.text(0.5, 0.5, "No credit spend on any day", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, t("No credit spend on any day"), ha="center", transform=ax.transAxes)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)
     return fig
@@ -395,24 +401,24 @@ def day_of_month(
     colours = [ORANGE if d > 31 - last_n_days else BLUE for d in days]
     ax.bar(days, mean, color=colours)
     overall = np.nansum(table["credit_cents"]) / max(int(table["days"].sum()), 1)
-    ax.axhline(overall, color=GREY, linestyle="--", linewidth=1.2, label="Average day")
+    ax.axhline(overall, color=GREY, linestyle="--", linewidth=1.2, label=t("Average day"))
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(color=BLUE, label=f"Days 1-{31 - last_n_days}"),
-        Patch(color=ORANGE, label=f"Days {32 - last_n_days}-31 (month end)"),
+        Patch(color=BLUE, label=t("Days 1-{last}", last=31 - last_n_days)),
+        Patch(color=ORANGE, label=t("Days {first}-31 (month end)", first=32 - last_n_days)),
         *ax.get_legend_handles_labels()[0],
     ]
     ax.legend(handles=handles, loc="upper left", frameon=False, fontsize="small")
     ax.set_xticks(np.arange(1, 32, 2))
     ax.set_xlim(0.3, 31.7)
-    ax.set_xlabel("Day of month")
-    _money_axis(ax, currency, "Average spend on that day", cents=True)
-    ax.set_title("Credit spend by day of month")
+    ax.set_xlabel(t("Day of month"))
+    _money_axis(ax, currency, t("Average spend on that day"), cents=True)
+    ax.set_title(t("Credit spend by day of month"))
     ax.set_ylim(bottom=0)
     _value_span(ax, 100.0)  # cents
     if not np.nansum(mean):
-        ax.text(0.5, 0.5, "No credit spend to show", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, t("No credit spend to show"), ha="center", transform=ax.transAxes)
     _style(ax)
     return fig
 
@@ -440,20 +446,21 @@ def top_bars(
     ax.set_yticks(np.arange(len(values)), names)
     is_money = value.endswith("_cents")
     for yi, v in enumerate(values):
-        text = analysis.money(int(v)) if is_money else _thousands(v)
+        text = words.cents(int(v)) if is_money else _thousands(v)
         ax.annotate(
             text, (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize="small"
         )
     if is_money:
-        _money_axis(ax, currency, "Credit spend", axis="x", cents=True)
+        _money_axis(ax, currency, t("Credit spend"), axis="x", cents=True)
     else:
         _count_axis(ax, "x", integer=value in ("calls", "rows", "users"))
         ax.set_xlabel(value.replace("_", " ").capitalize())
     if len(values):
         ax.set_xlim(0, max(values.max(), 1) * 1.15)
-    ax.set_title(title or f"{_top(n, table)} by {value.replace('_cents', '').replace('_', ' ')}")
+    what = t("credit spend") if value.endswith("_cents") else value.replace("_", " ")
+    ax.set_title(title or t("{top} by {what}", top=_top(n, table), what=what))
     if not len(values):
-        _nothing(ax, "Nothing to show")
+        _nothing(ax, t("Nothing to show"))
         _style(ax, "")
         return fig
     _style(ax, "x")
@@ -461,7 +468,7 @@ def top_bars(
 
 
 def _top(n: int, table: pd.DataFrame) -> str:
-    return f"Top {n}" if len(table) > n else "All"
+    return t("Top {n}", n=n) if len(table) > n else t("All")
 
 
 def _shorten(text: str, width: int = 32) -> str:
@@ -480,7 +487,7 @@ def top_users(users: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None =
         "credit_cents",
         n,
         currency,
-        f"{_top(n, users)} users by credit spend",
+        t("{top} users by credit spend", top=_top(n, users)),
         BLUE,
         ax,
     )
@@ -496,7 +503,7 @@ def top_departments(
         "credit_cents",
         n,
         currency,
-        f"{_top(n, departments)} departments by credit spend",
+        t("{top} departments by credit spend", top=_top(n, departments)),
         PURPLE,
         ax,
     )
@@ -510,14 +517,14 @@ def top_destinations(
     ax: Axes | None = None,
 ) -> Figure:
     """Destinations with the largest credit spend or minutes (:func:`planner.analysis.by_destination`)."""
-    what = "credit spend" if value == "credit_cents" else value
+    what = t("credit spend") if value == "credit_cents" else value
     return top_bars(
         destinations,
         "destination",
         value,
         n,
         currency,
-        f"Top {n} destinations by {what}",
+        t("Top {n} destinations by {what}", n=n, what=what),
         GREEN,
         ax,
     )
@@ -531,23 +538,23 @@ def call_types(table: pd.DataFrame, currency: str) -> Figure:
     order = table.sort_values(["minutes", "credit_cents"], ascending=True)
     y = np.arange(len(order))
     ax_m.barh(y, order["minutes"].to_numpy(dtype=float), color=GREY)
-    ax_m.set_yticks(y, [str(v) for v in order["call_type"]])
-    ax_m.set_xlabel("Minutes")
+    ax_m.set_yticks(y, [words.call_type(v) for v in order["call_type"]])
+    ax_m.set_xlabel(t("Minutes"))
     _count_axis(ax_m, "x")
     from matplotlib.ticker import MaxNLocator
 
     # half-width panel: few ticks so six-digit minute labels never overlap
     ax_m.xaxis.set_major_locator(MaxNLocator(nbins=4))
-    ax_m.set_title("Minutes by call type")
+    ax_m.set_title(t("Minutes by call type"))
     ax_c.barh(y, order["credit_cents"].to_numpy(dtype=float), color=BLUE)
-    _money_axis(ax_c, currency, "Credit spend", axis="x", cents=True)
-    ax_c.set_title("Credit spend by call type")
+    _money_axis(ax_c, currency, t("Credit spend"), axis="x", cents=True)
+    ax_c.set_title(t("Credit spend by call type"))
     for a in (ax_m, ax_c):
         if len(order):
             a.set_xlim(left=0)
             _style(a, "x")
         else:
-            _nothing(a, "No calls to show")
+            _nothing(a, t("No calls to show"))
             _style(a, "")
     return fig
 
@@ -572,8 +579,8 @@ def hour_weekday_heatmap(
         im.set_clim(0, 1)
     ax.set_yticks(np.arange(len(table.index)), [str(v) for v in table.index])
     ax.set_xticks(np.arange(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-    ax.set_xlabel(f"Hour of day ({tz or 'UTC'})")
-    ax.set_ylabel("Weekday")
+    ax.set_xlabel(t("Hour of day ({tz})", tz=tz or "UTC"))
+    ax.set_ylabel(t("Weekday"))
     bar = fig.colorbar(im, ax=ax, pad=0.01)
     bar.set_label(what)
     bar.ax.yaxis.set_major_formatter(_money_formatter())
@@ -581,8 +588,9 @@ def hour_weekday_heatmap(
         from matplotlib.ticker import MaxNLocator
 
         bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.text(0.5, 0.5, f"No {what.lower()} to show", ha="center", transform=ax.transAxes)
-    ax.set_title(f"{what} by weekday and hour")
+        empty = t("No calls to show") if what == "Calls" else t("Nothing to show")
+        ax.text(0.5, 0.5, empty, ha="center", transform=ax.transAxes)
+    ax.set_title(t("{what} by weekday and hour", what=t(what)))
     return fig
 
 
@@ -627,7 +635,7 @@ def toll_free(
         bottom += vals
     ax.set_xticks(x, _month_labels(months), rotation=0 if len(x) <= 12 else 45)
     if value.endswith("_cents"):
-        _money_axis(ax, currency, "Credit spend", cents=True)
+        _money_axis(ax, currency, t("Credit spend"), cents=True)
     else:
         _count_axis(ax)
         ax.set_ylabel(value.capitalize())
@@ -639,10 +647,10 @@ def toll_free(
             fontsize="small",
             bbox_to_anchor=(1.0, 1.0),
         )
-    what = "credit spend" if value.endswith("_cents") else value
-    ax.set_title(f"Toll-free {what} per month (UTC), by number")
+    what = t("credit spend") if value.endswith("_cents") else value
+    ax.set_title(t("Toll-free {what} per month (UTC), by number", what=what))
     if not len(usage):
-        _nothing(ax, "No toll-free calls to show")
+        _nothing(ax, t("No toll-free calls to show"))
         _style(ax, "")
         return fig
     ax.set_ylim(bottom=0)
@@ -680,22 +688,22 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
     for ax in axes.flat[len(pools) :]:
         ax.set_visible(False)
     if not pools:
-        fig.text(0.5, 0.5, "No calls and no minute pools to show", ha="center", va="center")
+        fig.text(0.5, 0.5, t("No calls and no minute pools to show"), ha="center", va="center")
     for ax, pool in zip(axes.flat, pools, strict=False):
         part = table[table["pool"] == pool].sort_values("month")
         x = np.arange(len(part))
         used = part["used_minutes"].to_numpy(dtype=float)
         over = part["overage_minutes"].to_numpy(dtype=float)
         size = part["pool_minutes"].to_numpy(dtype=float)
-        ax.bar(x, used, color=BLUE, label="Used from pool")
-        ax.bar(x, over, bottom=used, color=RED, label="Beyond pool (paid from credits)")
+        ax.bar(x, used, color=BLUE, label=t("Used from pool"))
+        ax.bar(x, over, bottom=used, color=RED, label=t("Beyond pool (paid from credits)"))
         ax.step(
             np.append(x, x[-1] + 1) - 0.5,
             np.append(size, size[-1]),
             where="post",
             color="black",
             linewidth=1.6,
-            label="Pool size",
+            label=t("Pool size"),
         )
         peak = float((used + over).max()) if len(x) else 0.0
         biggest = float(size.max()) if len(x) else 0.0
@@ -704,7 +712,7 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
             ax.text(
                 0.99,
                 0.97,
-                f"Pool size {biggest:,.0f} min (off the scale)",
+                t("Pool size {minutes} min (off the scale)", minutes=words.number(biggest)),
                 transform=ax.transAxes,
                 ha="right",
                 va="top",
@@ -715,19 +723,25 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
         ax.set_xticks(
             x, _month_labels(part["month"]), rotation=45 if len(x) > 6 else 0, fontsize="small"
         )
-        ax.set_ylabel("Minutes")
+        ax.set_ylabel(t("Minutes"))
         _count_axis(ax)
         share = part["used_share"].max() if "used_share" in part else np.nan
         if pd.isna(share):
-            extra = ": no pool licensed"
+            extra = t("no pool licensed")
+        elif over.max(initial=0.0) > 0:  # a pool that overflows is used up, not "used 100%"
+            extra = t(
+                "used up; up to {minutes} min a month beyond it",
+                minutes=words.number(over.max()),
+            )
         else:
-            extra = f": busiest month used {'<1%' if 0 < share < 0.005 else f'{share:.0%}'}"
-        ax.set_title(f"{pool}{extra}", fontsize="medium")
+            used_share = "<1%" if 0 < share < 0.005 else words.percent(share)
+            extra = t("busiest month used {share}", share=used_share)
+        ax.set_title(f"{pool}: {extra}", fontsize="medium")
         _style(ax)
     if pools:
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
-    fig.suptitle("Minute pools: use per month (UTC) against pool size")
+    fig.suptitle(t("Minute pools: use per month (UTC) against pool size"))
     return fig
 
 
@@ -735,9 +749,9 @@ def rejects(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Rejected rows by reason (:func:`planner.analysis.rejects_by_reason`)."""
     fig, ax = _new(ax, (9, max(2.2, 0.4 * len(table) + 1.3)))
     if len(table) == 0:
-        ax.text(0.5, 0.5, "No rejected rows", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, t("No rejected rows"), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        ax.set_title("Rejected rows by reason")
+        ax.set_title(t("Rejected rows by reason"))
         return fig
     return top_bars(
         table, "reason", "rows", len(table), title="Rejected rows by reason", colour=RED, ax=ax
@@ -763,20 +777,22 @@ def demand_history(
     idx = pd.DatetimeIndex(daily.index)
     vals = daily.to_numpy(dtype=float)
     mean = pd.Series(vals, index=idx).rolling(window, min_periods=1).mean()
-    ax.plot(idx, mean.to_numpy(), color=BLUE, linewidth=2.2, label=f"{window}-day mean")
-    _daily_bars(ax, idx, vals, alpha=0.45, label="Daily demand")
-    _money_axis(ax, currency, "Credit demand per day")
-    ax.set_xlabel("Date")
-    ax.set_title("Credit demand: daily history")
+    ax.plot(
+        idx, mean.to_numpy(), color=BLUE, linewidth=2.2, label=t("{window}-day mean", window=window)
+    )
+    _daily_bars(ax, idx, vals, alpha=0.45, label=t("Daily demand"))
+    _money_axis(ax, currency, t("Credit demand per day"))
+    ax.set_xlabel(t("Date"))
+    ax.set_title(t("Credit demand: daily history"))
     if not len(idx):
-        _nothing(ax, "No demand history")
+        _nothing(ax, t("No demand history"))
         _style(ax, "")
         return fig
     _date_axis(ax, idx.min(), idx.max())
     ax.set_ylim(bottom=0)
     _value_span(ax)
     if not np.nansum(vals):
-        ax.text(0.5, 0.5, "No credit demand on any day", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, t("No credit demand on any day"), ha="center", transform=ax.transAxes)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)
     return fig
@@ -810,15 +826,19 @@ def fan_chart(
             h = h.cumsum()
             offset = float(h.iloc[-1])
         ax.plot(
-            pd.DatetimeIndex(h.index), h.to_numpy(), color="black", linewidth=1.3, label="History"
+            pd.DatetimeIndex(h.index),
+            h.to_numpy(),
+            color="black",
+            linewidth=1.3,
+            label=t("History"),
         )
     bands = analysis.percentile_bands(paths, start, cumulative=cumulative) + offset
     idx = bands.index
     ax.fill_between(
-        idx, bands["p5"], bands["p95"], color=BLUE, alpha=0.18, label="5-95% of scenarios"
+        idx, bands["p5"], bands["p95"], color=BLUE, alpha=0.18, label=t("5-95% of scenarios")
     )
     ax.fill_between(
-        idx, bands["p25"], bands["p75"], color=BLUE, alpha=0.35, label="25-75% of scenarios"
+        idx, bands["p25"], bands["p75"], color=BLUE, alpha=0.35, label=t("25-75% of scenarios")
     )
     ax.plot(
         idx,
@@ -826,7 +846,7 @@ def fan_chart(
         color=BLUE,
         linewidth=2,
         marker="o" if len(idx) == 1 else None,
-        label="Median scenario",
+        label=t("Median scenario"),
     )
     ax.axvline(idx[0], color=GREY, linestyle=":", linewidth=1)
     first = (
@@ -834,10 +854,16 @@ def fan_chart(
     )
     _date_axis(ax, first, idx[-1])
     _value_span(ax)
-    what = "Cumulative credit demand" if cumulative else "Credit demand per day"
+    what = t("Cumulative credit demand") if cumulative else "Credit demand per day"
     _money_axis(ax, currency, what)
-    ax.set_xlabel("Date")
-    ax.set_title(f"{what}: history and {np.asarray(paths).shape[0]:,} scenarios")
+    ax.set_xlabel(t("Date"))
+    ax.set_title(
+        t(
+            "{what}: history and {n} scenarios",
+            what=what,
+            n=words.number(np.asarray(paths).shape[0]),
+        )
+    )
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     _style(ax)
     return fig
@@ -862,11 +888,21 @@ def _balance_bands(
     bands = analysis.percentile_bands(result["balance"], start)
     idx = bands.index
     ax.fill_between(
-        idx, bands["p5"], bands["p95"], color=colour, alpha=0.15, label=f"{label}: 5-95%"
+        idx,
+        bands["p5"],
+        bands["p95"],
+        color=colour,
+        alpha=0.15,
+        label=t("{label}: 5-95%", label=label),
     )
     if inner:
         ax.fill_between(
-            idx, bands["p25"], bands["p75"], color=colour, alpha=0.3, label=f"{label}: 25-75%"
+            idx,
+            bands["p25"],
+            bands["p75"],
+            color=colour,
+            alpha=0.3,
+            label=t("{label}: 25-75%", label=label),
         )
     ax.plot(
         idx,
@@ -874,7 +910,7 @@ def _balance_bands(
         color=colour,
         linewidth=2,
         marker="o" if len(idx) == 1 else None,  # a one-day horizon is a point, not a line
-        label=f"{label}: median balance",
+        label=t("{label}: median balance", label=label),
     )
     if threshold is not None:
         ax.axhline(
@@ -882,7 +918,7 @@ def _balance_bands(
             color=colour,
             linestyle="--",
             linewidth=1.2,
-            label=f"{label}: recharge threshold",
+            label=t("{label}: recharge threshold", label=label),
         )
     if "purchased" in result:
         i = _representative(result)
@@ -899,7 +935,7 @@ def _balance_bands(
                 markersize=6,
                 color=colour,
                 markeredgecolor="white",
-                label=f"{label}: recharges on a typical path",
+                label=t("{label}: recharges on a typical path", label=label),
             )
 
 
@@ -936,9 +972,9 @@ def balance_trajectories(
     ax.axhline(0, color="black", linewidth=0.8)
     days = analysis.dates(start, np.asarray(result["balance"]).shape[1])
     _date_axis(ax, days[0], days[-1])
-    _money_axis(ax, currency, "Balance at end of day")
-    ax.set_xlabel("Date")
-    ax.set_title("Credit balance under the funding policy")
+    _money_axis(ax, currency, t("Balance at end of day"))
+    ax.set_xlabel(t("Date"))
+    ax.set_title(t("Credit balance under the funding policy"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     lowest = float(np.nanmin(np.asarray(result["balance"], dtype=float), initial=0.0))
     ax.set_ylim(bottom=0.0 if lowest >= 0 else min(0.0, ax.get_ylim()[0]))
@@ -977,9 +1013,11 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
     expired = out["expired"].to_numpy()
     lose = expired > 1e-9
     share = lose.mean() if S else 0.0
-    ax_e.set_title(f"Forfeited (expired) funds: {share:.0%} of paths lose some")
-    _money_axis(ax_e, currency, "Expired over the horizon", axis="x")
-    ax_e.set_ylabel("Scenario paths")
+    ax_e.set_title(
+        t("Forfeited (expired) funds: {share} of paths lose some", share=words.percent(share))
+    )
+    _money_axis(ax_e, currency, t("Expired over the horizon"), axis="x")
+    ax_e.set_ylabel(t("Scenario paths"))
     if lose.any():
         if np.ptp(expired) > 1e-9:
             ax_e.hist(expired, bins=30, color=RED, alpha=0.8)
@@ -993,7 +1031,7 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
             color="black",
             linestyle="--",
             linewidth=1.2,
-            label=f"Mean {_thousands(mean)} {currency}",
+            label=t("Mean {amount}", amount=words.money(mean, currency)),
         )
         ax_e.legend(frameon=False, fontsize="small")
         _count_axis(ax_e, integer=True)
@@ -1019,7 +1057,7 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
             pad = max(0.0, (14 - (hi - lo)) / 2)
             ax_s.set_xlim(lo - pad, hi + pad)
             _concise_dates(ax_s)
-            ax_s.set_xlabel("Date of first stock-out")
+            ax_s.set_xlabel(t("Date of first stock-out"))
         else:
             from matplotlib.ticker import MaxNLocator
 
@@ -1028,13 +1066,19 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
             ax_s.set_xlim(edges[0] - pad, edges[-1] + pad)
             ax_s.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax_s.xaxis.set_major_formatter(_tick_formatter())
-            ax_s.set_xlabel("Day of first stock-out")
+            ax_s.set_xlabel(t("Day of first stock-out"))
         _count_axis(ax_s, integer=True)
     else:
-        ax_s.set_xlabel("Day of first stock-out")
+        ax_s.set_xlabel(t("Day of first stock-out"))
         _nothing(ax_s, "No stock-out in any scenario" if S else "No scenario paths")
-    ax_s.set_ylabel("Scenario paths")
-    ax_s.set_title(f"First stock-out: {p:.1%} of {S:,} paths run out")
+    ax_s.set_ylabel(t("Scenario paths"))
+    ax_s.set_title(
+        t(
+            "First stock-out: {share} of {n} paths run out",
+            share=words.percent(p),
+            n=words.number(S),
+        )
+    )
     for a in (ax_e, ax_s):
         _style(a)
     return fig
@@ -1086,6 +1130,36 @@ def _cost_margin(ax: Axes, cost: np.ndarray) -> None:
         ax.set_ylim(mid - need, mid + need)
 
 
+def _far_above(frontier_cost: np.ndarray, alt_cost: np.ndarray) -> np.ndarray:
+    """Alternatives costing far more than every frontier policy (one-time funding, say): drawn
+    to scale they would flatten the frontier into one line."""
+    finite = frontier_cost[np.isfinite(frontier_cost)]
+    if not len(finite):
+        return np.zeros(len(alt_cost), dtype=bool)
+    top, low = float(finite.max()), float(finite.min())
+    return np.isfinite(alt_cost) & (alt_cost > top + 3 * max(top - low, 0.25 * abs(top), 1.0))
+
+
+def _off_the_scale(ax: Axes, frontier_cost, alt_cost, alt_p, far, currency: str) -> None:
+    """Scale the cost axis to the frontier and the near alternatives; mark the far ones at the
+    top edge with an arrow and their cost."""
+    near = np.concatenate([frontier_cost, alt_cost[~far]])
+    near = near[np.isfinite(near)]
+    low, high = float(near.min()), float(near.max())
+    pad = max(0.15 * (high - low), 1e-3 * abs(high), 1.0)
+    ax.set_ylim(low - pad, high + 2 * pad)
+    for i in np.flatnonzero(far):
+        ax.annotate(
+            t("{n}: {amount} (off the scale)", n=i + 1, amount=words.money(alt_cost[i], currency)),
+            xy=(alt_p[i] * 100, high + 2 * pad),
+            xytext=(0, -28),
+            textcoords="offset points",
+            ha="center",
+            fontsize="small",
+            arrowprops={"arrowstyle": "->", "color": ORANGE},
+        )
+
+
 def frontier(
     table: pd.DataFrame,
     currency: str,
@@ -1114,17 +1188,17 @@ def frontier(
         Without ``label`` columns or alternatives, label up to this many frontier points.
     """
     fig, ax = _new(ax, (10, 5.5))
-    title = "Cost against stock-out risk (Q = recharge amount, s = threshold)"
+    title = t("Cost against stock-out risk (Q = recharge amount, s = threshold)")
     cost = table["cost"].to_numpy(dtype=float)
     p = table["p_stockout"].to_numpy(dtype=float)
     if not (np.isfinite(cost) & np.isfinite(p)).any():
         ax.set_title(title)
-        ax.set_xlabel("Probability of at least one stock-out day (%)")
-        _money_axis(ax, currency, "Expected cost over the horizon")
-        _nothing(ax, "No candidate policies to compare")
+        ax.set_xlabel(t("Probability of at least one stock-out day (%)"))
+        _money_axis(ax, currency, t("Expected cost over the horizon"))
+        _nothing(ax, t("No candidate policies to compare"))
         _style(ax, "")
         return fig
-    ax.scatter(p * 100, cost, s=18, color=GREY, alpha=0.6, label="Candidate policies")
+    ax.scatter(p * 100, cost, s=18, color=GREY, alpha=0.6, label=t("Candidate policies"))
     eff = _pareto(cost, p)
     order = np.flatnonzero(eff)[np.argsort(p[eff], kind="stable")]
     ax.plot(
@@ -1134,7 +1208,7 @@ def frontier(
         linewidth=1.5,
         marker="o",
         markersize=4,
-        label="Efficient frontier",
+        label=t("Efficient frontier"),
     )
     if service_level is not None:
         ax.axvline(
@@ -1142,7 +1216,7 @@ def frontier(
             color=GREY,
             linestyle="--",
             linewidth=1,
-            label=f"Allowed risk ({1 - service_level:.1%})",
+            label=t("Allowed risk ({share})", share=words.percent(1 - service_level)),
         )
     if alternatives is not None:
         # numbered markers, explained in the legend: names of close points cannot collide
@@ -1151,7 +1225,9 @@ def frontier(
         alt_rec = _is_recommended(alternatives)
         for i in range(len(alternatives)):
             name = _policy_label(alternatives.iloc[i])
-            text = f"{i + 1}. {name}: {_thousands(alt_cost[i])} {currency}, {alt_p[i]:.1%}"
+            text = (
+                f"{i + 1}. {name}: {words.money(alt_cost[i], currency)}, {words.percent(alt_p[i])}"
+            )
             ax.scatter(
                 [alt_p[i] * 100],
                 [alt_cost[i]],
@@ -1188,7 +1264,7 @@ def frontier(
                 zorder=5,
                 edgecolor="black",
                 linewidth=0.6,
-                label="Recommended",
+                label=t("Recommended"),
             )
         if "label" in table.columns and table["label"].notna().any():
             to_label = np.flatnonzero(table["label"].notna().to_numpy() | rec)
@@ -1205,8 +1281,8 @@ def frontier(
                 color=RED if rec[i] else "black",
                 fontweight="bold" if rec[i] else "normal",
             )
-    ax.set_xlabel("Probability of at least one stock-out day (%)")
-    _money_axis(ax, currency, "Expected cost over the horizon")
+    ax.set_xlabel(t("Probability of at least one stock-out day (%)"))
+    _money_axis(ax, currency, t("Expected cost over the horizon"))
     ax.set_title(title)
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -1223,7 +1299,12 @@ def frontier(
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(_tick_formatter(hide_negative=True))
     if alternatives is not None:
-        _cost_margin(ax, np.concatenate([cost, alternatives["cost"].to_numpy(dtype=float)]))
+        alt_cost = alternatives["cost"].to_numpy(dtype=float)
+        far = _far_above(cost[order], alt_cost)
+        _cost_margin(ax, np.concatenate([cost, alt_cost[~far]]))
+        if far.any():
+            _off_the_scale(ax, cost[order], alt_cost, alternatives["p_stockout"].to_numpy(), far,
+                           currency)  # fmt: skip
     else:
         _cost_margin(ax, cost)
     if alternatives is not None:
@@ -1253,12 +1334,18 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
         expires = pd.to_datetime(lots["purchase_date"]) + pd.DateOffset(months=12)
     amount = lots["amount"].to_numpy(dtype=float)
     x = np.arange(len(lots))
-    ax.bar(x, amount, width=0.6, color=BLUE, label="Held today")
+    ax.bar(x, amount, width=0.6, color=BLUE, label=t("Held today"))
     if "expected_forfeit" in lots.columns:
         lost = lots["expected_forfeit"].to_numpy(dtype=float)
-        ax.bar(x, np.nan_to_num(lost), color=RED, width=0.35, label="Expected to expire unused")
+        ax.bar(x, np.nan_to_num(lost), color=RED, width=0.35, label=t("Expected to expire unused"))
         for xi, (a, e) in enumerate(zip(amount, lost, strict=True)):
-            text = "after horizon" if np.isnan(e) else f"{e / a:.0%} lost" if a > 0 else ""
+            text = (
+                t("after horizon")
+                if np.isnan(e)
+                else t("{share} lost", share=words.percent(e / a))
+                if a > 0
+                else ""
+            )
             ax.annotate(
                 text,
                 (xi, a),
@@ -1268,12 +1355,12 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
                 fontsize="small",
                 color=RED,
             )
-    ax.set_xticks(x, [d.strftime("%d %b %Y") for d in expires], rotation=30 if len(x) > 5 else 0)
-    ax.set_xlabel("Expiry date")
-    _money_axis(ax, currency, "Amount")
-    ax.set_title("Funds held today by expiry date (label: share expected to be forfeited)")
+    ax.set_xticks(x, [words.date(d) for d in expires], rotation=30 if len(x) > 5 else 0)
+    ax.set_xlabel(t("Expiry date"))
+    _money_axis(ax, currency, t("Amount"))
+    ax.set_title(t("Funds held today by expiry date (label: share expected to be forfeited)"))
     if not len(amount):
-        _nothing(ax, "No funds held today")
+        _nothing(ax, t("No funds held today"))
         _style(ax, "")
         return fig
     top = float(np.nanmax(amount, initial=0.0))
@@ -1309,7 +1396,9 @@ def runway(
         arr = np.where(arr >= horizon, np.inf, arr)
     finite = arr[np.isfinite(arr)]
     if len(finite):
-        ax.hist(finite, bins=_day_bins(finite, 40), color=GREEN, alpha=0.85, label="Scenario paths")
+        ax.hist(
+            finite, bins=_day_bins(finite, 40), color=GREEN, alpha=0.85, label=t("Scenario paths")
+        )
     if len(arr):
         # "lower" picks an observed runway, so infinite runways never enter an interpolation
         median = float(np.percentile(arr, 50, method="lower"))
@@ -1320,7 +1409,7 @@ def runway(
                 color="black",
                 linestyle="--",
                 linewidth=1.2,
-                label=f"Median {median:,.0f} days",
+                label=t("Median {days}", days=words.days(median)),
             )
         if np.isfinite(p5):
             ax.axvline(
@@ -1328,18 +1417,26 @@ def runway(
                 color=ORANGE,
                 linestyle=":",
                 linewidth=1.5,
-                label=f"5th percentile {p5:,.0f} days",
+                label=t("5th percentile {days}", days=words.days(p5)),
             )
     if alert_days is not None:
-        ax.axvline(alert_days, color=RED, linewidth=1.5, label=f"Alert at {alert_days:,.0f} days")
-    title = "Runway of the current balance"
+        ax.axvline(
+            alert_days,
+            color=RED,
+            linewidth=1.5,
+            label=t("Alert at {days}", days=words.days(alert_days)),
+        )
+    title = t("Runway of the current balance")
     never = int((~np.isfinite(arr)).sum())
     if never:
-        beyond = f"beyond {horizon:,} days" if horizon else "beyond the horizon"
-        title += f" ({never / len(arr):.0%} of paths last {beyond})"
+        beyond = (
+            t("beyond {days}", days=words.days(horizon)) if horizon else t("beyond the horizon")
+        )
+        title += " " + t("({share} of paths last {beyond})", share=words.percent(never / len(arr)),
+                         beyond=beyond)  # fmt: skip
     ax.set_title(title)
-    ax.set_xlabel("Runway (days until the balance runs out, no recharge)")
-    ax.set_ylabel("Scenario paths")
+    ax.set_xlabel(t("Runway (days until the balance runs out, no recharge)"))
+    ax.set_ylabel(t("Scenario paths"))
     _count_axis(ax, integer=True)
     _count_axis(ax, "x", integer=True)
     ax.xaxis.set_major_formatter(_tick_formatter(hide_negative=True))
@@ -1355,7 +1452,7 @@ def runway(
             ax.text(
                 0.5,
                 0.5,
-                f"Every path lasts beyond the {horizon:,}-day horizon",
+                t("Every path lasts beyond the {n}-day horizon", n=words.number(horizon)),
                 ha="center",
                 va="center",
                 transform=ax.transAxes,
@@ -1364,7 +1461,7 @@ def runway(
         else:
             _nothing(
                 ax,
-                "Every path lasts beyond the horizon" if never else "No scenario paths",
+                t("Every path lasts beyond the horizon") if never else t("No scenario paths"),
             )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", frameon=False, fontsize="small")

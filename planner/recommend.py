@@ -59,10 +59,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.engine import Policy, expiry_days, paths, sweep
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError
 from planner.inputs import check_lots
 from planner.scenarios import DEFAULT_SCENARIOS, Scenarios, make_scenarios
+from planner.text import plan as plan_text
 
 #: smallest amount the admin center accepts for the funding, recharge amount and trigger
 DEFAULT_MIN_AMOUNT = 50
@@ -633,29 +635,7 @@ def _alt_row(option: str, row: pd.Series, mu: float) -> dict:
 
 def _describe(alt: dict, recommended_cost: float, currency: str) -> str:
     """One sentence on an alternative, compared with the recommendation."""
-    if alt["auto_recharge"]:
-        what = (
-            f"Recharge {_money(alt['recharge_amount'], currency)} below "
-            f"{_money(alt['threshold'], currency)}"
-        )
-        if alt["initial"] != alt["recharge_amount"]:
-            what += f", first purchase {_money(alt['initial'], currency)}"
-        rhythm = f"{alt['recharges_per_month']:.1f} recharges a month"
-    else:
-        what = f"Buy {_money(alt['initial'], currency)} once, no auto-recharge"
-        rhythm = "no recharges"
-    diff = alt["cost"] - recommended_cost
-    if alt["option"] == "recommended":
-        versus = "the cheapest that meets the service level"
-    elif abs(diff) < 0.5:
-        versus = "about the same cost as recommended"
-    else:
-        versus = f"{_money(abs(diff), currency)} {'more' if diff > 0 else 'less'} than recommended"
-    return (
-        f"{what}: covers {_pct(1 - alt['p_stockout'])} of simulated years, {rhythm}, forfeits "
-        f"{_money(alt['expected_forfeited'], currency)}; cost {_money(alt['cost'], currency)} "
-        f"({versus})."
-    )
+    return plan_text.alternative_sentence(alt, recommended_cost, currency)
 
 
 def pareto_frontier(table: pd.DataFrame) -> pd.DataFrame:
@@ -809,12 +789,11 @@ def _position(sc: Scenarios, lots: pd.DataFrame, lead_days: int, alert_days: int
 
 
 def _money(x: float, currency: str) -> str:
-    return f"{x:,.0f} {currency}"
+    return text.money(x, currency)
 
 
 def _pct(p: float) -> str:
-    v = 100 * p
-    return f"{v:.0f}%" if abs(v - round(v)) < 0.05 else f"{v:.1f}%"
+    return text.percent(p)
 
 
 def _explain_policy(policy: Policy, m: dict, currency: str, lots_given: bool) -> str:
@@ -1047,7 +1026,7 @@ def recommend(
         "cost_formula": COST_FORMULA,
         "policies_evaluated": int(len(evaluated)),
     }
-    return Recommendation(
+    rec = Recommendation(
         policy=policy,
         metrics=metrics,
         cost=metrics["cost"],
@@ -1063,6 +1042,11 @@ def recommend(
         settings=settings,
         lots=lots,
     )
+    # the words come from planner.text.plan: the first purchase first, in the report's language
+    notes = [lot_note] if lot_note else []
+    notes += [w[0].upper() + w[1:] + "." for w in sc.warnings]
+    rec.explanation = plan_text.explanation(rec, growth_given=growth is not None, notes=notes)
+    return rec
 
 
 def _check_plan_rules(min_recharge_days, min_amount, failure_prob, fix_days) -> None:
@@ -1249,33 +1233,5 @@ def alert_status(rec: Recommendation, alert_days: int = 14) -> tuple[int, str]:
     (int, str)
         The exit code and a line starting with ``planner: OK`` or ``planner: ALERT``.
     """
-    cur = rec.currency
-    reasons = []
-    facts = []
-    if rec.position is not None:
-        rw = rec.position["runway_days"]
-        facts.append(
-            f"runway {'>' if rw['censored'] else ''}{rw['median']:.0f} days "
-            f"(pessimistic {rw['pessimistic']:.0f})"
-        )
-        if rec.current is None and rw["pessimistic"] < alert_days:
-            reasons.append(
-                f"balance may run out within {rw['pessimistic']:.0f} days "
-                f"(alert below {alert_days})"
-            )
-    if rec.current is not None:
-        p = rec.current["p_stockout"]
-        facts.append(f"current settings p_stockout {_pct(p)}")
-        if p > 1 - rec.service_level + 1e-12:
-            reasons.append(
-                f"current settings run out of credit in {_pct(p)} of simulated years "
-                f"(allowed {_pct(1 - rec.service_level)})"
-            )
-    pol = rec.policy
-    facts.append(
-        f"recommended: recharge {_money(pol.recharge_amount, cur)} below "
-        f"{_money(pol.threshold, cur)}"
-    )
-    if reasons:
-        return EXIT_ALERT, "planner: ALERT " + "; ".join(reasons + facts)
-    return EXIT_OK, "planner: OK " + "; ".join(facts)
+    alert, line = plan_text.status_line(rec, alert_days)
+    return (EXIT_ALERT if alert else EXIT_OK), line

@@ -35,14 +35,31 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed
 from planner.package_data import package_path
+from planner.text import N_, t
+from planner.text import plan as plan_text
+
+
+def _markdown(func: Callable[..., str]) -> Callable[..., str]:
+    """Markdown for a notebook cell with every ``$`` written as an entity: ``$95 ... $60`` is
+    two amounts, not a formula for the notebook's maths renderer."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        return func(*args, **kwargs).replace("$", "&#36;")
+
+    return wrapper
+
 
 #: the report notebooks, in the order they run
 NOTEBOOKS: tuple[str, ...] = ("funding_plan", "usage_analysis")
@@ -371,24 +388,6 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _quiet_kernel_manager() -> type:
-    """A kernel manager whose kernel process writes its own logs nowhere.
-
-    The notebook's output still arrives through the kernel protocol; what is silenced is the
-    kernel process's stderr (transport warnings, and a traceback when an interrupted run
-    shuts it down mid-cell), which would otherwise land on the user's terminal.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            kw.setdefault("stdout", subprocess.DEVNULL)
-            kw.setdefault("stderr", subprocess.DEVNULL)
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return QuietKernelManager
-
-
 def execute(
     name: str | Path,
     output_path: Path,
@@ -412,6 +411,7 @@ def execute(
     from papermill.exceptions import PapermillExecutionError
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
+    sockets = tempfile.mkdtemp(prefix="planner-kernel-")
     try:
         papermill.execute_notebook(
             str(notebook_path(name)),
@@ -421,7 +421,7 @@ def execute(
             cwd=str(cwd),
             progress_bar=progress,
             log_output=False,
-            kernel_manager_class=_quiet_kernel_manager(),
+            kernel_manager_class=_local_kernel_manager(Path(sockets) / "kernel"),
         )
     except KeyboardInterrupt:
         # the kernel is shut down mid-cell: its machinery's complaints are not for the user
@@ -442,7 +442,49 @@ def execute(
         err = NotebookFailed(f"notebook {_stem(name)} could not run: {type(exc).__name__}: {exc}")
         err.ename, err.evalue = type(exc).__name__, str(exc)
         raise err from None
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return output_path
+
+
+def _local_kernel_manager(socket_path: Path) -> type:
+    """A kernel manager that talks to the kernel over Unix sockets at ``socket_path`` and
+    keeps the kernel process's own log in ``kernel.log`` next to them.
+
+    The default TCP transport is open to every local user and makes each kernel warn about
+    it; sockets in a private temporary folder are neither. The kernel process's own output
+    (``[IPKernelApp] ...`` lines, a traceback when an interrupted run shuts it down mid-cell)
+    says nothing a report reader can act on; cell output does not go there (it travels over
+    the sockets), and a kernel that dies is reported by papermill.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, Unicode
+
+    class LocalKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+        ip = Unicode(str(socket_path), config=True)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            with open(socket_path.parent / "kernel.log", "ab") as log:
+                kw.setdefault("stdout", subprocess.DEVNULL)
+                kw.setdefault("stderr", log)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LocalKernelManager
+
+
+def translate_notebook(source: str | Path, dest: Path) -> Path:
+    """Copy a notebook with its Markdown cells in the language in use (the code cells write
+    their own output through :mod:`planner.text`)."""
+    import nbformat
+
+    nb = nbformat.read(str(source), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = t(cell.source)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(dest))
+    return dest
 
 
 # --------------------------------------------------------------------------- HTML
@@ -487,8 +529,8 @@ def _report_title(nb, fallback: str) -> str:
             data = out.get("data", {})
             if "text/markdown" in data:
                 texts.append(data["text/markdown"])
-        for text in texts:
-            m = re.search(r"^#\s+(.+)$", text, re.M)
+        for source in texts:
+            m = re.search(r"^#\s+(.+)$", source, re.M)
             if m:  # (data in headings is HTML-escaped; the template escapes the title)
                 return html.unescape(re.sub(r"[*_`]", "", m.group(1)).strip())
     return fallback
@@ -570,11 +612,14 @@ def render_html(notebook: str | Path, html_path: str | Path, *, title: str | Non
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    generated = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+    now = pd.Timestamp.now(tz="UTC")
+    generated = f"{text.date(now.tz_localize(None))} {now:%H:%M} UTC"
     footer = (
-        f'<div class="planner-footer">Generated by planner {html.escape(__version__)} '
-        f"on {generated}.</div>"
-    )
+        '<div class="planner-footer">'
+        + html.escape(t("Generated by planner {version} on {when}.", version=__version__,
+                        when=generated))
+        + "</div>"
+    )  # fmt: skip
     body = _alt_texts(nb, body)
     body = re.sub(r"<head>", "<head>\n" + _CSP, body, count=1)
     body = body.replace("</head>", _CSS + "</head>", 1)
@@ -589,10 +634,10 @@ def render_html(notebook: str | Path, html_path: str | Path, *, title: str | Non
 
 #: artifact table -> (sheet name, money columns in currency units); in workbook order
 WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "monthly_usage": ("Monthly usage", ()),
-    "daily_demand": ("Daily credit demand", ("demand",)),
+    "monthly_usage": (N_("Monthly usage"), ()),
+    "daily_demand": (N_("Daily credit demand"), ("demand",)),
     "alternatives": (
-        "Policy alternatives",
+        N_("Policy alternatives"),
         (
             "initial",
             "recharge_amount",
@@ -601,57 +646,84 @@ WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "expected_purchased",
             "mean_balance",
             "cost",
+            "added_forfeiture",
         ),
     ),
     "expiry_schedule": (
-        "Expiry schedule",
+        N_("Expiry schedule"),
         ("amount", "expected_forfeit", "forfeit_p5", "forfeit_p50", "forfeit_p95"),
     ),
-    "emails": ("E-mails, typical scenario", ("amount",)),
-    "alerts": ("Alerts", ()),
+    "emails": (N_("E-mails, typical scenario"), ("amount",)),
+    "alerts": (N_("Alerts"), ()),
 }
 
 _HEADERS = {
-    "credit_cents": "Credit spend",
-    "amount_cents": "Credit demand",
-    "credit_change_cents": "Change in credit spend",
-    "credit_change_pct": "Change in credit spend %",
-    "minutes_change_pct": "Change in minutes %",
-    "p_stockout": "Stock-out probability",
-    "p_expire": "Probability a lot loses funds",
-    "p_forfeit": "Probability of a loss",
-    "date": "Date",
-    "expected_forfeited": "Expected forfeiture",
-    "expected_expired": "Expected to expire unused",
-    "expected_forfeit": "Expected to expire unused",
-    "expected_purchased": "Expected purchases",
-    "expected_recharges": "Expected recharges",
-    "recharges_per_month": "Recharges per month",
-    "mean_balance": "Mean balance",
-    "recharge_amount": "Recharge amount",
-    "threshold": "Recharge below (trigger)",
-    "initial": "Add now",
-    "auto_recharge": "Auto-recharge",
-    "upn": "User (UPN)",
-    "cents": "Credit spend",
-    "payg_cents": "Pay-as-you-go",
-    "domestic_overage_cents": "Domestic overage",
-    "conference_dial_out_cents": "Conference dial-out",
-    "toll_free_cents": "Toll-free",
+    "cost": N_("Expected cost"),
+    "calls": N_("Calls"),
+    "credit_calls": N_("Calls paid from credits"),
+    "minutes": N_("Minutes"),
+    "destination": N_("Destination"),
+    "number": N_("Number"),
+    "share": N_("Share"),
+    "user_display_name": N_("User"),
+    "format": N_("Export format"),
+    "records": N_("Calls kept"),
+    "duplicates": N_("Duplicates"),
+    "rejected": N_("Rejected"),
+    "period_start": N_("First call"),
+    "period_end": N_("Last call"),
+    "option": N_("Option"),
+    "added_forfeiture": N_("Forfeiture added by the policy"),
+    "email": N_("E-mail"),
+    "amount": N_("Amount"),
+    "purchase_date": N_("Purchase date"),
+    "month": N_("Month"),
+    "file": N_("File"),
+    "reason": N_("Reason"),
+    "rows": N_("Rows"),
+    "credit_cents": N_("Credit spend"),
+    "amount_cents": N_("Credit demand"),
+    "credit_change_cents": N_("Change in credit spend"),
+    "credit_change_pct": N_("Change in credit spend %"),
+    "minutes_change_pct": N_("Change in minutes %"),
+    "p_stockout": N_("Stock-out probability"),
+    "p_expire": N_("Probability a lot loses funds"),
+    "p_forfeit": N_("Probability of a loss"),
+    "date": N_("Date"),
+    "expected_forfeited": N_("Expected forfeiture (with today's)"),
+    "expected_expired": N_("Expected to expire unused"),
+    "expected_forfeit": N_("Expected to expire unused"),
+    "expected_purchased": N_("Expected purchases"),
+    "expected_recharges": N_("Expected recharges"),
+    "recharges_per_month": N_("Recharges per month"),
+    "mean_balance": N_("Mean balance"),
+    "recharge_amount": N_("Recharge amount"),
+    "threshold": N_("Recharge below (trigger)"),
+    "initial": N_("Add now"),
+    "auto_recharge": N_("Auto-recharge"),
+    "upn": N_("User (UPN)"),
+    "cents": N_("Credit spend"),
+    "payg_cents": N_("Pay-as-you-go"),
+    "domestic_overage_cents": N_("Domestic overage"),
+    "conference_dial_out_cents": N_("Conference dial-out"),
+    "toll_free_cents": N_("Toll-free"),
 }
 
 
 def _header(col: str, kind: str, currency: str | None) -> str:
-    text = _HEADERS.get(col)
+    """A column's header in words of the language in use, money headers with the currency."""
+    words = _HEADERS.get(col)
     m = re.fullmatch(r"(forfeit|expired)_p(\d+(?:\.\d+)?)", col)
-    if text is None and m:
-        text = f"Forfeit, {m.group(2)}th percentile"
-    if text is None:
+    if words is not None:
+        words = t(words)
+    elif m:
+        words = t("Forfeiture, {nth} percentile", nth=text.number(float(m.group(2))))
+    else:
         base = col[: -len("_cents")] if col.endswith("_cents") else col
-        text = base.replace("_", " ").strip().capitalize()
+        words = t(base.replace("_", " ").strip().capitalize())
     if kind in ("money", "cents") and currency:
-        text = f"{text} ({currency})"
-    return text
+        words = f"{words} ({currency})"
+    return words
 
 
 def _column_kind(col: str, series: pd.Series, money: tuple[str, ...]) -> str | None:
@@ -685,7 +757,7 @@ def workbook_sheets(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, An
         rows.append((label, value, kind))
     sheets: list = [
         excel.SummarySheet(
-            name="Summary",
+            name=t("Summary"),
             title=summary.get("title", TITLES["funding_plan"]),
             rows=rows,
             currency=currency,
@@ -698,6 +770,9 @@ def workbook_sheets(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, An
     for key in order:
         frame = tables[key]
         name, money = WORKBOOK_SHEETS.get(key, (key.replace("_", " ").capitalize(), ()))
+        name = t(name)
+        if key == "alternatives" and "option" in frame.columns:
+            frame = frame.assign(option=frame["option"].map(option_name))
         kinds = {c: _column_kind(str(c), frame[c], money) for c in frame.columns}
         sheets.append(
             excel.TableSheet(
@@ -838,6 +913,23 @@ def build_report(
     NotebookFailed
         A notebook failed (exit code 4); its executed copy is in ``out_dir/failed/``.
     """
+    lang = text.check_language((parameters or {}).get("lang"))
+    with text.language(lang):
+        return _build_report(
+            parameters, out_dir, notebooks=notebooks, progress=progress, log=log,
+            kernel_name=kernel_name,
+        )  # fmt: skip
+
+
+def _build_report(
+    parameters: Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    notebooks: Iterable[str | Path],
+    progress: bool,
+    log: _Progress | None,
+    kernel_name: str,
+) -> ReportResult:
     say = log or (lambda _msg: None)
     notebooks = list(notebooks)
     routed = prepare_parameters(dict(parameters or {}), notebooks)
@@ -866,13 +958,19 @@ def build_report(
         for nb in notebooks:
             step += 1
             name = _stem(nb)
-            say(f"planner: [{step}/{steps}] running notebook {name} ...")
+            say(t("planner: [{step}/{steps}] running notebook {name} ...", step=step,
+                  steps=steps, name=name))  # fmt: skip
             params = dict(routed[name])
             if "artifacts_dir" in notebook_parameters(notebook_path(nb)):
                 params["artifacts_dir"] = str(artifacts)
             executed = final / "notebooks" / f"{name}.ipynb"
+            source = notebook_path(nb)
+            if text.current_language() != text.DEFAULT_LANGUAGE:
+                source = translate_notebook(source, build / "source" / f"{name}.ipynb")
             try:
-                execute(nb, executed, params, cwd=work, progress=progress, kernel_name=kernel_name)
+                execute(
+                    source, executed, params, cwd=work, progress=progress, kernel_name=kernel_name
+                )
             except NotebookFailed as exc:
                 where = ""
                 if executed.exists():
@@ -882,18 +980,20 @@ def build_report(
                     where = f"executed notebook kept at {kept}"
                 if getattr(exc, "ename", "") == "InputError":  # bad input seen by the notebook
                     first = str(getattr(exc, "evalue", exc)).strip().splitlines()
-                    text = first[0] if first else str(exc)
-                    raise InputError(f"{text} ({where})" if where else text) from None
+                    message = first[0] if first else str(exc)
+                    raise InputError(f"{message} ({where})" if where else message) from None
                 raise NotebookFailed(f"{exc}; {where}" if where else str(exc)) from None
         for name in map(_stem, notebooks):
             step += 1
-            say(f"planner: [{step}/{steps}] rendering {name}.html ...")
+            say(t("planner: [{step}/{steps}] rendering {name}.html ...", step=step, steps=steps,
+                  name=name))  # fmt: skip
             render_html(final / "notebooks" / f"{name}.ipynb", final / f"{name}.html")
         tables, summary = load_artifacts(artifacts)
         step += 1
         result = ReportResult(out_dir=out_dir, summary=summary)
         if summary:
-            say(f"planner: [{step}/{steps}] writing {WORKBOOK_NAME} ...")
+            say(t("planner: [{step}/{steps}] writing {name} ...", step=step, steps=steps,
+                  name=WORKBOOK_NAME))  # fmt: skip
             from planner.excel import write_workbook
 
             write_workbook(final / WORKBOOK_NAME, workbook_sheets(tables, summary))
@@ -954,47 +1054,22 @@ def tenant_label(records: pd.DataFrame, tenant: str | None = None) -> str:
     return str(domains.value_counts().index[0]) if len(domains) else "tenant"
 
 
-def _day(value: Any) -> str:
-    ts = pd.Timestamp(value)
-    return f"{ts.day} {ts.strftime('%b %Y')}"
-
-
 def period_text(start: Any, end: Any) -> str:
     """``"1 Oct 2025 – 31 Oct 2026 (396 days)"`` for a first and last day."""
-    if start is None or end is None:
-        return "no calls"
-    a, b = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    if a.tzinfo is not None:
-        a, b = a.tz_localize(None), b.tz_localize(None)
-    return f"{_day(a)} – {_day(b)} ({(b - a).days + 1:,} days)"
+    return text.period(start, end)
 
 
 def heading_markdown(title: str, tenant: str, lines: Iterable[str] = ()) -> str:
     """A report heading: title with the tenant, then one line of facts and the date."""
-    today = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
-    facts = " · ".join([*map(html.escape, lines), f"generated {today}"])
+    today = text.date(pd.Timestamp.now(tz="UTC").tz_localize(None))
+    facts = " · ".join([*map(html.escape, lines), t("generated {day}", day=today)])
     # the tenant comes from the data (a UPN domain) or the user: escaped, never markup
     return f"# {html.escape(title)} — {html.escape(tenant)}\n\n{facts}"
 
 
 def money_text(amount: float | None, currency: str, decimals: int = 0) -> str:
-    """``"1,500 USD"``; ``"–"`` for None/NaN."""
-    if amount is None or (isinstance(amount, float) and not np.isfinite(amount)):
-        return "–"
-    return f"{amount:,.{decimals}f} {currency}"
-
-
-def percent_text(p: float | None) -> str:
-    """A probability as a percentage: one decimal near certainty (below 10 %, above 90 %).
-
-    >>> percent_text(0.996), percent_text(0.5), percent_text(0.004), percent_text(1.0)
-    ('99.6%', '50%', '0.4%', '100%')
-    """
-    if p is None or not np.isfinite(p):
-        return "–"
-    v = 100 * p
-    near_certain = v < 10 or v > 90
-    return f"{v:.1f}%" if near_certain and abs(v - round(v)) >= 0.05 else f"{v:.0f}%"
+    """An amount with its currency (:func:`planner.text.money`); ``"–"`` for None/NaN."""
+    return text.money(amount, currency, decimals)
 
 
 def current_policy(
@@ -1039,13 +1114,6 @@ def typical_path(paths: Any) -> int:
     return int(order[(len(order) - 1) // 2])
 
 
-_EVENT_TEXT = {
-    "recharge_succeeded": "Auto-recharge succeeded",
-    "recharge_failed": "Auto-recharge failed",
-    "balance_zero": "Balance reached zero",
-}
-
-
 def email_table(events: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The e-mails Microsoft would send, from :attr:`planner.engine.SimulationResult.events`.
 
@@ -1055,10 +1123,15 @@ def email_table(events: pd.DataFrame, currency: str) -> pd.DataFrame:
         ``date`` (datetime64), ``email`` (string), ``amount`` (float, currency units; NaN for
         a zero balance).
     """
+    names = {
+        "recharge_succeeded": t("Auto-recharge succeeded"),
+        "recharge_failed": t("Auto-recharge failed"),
+        "balance_zero": t("Balance reached zero"),
+    }
     out = pd.DataFrame(
         {
             "date": pd.to_datetime(events["date"]).to_numpy(),
-            "email": events["event"].astype(str).map(lambda e: _EVENT_TEXT.get(e, e)).to_numpy(),
+            "email": events["event"].astype(str).map(lambda e: names.get(e, e)).to_numpy(),
             "amount": np.where(
                 events["event"].astype(str).eq("balance_zero"),
                 np.nan,
@@ -1070,87 +1143,108 @@ def email_table(events: pd.DataFrame, currency: str) -> pd.DataFrame:
     return out
 
 
+@_markdown
 def plan_markdown(rec: Any, status: str, exit_code: int) -> str:
-    """The recommendation in plain words, for the top of the funding plan."""
+    """The recommendation in plain words, for the top of the funding plan: the status, the
+    three values to type into the admin center, the key figures defined, the explanation."""
     cur = rec.currency
     pol = rec.policy
-    m = rec.metrics
     alert = exit_code == EXIT_ALERT
-    detail = status.split(" ", 2)[2] if status.count(" ") >= 2 else status
+    word = t("ALERT") if alert else t("OK")
     lines = [
         f'<div class="planner-status {"planner-alert" if alert else "planner-ok"}">'
-        f"<b>{'ALERT' if alert else 'OK'}</b> — {html.escape(detail)}</div>",
+        f"<b>{html.escape(word)}</b> — {html.escape(_status_detail(status))}</div>",
         "",
-        "| What to set in the Microsoft 365 admin center | Amount |",
+        f"| {t('What to set in the Microsoft 365 admin center')} | {t('Amount')} |",
         "|---|---:|",
-        f"| Add funds now (one-time) | **{money_text(pol.initial, cur)}** |",
-        f"| Auto-recharge amount | **{money_text(pol.recharge_amount, cur)}** |",
-        f"| Recharge when the balance falls below | **{money_text(pol.threshold, cur)}** |",
+        f"| {t('Add funds now (one-time)')} | **{text.money(pol.initial, cur)}** |",
+        f"| {t('Auto-recharge amount')} | **{text.money(pol.recharge_amount, cur)}** |",
+        f"| {t('Recharge when the balance falls below')} | **{text.money(pol.threshold, cur)}** |",
         "",
-        f"Risk of running out within {rec.scenarios.horizon_days} days: "
-        f"**{percent_text(m['p_stockout'])}** (target: at most "
-        f"{percent_text(1 - rec.service_level)}) · expected forfeiture "
-        f"**{money_text(m['expected_forfeited'], cur)}** · about "
-        f"**{m['recharges_per_month']:.1f} recharges a month** · expected cost "
-        f"{money_text(rec.cost, cur)}.",
+        key_figures_markdown(rec),
+        "",
+        f"**{t('Why these settings')}**",
         "",
     ]
     lines += [f"- {html.escape(s)}" for s in rec.explanation]
     return "\n".join(lines)
 
 
+@_markdown
 def position_markdown(rec: Any) -> str:
     """Today's balance, runway and next expiry in words (needs ``rec.position``)."""
     pos = rec.position
     if pos is None:
-        return "No balance file was given: runway and expiry cannot be shown."
+        return t("No balance file was given: runway and expiry cannot be shown.")
     cur = rec.currency
     rw = pos["runway_days"]
     if rw["censored"]:
-        runway = f"more than {rec.scenarios.horizon_days} days in most scenarios"
+        runway = t("more than {days} in most scenarios", days=text.days(rec.scenarios.horizon_days))
     else:
-        runway = (
-            f"about **{rw['median']:.0f} days** (until {_day(pos['depletion_date'])}); "
-            f"in a bad year (5%) only {rw['pessimistic']:.0f} days"
+        runway = t(
+            "about **{days}** (until {day}); in a bad year (5%) only {pessimistic}",
+            days=text.days(rw["median"]),
+            day=text.date(pos["depletion_date"]),
+            pessimistic=text.days(rw["pessimistic"]),
         )
-    return (
-        f"Today's balance: **{money_text(pos['balance'], cur)}** (balance as of "
-        f"{_day(pos['as_of'])}). Without any purchase it lasts "
-        f"{runway}. Advice: {pos['advice']}."
+    return t(
+        "Today's balance: **{balance}** (balance as of {as_of}). Without any purchase it lasts "
+        "{runway}. Advice: {advice}.",
+        balance=text.money(pos["balance"], cur),
+        as_of=text.date(pos["as_of"]),
+        runway=runway,
+        advice=plan_text.advice(pos, cur),
     )
 
 
 def alternatives_table(rec: Any) -> Any:
     """The policy alternatives as a compact table; their explanations go in
     :func:`alternatives_markdown` (long sentences make unreadable table cells)."""
-    frame = rec.alternatives.drop(columns=["explanation"], errors="ignore")
+    frame = alternatives_frame(rec)
+    frame["option"] = frame["option"].map(option_name)
     return table(frame, rec.currency, money=WORKBOOK_SHEETS["alternatives"][1])
 
 
+@_markdown
 def alternatives_markdown(rec: Any) -> str:
     """One bullet per alternative policy: its name in bold, then its plain explanation."""
     alts = rec.alternatives
-    if "explanation" not in alts.columns or len(alts) == 0:
+    if len(alts) == 0:
         return ""
-    names = alts["option"] if "option" in alts.columns else alts.index.astype(str)
-    return "\n".join(
-        f"- **{html.escape(str(name))}**: {html.escape(str(text))}"
-        for name, text in zip(names, alts["explanation"], strict=True)
-    )
+    cur = rec.currency
+    lines = []
+    today = unavoidable_forfeiture(rec)
+    if today >= 0.5:
+        lines.append(
+            t(
+                "Every option includes the {amount} today's funds lose whatever you do.",
+                amount=text.money(today, cur),
+            )
+        )
+        lines.append("")
+    for alt in alts.to_dict("records"):
+        sentence = plan_text.alternative_sentence(alt, rec.cost, cur)
+        lines.append(f"- **{html.escape(option_name(alt['option']))}**: {html.escape(sentence)}")
+    return "\n".join(lines)
 
 
+@_markdown
 def one_time_markdown(rec: Any) -> str:
     """What a single purchase without auto-recharge would do."""
     one = rec.one_time_funding
     cur = rec.currency
     if one.get("amount") is None:
-        return f"Without auto-recharge: {one.get('note', 'one purchase cannot cover the horizon')}."
-    return (
-        f"Without auto-recharge, one purchase of **{money_text(one['amount'], cur)}** covers the "
-        f"next {rec.scenarios.horizon_days} days in {percent_text(1 - one['p_stockout'])} of "
-        f"simulated years, forfeits about {money_text(one['expected_forfeited'], cur)} on "
-        f"average and costs {money_text(one['cost'], cur)} (auto-recharge: "
-        f"{money_text(rec.cost, cur)})."
+        return plan_text.one_time_sentence(one, rec.scenarios.horizon_days, cur)
+    return t(
+        "Without auto-recharge, one purchase of **{amount}** covers the next {days} in "
+        "{covered} of simulated years, forfeits about {forfeited} on average and has an "
+        "expected cost of {cost} (auto-recharge: {recommended}).",
+        amount=text.money(one["amount"], cur),
+        days=text.days(rec.scenarios.horizon_days),
+        covered=text.percent(1 - one["p_stockout"]),
+        forfeited=text.money(one["expected_forfeited"], cur),
+        cost=text.money(one["cost"], cur),
+        recommended=text.money(rec.cost, cur),
     )
 
 
@@ -1164,6 +1258,8 @@ def plan_summary(
 ) -> dict[str, Any]:
     """The ``summary.json`` of a report: recommendation, alert status and the workbook summary.
 
+    Labels are in the language in use (:mod:`planner.text`); ``lang`` records it.
+
     Parameters
     ----------
     rec : planner.recommend.Recommendation
@@ -1176,47 +1272,52 @@ def plan_summary(
     """
     code, status = alert
     pol, m, cur = rec.policy, rec.metrics, rec.currency
+    demand = t("actual credit spend") if demand_kind == "actual" else t("what-if demand")
+    today = unavoidable_forfeiture(rec)
     rows: list[list[Any]] = [
-        ["Status", status, "text"],
-        ["Tenant", tenant, "text"],
-        ["Usage period analysed", period, "text"],
-        ["Demand", "actual credit spend" if demand_kind == "actual" else "what-if", "text"],
-        ["Plan starts", rec.scenarios.start.date(), "date"],
-        ["Horizon (days)", rec.scenarios.horizon_days, "int"],
-        ["Scenarios", rec.scenarios.n_scenarios, "int"],
-        ["Service level", rec.service_level, "percent"],
-        ["Add funds now", pol.initial, "money"],
-        ["Auto-recharge amount", pol.recharge_amount, "money"],
-        ["Recharge below (trigger)", pol.threshold, "money"],
-        ["Stock-out probability", m["p_stockout"], "percent"],
-        ["Expected forfeiture", m["expected_forfeited"], "money"],
-        ["Expected purchases", m["expected_purchased"], "money"],
-        ["Recharges per month", m["recharges_per_month"], "number"],
-        ["Mean balance", m["mean_balance"], "money"],
-        ["Expected cost", rec.cost, "money"],
+        [t("Status"), status, "text"],
+        [t("Tenant"), tenant, "text"],
+        [t("Usage period analysed"), period, "text"],
+        [t("Demand"), demand, "text"],
+        [t("Plan starts"), rec.scenarios.start.date(), "date"],
+        [t("Horizon (days)"), rec.scenarios.horizon_days, "int"],
+        [t("Scenarios"), rec.scenarios.n_scenarios, "int"],
+        [t("Demand growth per year"), rec.scenarios.growth_per_year, "percent"],
+        [t("Service level"), rec.service_level, "percent"],
+        [t("Add funds now"), pol.initial, "money"],
+        [t("Auto-recharge amount"), pol.recharge_amount, "money"],
+        [t("Recharge below (trigger)"), pol.threshold, "money"],
+        [t("Stock-out probability"), m["p_stockout"], "percent"],
+        [t("Expected forfeiture"), m["expected_forfeited"], "money"],
+        [t("of which today's funds lose whatever you do"), today, "money"],
+        [t("Expected purchases"), m["expected_purchased"], "money"],
+        [t("Recharges per month"), m["recharges_per_month"], "number"],
+        [t("Mean balance (money tied up)"), m["mean_balance"], "money"],
+        [t("Expected cost (forfeiture + money tied up)"), rec.cost, "money"],
     ]
     if rec.position is not None:
         rw = rec.position["runway_days"]
         rows += [
-            ["Balance today", rec.position["balance"], "money"],
-            ["Balance as of", rec.position["as_of"], "date"],
-            ["Runway, median (days)", rw["median"], "int"],
-            ["Runway, pessimistic (days)", rw["pessimistic"], "int"],
-            ["Runs out on (median)", rec.position["depletion_date"], "date"],
+            [t("Balance today"), rec.position["balance"], "money"],
+            [t("Balance as of"), rec.position["as_of"], "date"],
+            [t("Runway, median (days)"), rw["median"], "int"],
+            [t("Runway, pessimistic (days)"), rw["pessimistic"], "int"],
+            [t("Runs out on (median)"), rec.position["depletion_date"], "date"],
         ]
     if rec.current is not None:
         rows += [
-            ["Current settings: stock-out probability", rec.current["p_stockout"], "percent"],
-            ["Current settings: expected cost", rec.current["cost"], "money"],
+            [t("Current settings: stock-out probability"), rec.current["p_stockout"], "percent"],
+            [t("Current settings: expected cost"), rec.current["cost"], "money"],
         ]
     one = rec.one_time_funding
-    rows.append(["One-time funding instead (no auto-recharge)", one.get("amount"), "money"])
+    rows.append([t("One-time funding instead (no auto-recharge)"), one.get("amount"), "money"])
     plain = json.loads(json.dumps(rows, default=_json_default))
     return {
-        "title": f"Communications Credits funding plan — {tenant}",
+        "title": t("Communications Credits funding plan — {tenant}", tenant=tenant),
         "tenant": tenant,
         "period": period,
         "currency": cur,
+        "lang": text.current_language(),
         "demand": demand_kind,
         "alert": {"exit_code": int(code), "status": status},
         "recommendation": {**rec.to_json(), "status": status, "exit_code": int(code)},
@@ -1259,71 +1360,72 @@ def table(
     *,
     money: Iterable[str] = (),
     max_rows: int = 40,
-    empty: str = "Nothing to show.",
+    empty: str | None = None,
 ) -> Any:
     """A readable table for a notebook: money with its currency, percentages, no index.
 
     ``*_cents`` columns (exact cents) and the ``money`` columns (floats in currency units) are
-    shown as amounts, ``p_*``/``*_pct``/``share*`` as percentages, dates without times; the
-    headers are written in words. Returns a pandas Styler, or Markdown ``empty`` when there is
-    nothing to show.
+    shown as amounts, ``p_*``/``*_pct``/``share*`` as percentages, dates as
+    :func:`planner.text.date` (never wrapped); the headers are written in words. Returns a
+    pandas Styler, or Markdown ``empty`` when there is nothing to show.
     """
     from IPython.display import Markdown
 
     if frame is None or len(frame) == 0:
-        return Markdown(f"*{empty}*")
+        return Markdown(f"*{empty or t('Nothing to show.')}*")
     view = frame.head(max_rows).copy()
     if isinstance(view.index, (pd.PeriodIndex, pd.DatetimeIndex)) or view.index.name:
         view = view.reset_index()
     money = tuple(money)
     fmt: dict[str, Any] = {}
     headers = {}
+    nowrap = []
     for col in view.columns:
         name = str(col)
         kind = _column_kind(name, view[col], money)
+        fmt_one = _cell_formatter(kind, view[col])
         if isinstance(view[col].dtype, pd.PeriodDtype):
-            view[col] = view[col].astype(str)
-        elif kind == "cents":
-            fmt[col] = lambda v: "–" if pd.isna(v) else f"{int(v) / 100:,.2f}"
-        elif kind == "money":
-            fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:,.2f}"
-        elif kind == "percent":
-            fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:.1%}"
-        elif kind in ("date", "month"):
-            fmt[col] = lambda v: "–" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
-        elif pd.api.types.is_bool_dtype(view[col]):
-            fmt[col] = lambda v: "yes" if v else "no"
-        elif pd.api.types.is_integer_dtype(view[col]):
-            fmt[col] = lambda v: "–" if pd.isna(v) else f"{int(v):,}"
-        elif pd.api.types.is_float_dtype(view[col]):
-            fmt[col] = lambda v: "–" if pd.isna(v) else f"{v:,.1f}"
+            view[col] = view[col].dt.to_timestamp()
+            fmt_one, kind = text.month, "month"
+        if fmt_one is not None:
+            fmt[col] = fmt_one
+        if kind in ("date", "month"):
+            nowrap.append(col)
         headers[col] = _header(name, kind or "", currency or None)
     # text from the exports (names, departments) is escaped: it is shown, never run
-    styler = view.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
+    styler = view.style.format(fmt, na_rep=text.MISSING, escape="html").hide(axis="index")
     text_cols = [c for c in view.columns if c not in fmt]
     if text_cols:  # words read best left-aligned, numbers right-aligned
         styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
+    if nowrap:  # a date is one unit: "21 Apr 2027", never "21 Apr / 2027"
+        styler = styler.set_properties(subset=nowrap, **{"white-space": "nowrap"})
     styler = styler.relabel_index([html.escape(headers[c]) for c in view.columns], axis=1)
     if len(frame) > max_rows:
-        styler = styler.set_caption(f"First {max_rows:,} of {len(frame):,} rows")
+        styler = styler.set_caption(
+            t("First {shown} of {total} rows", shown=text.number(max_rows),
+              total=text.number(len(frame)))
+        )  # fmt: skip
     return styler
 
 
+@_markdown
 def usage_heading(
     quality: Mapping[str, Any], records: pd.DataFrame, currency: str, tenant: str | None = None
 ) -> str:
     """Heading of the usage analysis: tenant, period, calls, currency."""
     return heading_markdown(
-        "PSTN usage analysis",
+        t("PSTN usage analysis"),
         tenant_label(records, tenant),
         [
-            f"usage {period_text(quality['period_start'], quality['period_end'])}",
-            f"{quality['records']:,} calls",
-            f"money in {currency}",
+            t("usage {period}", period=period_text(quality["period_start"],
+                                                    quality["period_end"])),
+            text.nt("{n} call", "{n} calls", quality["records"]),
+            t("money in {currency}", currency=currency),
         ],
-    )
+    )  # fmt: skip
 
 
+@_markdown
 def usage_key_figures(monthly: pd.DataFrame, currency: str) -> str:
     """Three key figures of the usage, for the top of the analysis.
 
@@ -1333,29 +1435,42 @@ def usage_key_figures(monthly: pd.DataFrame, currency: str) -> str:
         :func:`planner.analysis.monthly_summary`.
     """
     if len(monthly) == 0:
-        return "No calls in these exports."
+        return t("No calls in these exports.")
     total = int(monthly["credit_cents"].sum())
     cats = [c for c in monthly.columns if c.endswith("_cents") and c not in
             ("credit_cents", "credit_change_cents")]  # fmt: skip
     by_cat = monthly[cats].sum().sort_values(ascending=False)
     parts = [
-        f"Credit spend **{total / 100:,.2f} {currency}** over {len(monthly)} month(s), "
-        f"{total / 100 / len(monthly):,.2f} {currency} a month on average"
+        text.nt(
+            "Credit spend **{total}** over {n} month, {average} a month on average",
+            "Credit spend **{total}** over {n} months, {average} a month on average",
+            len(monthly),
+            total=text.cents(total, currency),
+            average=text.money(total / 100 / len(monthly), currency, 2),
+        )
     ]
     if total and len(by_cat):
         top = str(by_cat.index[0])
         parts.append(
-            f"the largest share is **{_header(top, '', None).lower()}** "
-            f"({int(by_cat.iloc[0]) / total:.0%})"
+            t(
+                "the largest share is **{category}** ({share})",
+                category=_header(top, "", None).lower(),
+                share=text.percent(int(by_cat.iloc[0]) / total),
+            )
         )
     if len(monthly) >= 2:
         last, prev = monthly.iloc[-1], monthly.iloc[-2]
         change = last.get("credit_change_pct")
         if change is not None and np.isfinite(change):
             parts.append(
-                f"the last month ({monthly.index[-1]}) spent "
-                f"{int(last['credit_cents']) / 100:,.2f} {currency}, {change:+.0%} on "
-                f"{monthly.index[-2]} ({int(prev['credit_cents']) / 100:,.2f} {currency})"
+                t(
+                    "the last month ({month}) spent {amount}, {change} on {previous} ({before})",
+                    month=text.month(monthly.index[-1]),
+                    amount=text.cents(int(last["credit_cents"]), currency),
+                    change=text.percent(change, signed=True),
+                    previous=text.month(monthly.index[-2]),
+                    before=text.cents(int(prev["credit_cents"]), currency),
+                )
             )
     return "; ".join(parts) + "."
 
@@ -1364,41 +1479,58 @@ def files_view(files: pd.DataFrame) -> pd.DataFrame:
     """The per-file table of :func:`planner.analysis.data_quality` with file names, not paths."""
     out = files.copy()
     out["path"] = out["path"].map(lambda p: Path(str(p)).name if pd.notna(p) else p)
+    for col in ("period_start", "period_end"):  # days, written as every report writes a day
+        if col in out.columns:
+            out[col] = pd.to_datetime(out[col], errors="coerce")
     return out.rename(columns={"path": "file"})
 
 
+@_markdown
 def quality_markdown(quality: Mapping[str, Any]) -> str:
     """What the ingest read, in one paragraph."""
     files = quality["files"]
-    text = (
-        f"Read **{quality['rows']:,} rows** from **{len(files):,} file(s)**: "
-        f"**{quality['records']:,} calls** kept, {quality['duplicates']:,} duplicates dropped "
-        f"(the same call in overlapping exports) and **{quality['rejected']:,} rejected**."
+    out = t(
+        "Read **{rows}** from **{files}**: **{calls}** kept, {duplicates} dropped (the same "
+        "call in overlapping exports) and **{rejected}**.",
+        rows=text.nt("{n} row", "{n} rows", quality["rows"]),
+        files=text.nt("{n} file", "{n} files", len(files)),
+        calls=text.nt("{n} call", "{n} calls", quality["records"]),
+        duplicates=text.nt("{n} duplicate", "{n} duplicates", quality["duplicates"]),
+        rejected=text.nt("{n} rejected", "{n} rejected", quality["rejected"]),
     )
     if quality["rejected"]:
         top = quality["rejects_by_reason"].iloc[0]
-        reason = html.escape(str(top["reason"]))  # it quotes values from the exports
-        text += f" Most common reason: *{reason}* ({int(top['rows']):,} rows)."
+        out += " " + t(
+            "Most common reason: *{reason}* ({rows}).",
+            reason=html.escape(str(top["reason"])),  # it quotes values from the exports
+            rows=text.nt("{n} row", "{n} rows", int(top["rows"])),
+        )
     else:
-        text += " Every row was readable."
-    return text
+        out += " " + t("Every row was readable.")
+    return out
 
 
+@_markdown
 def month_end_markdown(share: Mapping[str, float], last_n_days: int) -> str:
     """One sentence on whether credit spend bunches at month end."""
     s, e, r = share.get("share"), share.get("expected"), share.get("ratio")
     if s is None or not np.isfinite(s):
-        return "No credit spend: no month-end pattern to show."
+        return t("No credit spend: no month-end pattern to show.")
     verdict = (
-        "spend **bunches at month end**"
+        t("spend **bunches at month end**")
         if r > 1.25
-        else "spend is **lighter at month end**"
+        else t("spend is **lighter at month end**")
         if r < 0.8
-        else "there is **no marked month-end pattern**"
+        else t("there is **no marked month-end pattern**")
     )
-    return (
-        f"The last {last_n_days} days of a month hold {s:.0%} of credit spend, against "
-        f"{e:.0%} if spend were even ({r:.2f}×): {verdict}."
+    return t(
+        "The last {days} of a month hold {share} of credit spend, against {even} if spend were "
+        "even ({ratio}×): {verdict}.",
+        days=text.days(last_n_days),
+        share=text.percent(s),
+        even=text.percent(e),
+        ratio=text.number(r, 2),
+        verdict=verdict,
     )
 
 
@@ -1409,19 +1541,21 @@ def monthly_table(monthly: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@_markdown
 def plan_heading(rec: Any, history: pd.Series, tenant: str, demand_kind: str) -> str:
     """Heading of the funding plan: tenant, usage period, plan start and horizon."""
     sc = rec.scenarios
-    kind = "actual credit spend" if demand_kind == "actual" else "what-if demand"
+    kind = t("actual credit spend") if demand_kind == "actual" else t("what-if demand")
     return heading_markdown(
-        "Communications Credits funding plan",
+        t("Communications Credits funding plan"),
         tenant,
         [
             f"{kind} {period_text(history.index.min(), history.index.max())}",
-            f"plan from {_day(sc.start)} for {sc.horizon_days} days",
-            f"{sc.n_scenarios:,} scenarios",
+            t("plan from {day} for {days}", day=text.date(sc.start),
+              days=text.days(sc.horizon_days)),
+            text.nt("{n} scenario", "{n} scenarios", sc.n_scenarios),
         ],
-    )
+    )  # fmt: skip
 
 
 def current_as_evaluated(rec: Any):
@@ -1442,29 +1576,200 @@ def current_as_evaluated(rec: Any):
     )
 
 
+@_markdown
 def emails_markdown(emails: pd.DataFrame, currency: str, horizon_days: int) -> str:
     """Counts of the e-mails Microsoft would send over the horizon, in one sentence."""
     counts = emails["email"].value_counts()
     if counts.empty:
-        return f"No e-mail in {horizon_days} days: no recharge and no empty balance."
+        return t(
+            "No e-mail in {days}: no recharge and no empty balance.", days=text.days(horizon_days)
+        )
     parts = [f"**{n}× {name.lower()}**" for name, n in counts.items()]
-    return (
-        f"In a typical simulated year (median demand) Microsoft would send "
-        f"{', '.join(parts)} over {horizon_days} days. Nothing warns before funds expire."
+    return t(
+        "In a typical simulated year (median demand) Microsoft would send {emails} over {days}. "
+        "Nothing warns before funds expire.",
+        emails=", ".join(parts),
+        days=text.days(horizon_days),
     )
 
 
+@_markdown
 def demand_markdown(demand: Any, history: pd.Series, currency: str) -> str:
     """Which demand the plan uses, and its size."""
     kind = (
-        "the **actual credit spend** of the exports (charged MCOPSTNPP calls)"
+        t("the **actual credit spend** of the exports (calls charged to Communications Credits)")
         if demand.kind == "actual"
-        else "a **what-if demand**: the calls priced with the rate card after the minute pools"
+        else t("a **what-if demand**: the calls priced with the rate card after the minute pools")
     )
     per_day = float(history.mean())
     last30 = float(history.iloc[-30:].mean()) if len(history) else float("nan")
-    return (
-        f"The plan uses {kind}: {money_text(float(history.sum()), currency)} over "
-        f"{len(history):,} days, {money_text(per_day, currency, 2)} a day on average "
-        f"({money_text(last30, currency, 2)} over the last 30 days)."
+    return t(
+        "The plan uses {kind}: {total} over {days}, {per_day} a day on average ({last30} over "
+        "the last 30 days).",
+        kind=kind,
+        total=text.money(float(history.sum()), currency),
+        days=text.days(len(history)),
+        per_day=text.money(per_day, currency, 2),
+        last30=text.money(last30, currency, 2),
     )
+
+
+def _status_detail(status: str) -> str:
+    """The status line without its ``planner: OK`` / ``planner: ALERT`` prefix."""
+    return status.split(" ", 2)[2] if status.count(" ") >= 2 else status
+
+
+def unavoidable_forfeiture(rec: Any) -> float:
+    """What today's lots are expected to lose whatever the policy (0 without a balance file).
+
+    Spending takes the oldest funds first, so no purchase changes what today's lots lose.
+    """
+    pos = rec.position
+    return float(pos["expected_forfeit_total"]) if pos is not None else 0.0
+
+
+@_markdown
+def key_figures_markdown(rec: Any) -> str:
+    """The plan's figures, each defined where it appears (risk, forfeiture, cost, rhythm)."""
+    cur, m = rec.currency, rec.metrics
+    horizon = text.days(rec.scenarios.horizon_days)
+    today = unavoidable_forfeiture(rec)
+    added = max(0.0, float(m["expected_forfeited"]) - today)
+    risk = t(
+        "**Risk of running out** within {horizon}: **{p}** (target: at most {target}), the "
+        "share of simulated years in which the balance reaches zero at least once.",
+        horizon=horizon,
+        p=text.percent(m["p_stockout"]),
+        target=text.percent(1 - rec.service_level),
+    )
+    if today >= 0.5:
+        forfeit = t(
+            "**Forfeiture** (funds that expire unused, 12 months after purchase): today's funds "
+            "will lose about **{today}** whatever you do; these settings add **{added}**.",
+            today=text.money(today, cur),
+            added=text.money(added, cur),
+        )
+    else:
+        forfeit = t(
+            "**Forfeiture** (funds that expire unused, 12 months after purchase): about "
+            "**{amount}** on average.",
+            amount=text.money(m["expected_forfeited"], cur),
+        )
+    cost = t(
+        "**Expected cost**: **{cost}**, the average forfeiture plus the cost of money tied up "
+        "in the balance ({rate} a year of the mean balance, {balance}){overhead}; it is what "
+        "the settings cost beyond the calls themselves.",
+        cost=text.money(rec.cost, cur),
+        rate=text.percent(rec.settings.get("holding_rate", 0.05)),
+        balance=text.money(m["mean_balance"], cur),
+        overhead=(
+            t(" plus the handling of each recharge")
+            if rec.settings.get("recharge_overhead", 0)
+            else ""
+        ),
+    )
+    rhythm = t(
+        "**Recharges**: {recharges}, each one an invoice and an e-mail.",
+        recharges=plan_text.recharges_a_month(m["recharges_per_month"]),
+    )
+    return "\n".join(f"- {line}" for line in (risk, forfeit, cost, rhythm))
+
+
+@_markdown
+def reading_guide_markdown() -> str:
+    """How to read the funding plan: what each figure means, two sentences each."""
+    items = [
+        t(
+            "**Risk of running out (p(stock-out))**: the share of simulated years in which the "
+            "balance reaches zero at least once before the horizon. At zero, calls that draw on "
+            "credits fail until funds arrive, so the plan keeps this below your target."
+        ),
+        t(
+            "**Forfeiture**: funds expire 12 months after their purchase, and what is still "
+            "unused then is lost. Funds bought before today may expire whatever you do; the "
+            "plan separates them from what a policy adds."
+        ),
+        t(
+            "**Money tied up**: the average balance, paid in advance and not yet spent. It is "
+            "costed at the holding rate (5% a year unless set), the return the money would "
+            "earn elsewhere."
+        ),
+        t(
+            "**Expected cost**: forfeiture plus the cost of money tied up (plus recharge "
+            "handling when set), averaged over the simulated years. The calls themselves cost "
+            "the same under every policy, so they are left out; the recommendation is the "
+            "cheapest policy that meets the target."
+        ),
+    ]
+    return "\n".join(f"- {item}" for item in items)
+
+
+def option_name(option: str) -> str:
+    """An alternative's name in words of the language (``higher service level (99.8%)``)."""
+    m = re.fullmatch(r"(.*?)(?: \((.+)\))?", str(option))
+    base, detail = m.group(1), m.group(2)
+    names = {
+        "recommended": t("recommended"),
+        "fewer recharges": t("fewer recharges"),
+        "lowest forfeiture": t("lowest forfeiture"),
+        "higher service level": t("higher service level"),
+        "lower service level": t("lower service level"),
+        "one-time funding": t("one-time funding"),
+        "current settings": t("current settings"),
+    }
+    name = names.get(base, base)
+    if detail:
+        try:
+            share = float(detail.rstrip("%").replace(",", "")) / 100
+        except ValueError:
+            return f"{name} ({detail})"
+        return f"{name} ({text.percent(share)})"
+    return name
+
+
+def alternatives_frame(rec: Any) -> pd.DataFrame:
+    """The policy alternatives with what each adds to today's unavoidable forfeiture.
+
+    Columns of :data:`planner.recommend.ALTERNATIVE_COLUMNS` (without ``explanation``), then
+    ``added_forfeiture`` (currency units): the policy's expected forfeiture beyond what
+    today's lots lose whatever the policy.
+    """
+    frame = rec.alternatives.drop(columns=["explanation"], errors="ignore").copy()
+    today = unavoidable_forfeiture(rec)
+    frame["added_forfeiture"] = (frame["expected_forfeited"] - today).clip(lower=0.0)
+    return frame
+
+
+def _cell_formatter(kind: str | None, series: pd.Series) -> Callable[[Any], str] | None:
+    """How a table cell of this kind reads (:mod:`planner.text`), None for text as it is."""
+    if kind == "cents":
+        return lambda v: text.MISSING if pd.isna(v) else text.number(Decimal(int(v)).scaleb(-2), 2)
+    if kind == "money":
+        return lambda v: text.number(v, 2)
+    if kind == "percent":
+        return text.percent
+    if kind == "date":
+        return text.date
+    if kind == "month":
+        return text.month
+    if pd.api.types.is_bool_dtype(series):
+        return lambda v: t("yes") if v else t("no")
+    if pd.api.types.is_integer_dtype(series):
+        return lambda v: text.number(v)
+    if pd.api.types.is_float_dtype(series):
+        return lambda v: text.number(v, 1)
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        return None
+    return None
+
+
+@_markdown
+def missing_markdown(name: str) -> str:
+    """An italic line saying which optional input was not given and what it would add."""
+    notes = {
+        "departments": t("No department file given (--departments): no department view."),
+        "licences": t("No licence file given (--licences): no minute-pool chart."),
+        "user_licences": t("No user licence file given (--user-licences): no licence check."),
+        "balance": t("No balance file given (--balance): no runway to show."),
+    }
+    return f"*{notes.get(name, name)}*"

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.text import days, percent, t
 
 #: default number of scenario paths (see the module docstring for the reasoning)
 DEFAULT_SCENARIOS = 2000
@@ -300,6 +301,10 @@ class GrowthEstimate:
     note: str | None
 
 
+def _signed(share: float) -> str:
+    return percent(share, signed=True)
+
+
 def estimate_growth(history: pd.Series) -> GrowthEstimate:
     """Estimate the history's growth per year from its weekly spend.
 
@@ -333,8 +338,11 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
             0.0,
             None,
             0.0,
-            f"history shorter than {MIN_WEEKS_FOR_GROWTH} weeks: no trend estimated, growth "
-            "assumed 0 (set it with --growth)",
+            t(
+                "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
+                "it with --growth)",
+                weeks=MIN_WEEKS_FOR_GROWTH,
+            ),
         )
     overall = float(values.mean())
     if overall <= 0:
@@ -360,16 +368,24 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     note = None
     if abs(growth - raw) > 0.05:
         lo90, hi90 = math.exp(slope - 1.645 * se) - 1, math.exp(slope + 1.645 * se) - 1
-        note = (
-            f"the spend trend is uncertain ({raw:+.0%}/year, 90% range {lo90:+.0%} to "
-            f"{hi90:+.0%}); using {growth:+.0%}/year (set it with --growth)"
+        note = t(
+            "the spend trend is uncertain ({raw}/year, 90% range {low} to {high}); using "
+            "{growth}/year (set it with --growth)",
+            raw=_signed(raw),
+            low=_signed(lo90),
+            high=_signed(hi90),
+            growth=_signed(growth),
         )
     lo, hi = GROWTH_RANGE
     if growth < lo or growth > hi:
         clamped = min(max(growth, lo), hi)
-        note = (
-            f"the history's trend ({growth:+.0%}/year) is outside {lo:+.0%}..{hi:+.0%}; "
-            f"using {clamped:+.0%}/year (set it with --growth)"
+        note = t(
+            "the history's trend ({growth}/year) is outside {low}..{high}; using "
+            "{clamped}/year (set it with --growth)",
+            growth=_signed(growth),
+            low=_signed(lo),
+            high=_signed(hi),
+            clamped=_signed(clamped),
         )
         growth = clamped
     return GrowthEstimate(growth, raw, log_sd, note)
@@ -641,14 +657,18 @@ def make_scenarios(
     warnings: list[str] = []
     if n < SHORT_HISTORY_DAYS:
         warnings.append(
-            f"short history ({n} days): the spend level is uncertain, so the scenarios spread "
-            f"widely; {SHORT_HISTORY_DAYS // 7}+ weeks give firmer results"
+            t(
+                "short history ({days}): the spend level is uncertain, so the scenarios spread "
+                "widely; {weeks}+ weeks give firmer results",
+                days=days(n),
+                weeks=SHORT_HISTORY_DAYS // 7,
+            )
         )
     if float(values.sum()) <= 0:
-        warnings.append("the history has no credit spend at all: every scenario is zero")
+        warnings.append(t("the history has no credit spend at all: every scenario is zero"))
 
     est = estimate_growth(values)
-    if est.note:
+    if est.note and growth is None:  # a growth given replaces the estimate the note is about
         warnings.append(est.note)
     trend = est.growth
     if growth is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main
+from planner.commands import simulate as simulate_command
 
 
 @pytest.fixture
@@ -24,7 +26,17 @@ def demand_csv(tmp_path):
 
 
 def simulate(*argv):
-    return main(["simulate", *map(str, argv)])
+    """``planner simulate``; same-day funds unless the test sets ``--lead-days``."""
+    args = list(map(str, argv))
+    if "--lead-days" not in args:
+        args += ["--lead-days", "0"]
+    return main(["simulate", *args])
+
+
+def test_lead_days_default_is_recommends(demand_csv, capsys):
+    parser = argparse.ArgumentParser()
+    simulate_command.add_arguments(parser)
+    assert parser.parse_args(["--demand", "x"]).lead_days == 1
 
 
 def test_summary_names_totals_and_currency(demand_csv, capsys):
@@ -33,8 +45,8 @@ def test_summary_names_totals_and_currency(demand_csv, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "Replayed 5 days, 2024-01-01 to 2024-01-05" in out
-    assert "purchased          70.00 EUR (2 recharges)" in out
+    assert "Replayed 5 days, 1 Jan 2024 to 5 Jan 2024" in out
+    assert "purchased          €70.00 (2 recharges)" in out
     assert "2 recharge succeeded, 0 recharge failed, 0 balance reached zero" in out
 
 

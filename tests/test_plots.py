@@ -17,6 +17,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 
 from planner import analysis, plots  # noqa: E402
 from planner.schema import conform  # noqa: E402
+from planner.text import percent  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +106,7 @@ def test_monthly_usage_stacks_categories_and_labels_change(records):
         tops[x] = max(tops.get(x, 0), p.get_y() + p.get_height())
     assert [tops[i] for i in range(3)] == [1000, 2150, 125_000]
     assert ax_cr.yaxis.get_major_formatter()(125_000, 0) == "1,250"
-    assert _texts(ax_cr) == ["+115%", "+5714%"]
+    assert _texts(ax_cr) == ["+115%", "+5,714%"]
     labels = [t.get_text() for t in ax_cr.get_xticklabels()]
     assert labels == ["Jan 2025", "Feb 2025", "Mar 2025"]
     _close(fig)
@@ -201,7 +202,8 @@ def test_pool_usage_bars_and_pool_line():
     )
     fig = plots.pool_usage(table)
     ax = fig.axes[0]
-    assert ax.get_title() == "Domestic US: busiest month used 100%"
+    # a pool that overflows is used up: the minutes beyond it, not "used 100%"
+    assert ax.get_title() == "Domestic US: used up; up to 750 min a month beyond it"
     assert ax.get_ylabel() == "Minutes"
     assert _heights(ax) == [4000, 6000, 0, 750]
     line = ax.lines[0]
@@ -280,7 +282,7 @@ def test_risk_frontier_expiry_runway(sim):
     ax_e, ax_s = fig.axes
     assert ax_e.get_xlabel() == "Expired over the horizon (USD)"
     p = (sim["unserved"] > 1e-9).any(axis=1).mean()
-    assert f"{p:.1%} of 60 paths" in ax_s.get_title()
+    assert f"{percent(p)} of 60 paths" in ax_s.get_title()
     _close(fig)
 
     table = pd.DataFrame(
@@ -315,9 +317,9 @@ def test_risk_frontier_expiry_runway(sim):
     star = [c for c in ax.collections if c.get_label().startswith("1. recommended")][0]
     assert star.get_offsets().tolist() == [[0.8, 1210.0]]
     assert _texts(ax) == ["1", "2"]
-    assert "1. recommended: 1,210 USD, 0.8%" in _legend(ax)
-    assert "2. fewer recharges: 1,300 USD, 0.9%" in _legend(ax)
-    assert "Allowed risk (1.0%)" in _legend(ax)
+    assert "1. recommended: $1,210, 0.8%" in _legend(ax)
+    assert "2. fewer recharges: $1,300, 0.9%" in _legend(ax)
+    assert "Allowed risk (1%)" in _legend(ax)
     _close(fig)
 
     lots = pd.DataFrame(
@@ -328,7 +330,7 @@ def test_risk_frontier_expiry_runway(sim):
     ax = fig.axes[0]
     assert _heights(ax)[:2] == [80.0, 200.0]
     assert _heights(ax)[2:] == pytest.approx(forfeit["expected_forfeit"].tolist())
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["11 Jul 2025", "01 Sep 2025"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["11 Jul 2025", "1 Sep 2025"]
     assert ax.get_ylabel() == "Amount (USD)"
     _close(fig)
 

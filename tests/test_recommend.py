@@ -334,7 +334,7 @@ def test_tables_and_json():
         "status",
     ):
         assert key in out
-    assert out["explanation"][0].startswith("Recharge ")
+    assert out["explanation"][0].startswith(("Add ", "No purchase needed now; recharge "))
     assert "covers" in out["explanation"][0]
 
 

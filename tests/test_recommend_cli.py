@@ -39,7 +39,9 @@ def test_text_output(demand_csv, capsys):
     code, cap = _run(capsys, "--demand", demand_csv)
     assert code == EXIT_OK
     lines = cap.out.strip().splitlines()
-    assert lines[0].startswith("Recharge ") and "USD" in lines[0]
+    # the first purchase comes first, in the headline and in the status line
+    assert lines[0].startswith("Add $") and "now, then recharge $" in lines[0]
+    assert "recommended: add $" in lines[-1]
     assert any("recommended" in line for line in lines)
     assert lines[-1].startswith("planner: OK")
 

@@ -53,7 +53,10 @@ def test_sensible(demand, recs):
     one = rec.one_time_funding
     assert one["amount"] >= np.quantile(rec.scenarios.paths.sum(axis=1), 0.99) * 0.99
     assert one["expected_forfeited"] > m["expected_forfeited"]
-    assert rec.explanation[0].startswith(f"Recharge {pol.recharge_amount:,.0f} USD")
+    assert rec.explanation[0].startswith(
+        f"Add ${pol.initial:,.0f} now, then recharge ${pol.recharge_amount:,.0f} when the balance "
+        f"falls below ${pol.threshold:,.0f}"
+    )
 
 
 def test_stable_across_seeds(recs):

@@ -285,9 +285,9 @@ def test_usage_key_figures_and_files_view():
         index=pd.period_range("2026-01", periods=2, freq="M", name="month"),
     )
     text = report.usage_key_figures(monthly, "EUR")
-    assert "**250.00 EUR** over 2 month(s)" in text
+    assert "**€250.00** over 2 months" in text
     assert "**toll-free** (68%)" in text
-    assert "150.00 EUR, +50% on 2026-01 (100.00 EUR)" in text
+    assert "(Feb 2026) spent €150.00, +50% on Jan 2026 (€100.00)" in text
     files = pd.DataFrame({"path": ["/data/x/Export.zip!PSTN.calls.csv"], "rows": [3]})
     assert report.files_view(files)["file"].tolist() == ["Export.zip!PSTN.calls.csv"]
 

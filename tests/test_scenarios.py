@@ -183,8 +183,11 @@ def test_short_history_widens_uncertainty():
     cv = [s.paths.sum(axis=1).std() / s.paths.sum(axis=1).mean() for s in (sc_long, sc_short)]
     assert cv[1] > 2 * cv[0]
     assert any("short history" in w for w in sc_short.warnings)
-    assert any("growth assumed 0" in w for w in sc_short.warnings)
+    # growth given: no note about the estimate it replaces
+    assert not any("growth assumed" in w for w in sc_short.warnings)
     assert not sc_long.warnings
+    estimated = make_scenarios(short, n_scenarios=100, seed=1)
+    assert any("growth assumed 0" in w for w in estimated.warnings)
 
 
 def test_too_short_history_is_an_input_error():

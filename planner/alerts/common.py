@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.alerts.features import NO_USER, daily_spend, typical_daily_cents
 from planner.alerts.model import Alert, Thresholds
 from planner.demand import format_cents
@@ -82,8 +83,8 @@ def money(cents: float, currency: str) -> str:
 
 
 def day_text(day: pd.Timestamp | dt.date) -> str:
-    """``2026-05-12 (Tue)``."""
-    return f"{pd.Timestamp(day):%Y-%m-%d (%a)}"
+    """``12 May 2026 (Tue)``: the day as every report writes it (:func:`planner.text.date`)."""
+    return f"{text.date(day)} ({pd.Timestamp(day):%a})"
 
 
 def to_date(value: pd.Timestamp | np.datetime64) -> dt.date:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner import text
 from planner.alerts.common import money
 from planner.alerts.run import AlertResult
 
@@ -37,7 +38,7 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
     if only_high and not result.count("high"):
         return ""
     head = "## Alerts: spend that drains the balance\n\n"
-    period = f"{result.since} to {result.last_day}"
+    period = f"{text.date(result.since)} to {text.date(result.last_day)}"
     if not result.alerts:
         return head + f"No abnormal credit spend found from {period}."
     counts = ", ".join(f"{result.count(s)} {s}" for s in ("high", "medium", "low"))

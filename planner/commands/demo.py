@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from planner import validate
 from planner.commands.report import add_report_options, collect_parameters, render
+from planner.text import language, t
 
 HELP = "run the full report on the embedded sample tenant (writes reports/)"
 
@@ -23,7 +25,10 @@ def run(args: argparse.Namespace) -> int:
     from planner.report import sample_parameters
 
     params = collect_parameters(args, base=sample_parameters())
-    print(f"planner: demo on the sample tenant ({params['exports'][0]})", file=sys.stderr)
-    code = render(params, args.out, progress=not args.no_progress)
-    print(f"planner: open {args.out}/funding_plan.html in a browser", file=sys.stderr)
+    with language(params.get("lang")):
+        print(t("planner: demo on the sample tenant ({path})", path=params["exports"][0]),
+              file=sys.stderr)  # fmt: skip
+        code = render(params, args.out, progress=not args.no_progress)
+        page = Path(args.out) / "funding_plan.html"
+        print(t("planner: open {path} in a browser", path=page), file=sys.stderr)
     return code

@@ -35,6 +35,7 @@ _OPTION_PARAMETERS = {
     "current_recharge_amount": "current_recharge_amount",
     "current_threshold": "current_threshold",
     "alert_days": "alert_days",
+    "lang": "lang",
 }
 
 
@@ -52,7 +53,14 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
         "ALERT also when the current settings' stock-out risk exceeds the service level",
     )
     parser.add_argument(
-        "--no-progress", action="store_true", help="do not show per-cell progress on stderr"
+        "--lang",
+        metavar="LANG",
+        help="language of the reports, workbook and status line: en (default) or fr",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="print only the files written and the status (no step lines, no per-cell bar)",
     )
 
 
@@ -209,11 +217,19 @@ def collect_parameters(args: argparse.Namespace, base: dict[str, Any] | None = N
 
 
 def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
-    """Build the report, print the files written and the one-line status; return the exit code."""
+    """Build the report, print the files written and the one-line status; return the exit code.
+
+    ``progress``: step lines on stderr, and the per-cell bar when stderr is a terminal (the bar
+    is for people watching; scheduled runs log the step lines only). False: neither.
+    """
     from planner.report import build_report
 
-    # the per-cell bar is for people watching; scheduled runs log the step lines only
-    result = build_report(params, out, progress=progress and sys.stderr.isatty())
+    result = build_report(
+        params,
+        out,
+        progress=progress and sys.stderr.isatty(),
+        log=_stderr if progress else None,
+    )
     shown = [p for p in result.files if p.suffix in (".html", ".xlsx", ".json")]
     shown += [p for p in result.files if p.suffix == ".ipynb"]
     for path in shown:
@@ -222,6 +238,10 @@ def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
         print(result.status)
     sys.stdout.flush()
     return result.exit_code
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from planner import validate
+from planner import text, validate
 from planner.errors import InputError
 from planner.fileio import write_csv
 
@@ -71,9 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lead-days",
         type=validate.days,
-        default=0,
+        default=1,
         metavar="DAYS",
-        help="days from trigger to usable funds (0)",
+        help="days from trigger to usable funds (1, as recommend)",
     )
     parser.add_argument(
         "--no-auto-recharge",
@@ -197,34 +197,37 @@ def _json_doc(result, policy, currency: str | None) -> dict:
 
 def _summary(result, policy, currency: str | None) -> str:
     t, m = result.trajectory, result.metrics
-    cur = f" {currency}" if currency else ""
 
     def money(x: float) -> str:
-        return f"{x:,.2f}{cur}"
+        return text.money(x, currency, 2)
 
     if policy.auto_recharge:
         funding = (
             f"recharge {money(policy.recharge_amount)} when the balance falls below "
-            f"{money(policy.threshold)}, usable after {policy.lead_days} day(s)"
+            f"{money(policy.threshold)}, usable after {text.days(policy.lead_days)}"
         )
         if policy.failure_prob > 0:
             funding += (
                 f"; attempts fail with chance {policy.failure_prob:g}, then auto-recharge is "
-                f"off for {policy.fix_days} day(s)"
+                f"off for {text.days(policy.fix_days)}"
             )
     else:
         funding = "auto-recharge off"
     counts = result.events["event"].value_counts()
     first = m["first_stockout"]
     lines = [
-        f"Replayed {len(t)} days, {t['date'].iloc[0].date()} to {t['date'].iloc[-1].date()}: "
+        f"Replayed {text.days(len(t))}, {text.date(t['date'].iloc[0])} to "
+        f"{text.date(t['date'].iloc[-1])}: "
         f"initial {money(policy.initial)}, {funding}.",
-        f"  starting balance   {money(m['start_balance'])}",
+        f"  lots at the start  {money(m['start_balance'])}"
+        + (f" (the initial {money(policy.initial)} counts as purchased)" if policy.initial else ""),
         f"  demand             {money(float(t['demand'].sum()))}",
-        f"  purchased          {money(m['purchased'])} ({m['recharges']} recharges)",
+        f"  purchased          {money(m['purchased'])} "
+        f"({text.nt('{n} recharge', '{n} recharges', m['recharges'])})",
         f"  expired            {money(m['expired'])} (forfeited)",
-        f"  unserved           {money(m['unserved'])} on {m['stockout_days']} stock-out day(s)"
-        + (f", first on {first.date()}" if first is not None else ""),
+        f"  unserved           {money(m['unserved'])} on "
+        f"{text.nt('{n} stock-out day', '{n} stock-out days', m['stockout_days'])}"
+        + (f", first on {text.date(first)}" if first is not None else ""),
         f"  balance            mean {money(m['mean_balance'])}, lowest "
         f"{money(m['min_balance'])}, end {money(m['end_balance'])}",
         f"  e-mails            {counts.get('recharge_succeeded', 0)} recharge succeeded, "

@@ -1,0 +1,379 @@
+"""Every sentence, amount, percentage and date a person reads, in one language at a time.
+
+The reports, the workbook and the command line format through this module only, so a figure
+reads the same everywhere: ``0.255`` is ``26%`` in a sentence, in a table cell and in Excel.
+
+- Sentences are looked up in a gettext catalogue: English is written in the code, every other
+  language is one file, ``planner/text/locales/<lang>.po``, read at run time (no compiled
+  ``.mo`` to keep in step). A message missing from a catalogue falls back to English.
+- Amounts, numbers and dates are formatted by Babel for the language's locale
+  (``1 234,56 $US`` and ``21 avr. 2027`` in French, ``$1,234.56`` and ``21 Apr 2027`` in
+  English).
+
+The language is set per run (:func:`set_language`, or the :func:`language` context manager)
+and read by every function here.
+
+>>> with language("fr"):
+...     money(1234.56, "USD", 2), percent(0.255), date("2027-04-21")
+('1\u202f234,56\xa0$US', '26\xa0%', '21 avr. 2027')
+>>> money(1234.56, "USD", 2), percent(0.255), percent(0.0045), date("2027-04-21")
+('$1,234.56', '26%', '0.4%', '21 Apr 2027')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import gettext as _gettext
+import io
+import math
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel import Locale
+from babel import dates as _dates
+from babel import numbers as _numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from planner.errors import InputError
+
+#: the language written in the code
+DEFAULT_LANGUAGE = "en"
+
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "planner_language", default=DEFAULT_LANGUAGE
+)
+
+#: shown for a missing value (None, NaN)
+MISSING = "–"
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def _locales_dir():
+    return resources.files("planner.text") / "locales"
+
+
+def available() -> tuple[str, ...]:
+    """Languages the reports can be written in: English and one per catalogue file."""
+    found = sorted(
+        p.name[: -len(".po")] for p in _locales_dir().iterdir() if p.name.endswith(".po")
+    )
+    return (DEFAULT_LANGUAGE, *(lang for lang in found if lang != DEFAULT_LANGUAGE))
+
+
+def check_language(lang: Any) -> str:
+    """``lang`` as a known language code (``"fr"``, ``"FR"`` -> ``"fr"``).
+
+    Raises
+    ------
+    InputError
+        Not a language with a catalogue.
+    """
+    code = str(lang or DEFAULT_LANGUAGE).strip().lower().replace("-", "_")
+    langs = available()
+    if code not in langs:
+        raise InputError(f"lang: {lang!r} is not available; choose one of {', '.join(langs)}")
+    return code
+
+
+def set_language(lang: Any) -> None:
+    """Make ``lang`` the language of everything formatted from now on."""
+    _CURRENT.set(check_language(lang))
+
+
+def current_language() -> str:
+    """The language in use (``"en"`` unless set)."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def language(lang: Any) -> Iterator[str]:
+    """Use ``lang`` inside a ``with`` block, then return to the language before."""
+    token = _CURRENT.set(check_language(lang))
+    try:
+        yield _CURRENT.get()
+    finally:
+        _CURRENT.reset(token)
+
+
+@cache
+def _translations(lang: str) -> _gettext.NullTranslations:
+    if lang == DEFAULT_LANGUAGE:
+        return _gettext.NullTranslations()
+    with (_locales_dir() / f"{lang}.po").open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def locale() -> Locale:
+    """The Babel locale of the language in use."""
+    return _locale(current_language())
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _(message: str) -> str:
+    """``message`` in the language in use (English when the catalogue lacks it)."""
+    return _translations(current_language()).gettext(message)
+
+
+def t(message: str, /, **values: Any) -> str:
+    """``message`` translated, then its ``{name}`` fields filled with ``values``.
+
+    >>> t("{n} calls kept", n=number(1200))
+    '1,200 calls kept'
+    """
+    return _(message).format(**values) if values else _(message)
+
+
+def nt(singular: str, plural: str, n: float, /, **values: Any) -> str:
+    """The singular or plural form for ``n`` (the language's rule), fields filled; ``{n}``
+    is ``n`` written as a number unless ``values`` gives it.
+
+    >>> nt("{n} call", "{n} calls", 1), nt("{n} call", "{n} calls", 1500)
+    ('1 call', '1,500 calls')
+    """
+    whole = int(n) if float(n).is_integer() else 2
+    form = _translations(current_language()).ngettext(singular, plural, whole)
+    return form.format(**{"n": number(n), **values})
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _pattern(kind: str, decimals: int):
+    loc = locale()
+    source = {
+        "currency": loc.currency_formats["standard"],
+        "percent": loc.percent_formats[None],
+        "decimal": loc.decimal_formats[None],
+    }[kind]
+    pattern = _numbers.parse_pattern(source.pattern)
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
+
+
+def _exact(value: Any) -> Decimal:
+    # str() first: Decimal(0.125) is 0.1250000000000000069..., str(0.125) is what was meant
+    return value if isinstance(value, Decimal) else Decimal(str(float(value)))
+
+
+def number(value: Any, decimals: int = 0) -> str:
+    """A number with the language's separators: ``1,234.5`` / ``1 234,5``."""
+    if _missing(value):
+        return MISSING
+    return _pattern("decimal", decimals).apply(_exact(value), locale())
+
+
+def money(amount: Any, currency: str | None, decimals: int = 0) -> str:
+    """An amount in currency units with its currency: ``$1,500`` / ``1 500 $US``.
+
+    No currency: the number alone. ``decimals``: 0 in sentences, 2 for exact amounts.
+    """
+    if _missing(amount):
+        return MISSING
+    if not currency:
+        return number(amount, decimals)
+    value = _exact(amount)
+    if value == 0:
+        value = abs(value)  # no "-$0"
+    return _pattern("currency", decimals).apply(
+        value, locale(), currency=str(currency).upper(), currency_digits=False
+    )
+
+
+def cents(amount_cents: Any, currency: str | None = None) -> str:
+    """An exact amount of cents: ``123456`` -> ``$1,234.56``."""
+    if _missing(amount_cents):
+        return MISSING
+    return money(Decimal(int(amount_cents)).scaleb(-2), currency, 2)
+
+
+def currency_symbol(currency: str | None) -> str:
+    """The currency as the language writes it next to amounts (``$``, ``$US``, ``€``)."""
+    if not currency:
+        return ""
+    return _numbers.get_currency_symbol(str(currency).upper(), locale())
+
+
+def percent_decimals(p: Any) -> int:
+    """Decimals a share is shown with: one near certainty (below 10 % or above 90 %) when
+    that decimal is not 0, else none. The rule every report, sheet and message follows.
+
+    >>> [percent_decimals(p) for p in (0.996, 0.5, 0.004, 1.0, 0.05)]
+    [1, 0, 1, 0, 0]
+    """
+    if _missing(p):
+        return 0
+    tenths = _exact(p * 1000).quantize(Decimal(1))  # the value in tenths of a percent
+    v = float(tenths) / 10
+    return 1 if (v < 10 or v > 90) and tenths % 10 != 0 else 0
+
+
+def rounded_share(p: Any) -> float:
+    """``p`` rounded as :func:`percent` shows it (what the workbook stores)."""
+    if _missing(p):
+        return float("nan")
+    return round(float(p), 2 + percent_decimals(p))
+
+
+def percent(p: Any, *, signed: bool = False) -> str:
+    """A share as a percentage, decimals by :func:`percent_decimals`: ``26%`` / ``0.4%``.
+
+    ``signed``: a change, with its sign (``+12%``, ``-3%``).
+    """
+    if _missing(p):
+        return MISSING
+    text = _pattern("percent", percent_decimals(abs(float(p)))).apply(_exact(p), locale())
+    if signed and float(p) > 0:
+        text = locale().number_symbols["latn"]["plusSign"] + text
+    return text
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or value != value:  # None, NaN, NaT
+        return None
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if hasattr(value, "to_timestamp"):  # pandas Period
+        value = value.to_timestamp().to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    import numpy as np
+
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return None
+        return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+    raise TypeError(f"not a date: {value!r}")
+
+
+def date(value: Any) -> str:
+    """A day, the one way every report writes it: ``21 Apr 2027`` / ``21 avr. 2027``."""
+    day = _as_date(value)
+    if day is None:
+        return MISSING
+    # TRANSLATORS: a Unicode date pattern (day, short month, year), not words
+    return _dates.format_date(day, _("d MMM y"), locale=locale())
+
+
+def month(value: Any) -> str:
+    """A month: ``Apr 2027`` / ``avr. 2027``."""
+    day = _as_date(value)
+    if day is None:
+        return MISSING
+    # TRANSLATORS: a Unicode date pattern (short month, year), not words
+    return _dates.format_date(day, _("MMM y"), locale=locale())
+
+
+def month_name(value: Any) -> str:
+    """The short name of a month alone (chart ticks): ``Apr`` / ``avr.``."""
+    day = _as_date(value)
+    return MISSING if day is None else _dates.format_date(day, "MMM", locale=locale())
+
+
+def period(start: Any, end: Any) -> str:
+    """``1 Oct 2025 – 31 Oct 2026 (396 days)``."""
+    a, b = _as_date(start), _as_date(end)
+    if a is None or b is None:
+        return _("no calls")
+    n = (b - a).days + 1
+    return t("{start} – {end} ({days})", start=date(a), end=date(b), days=days(n))
+
+
+def days(n: Any) -> str:
+    """``1 day``, ``14 days``."""
+    if _missing(n):
+        return MISSING
+    return nt("{n} day", "{n} days", round(float(n)))
+
+
+# --------------------------------------------------------------------------- Excel
+
+#: Excel's code for a day; Excel writes month names in the reader's own language
+EXCEL_DATE = "d mmm yyyy"
+EXCEL_MONTH = "mmm yyyy"
+
+
+def excel_percent(decimals: int) -> str:
+    """Excel number format of a share with ``decimals`` decimals."""
+    return "0%" if decimals <= 0 else "0." + "0" * decimals + "%"
+
+
+def excel_money(currency: str | None, decimals: int = 2) -> str:
+    """Excel number format for amounts, the currency placed as the language places it."""
+    digits = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if not currency:
+        return digits
+    symbol = currency_symbol(currency).replace('"', "")
+    pattern = locale().currency_formats["standard"].pattern
+    if pattern.index("¤") < pattern.index("0"):
+        return f'"{symbol}"{digits}'
+    return f'{digits} "{symbol}"'
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet (tables of labels built
+    at import time, translated with :func:`t` where they are shown)."""
+    return message
+
+
+#: call types of the exports (Microsoft's codes) in words
+CALL_TYPES: dict[str, str] = {
+    "user_in": N_("Incoming call to a user"),
+    "user_out": N_("Outgoing call by a user"),
+    "user_out_conf": N_("User call with 2+ phone parties"),
+    "user_out_transfer": N_("Call transferred by a user"),
+    "user_out_forwarding": N_("Call forwarded by a user"),
+    "conf_in": N_("Dial-in to a meeting"),
+    "conf_out": N_("Meeting dial-out"),
+    "unassigned_in": N_("Call to an unassigned number"),
+    "emergency_in": N_("Emergency call-back"),
+    "emergency_out": N_("Emergency call"),
+    "fmc_in": N_("Incoming mobile (FMC) call"),
+    "fmc_out": N_("Outgoing mobile (FMC) call"),
+    "ucap_in": N_("Call to an auto attendant or queue"),
+    "ucap_out": N_("Call by an auto attendant or queue"),
+    "ucap_out_conf": N_("Conference call by a voice app"),
+    "dr_in": N_("Direct Routing incoming call"),
+    "dr_out": N_("Direct Routing outgoing call"),
+}
+
+
+def call_type(code: Any) -> str:
+    """A call type in words (``user_out`` -> ``Outgoing call by a user``); unknown codes as
+    they are."""
+    key = str(code).strip().lower()
+    return t(CALL_TYPES[key]) if key in CALL_TYPES else str(code)

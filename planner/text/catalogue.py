@@ -1,0 +1,128 @@
+"""Keep the language files in step with the code: ``python -m planner.text.catalogue``.
+
+Every message a person reads is found in the source (``t(...)``, ``nt(...)``, ``_(...)``
+calls in ``planner/``, the Markdown cells ``md(...)`` of ``notebooks/make_notebooks.py`` and
+the ``text.t('...')`` calls in its code cells). :func:`update` adds the messages a language
+file lacks (empty, for a translator to fill) and marks those the code no longer uses as
+obsolete; :func:`missing` lists what a language still lacks (the tests require none).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+#: function name -> how many leading string arguments are the message
+KEYWORDS = {"_": 1, "t": 1, "nt": 2, "N_": 1}
+
+_NOTEBOOK_T = re.compile(r"text\.t\('((?:[^'\\]|\\.)*)'\)")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _calls(path: Path, names: dict[str, int]) -> list[tuple]:
+    """``(msgid, line)`` of the calls ``name("...")`` (``names``: name -> string arguments)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name not in names:
+            continue
+        args = node.args[: names[name]]
+        if len(args) == names[name] and all(
+            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args
+        ):
+            values = tuple(a.value for a in args)
+            out.append((values if len(values) > 1 else values[0], node.lineno))
+    return out
+
+
+def messages(root: Path = ROOT) -> dict[str | tuple[str, str], list[tuple[str, int]]]:
+    """Every message in the code: ``msgid`` (or ``(singular, plural)``) -> where it is."""
+    found: dict = {}
+    files = [(p, KEYWORDS) for p in sorted((root / "planner").rglob("*.py"))]
+    builder = root / "notebooks" / "make_notebooks.py"
+    if builder.exists():
+        files.append((builder, {"md": 1}))
+    for path, names in files:
+        where = path.relative_to(root).as_posix()
+        for msgid, lineno in _calls(path, names):
+            if msgid:
+                found.setdefault(msgid, []).append((where, lineno))
+    if builder.exists():
+        for m in _NOTEBOOK_T.finditer(builder.read_text(encoding="utf-8")):
+            found.setdefault(m.group(1).replace("\\'", "'"), []).append((builder.name, 0))
+    return found
+
+
+def po_path(lang: str, root: Path = ROOT) -> Path:
+    return root / "planner" / "text" / "locales" / f"{lang}.po"
+
+
+def read(lang: str, root: Path = ROOT) -> Catalog:
+    with po_path(lang, root).open("rb") as f:
+        return read_po(f, locale=lang)
+
+
+def missing(lang: str, root: Path = ROOT) -> list:
+    """Messages of the code with no translation in ``lang`` (fuzzy counts as none)."""
+    catalog = read(lang, root)
+    out = []
+    for msgid in messages(root):
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        entry = catalog.get(key)
+        strings = entry.string if entry is not None else None
+        done = (
+            entry is not None
+            and not entry.fuzzy
+            and (all(strings) if isinstance(strings, (list, tuple)) else bool(strings))
+        )
+        if not done:
+            out.append(msgid)
+    return out
+
+
+def update(lang: str, root: Path = ROOT) -> tuple[int, int]:
+    """Add the code's new messages to ``lang`` and mark the unused ones obsolete.
+
+    Returns ``(added, obsolete)``.
+    """
+    catalog = read(lang, root)
+    found = messages(root)
+    keys = {m[0] if isinstance(m, tuple) else m for m in found}
+    added = 0
+    for msgid, places in found.items():
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        if catalog.get(key) is None:
+            catalog.add(msgid, ("", "") if isinstance(msgid, tuple) else "", locations=places)
+            added += 1
+    stale = [m.id for m in catalog if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id)
+             not in keys]  # fmt: skip
+    for msgid in stale:
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        catalog.obsolete[key] = catalog[key]
+        del catalog[key]
+    with po_path(lang, root).open("wb") as f:
+        write_po(f, catalog, width=100, no_location=True, ignore_obsolete=True)
+    return added, len(stale)
+
+
+def main(argv: list[str] | None = None) -> int:
+    langs = argv if argv else [p.stem for p in sorted(po_path("x").parent.glob("*.po"))]
+    for lang in langs:
+        added, stale = update(lang)
+        left = missing(lang)
+        print(f"{lang}: {added} added, {stale} obsolete, {len(left)} to translate")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,298 @@
+"""The funding plan in words: the sentences of the recommendation, its alternatives and the
+one-line status of a scheduled run, in the language in use (:mod:`planner.text`).
+
+The recommendation computes; this module only writes. Every function takes plain values
+(a :class:`planner.engine.Policy`, metric dicts) so that the JSON, the reports, the workbook
+and the command line say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from planner.text import date, days, money, nt, number, percent, t
+
+
+def recharges_a_month(n: float) -> str:
+    """``about 1.4 recharges a month``."""
+    shown = round(float(n), 1)
+    return nt(
+        "about {n} recharge a month", "about {n} recharges a month", shown, n=number(shown, 1)
+    )
+
+
+def purchase_clause(initial: float, recharge_amount: float, threshold: float, currency: str,
+                    *, lots_given: bool) -> str:  # fmt: skip
+    """What to do, first purchase first: ``Add $95 now, then recharge $95 when the balance
+    falls below $60`` (or ``No purchase needed now; recharge ...`` when today's lots suffice).
+    """
+    if initial > 0:
+        return t(
+            "Add {initial} now, then recharge {amount} when the balance falls below {threshold}",
+            initial=money(initial, currency),
+            amount=money(recharge_amount, currency),
+            threshold=money(threshold, currency),
+        )
+    if lots_given:
+        return t(
+            "No purchase needed now; recharge {amount} when the balance falls below {threshold}",
+            amount=money(recharge_amount, currency),
+            threshold=money(threshold, currency),
+        )
+    return t(
+        "Recharge {amount} when the balance falls below {threshold}",
+        amount=money(recharge_amount, currency),
+        threshold=money(threshold, currency),
+    )
+
+
+def lead_clause(lead_days: int) -> str:
+    """``funds arriving 1 day after the trigger``."""
+    if not lead_days:
+        return t("funds arriving the same day")
+    return nt(
+        "funds arriving {n} day after the trigger",
+        "funds arriving {n} days after the trigger",
+        lead_days,
+    )
+
+
+def policy_sentence(policy: Any, m: Mapping[str, float], currency: str, lots_given: bool) -> str:
+    """The recommendation in one sentence, the first purchase first."""
+    return t(
+        "{what}: covers {covered} of simulated years with {lead}; {recharges}.",
+        what=purchase_clause(
+            policy.initial,
+            policy.recharge_amount,
+            policy.threshold,
+            currency,
+            lots_given=lots_given,
+        ),  # fmt: skip
+        covered=percent(1 - m["p_stockout"]),
+        lead=lead_clause(policy.lead_days),
+        recharges=recharges_a_month(m["recharges_per_month"]),
+    )
+
+
+def alternative_sentence(alt: Mapping[str, Any], recommended_cost: float, currency: str) -> str:
+    """One sentence on an alternative policy, compared with the recommendation."""
+    if alt["auto_recharge"]:
+        what = purchase_clause(
+            alt["initial"], alt["recharge_amount"], alt["threshold"], currency, lots_given=True
+        )
+        rhythm = recharges_a_month(alt["recharges_per_month"])
+    else:
+        what = t("Buy {amount} once, no auto-recharge", amount=money(alt["initial"], currency))
+        rhythm = t("no recharges")
+    diff = alt["cost"] - recommended_cost
+    if alt["option"] == "recommended":
+        versus = t("the cheapest that meets the service level")
+    elif abs(diff) < 0.5:
+        versus = t("about the same cost as recommended")
+    elif diff > 0:
+        versus = t("{amount} more than recommended", amount=money(abs(diff), currency))
+    else:
+        versus = t("{amount} less than recommended", amount=money(abs(diff), currency))
+    return t(
+        "{what}: covers {covered} of simulated years, {rhythm}, forfeits {forfeited}; "
+        "expected cost {cost} ({versus}).",
+        what=what,
+        covered=percent(1 - alt["p_stockout"]),
+        rhythm=rhythm,
+        forfeited=money(alt["expected_forfeited"], currency),
+        cost=money(alt["cost"], currency),
+        versus=versus,
+    )
+
+
+def growth_sentence(growth_per_year: float, given: bool) -> str:
+    """Which demand growth the scenarios use, and where it comes from."""
+    rate = t("{rate}/year", rate=percent(growth_per_year, signed=True))
+    if given:
+        return t("Demand grows by {rate}, as you set it (--growth).", rate=rate)
+    return t(
+        "Demand grows by {rate}, the trend of the history (set another with --growth).",
+        rate=rate,
+    )
+
+
+def position_sentence(position: Mapping[str, Any], horizon_days: int, currency: str) -> str:
+    """Today's balance, how long it lasts with no purchase, and the advice."""
+    rw = position["runway_days"]
+    if rw["censored"]:
+        lasts = t(
+            "lasts beyond the {n}-day horizon in most simulated years", n=number(horizon_days)
+        )
+    else:
+        lasts = t(
+            "lasts about {median} (until {day}; 5% risk: under {pessimistic}) without further "
+            "purchases",
+            median=days(rw["median"]),
+            day=date(position["depletion_date"]),
+            pessimistic=days(rw["pessimistic"]),
+        )
+    return t(
+        "Today's balance of {balance} {lasts}; {advice}.",
+        balance=money(position["balance"], currency),
+        lasts=lasts,
+        advice=advice(position, currency),
+    )
+
+
+def advice(position: Mapping[str, Any], currency: str) -> str:
+    """What to do about today's balance, from the position's flags."""
+    if position["act_now"]:
+        return t(
+            "act now: the balance may run out within {days}; add funds or turn on auto-recharge",
+            days=days(position["runway_days"]["pessimistic"]),
+        )
+    if position["expected_forfeit_total"] > 0.01 * max(position["balance"], 1.0):
+        return t(
+            "no purchase needed yet; spend is too low to use all of today's funds before they "
+            "expire, so avoid adding more than the recommendation"
+        )
+    return t("no action needed yet")
+
+
+def unavoidable_sentence(position: Mapping[str, Any] | None, currency: str) -> str:
+    """What today's lots lose whatever the policy (empty when nothing)."""
+    if position is None or position["expected_forfeit_total"] < 0.5:
+        return ""
+    nxt = position["expiring"].dropna(subset=["expected_forfeit"])
+    nxt = nxt[nxt["expected_forfeit"] >= 0.5]
+    first = nxt.iloc[0]
+    total = money(position["expected_forfeit_total"], currency)
+    if len(nxt) == 1:
+        return t(
+            "About {total} of today's funds will expire unused on {day} whatever you do: "
+            "spend before then is too low to use them.",
+            total=total,
+            day=date(first["date"]),
+        )
+    return t(
+        "About {total} of today's funds will expire unused whatever you do, the first "
+        "{amount} on {day}.",
+        total=total,
+        amount=money(first["expected_forfeit"], currency),
+        day=date(first["date"]),
+    )
+
+
+def current_sentence(current: Mapping[str, Any], service_level: float, cost: float,
+                     currency: str) -> str:  # fmt: skip
+    """How the admin's current settings compare with the recommendation."""
+    if current["auto_recharge"]:
+        settings = t(
+            "Your current settings (recharge {amount} below {threshold})",
+            amount=money(current["recharge_amount"], currency),
+            threshold=money(current["threshold"], currency),
+        )
+    else:
+        settings = t("Your current settings (no auto-recharge)")
+    verdict = (
+        t("meets the {target} target", target=percent(service_level))
+        if current["meets_service_level"]
+        else t("does not meet the {target} target", target=percent(service_level))
+    )
+    return t(
+        "{settings} run out of credit in {p} of simulated years ({verdict}); expected "
+        "forfeiture {forfeited}, expected cost {cost} against {recommended} recommended.",
+        settings=settings,
+        p=percent(current["p_stockout"]),
+        verdict=verdict,
+        forfeited=money(current["expected_forfeited"], currency),
+        cost=money(current["cost"], currency),
+        recommended=money(cost, currency),
+    )
+
+
+def one_time_sentence(one: Mapping[str, Any], horizon_days: int, currency: str) -> str:
+    """What one purchase without auto-recharge would do."""
+    if one.get("amount") == 0:
+        return t(
+            "Without auto-recharge, today's balance alone covers the next {days} in {covered} "
+            "of simulated years.",
+            days=days(horizon_days),
+            covered=percent(1 - one["p_stockout"]),
+        )
+    if one.get("amount") is not None:
+        return t(
+            "Without auto-recharge, a one-time purchase of {amount} covers the next {days} in "
+            "{covered} of simulated years and forfeits about {forfeited} on average.",
+            amount=money(one["amount"], currency),
+            days=days(horizon_days),
+            covered=percent(1 - one["p_stockout"]),
+            forfeited=money(one["expected_forfeited"], currency),
+        )
+    return t("Without auto-recharge, one purchase cannot cover the horizon: funds expire first.")
+
+
+def explanation(rec: Any, *, growth_given: bool = False, notes: list[str] | tuple = ()) -> list:
+    """The recommendation explained, one sentence per point, the first purchase first."""
+    cur = rec.currency
+    lines = [policy_sentence(rec.policy, rec.metrics, cur, rec.position is not None)]
+    if rec.position is not None:
+        lines.append(position_sentence(rec.position, rec.scenarios.horizon_days, cur))
+        unavoidable = unavoidable_sentence(rec.position, cur)
+        if unavoidable:
+            lines.append(unavoidable)
+    if rec.current is not None:
+        lines.append(current_sentence(rec.current, rec.service_level, rec.cost, cur))
+    lines.append(one_time_sentence(rec.one_time_funding, rec.scenarios.horizon_days, cur))
+    if growth_given or not any("--growth" in n for n in notes):  # else a note says it
+        lines.append(growth_sentence(rec.scenarios.growth_per_year, growth_given))
+    lines.extend(notes)
+    return lines
+
+
+def status_line(rec: Any, alert_days: int) -> tuple[bool, str]:
+    """``(alert, line)``: the one-line status of a scheduled run, first purchase first.
+
+    ALERT when today's balance may run out within ``alert_days`` (5th-percentile runway,
+    no current settings given) or when the current settings' stock-out risk is above
+    ``1 - service_level``.
+    """
+    cur = rec.currency
+    reasons, facts = [], []
+    if rec.position is not None:
+        rw = rec.position["runway_days"]
+        runway = days(rw["median"])
+        facts.append(
+            t("runway more than {days}", days=runway)
+            if rw["censored"]
+            else t(
+                "runway {days} (pessimistic {pessimistic})",
+                days=runway,
+                pessimistic=number(rw["pessimistic"]),
+            )
+        )
+        if rec.current is None and rw["pessimistic"] < alert_days:
+            reasons.append(
+                t(
+                    "balance may run out within {days} (alert below {alert})",
+                    days=days(rw["pessimistic"]),
+                    alert=number(alert_days),
+                )
+            )
+    if rec.current is not None:
+        p = rec.current["p_stockout"]
+        if p > 1 - rec.service_level + 1e-12:
+            reasons.append(
+                t(
+                    "current settings run out of credit in {p} of simulated years "
+                    "(allowed {allowed})",
+                    p=percent(p),
+                    allowed=percent(1 - rec.service_level),
+                )
+            )
+        else:
+            facts.append(t("current settings: stock-out risk {p}", p=percent(p)))
+    pol = rec.policy
+    what = purchase_clause(
+        pol.initial, pol.recharge_amount, pol.threshold, cur, lots_given=rec.position is not None
+    )
+    facts.append(t("recommended: {what}", what=what[:1].lower() + what[1:]))
+    # OK / ALERT stay in English in every language: scheduled jobs match them
+    word = "ALERT" if reasons else "OK"
+    return bool(reasons), f"planner: {word} " + "; ".join(reasons + facts)

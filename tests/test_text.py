@@ -1,0 +1,110 @@
+"""The text module: one format per kind of figure, in English and French, and a complete
+French catalogue; the plan's words (first purchase first, growth as given)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner import excel, text
+from planner.errors import InputError
+from planner.recommend import alert_status, recommend
+from planner.text import catalogue
+
+
+def test_english_and_french_formats():
+    assert text.money(1234.56, "USD", 2) == "$1,234.56"
+    assert text.date(dt.date(2027, 4, 21)) == "21 Apr 2027"
+    with text.language("fr"):
+        assert text.money(1234.56, "USD", 2) == "1\u202f234,56\xa0$US"
+        assert text.date("2027-04-21") == "21 avr. 2027"
+        assert text.month("2027-06-01") == "juin 2027"
+        assert text.percent(0.004) == "0,4\xa0%"
+        assert text.nt("{n} call", "{n} calls", 1) == "1 appel"
+        assert text.nt("{n} call", "{n} calls", 2) == "2 appels"
+    assert text.current_language() == "en"  # the block restored English
+
+
+def test_unknown_language_is_bad_input():
+    with pytest.raises(InputError, match="lang: 'de' is not available; choose one of en, fr"):
+        text.check_language("de")
+
+
+def test_one_rounding_for_shares():
+    # 0.255 reads 26% everywhere; near certainty keeps one decimal
+    assert text.percent(0.255) == "26%"
+    assert text.percent(0.0045) == "0.4%"  # half-even at the tenth, as 0.0045 is written
+    assert text.percent(0.996) == "99.6%"
+    assert text.percent(1.0) == "100%"
+    assert text.nt("{n} call", "{n} calls", 1) == "1 call"
+
+
+@given(st.floats(min_value=0.0, max_value=1.0, allow_nan=False))
+def test_workbook_stores_shares_as_the_reports_show_them(p):
+    stored = text.rounded_share(p)
+    decimals = text.percent_decimals(p)
+    # what Excel shows with the format written for the cell
+    shown = f"{100 * stored:.{decimals}f}%"
+    assert shown == text.percent(p).replace(",", "")
+
+
+def test_excel_and_html_show_the_same_percent_and_date(tmp_path):
+    frame = pd.DataFrame(
+        {"date": pd.to_datetime(["2027-04-21"]), "p_stockout": [0.0045], "share": [0.255]}
+    )
+    path = excel.write_workbook(
+        tmp_path / "t.xlsx",
+        [excel.TableSheet(name="T", frame=frame, formats={"p_stockout": "percent",
+                                                          "share": "percent", "date": "date"})],
+    )  # fmt: skip
+    ws = openpyxl.load_workbook(path)["T"]
+    assert ws["B2"].value == pytest.approx(0.004) and ws["B2"].number_format == "0.0%"
+    assert ws["C2"].value == pytest.approx(0.26) and ws["C2"].number_format == "0%"
+    assert ws["A2"].number_format == "d mmm yyyy"  # Excel shows 21 Apr 2027, as the HTML
+
+
+def test_french_catalogue_is_complete():
+    missing = catalogue.missing("fr")
+    assert not missing, (
+        f"{len(missing)} message(s) without a French translation; run "
+        f"`python -m planner.text.catalogue` and fill planner/text/locales/fr.po: {missing[:5]}"
+    )
+
+
+@pytest.fixture(scope="module")
+def history():
+    days = pd.date_range("2025-01-01", periods=200, freq="D")
+    rng = np.random.default_rng(3)
+    return pd.Series(rng.gamma(2.0, 3.0, len(days)), index=days, name="demand")
+
+
+def test_headline_and_status_start_with_the_first_purchase(history):
+    rec = recommend(history, currency="USD", n_scenarios=200, horizon_days=90, seed=1)
+    assert rec.policy.initial > 0
+    first = text.money(rec.policy.initial, "USD")
+    assert rec.explanation[0].startswith(f"Add {first} now, then recharge ")
+    assert f"recommended: add {first} now, then recharge" in alert_status(rec)[1]
+
+
+def test_growth_given_is_the_growth_the_words_use(history):
+    rec = recommend(
+        history, currency="USD", n_scenarios=200, horizon_days=90, seed=1, growth="+20%/year"
+    )
+    words = " ".join(rec.explanation)
+    assert "Demand grows by +20%/year, as you set it (--growth)." in words
+    assert "using " not in words  # no estimated growth contradicting the one given
+
+
+def test_french_plan_words(history):
+    with text.language("fr"):
+        rec = recommend(history, currency="USD", n_scenarios=200, horizon_days=90, seed=1)
+        code, status = alert_status(rec)
+    assert rec.explanation[0].startswith("Ajoutez ")
+    assert "$US" in rec.explanation[0]
+    assert status.startswith(("planner: OK ", "planner: ALERT ")) and "recommandé : " in status
