@@ -796,34 +796,6 @@ def _pct(p: float) -> str:
     return text.percent(p)
 
 
-def _explain_policy(policy: Policy, m: dict, currency: str, lots_given: bool) -> str:
-    first = (
-        ""
-        if policy.initial == policy.recharge_amount and not lots_given
-        else (
-            f" (add {_money(policy.initial, currency)} now)"
-            if policy.initial > 0
-            else " (no purchase needed now)"
-        )
-    )
-    lead = (
-        f"funds arriving {policy.lead_days} day{'s' if policy.lead_days != 1 else ''} after "
-        "the trigger"
-        if policy.lead_days
-        else "funds arriving the same day"
-    )
-    return (
-        f"Recharge {_money(policy.recharge_amount, currency)} when the balance falls below "
-        f"{_money(policy.threshold, currency)}{first}: covers "
-        f"{_pct(1 - m['p_stockout'])} of simulated years with {lead}; expected forfeiture "
-        f"{_money(m['expected_forfeited'], currency)}, about "
-        f"{m['recharges_per_month']:.1f} recharges a month."
-    )
-
-
-# --------------------------------------------------------------------------- API
-
-
 def _prepare_lots(
     lots: pd.DataFrame | None, start: pd.Timestamp
 ) -> tuple[pd.DataFrame | None, str | None]:
@@ -1005,12 +977,6 @@ def recommend(
     for alt in alts:
         alt["explanation"] = _describe(alt, metrics["cost"], currency)
     alternatives = pd.DataFrame(alts, columns=list(ALTERNATIVE_COLUMNS))
-    explanation = _explanation(
-        policy, metrics, currency, sc, position, current_info, one_time, service_level
-    )
-    if lot_note:
-        explanation.append(lot_note)
-    explanation.extend(w[0].upper() + w[1:] + "." for w in sc.warnings)
     settings = {
         "service_level": float(service_level),
         "horizon_days": sc.horizon_days,
@@ -1035,7 +1001,7 @@ def recommend(
         frontier=frontier,
         current=current_info,
         position=position,
-        explanation=explanation,
+        explanation=[],
         currency=currency,
         scenarios=sc,
         service_level=float(service_level),
@@ -1149,70 +1115,6 @@ def _current_info(ev, current: Policy, lots_given: bool, mu: float) -> tuple[dic
         "meets_service_level": bool(row["p_stockout"] <= ev.target + 1e-12),
     }
     return info, row
-
-
-def _explanation(policy, metrics, currency, sc, position, current_info, one_time, level):
-    """Plain sentences, most important first."""
-    explanation = [_explain_policy(policy, metrics, currency, position is not None)]
-    if position is not None:
-        explanation.extend(_position_sentences(position, currency, sc.horizon_days))
-    if current_info is not None:
-        verdict = "meets" if current_info["meets_service_level"] else "does not meet"
-        explanation.append(
-            f"Your current settings (recharge {_money(current_info['recharge_amount'], currency)}"
-            f" below {_money(current_info['threshold'], currency)}) run out of credit in "
-            f"{_pct(current_info['p_stockout'])} of simulated years ({verdict} the "
-            f"{_pct(level)} target); expected forfeiture "
-            f"{_money(current_info['expected_forfeited'], currency)}, cost "
-            f"{_money(current_info['cost'], currency)} vs "
-            f"{_money(metrics['cost'], currency)} recommended."
-        )
-    if one_time["amount"] == 0:
-        explanation.append(
-            f"Without auto-recharge, today's balance alone covers the next {sc.horizon_days} "
-            f"days in {_pct(1 - one_time['p_stockout'])} of simulated years."
-        )
-    elif one_time["amount"] is not None:
-        explanation.append(
-            f"Without auto-recharge, a one-time purchase of "
-            f"{_money(one_time['amount'], currency)} covers the next {sc.horizon_days} days in "
-            f"{_pct(1 - one_time['p_stockout'])} of simulated years and forfeits about "
-            f"{_money(one_time['expected_forfeited'], currency)} on average."
-        )
-    else:
-        explanation.append(f"Without auto-recharge: {one_time['note']}.")
-    return explanation
-
-
-def _position_sentences(position: dict, currency: str, horizon_days: int) -> list[str]:
-    rw = position["runway_days"]
-    if rw["censored"]:
-        lasts = f"lasts beyond the {horizon_days}-day horizon in most simulated years"
-    else:
-        lasts = (
-            f"lasts about {rw['median']:.0f} days (until "
-            f"{position['depletion_date'].date().isoformat()}; 5% risk: under "
-            f"{rw['pessimistic']:.0f} days) without further purchases"
-        )
-    as_of = position["as_of"].date().isoformat()
-    out = [
-        f"Today's balance of {_money(position['balance'], currency)} (balance as of {as_of}) "
-        f"{lasts}; {position['advice']}."
-    ]
-    if position["expected_forfeit_total"] >= 0.5:
-        nxt = position["expiring"].dropna(subset=["expected_forfeit"])
-        nxt = nxt[nxt["expected_forfeit"] >= 0.5]
-        first = nxt.iloc[0]
-        total = _money(position["expected_forfeit_total"], currency)
-        day = first["date"].date().isoformat()
-        if len(nxt) == 1:
-            out.append(f"About {total} of today's funds are expected to expire unused on {day}.")
-        else:
-            out.append(
-                f"About {total} of today's funds are expected to expire unused, the first "
-                f"{_money(first['expected_forfeit'], currency)} on {day}."
-            )
-    return out
 
 
 def alert_status(rec: Recommendation, alert_days: int = 14) -> tuple[int, str]:
