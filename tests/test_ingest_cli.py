@@ -121,9 +121,9 @@ def test_subprocess_no_traceback(tmp_path):
 
 
 def test_inputs_larger_than_memory_are_streamed(exports, tmp_path, monkeypatch, capsys):
-    import planner.commands.ingest as command
+    import planner.ingest.output as output
 
-    monkeypatch.setattr(command, "_available_memory", lambda: 0)
+    monkeypatch.setattr(output, "_available_memory", lambda: 0)
     a, b = exports
     out = tmp_path / "streamed.csv"
     assert main(["ingest", str(a), str(b), "--out", str(out), "--json"]) == 0
@@ -137,13 +137,13 @@ def test_inputs_larger_than_memory_are_streamed(exports, tmp_path, monkeypatch, 
 
 
 def test_parquet_written_in_many_chunks_reads_back_whole(tmp_path, monkeypatch, capsys):
-    import planner.commands.ingest as command
+    import planner.ingest.output as output
 
-    monkeypatch.setattr(command, "_CHUNK_ROWS", 40)  # (a chunk is at least one 64 KB block)
+    monkeypatch.setattr(output, "_CHUNK_ROWS", 40)  # (a chunk is at least one 64 KB block)
     chunks = []
-    write = command.RecordsWriter.write
+    write = output.RecordsWriter.write
     monkeypatch.setattr(
-        command.RecordsWriter,
+        output.RecordsWriter,
         "write",
         lambda self, records: (chunks.append(records.num_rows), write(self, records))[1],
     )

@@ -124,16 +124,16 @@ def test_seen_ids_match_a_plain_set(chunks, collide):
     import numpy as np
     import pyarrow as pa
 
-    import planner.ingest as ingest
+    import planner.ingest.dedup as dedup
 
-    hashes = ingest._key_hashes
+    hashes = dedup._key_hashes
     if collide:  # every id with the same hash: the exact comparison must still decide
-        ingest._key_hashes = lambda keys: (
+        dedup._key_hashes = lambda keys: (
             None if hashes(keys) is None else np.zeros(len(keys), dtype=np.uint64)
         )
     try:
-        seen = ingest._Seen()
+        seen = dedup.Seen()
         got = [seen.duplicated("k", pa.array(c, pa.string())).tolist() for c in chunks]
     finally:
-        ingest._key_hashes = hashes
+        dedup._key_hashes = hashes
     assert got == _first_occurrences(chunks)

@@ -1,0 +1,360 @@
+"""Which reader reads a file: zip archives, workbooks, JSON and CSV told apart by their content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from planner import guard
+from planner.errors import InputError
+from planner.ingest.csvfile import csv_part
+from planner.ingest.discovery import Input, discover
+from planner.ingest.graph import json_parts
+from planner.ingest.parts import SNIFF_BYTES, Part, RecordsPart, not_export, records_part
+from planner.ingest.xlsx import xlsx_part
+
+_log = logging.getLogger("planner")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def _kind_of_bytes(head: bytes) -> str:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+def _is_xlsx_zip(zf: zipfile.ZipFile) -> bool:
+    names = set(zf.namelist())
+    return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+
+
+_MIDNIGHT = re.compile(r"^[T ]00:00(:00(\.0*)?)?(Z|[+-]00:?00)?$")
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    for fmt in ("%m/%d/%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value.split()[0], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_parameters(data: bytes | str) -> tuple[dt.date, dt.date] | None:
+    """The exported period named in an export's ``parameters.json``.
+
+    The start is the first date-valued key containing ``start``/``from``/``begin``, the end the
+    first containing ``end``/``to``/``until`` (case-insensitive, searched at any depth). An end
+    given as a time of exactly midnight (``2026-01-01T00:00:00Z``) is an exclusive bound, so
+    the last day covered is the day before; a plain date is inclusive.
+
+    Returns
+    -------
+    tuple[datetime.date, datetime.date] | None
+        ``(start, end)``, or None when the file names no such dates.
+    """
+    try:
+        obj = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    start = end = None
+    stack = [obj]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                stack.append(value)
+                continue
+            k = "".join(ch for ch in str(key).lower() if ch.isalnum())
+            day = _parse_date(value)
+            if day is None:
+                continue
+            if start is None and ("start" in k or k.startswith(("from", "begin"))):
+                start = day
+            elif end is None and ("end" in k or k.startswith(("to", "until"))):
+                end = day
+                # an end at midnight is an exclusive bound: the last day covered is before it
+                if _MIDNIGHT.match(str(value)[10:]):
+                    end -= dt.timedelta(days=1)
+    if start is None or end is None:
+        return None
+    return (start, end) if start <= end else (end, start)
+
+
+def _bytes_part(
+    name: str,
+    head: bytes,
+    read_all: Callable[[int], bytes],
+    open_binary: Callable[[], Any],
+    prefix: str,
+    period: tuple[dt.date, dt.date] | None,
+) -> list[Part]:
+    kind = _kind_of_bytes(head)
+    if kind == "zip":
+        data = guard.read_bounded(name, read_all, guard.MAX_XLSX_BYTES, "an .xlsx workbook")
+        return [xlsx_part(name, io.BytesIO(data), prefix, period)]
+    if kind == "ole":
+        raise InputError(
+            f"{name}: an old binary Excel .xls workbook; save it as .xlsx or CSV and retry"
+        )
+    if kind == "json":
+        data = guard.read_bounded(name, read_all, guard.MAX_JSON_BYTES, "a JSON document")
+        return json_parts(name, data, prefix, period)
+    if kind == "binary":
+        raise not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
+    return [csv_part(name, open_binary, open_binary, prefix, period)]
+
+
+def _zip_parts(path: Path) -> list[Part]:
+    name = str(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (*guard.DAMAGED, OSError) as exc:
+        raise InputError(f"{name}: not a readable zip archive ({exc})") from None
+    members = sorted(
+        (i for i in zf.infolist() if not i.is_dir()),
+        key=lambda i: i.filename,
+    )
+    # hidden members and macOS metadata are skipped; ``..`` is a path step, not a hidden
+    # name: such a member is read like any other (nothing is ever extracted to disk)
+    members = [
+        i
+        for i in members
+        if not any(
+            p.startswith((".", "__MACOSX")) and p not in ("..", ".")
+            for p in i.filename.replace("\\", "/").split("/")
+        )
+    ]
+    period = None
+    for info in members:
+        if Path(info.filename).name.lower() == "parameters.json":
+            member_name = f"{name}!{info.filename}"
+            guard.check_member(name, info)
+            with guard.damaged(member_name):
+                period = read_parameters(zf.open(info).read(_PARAMETERS_BYTES))
+    parts = []
+    for info in members:
+        if Path(info.filename).name.lower() == "parameters.json":
+            continue
+        member_name = f"{name}!{info.filename}"
+        if info.flag_bits & 0x1:
+            raise InputError(f"{member_name}: the archive member is encrypted; extract it first")
+        guard.check_member(name, info)
+
+        def open_member(info: zipfile.ZipInfo = info) -> Any:
+            return zf.open(info)
+
+        def read_member(limit: int, info: zipfile.ZipInfo = info) -> bytes:
+            with zf.open(info) as fh:
+                return fh.read(limit)
+
+        with guard.damaged(member_name):
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(SNIFF_BYTES)
+            except OSError as exc:
+                raise InputError(f"{member_name}: cannot read the archive member ({exc})") from None
+            if not head.strip():
+                # an export of a period without such calls may hold an empty member
+                raise InputError(f"{member_name}: the archive member is empty")
+            if _kind_of_bytes(head) == "zip":
+                inner = zipfile.ZipFile(open_member())
+                if not _is_xlsx_zip(inner):
+                    raise InputError(f"{member_name}: a zip inside the zip; extract it first")
+                guard.check_archive(member_name, inner)
+            parts.extend(_bytes_part(member_name, head, read_member, open_member, "zip/", period))
+    if not parts:
+        raise InputError(f"{name}: the zip archive holds no usage export")
+    return parts
+
+
+_STRONG_EXTENSIONS = {".zip": "zip", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+def _file_parts(path: Path) -> list[Part | RecordsPart]:
+    """The parts of one input file, with their formats detected from the content.
+
+    A file reached through a symlink leading out of its folder is never quoted in an error
+    (a link to a system file must not print its first line).
+    """
+    try:
+        return _read_file_parts(path)
+    except InputError as exc:
+        if not guard.symlinked_outside(path):
+            raise
+        raise InputError(
+            f"{path}: not a usage export (a link to {os.path.realpath(path)}, outside its "
+            "folder; its content is not shown)"
+        ) from exc
+
+
+def _read_file_parts(path: Path) -> list[Part | RecordsPart]:
+    name = str(path)
+    guard.regular_file(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty; export the usage report again")
+    records = records_part(path, head)
+    if records is not None:
+        return [records]
+    kind = _kind_of_bytes(head)
+    claimed = _STRONG_EXTENSIONS.get(path.suffix.lower())
+    xlsx = False
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                xlsx = _is_xlsx_zip(zf)
+                if xlsx:
+                    guard.check_archive(name, zf)
+        except (*guard.DAMAGED, OSError) as exc:
+            raise InputError(f"{name}: a damaged zip archive ({exc})") from None
+    actual = "xlsx" if xlsx else kind
+    if claimed == "zip" and actual != "zip":
+        raise InputError(f"{name}: named .zip but is not a zip archive (it is {_describe(actual)})")
+    if claimed == "xlsx" and actual != "xlsx":
+        raise InputError(
+            f"{name}: named {path.suffix} but is not an Excel workbook (it is "
+            f"{_describe(actual)}); give the file its real extension or save it again from Excel"
+        )
+    period = _sibling_period(path)
+    if actual == "zip":
+        return _zip_parts(path)
+    if kind == "binary":
+        raise not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
+    if kind == "text":  # pyarrow reads the path itself: native I/O
+        return [csv_part(name, lambda: path.open("rb"), str(path), "", period)]
+
+    def read_all(limit: int) -> bytes:
+        with path.open("rb") as fh:
+            return fh.read(limit)
+
+    return _bytes_part(name, head, read_all, lambda: path.open("rb"), "", period)
+
+
+_PARAMETERS_BYTES = 1 << 20
+
+
+def _sibling_period(path: Path) -> tuple[dt.date, dt.date] | None:
+    """The exported period of the ``parameters.json`` beside ``path``, if any."""
+    sibling = path.with_name("parameters.json")
+    try:
+        if not sibling.is_file():
+            return None
+        with sibling.open("rb") as fh:
+            return read_parameters(fh.read(_PARAMETERS_BYTES))
+    except OSError:
+        return None  # metadata only: an unreadable one does not stop the export
+
+
+def _describe(kind: str) -> str:
+    return {
+        "zip": "a zip archive",
+        "xlsx": "an Excel workbook",
+        "ole": "an old binary .xls workbook",
+        "json": "JSON text",
+        "text": "text, perhaps CSV",
+        "binary": "binary data",
+    }.get(kind, kind)
+
+
+def detect_format(path: str | Path) -> str:
+    """The export format of a file, detected from its content.
+
+    Returns
+    -------
+    str
+        A name from :data:`planner.formats.FORMAT_NAMES`; for a zip archive holding several
+        exports, their names joined with ``+`` in member order.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, empty, unreadable or not a usage export.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    names = [p.format_name for p in _file_parts(path)]
+    return "+".join(dict.fromkeys(names))
+
+
+def input_parts(
+    inputs: list[Input],
+) -> tuple[list[Part | RecordsPart], list[tuple[str, str]]]:
+    """The parts of every input, and the files skipped as not usage exports.
+
+    A named file that cannot be read raises; a file found in a folder is skipped with a
+    warning on the ``planner`` logger.
+
+    Raises
+    ------
+    InputError
+        A named file is not an export, or no file found is one.
+    """
+    parts: list[Part | RecordsPart] = []
+    skipped: list[tuple[str, str]] = []
+    for item in inputs:
+        try:
+            parts.extend(_file_parts(item.path))
+        except InputError as exc:
+            if item.named:
+                raise
+            reason = str(exc).removeprefix(f"{item.path}: ")
+            # the columns a format misses matter for a file meant as an export, not here
+            reason = reason.split(": closest is ")[0].split(": a mix of ")[0]
+            skipped.append((str(item.path), reason))
+            _log.warning("skipped %s: %s", item.path, reason)
+    if not parts:
+        shown = ", ".join(Path(p).name for p, _ in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        raise InputError(f"no usage export found (skipped {shown}{more})")
+    return parts, skipped
+
+
+def check_inputs(paths: Iterable[str | Path] | str | Path) -> list[tuple[str, str]]:
+    """Check that the inputs are usage exports, reading headers only.
+
+    Returns
+    -------
+    list[tuple[str, str]]
+        Files found in folders that are not usage exports and will be skipped: (path, reason).
+
+    Raises
+    ------
+    InputError
+        As :func:`iter_records` before its first chunk.
+    """
+    return input_parts(discover(paths))[1]

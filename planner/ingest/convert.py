@@ -1,0 +1,411 @@
+"""Text columns of one export -> canonical record columns, and the reasons to reject rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from planner.formats import ExportFormat
+from planner.ingest.records import np_mask
+from planner.schema import RECORD_DTYPES
+
+_TS = pa.timestamp("ns", "UTC")
+
+#: text columns taken from the source (``kind`` and ``source_file`` are set by the reader)
+_TEXT_COLUMNS = tuple(
+    c for c, t in RECORD_DTYPES.items() if t == "string" and c not in ("kind", "source_file")
+)
+
+_TEXT_TRIM = ("usage_id", "user_id", "upn")
+_TEXT_LOWER = ("upn", "call_type", "call_direction", "duration_source")
+_TEXT_UPPER = ("user_location", "external_country", "currency", "capability")
+
+_DAYFIRST_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+
+_MONTHFIRST_FORMATS = (
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+)
+
+_MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,40})(?:\.(?P<frac>\d*))?$"
+
+#: integer digits of the exports' numeric(16,2) money: larger amounts are refused
+_MONEY_INT_DIGITS = 14
+
+#: the longest call duration accepted (a week): longer ones would only overflow call costs
+_MAX_CALL_SECONDS = 7 * 24 * 3600
+_INT_RE = r"^(?P<sign>[+-]?)(?P<int>\d{1,15})(?:[.,](?P<frac>\d*))?$"
+
+# (a leading group never starts with 0: ``0,125`` is a decimal comma, not a thousand)
+_GROUPED_COMMA = r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$"
+
+
+def _blank_to_null(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Empty strings (a cell of blanks, once trimmed) as missing values."""
+    empty = pc.equal(arr, "")
+    if not pc.any(empty).as_py():
+        return arr
+    return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
+
+
+def _normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
+    """Decimal text with ``.`` as the only decimal mark and no digit grouping."""
+    s = pc.utf8_trim_whitespace(s)
+    if pc.any(pc.match_substring_regex(s, r"[\s\x{00a0}\x{202f}']")).as_py():
+        s = pc.replace_substring_regex(s, r"[\s\x{00a0}\x{202f}']", "")
+    has_comma = pc.match_substring(s, ",")
+    if not pc.any(has_comma).as_py():
+        return s
+    if decimal_mark == ",":
+        fixed = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
+    else:
+        grouped = pc.match_substring_regex(s, _GROUPED_COMMA)
+        fixed = pc.if_else(
+            grouped, pc.replace_substring(s, ",", ""), pc.replace_substring(s, ",", ".")
+        )
+    return pc.if_else(has_comma, fixed, s)
+
+
+def _decimal_cents(s: pa.ChunkedArray) -> pa.Array | None:
+    """Fast path: plain decimal text (``1.20``, ``-0.5``) -> cents, or None if any is not.
+
+    Arrow's decimal parser refuses values that would lose digits at scale 2, so a value with
+    more than two significant decimals sends the column to the slow path that names it.
+    """
+    try:
+        dec = pc.cast(s, pa.decimal128(2 + _MONEY_INT_DIGITS, 2))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    # (two plain searches: much faster than one ignoring case)
+    if pc.any(pc.match_substring(s, "e")).as_py() or pc.any(pc.match_substring(s, "E")).as_py():
+        return None  # exponent notation: refused on the slow path, whatever the other rows
+    if isinstance(dec, pa.ChunkedArray):
+        dec = dec.combine_chunks()
+    # the unscaled value (cents) is the low 64-bit word of each 128-bit two's complement
+    # integer: exact for |value| < 10**16 (precision 16)
+    words = np.frombuffer(dec.buffers()[1], dtype="<i8")
+    cents = words[2 * dec.offset : 2 * (dec.offset + len(dec)) : 2]
+    valid = np_mask(pc.is_valid(dec))
+    return pa.array(cents, type=pa.int64(), mask=~valid)
+
+
+def _parse_cents(
+    s: pa.ChunkedArray, decimal_mark: str
+) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """Money text -> (cents int64 with nulls, not-a-number, over-two-decimals, too-large masks).
+
+    Too large means beyond the exports' numeric(16,2): more than 14 integer digits.
+    """
+    n = len(s)
+    # (text with a comma never passes the fast path, so the decimal mark does not matter there)
+    fast = _decimal_cents(s)
+    if fast is not None:
+        return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    present = np_mask(pc.is_valid(s))
+    parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
+    ok = np_mask(pc.is_valid(parts))
+    whole = pc.struct_field(parts, "int")
+    frac = pc.struct_field(parts, "frac")
+    digits = pc.greater(pc.add(pc.utf8_length(whole), pc.utf8_length(frac)), 0)
+    ok &= np_mask(digits)
+    bad_number = present & ~ok
+    excess = pc.match_substring_regex(pc.utf8_slice_codeunits(frac, 2), "[1-9]")
+    too_fine = present & ok & np_mask(excess)
+    significant = pc.utf8_ltrim(whole, characters="0")
+    too_large = present & ok & np_mask(pc.greater(pc.utf8_length(significant), _MONEY_INT_DIGITS))
+    usable = pa.array(ok & ~too_large)
+    whole = pc.if_else(usable, pc.if_else(pc.equal(significant, ""), "0", significant), "0")
+    whole_i = pc.cast(whole, pa.int64())
+    cents_txt = pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 0, 2), width=2, padding="0")
+    cents = pc.add(pc.multiply(whole_i, 100), pc.cast(cents_txt, pa.int64()))
+    cents = pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate(cents), cents)
+    keep = pa.array(ok & ~too_fine & ~too_large)
+    return pc.if_else(keep, cents, pa.scalar(None, pa.int64())), bad_number, too_fine, too_large
+
+
+def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Whole seconds -> (int64 with nulls, not-a-whole-number mask, negative mask)."""
+    try:
+        value = pc.cast(s, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass  # "219.0", blanks around the digits or bad values: the regex path below
+    else:
+        negative = np_mask(pc.less(value, 0))
+        if negative.any():
+            value = pc.if_else(pa.array(negative), pa.scalar(None, pa.int64()), value)
+        return value, np.zeros(len(s), dtype=bool), negative
+    present = np_mask(pc.is_valid(s))
+    parts = pc.extract_regex(pc.utf8_trim_whitespace(s), _INT_RE)
+    ok = np_mask(pc.is_valid(parts))
+    frac = pc.struct_field(parts, "frac")
+    ok &= ~np_mask(pc.match_substring_regex(frac, "[1-9]"))
+    value = pc.cast(pc.struct_field(parts, "int"), pa.int64())
+    negative = (
+        ok & np_mask(pc.equal(pc.struct_field(parts, "sign"), "-")) & np_mask(pc.greater(value, 0))
+    )
+    keep = pa.array(ok & ~negative)
+    return pc.if_else(keep, value, pa.scalar(None, pa.int64())), present & ~ok, negative
+
+
+def _parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarray]:
+    """Time text -> (UTC timestamps with nulls, unparseable mask)."""
+    try:
+        return pc.cast(s, _TS), np.zeros(len(s), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass  # some value is not strict ISO 8601 with a zone: the slower, lenient path
+    text = pd.Series(s.to_pandas(), dtype="string").str.strip()
+    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    formats = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
+    for fmt in formats:
+        todo = parsed.isna() & text.notna()
+        if not todo.any():
+            break
+        parsed = parsed.where(
+            ~todo, pd.to_datetime(text.where(todo), utc=True, format=fmt, errors="coerce")
+        )
+    bad = (parsed.isna() & text.notna()).to_numpy(bool)
+    ts = pa.array(parsed.dt.as_unit("ns"), type=_TS, from_pandas=True)
+    return ts, bad
+
+
+def _direction_from_call_type(call_type: pa.ChunkedArray) -> pa.Array:
+    # a handful of call types: match the patterns once per distinct value
+    kinds = pc.unique(call_type)
+    inbound = pc.match_substring_regex(kinds, r"^byotin|(^|_)in($|_)")
+    outbound = pc.match_substring_regex(kinds, r"^byotout|(^|_)out($|_)")
+    null = pa.scalar(None, pa.string())
+    direction = pc.if_else(inbound, "inbound", pc.if_else(outbound, "outbound", null))
+    return pc.take(direction, pc.index_in(call_type, value_set=kinds))
+
+
+def _parse_success(s: pa.ChunkedArray) -> pa.Array:
+    low = pc.utf8_lower(pc.utf8_trim_whitespace(s))
+    yes = pc.is_in(low, pa.array(["yes", "true", "1", "y"]))
+    no = pc.is_in(low, pa.array(["no", "false", "0", "n"]))
+    null = pa.scalar(None, pa.bool_())
+    return pc.if_else(yes, True, pc.if_else(no, False, null))
+
+
+def raw_text(table: pa.Table, index: int, delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    row = table.slice(index, 1).to_pylist()[0]
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(
+        ["" if v is None else v for v in row.values()]
+    )
+    return buf.getvalue()
+
+
+def _not_iso_currency(currency: pa.ChunkedArray) -> np.ndarray:
+    """Which currencies are not three capital letters (matched once per distinct value)."""
+    kinds = pc.drop_null(pc.unique(currency))
+    bad = kinds.filter(pc.invert(pc.match_substring_regex(kinds, r"^[A-Z]{3}$")))
+    if not len(bad):
+        return np.zeros(len(currency), dtype=bool)
+    return np_mask(pc.is_in(currency, value_set=bad))
+
+
+def _not_money(label: str, text: str) -> str:
+    if "e" in text.lower() and any(ch.isdigit() for ch in text):
+        return (
+            f"{label} {text!r} is in exponent notation, which Excel uses when it shortens a "
+            "number (digits may be lost); write the amount in full"
+        )
+    return f"{label} {text!r} is not an amount of money"
+
+
+def _label(cmap: dict[str, list[str]], column: str) -> str:
+    return cmap[column][0]
+
+
+def convert(
+    table: pa.Table,
+    fmt: ExportFormat,
+    headers: list[str],
+    *,
+    decimal_mark: str = ".",
+    dayfirst: bool = False,
+) -> tuple[pa.Table, np.ndarray, dict[int, list[str]]]:
+    """Convert text columns of one export into canonical columns.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        String columns named as in the source header (missing values null).
+    fmt : ExportFormat
+        The export format of the header.
+    headers : list[str]
+        The source header, in file order (duplicate names already made unique in ``table``).
+    decimal_mark : str
+        ``","`` for files written with a decimal comma.
+    dayfirst : bool
+        Read text dates like ``01/11/2019`` day first.
+
+    Returns
+    -------
+    (pyarrow.Table, numpy.ndarray, dict[int, list[str]])
+        The canonical columns present in this format (all rows, without ``source_*`` and
+        ``kind``), a boolean mask of the rows to reject, and their reasons by row index.
+    """
+    cmap = fmt.column_map(headers)
+    n = table.num_rows
+    out: dict[str, Any] = {}
+    problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
+
+    def source(column: str) -> pa.ChunkedArray | None:
+        names = cmap.get(column)
+        if not names:
+            return None
+        arrays = [table.column(name) for name in names]
+        return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
+
+    def value(arr: Any, i: int) -> str:
+        return str(arr[i].as_py())
+
+    for column in _TEXT_COLUMNS:
+        arr = source(column)
+        if arr is None:
+            continue
+        if column in _TEXT_TRIM:  # ids compare as Microsoft compares them: without blanks
+            arr = _blank_to_null(pc.utf8_trim_whitespace(arr))
+        if column in _TEXT_LOWER:
+            arr = pc.utf8_lower(arr)
+        elif column in _TEXT_UPPER:
+            arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+        out[column] = arr
+
+    if "call_type" in out:
+        derived = _direction_from_call_type(out["call_type"])
+        out["call_direction"] = (
+            pc.coalesce(out["call_direction"], derived) if "call_direction" in out else derived
+        )
+
+    uid_label = _label(cmap, "usage_id")
+    problems.append(
+        (
+            np_mask(pc.is_null(out["usage_id"])),
+            lambda i: f"{uid_label} is empty: every row needs its id; re-export the file",
+        )
+    )
+
+    for column, required in (("start", True), ("end", False)):
+        arr = source(column)
+        if arr is None:
+            continue
+        label = _label(cmap, column)
+        ts, bad = _parse_time(arr, dayfirst)
+        out[column] = ts
+        problems.append(
+            (
+                bad,
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} is not a date-time "
+                    "(expected ISO 8601 such as 2019-11-01T00:00:08Z)"
+                ),
+            )
+        )
+        if required:
+            problems.append(
+                (
+                    np_mask(pc.is_null(arr)),
+                    lambda i, lab=label: f"{lab} is empty: the call cannot be placed in time",
+                )
+            )
+
+    arr = source("duration_s")
+    if arr is not None:
+        label = _label(cmap, "duration_s")
+        seconds, bad, negative = _parse_duration(arr)
+        out["duration_s"] = seconds
+        problems.append(
+            (bad, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is not a whole number")
+        )
+        problems.append(
+            (negative, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is negative")
+        )
+        problems.append(
+            (
+                np_mask(pc.greater(seconds, _MAX_CALL_SECONDS)),
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} is longer than a week: not a call's duration"
+                ),
+            )
+        )
+
+    money_nonzero = np.zeros(n, dtype=bool)
+    for column in ("charge_cents", "connection_fee_cents"):
+        arr = source(column)
+        if arr is None:
+            continue
+        label = _label(cmap, column)
+        cents, bad, too_fine, too_large = _parse_cents(arr, decimal_mark)
+        out[column] = cents
+        money_nonzero |= np_mask(pc.not_equal(cents, 0))
+        problems.append((bad, lambda i, a=arr, lab=label: _not_money(lab, value(a, i))))
+        problems.append(
+            (
+                too_large,
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} is beyond the exports' numeric(16,2) money "
+                    "(14 digits before the decimal mark); the value looks altered"
+                ),
+            )
+        )
+        problems.append(
+            (
+                too_fine,
+                lambda i, a=arr, lab=label: (
+                    f"{lab} {value(a, i)!r} has more than 2 decimals: money is kept exact "
+                    "to the cent, so the value looks altered; correct it or re-export"
+                ),
+            )
+        )
+    if fmt.has_money:
+        currency = out.get("currency")
+        no_currency = np.ones(n, dtype=bool) if currency is None else np_mask(pc.is_null(currency))
+        cur_label = cmap.get("currency", ["Currency"])[0]
+        if currency is not None:
+            not_iso = _not_iso_currency(currency)
+            problems.append(
+                (
+                    not_iso,
+                    lambda i, a=currency, lab=cur_label: (
+                        f"{lab} {value(a, i)[:40]!r} is not a three-letter ISO 4217 code"
+                    ),
+                )
+            )
+        problems.append(
+            (
+                money_nonzero & no_currency,
+                lambda i: f"an amount of money without a {cur_label}: add the currency code",
+            )
+        )
+
+    arr = source("success")
+    if arr is not None:
+        out["success"] = _parse_success(arr)
+
+    reject = np.zeros(n, dtype=bool)
+    for mask, _ in problems:
+        reject |= mask
+    reasons: dict[int, list[str]] = {}
+    if reject.any():
+        for mask, message in problems:
+            for i in np.flatnonzero(mask):
+                reasons.setdefault(int(i), []).append(message(int(i)))
+    return pa.table(out), reject, reasons

@@ -1,0 +1,448 @@
+"""CSV and text exports: encoding and separator sniffing, block parsing, rows that cannot be
+split into fields."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from planner import guard
+from planner.errors import InputError
+from planner.ingest.parts import NULL_TOKENS, SNIFF_BYTES, Part, Raw, match_header, unique_names
+from planner.ingest.prefetch import PREFETCH_DEPTH, prefetch
+
+# the CSV reader matches null values exactly: list the spellings met in practice
+_CSV_NULLS = sorted(
+    {f(t) for t in NULL_TOKENS for f in (str.lower, str.upper, str.capitalize, str.title)}
+)
+
+_ENCODING_SNIFF_BYTES = 1 << 20
+_BLOCK_BYTES = 2 << 20
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """Encoding of a text file and the length of its byte-order mark."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", 2
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut by the sample's end is still UTF-8
+        if exc.start < len(head) - 3:
+            return "cp1252", 0
+    return "utf-8", 0
+
+
+def _sniff_dialect(first_line: str) -> str:
+    best, best_n = ",", 0
+    for sep in (",", ";", "\t", "|"):
+        n = len(next(csv.reader([first_line], delimiter=sep), []))
+        if n > best_n:
+            best, best_n = sep, n
+    return best
+
+
+def _bad_row_reason(text: str, expected: int, actual: int) -> tuple[str, int]:
+    """A reason for a row the CSV parser could not split, and the lines it spans."""
+    extra_lines = text.count("\n")
+    if text.count('"') % 2:
+        return (
+            f"unterminated quote: the row runs over {extra_lines + 1} line(s) "
+            "(to the end of the file or the next stray quote); close the quote and re-read",
+            extra_lines,
+        )
+    if actual < expected:
+        return (
+            f"too few fields: {actual} of {expected} (a cut-off or damaged line); "
+            "re-export the file or repair the line",
+            extra_lines,
+        )
+    return (
+        f"too many fields: {actual} of {expected} (a separator inside an unquoted value?); "
+        "quote the value or re-export the file",
+        extra_lines,
+    )
+
+
+def _assign_lines(next_line: int, n: int, skips: deque) -> tuple[np.ndarray, int]:
+    """Line numbers of ``n`` consecutive good rows starting at ``next_line``.
+
+    ``skips`` holds ``(line, span)`` of the bad rows in file order: their lines are not
+    given to good rows. Consumed entries are removed.
+    """
+    lines = np.arange(next_line, next_line + n, dtype=np.int64)
+    while n and skips and skips[0][0] <= lines[-1]:
+        line, span = skips.popleft()
+        lines[lines >= line] += span
+    return lines, (int(lines[-1]) + 1 if n else next_line)
+
+
+def _read_head(fh: Any) -> bytes:
+    """The first bytes of a text file: at least its first two lines (a ``sep=`` line and the
+    header, however long, up to :data:`planner.guard.MAX_LINE_BYTES`)."""
+    head = fh.read(SNIFF_BYTES)
+    while head.count(b"\n") < 2 and len(head) <= guard.MAX_LINE_BYTES:
+        more = fh.read(max(SNIFF_BYTES, len(head)))
+        if not more:
+            break
+        head += more
+    return head
+
+
+def csv_part(
+    name: str,
+    open_binary: Callable[[], Any],
+    source: Any,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> Part:
+    """A CSV part; ``source`` is what pyarrow reads (a path or a callable opening a stream)."""
+    with open_binary() as fh:
+        head = _read_head(fh)
+        # a French Excel's first accented letter may come late: judge the encoding on more
+        enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty; export the usage report again")
+    encoding, bom = sniff_encoding(enc_sample)
+    # (a UTF-16 codec needs its byte-order mark to know the byte order)
+    text = head[0 if encoding == "utf-16" else bom :].decode(encoding, errors="replace")
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    skip = 0
+    delimiter = None
+    if lines and lines[0].lower().startswith("sep=") and len(lines[0]) <= 6:
+        delimiter = lines[0][4:5] or ","
+        skip = 1
+    if len(lines) <= skip + 1 and len(head) > guard.MAX_LINE_BYTES:
+        raise InputError(
+            f"{name}: the header line is longer than {guard.MAX_LINE_BYTES >> 20} MiB; "
+            "not a usage export"
+        )
+    first = lines[skip] if len(lines) > skip else ""
+    if delimiter is None:
+        delimiter = _sniff_dialect(first)
+    headers = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
+    fmt = match_header(name, headers)
+    container = {",": "csv", ";": "csv;", "\t": "tsv"}.get(delimiter, f"csv{delimiter}")
+    row_bytes = max(64, len(head) // max(1, len(lines)))
+    header_bytes = len(first.encode("utf-8", "replace"))
+
+    def batches(chunk_rows: int | None) -> Iterator[Raw]:
+        mode, resume, block = encoding, 0, 4 * header_bytes
+        while True:
+            args = (name, source, headers, delimiter, skip, chunk_rows, row_bytes)
+            try:
+                for raw in _csv_batches(*args, mode, resume_line=resume, min_block=block):
+                    resume = raw.end_line
+                    box = [raw]  # hand over without keeping a name (see _csv_batches)
+                    del raw
+                    yield box.pop()
+                return
+            except _NotUtf8 as exc:
+                if mode != "utf-8":
+                    raise InputError(
+                        f"{name}: text is not valid {mode} ({exc}); save the file as UTF-8 CSV"
+                    ) from None
+                # bytes outside the sniffed sample are not UTF-8: a file of Windows-1252 text
+                # (an Excel from Western Europe) is read again as such; a UTF-8 file with a
+                # few damaged bytes is read on with its damaged rows rejected
+                mode = _UTF8_DAMAGED if _file_looks_utf8(open_binary) else "cp1252"
+                part.encoding = "utf-8" if mode == _UTF8_DAMAGED else mode
+            except _RowTooLong as exc:
+                if exc.block >= guard.MAX_LINE_BYTES:
+                    raise InputError(
+                        f"{name}: a row is longer than {guard.MAX_LINE_BYTES >> 20} MiB "
+                        "(an unterminated quote?); repair the file or export it again"
+                    ) from None
+                block = exc.block * 4
+
+    if encoding == "cp1252" and guard.looks_like_utf8(enc_sample[bom:]):
+        encoding = _UTF8_DAMAGED  # UTF-8 with damaged bytes, not Windows-1252 text
+    part = Part(
+        name,
+        container_prefix + container,
+        fmt,
+        headers,
+        batches,
+        encoding=("utf-8" if encoding == _UTF8_DAMAGED else encoding)
+        + ("-sig" if bom == 3 else ""),
+        exported_period=exported_period,
+        delimiter=delimiter,
+    )
+    return part
+
+
+#: the reading mode of a UTF-8 file holding invalid bytes: its damaged rows are rejected
+_UTF8_DAMAGED = "utf-8 (damaged)"
+
+
+def _file_looks_utf8(open_binary: Callable[[], Any], limit: int = 64 << 20) -> bool:
+    """:func:`planner.guard.looks_like_utf8` over the file's first ``limit`` bytes."""
+    high = in_sequences = 0
+    with open_binary() as fh:
+        read = 0
+        while read < limit and (block := fh.read(8 << 20)):
+            read += len(block)
+            h, v = guard.utf8_evidence(block)
+            high, in_sequences = high + h, in_sequences + v
+    return 2 * in_sequences >= high
+
+
+class _NotUtf8(Exception):
+    """The CSV reader met bytes that are not UTF-8."""
+
+
+class _RowTooLong(Exception):
+    """A row is longer than the parser's block: read again with larger blocks."""
+
+    def __init__(self, block: int):
+        super().__init__(block)
+        self.block = block
+
+
+def _from_latin1(text: str) -> str:
+    """Text of a UTF-8 file read as Latin-1 (every byte one character), decoded as UTF-8.
+
+    Raises UnicodeDecodeError for the bytes that are not UTF-8.
+    """
+    return text.encode("latin-1").decode("utf-8")
+
+
+def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
+    """Text columns of a UTF-8 file with damaged bytes, read as Latin-1 -> the real text, and
+    the damaged rows.
+
+    Returns the table with every value decoded as UTF-8 (damaged values null) and, by row
+    index, the reason naming the first damaged column.
+    """
+    columns, damaged = [], {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pc.all(pc.fill_null(pc.string_is_ascii(column), True)).as_py():
+            columns.append(column)  # ASCII reads alike in both
+            continue
+        text: list[str | None] = []
+        for i, v in enumerate(column.to_pylist()):
+            try:
+                text.append(None if v is None else _from_latin1(v))
+            except UnicodeDecodeError as exc:
+                text.append(None)
+                bad = v.encode("latin-1")[exc.start]
+                damaged.setdefault(
+                    i,
+                    f"{name} holds byte 0x{bad:02x}, not valid UTF-8 (a damaged character); "
+                    "correct the row or export the file again",
+                )
+        columns.append(pa.chunked_array([pa.array(text, pa.string())]))
+    return pa.table(dict(zip(table.column_names, columns, strict=True))), damaged
+
+
+def _raw_damaged(table: pa.Table, index: int, delimiter: str) -> str:
+    row = [
+        "" if v is None else v.encode("latin-1").decode("utf-8", "replace")
+        for v in table.slice(index, 1).to_pylist()[0].values()
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(row)
+    return buf.getvalue()
+
+
+def _finish_chunk(
+    table: pa.Table,
+    lines: np.ndarray,
+    bad: list[tuple[int, str, str]],
+    *,
+    resume_line: int,
+    damaged_utf8: bool,
+    delimiter: str,
+) -> Raw:
+    """A parsed chunk as a :class:`Raw`: rows before ``resume_line`` (handed over by an
+    earlier reading) dropped, damaged UTF-8 rows moved to the bad rows."""
+    end_line = max([int(lines[-1]) + 1 if len(lines) else 0] + [b[0] + 1 for b in bad])
+    if resume_line:
+        keep = lines >= resume_line
+        if not keep.all():
+            table, lines = table.filter(pa.array(keep)), lines[keep]
+        bad = [b for b in bad if b[0] >= resume_line]
+    if damaged_utf8:
+        binary = table
+        table, damaged = _decode_damaged(binary)
+        if damaged:
+            bad = sorted(
+                bad
+                + [
+                    (int(lines[i]), why, _raw_damaged(binary, i, delimiter))
+                    for i, why in damaged.items()
+                ]
+            )
+            keep = np.ones(len(lines), dtype=bool)
+            keep[list(damaged)] = False
+            table, lines = table.filter(pa.array(keep)), lines[keep]
+    return Raw(table, lines, bad, end_line)
+
+
+def _csv_batches(
+    name: str,
+    source: Any,
+    headers: list[str],
+    delimiter: str,
+    skip: int,
+    chunk_rows: int | None,
+    row_bytes: int,
+    encoding: str,
+    *,
+    resume_line: int = 0,
+    min_block: int = 0,
+) -> Iterator[Raw]:
+    """Parse a CSV into chunks of text columns (see :class:`Raw`).
+
+    ``encoding`` :data:`_UTF8_DAMAGED` reads UTF-8 text holding invalid bytes: the columns
+    are read as bytes and the rows with invalid bytes rejected. Rows before ``resume_line``
+    are skipped (an earlier reading handed them over before it stopped).
+    """
+    names = unique_names(headers)
+    # UTF-8 with damaged bytes is read as Latin-1 (any byte is a character) and decoded
+    # value by value, its damaged rows rejected
+    damaged_utf8 = encoding == _UTF8_DAMAGED
+    # the parser works block by block: blocks of a few MB stay in the CPU caches and read
+    # faster (measured) than large ones, even than a multi-threaded read of the whole file
+    block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * row_bytes
+    block = int(max(min(max(block, 1 << 16), _BLOCK_BYTES), min_block))
+    invalid: list[tuple[int | None, str, int, int]] = []
+    text_type = pa.string()
+
+    def on_invalid(row: Any) -> str:
+        text = row.text
+        if damaged_utf8:
+            text = text.encode("latin-1").decode("utf-8", "replace")
+        invalid.append((row.number, text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    def options() -> tuple:
+        # single-threaded: the parser then knows the line number of each invalid row
+        return (
+            pv.ReadOptions(
+                column_names=names,
+                skip_rows=skip + 1,
+                encoding="latin-1" if damaged_utf8 else encoding,
+                use_threads=False,
+                block_size=block,
+            ),
+            pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            pv.ConvertOptions(
+                column_types=dict.fromkeys(names, text_type),
+                null_values=_CSV_NULLS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+
+    def src() -> Any:
+        return source() if callable(source) else source
+
+    def bad_rows(rows: list) -> tuple[list[tuple[int, str, str]], deque]:
+        bad, skips = [], deque()
+        for number, text, expected, actual in rows:
+            reason, extra = _bad_row_reason(text, expected, actual)
+            bad.append((int(number), reason, text))
+            skips.append((int(number), 1 + extra))
+        return bad, skips
+
+    def parsed(reader: Any) -> Iterator[tuple[pa.RecordBatch, list]]:
+        # each block with the invalid rows met while parsing it
+        for batch in reader:
+            rows = invalid[:]
+            invalid.clear()
+            yield batch, rows
+        if invalid:  # rows of a last block that held no valid row
+            yield None, invalid[:]
+
+    def finish(table: pa.Table, lines: np.ndarray, bad: list) -> Raw:
+        return _finish_chunk(
+            table,
+            lines,
+            bad,
+            resume_line=resume_line,
+            damaged_utf8=damaged_utf8,
+            delimiter=delimiter,
+        )
+
+    first_line = skip + 2
+    undecodable: list[bool] = []
+    try:
+        unhook = _catch_undecodable_rows(on_invalid, undecodable)
+        # (not a memory map: its pages would count in the resident memory as it is read)
+        reader = pv.open_csv(src(), *options())
+        next_line = first_line
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
+        skips: deque = deque()
+        bad_acc: list[tuple[int, str, str]] = []
+        # the next blocks are parsed on another thread (pyarrow releases the GIL) while this
+        # one converts a chunk (without a bound when the whole file is kept anyway)
+        depth = 0 if chunk_rows is None else PREFETCH_DEPTH
+        for batch, rows in prefetch(parsed(reader), depth):
+            if batch is not None:
+                pending.append(batch)
+                pending_rows += batch.num_rows
+            bad, new_skips = bad_rows(rows)
+            bad_acc.extend(bad)
+            skips.extend(new_skips)
+            if chunk_rows is not None and pending_rows >= chunk_rows:
+                table = pa.Table.from_batches(pending)
+                pending, pending_rows = [], 0
+                lines, next_line = _assign_lines(next_line, table.num_rows, skips)
+                box = [finish(table, lines, bad_acc)]
+                del table
+                yield box.pop()
+                bad_acc = []
+        table = (
+            pa.Table.from_batches(pending)
+            if pending
+            else pa.table({n: pa.array([], text_type) for n in names})
+        )
+        pending = []
+        lines, next_line = _assign_lines(next_line, table.num_rows, skips)
+        box = [finish(table, lines, bad_acc)]
+        del table
+        yield box.pop()
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        msg = str(exc).splitlines()[0]
+        if "UTF8" in msg or "utf-8" in msg.lower() or undecodable:
+            raise _NotUtf8(msg) from None
+        if "straddl" in msg:  # a row longer than a block
+            raise _RowTooLong(block) from None
+        raise InputError(f"{name}: cannot read the CSV: {msg}") from None
+    finally:
+        unhook()
+
+
+def _catch_undecodable_rows(handler: Callable, seen: list[bool]) -> Callable[[], None]:
+    """Keep pyarrow from printing a traceback when a malformed row is not valid UTF-8.
+
+    pyarrow decodes such a row's text for the ``invalid_row_handler`` and, failing, reports
+    the error as "unraisable" (printed) before failing the read. While reading, that report
+    is noted in ``seen`` instead (the read is then retried as damaged UTF-8). Returns the
+    function restoring the previous hook.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, UnicodeDecodeError) and unraisable.object is handler:
+            seen.append(True)
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    return lambda: setattr(sys, "unraisablehook", previous)

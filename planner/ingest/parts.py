@@ -1,0 +1,196 @@
+"""What every reader produces: parts of an input holding batches of text columns, the header
+check, and cells written as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from planner.collect import tables
+from planner.errors import InputError
+from planner.formats import ExportFormat, UnknownHeader, header_key, match_format
+
+#: text read as missing, in any letter case (``null`` as written by scripts saving Graph rows)
+NULL_TOKENS: tuple[str, ...] = ("", "no data", "??", "null")
+SNIFF_BYTES = 1 << 16
+
+
+@dataclass
+class Raw:
+    """A batch of source rows as text, before conversion.
+
+    ``table`` holds the well-formed rows (string columns named as in the source header),
+    ``lines`` their source row numbers; ``bad`` the rows that could not be split into fields:
+    ``(source_row, reason, raw_text)``.
+    """
+
+    table: pa.Table
+    lines: np.ndarray
+    bad: list[tuple[int, str, str]]
+    end_line: int = 0  # the line after the last one this batch accounts for
+
+
+@dataclass
+class Part:
+    """One table-bearing unit of an input: a CSV, a workbook sheet, a JSON file, a zip member."""
+
+    name: str
+    container: str
+    fmt: ExportFormat
+    headers: list[str]
+    batches: Callable[[int | None], Iterator[Raw]]
+    encoding: str | None = None
+    exported_period: tuple[dt.date, dt.date] | None = None
+    delimiter: str = ","
+
+    @property
+    def decimal_mark(self) -> str:
+        """``,`` in a semicolon-separated file (a French or German Excel), else ``.``."""
+        return "," if self.delimiter == ";" else "."
+
+    @property
+    def format_name(self) -> str:
+        return self.fmt.name
+
+
+@dataclass
+class RecordsPart:
+    """A planner record table (``planner ingest --out``, a store partition): no conversion.
+
+    ``tables(chunk_rows)`` yields canonical Arrow record tables
+    (:data:`planner.collect.tables.RECORD_SCHEMA`).
+    """
+
+    name: str
+    container: str
+    tables: Callable[[int | None], Iterator[pa.Table]]
+    format_name: str = "planner_records"
+    encoding: str | None = None
+    exported_period: tuple[dt.date, dt.date] | None = None
+
+
+def records_part(path: Path, head: bytes) -> RecordsPart | None:
+    """The part of a planner record table, or None when ``path`` is not one."""
+    if head.startswith(tables.PARQUET_MAGIC):
+        tables.check_parquet(path)
+        return RecordsPart(str(path), "parquet", lambda n: tables.parquet_batches(path, n))
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    if tables.is_records_header(first.split(",")):
+        return RecordsPart(
+            str(path), "csv", lambda n: tables.csv_batches(path, n), encoding="utf-8"
+        )
+    return None
+
+
+# Other files the planner reads, told apart by their header, and the option that takes them:
+# named in the error when one is given where usage exports are expected.
+_PLANNER_FILES: tuple[tuple[frozenset[str], str, str], ...] = (
+    (frozenset({"purchasedate", "amount"}), "today's balance as lots", "--balance"),
+    (frozenset({"date", "amount"}), "a daily demand file", "--demand"),
+    (frozenset({"date", "amountcents"}), "a daily demand file", "--demand"),
+    (frozenset({"plan", "users"}), "a licence file", "--licences"),
+    (frozenset({"destination", "perminute"}), "a rate card", "--rates"),
+    (frozenset({"upn", "department"}), "a departments file", "--departments"),
+    (frozenset({"userprincipalname", "licenses"}), "a user licences file", "--user-licences"),
+    (frozenset({"upn", "mcopstnc"}), "a user licences file", "--user-licences"),
+)
+
+
+def _planner_file_hint(headers: list[str]) -> str | None:
+    """ "it looks like a demand file; did you mean --demand?" for another planner input."""
+    keys = {header_key(h) for h in headers}
+    for needed, what, option in _PLANNER_FILES:
+        if needed <= keys:
+            return f"it looks like {what}; did you mean {option}?"
+    return None
+
+
+def not_export(name: str, why: str) -> InputError:
+    return InputError(f"{name}: not a usage export: {why}")
+
+
+def match_header(name: str, headers: list[str]) -> ExportFormat:
+    try:
+        return match_format(headers)
+    except UnknownHeader as exc:
+        raise not_export(name, _planner_file_hint(headers) or str(exc)) from None
+
+
+def unique_names(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        out.append(h if n == 0 else f"{h}.{n}")
+    return out
+
+
+def _rows_table(headers: list[str], rows: list[list[str | None]]) -> pa.Table:
+    names = unique_names(headers)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return pa.table(
+        {n: pa.array(list(c), pa.string()) for n, c in zip(names, columns, strict=True)}
+    )
+
+
+def _clean_text(value: str) -> str | None:
+    value = value.strip()
+    return None if value.lower() in NULL_TOKENS else value
+
+
+def number_text(value: float | int | decimal.Decimal) -> str:
+    """Exact decimal text of a stored number: ``0.1`` -> ``'0.1'``, ``219.0`` -> ``'219'``."""
+    if isinstance(value, int):
+        return str(value)
+    d = decimal.Decimal(repr(value)) if isinstance(value, float) else value
+    if not d.is_finite() or abs(d.adjusted()) > 40:
+        return str(d)  # no call data is that large or that fine: left as written, refused
+    if d == d.to_integral_value():
+        return str(int(d))
+    return format(d.normalize(), "f")
+
+
+def cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | decimal.Decimal):
+        return number_text(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":")) if value else None
+    return _clean_text(str(value))
+
+
+def rows_part(
+    name: str,
+    container: str,
+    headers: list[str],
+    rows: list[list[str | None]],
+    lines: list[int],
+    bad: list[tuple[int, str, str]],
+    exported_period: tuple[dt.date, dt.date] | None,
+    encoding: str | None = None,
+) -> Part:
+    fmt = match_header(name, headers)
+    raw = Raw(_rows_table(headers, rows), np.asarray(lines, dtype=np.int64), bad)
+
+    def batches(chunk_rows: int | None) -> Iterator[Raw]:
+        yield raw
+
+    return Part(name, container, fmt, headers, batches, encoding, exported_period)
