@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench chromium clean test-pandas22 fuzz screenshots
+.PHONY: demo test lint bench chromium clean test-pandas22 fuzz screenshots notebooks
 
 # Create the virtual environment and install the package with its dev and dask extras.
 # Re-runs only when pyproject.toml changes, so repeated calls are fast.
@@ -23,8 +23,8 @@ chromium:
 	@./scripts/ensure-chromium
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check planner tests benchmarks
-	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/ruff check planner tests benchmarks notebooks
+	$(BIN)/ruff format --check planner tests benchmarks notebooks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
@@ -37,9 +37,13 @@ screenshots: $(STAMP) chromium
 	PLANNER_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
 		tests/test_notebooks.py -k screenshots
 
+# The stored report notebooks (planner/notebooks/*.ipynb) from their sources (notebooks/*.py).
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/build_notebooks.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check planner tests benchmarks
-	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/ruff check planner tests benchmarks notebooks
+	$(BIN)/ruff format --check planner tests benchmarks notebooks
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -21,7 +21,7 @@ from planner.sample import sample_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = report.notebook_dir()
-GENERATOR = ROOT / "notebooks" / "make_notebooks.py"
+BUILDER = ROOT / "notebooks" / "build_notebooks.py"
 
 pytestmark = pytest.mark.slow
 
@@ -110,15 +110,33 @@ def test_stored_notebooks_have_no_outputs_and_typed_parameters(name):
     assert params["exports"]["default"] == "None"  # runs on the sample tenant out of the box
 
 
-def test_stored_notebooks_match_their_generator():
-    spec = importlib.util.spec_from_file_location("make_notebooks", GENERATOR)
+def _builder():
+    spec = importlib.util.spec_from_file_location("build_notebooks", BUILDER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    for name, nb in module.build().items():
+    return module
+
+
+def test_stored_notebooks_match_their_sources():
+    builder = _builder()
+    built = builder.build_all()
+    assert sorted(built) == sorted(report.NOTEBOOKS)
+    for name, nb in built.items():
         stored = (NOTEBOOK_DIR / f"{name}.ipynb").read_text()
-        assert nbformat.writes(nb) + "\n" == stored or nbformat.writes(nb) == stored, (
-            f"{name}.ipynb is out of date: run python notebooks/make_notebooks.py"
+        assert builder.stored_text(nb) == stored, (
+            f"{name}.ipynb is out of date: run python notebooks/build_notebooks.py"
         )
+
+
+def test_notebook_sources_keep_the_tags_and_metadata_the_runner_reads():
+    for name, nb in _builder().build_all().items():
+        tags = [c.metadata.get("tags", []) for c in nb.cells]
+        assert tags.count(["parameters"]) == 1 and ["report-hide"] in tags, name
+        assert nb.cells[0].cell_type == "markdown"
+        assert nb.metadata["kernelspec"]["name"] == report.KERNEL_NAME
+        assert nb.metadata["title"] == report.TITLES[name]
+        assert set(nb.metadata) == {"kernelspec", "language_info", "title"}
+        assert len({c.id for c in nb.cells}) == len(nb.cells)
 
 
 # --------------------------------------------------------------------------- a real run

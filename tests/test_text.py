@@ -77,6 +77,27 @@ def test_french_catalogue_is_complete():
     )
 
 
+def test_catalogue_reads_the_markdown_a_notebook_source_shows(tmp_path):
+    source = tmp_path / "nb.py"
+    source.write_text(
+        '# %% [markdown] tags=["report-hide"]\n# # For whoever runs it by hand\n\n'
+        "# %%\nx = text.t('Shown by a code cell.')\n\n"
+        "# %% [markdown]\n# ## A section\n#\n# Its first paragraph.\n\n"
+        "# %%\nprint(x)\n"
+    )
+    assert catalogue.notebook_markdown(source) == [("## A section\n\nIts first paragraph.", 8)]
+    assert ("Shown by a code cell.", 5) in catalogue._calls(source, catalogue.KEYWORDS)
+
+
+def test_catalogue_holds_the_notebooks_text():
+    found = catalogue.messages()
+    assert "## Data quality\n\nWhat was read, what was set aside and why: every row of every " \
+        "file is accounted for." in found  # fmt: skip
+    assert "No row was rejected." in found
+    assert "## Reading the funding plan" in found
+    assert not any(str(m).startswith("# PSTN usage analysis") for m in found)
+
+
 @pytest.fixture(scope="module")
 def history():
     days = pd.date_range("2025-01-01", periods=200, freq="D")

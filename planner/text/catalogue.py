@@ -1,8 +1,9 @@
 """Keep the language files in step with the code: ``python -m planner.text.catalogue``.
 
 Every message a person reads is found in the source (``t(...)``, ``nt(...)``, ``_(...)``
-calls in ``planner/``, the Markdown cells ``md(...)`` of ``notebooks/make_notebooks.py`` and
-the ``text.t('...')`` calls in its code cells). :func:`update` adds the messages a language
+calls in ``planner/``, and in the report notebooks' sources ``notebooks/*.py`` the same calls
+in code cells and the Markdown cells a report shows, i.e. all but those tagged ``report-hide``,
+which speak to someone running the notebook by hand). :func:`update` adds the messages a language
 file lacks (empty, for a translator to fill) and marks those the code no longer uses as
 obsolete; :func:`missing` lists what a language still lacks (the tests require none).
 """
@@ -20,7 +21,10 @@ from babel.messages.pofile import read_po, write_po
 #: function name -> how many leading string arguments are the message
 KEYWORDS = {"_": 1, "t": 1, "nt": 2, "N_": 1}
 
-_NOTEBOOK_T = re.compile(r"text\.t\('((?:[^'\\]|\\.)*)'\)")
+#: a cell marker of a jupytext percent-format source: ``# %%``, ``# %% [markdown] tags=[...]``
+_CELL_MARKER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?P<options>.*)$")
+#: Markdown cells so tagged are left out of the report (and of the catalogue)
+_HIDDEN_TAG = "report-hide"
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,21 +49,43 @@ def _calls(path: Path, names: dict[str, int]) -> list[tuple]:
     return out
 
 
+def notebook_markdown(path: Path) -> list[tuple[str, int]]:
+    """``(text, line)`` of the Markdown cells a report shows, in a percent-format source.
+
+    A Markdown cell is the block of ``#`` comment lines after a ``# %% [markdown]`` marker;
+    its text is those lines without the leading ``# `` (as the notebook stores it).
+    """
+    cells: list[tuple[str, int, list[str]]] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        marker = _CELL_MARKER.match(line)
+        if marker:
+            kind = "markdown" if marker["markdown"] else "code"
+            if _HIDDEN_TAG in marker["options"]:
+                kind = "hidden"
+            cells.append((kind, lineno + 1, []))
+        elif cells:
+            cells[-1][2].append(line)
+    out = []
+    for kind, first, lines in cells:
+        if kind == "markdown":
+            body = "\n".join(ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in lines)
+            if body.strip():
+                out.append((body.strip(), first))
+    return out
+
+
 def messages(root: Path = ROOT) -> dict[str | tuple[str, str], list[tuple[str, int]]]:
     """Every message in the code: ``msgid`` (or ``(singular, plural)``) -> where it is."""
     found: dict = {}
-    files = [(p, KEYWORDS) for p in sorted((root / "planner").rglob("*.py"))]
-    builder = root / "notebooks" / "make_notebooks.py"
-    if builder.exists():
-        files.append((builder, {"md": 1}))
-    for path, names in files:
+    notebooks = sorted((root / "notebooks").glob("*.py"))
+    for path in [*sorted((root / "planner").rglob("*.py")), *notebooks]:
         where = path.relative_to(root).as_posix()
-        for msgid, lineno in _calls(path, names):
+        places = _calls(path, KEYWORDS)
+        if path in notebooks:
+            places += notebook_markdown(path)
+        for msgid, lineno in places:
             if msgid:
                 found.setdefault(msgid, []).append((where, lineno))
-    if builder.exists():
-        for m in _NOTEBOOK_T.finditer(builder.read_text(encoding="utf-8")):
-            found.setdefault(m.group(1).replace("\\'", "'"), []).append((builder.name, 0))
     return found
 
 

@@ -1,0 +1,256 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (planner)
+#     language: python
+#     name: python3
+#   language_info:
+#     name: python
+#   title: Communications Credits funding plan
+# ---
+
+# %% [markdown] tags=["report-hide"]
+# # Communications Credits funding plan
+#
+# For admins: how much to add now, the auto-recharge amount and trigger, and the risk and cost of each choice. Run it as it is on the sample tenant, or set the parameters below (`planner report` does it for you).
+
+# %%
+from typing import Optional, Union
+
+from IPython.display import Markdown, display
+
+from planner import alerts, analysis, engine, pipeline, plots, report, text
+from planner.ingest import read_exports
+from planner.recommend import alert_status
+
+# %% tags=["parameters"]
+# one parameter a line, as papermill reads them
+# fmt: off
+exports: Union[str, list, None] = None  # usage export files or folders (a path or a list); None: the sample tenant
+currency: Optional[str] = None  # billing currency (ISO 4217); None: the exports' one currency
+service_level: float = 0.99  # wanted share of simulated years without running out of credit (0.5 to < 1)
+horizon_days: int = 365  # days to plan ahead
+lead_days: int = 1  # days between a recharge trigger and the funds being usable
+holding_rate: float = 0.05  # yearly cost of money tied up in the balance (0.05 is 5 %)
+recharge_overhead: float = 10.0  # cost of handling one purchase invoice, in the billing currency
+min_amount: float = 50  # smallest amount the admin center accepts (funding, recharge amount, trigger)
+failure_rate: float = 0.0  # share of recharge attempts that fail (an expired card, say)
+fix_days: int = 0  # days until a failed recharge is fixed (auto-recharge is off meanwhile)
+growth: Union[str, float, None] = None  # demand growth per year: 0.1, "+20%/year", "users:250->300"; None: estimated
+n_scenarios: int = 2000  # demand scenarios simulated (more is steadier but slower)
+seed: int = 42  # random seed: same inputs and seed, same plan
+balance: Optional[str] = None  # today's balance as lots, CSV purchase_date,amount; None: none (the sample tenant uses its own)
+current_recharge_amount: Optional[float] = None  # today's auto-recharge amount, to judge the current settings
+current_threshold: Optional[float] = None  # today's auto-recharge trigger amount
+current_auto_recharge: bool = True  # False: auto-recharge is off today
+current_balance: Optional[float] = None  # today's balance when no lots file is given; None: one recharge amount
+licences: Optional[str] = None  # licence counts per plan and country (what-if, with rates)
+rates: Optional[str] = None  # rate card: re-price the calls after the minute pools (what-if); None: actual spend
+user_licences: Optional[str] = None  # CSV of users and their licences (MCOPSTNC check, pay-as-you-go users)
+alert_days: int = 14  # status ALERT when the balance may run out within this many days
+tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
+artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables and summary.json go
+lang: str = "en"  # language of the report: "en" or "fr" (a language is a file in planner/text/locales)
+# fmt: on
+
+# %%
+text.set_language(lang)
+
+# %%
+inputs = report.resolve_inputs(
+    exports, balance=balance, user_licences=user_licences, licences=licences, rates=rates
+)
+
+# %%
+ingest = read_exports(inputs.exports)
+
+# %%
+lots = pipeline.load_lots(inputs.balance)
+demand = pipeline.demand_from_records(
+    ingest.records, licences=inputs.licences, rates=inputs.rates, user_licences=inputs.user_licences
+)
+history, currency = demand.series(currency)
+
+# %%
+options = pipeline.PlanOptions(
+    service_level=service_level,
+    horizon_days=horizon_days,
+    lead_days=lead_days,
+    holding_rate=holding_rate,
+    recharge_overhead=recharge_overhead,
+    growth=growth,
+    n_scenarios=n_scenarios,
+    seed=seed,
+    alert_days=alert_days,
+    min_amount=min_amount,
+    failure_prob=failure_rate,
+    fix_days=fix_days,
+)
+current = pipeline.current_policy(
+    current_recharge_amount,
+    current_threshold,
+    auto_recharge=current_auto_recharge,
+    balance=current_balance,
+    lead_days=lead_days,
+    failure_prob=failure_rate,
+    fix_days=fix_days,
+    min_amount=min_amount,
+)
+
+# %%
+rec = pipeline.plan(history, currency, options=options, lots=lots, current=current)
+lots = rec.lots
+sc = rec.scenarios
+alert = alert_status(rec, alert_days)
+tenant = report.tenant_label(ingest.records, tenant)
+
+# %%
+display(Markdown(report.plan_heading(rec, history, tenant, demand.kind)))
+
+# %%
+display(Markdown(report.plan_markdown(rec, alert[1], alert[0])))
+
+# %%
+found = alerts.detect_alerts(ingest.records, lots=lots)
+display(Markdown(alerts.alerts_markdown(found, only_high=True)))
+
+# %% [markdown]
+# ## Reading the funding plan
+
+# %%
+display(Markdown(report.reading_guide_markdown()))
+
+# %% [markdown]
+# ## Today's balance
+#
+# How long today's funds last with no purchase at all, and what they may forfeit.
+
+# %%
+display(Markdown(report.position_markdown(rec)))
+
+# %% [markdown]
+# ## The demand used
+#
+# Daily credit demand of the history the scenarios are drawn from.
+
+# %%
+display(Markdown(report.demand_markdown(demand, history, currency)))
+
+# %%
+report.show(plots.demand_history(history, currency))
+
+# %% [markdown]
+# ## Demand scenarios
+#
+# Possible futures drawn from the history (whole weeks, matched by position in the month, with the growth trend): median and 25–75 % / 5–95 % bands.
+
+# %%
+report.show(plots.fan_chart(sc.paths, sc.start, currency, history=history))
+
+# %% [markdown]
+# ## Balance under the recommended settings
+#
+# The balance day by day over every scenario; with the admin's current settings when given.
+
+# %%
+sim = engine.paths(sc.paths, sc.start, rec.policy, lots=lots)
+current_used = report.current_as_evaluated(rec)
+sim_current = engine.paths(sc.paths, sc.start, current_used, lots=lots) if current_used else None
+
+# %%
+report.show(
+    plots.balance_trajectories(
+        sim,
+        sc.start,
+        currency,
+        threshold=rec.policy.threshold,
+        compare=sim_current,
+        compare_threshold=current_used.threshold if current_used else None,
+    )
+)
+
+# %% [markdown]
+# ## Forfeiture and stock-out risk
+#
+# Funds expiring unused, and when the balance would run dry, across the scenarios (recommended settings).
+
+# %%
+report.show(plots.risk(sim, currency, sc.start))
+
+# %% [markdown]
+# ## Cost against risk
+#
+# Each point is a policy the search simulated: expected cost (forfeiture + money tied up + recharge handling) against the chance of running out.
+
+# %%
+report.show(
+    plots.frontier(
+        rec.frontier, currency, alternatives=rec.alternatives, service_level=rec.service_level
+    )
+)
+
+# %%
+display(report.alternatives_table(rec))
+
+# %%
+display(Markdown(report.alternatives_markdown(rec)))
+
+# %% [markdown]
+# ## One-time funding
+#
+# What a single purchase without auto-recharge would do.
+
+# %%
+display(Markdown(report.one_time_markdown(rec)))
+
+# %% [markdown]
+# ## Runway and expiry schedule
+#
+# Today's lots, when each expires, and how much of each is expected to be forfeited if no more funds are added.
+
+# %%
+if lots is not None:
+    report.show(plots.runway(report.runway_distribution(sc, lots), alert_days, sc.horizon_days))
+else:
+    display(Markdown(report.missing_markdown("balance")))
+
+# %%
+expiry = analysis.lot_forfeiture(lots, sc.paths, sc.start) if lots is not None else None
+
+# %%
+if expiry is not None:
+    report.show(plots.expiry_schedule(expiry, currency))
+    display(report.table(expiry, currency, money=report.WORKBOOK_SHEETS["expiry_schedule"][1]))
+
+# %% [markdown]
+# ## The e-mails Microsoft would send
+#
+# On a typical scenario (median demand) under the recommended settings.
+
+# %%
+typical = engine.simulate(sc.paths[report.typical_path(sc.paths)], sc.start, rec.policy, lots=lots)
+emails = report.email_table(typical.events, currency)
+
+# %%
+display(Markdown(report.emails_markdown(emails, currency, sc.horizon_days)))
+
+# %%
+display(report.table(emails, currency, money=("amount",), max_rows=25))
+
+# %%
+summary = report.plan_summary(
+    rec,
+    alert=alert,
+    tenant=tenant,
+    period=report.period_text(history.index.min(), history.index.max()),
+    demand_kind=demand.kind,
+)
+tables = {
+    "daily_demand": demand.daily,
+    "alternatives": report.alternatives_frame(rec),
+    "emails": emails,
+}
+if expiry is not None:
+    tables["expiry_schedule"] = expiry
+tables["alerts"], summary["alerts"] = alerts.alerts_sheet(found), alerts.alerts_summary(found)
+written = report.save_artifacts(artifacts_dir, tables=tables, summary=summary)
