@@ -18,10 +18,10 @@ import argparse
 import time
 
 from planner.backtest import backtest_history, synthetic_table
-from planner.commands.backtest import format_table
 from planner.demand import actual_demand
 from planner.ingest import read_exports
 from planner.sample import sample_dir
+from planner.text.console import backtest_table
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
         grid_side=args.grid,
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(format_table(table))
+    print(backtest_table(table))
     print(
         f"\n{len(table)} tenants, {args.scenarios} scenarios to recommend, {args.true_paths} "
         f"true futures, {args.grid}x{args.grid} grid: {wall:.0f} s wall, {cpu:.0f} s CPU"

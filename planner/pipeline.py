@@ -16,16 +16,25 @@ inputs print the same numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.demand import DemandResult, actual_demand
-from planner.engine import Policy
+from planner.engine import Policy, SimulationResult, simulate
 from planner.errors import InputError
-from planner.inputs import read_licences, read_lots, read_rates, read_user_licences
+from planner.ingest import iter_records, read_exports
+from planner.inputs import (
+    read_demand_csv,
+    read_licences,
+    read_lots,
+    read_rates,
+    read_user_licences,
+)
 from planner.pricing import whatif_demand
 from planner.recommend import (
     DEFAULT_MIN_AMOUNT,
@@ -40,9 +49,16 @@ __all__ = [
     "DEFAULT_SEED",
     "PlanOptions",
     "current_policy",
+    "default_fit_days",
+    "demand_from_exports",
     "demand_from_records",
+    "history_from_exports",
+    "history_from_file",
     "load_lots",
     "plan",
+    "replay",
+    "replay_document",
+    "replay_trajectory",
 ]
 
 #: seed used when none is given: same inputs, same plan
@@ -107,6 +123,81 @@ def demand_from_records(
             records, read_licences(licences), read_rates(rates), user_licences=user_lic
         )
     return actual_demand(records, user_licences=user_lic)
+
+
+def demand_from_exports(
+    paths: Iterable[str | Path],
+    *,
+    licences: str | Path | None = None,
+    rates: str | Path | None = None,
+    user_licences: str | Path | None = None,
+) -> tuple[DemandResult, int]:
+    """Daily credit demand of usage exports streamed in chunks (they may exceed memory).
+
+    As :func:`demand_from_records`, with the licence, rate and user files read before the
+    exports (a typo there is reported at once).
+
+    Returns
+    -------
+    (DemandResult, int)
+        The demand and the number of export rows rejected by ingest.
+
+    Raises
+    ------
+    InputError
+        The exports hold no call record.
+    """
+    paths = list(paths)
+    if rates is not None and licences is None:
+        raise InputError("rates: a what-if rate card also needs the licence counts (licences)")
+    users = read_user_licences(user_licences) if user_licences else None
+    card = (read_licences(licences), read_rates(rates)) if rates is not None else None
+    stream = iter_records(paths)
+    if card is not None:
+        result = whatif_demand(stream, *card, user_licences=users)
+    else:
+        result = actual_demand(stream, user_licences=users)
+    if sum(f.records for f in stream.files) == 0:
+        raise InputError(f"no call records in {', '.join(map(str, paths))}")
+    return result, len(stream.rejects)
+
+
+def history_from_exports(
+    paths: Iterable[str | Path],
+    currency: str | None = None,
+    *,
+    licences: str | Path | None = None,
+    rates: str | Path | None = None,
+    user_licences: str | Path | None = None,
+) -> tuple[pd.Series, str]:
+    """The daily demand series to plan from, and its currency, from usage exports
+    (:func:`demand_from_records`; ``currency`` picks one when they hold several)."""
+    records = read_exports(list(paths)).records
+    result = demand_from_records(
+        records, licences=licences, rates=rates, user_licences=user_licences
+    )
+    return result.series(currency)
+
+
+def history_from_file(path: str | Path, currency: str | None = None) -> tuple[pd.Series, str]:
+    """The daily demand series to plan from, and its currency, from a demand file.
+
+    A file of several currencies needs ``currency``; a plain ``date,amount`` file is in
+    ``currency`` (USD when not given).
+    """
+    wanted = currency.strip().upper() if currency else None
+    try:
+        series, found = read_demand_csv(path)
+    except InputError:
+        if wanted is None:
+            raise
+        # a file holding several currencies: keep the one asked for
+        series, found = read_demand_csv(path, currency=wanted)
+    if found is None:  # a plain date,amount file: the currency given names its currency
+        return series, wanted or "USD"
+    if wanted is not None and found != wanted:
+        raise InputError(f"{path} holds {found} demand, not {wanted}")
+    return series, found
 
 
 def load_lots(path: str | Path | None) -> pd.DataFrame | None:
@@ -239,3 +330,89 @@ def plan(
         failure_prob=o.failure_prob,
         fix_days=o.fix_days,
     )
+
+
+def default_fit_days(history_days: int, fit_days: int | None = None) -> int:
+    """Days of history a backtest fits on: ``fit_days``, else all but the last 90.
+
+    Raises
+    ------
+    InputError
+        No ``fit_days`` and a history too short to keep 14 days after leaving out 90.
+    """
+    if fit_days is not None:
+        return fit_days
+    if history_days - 90 < 14:
+        raise InputError(
+            f"the history has {history_days} days: too short to fit on all but the last 90; "
+            "give --fit-days"
+        )
+    return history_days - 90
+
+
+def replay(
+    demand: pd.Series,
+    policy: Policy,
+    *,
+    lots: pd.DataFrame | None = None,
+    seed: int | None = None,
+) -> SimulationResult:
+    """Replay a daily demand from its first day under ``policy`` (:func:`planner.engine.simulate`).
+
+    ``lots`` (:func:`load_lots`) are the funds held on the first day; ``seed`` makes the
+    failed recharge attempts (``policy.failure_prob``) repeatable.
+
+    Raises
+    ------
+    InputError
+        A lot bought after the first day (the replay buys what comes after it itself).
+    """
+    start = demand.index[0]
+    if lots is not None and len(lots) and (lots["purchase_date"] > start).any():
+        late = lots.loc[lots["purchase_date"] > start, "purchase_date"].iloc[0]
+        source = lots.attrs.get("source", "lots")
+        raise InputError(
+            f"{source}: a lot bought on {late.date()}, after the start {start.date()}; "
+            "the replay buys what comes after the start itself: give the lots held on the "
+            "start date, or a later --start"
+        )
+    return simulate(demand, start, policy, lots=lots, rng=np.random.default_rng(seed))
+
+
+def replay_trajectory(result: SimulationResult) -> pd.DataFrame:
+    """The replay day by day (``date,demand,served,unserved,purchased,expired,balance``),
+    amounts rounded to 6 decimals as in :func:`replay_document`."""
+    amounts = list(result.trajectory.columns[1:])
+    return result.trajectory.assign(**result.trajectory[amounts].round(6))
+
+
+def replay_document(
+    result: SimulationResult, policy: Policy, currency: str | None
+) -> dict[str, Any]:
+    """A replay as plain values (for JSON): period, policy, metrics and the e-mails
+    Microsoft would have sent, amounts rounded to 6 decimals (float noise off, cents and
+    sub-cent rates kept)."""
+    traj = result.trajectory
+    metrics = {k: round(v, 6) if isinstance(v, float) else v for k, v in result.metrics.items()}
+    first = metrics["first_stockout"]
+    metrics["first_stockout"] = None if first is None else first.date().isoformat()
+    return {
+        "start": traj["date"].iloc[0].date().isoformat(),
+        "end": traj["date"].iloc[-1].date().isoformat(),
+        "days": len(traj),
+        "currency": currency,
+        "policy": {
+            "initial": policy.initial,
+            "recharge_amount": policy.recharge_amount,
+            "threshold": policy.threshold,
+            "lead_days": policy.lead_days,
+            "auto_recharge": policy.auto_recharge,
+            "failure_prob": policy.failure_prob,
+            "fix_days": policy.fix_days,
+        },
+        "metrics": metrics,
+        "events": [
+            {"date": d.date().isoformat(), "event": str(e), "amount": round(float(a), 6)}
+            for d, e, a in result.events.itertuples(index=False)
+        ],
+    }

@@ -82,6 +82,12 @@ def money(cents: float, currency: str) -> str:
     return f"{format_cents(round(cents))} {currency}".strip()
 
 
+def count_of(n: int, noun: str) -> str:
+    """``n`` and a plural noun, singular for one: ``count_of(1, "paid calls")`` is
+    ``1 paid call``, ``count_of(3, "calls")`` is ``3 calls``."""
+    return f"{n} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
+
+
 def day_text(day: pd.Timestamp | dt.date) -> str:
     """``12 May 2026 (Tue)``: the day as every report writes it (:func:`planner.text.date`)."""
     return f"{text.date(day)} ({pd.Timestamp(day):%a})"

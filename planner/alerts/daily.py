@@ -12,7 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, day_text, main_share, make_alert, money, runs, times
+from planner.alerts.common import (
+    Context,
+    count_of,
+    day_text,
+    main_share,
+    make_alert,
+    money,
+    runs,
+    times,
+)
 from planner.alerts.features import daily_spend
 from planner.alerts.model import Alert, Thresholds
 
@@ -114,6 +123,6 @@ def _day_alert(calls, daily, ref, run_days, ctx: Context, t: Thresholds) -> Aler
         f"what comparable days cost (90th percentile of {int(ref.at[peak, 'comparable'])} "
         f"{kind_of_day} within {t.day_window} days of day {peak.day} of the month, previous "
         f"{t.comparable_days} days: {money(reference, ctx.currency)}). "
-        f"{len(evidence)} paid calls; spend by user: {users}; by destination: {countries}."
+        f"{count_of(len(evidence), 'paid calls')}; spend by user: {users}; by destination: {countries}."
     )
     return make_alert("daily_spend", severity, evidence, ctx, text, upn=upn, country=country)

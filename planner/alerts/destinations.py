@@ -16,6 +16,7 @@ import pandas as pd
 from planner.alerts.common import (
     Context,
     beyond_largest,
+    count_of,
     day_text,
     main_share,
     make_alert,
@@ -63,7 +64,7 @@ def detect_new_destinations(calls: pd.DataFrame, t: Thresholds | None = None) ->
         history = (day - ctx.first_day).days
         text = (
             f"First calls ever to {country} in {history} days of history, from "
-            f"{day_text(day)}: {len(evidence)} calls in its first {t.new_destination_days} "
+            f"{day_text(day)}: {count_of(len(evidence), 'calls')} in its first {t.new_destination_days} "
             f"days cost {money(cost, ctx.currency)}, by user: {users}."
         )
         alerts.append(
@@ -96,7 +97,7 @@ def detect_premium_calls(calls: pd.DataFrame, t: Thresholds | None = None) -> li
             numbers = evidence["callee_number"].astype("string").dropna().unique()
             shown = ", ".join(str(n) for n in numbers[:3]) + (" ..." if len(numbers) > 3 else "")
             text = (
-                f"{upn} made {len(evidence)} premium-rate calls from {day_text(day)} to "
+                f"{upn} made {count_of(len(evidence), 'premium-rate calls')} from {day_text(day)} to "
                 f"{day_text(evidence['date'].max())} ({shown}; by destination: {countries}): "
                 f"{money(cost, ctx.currency)} for {minutes:.0f} minutes, "
                 f"{money(cost / minutes, ctx.currency)} a minute."

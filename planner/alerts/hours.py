@@ -13,7 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, beyond_largest, main_share, make_alert, money, runs
+from planner.alerts.common import (
+    Context,
+    beyond_largest,
+    count_of,
+    main_share,
+    make_alert,
+    money,
+    runs,
+)
 from planner.alerts.model import Alert, Thresholds
 
 #: days before a burst whose bursts belong to the same incident, not to the user's habits
@@ -103,7 +111,7 @@ def _burst_alert(evidence, upn: str, habit: int, nights: int, severity: str, ctx
     if nights > 1:
         when += f" ({nights} nights or weekend days in a row)"
     text = (
-        f"{upn} ({zone_country} local time) made {len(evidence)} international or paid calls "
+        f"{upn} ({zone_country} local time) made {count_of(len(evidence), 'international or paid calls')} "
         f"{when}, between {local.min():%a %Y-%m-%d %H:%M} and {local.max():%a %H:%M} "
         f"(business hours {t.business_start}:00-{t.business_end}:00 Mon-Fri), costing "
         f"{money(evidence['cents'].sum(), ctx.currency)}; by destination: {countries}. "

@@ -24,6 +24,7 @@ from planner.alerts.sequences import detect_repeated_numbers, detect_sequential_
 from planner.alerts.users import detect_user_jumps
 from planner.analysis import credit_currencies, in_currency, runway_days
 from planner.errors import EXIT_ALERT, EXIT_OK
+from planner.text import t
 
 #: the detectors, each a plain function ``(calls, thresholds) -> list[Alert]``
 DETECTORS: tuple[Callable[[pd.DataFrame, Thresholds], list[Alert]], ...] = (
@@ -87,16 +88,33 @@ class AlertResult:
         return EXIT_ALERT if self.count("high") else EXIT_OK
 
     def status(self) -> str:
-        """The one-line status (``planner: ALERT ...`` / ``planner: OK ...``)."""
-        period = f"{self.since} to {self.last_day}" if self.since else "no calls"
-        counts = ", ".join(f"{self.count(s)} {s}" for s in ("high", "medium", "low"))
+        """The one-line status (``planner: ALERT ...`` / ``planner: OK ...``), in the
+        language in use but for ``planner: OK`` / ``planner: ALERT`` (scripts match them)."""
+        period = (
+            t("{first} to {last}", first=self.since, last=self.last_day)
+            if self.since
+            else t("no calls")
+        )
+        counts = ", ".join(
+            [
+                t("{n} high", n=self.count("high")),
+                t("{n} medium", n=self.count("medium")),
+                t("{n} low", n=self.count("low")),
+            ]
+        )
         if not self.count("high"):
-            return f"planner: OK no high alert ({counts}) in {period}"
+            return "planner: OK " + t(
+                "no high alert ({counts}) in {period}", counts=counts, period=period
+            )
         top = self.alerts[0]
-        who = " ".join(x for x in (top.upn, top.country) if x)
-        return (
-            f"planner: ALERT {counts} in {period}; largest: {top.kind} {who} "
-            f"{money(top.amount_cents, top.currency)} from {top.first_date}"
+        return "planner: ALERT " + t(
+            "{counts} in {period}; largest: {kind} {who} {amount} from {day}",
+            counts=counts,
+            period=period,
+            kind=top.kind,
+            who=" ".join(x for x in (top.upn, top.country) if x),
+            amount=money(top.amount_cents, top.currency),
+            day=top.first_date,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, beyond_largest, day_text, make_alert, money
+from planner.alerts.common import Context, beyond_largest, count_of, day_text, make_alert, money
 from planner.alerts.model import Alert, Thresholds
 
 #: trailing characters of a number ignored when comparing number ranges
@@ -78,7 +78,7 @@ def detect_sequential_dialling(calls: pd.DataFrame, t: Thresholds | None = None)
         country = str(country.mode().iloc[0]) if len(country) else None
         span = (evidence["start"].max() - evidence["start"].min()).total_seconds() / 60.0
         text = (
-            f"{upn} made {len(evidence)} short calls in a row (each at most "
+            f"{upn} made {count_of(len(evidence), 'short calls')} in a row (each at most "
             f"{t.sequence_seconds} s, {span:.0f} minutes in all) on {day_text(day)} to "
             f"{distinct} {'masked ' if masked else ''}number(s) of the range "
             f"{evidence['range'].iloc[0]}... ({country or 'unknown country'}), from "

@@ -14,7 +14,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, day_text, main_share, make_alert, money, runs, times
+from planner.alerts.common import (
+    Context,
+    count_of,
+    day_text,
+    main_share,
+    make_alert,
+    money,
+    runs,
+    times,
+)
 from planner.alerts.model import Alert, Thresholds
 
 #: the measures of a user's day: column, words, unit
@@ -174,7 +183,7 @@ def _user_alert(calls: pd.DataFrame, rows: pd.DataFrame, ctx: Context, t: Thresh
     if len(rows) > 1:
         span += f" (one of {len(rows)} such days in a row)"
     text = (
-        f"{upn} on {span}: {'; '.join(parts)}. {len(evidence)} calls costing "
+        f"{upn} on {span}: {'; '.join(parts)}. {count_of(len(evidence), 'calls')} costing "
         f"{money(evidence['cents'].sum(), ctx.currency)}, by destination: {countries}."
     )
     return make_alert("user_jump", severity, evidence, ctx, text, upn=upn, country=country)

@@ -16,7 +16,14 @@ import sys
 from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 
+from planner import text
+from planner.alerts import Thresholds, detect_alerts
+from planner.alerts.run import parse_day
+from planner.commands import groups
 from planner.errors import InputError
+from planner.ingest import read_exports
+from planner.inputs import read_lots
+from planner.text.console import alerts_text
 from planner.validate import MAX_AMOUNT, json_text
 
 HELP = "find abnormal credit spend and toll fraud (exit 3 on a high alert)"
@@ -49,10 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--balance", metavar="CSV", help="today's lots (purchase_date,amount): runway per alert"
     )
-    parser.add_argument("--json", action="store_true", help='print {"alerts": [...]} as JSON')
+    groups.add_output(parser, 'print {"alerts": [...]} as JSON')
     group = parser.add_argument_group("thresholds (see planner.alerts.Thresholds)")
-    for flag, _, _, text in _OPTIONS:
-        group.add_argument(flag, metavar="X", help=text)
+    for flag, _, _, help_text in _OPTIONS:
+        group.add_argument(flag, metavar="X", help=help_text)
 
 
 def _money_cents(flag: str, text: str) -> int:
@@ -79,25 +86,23 @@ def _number(flag: str, text: str, kind: str) -> int | float:
                          f"{text!r}") from None  # fmt: skip
 
 
-def thresholds_from(args: argparse.Namespace):
+def thresholds_from(args: argparse.Namespace) -> Thresholds:
     """The :class:`~planner.alerts.Thresholds` the options ask for."""
-    from planner.alerts import Thresholds
-
     given: dict[str, int | float] = {}
     for flag, name, kind, _ in _OPTIONS:
-        text = getattr(args, flag[2:].replace("-", "_"))
-        if text is None:
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is None:
             continue
         if kind == "money":
-            given[name] = _money_cents(flag, text)
+            given[name] = _money_cents(flag, value)
         elif kind == "hours":
-            start, sep, end = text.partition("-")
+            start, sep, end = value.partition("-")
             if not sep:
-                raise InputError(f"{flag}: hours as START-END, e.g. 7-20, got {text!r}")
+                raise InputError(f"{flag}: hours as START-END, e.g. 7-20, got {value!r}")
             given["business_start"] = _number(flag, start, "int")
             given["business_end"] = _number(flag, end, "int")
         else:
-            given[name] = _number(flag, text, kind)
+            given[name] = _number(flag, value, kind)
     known = {f.name for f in fields(Thresholds)}
     assert set(given) <= known, set(given) - known
     try:
@@ -108,11 +113,6 @@ def thresholds_from(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Read the exports, run the detectors, print the alerts and the status line."""
-    from planner.alerts import detect_alerts
-    from planner.alerts.run import parse_day
-    from planner.ingest import read_exports
-    from planner.inputs import read_lots
-
     thresholds = thresholds_from(args)
     try:  # options first: a typo should not wait for the exports
         since = parse_day(args.since, "--since")
@@ -122,25 +122,11 @@ def run(args: argparse.Namespace) -> int:
     ingest = read_exports(args.paths)
     if ingest.records.empty:
         raise InputError(f"no call records in {', '.join(args.paths)}")
-    result = detect_alerts(ingest.records, thresholds, since=since, lots=lots)
-    if args.json:
-        sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
-    else:
-        _print_text(result)
-    print(result.status(), file=sys.stderr if args.json else sys.stdout)
+    with text.language(args.lang):
+        result = detect_alerts(ingest.records, thresholds, since=since, lots=lots)
+        if args.json:
+            sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
+        elif result.alerts:
+            print(alerts_text(result.alerts))
+        print(result.status(), file=sys.stderr if args.json else sys.stdout)
     return result.exit_code
-
-
-def _print_text(result) -> None:
-    from planner.alerts.common import money
-
-    for a in result.alerts:
-        who = " ".join(x for x in (a.upn, a.country) if x) or "tenant-wide"
-        dates = str(a.first_date) + ("" if a.last_date == a.first_date else f" to {a.last_date}")
-        print(f"{a.severity.upper():6} {a.kind:19} {dates}  {who}  "
-              f"{money(a.amount_cents, a.currency)}, {a.calls} calls")  # fmt: skip
-        print(f"       {a.explanation}")
-        if a.runway_days_at_this_rate is not None:
-            print(f"       At this rate today's balance lasts {a.runway_days_at_this_rate} days.")
-        ids = ", ".join(a.usage_ids[:5]) + (" ..." if len(a.usage_ids) > 5 else "")
-        print(f"       calls (UsageId): {ids}")

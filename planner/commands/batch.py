@@ -7,7 +7,10 @@ import sys
 from typing import Any
 
 from planner import validate
+from planner.batch import read_tenants, run_batch
+from planner.batch.portfolio import index_document
 from planner.errors import InputError
+from planner.text.console import batch_counts, batch_line, batch_progress
 
 HELP = "run the report for many tenants (TENANTS.yaml) on a Dask cluster; write a portfolio"
 
@@ -44,32 +47,12 @@ class _Progress:
 
     def __call__(self, entry: dict[str, Any], done: int, total: int) -> None:
         self.failed += entry["status"] == "failed"
-        text = (
-            f"planner: [{done}/{total}] tenants done, {self.failed} failed; last: {entry['name']}"
-        )
+        line = batch_progress(done, total, self.failed, entry["name"])
         end = "\n" if done == total else ""
-        print(f"\r\033[K{text}", end=end, file=sys.stderr, flush=True)
-
-
-def _summary_line(entry: dict[str, Any]) -> str:
-    rec = entry.get("recommendation") or {}
-    if entry["status"] == "failed":
-        return f"{entry['name']}: FAILED (exit {entry['exit_code']}): {entry['error']}"
-    runway = entry.get("runway_days")
-    parts = [f"{entry['name']}: {entry['status'].upper()}"]
-    if runway is not None:
-        parts.append(f"runway {runway:.0f} days")
-    cur = rec.get("currency") or ""
-    parts.append(
-        f"recharge {rec.get('recharge_amount'):,.0f} {cur} below {rec.get('threshold'):,.0f} {cur}"
-    )
-    return ", ".join(parts)
+        print(f"\r\033[K{line}", end=end, file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    from planner.batch import read_tenants, run_batch
-    from planner.batch.portfolio import index_document
-
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: give at least 1 worker")
     tenants = read_tenants(args.tenants)  # every check before the cluster starts
@@ -85,12 +68,9 @@ def run(args: argparse.Namespace) -> int:
         print(result.files[0].read_text(encoding="utf-8"), end="")
         return result.exit_code
     for entry in result.entries:
-        print(_summary_line(entry))
+        print(batch_line(entry))
     for path in result.files:
         print(path)
     counts = index_document(result.entries)["counts"]
-    print(
-        f"planner: batch of {len(result.entries)} tenants: {counts['ok']} ok, "
-        f"{counts['alert']} alert, {counts['failed']} failed"
-    )
+    print(batch_counts(counts, len(result.entries)))
     return result.exit_code

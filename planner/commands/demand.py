@@ -18,8 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from planner import validate
+from planner import text, validate
+from planner.commands import groups
+from planner.demand import DemandResult
 from planner.errors import InputError
+from planner.pipeline import demand_from_exports
+from planner.text.console import rejected_rows, wrote
 
 HELP = "work out the daily credit demand (actual charges, or calls priced after minute pools)"
 
@@ -48,18 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--currency", metavar="CUR", type=validate.currency, help="keep only this currency"
     )
     parser.add_argument("--out", metavar="CSV", help="write the daily demand to this CSV file")
-    parser.add_argument(
-        "--json", action="store_true", help="print totals, unpriced calls, warnings as JSON"
-    )
+    groups.add_output(parser, "print totals, unpriced calls, warnings as JSON")
 
 
-def compute(args: argparse.Namespace):
+def compute(args: argparse.Namespace) -> tuple[DemandResult, int]:
     """The :class:`~planner.demand.DemandResult` the options ask for, and ingest's rejects."""
-    from planner.demand import DemandAccumulator
-    from planner.ingest import iter_records
-    from planner.inputs import read_licences, read_rates, read_user_licences
-    from planner.pricing import whatif_demand
-
     if (args.licences is None) != (args.rates is None):
         given, missing = (
             ("--licences", "--rates") if args.rates is None else ("--rates", "--licences")
@@ -68,22 +65,9 @@ def compute(args: argparse.Namespace):
             f"{given} needs {missing} too: the what-if demand prices calls after the minute "
             "pools of the licences, with the rate card; give both, or neither for the actual demand"
         )
-    users = read_user_licences(args.user_licences) if args.user_licences else None
-    whatif = args.licences is not None
-    if whatif:  # read the small files first: a typo there should not wait for the exports
-        licences = read_licences(args.licences)
-        rates = read_rates(args.rates)
-    stream = iter_records(args.paths)
-    if whatif:
-        result = whatif_demand(stream, licences, rates, user_licences=users)
-    else:
-        acc = DemandAccumulator(user_licences=users)
-        for chunk in stream:
-            acc.add(chunk)
-        result = acc.result()
-    if sum(f.records for f in stream.files) == 0:
-        raise InputError(f"no call records in {', '.join(args.paths)}")
-    return result, len(stream.rejects)
+    return demand_from_exports(
+        args.paths, licences=args.licences, rates=args.rates, user_licences=args.user_licences
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,12 +87,10 @@ def run(args: argparse.Namespace) -> int:
         doc["rejected_rows"] = rejected
         sys.stdout.write(validate.json_text(doc) + "\n")
         return 0
-    print(result.summary())
-    if rejected:
-        print(
-            f"{rejected} export rows were rejected and left out: "
-            "`planner ingest FILES --rejects rejects.csv` lists why"
-        )
-    if args.out:
-        print(f"wrote {args.out}")
+    with text.language(args.lang):
+        print(result.summary())
+        if rejected:
+            print(rejected_rows(rejected))
+        if args.out:
+            print(wrote(args.out))
     return 0

@@ -22,7 +22,12 @@ import datetime as dt
 import json
 import sys
 
+from planner import text
+from planner.collect import graph
+from planner.collect.fetch import fetch
+from planner.commands import groups
 from planner.errors import InputError
+from planner.text.console import fetch_summary
 
 HELP = "collect call records from Microsoft Graph into a history store (app-only sign-in)"
 
@@ -89,16 +94,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="Graph host (national clouds: e.g. https://graph.microsoft.us)",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON object instead of the summary"
-    )
+    groups.add_output(parser, "print one JSON object instead of the summary")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``planner fetch``; returns the exit code."""
-    from planner.collect import graph
-    from planner.collect.fetch import fetch
-
     if args.since and args.until and args.since > args.until:
         raise InputError(f"--since {args.since} is after --until {args.until}")
     if args.certificate:
@@ -117,16 +117,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return 0
-    out = result.to_json()
-    print(
-        f"fetched {out['period']['start']} to {out['period']['end']}: {result.rows} row(s) in "
-        f"{result.pages} page(s), {result.windows} window(s), {result.requests} request(s), "
-        f"{result.retries} of them retries"
-    )
-    print(
-        f"store {result.store}: {result.records_added} record(s) added, "
-        f"{result.duplicates} already there, {result.rejected} rejected"
-    )
-    for reason, count in sorted(result.reject_reasons.items()):
-        print(f"  rejected {count}: {reason}")
+    with text.language(args.lang):
+        print(fetch_summary(result))
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import validate
+from planner.commands import groups
 from planner.errors import InputError
 
 HELP = "render the funding plan and usage reports (HTML, Excel) from usage exports"
@@ -55,6 +56,7 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
     parser.add_argument(
         "--lang",
         metavar="LANG",
+        type=groups.language,
         help="language of the reports, workbook and status line: en (default) or fr",
     )
     parser.add_argument(
@@ -75,48 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=validate.currency,
         help="billing currency (default: the exports' currency)",
     )
-    plan.add_argument(
-        "--service-level",
-        type=validate.finite,
-        metavar="P",
-        help="wanted probability of no stock-out over the horizon, e.g. 0.95",
-    )
-    plan.add_argument("--horizon-days", type=validate.days, metavar="N", help="days to plan ahead")
-    plan.add_argument(
-        "--lead-days",
-        type=validate.days,
-        metavar="N",
-        help="days between a recharge trigger and funds",
-    )
-    plan.add_argument(
-        "--holding-rate",
-        type=validate.finite,
-        metavar="R",
-        help="yearly cost of money tied up, e.g. 0.05",
-    )
-    plan.add_argument(
-        "--recharge-overhead",
-        type=validate.amount,
-        metavar="AMOUNT",
-        help="cost of handling one recharge invoice, in the billing currency",
-    )
-    plan.add_argument("--growth", help="demand growth, e.g. '+20%%/year', 0.1, 'users:250->300'")
-    plan.add_argument(
-        "--scenarios", type=validate.count, metavar="N", help="number of demand scenarios"
-    )
-    plan.add_argument("--seed", type=validate.seed, help="random seed (same seed, same report)")
-    plan.add_argument(
-        "--current-recharge-amount",
-        type=validate.amount,
-        metavar="AMOUNT",
-        help="today's auto-recharge amount (to assess the current settings)",
-    )
-    plan.add_argument(
-        "--current-threshold",
-        type=validate.amount,
-        metavar="AMOUNT",
-        help="today's auto-recharge trigger amount",
-    )
+    # the notebook has the defaults of `planner recommend`: pass only what the user gave
+    groups.add(plan, groups.PLANNING, defaults=False)
+    groups.add(plan, groups.CURRENT_SETTINGS, defaults=False)
     files = parser.add_argument_group("optional input files")
     files.add_argument("--balance", metavar="LOTS.csv", help="today's balance as lots")
     files.add_argument("--licences", metavar="CSV", help="licence counts (minute pools, what-if)")

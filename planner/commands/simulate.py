@@ -24,12 +24,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
 import pandas as pd
 
 from planner import text, validate
+from planner.commands import groups
+from planner.engine import Policy
 from planner.errors import InputError
 from planner.fileio import write_csv
+from planner.inputs import read_demand_csv
+from planner.pipeline import load_lots, replay, replay_document, replay_trajectory
+from planner.text.console import replay_summary, wrote
 
 HELP = "replay a daily demand under funding settings: balance, recharges, expiry, stock-outs"
 
@@ -110,14 +114,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trajectory", metavar="CSV", help="write the day-by-day balance to this CSV file"
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print the metrics and e-mail events as JSON"
-    )
+    groups.add_output(parser, "print the metrics and e-mail events as JSON")
 
 
-def _policy(args: argparse.Namespace):
-    from planner.engine import Policy
-
+def _policy(args: argparse.Namespace) -> Policy:
+    """The policy the options describe (every value checked by :class:`Policy`)."""
     if args.auto_recharge:
         missing = [
             opt
@@ -167,104 +168,20 @@ def _window(demand: pd.Series, start: str | None, path: str) -> pd.Series:
     return demand.loc[day:]
 
 
-def _json_doc(result, policy, currency: str | None) -> dict:
-    t = result.trajectory
-    # amounts rounded to 6 decimals: float noise off, cents and sub-cent rates kept
-    metrics = {k: round(v, 6) if isinstance(v, float) else v for k, v in result.metrics.items()}
-    first = metrics["first_stockout"]
-    metrics["first_stockout"] = None if first is None else first.date().isoformat()
-    return {
-        "start": t["date"].iloc[0].date().isoformat(),
-        "end": t["date"].iloc[-1].date().isoformat(),
-        "days": len(t),
-        "currency": currency,
-        "policy": {
-            "initial": policy.initial,
-            "recharge_amount": policy.recharge_amount,
-            "threshold": policy.threshold,
-            "lead_days": policy.lead_days,
-            "auto_recharge": policy.auto_recharge,
-            "failure_prob": policy.failure_prob,
-            "fix_days": policy.fix_days,
-        },
-        "metrics": metrics,
-        "events": [
-            {"date": d.date().isoformat(), "event": str(e), "amount": round(float(a), 6)}
-            for d, e, a in result.events.itertuples(index=False)
-        ],
-    }
-
-
-def _summary(result, policy, currency: str | None) -> str:
-    t, m = result.trajectory, result.metrics
-
-    def money(x: float) -> str:
-        return text.money(x, currency, 2)
-
-    if policy.auto_recharge:
-        funding = (
-            f"recharge {money(policy.recharge_amount)} when the balance falls below "
-            f"{money(policy.threshold)}, usable after {text.days(policy.lead_days)}"
-        )
-        if policy.failure_prob > 0:
-            funding += (
-                f"; attempts fail with chance {policy.failure_prob:g}, then auto-recharge is "
-                f"off for {text.days(policy.fix_days)}"
-            )
-    else:
-        funding = "auto-recharge off"
-    counts = result.events["event"].value_counts()
-    first = m["first_stockout"]
-    lines = [
-        f"Replayed {text.days(len(t))}, {text.date(t['date'].iloc[0])} to "
-        f"{text.date(t['date'].iloc[-1])}: "
-        f"initial {money(policy.initial)}, {funding}.",
-        f"  lots at the start  {money(m['start_balance'])}"
-        + (f" (the initial {money(policy.initial)} counts as purchased)" if policy.initial else ""),
-        f"  demand             {money(float(t['demand'].sum()))}",
-        f"  purchased          {money(m['purchased'])} "
-        f"({text.nt('{n} recharge', '{n} recharges', m['recharges'])})",
-        f"  expired            {money(m['expired'])} (forfeited)",
-        f"  unserved           {money(m['unserved'])} on "
-        f"{text.nt('{n} stock-out day', '{n} stock-out days', m['stockout_days'])}"
-        + (f", first on {text.date(first)}" if first is not None else ""),
-        f"  balance            mean {money(m['mean_balance'])}, lowest "
-        f"{money(m['min_balance'])}, end {money(m['end_balance'])}",
-        f"  e-mails            {counts.get('recharge_succeeded', 0)} recharge succeeded, "
-        f"{counts.get('recharge_failed', 0)} recharge failed, "
-        f"{counts.get('balance_zero', 0)} balance reached zero",
-    ]
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     """Replay the demand, print the summary or JSON, write ``--trajectory``."""
-    from planner.engine import simulate
-    from planner.inputs import read_demand_csv, read_lots
-
     validate.check_outputs([args.demand, args.lots], [("--trajectory", args.trajectory)])
     policy = _policy(args)
     demand, currency = read_demand_csv(args.demand)
     demand = _window(demand, args.start, args.demand)
-    lots = read_lots(args.lots) if args.lots else None
-    start = demand.index[0]
-    if lots is not None and len(lots) and (lots["purchase_date"] > start).any():
-        late = lots.loc[lots["purchase_date"] > start, "purchase_date"].iloc[0]
-        raise InputError(
-            f"{args.lots}: a lot bought on {late.date()}, after the start {start.date()}; "
-            "the replay buys what comes after the start itself: give the lots held on the "
-            "start date, or a later --start"
-        )
-    rng = np.random.default_rng(args.seed)
-    result = simulate(demand, start, policy, lots=lots, rng=rng)
+    result = replay(demand, policy, lots=load_lots(args.lots), seed=args.seed)
     if args.trajectory:
-        amounts = list(result.trajectory.columns[1:])
-        trajectory = result.trajectory.assign(**result.trajectory[amounts].round(6))  # as JSON
-        write_csv(trajectory, args.trajectory, date_format="%Y-%m-%d")
+        write_csv(replay_trajectory(result), args.trajectory, date_format="%Y-%m-%d")
     if args.json:
-        sys.stdout.write(validate.json_text(_json_doc(result, policy, currency)) + "\n")
+        sys.stdout.write(validate.json_text(replay_document(result, policy, currency)) + "\n")
         return 0
-    print(_summary(result, policy, currency))
-    if args.trajectory:
-        print(f"wrote {args.trajectory}")
+    with text.language(args.lang):
+        print(replay_summary(result, policy, currency))
+        if args.trajectory:
+            print(wrote(args.trajectory))
     return 0

@@ -166,7 +166,7 @@ def _missing(value: Any) -> bool:
         return True
 
 
-def _pattern(kind: str, decimals: int):
+def _pattern(kind: str, decimals: int, least: int | None = None):
     loc = locale()
     source = {
         "currency": loc.currency_formats["standard"],
@@ -174,7 +174,7 @@ def _pattern(kind: str, decimals: int):
         "decimal": loc.decimal_formats[None],
     }[kind]
     pattern = _numbers.parse_pattern(source.pattern)
-    pattern.frac_prec = (decimals, decimals)
+    pattern.frac_prec = (decimals if least is None else least, decimals)
     return pattern
 
 
@@ -183,11 +183,15 @@ def _exact(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(float(value)))
 
 
-def number(value: Any, decimals: int = 0) -> str:
-    """A number with the language's separators: ``1,234.5`` / ``1 234,5``."""
+def number(value: Any, decimals: int = 0, *, least: int | None = None) -> str:
+    """A number with the language's separators: ``1,234.5`` / ``1 234,5``.
+
+    ``decimals`` are shown; with ``least``, trailing zeros beyond ``least`` decimals are not
+    (a setting as it was given: ``number(0.05, 3, least=0)`` is ``0.05``, of 10 ``10``).
+    """
     if _missing(value):
         return MISSING
-    return _pattern("decimal", decimals).apply(_exact(value), locale())
+    return _pattern("decimal", decimals, least).apply(_exact(value), locale())
 
 
 def money(amount: Any, currency: str | None, decimals: int = 0) -> str:
@@ -278,6 +282,13 @@ def _as_date(value: Any) -> dt.date | None:
             return None
         return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
     raise TypeError(f"not a date: {value!r}")
+
+
+def iso_day(value: Any) -> str:
+    """A day as ISO 8601, ``2027-04-21``, in every language: the dates of tables a script
+    may read (alerts, lots), where the day is data rather than prose."""
+    day = _as_date(value)
+    return MISSING if day is None else day.isoformat()
 
 
 def date(value: Any) -> str:

@@ -8,6 +8,7 @@ and the command line say the same thing in the same words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -296,3 +297,32 @@ def status_line(rec: Any, alert_days: int) -> tuple[bool, str]:
     # OK / ALERT stay in English in every language: scheduled jobs match them
     word = "ALERT" if reasons else "OK"
     return bool(reasons), f"planner: {word} " + "; ".join(reasons + facts)
+
+
+def option_name(option: str) -> str:
+    """An alternative's name in words of the language (``higher service level (99.8%)``).
+
+    >>> option_name("higher service level (99.8%)"), option_name("recommended")
+    ('higher service level (99.8%)', 'recommended')
+    """
+    m = re.fullmatch(r"(.*?)(?: \((.+)\))?", str(option))
+    base, detail = (m.group(1), m.group(2)) if m else (str(option), None)
+    names = {
+        "recommended": t("recommended"),
+        "fewer recharges": t("fewer recharges"),
+        "lowest forfeiture": t("lowest forfeiture"),
+        "higher service level": t("higher service level"),
+        "lower service level": t("lower service level"),
+        "one-time funding": t("one-time funding"),
+        "current settings": t("current settings"),
+    }
+    name = names.get(base, base)
+    if detail:
+        try:
+            # written by planner.recommend in the language of its run: "99.8%" or "99,8 %"
+            digits = "".join(ch for ch in detail if ch not in "% \xa0\u202f")
+            share = float(digits.replace(",", ".")) / 100
+        except ValueError:
+            return f"{name} ({detail})"
+        return f"{name} ({percent(share)})"
+    return name
