@@ -37,6 +37,12 @@ class InputError(PlannerError):
 
 
 class NotebookFailed(PlannerError):
-    """A report notebook raised an error; the executed notebook is kept for diagnosis."""
+    """A report notebook raised an error; the executed notebook is kept for diagnosis.
+
+    ``ename`` and ``evalue`` are the failing cell's exception name and message (empty when the
+    notebook could not run at all).
+    """
 
     exit_code = EXIT_NOTEBOOK_FAILED
+    ename: str = ""
+    evalue: str = ""

@@ -167,7 +167,7 @@ def test_not_an_export_fails_before_any_kernel_starts(tmp_path, monkeypatch):
     def no_kernel(*_a, **_k):
         raise AssertionError("a kernel started for input that is not a usage export")
 
-    monkeypatch.setattr(report, "execute", no_kernel)
+    monkeypatch.setattr(report.runner, "execute", no_kernel)
     with pytest.raises(InputError, match="not a usage export") as info:
         report.build_report({"exports": [str(bad)]}, tmp_path / "o", progress=False, log=None)
     assert info.value.exit_code == 2
@@ -206,7 +206,9 @@ def test_out_must_be_a_folder(tiny, tmp_path):
 
 
 def test_kernel_from_another_environment_is_refused(monkeypatch):
-    monkeypatch.setattr(report, "kernel_python", lambda name="python3": "/opt/other-env/bin/python")
+    monkeypatch.setattr(
+        report.kernel, "kernel_python", lambda name="python3": "/opt/other-env/bin/python"
+    )
     with pytest.raises(InputError, match="ipykernel install --sys-prefix"):
         report.check_kernel()
 

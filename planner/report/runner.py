@@ -1,0 +1,366 @@
+"""Render the report: run the notebooks, export HTML, write the workbook and ``summary.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner import ingest, text
+from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed
+from planner.excel import write_workbook
+from planner.report.artifacts import SUMMARY_NAME, json_default, load_artifacts
+from planner.report.html_export import render_html
+from planner.report.kernel import KERNEL_NAME, check_kernel, execute
+from planner.report.notebooks import (
+    NOTEBOOKS,
+    notebook_parameters,
+    notebook_path,
+    notebook_stem,
+    prepare_parameters,
+    translate_notebook,
+)
+from planner.report.workbook import WORKBOOK_NAME, workbook_sheets
+from planner.text import t
+
+_Progress = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class ReportResult:
+    """What :func:`build_report` wrote and the status of the plan.
+
+    Attributes
+    ----------
+    out_dir : Path
+    files : list of Path
+        Every file written, in ``out_dir``.
+    exit_code : int
+        0 all well, 3 alert (see :func:`planner.recommend.alert_status`).
+    status : str
+        One line, ``planner: OK ...`` or ``planner: ALERT ...``.
+    summary : dict
+        The content of ``summary.json``.
+    """
+
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+    status: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _move_into_place(build: Path, out_dir: Path) -> list[Path]:
+    """Move every file of ``build`` to the same relative place in ``out_dir``."""
+    moved = []
+    for src in sorted(p for p in build.rglob("*") if p.is_file()):
+        dest = out_dir / src.relative_to(build)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)  # atomic on one filesystem: build dir sits next to out_dir
+        moved.append(dest)
+    return moved
+
+
+_OWNER = "owner.pid"
+
+
+#: a build folder without an owner file (an older planner) is left alone this long
+_STALE_SECONDS = 24 * 3600
+
+
+def _build_alive(build: Path) -> bool:
+    """Whether the report build in ``build`` may still be running."""
+    try:
+        pid = int((build / _OWNER).read_text().strip())
+    except (OSError, ValueError):
+        try:
+            return time.time() - build.stat().st_mtime < _STALE_SECONDS
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _clean_stale_builds(out_dir: Path) -> None:
+    """Remove the build folders that interrupted runs left beside ``out_dir``."""
+    for build in out_dir.parent.glob(f".{out_dir.name}.*.partial"):
+        if build.is_dir() and not build.is_symlink() and not _build_alive(build):
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def check_exports(exports: str | Path | Iterable[str | Path] | None) -> None:
+    """Fail fast, before any kernel starts, when an input is not a usage export.
+
+    ``None`` (the sample tenant) passes. Only headers are read; the notebooks ingest the rows.
+    A store directory is an input like a folder of exports.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, or a file that is empty, unreadable or not a usage export.
+    """
+    if exports is None:
+        return
+    paths = [exports] if isinstance(exports, str | Path) else list(exports)
+    ingest.check_inputs(paths)  # files in folders that are not exports are skipped, with a warning
+
+
+def build_report(
+    parameters: Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    notebooks: Iterable[str | Path] = NOTEBOOKS,
+    progress: bool = True,
+    log: _Progress | None = _stderr,
+    kernel_name: str = KERNEL_NAME,
+) -> ReportResult:
+    """Execute the report notebooks and write HTML, workbook and summary into ``out_dir``.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Notebook parameters (see each notebook's ``parameters`` cell); each goes to the
+        notebooks that declare it. Input paths may be relative to the current directory.
+    out_dir : str or Path
+        Output folder (created if needed). Existing report files are replaced only when the
+        whole run succeeded.
+    notebooks : iterable of str or Path
+        Which notebooks to run: names of report notebooks or paths to ``.ipynb`` files
+        (default: all of :data:`NOTEBOOKS`).
+    progress : bool
+        Show papermill's per-cell progress bar on stderr.
+    log : callable, optional
+        Receives one line per step (default: print to stderr); ``None`` for silence.
+    kernel_name : str
+        Jupyter kernel; it must run this environment's interpreter.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    InputError
+        Bad parameter or input file (exit code 2).
+    NotebookFailed
+        A notebook failed (exit code 4); its executed copy is in ``out_dir/failed/``.
+    """
+    lang = text.check_language((parameters or {}).get("lang"))
+    with text.language(lang):
+        return _build_report(
+            parameters, out_dir, notebooks=notebooks, progress=progress, log=log,
+            kernel_name=kernel_name,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Build:
+    """The folders of one report build, beside ``out_dir`` until it is moved into place.
+
+    ``final`` holds what the user gets (HTML, workbook, summary, executed notebooks),
+    ``artifacts`` what the notebooks save for the runner, ``work`` the kernels' working folder,
+    ``source`` the notebooks translated into the report's language.
+    """
+
+    root: Path
+    out_dir: Path
+
+    @property
+    def final(self) -> Path:
+        return self.root / "final"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    def executed(self, name: str) -> Path:
+        """Where the executed copy of notebook ``name`` is written."""
+        return self.final / "notebooks" / f"{name}.ipynb"
+
+    def make_folders(self) -> None:
+        for folder in (self.final, self.artifacts, self.work):
+            folder.mkdir()
+
+
+class _Steps:
+    """Numbered progress lines, ``planner: [2/5] ...``, through ``log`` (None: silent)."""
+
+    def __init__(self, total: int, log: _Progress | None) -> None:
+        self.total = total
+        self.done = 0
+        self.log = log
+
+    def next(self) -> dict[str, int]:
+        """Count one more step; the ``step`` and ``steps`` of its progress line."""
+        self.done += 1
+        return {"step": self.done, "steps": self.total}
+
+    def say(self, line: str) -> None:
+        if self.log is not None:
+            self.log(line)
+
+
+def _output_folder(out_dir: str | Path) -> Path:
+    """``out_dir`` made absolute; refused when it is an existing file."""
+    folder = Path(out_dir).expanduser().resolve()
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--out: {folder} exists and is not a folder")
+    return folder
+
+
+def _start_build(out_dir: Path) -> _Build:
+    """A fresh build folder beside ``out_dir`` (owned by this process), stale ones removed."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale_builds(out_dir)
+        root = Path(
+            tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
+        )
+        (root / _OWNER).write_text(str(os.getpid()))
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+    return _Build(root=root, out_dir=out_dir)
+
+
+def _run_notebook(
+    nb: str | Path,
+    params: Mapping[str, Any],
+    build: _Build,
+    *,
+    progress: bool,
+    kernel_name: str,
+) -> None:
+    """Execute one notebook into the build, in the language in use, saving its artifacts.
+
+    Raises
+    ------
+    InputError
+        The notebook refused its input (exit code 2).
+    NotebookFailed
+        A cell failed; the executed copy is kept in ``out_dir/failed/``.
+    """
+    name = notebook_stem(nb)
+    params = dict(params)
+    if "artifacts_dir" in notebook_parameters(notebook_path(nb)):
+        params["artifacts_dir"] = str(build.artifacts)
+    source = notebook_path(nb)
+    if text.current_language() != text.DEFAULT_LANGUAGE:
+        source = translate_notebook(source, build.source / f"{name}.ipynb")
+    executed = build.executed(name)
+    try:
+        execute(source, executed, params, cwd=build.work, progress=progress,
+                kernel_name=kernel_name)  # fmt: skip
+    except NotebookFailed as exc:
+        _report_failure(exc, executed, build.out_dir / "failed" / f"{name}.ipynb")
+
+
+def _report_failure(exc: NotebookFailed, executed: Path, kept: Path) -> None:
+    """Keep a failed notebook's executed copy at ``kept`` and raise the error a user reads:
+    :class:`InputError` when the notebook refused its input, else :class:`NotebookFailed`."""
+    where = ""
+    if executed.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(executed, kept)
+        where = f"executed notebook kept at {kept}"
+    if exc.ename == "InputError":  # bad input seen by the notebook
+        first = exc.evalue.strip().splitlines()
+        message = first[0] if first else str(exc)
+        raise InputError(f"{message} ({where})" if where else message) from None
+    raise NotebookFailed(f"{exc}; {where}" if where else str(exc)) from None
+
+
+def _write_summary(build: _Build, steps: _Steps) -> ReportResult:
+    """The workbook and ``summary.json`` from the notebooks' artifacts, and the plan's status
+    (a report without a summary, e.g. the usage analysis alone, has neither)."""
+    tables, summary = load_artifacts(build.artifacts)
+    at = steps.next()
+    result = ReportResult(out_dir=build.out_dir, summary=summary)
+    if summary:
+        steps.say(t("planner: [{step}/{steps}] writing {name} ...", name=WORKBOOK_NAME, **at))
+        write_workbook(build.final / WORKBOOK_NAME, workbook_sheets(tables, summary))
+        (build.final / SUMMARY_NAME).write_text(
+            json.dumps(summary, indent=2, default=json_default) + "\n"
+        )
+        alert = summary.get("alert", {})
+        result.exit_code = int(alert.get("exit_code", EXIT_OK))
+        result.status = str(alert.get("status", ""))
+    if result.exit_code not in (EXIT_OK, EXIT_ALERT):
+        raise NotebookFailed(f"summary.json holds an unexpected exit code {result.exit_code}")
+    return result
+
+
+def _publish(build: _Build, names: Iterable[str]) -> list[Path]:
+    """Move the finished report into ``out_dir``; a success supersedes the leftovers of an
+    earlier failure of the same notebooks."""
+    out_dir = build.out_dir
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = _move_into_place(build.final, out_dir)
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+    failed_dir = out_dir / "failed"
+    for name in names:
+        stale = failed_dir / f"{name}.ipynb"
+        if stale.exists():
+            stale.unlink()
+    if failed_dir.is_dir() and not any(failed_dir.iterdir()):
+        failed_dir.rmdir()
+    return files
+
+
+def _build_report(
+    parameters: Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    notebooks: Iterable[str | Path],
+    progress: bool,
+    log: _Progress | None,
+    kernel_name: str,
+) -> ReportResult:
+    """:func:`build_report` in the language already in use: check, run, render, publish."""
+    notebooks = list(notebooks)
+    names = [notebook_stem(nb) for nb in notebooks]
+    routed = prepare_parameters(dict(parameters or {}), notebooks)
+    check_exports((parameters or {}).get("exports"))
+    check_kernel(kernel_name)
+    build = _start_build(_output_folder(out_dir))
+    steps = _Steps(len(notebooks) * 2 + 1, log)
+    try:
+        build.make_folders()
+        for nb, name in zip(notebooks, names, strict=True):
+            steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
+                        **steps.next()))  # fmt: skip
+            _run_notebook(nb, routed[name], build, progress=progress, kernel_name=kernel_name)
+        for name in names:
+            steps.say(t("planner: [{step}/{steps}] rendering {name}.html ...", name=name,
+                        **steps.next()))  # fmt: skip
+            render_html(build.executed(name), build.final / f"{name}.html")
+        result = _write_summary(build, steps)
+        result.files = _publish(build, names)
+        return result
+    finally:
+        shutil.rmtree(build.root, ignore_errors=True)
