@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import InputError
 
@@ -83,7 +83,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, **to_csv: object) -> Path:
+def write_csv(frame: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
     """Write ``frame`` as UTF-8 CSV (no index, ``\\n`` line ends) atomically."""
-    options = {"index": False, "lineterminator": "\n", "encoding": "utf-8", **to_csv}
+    options: dict[str, Any] = {"index": False, "lineterminator": "\n", "encoding": "utf-8", **to_csv}
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, **options))

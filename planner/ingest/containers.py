@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +200,7 @@ def _zip_parts(path: Path) -> list[Part]:
 _STRONG_EXTENSIONS = {".zip": "zip", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def _file_parts(path: Path) -> list[Part | RecordsPart]:
+def _file_parts(path: Path) -> Sequence[Part | RecordsPart]:
     """The parts of one input file, with their formats detected from the content.
 
     A file reached through a symlink leading out of its folder is never quoted in an error
@@ -217,7 +217,7 @@ def _file_parts(path: Path) -> list[Part | RecordsPart]:
         ) from exc
 
 
-def _read_file_parts(path: Path) -> list[Part | RecordsPart]:
+def _read_file_parts(path: Path) -> Sequence[Part | RecordsPart]:
     name = str(path)
     guard.regular_file(path)
     try:

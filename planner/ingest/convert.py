@@ -220,17 +220,226 @@ def _not_iso_currency(currency: pa.ChunkedArray) -> np.ndarray:
     return np_mask(pc.is_in(currency, value_set=bad))
 
 
-def _not_money(label: str, text: str) -> str:
-    if "e" in text.lower() and any(ch.isdigit() for ch in text):
-        return (
-            f"{label} {text!r} is in exponent notation, which Excel uses when it shortens a "
-            "number (digits may be lost); write the amount in full"
+def _not_money(label: str, arr: Any) -> Callable[[int], str]:
+    """The reason for a money value that does not read as an amount."""
+
+    def message(i: int) -> str:
+        text = _value(arr, i)
+        if "e" in text.lower() and any(ch.isdigit() for ch in text):
+            return (
+                f"{label} {text!r} is in exponent notation, which Excel uses when it shortens a "
+                "number (digits may be lost); write the amount in full"
+            )
+        return f"{label} {text!r} is not an amount of money"
+
+    return message
+
+
+#: rows failing a check, and the reason given for one of them (by row index)
+Problem = tuple[np.ndarray, Callable[[int], str]]
+
+
+class _Source:
+    """The source columns of one export under their canonical names (see
+    :meth:`planner.formats.ExportFormat.column_map`)."""
+
+    def __init__(self, table: pa.Table, cmap: dict[str, list[str]]):
+        self.table = table
+        self.cmap = cmap
+
+    def get(self, column: str) -> pa.ChunkedArray | None:
+        """The column, the first non-null of its source columns when several; None if absent."""
+        names = self.cmap.get(column)
+        if not names:
+            return None
+        arrays = [self.table.column(name) for name in names]
+        return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
+
+    def label(self, column: str) -> str:
+        """The column's name in the source header, for the reasons given."""
+        return self.cmap[column][0]
+
+
+def _value(arr: Any, i: int) -> str:
+    return str(arr[i].as_py())
+
+
+def _reason(
+    template: str, label: str, arr: Any = None, *, width: int | None = None
+) -> Callable[[int], str]:
+    """The reason for row ``i``: ``template`` with the column's ``label`` and the row's
+    ``value`` (its first ``width`` characters)."""
+
+    def message(i: int) -> str:
+        value = "" if arr is None else _value(arr, i)[:width]
+        return template.format(label=label, value=value)
+
+    return message
+
+
+def _convert_text(src: _Source, out: dict[str, Any]) -> None:
+    """Text columns trimmed and cased as Microsoft compares them; the direction of a call
+    derived from its type where the export does not give it."""
+    for column in _TEXT_COLUMNS:
+        arr = src.get(column)
+        if arr is None:
+            continue
+        if column in _TEXT_TRIM:  # ids compare as Microsoft compares them: without blanks
+            arr = _blank_to_null(pc.utf8_trim_whitespace(arr))
+        if column in _TEXT_LOWER:
+            arr = pc.utf8_lower(arr)
+        elif column in _TEXT_UPPER:
+            arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+        out[column] = arr
+    if "call_type" in out:
+        derived = _direction_from_call_type(out["call_type"])
+        out["call_direction"] = (
+            pc.coalesce(out["call_direction"], derived) if "call_direction" in out else derived
         )
-    return f"{label} {text!r} is not an amount of money"
 
 
-def _label(cmap: dict[str, list[str]], column: str) -> str:
-    return cmap[column][0]
+def _id_problems(src: _Source, out: dict[str, Any]) -> list[Problem]:
+    """Rows without an id."""
+    uid_label = src.label("usage_id")
+    return [
+        (
+            np_mask(pc.is_null(out["usage_id"])),
+            lambda i: f"{uid_label} is empty: every row needs its id; re-export the file",
+        )
+    ]
+
+
+def _convert_times(src: _Source, out: dict[str, Any], dayfirst: bool) -> list[Problem]:
+    """``start`` and ``end`` as UTC timestamps; a start is required."""
+    problems: list[Problem] = []
+    for column, required in (("start", True), ("end", False)):
+        arr = src.get(column)
+        if arr is None:
+            continue
+        label = src.label(column)
+        ts, bad = _parse_time(arr, dayfirst)
+        out[column] = ts
+        problems.append(
+            (
+                bad,
+                _reason(
+                    "{label} {value!r} is not a date-time "
+                    "(expected ISO 8601 such as 2019-11-01T00:00:08Z)",
+                    label,
+                    arr,
+                ),
+            )
+        )
+        if required:
+            problems.append(
+                (
+                    np_mask(pc.is_null(arr)),
+                    _reason("{label} is empty: the call cannot be placed in time", label),
+                )
+            )
+    return problems
+
+
+def _convert_duration(src: _Source, out: dict[str, Any]) -> list[Problem]:
+    """``duration_s`` as whole seconds: not negative, not longer than a week."""
+    arr = src.get("duration_s")
+    if arr is None:
+        return []
+    label = src.label("duration_s")
+    seconds, bad, negative = _parse_duration(arr)
+    out["duration_s"] = seconds
+    return [
+        (bad, _reason("{label} {value!r} is not a whole number", label, arr)),
+        (negative, _reason("{label} {value!r} is negative", label, arr)),
+        (
+            np_mask(pc.greater(seconds, _MAX_CALL_SECONDS)),
+            _reason("{label} {value!r} is longer than a week: not a call's duration", label, arr),
+        ),
+    ]
+
+
+def _convert_money(
+    src: _Source, out: dict[str, Any], decimal_mark: str
+) -> tuple[list[Problem], np.ndarray]:
+    """Charge and connection fee as exact cents; also which rows hold money that is not 0."""
+    problems: list[Problem] = []
+    money_nonzero = np.zeros(src.table.num_rows, dtype=bool)
+    for column in ("charge_cents", "connection_fee_cents"):
+        arr = src.get(column)
+        if arr is None:
+            continue
+        label = src.label(column)
+        cents, bad, too_fine, too_large = _parse_cents(arr, decimal_mark)
+        out[column] = cents
+        money_nonzero |= np_mask(pc.not_equal(cents, 0))
+        problems.append((bad, _not_money(label, arr)))
+        problems.append(
+            (
+                too_large,
+                _reason(
+                    "{label} {value!r} is beyond the exports' numeric(16,2) money "
+                    "(14 digits before the decimal mark); the value looks altered",
+                    label,
+                    arr,
+                ),
+            )
+        )
+        problems.append(
+            (
+                too_fine,
+                _reason(
+                    "{label} {value!r} has more than 2 decimals: money is kept exact "
+                    "to the cent, so the value looks altered; correct it or re-export",
+                    label,
+                    arr,
+                ),
+            )
+        )
+    return problems, money_nonzero
+
+
+def _currency_problems(
+    src: _Source, out: dict[str, Any], money_nonzero: np.ndarray
+) -> list[Problem]:
+    """Currencies that are not ISO 4217 codes, and money without a currency."""
+    currency = out.get("currency")
+    n = src.table.num_rows
+    no_currency = np.ones(n, dtype=bool) if currency is None else np_mask(pc.is_null(currency))
+    cur_label = src.cmap.get("currency", ["Currency"])[0]
+    problems: list[Problem] = []
+    if currency is not None:
+        not_iso = _not_iso_currency(currency)
+        problems.append(
+            (
+                not_iso,
+                _reason(
+                    "{label} {value!r} is not a three-letter ISO 4217 code",
+                    cur_label,
+                    currency,
+                    width=40,
+                ),
+            )
+        )
+    problems.append(
+        (
+            money_nonzero & no_currency,
+            lambda i: f"an amount of money without a {cur_label}: add the currency code",
+        )
+    )
+    return problems
+
+
+def _reasons(problems: list[Problem], n: int) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """The rows to reject, and every reason for each (in the order the checks ran)."""
+    reject = np.zeros(n, dtype=bool)
+    for mask, _ in problems:
+        reject |= mask
+    reasons: dict[int, list[str]] = {}
+    if reject.any():
+        for mask, message in problems:
+            for i in np.flatnonzero(mask):
+                reasons.setdefault(int(i), []).append(message(int(i)))
+    return reject, reasons
 
 
 def convert(
@@ -262,150 +471,18 @@ def convert(
         The canonical columns present in this format (all rows, without ``source_*`` and
         ``kind``), a boolean mask of the rows to reject, and their reasons by row index.
     """
-    cmap = fmt.column_map(headers)
-    n = table.num_rows
+    src = _Source(table, fmt.column_map(headers))
     out: dict[str, Any] = {}
-    problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
-
-    def source(column: str) -> pa.ChunkedArray | None:
-        names = cmap.get(column)
-        if not names:
-            return None
-        arrays = [table.column(name) for name in names]
-        return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
-
-    def value(arr: Any, i: int) -> str:
-        return str(arr[i].as_py())
-
-    for column in _TEXT_COLUMNS:
-        arr = source(column)
-        if arr is None:
-            continue
-        if column in _TEXT_TRIM:  # ids compare as Microsoft compares them: without blanks
-            arr = _blank_to_null(pc.utf8_trim_whitespace(arr))
-        if column in _TEXT_LOWER:
-            arr = pc.utf8_lower(arr)
-        elif column in _TEXT_UPPER:
-            arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
-        out[column] = arr
-
-    if "call_type" in out:
-        derived = _direction_from_call_type(out["call_type"])
-        out["call_direction"] = (
-            pc.coalesce(out["call_direction"], derived) if "call_direction" in out else derived
-        )
-
-    uid_label = _label(cmap, "usage_id")
-    problems.append(
-        (
-            np_mask(pc.is_null(out["usage_id"])),
-            lambda i: f"{uid_label} is empty: every row needs its id; re-export the file",
-        )
-    )
-
-    for column, required in (("start", True), ("end", False)):
-        arr = source(column)
-        if arr is None:
-            continue
-        label = _label(cmap, column)
-        ts, bad = _parse_time(arr, dayfirst)
-        out[column] = ts
-        problems.append(
-            (
-                bad,
-                lambda i, a=arr, lab=label: (
-                    f"{lab} {value(a, i)!r} is not a date-time "
-                    "(expected ISO 8601 such as 2019-11-01T00:00:08Z)"
-                ),
-            )
-        )
-        if required:
-            problems.append(
-                (
-                    np_mask(pc.is_null(arr)),
-                    lambda i, lab=label: f"{lab} is empty: the call cannot be placed in time",
-                )
-            )
-
-    arr = source("duration_s")
-    if arr is not None:
-        label = _label(cmap, "duration_s")
-        seconds, bad, negative = _parse_duration(arr)
-        out["duration_s"] = seconds
-        problems.append(
-            (bad, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is not a whole number")
-        )
-        problems.append(
-            (negative, lambda i, a=arr, lab=label: f"{lab} {value(a, i)!r} is negative")
-        )
-        problems.append(
-            (
-                np_mask(pc.greater(seconds, _MAX_CALL_SECONDS)),
-                lambda i, a=arr, lab=label: (
-                    f"{lab} {value(a, i)!r} is longer than a week: not a call's duration"
-                ),
-            )
-        )
-
-    money_nonzero = np.zeros(n, dtype=bool)
-    for column in ("charge_cents", "connection_fee_cents"):
-        arr = source(column)
-        if arr is None:
-            continue
-        label = _label(cmap, column)
-        cents, bad, too_fine, too_large = _parse_cents(arr, decimal_mark)
-        out[column] = cents
-        money_nonzero |= np_mask(pc.not_equal(cents, 0))
-        problems.append((bad, lambda i, a=arr, lab=label: _not_money(lab, value(a, i))))
-        problems.append(
-            (
-                too_large,
-                lambda i, a=arr, lab=label: (
-                    f"{lab} {value(a, i)!r} is beyond the exports' numeric(16,2) money "
-                    "(14 digits before the decimal mark); the value looks altered"
-                ),
-            )
-        )
-        problems.append(
-            (
-                too_fine,
-                lambda i, a=arr, lab=label: (
-                    f"{lab} {value(a, i)!r} has more than 2 decimals: money is kept exact "
-                    "to the cent, so the value looks altered; correct it or re-export"
-                ),
-            )
-        )
+    _convert_text(src, out)
+    problems = _id_problems(src, out)
+    problems += _convert_times(src, out, dayfirst)
+    problems += _convert_duration(src, out)
+    money_problems, money_nonzero = _convert_money(src, out, decimal_mark)
+    problems += money_problems
     if fmt.has_money:
-        currency = out.get("currency")
-        no_currency = np.ones(n, dtype=bool) if currency is None else np_mask(pc.is_null(currency))
-        cur_label = cmap.get("currency", ["Currency"])[0]
-        if currency is not None:
-            not_iso = _not_iso_currency(currency)
-            problems.append(
-                (
-                    not_iso,
-                    lambda i, a=currency, lab=cur_label: (
-                        f"{lab} {value(a, i)[:40]!r} is not a three-letter ISO 4217 code"
-                    ),
-                )
-            )
-        problems.append(
-            (
-                money_nonzero & no_currency,
-                lambda i: f"an amount of money without a {cur_label}: add the currency code",
-            )
-        )
-
-    arr = source("success")
-    if arr is not None:
-        out["success"] = _parse_success(arr)
-
-    reject = np.zeros(n, dtype=bool)
-    for mask, _ in problems:
-        reject |= mask
-    reasons: dict[int, list[str]] = {}
-    if reject.any():
-        for mask, message in problems:
-            for i in np.flatnonzero(mask):
-                reasons.setdefault(int(i), []).append(message(int(i)))
+        problems += _currency_problems(src, out, money_nonzero)
+    success = src.get("success")
+    if success is not None:
+        out["success"] = _parse_success(success)
+    reject, reasons = _reasons(problems, table.num_rows)
     return pa.table(out), reject, reasons

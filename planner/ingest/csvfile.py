@@ -9,6 +9,7 @@ import io
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -101,20 +102,26 @@ def _read_head(fh: Any) -> bytes:
     return head
 
 
-def csv_part(
-    name: str,
-    open_binary: Callable[[], Any],
-    source: Any,
-    container_prefix: str = "",
-    exported_period: tuple[dt.date, dt.date] | None = None,
-) -> Part:
-    """A CSV part; ``source`` is what pyarrow reads (a path or a callable opening a stream)."""
-    with open_binary() as fh:
-        head = _read_head(fh)
-        # a French Excel's first accented letter may come late: judge the encoding on more
-        enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
-    if not head.strip():
-        raise InputError(f"{name}: the file is empty; export the usage report again")
+@dataclass
+class _CsvLayout:
+    """How a CSV is written, judged from its first lines."""
+
+    encoding: str
+    bom: int  # length of the byte-order mark
+    skip: int  # lines before the header (a ``sep=;`` line)
+    delimiter: str
+    headers: list[str]
+    row_bytes: int  # about how long a row is, from the first lines
+    header_bytes: int
+
+    @property
+    def container(self) -> str:
+        """``csv``, ``csv;`` (semicolons), ``tsv`` or ``csv`` and the separator."""
+        return {",": "csv", ";": "csv;", "\t": "tsv"}.get(self.delimiter, f"csv{self.delimiter}")
+
+
+def _csv_layout(name: str, head: bytes, enc_sample: bytes) -> _CsvLayout:
+    """Encoding, ``sep=`` line, separator and header of a CSV from its first bytes."""
     encoding, bom = sniff_encoding(enc_sample)
     # (a UTF-16 codec needs its byte-order mark to know the byte order)
     text = head[0 if encoding == "utf-16" else bom :].decode(encoding, errors="replace")
@@ -134,54 +141,116 @@ def csv_part(
     if delimiter is None:
         delimiter = _sniff_dialect(first)
     headers = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
-    fmt = match_header(name, headers)
-    container = {",": "csv", ";": "csv;", "\t": "tsv"}.get(delimiter, f"csv{delimiter}")
-    row_bytes = max(64, len(head) // max(1, len(lines)))
-    header_bytes = len(first.encode("utf-8", "replace"))
+    return _CsvLayout(
+        encoding,
+        bom,
+        skip,
+        delimiter,
+        headers,
+        row_bytes=max(64, len(head) // max(1, len(lines))),
+        header_bytes=len(first.encode("utf-8", "replace")),
+    )
 
-    def batches(chunk_rows: int | None) -> Iterator[Raw]:
-        mode, resume, block = encoding, 0, 4 * header_bytes
+
+def csv_part(
+    name: str,
+    open_binary: Callable[[], Any],
+    source: Any,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> Part:
+    """A CSV part; ``source`` is what pyarrow reads (a path or a callable opening a stream)."""
+    with open_binary() as fh:
+        head = _read_head(fh)
+        # a French Excel's first accented letter may come late: judge the encoding on more
+        enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty; export the usage report again")
+    layout = _csv_layout(name, head, enc_sample)
+    fmt = match_header(name, layout.headers)
+    encoding = layout.encoding
+    if encoding == "cp1252" and guard.looks_like_utf8(enc_sample[layout.bom :]):
+        encoding = _UTF8_DAMAGED  # UTF-8 with damaged bytes, not Windows-1252 text
+    batches = _CsvBatches(name, source, open_binary, layout, encoding)
+    part = Part(
+        name,
+        container_prefix + layout.container,
+        fmt,
+        layout.headers,
+        batches,
+        encoding=("utf-8" if encoding == _UTF8_DAMAGED else encoding)
+        + ("-sig" if layout.bom == 3 else ""),
+        exported_period=exported_period,
+        delimiter=layout.delimiter,
+    )
+    batches.part = part
+    return part
+
+
+@dataclass
+class _CsvBatches:
+    """The ``batches`` of a CSV part, read again when the first reading cannot go on.
+
+    Bytes beyond the sniffed sample that are not UTF-8 make a second reading as Windows-1252
+    text or as damaged UTF-8 (the part's encoding is then corrected); a row longer than a
+    block makes a reading with larger blocks. A new reading resumes after the rows already
+    handed over.
+    """
+
+    name: str
+    source: Any
+    open_binary: Callable[[], Any]
+    layout: _CsvLayout
+    encoding: str
+    part: Part | None = None
+
+    def __call__(self, chunk_rows: int | None) -> Iterator[Raw]:
+        layout = self.layout
+        mode, resume, block = self.encoding, 0, 4 * layout.header_bytes
         while True:
-            args = (name, source, headers, delimiter, skip, chunk_rows, row_bytes)
+            reading = _CsvChunks(
+                self.name,
+                self.source,
+                layout,
+                chunk_rows,
+                mode,
+                resume_line=resume,
+                min_block=block,
+            )
             try:
-                for raw in _csv_batches(*args, mode, resume_line=resume, min_block=block):
+                for raw in reading.read():
                     resume = raw.end_line
-                    box = [raw]  # hand over without keeping a name (see _csv_batches)
+                    box = [raw]  # hand over without keeping a name (see _CsvChunks.read)
                     del raw
                     yield box.pop()
                 return
             except _NotUtf8 as exc:
-                if mode != "utf-8":
-                    raise InputError(
-                        f"{name}: text is not valid {mode} ({exc}); save the file as UTF-8 CSV"
-                    ) from None
-                # bytes outside the sniffed sample are not UTF-8: a file of Windows-1252 text
-                # (an Excel from Western Europe) is read again as such; a UTF-8 file with a
-                # few damaged bytes is read on with its damaged rows rejected
-                mode = _UTF8_DAMAGED if _file_looks_utf8(open_binary) else "cp1252"
-                part.encoding = "utf-8" if mode == _UTF8_DAMAGED else mode
+                mode = self._reading_mode_after(mode, exc)
             except _RowTooLong as exc:
-                if exc.block >= guard.MAX_LINE_BYTES:
-                    raise InputError(
-                        f"{name}: a row is longer than {guard.MAX_LINE_BYTES >> 20} MiB "
-                        "(an unterminated quote?); repair the file or export it again"
-                    ) from None
-                block = exc.block * 4
+                block = self._block_after(exc)
 
-    if encoding == "cp1252" and guard.looks_like_utf8(enc_sample[bom:]):
-        encoding = _UTF8_DAMAGED  # UTF-8 with damaged bytes, not Windows-1252 text
-    part = Part(
-        name,
-        container_prefix + container,
-        fmt,
-        headers,
-        batches,
-        encoding=("utf-8" if encoding == _UTF8_DAMAGED else encoding)
-        + ("-sig" if bom == 3 else ""),
-        exported_period=exported_period,
-        delimiter=delimiter,
-    )
-    return part
+    def _reading_mode_after(self, mode: str, exc: _NotUtf8) -> str:
+        """The encoding to read with again once bytes that are not ``mode`` were met."""
+        if mode != "utf-8":
+            raise InputError(
+                f"{self.name}: text is not valid {mode} ({exc}); save the file as UTF-8 CSV"
+            ) from None
+        # bytes outside the sniffed sample are not UTF-8: a file of Windows-1252 text
+        # (an Excel from Western Europe) is read again as such; a UTF-8 file with a
+        # few damaged bytes is read on with its damaged rows rejected
+        mode = _UTF8_DAMAGED if _file_looks_utf8(self.open_binary) else "cp1252"
+        if self.part is not None:
+            self.part.encoding = "utf-8" if mode == _UTF8_DAMAGED else mode
+        return mode
+
+    def _block_after(self, exc: _RowTooLong) -> int:
+        """The block size to read with again once a row was longer than a block."""
+        if exc.block >= guard.MAX_LINE_BYTES:
+            raise InputError(
+                f"{self.name}: a row is longer than {guard.MAX_LINE_BYTES >> 20} MiB "
+                "(an unterminated quote?); repair the file or export it again"
+            ) from None
+        return exc.block * 4
 
 
 #: the reading mode of a UTF-8 file holding invalid bytes: its damaged rows are rejected
@@ -227,7 +296,8 @@ def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
     Returns the table with every value decoded as UTF-8 (damaged values null) and, by row
     index, the reason naming the first damaged column.
     """
-    columns, damaged = [], {}
+    columns: list[pa.ChunkedArray] = []
+    damaged: dict[int, str] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         if pc.all(pc.fill_null(pc.string_is_ascii(column), True)).as_py():
             columns.append(column)  # ASCII reads alike in both
@@ -292,140 +362,161 @@ def _finish_chunk(
     return Raw(table, lines, bad, end_line)
 
 
-def _csv_batches(
-    name: str,
-    source: Any,
-    headers: list[str],
-    delimiter: str,
-    skip: int,
-    chunk_rows: int | None,
-    row_bytes: int,
-    encoding: str,
-    *,
-    resume_line: int = 0,
-    min_block: int = 0,
-) -> Iterator[Raw]:
-    """Parse a CSV into chunks of text columns (see :class:`Raw`).
+def _bad_rows(
+    rows: list[tuple[int, str, int, int]],
+) -> tuple[list[tuple[int, str, str]], deque[tuple[int, int]]]:
+    """Rows the parser could not split -> ``(line, reason, text)``, and the lines they span."""
+    bad: list[tuple[int, str, str]] = []
+    skips: deque[tuple[int, int]] = deque()
+    for number, text, expected, actual in rows:
+        reason, extra = _bad_row_reason(text, expected, actual)
+        bad.append((int(number), reason, text))
+        skips.append((int(number), 1 + extra))
+    return bad, skips
+
+
+class _CsvChunks:
+    """One reading of a CSV into chunks of text columns (see :class:`Raw`).
 
     ``encoding`` :data:`_UTF8_DAMAGED` reads UTF-8 text holding invalid bytes: the columns
     are read as bytes and the rows with invalid bytes rejected. Rows before ``resume_line``
     are skipped (an earlier reading handed them over before it stopped).
     """
-    names = unique_names(headers)
-    # UTF-8 with damaged bytes is read as Latin-1 (any byte is a character) and decoded
-    # value by value, its damaged rows rejected
-    damaged_utf8 = encoding == _UTF8_DAMAGED
-    # the parser works block by block: blocks of a few MB stay in the CPU caches and read
-    # faster (measured) than large ones, even than a multi-threaded read of the whole file
-    block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * row_bytes
-    block = int(max(min(max(block, 1 << 16), _BLOCK_BYTES), min_block))
-    invalid: list[tuple[int | None, str, int, int]] = []
-    text_type = pa.string()
 
-    def on_invalid(row: Any) -> str:
+    def __init__(
+        self,
+        name: str,
+        source: Any,
+        layout: _CsvLayout,
+        chunk_rows: int | None,
+        encoding: str,
+        *,
+        resume_line: int = 0,
+        min_block: int = 0,
+    ):
+        self.name = name
+        self.source = source
+        self.layout = layout
+        self.names = unique_names(layout.headers)
+        self.chunk_rows = chunk_rows
+        self.encoding = encoding
+        # UTF-8 with damaged bytes is read as Latin-1 (any byte is a character) and decoded
+        # value by value, its damaged rows rejected
+        self.damaged_utf8 = encoding == _UTF8_DAMAGED
+        self.resume_line = resume_line
+        # the parser works block by block: blocks of a few MB stay in the CPU caches and read
+        # faster (measured) than large ones, even than a multi-threaded read of the whole file
+        block = _BLOCK_BYTES if chunk_rows is None else chunk_rows * layout.row_bytes
+        self.block = int(max(min(max(block, 1 << 16), _BLOCK_BYTES), min_block))
+        # rows the parser could not split, met since the last block: (line, text, expected,
+        # actual number of fields)
+        self.invalid: list[tuple[int, str, int, int]] = []
+        # one object for the parser and the unraisable hook, which recognises it by identity
+        self.on_invalid = self._on_invalid
+
+    def _on_invalid(self, row: Any) -> str:
         text = row.text
-        if damaged_utf8:
+        if self.damaged_utf8:
             text = text.encode("latin-1").decode("utf-8", "replace")
-        invalid.append((row.number, text, row.expected_columns, row.actual_columns))
+        self.invalid.append((row.number, text, row.expected_columns, row.actual_columns))
         return "skip"
 
-    def options() -> tuple:
+    def _options(self) -> tuple[pv.ReadOptions, pv.ParseOptions, pv.ConvertOptions]:
         # single-threaded: the parser then knows the line number of each invalid row
         return (
             pv.ReadOptions(
-                column_names=names,
-                skip_rows=skip + 1,
-                encoding="latin-1" if damaged_utf8 else encoding,
+                column_names=self.names,
+                skip_rows=self.layout.skip + 1,
+                encoding="latin-1" if self.damaged_utf8 else self.encoding,
                 use_threads=False,
-                block_size=block,
+                block_size=self.block,
             ),
-            pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            pv.ParseOptions(delimiter=self.layout.delimiter, invalid_row_handler=self.on_invalid),
             pv.ConvertOptions(
-                column_types=dict.fromkeys(names, text_type),
+                column_types=dict.fromkeys(self.names, pa.string()),
                 null_values=_CSV_NULLS,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),
         )
 
-    def src() -> Any:
-        return source() if callable(source) else source
-
-    def bad_rows(rows: list) -> tuple[list[tuple[int, str, str]], deque]:
-        bad, skips = [], deque()
-        for number, text, expected, actual in rows:
-            reason, extra = _bad_row_reason(text, expected, actual)
-            bad.append((int(number), reason, text))
-            skips.append((int(number), 1 + extra))
-        return bad, skips
-
-    def parsed(reader: Any) -> Iterator[tuple[pa.RecordBatch, list]]:
-        # each block with the invalid rows met while parsing it
+    def _parsed(self, reader: Any) -> Iterator[tuple[pa.RecordBatch | None, list]]:
+        """Each block with the invalid rows met while parsing it."""
         for batch in reader:
-            rows = invalid[:]
-            invalid.clear()
+            rows = self.invalid[:]
+            self.invalid.clear()
             yield batch, rows
-        if invalid:  # rows of a last block that held no valid row
-            yield None, invalid[:]
+        if self.invalid:  # rows of a last block that held no valid row
+            yield None, self.invalid[:]
 
-    def finish(table: pa.Table, lines: np.ndarray, bad: list) -> Raw:
+    def _finish(self, table: pa.Table, lines: np.ndarray, bad: list) -> Raw:
         return _finish_chunk(
             table,
             lines,
             bad,
-            resume_line=resume_line,
-            damaged_utf8=damaged_utf8,
-            delimiter=delimiter,
+            resume_line=self.resume_line,
+            damaged_utf8=self.damaged_utf8,
+            delimiter=self.layout.delimiter,
         )
 
-    first_line = skip + 2
-    undecodable: list[bool] = []
-    try:
-        unhook = _catch_undecodable_rows(on_invalid, undecodable)
-        # (not a memory map: its pages would count in the resident memory as it is read)
-        reader = pv.open_csv(src(), *options())
-        next_line = first_line
+    def read(self) -> Iterator[Raw]:
+        """The chunks; a parser error becomes :class:`_NotUtf8`, :class:`_RowTooLong` or a
+        one-line :class:`InputError`.
+
+        A chunk is handed over without a name kept for it here (``box.pop()``): the consumer
+        may then free its memory while converting it.
+        """
+        undecodable: list[bool] = []
+        unhook = _catch_undecodable_rows(self.on_invalid, undecodable)
+        try:
+            source = self.source() if callable(self.source) else self.source
+            # (not a memory map: its pages would count in the resident memory as it is read)
+            yield from self._chunks(pv.open_csv(source, *self._options()))
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            msg = str(exc).splitlines()[0]
+            if "UTF8" in msg or "utf-8" in msg.lower() or undecodable:
+                raise _NotUtf8(msg) from None
+            if "straddl" in msg:  # a row longer than a block
+                raise _RowTooLong(self.block) from None
+            raise InputError(f"{self.name}: cannot read the CSV: {msg}") from None
+        finally:
+            unhook()
+
+    def _chunks(self, reader: Any) -> Iterator[Raw]:
+        """Blocks gathered into chunks of at least ``chunk_rows`` rows (one when None)."""
+        next_line = self.layout.skip + 2
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
-        skips: deque = deque()
+        skips: deque[tuple[int, int]] = deque()
         bad_acc: list[tuple[int, str, str]] = []
         # the next blocks are parsed on another thread (pyarrow releases the GIL) while this
         # one converts a chunk (without a bound when the whole file is kept anyway)
-        depth = 0 if chunk_rows is None else PREFETCH_DEPTH
-        for batch, rows in prefetch(parsed(reader), depth):
+        depth = 0 if self.chunk_rows is None else PREFETCH_DEPTH
+        for batch, rows in prefetch(self._parsed(reader), depth):
             if batch is not None:
                 pending.append(batch)
                 pending_rows += batch.num_rows
-            bad, new_skips = bad_rows(rows)
+            bad, new_skips = _bad_rows(rows)
             bad_acc.extend(bad)
             skips.extend(new_skips)
-            if chunk_rows is not None and pending_rows >= chunk_rows:
+            if self.chunk_rows is not None and pending_rows >= self.chunk_rows:
                 table = pa.Table.from_batches(pending)
                 pending, pending_rows = [], 0
                 lines, next_line = _assign_lines(next_line, table.num_rows, skips)
-                box = [finish(table, lines, bad_acc)]
+                box = [self._finish(table, lines, bad_acc)]
                 del table
                 yield box.pop()
                 bad_acc = []
         table = (
             pa.Table.from_batches(pending)
             if pending
-            else pa.table({n: pa.array([], text_type) for n in names})
+            else pa.table({n: pa.array([], pa.string()) for n in self.names})
         )
         pending = []
         lines, next_line = _assign_lines(next_line, table.num_rows, skips)
-        box = [finish(table, lines, bad_acc)]
+        box = [self._finish(table, lines, bad_acc)]
         del table
         yield box.pop()
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        msg = str(exc).splitlines()[0]
-        if "UTF8" in msg or "utf-8" in msg.lower() or undecodable:
-            raise _NotUtf8(msg) from None
-        if "straddl" in msg:  # a row longer than a block
-            raise _RowTooLong(block) from None
-        raise InputError(f"{name}: cannot read the CSV: {msg}") from None
-    finally:
-        unhook()
 
 
 def _catch_undecodable_rows(handler: Callable, seen: list[bool]) -> Callable[[], None]:

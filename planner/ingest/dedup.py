@@ -68,6 +68,33 @@ def _in_seen(keys: pa.Array, seen: pa.Array) -> np.ndarray:
     return np_mask(pc.is_in(keys, value_set=seen.filter(again)))
 
 
+def _duplicated_hashed(
+    keys: pa.Array,
+    ordered: np.ndarray,
+    order: np.ndarray,
+    known: np.ndarray,
+    seen: pa.Array | None,
+) -> np.ndarray:
+    """Which keys repeat one earlier or one of ``seen``, found by hashes.
+
+    ``ordered`` holds the keys' hashes sorted (``keys`` taken in ``order``), ``known`` the
+    sorted hashes of ``seen``; a key whose hash matches is then compared exactly.
+    """
+    if (ordered[1:] == ordered[:-1]).any():  # a repeated id, or two ids with one hash
+        dup = _duplicated_within(keys)
+    else:
+        dup = np.zeros(len(keys), dtype=bool)
+    if len(known) and seen is not None:
+        # looked up in sorted order: the searches walk ``known`` front to back
+        at = np.searchsorted(known, ordered).clip(max=len(known) - 1)
+        hit = np.empty(len(keys), dtype=bool)
+        hit[order] = known[at] == ordered
+        if hit.any():
+            where = np.flatnonzero(hit)
+            dup[where[_in_seen(keys.take(pa.array(where)), seen)]] = True
+    return dup
+
+
 class Seen:
     """The record ids already kept, per kind, to drop later occurrences (first one wins).
 
@@ -95,31 +122,21 @@ class Seen:
         seen = self._ids.get(kind)
         known = self._hashes.get(kind) if seen is not None else np.zeros(0, dtype=np.uint64)
         h = _key_hashes(keys) if known is not None else None
-        if h is None:
+        order = ordered = None
+        if h is None or known is None:
             dup = _duplicated_within(keys)
             if seen is not None and len(seen):
                 dup |= _in_seen(keys, seen)
         else:
             order = np.argsort(h)
             ordered = h[order]
-            if (ordered[1:] == ordered[:-1]).any():  # a repeated id, or two ids with one hash
-                dup = _duplicated_within(keys)
-            else:
-                dup = np.zeros(len(keys), dtype=bool)
-            if len(known):
-                # looked up in sorted order: the searches walk ``known`` front to back
-                at = np.searchsorted(known, ordered).clip(max=len(known) - 1)
-                hit = np.empty(len(keys), dtype=bool)
-                hit[order] = known[at] == ordered
-                if hit.any():
-                    where = np.flatnonzero(hit)
-                    dup[where[_in_seen(keys.take(pa.array(where)), seen)]] = True
+            dup = _duplicated_hashed(keys, ordered, order, known, seen)
         if remember:
             kept = keys.filter(pa.array(~dup)) if dup.any() else keys
             self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
             self._hashes[kind] = (
                 None
-                if h is None
+                if known is None or ordered is None or order is None
                 # two sorted runs: the stable sort merges them in linear time
                 else np.sort(np.concatenate([known, ordered[~dup[order]]]), kind="stable")
             )

@@ -103,27 +103,18 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def json_parts(
-    name: str,
-    data: bytes,
-    container_prefix: str = "",
-    exported_period: tuple[dt.date, dt.date] | None = None,
-) -> list[Part]:
-    """The parts of a JSON file: one per export format met among its rows.
+#: the rows of one export format: the format, its properties met (in order), (source row, row)
+_Group = tuple[ExportFormat, dict[str, None], list[tuple[int, dict]]]
 
-    Rows are grouped by the format their own properties match (a file mixing PSTN and Direct
-    Routing rows gives one part of each); a row matching no format is rejected. A saved page
-    without rows (``{"value": []}``, the last page of a query) gives no part.
+
+def _group_by_format(
+    entries: list[tuple[int, Any]], bad: list[tuple[int, str, str]]
+) -> tuple[dict[str, _Group], list[tuple[int, Any]]]:
+    """Rows grouped by the export format their properties match, and the rows matching none.
+
+    Entries that are not JSON objects are added to ``bad``.
     """
-    encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
-    try:
-        text = data[bom:].decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: JSON text is not valid {encoding}: {exc}") from None
-    del data
-    container, entries, bad = _json_entries(name, text)
-    del text
-    groups: dict[str, tuple[ExportFormat, dict[str, None], list[tuple[int, dict]]]] = {}
+    groups: dict[str, _Group] = {}
     by_keys: dict[frozenset, ExportFormat | None] = {}
     unknown: list[tuple[int, Any]] = []
     known = _KnownProperties()
@@ -146,6 +137,46 @@ def json_parts(
         group = groups.setdefault(fmt.name, (fmt, {}, []))
         group[1].update(dict.fromkeys(keys))
         group[2].append((line_no, row))
+    return groups, unknown
+
+
+def _rows_cells(
+    rows: list[tuple[int, dict]], names: list[str], bad: list[tuple[int, str, str]]
+) -> tuple[list[list[str | None]], list[int]]:
+    """The rows as text cells under ``names``, and their source rows; rows whose values cannot
+    be text are added to ``bad``."""
+    cells, lines = [], []
+    for line_no, row in rows:
+        try:
+            cells.append(_row_cells(row, names))
+        except ValueError as exc:
+            bad.append((line_no, str(exc), _json_raw(row)))
+            continue
+        lines.append(line_no)
+    return cells, lines
+
+
+def json_parts(
+    name: str,
+    data: bytes,
+    container_prefix: str = "",
+    exported_period: tuple[dt.date, dt.date] | None = None,
+) -> list[Part]:
+    """The parts of a JSON file: one per export format met among its rows.
+
+    Rows are grouped by the format their own properties match (a file mixing PSTN and Direct
+    Routing rows gives one part of each); a row matching no format is rejected. A saved page
+    without rows (``{"value": []}``, the last page of a query) gives no part.
+    """
+    encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
+    try:
+        text = data[bom:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: JSON text is not valid {encoding}: {exc}") from None
+    del data
+    container, entries, bad = _json_entries(name, text)
+    del text
+    groups, unknown = _group_by_format(entries, bad)
     if not groups:
         if not entries and not bad:
             return []  # an empty page: valid, nothing to read
@@ -156,14 +187,7 @@ def json_parts(
     parts = []
     for i, (fmt, header, rows) in enumerate(groups.values()):
         names = list(header)
-        cells, lines = [], []
-        for line_no, row in rows:
-            try:
-                cells.append(_row_cells(row, names))
-            except ValueError as exc:
-                bad.append((line_no, str(exc), _json_raw(row)))
-                continue
-            lines.append(line_no)
+        cells, lines = _rows_cells(rows, names, bad)
         part_bad = bad if i == 0 else []  # file-level bad rows are counted once
         part_name = name if len(groups) == 1 else f"{name} ({fmt.kind.replace('_', ' ')} rows)"
         parts.append(

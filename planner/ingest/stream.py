@@ -178,7 +178,7 @@ class RecordStream(Accounting):
             report.records += records.num_rows
             if records.num_rows:
                 self._account(report, records, part.name)
-                box = [records]  # hand over without keeping a name (see _csv_batches)
+                box = [records]  # hand over without keeping a name (see csvfile._CsvChunks.read)
                 del records
                 yield box.pop()
 
