@@ -85,5 +85,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
     """Write ``frame`` as UTF-8 CSV (no index, ``\\n`` line ends) atomically."""
-    options: dict[str, Any] = {"index": False, "lineterminator": "\n", "encoding": "utf-8", **to_csv}
+    options: dict[str, Any] = {
+        "index": False,
+        "lineterminator": "\n",
+        "encoding": "utf-8",
+        **to_csv,
+    }
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, **options))
