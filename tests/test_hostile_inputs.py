@@ -139,6 +139,18 @@ def test_unpaired_surrogate_rejects_the_row(tmp_path):
     assert len(result.records) == 1 and "surrogate" in _reasons(result)[0]
 
 
+def test_unpaired_surrogate_in_the_second_format_of_a_mixed_file_is_rejected(tmp_path):
+    # the Direct Routing rows form the second part of the file: their rejects are its own
+    bad = json.dumps(graph_dr_row(2)).replace('"id": "', '"id": "\\ud800', 1)
+    rows = ",".join([json.dumps(graph_row(1)), json.dumps(graph_dr_row(3)), bad])
+    (tmp_path / "m.json").write_text(f"[{rows}]")
+    result = read_exports(tmp_path / "m.json")
+    _balanced(result)
+    assert sum(f.rows for f in result.files) == 3
+    assert [f.rejected for f in result.files] == [0, 1]
+    assert len(result.records) == 2 and "surrogate" in _reasons(result)[0]
+
+
 def test_json_number_with_a_huge_exponent_is_rejected_quickly(tmp_path):
     row = json.dumps(graph_row(1)).replace('"charge": 1.2', '"charge": 1e999999999')
     (tmp_path / "h.json").write_text(f"[{row},{json.dumps(graph_row(2))}]")

@@ -187,8 +187,8 @@ def json_parts(
     parts = []
     for i, (fmt, header, rows) in enumerate(groups.values()):
         names = list(header)
-        cells, lines = _rows_cells(rows, names, bad)
         part_bad = bad if i == 0 else []  # file-level bad rows are counted once
+        cells, lines = _rows_cells(rows, names, part_bad)
         part_name = name if len(groups) == 1 else f"{name} ({fmt.kind.replace('_', ' ')} rows)"
         parts.append(
             rows_part(
