@@ -63,11 +63,11 @@ def _readable(fig) -> None:
 
 
 def test_tick_decimals_follow_the_tick_spacing():
-    assert plots._decimals(np.array([2388.0, 2389.0, 2390.0])) == 0
-    assert plots._decimals(np.array([2389.2, 2389.4, 2389.6])) == 1
-    assert plots._decimals(np.array([0.0, 0.25, 0.5])) == 2
-    assert plots._decimals(np.array([])) == 0
-    fmt = plots._tick_formatter(scale=100.0)
+    assert plots.style.decimals(np.array([2388.0, 2389.0, 2390.0])) == 0
+    assert plots.style.decimals(np.array([2389.2, 2389.4, 2389.6])) == 1
+    assert plots.style.decimals(np.array([0.0, 0.25, 0.5])) == 2
+    assert plots.style.decimals(np.array([])) == 0
+    fmt = plots.style.tick_formatter(scale=100.0)
     fmt.set_locs([238_920.0, 238_940.0])
     assert [fmt(v) for v in (238_920.0, 238_940.0, -1e-12)] == ["2,389.2", "2,389.4", "0.0"]
 

@@ -1,0 +1,83 @@
+"""Charts for the usage and funding notebooks.
+
+Every function takes the tables of :mod:`planner.analysis` (or plain arrays) and returns a
+matplotlib :class:`~matplotlib.figure.Figure`; functions that draw one panel also accept an
+``ax`` to draw on. Nothing here calls ``show()``: the notebook displays what it is given, a
+script saves it with :func:`save_figure`. matplotlib is imported only when a chart is drawn.
+
+Units: usage tables carry money as integer cents (``*_cents`` columns) and the axes show
+currency units; funding arrays (scenario and balance paths) are floats in currency units, as
+the simulation uses them. Every money axis names its currency.
+
+Modules: :mod:`~planner.plots.usage` (the usage analysis), :mod:`~planner.plots.funding` and
+:mod:`~planner.plots.frontier` (the funding plan), :mod:`~planner.plots.style` (the palette and
+the axes every chart shares). Every chart is importable from ``planner.plots`` itself.
+"""
+
+from __future__ import annotations
+
+from planner.plots.frontier import frontier
+from planner.plots.funding import (
+    balance_trajectories,
+    demand_history,
+    expiry_schedule,
+    fan_chart,
+    risk,
+    runway,
+)
+from planner.plots.style import (
+    BLUE,
+    CATEGORY_COLOURS,
+    CATEGORY_LABELS,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    RED,
+    save_figure,
+)
+from planner.plots.usage import (
+    call_types,
+    daily_spend,
+    day_of_month,
+    hour_weekday_heatmap,
+    monthly_usage,
+    pool_usage,
+    rejects,
+    toll_free,
+    top_bars,
+    top_departments,
+    top_destinations,
+    top_users,
+)
+
+__all__ = [
+    "BLUE",
+    "CATEGORY_COLOURS",
+    "CATEGORY_LABELS",
+    "GREEN",
+    "GREY",
+    "ORANGE",
+    "PURPLE",
+    "RED",
+    "balance_trajectories",
+    "call_types",
+    "daily_spend",
+    "day_of_month",
+    "demand_history",
+    "expiry_schedule",
+    "fan_chart",
+    "frontier",
+    "hour_weekday_heatmap",
+    "monthly_usage",
+    "pool_usage",
+    "rejects",
+    "risk",
+    "runway",
+    "save_figure",
+    "toll_free",
+    "top_bars",
+    "top_departments",
+    "top_destinations",
+    "top_users",
+]
