@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from planner.backtest import backtest_history, synthetic_table
+from planner.backtest import backtest_history, summarise, synthetic_table
 from planner.demand import actual_demand
 from planner.ingest import read_exports
 from planner.sample import sample_dir
@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--true-paths", type=int, default=1000)
     parser.add_argument("--grid", type=int, default=30, help="grid side: grid^2 policies")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--histories", type=int, default=3, help="histories per tenant")
     args = parser.parse_args()
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -38,19 +39,33 @@ def main() -> None:
         n_scenarios=args.scenarios,
         n_true=args.true_paths,
         grid_side=args.grid,
+        histories=args.histories,
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(backtest_table(table))
+    print(backtest_table(table[table["history"] == 0]))
+    summary = summarise(table)
+    print("\nOver every history:\n")
     print(
-        f"\n{len(table)} tenants, {args.scenarios} scenarios to recommend, {args.true_paths} "
+        "| tenant | histories | promised p (mean) | realised p mean | realised p max "
+        "| cost ratio mean | cost ratio max |\n|---|---:|---:|---:|---:|---:|---:|"
+    )
+    for r in summary.itertuples():
+        print(
+            f"| {r.tenant} | {r.histories} | {100 * r.promised_p:.1f}% | "
+            f"{100 * r.realised_p_mean:.1f}% | {100 * r.realised_p_max:.1f}% | "
+            f"{r.cost_ratio_mean:.2f} | {r.cost_ratio_max:.2f} |"
+        )
+    print(
+        f"\n{len(summary)} tenants x {args.histories} histories, {args.scenarios} scenarios to recommend, {args.true_paths} "
         f"true futures, {args.grid}x{args.grid} grid: {wall:.0f} s wall, {cpu:.0f} s CPU"
     )
-    ok_p = (table["realised_p_year1"] <= 0.03).all()
-    ok_cost = (table["cost_ratio"] <= 1.3).all()
+    bad_p = int((table["realised_p_year1"] > 0.03).sum())
+    bad_cost = int((table["cost_ratio"] > 1.3).sum())
     print(
-        f"check: realised year-one p_stockout <= 3% on every tenant: {ok_p} "
-        f"(max {100 * table['realised_p_year1'].max():.1f}%); cost within 1.3x of the best "
-        f"grid policy: {ok_cost} (max ratio {table['cost_ratio'].max():.2f})"
+        f"check: realised year-one p_stockout <= 3%: {len(table) - bad_p}/{len(table)} "
+        f"histories (max {100 * table['realised_p_year1'].max():.1f}%); cost within 1.3x of "
+        f"the best grid policy: {len(table) - bad_cost}/{len(table)} (max ratio "
+        f"{table['cost_ratio'].max():.2f})"
     )
 
     root = sample_dir()

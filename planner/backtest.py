@@ -42,6 +42,7 @@ __all__ = [
     "backtest_history",
     "backtest_tenant",
     "demand_process",
+    "summarise",
     "synthetic_table",
 ]
 
@@ -66,19 +67,33 @@ class Tenant:
     noise_cv: float = 0.5  # day-to-day noise
     wander_sd: float = 0.1  # spread of the weekly level around the trend (log scale)
     spikes_per_year: float = 0.0
-    spike_size: float = 2.0  # median extra multiple of the day's level during a spike
+    spike_size: float = 2.0  # typical extra multiple of the day's level during a spike
+    spike_alpha: float = 2.5  # Pareto index of spike sizes (lower: heavier; 2.5 = a few huge)
     overhead: float = 10.0
     holding: float = 0.05
 
 
-#: the tenants of the backtest table: levels from under 2 to 500 a day
+#: the tenants of the backtest table: levels from under 2 to 500 a day; spikes with light
+#: (Pareto index 6) and heavy (2.5: the 1-in-100 spike is 20 times the level) size tails
 TENANTS = (
     Tenant("tiny, idle days", 1.5, idle=0.5, noise_cv=1.0),
     Tenant("small, month-end", 8.0, month_end=3.0, noise_cv=0.6),
+    Tenant("idle 0.3, quiet weekends", 15.0, idle=0.3, weekend=0.05),
     Tenant("growing +40%/yr", 30.0, growth=0.4, month_end=1.5),
-    Tenant("spiky", 60.0, spikes_per_year=6, spike_size=3.0),
+    Tenant("spiky, heavy spikes", 60.0, spikes_per_year=6, spike_size=3.0),
+    Tenant("light spikes 4/yr", 80.0, spikes_per_year=4, spike_size=3.0, spike_alpha=6.0),
+    Tenant("noisy (cv 1)", 100.0, noise_cv=1.0),
     Tenant("overhead 50, holding 0", 120.0, overhead=50.0, holding=0.0, month_end=1.5),
     Tenant("shrinking -30%/yr", 200.0, growth=-0.3, wander_sd=0.15),
+    Tenant("steady 300", 300.0, noise_cv=0.3, wander_sd=0.05),
+    Tenant(
+        "large, light spikes",
+        450.0,
+        growth=0.15,
+        month_end=2.0,
+        spikes_per_year=3,
+        spike_alpha=6.0,
+    ),
     Tenant("large, all effects", 500.0, growth=0.15, month_end=2.0, spikes_per_year=3),
 )
 
@@ -140,7 +155,7 @@ def demand_process(
         extra = np.zeros((n_paths, n_days))
         for i, t in zip(*np.nonzero(starts), strict=True):
             length = int(rng.integers(1, 5))
-            size = tenant.spike_size * (rng.pareto(2.5) + 0.5) / 0.97
+            size = tenant.spike_size * (rng.pareto(tenant.spike_alpha) + 0.5) / 0.97
             extra[i, t : t + length] += size * level[i, t : t + length]
         demand += extra
     return np.round(demand, 2), wander[:, week_of_day[-1]]
@@ -263,11 +278,36 @@ def backtest_tenant(
 
 
 def synthetic_table(
-    tenants: tuple[Tenant, ...] = TENANTS, *, seed: int = 0, **kwargs
+    tenants: tuple[Tenant, ...] = TENANTS, *, seed: int = 0, histories: int = 1, **kwargs
 ) -> pd.DataFrame:
-    """:func:`backtest_tenant` for each tenant (seed ``seed + i``), one row each."""
-    rows = [backtest_tenant(t, seed=seed + i, **kwargs) for i, t in enumerate(tenants)]
+    """:func:`backtest_tenant` for each tenant and each of ``histories`` independent
+    histories (tenant i, history h: seed ``seed + 100 h + i``), one row each, with a
+    ``history`` column. One history is one draw: the promise is about the planner, so
+    several histories per tenant show how it does across the histories a tenant could have.
+    """
+    rows = [
+        backtest_tenant(t, seed=seed + 100 * h + i, **kwargs) | {"history": h}
+        for i, t in enumerate(tenants)
+        for h in range(histories)
+    ]
     return pd.DataFrame(rows)
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per tenant of a :func:`synthetic_table`: the mean and the largest realised
+    year-one stock-out share and cost ratio over its histories."""
+    grouped = table.groupby("tenant", sort=False)
+    return pd.DataFrame(
+        {
+            "histories": grouped.size(),
+            "mean_daily": grouped["mean_daily"].mean(),
+            "promised_p": grouped["promised_p"].mean(),
+            "realised_p_mean": grouped["realised_p_year1"].mean(),
+            "realised_p_max": grouped["realised_p_year1"].max(),
+            "cost_ratio_mean": grouped["cost_ratio"].mean(),
+            "cost_ratio_max": grouped["cost_ratio"].max(),
+        }
+    ).reset_index()
 
 
 def backtest_history(

@@ -78,6 +78,12 @@ MIN_WEEKS_FOR_GROWTH = 26
 GROWTH_PRIOR_SD = 0.25
 #: estimated growth per year is clamped to this range
 GROWTH_RANGE = (-0.5, 1.0)
+#: the trend's uncertainty kept in the scenarios is at least this (log scale): a year or
+#: two of weekly spend cannot tell a trend from a slow wander of the level
+GROWTH_MIN_LOG_SD = 0.25
+#: autocorrelation lags (weeks) counted by :func:`persistence`, and its cap
+PERSISTENCE_LAGS = 8
+MAX_PERSISTENCE = 20.0
 #: growth overrides outside this range are rejected as typos
 GROWTH_OVERRIDE_RANGE = (-0.9, 10.0)
 #: history weeks within this many days of a block's position in the month are candidates
@@ -98,6 +104,18 @@ TAIL_SHAPE_RANGE = (-0.3, 0.5)
 #: a drawn excess is capped at this multiple of the largest excess seen (keeps one absurd
 #: draw of a heavy tail from standing for a plausible bad day)
 TAIL_CAP = 8.0
+#: prior on the tail shape (mean, standard deviation): a few dozen days cannot tell a light
+#: tail from a heavy one, and a year holds few of the bad days that decide a 99% service
+#: level, so the prior leans to moderately heavy tails (daily spend of organisations comes
+#: with conference weeks, hotline rushes and misuse)
+TAIL_SHAPE_PRIOR = (0.35, 0.1)
+#: shapes of the posterior grid (wider than the moments fit's range: the posterior decides)
+TAIL_SHAPE_GRID = (-0.3, 0.8)
+#: days before a month's end that get their own season factor (Calling Plan pools reset on
+#: the 1st, so overage spend bunches in the last days)
+MONTH_END_DAYS = 7
+#: pseudo-days at the other days' level that each month-end factor is shrunk with
+MONTH_END_PRIOR_DAYS = 3.0
 
 _MEAN_MONTH = 365.25 / 12
 METHODS = ("bootstrap", "replay")
@@ -305,6 +323,26 @@ def _signed(share: float) -> str:
     return percent(share, signed=True)
 
 
+def persistence(series: np.ndarray) -> float:
+    """How many times wider the mean of ``series`` varies than if its points were
+    independent: ``1 + 2 sum_k (1 - k / (K + 1)) rho_k`` over the first K =
+    :data:`PERSISTENCE_LAGS` autocorrelations (Bartlett weights), at least 1, capped at
+    :data:`MAX_PERSISTENCE`. A level that wanders for months makes a year of weeks worth
+    only a handful of independent ones."""
+    x = np.asarray(series, dtype=float)
+    n = len(x)
+    x = x - x.mean()
+    denom = float(x @ x)
+    if n < 8 or denom <= 0:
+        return 1.0
+    lags = min(PERSISTENCE_LAGS, n // 4)
+    total = 1.0
+    for k in range(1, lags + 1):
+        rho = float(x[:-k] @ x[k:]) / denom
+        total += 2.0 * (1.0 - k / (lags + 1)) * rho
+    return min(max(total, 1.0), MAX_PERSISTENCE)
+
+
 def estimate_growth(history: pd.Series) -> GrowthEstimate:
     """Estimate the history's growth per year from its weekly spend.
 
@@ -337,7 +375,7 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
         return GrowthEstimate(
             0.0,
             None,
-            0.0,
+            GROWTH_MIN_LOG_SD,
             t(
                 "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
                 "it with --growth)",
@@ -355,14 +393,11 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
     resid = y - y.mean() - slope * (x - x.mean())
     resid = resid - resid.mean()
-    rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.9))
-    if not math.isfinite(rho):
-        rho = 0.0
     var = float(resid @ resid) / max(n_weeks - 2, 1)
-    se = math.sqrt(var / float(((x - x.mean()) ** 2).sum()) * (1 + rho) / (1 - rho))
+    se = math.sqrt(var / float(((x - x.mean()) ** 2).sum()) * persistence(resid))
     tau2 = GROWTH_PRIOR_SD**2
     shrunk = slope * tau2 / (tau2 + se**2)
-    log_sd = math.sqrt(tau2 * se**2 / (tau2 + se**2))
+    log_sd = max(math.sqrt(tau2 * se**2 / (tau2 + se**2)), GROWTH_MIN_LOG_SD)
     raw = math.exp(slope) - 1.0
     growth = math.exp(shrunk) - 1.0
     note = None
@@ -484,6 +519,33 @@ def _pwm_gpd(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return shape, np.maximum(scale, 1e-12)
 
 
+def _gpd_loglik(excess: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the excesses under every (shape, scale) pair (broadcast arrays);
+    -inf where an excess lies beyond a bounded tail's end."""
+    xi, sigma = shape[..., None], scale[..., None]
+    z = 1.0 + xi * excess / sigma
+    ok = (z > 0).all(axis=-1)
+    safe_xi = np.where(np.abs(xi) < 1e-9, 1.0, xi)
+    logz = np.log(np.where(z > 0, z, 1.0))
+    terms = np.where(np.abs(xi) < 1e-9, excess / sigma, (1.0 + 1.0 / safe_xi) * logz)
+    ll = -excess.shape[-1] * np.log(sigma[..., 0]) - terms.sum(axis=-1)
+    return np.where(ok, ll, -np.inf)
+
+
+def _tail_posterior(excess: np.ndarray, pwm_scale: float) -> tuple[np.ndarray, ...]:
+    """Posterior of the generalized Pareto (shape, scale) on a grid: the likelihood of the
+    excesses times the prior :data:`TAIL_SHAPE_PRIOR` on the shape and a flat prior on
+    log scale. Returns the grid's shapes, scales and probabilities (flattened)."""
+    mean, sd = TAIL_SHAPE_PRIOR
+    xi = np.linspace(*TAIL_SHAPE_GRID, 45)
+    sigma = pwm_scale * np.exp(np.linspace(-2.0, 2.0, 61))
+    xx, ss = np.meshgrid(xi, sigma, indexing="ij")
+    logp = _gpd_loglik(excess, xx, ss) - 0.5 * ((xx - mean) / sd) ** 2
+    logp -= logp.max()
+    prob = np.exp(logp).ravel()
+    return xx.ravel(), ss.ravel(), prob / prob.sum()
+
+
 @dataclass(frozen=True)
 class DayTail:
     """The fitted upper tail of daily spend (peaks over threshold).
@@ -491,21 +553,28 @@ class DayTail:
     Attributes
     ----------
     threshold : float
-        Days above it are the tail (the :data:`TAIL_QUANTILE` quantile of days with spend).
+        Days above it are the tail (the :data:`TAIL_QUANTILE` quantile of days with spend,
+        each day divided by its weekday and month-end factors).
     shape, scale : float
-        Generalized Pareto parameters of the excesses over ``threshold`` (shape > 0: heavy
-        tail, no largest day).
+        Generalized Pareto parameters of the excesses over ``threshold`` fitted by
+        probability-weighted moments (shape > 0: heavy tail, no largest day).
     excess : np.ndarray
-        The observed excesses, sorted (the bootstrap draws from them).
+        The observed excesses, sorted.
+    grid_shape, grid_scale, grid_prob : np.ndarray
+        The posterior of (shape, scale) on a grid (:func:`_tail_posterior`): each scenario
+        draws its own pair from it, so the uncertainty of the tail is in the paths.
     """
 
     threshold: float
     shape: float
     scale: float
     excess: np.ndarray
+    grid_shape: np.ndarray
+    grid_scale: np.ndarray
+    grid_prob: np.ndarray
 
     def quantile(self, p: float) -> float:
-        """Day amount exceeded by a fraction ``1 - p`` of the tail days."""
+        """Day amount exceeded by a fraction ``1 - p`` of the tail days (moments fit)."""
         xi, sigma = self.shape, self.scale
         z = -math.log1p(-p) if abs(xi) < 1e-9 else ((1 - p) ** -xi - 1) / xi
         return self.threshold + sigma * z
@@ -517,33 +586,35 @@ def fit_day_tail(values: np.ndarray) -> DayTail | None:
     Parameters
     ----------
     values : np.ndarray
-        Daily amounts (>= 0), e.g. the detrended history.
+        Daily amounts (>= 0), e.g. the detrended history divided by its season factors.
 
     Returns
     -------
     DayTail or None
     """
-    positive = values[values > 0]
-    if len(positive) < MIN_TAIL_POINTS:
+    positive = np.sort(values[values > 0])
+    n_tail = max(MIN_TAIL_POINTS, math.ceil((1.0 - TAIL_QUANTILE) * len(positive)))
+    if len(positive) < 2 * n_tail:
         return None
-    u = float(np.quantile(positive, TAIL_QUANTILE))
-    excess = np.sort(positive[positive > u] - u)
+    u = float(positive[-n_tail - 1])
+    excess = positive[-n_tail:] - u
     if len(excess) < MIN_TAIL_POINTS or not excess[-1] > 0:
         return None
     shape, scale = _pwm_gpd(excess)
     lo, hi = TAIL_SHAPE_RANGE
-    return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess)
+    grid = _tail_posterior(excess, float(scale))
+    return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess, *grid)
 
 
 def _tail_draws(
     tail: DayTail, n_scenarios: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-scenario (shape, scale): PWM fits to bootstraps of the observed excesses."""
-    n = len(tail.excess)
-    boot = np.sort(tail.excess[rng.integers(0, n, size=(n_scenarios, n))], axis=1)
-    shape, scale = _pwm_gpd(boot)
-    lo, hi = TAIL_SHAPE_RANGE
-    return np.clip(shape, lo, hi), scale
+    """Per-scenario (shape, scale): the shape drawn from the tail's posterior, the scale
+    the one that keeps the mean excess seen (``scale = mean x (1 - shape)``), so a heavier
+    tail moves spend from ordinary big days to rare huge ones and leaves the mean as it was."""
+    pick = rng.choice(len(tail.grid_prob), size=n_scenarios, p=tail.grid_prob)
+    shape = tail.grid_shape[pick]
+    return shape, float(tail.excess.mean()) * (1.0 - shape)
 
 
 def weekday_factors(values: np.ndarray, first_weekday: int) -> np.ndarray:
@@ -554,22 +625,47 @@ def weekday_factors(values: np.ndarray, first_weekday: int) -> np.ndarray:
     return np.where(means > 0, means / overall, 1.0) if overall > 0 else np.ones(7)
 
 
+def _days_to_month_end(dates: pd.DatetimeIndex) -> np.ndarray:
+    return (dates.days_in_month - dates.day).to_numpy()
+
+
+def month_end_factors(values: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Spend of the last :data:`MONTH_END_DAYS` days of a month over the other days', one
+    factor per day before the month's end (index 0 = last day), shrunk toward 1 by
+    :data:`MONTH_END_PRIOR_DAYS` pseudo-days (a dozen months give a dozen days each)."""
+    to_end = _days_to_month_end(dates)
+    rest = values[to_end >= MONTH_END_DAYS]
+    base = float(rest.mean()) if len(rest) and rest.mean() > 0 else 0.0
+    if base <= 0:
+        return np.ones(MONTH_END_DAYS)
+    out = np.ones(MONTH_END_DAYS)
+    for k in range(MONTH_END_DAYS):
+        sel = values[to_end == k]
+        out[k] = (sel.sum() / base + MONTH_END_PRIOR_DAYS) / (len(sel) + MONTH_END_PRIOR_DAYS)
+    return out
+
+
+def season_factors(
+    dates: pd.DatetimeIndex, weekday: np.ndarray, month_end: np.ndarray
+) -> np.ndarray:
+    """Each day's expected spend over the mean: its weekday's factor times, in the last days
+    of a month, that day's month-end factor."""
+    to_end = _days_to_month_end(dates)
+    end = np.where(to_end < len(month_end), month_end[np.minimum(to_end, len(month_end) - 1)], 1.0)
+    return weekday[dates.day_of_week.to_numpy()] * end
+
+
 def _apply_day_tail(
-    paths: np.ndarray,
-    tail: DayTail,
-    factors: np.ndarray,
-    first_weekday: int,
-    rng: np.random.Generator,
+    paths: np.ndarray, tail: DayTail, factor: np.ndarray, rng: np.random.Generator
 ) -> None:
     """Replace the excess of every resampled day above the threshold by a fresh draw.
 
-    The tail is fitted on days divided by their weekday's factor, so a busy Monday and a
-    quiet Sunday are judged against their own level and keep it.
+    The tail is fitted on days divided by their season factor (weekday, month end), so a
+    busy month-end Monday and a quiet Sunday are judged against their own level and keep it.
     """
     n_scenarios = paths.shape[0]
     shape, scale = _tail_draws(tail, n_scenarios, rng)
-    day_factor = factors[(first_weekday + np.arange(paths.shape[1])) % 7]
-    rows, cols = np.nonzero(paths > tail.threshold * day_factor[None, :])
+    rows, cols = np.nonzero(paths > tail.threshold * factor[None, :])
     if not len(rows):
         return
     u = rng.random(len(rows))
@@ -579,7 +675,42 @@ def _apply_day_tail(
         np.abs(xi) < 1e-9, -sigma * np.log1p(-u), sigma * ((1.0 - u) ** -safe - 1.0) / safe
     )
     excess = np.minimum(excess, TAIL_CAP * float(tail.excess[-1]))
-    paths[rows, cols] = (tail.threshold + excess) * day_factor[cols]
+    paths[rows, cols] = (tail.threshold + excess) * factor[cols]
+
+
+def level_draws(weekly: np.ndarray, n_scenarios: int, rng: np.random.Generator) -> np.ndarray:
+    """Each scenario's mean level over the history's: a Bayesian bootstrap of the weekly
+    totals, widened for their persistence.
+
+    Weeks are not independent (a busy quarter is busy week after week): with a lag-one
+    the weekly totals' :func:`persistence` ``f``, ``n`` weeks hold about ``n / f``
+    independent ones, so the Dirichlet weights get concentration ``1 / f`` instead of 1,
+    which spreads the weighted mean accordingly.
+    """
+    mean_week = float(weekly.mean())
+    if not mean_week > 0 or len(weekly) < 2:
+        return np.ones(n_scenarios)
+    alpha = 1.0 / persistence(weekly)
+    weights = rng.dirichlet(np.full(len(weekly), alpha), size=n_scenarios)
+    return np.asarray(weights @ weekly / mean_week)
+
+
+def _add_day_tail(
+    paths: np.ndarray,
+    level: np.ndarray,
+    dates: pd.DatetimeIndex,
+    start: pd.Timestamp,
+    rng: np.random.Generator,
+) -> None:
+    """Fit the tail of the season-adjusted history and give the paths' big days fresh
+    excesses (:func:`_apply_day_tail`)."""
+    weekday = weekday_factors(level, int(dates[0].day_of_week))
+    month_end = month_end_factors(level / weekday[dates.day_of_week.to_numpy()], dates)
+    fitted = fit_day_tail(level / season_factors(dates, weekday, month_end))
+    if fitted is None:
+        return
+    future = pd.date_range(start, periods=paths.shape[1], freq="D")
+    _apply_day_tail(paths, fitted, season_factors(future, weekday, month_end), rng)
 
 
 def make_scenarios(
@@ -706,19 +837,12 @@ def make_scenarios(
         pick = week_starts[cand[rng.choice(len(cand), size=n_scenarios, p=weight / weight.sum())]]
         idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
     paths = level[idx[:, :total_days]]
-    factors = weekday_factors(level, int(values.index[0].day_of_week))
-    fitted = (
-        fit_day_tail(level / factors[(values.index.day_of_week.to_numpy())]) if day_tail else None
-    )
-    if fitted is not None:
-        _apply_day_tail(paths, fitted, factors, int(start.day_of_week), rng)
+    if day_tail:
+        _add_day_tail(paths, level, values.index, start, rng)
 
-    # uncertainty of the mean level: Bayesian bootstrap of the history's weekly totals
-    weekly = level[week_starts[:, None] + offsets].sum(axis=1)
-    mean_week = float(weekly.mean())
-    if mean_week > 0 and len(weekly) > 1:
-        weights = rng.dirichlet(np.ones(len(weekly)), size=n_scenarios)
-        paths *= (weights @ weekly / mean_week)[:, None]
+    paths *= level_draws(level[week_starts[:, None] + offsets].sum(axis=1), n_scenarios, rng)[
+        :, None
+    ]
 
     days_ahead = np.arange(1, total_days + 1) / 365.25
     log_growth = np.full(n_scenarios, math.log1p(growth_per_year))

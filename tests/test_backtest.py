@@ -28,7 +28,16 @@ def test_demand_process_has_the_level_rhythm_and_growth_asked_for():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["tiny, idle days", "spiky"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tiny, idle days",
+        "growing +40%/yr",
+        "light spikes 4/yr",
+        "overhead 50, holding 0",
+        "shrinking -30%/yr",
+    ],
+)
 def test_recommendation_keeps_its_promise_on_a_known_process(name):
     """Small version of ``benchmarks/backtest.py``: 99% service level, lead 1 day."""
     tenant = next(t for t in TENANTS if t.name == name)
@@ -41,7 +50,7 @@ def test_recommendation_keeps_its_promise_on_a_known_process(name):
 
 def test_a_policy_that_ignores_the_tail_fails_the_check():
     """The check can fail: a trigger at the largest day seen runs out far more often."""
-    tenant = next(t for t in TENANTS if t.name == "spiky")
+    tenant = next(t for t in TENANTS if t.name == "spiky, heavy spikes")
     rng = np.random.default_rng(3)
     history, wander = demand_process(tenant, 0, 365, 1, rng)
     future, _ = demand_process(tenant, 365, 365, 300, rng, wander_start=np.repeat(wander, 300))

@@ -12,6 +12,7 @@ from planner.errors import InputError
 from planner.scenarios import (
     DEFAULT_SCENARIOS,
     MIN_HISTORY_DAYS,
+    GROWTH_MIN_LOG_SD,
     TAIL_CAP,
     Scenarios,
     estimate_growth,
@@ -73,7 +74,9 @@ def test_weekly_rhythm_kept():
     dates = sc.dates
     hist = _profile(h.to_numpy(), h.index, h.index.day_of_week.to_numpy())
     scen = _profile(sc.paths.mean(axis=0), dates, dates.day_of_week.to_numpy())
-    np.testing.assert_allclose(scen, hist, atol=0.08)
+    # the big days of every weekday get fresh excesses from one shared tail fit, which evens
+    # out chance differences between the weekdays' largest days: a few points of the profile
+    np.testing.assert_allclose(scen, hist, atol=0.1)
     assert scen[:5].min() > 3 * scen[5:].max()  # weekends stay quiet
 
 
@@ -101,7 +104,8 @@ def test_growth_estimated_from_trend(growth):
     est = estimate_growth(h)
     assert est.note is None  # a clear trend is kept, not shrunk
     assert est.growth == pytest.approx(growth, abs=0.08)
-    assert 0 < est.log_sd < 0.1
+    # a clear trend leaves only the floor: a year cannot tell a trend from a slow wander
+    assert est.log_sd == GROWTH_MIN_LOG_SD
     sc = make_scenarios(h, n_scenarios=200, seed=1)
     assert sc.growth_per_year == pytest.approx(est.growth)
 
@@ -236,7 +240,8 @@ def test_replay_is_the_history():
 )
 def test_constant_history_gives_constant_paths(days, level, start):
     h = pd.Series(level, index=pd.date_range(start, periods=days, freq="D"))
-    sc = make_scenarios(h, n_scenarios=5, horizon_days=60, seed=1)
+    # growth fixed: left to the history, the future's unknown trend spreads the paths
+    sc = make_scenarios(h, n_scenarios=5, horizon_days=60, seed=1, growth=0.0)
     assert sc.paths.shape == (5, 60)
     np.testing.assert_allclose(sc.paths, round(level, 6), rtol=0, atol=1e-9)
 
