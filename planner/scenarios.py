@@ -78,9 +78,12 @@ MIN_WEEKS_FOR_GROWTH = 26
 GROWTH_PRIOR_SD = 0.25
 #: estimated growth per year is clamped to this range
 GROWTH_RANGE = (-0.5, 1.0)
-#: the trend's uncertainty kept in the scenarios is at least this (log scale): a year or
-#: two of weekly spend cannot tell a trend from a slow wander of the level
+#: the trend's uncertainty kept in the scenarios is at least this (log scale) for spend
+#: that varies from week to week: a year or two of weekly spend cannot tell a trend from a
+#: slow wander of the level (see :func:`_growth_floor`)
 GROWTH_MIN_LOG_SD = 0.25
+#: the floor is this multiple of the spread of log weekly spend (when that is smaller)
+WANDER_TO_GROWTH = 2.0
 #: autocorrelation lags (weeks) counted by :func:`persistence`, and its cap
 PERSISTENCE_LAGS = 8
 MAX_PERSISTENCE = 20.0
@@ -343,6 +346,20 @@ def persistence(series: np.ndarray) -> float:
     return min(max(total, 1.0), MAX_PERSISTENCE)
 
 
+def _growth_floor(values: np.ndarray) -> float:
+    """Least uncertainty of the coming year's growth (log scale): the spread of the log
+    weekly totals times :data:`WANDER_TO_GROWTH`, at most :data:`GROWTH_MIN_LOG_SD`. Spend
+    that wanders from week to week can drift as much over a year; spend that never moved
+    (a constant history) is taken to stay."""
+    n_weeks = len(values) // 7
+    overall = float(values.mean()) if len(values) else 0.0
+    if n_weeks < 2 or overall <= 0:
+        return 0.0
+    weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
+    spread = float(np.log(weekly + 0.01 * 7 * overall).std(ddof=1))
+    return min(GROWTH_MIN_LOG_SD, WANDER_TO_GROWTH * spread)
+
+
 def estimate_growth(history: pd.Series) -> GrowthEstimate:
     """Estimate the history's growth per year from its weekly spend.
 
@@ -375,7 +392,7 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
         return GrowthEstimate(
             0.0,
             None,
-            GROWTH_MIN_LOG_SD,
+            _growth_floor(values),
             t(
                 "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
                 "it with --growth)",
@@ -397,7 +414,7 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     se = math.sqrt(var / float(((x - x.mean()) ** 2).sum()) * persistence(resid))
     tau2 = GROWTH_PRIOR_SD**2
     shrunk = slope * tau2 / (tau2 + se**2)
-    log_sd = max(math.sqrt(tau2 * se**2 / (tau2 + se**2)), GROWTH_MIN_LOG_SD)
+    log_sd = max(math.sqrt(tau2 * se**2 / (tau2 + se**2)), _growth_floor(values))
     raw = math.exp(slope) - 1.0
     growth = math.exp(shrunk) - 1.0
     note = None
