@@ -25,20 +25,27 @@ remaining uncertainty of the trend is drawn per scenario. It needs
 :func:`parse_growth`).
 
 Uncertainty of the level. Each block is drawn from the history, so week-to-week noise is in
-the paths; but the *mean* level itself is only known from ``n`` history weeks. Each scenario is
-therefore scaled by a Bayesian-bootstrap draw of the mean weekly spend (Dirichlet(1, ..., 1)
-weights on the history weeks) divided by the history's mean: its spread is about
-``cv_week / sqrt(n_weeks)``, negligible for a year of history and wide for three weeks.
+the paths; but the *mean* level itself is only known from ``n`` history weeks, and weeks are
+not independent (a busy quarter is busy week after week). Each scenario is therefore scaled
+by a Bayesian-bootstrap draw of the mean weekly spend (Dirichlet weights on the history
+weeks, with concentration ``1 / persistence`` of the weekly totals, :func:`level_draws`)
+divided by the history's mean: its spread is about ``cv_week * sqrt(persistence / n_weeks)``.
+The trend's uncertainty is never taken below :data:`GROWTH_MIN_LOG_SD` for spend that varies
+from week to week (:func:`_growth_floor`).
 
 Days beyond the largest one seen. A year of history holds about 365 days, so the largest is
 roughly the 1-in-365 day, while a 99% annual service level with a one-day lead time is decided
 by the 1-in-36,500 day. Resampled weeks cannot hold a day bigger than the biggest seen, so the
-upper tail of daily spend is modelled (peaks over threshold): the days above the
-:data:`TAIL_QUANTILE` quantile of the (detrended) history are fitted with a generalized Pareto
-distribution by probability-weighted moments (:func:`fit_day_tail`), and every resampled day
-above that threshold gets a fresh excess drawn from it instead of its observed one. The
-shape and scale are themselves uncertain with some 35 exceedances a year, so each scenario
-draws its own from a bootstrap of the exceedances (``day_tail=True``, the default).
+upper tail of daily spend is modelled (peaks over threshold): each day of the (detrended)
+history is divided by its season factor (:func:`season_factors`: weekday, and the last
+:data:`MONTH_END_DAYS` days of a month), the days above the :data:`TAIL_QUANTILE` quantile
+are the tail (:func:`fit_day_tail`), and every resampled day above that threshold gets a
+fresh generalized Pareto excess instead of its observed one. Some 35 exceedances a year
+cannot tell a light tail from a heavy one, so each scenario draws its own shape from a
+posterior on a grid (the exceedances' likelihood times the prior :data:`TAIL_SHAPE_PRIOR`,
+which leans to moderately heavy tails), with the scale that keeps the mean excess seen
+(``day_tail=True``, the default). How well this keeps the promise is measured by
+:mod:`planner.backtest`.
 
 Number of scenarios. :data:`DEFAULT_SCENARIOS` = 2000: the standard error of a stock-out
 probability p estimated from S independent paths is ``sqrt(p (1 - p) / S)``; at the usual
