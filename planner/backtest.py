@@ -251,8 +251,9 @@ def backtest_tenant(
     grid = _grid(future, lead_days, grid_side, options.min_amount)
     res = _evaluate(grid, future, start, tenant)
     ok = res["p_stockout_year1"] <= 1 - service_level
-    best = res[ok]["cost_2y"].idxmin() if ok.any() else None
-    best_cost = float(res.loc[best, "cost_2y"]) if best is not None else math.nan
+    best = int(res[ok]["cost_2y"].to_numpy().argmin()) if ok.any() else None
+    best_row = grid[ok.to_numpy()].iloc[best] if best is not None else None
+    best_cost = float(res[ok]["cost_2y"].iloc[best]) if best is not None else math.nan
     return {
         "tenant": tenant.name,
         "mean_daily": float(history.mean()),
@@ -268,8 +269,8 @@ def backtest_tenant(
         "best_grid_cost_2y": best_cost,
         "cost_ratio": float(mine["cost_2y"]) / best_cost if best_cost > 0 else math.nan,
         "best_grid": (
-            f"{grid.loc[best, 'recharge_amount']:.0f} below {grid.loc[best, 'threshold']:.0f}"
-            if best is not None
+            f"{best_row['recharge_amount']:.0f} below {best_row['threshold']:.0f}"
+            if best_row is not None
             else "none feasible"
         ),
         "forfeited_2y": float(mine["forfeited_2y"]),

@@ -843,7 +843,8 @@ def make_scenarios(
     # history weeks aligned so that they start on the same weekday as the horizon
     first = n % 7
     week_starts = np.arange(first, n - 6, 7)
-    hist_pos = _month_position(values.index[week_starts])
+    dates = pd.DatetimeIndex(values.index)
+    hist_pos = _month_position(dates[week_starts])
     block_dates = start + pd.to_timedelta(np.arange(n_blocks) * 7, unit="D")
     block_pos = _month_position(pd.DatetimeIndex(block_dates))
 
@@ -862,7 +863,7 @@ def make_scenarios(
         idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
     paths = level[idx[:, :total_days]]
     if day_tail:
-        _add_day_tail(paths, level, values.index, start, rng)
+        _add_day_tail(paths, level, dates, start, rng)
 
     paths *= level_draws(level[week_starts[:, None] + offsets].sum(axis=1), n_scenarios, rng)[
         :, None

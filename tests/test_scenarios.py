@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.scenarios import (
     DEFAULT_SCENARIOS,
-    MIN_HISTORY_DAYS,
     GROWTH_MIN_LOG_SD,
+    MIN_HISTORY_DAYS,
     TAIL_CAP,
     Scenarios,
     estimate_growth,
