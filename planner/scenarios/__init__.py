@@ -1,0 +1,519 @@
+"""Demand scenarios: many plausible futures built from a daily credit-spend history.
+
+The balance engine needs demand paths (scenarios x days). This module turns one history of
+daily credit spend into such paths:
+
+- :func:`replay` -- the history itself, one path (what would have happened);
+- :func:`make_scenarios` with ``method="bootstrap"`` -- a *month-aligned weekly block
+  bootstrap*: the horizon is cut into 7-day blocks that start on the weekday following the
+  last history day; each block is a whole week copied from the history, chosen at random among
+  the history weeks starting on the same weekday whose position in the month is within a day
+  and a half of the block's own (at least the :data:`MIN_CANDIDATES` nearest), exact matches
+  weighted up (:data:`MONTH_SIGMA_DAYS`). Whole weeks keep the weekly rhythm and day-to-day
+  correlation; matching the position in the month keeps the month-end bunching (Calling Plan
+  minute pools reset on the 1st, so overage spend piles up late in the month). A week is
+  never moved across the 1st, where that spend drops.
+
+Growth. The history is first brought to the level of its last day by removing its own trend,
+then the future is scaled by ``(1 + growth_per_year) ** (days / 365.25)``. The trend is a
+Theil-Sen (median of pairwise slopes) fit of ``log`` weekly spend (:func:`estimate_growth`),
+robust to odd weeks, shrunk toward 0 by its standard error (a year of history cannot tell a
+trend from a season) and clamped to :data:`GROWTH_RANGE` (a one-year forecast that
+extrapolates more than a doubling or a halving from a noisy history is not credible); the
+remaining uncertainty of the trend is drawn per scenario. It needs
+:data:`MIN_WEEKS_FOR_GROWTH` weeks. ``growth`` overrides the projection (fixed, see
+:func:`parse_growth`).
+
+Uncertainty of the level. Each block is drawn from the history, so week-to-week noise is in
+the paths; but the *mean* level itself is only known from ``n`` history weeks, and weeks are
+not independent (a busy quarter is busy week after week). Each scenario is therefore scaled
+by a Bayesian-bootstrap draw of the mean weekly spend (Dirichlet weights on the history
+weeks, with concentration ``1 / persistence`` of the weekly totals, :func:`level_draws`)
+divided by the history's mean: its spread is about ``cv_week * sqrt(persistence / n_weeks)``.
+The trend's uncertainty is never taken below :data:`GROWTH_MIN_LOG_SD` for spend that varies
+from week to week (:func:`planner.scenarios.growth._growth_floor`).
+
+Days beyond the largest one seen. A year of history holds about 365 days, so the largest is
+roughly the 1-in-365 day, while a 99% annual service level with a one-day lead time is decided
+by the 1-in-36,500 day. Resampled weeks cannot hold a day bigger than the biggest seen, so the
+upper tail of daily spend is modelled (peaks over threshold): each day of the (detrended)
+history is divided by its season factor (:func:`season_factors`: weekday, and the last
+days of a month, :mod:`planner.scenarios.tail`), the days above the :data:`TAIL_QUANTILE`
+quantile are the tail (:func:`fit_day_tail`), and every resampled day above that threshold gets a
+fresh generalized Pareto excess instead of its observed one. Some 35 exceedances a year
+cannot tell a light tail from a heavy one, so each scenario draws its own shape from a
+posterior on a grid (the exceedances' likelihood times the prior :data:`TAIL_SHAPE_PRIOR`,
+which leans to moderately heavy tails), with the scale that keeps the mean excess seen
+(``day_tail=True``, the default). How well this keeps the promise is measured by
+:mod:`planner.backtest`.
+
+Number of scenarios. :data:`DEFAULT_SCENARIOS` = 2000: the standard error of a stock-out
+probability p estimated from S independent paths is ``sqrt(p (1 - p) / S)``; at the usual
+target p = 0.01 that is 0.22 percentage points with 2000 paths, so a 95% interval is about
++/-0.45 point (1000 paths would give +/-0.62, 4000 +/-0.31 at twice the sweep time). A sweep
+costs in proportion to scenarios x days x policies: 2000 x 365 days is about 4 ms per policy
+on one core of a small machine, so the ~500 policies of a recommendation search take about
+two seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.scenarios.growth import (
+    GROWTH_MIN_LOG_SD,
+    GROWTH_OVERRIDE_RANGE,
+    GROWTH_PRIOR_SD,
+    GROWTH_RANGE,
+    MIN_WEEKS_FOR_GROWTH,
+    GrowthEstimate,
+    estimate_growth,
+    parse_growth,
+    persistence,
+)
+from planner.scenarios.tail import (
+    MIN_TAIL_POINTS,
+    TAIL_CAP,
+    TAIL_QUANTILE,
+    TAIL_SHAPE_PRIOR,
+    DayTail,
+    fit_day_tail,
+    month_end_factors,
+    season_factors,
+    weekday_factors,
+)
+from planner.scenarios.tail import apply_day_tail as _apply_day_tail
+from planner.text import days, t
+
+__all__ = [
+    "DEFAULT_HORIZON_DAYS",
+    "DEFAULT_SCENARIOS",
+    "GROWTH_MIN_LOG_SD",
+    "GROWTH_OVERRIDE_RANGE",
+    "GROWTH_PRIOR_SD",
+    "GROWTH_RANGE",
+    "METHODS",
+    "MIN_HISTORY_DAYS",
+    "MIN_TAIL_POINTS",
+    "MIN_WEEKS_FOR_GROWTH",
+    "SHORT_HISTORY_DAYS",
+    "TAIL_CAP",
+    "TAIL_QUANTILE",
+    "TAIL_SHAPE_PRIOR",
+    "DayTail",
+    "GrowthEstimate",
+    "Scenarios",
+    "estimate_growth",
+    "fit_day_tail",
+    "level_draws",
+    "make_scenarios",
+    "month_end_factors",
+    "parse_growth",
+    "persistence",
+    "replay",
+    "season_factors",
+    "weekday_factors",
+]
+
+#: default number of scenario paths (see the module docstring for the reasoning)
+DEFAULT_SCENARIOS = 2000
+#: default horizon in days
+DEFAULT_HORIZON_DAYS = 365
+#: fewest history days accepted: two whole weeks, so that every weekday is seen twice and the
+#: week-to-week variation (the level uncertainty) can be estimated at all
+MIN_HISTORY_DAYS = 14
+#: below this many days the results carry a warning about wide level uncertainty
+SHORT_HISTORY_DAYS = 56
+#: fewest whole weeks needed to estimate a trend: the slope's noise grows as n ** -1.5, and
+#: below half a year it swamps any plausible growth
+#: (a wider window gives more variety but smears the month-end peak by as many days)
+MONTH_WINDOW_DAYS = 1.5
+#: fewest candidate weeks per block (short histories fall back to the nearest ones)
+MIN_CANDIDATES = 4
+#: candidates are weighted by a Gaussian of their distance (days) in month position
+MONTH_SIGMA_DAYS = 0.6
+
+_MEAN_MONTH = 365.25 / 12
+METHODS = ("bootstrap", "replay")
+
+
+@dataclass
+class Scenarios:
+    """Demand paths for the balance engine.
+
+    Attributes
+    ----------
+    start : pd.Timestamp
+        Date of day 0 of every path.
+    paths : np.ndarray
+        Daily credit demand, shape (scenarios, days), float, >= 0.
+    method : str
+        ``"bootstrap"`` or ``"replay"``.
+    growth_per_year : float
+        Growth applied to the future (0.2 = +20 % a year).
+    history_days : int
+        Length of the history the paths were built from.
+    seed : int | None
+        Seed used (``None`` when a Generator was passed or for replay).
+    warnings : list[str]
+        Caveats to show the user (short history, growth assumed, ...).
+    tail : np.ndarray or None
+        Demand of the days after the horizon, shape (scenarios, tail days), drawn like the
+        paths: the planner spends what is left on them to count the forfeiture of lots
+        bought late in the plan (``docs/credit-model.md`` §3). None: not drawn.
+    """
+
+    start: pd.Timestamp
+    paths: np.ndarray
+    method: str
+    growth_per_year: float
+    history_days: int
+    seed: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    tail: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.start = pd.Timestamp(self.start).normalize()
+        paths = np.asarray(self.paths, dtype=float)
+        if paths.ndim != 2 or paths.shape[0] < 1 or paths.shape[1] < 1:
+            raise ValueError(f"paths: need a non-empty 2-D array, got shape {paths.shape}")
+        if not np.isfinite(paths).all() or (paths < 0).any():
+            raise ValueError("paths: demand must be finite and >= 0")
+        self.paths = paths
+        if self.method not in METHODS:
+            raise ValueError(f"method: must be one of {METHODS}, got {self.method!r}")
+        if not math.isfinite(self.growth_per_year) or self.growth_per_year <= -1:
+            raise ValueError(f"growth_per_year: must be > -1, got {self.growth_per_year}")
+        if self.history_days < 1:
+            raise ValueError(f"history_days: must be >= 1, got {self.history_days}")
+        if self.tail is not None:
+            tail = np.asarray(self.tail, dtype=float)
+            if tail.ndim != 2 or tail.shape[0] != paths.shape[0]:
+                raise ValueError("tail: need one row per path")
+            if not np.isfinite(tail).all() or (tail < 0).any():
+                raise ValueError("tail: demand must be finite and >= 0")
+            self.tail = tail
+
+    @property
+    def n_scenarios(self) -> int:
+        """Number of paths."""
+        return int(self.paths.shape[0])
+
+    @property
+    def horizon_days(self) -> int:
+        """Number of days in each path."""
+        return int(self.paths.shape[1])
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        """The calendar days of the paths."""
+        return pd.date_range(self.start, periods=self.horizon_days, freq="D")
+
+    def mean_daily(self) -> float:
+        """Mean daily demand over all paths and days."""
+        return float(self.paths.mean())
+
+    def with_tail(self) -> np.ndarray:
+        """The paths followed by the tail days (just the paths when there is no tail)."""
+        if self.tail is None or self.tail.shape[1] == 0:
+            return self.paths
+        return np.ascontiguousarray(np.hstack([self.paths, self.tail]))
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _validate_history(history: pd.Series) -> pd.Series:
+    """A float Series on a contiguous daily index (gaps filled with 0), or InputError."""
+    if not isinstance(history, pd.Series):
+        raise InputError("demand history: expected a pandas Series of daily spend")
+    if not isinstance(history.index, pd.DatetimeIndex):
+        try:
+            history = history.copy()
+            history.index = pd.DatetimeIndex(pd.to_datetime(history.index))
+        except (ValueError, TypeError) as exc:
+            raise InputError("demand history: the index must be dates") from exc
+    if len(history) == 0:
+        raise InputError("demand history is empty: no days of credit spend to plan from")
+    idx = history.index
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    idx = idx.normalize()
+    if idx.has_duplicates:
+        raise InputError("demand history: the same day appears twice; give one value per day")
+    values = pd.to_numeric(pd.Series(history.to_numpy(), index=idx), errors="coerce")
+    values = values.astype(float).sort_index()
+    if values.isna().any():
+        bad = values.index[values.isna()][0].date()
+        raise InputError(f"demand history: missing or non-numeric spend on {bad}")
+    if not np.isfinite(values.to_numpy()).all():
+        raise InputError("demand history: spend must be finite")
+    if (values < 0).any():
+        bad = values.index[values < 0][0].date()
+        raise InputError(f"demand history: negative spend on {bad}; credit spend is >= 0")
+    full = pd.date_range(values.index[0], values.index[-1], freq="D")
+    values = values.reindex(full, fill_value=0.0)
+    if len(values) < MIN_HISTORY_DAYS:
+        raise InputError(
+            f"demand history covers {len(values)} days; at least {MIN_HISTORY_DAYS} (two whole "
+            "weeks) are needed to see the weekly rhythm and how much spend varies from week to "
+            "week. Collect a few more weeks of usage exports (Microsoft suggests a month or two)"
+        )
+    return values
+
+
+def replay(history: pd.Series) -> Scenarios:
+    """The history itself as a single scenario starting on its first day.
+
+    Parameters
+    ----------
+    history : pd.Series
+        Daily credit spend (float) on a daily DatetimeIndex; missing days count as 0.
+
+    Returns
+    -------
+    Scenarios
+        One path, ``start`` = the first history day, no growth.
+    """
+    values = _validate_history(history)
+    return Scenarios(
+        start=values.index[0],
+        paths=values.to_numpy(dtype=float)[None, :].copy(),
+        method="replay",
+        growth_per_year=0.0,
+        history_days=len(values),
+        seed=None,
+        warnings=[],
+    )
+
+
+def _month_position(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Position in the month in days, on a scale of one mean month.
+
+    Days in the first half count from the 1st (0, 1, ...); days in the second half count
+    back from the month's end (the last day is one day before the next 1st), so month ends
+    of 28- to 31-day months line up.
+    """
+    day = dates.day.to_numpy()
+    dim = dates.days_in_month.to_numpy()
+    pos = np.where(day <= 15, day - 1.0, _MEAN_MONTH - (dim - day + 1.0))
+    return pos
+
+
+def level_draws(weekly: np.ndarray, n_scenarios: int, rng: np.random.Generator) -> np.ndarray:
+    """Each scenario's mean level over the history's: a Bayesian bootstrap of the weekly
+    totals, widened for their persistence.
+
+    Weeks are not independent (a busy quarter is busy week after week): with a lag-one
+    the weekly totals' :func:`persistence` ``f``, ``n`` weeks hold about ``n / f``
+    independent ones, so the Dirichlet weights get concentration ``1 / f`` instead of 1,
+    which spreads the weighted mean accordingly.
+    """
+    mean_week = float(weekly.mean())
+    if not mean_week > 0 or len(weekly) < 2:
+        return np.ones(n_scenarios)
+    alpha = 1.0 / persistence(weekly)
+    weights = rng.dirichlet(np.full(len(weekly), alpha), size=n_scenarios)
+    return np.asarray(weights @ weekly / mean_week)
+
+
+def _add_day_tail(
+    paths: np.ndarray,
+    level: np.ndarray,
+    dates: pd.DatetimeIndex,
+    start: pd.Timestamp,
+    rng: np.random.Generator,
+) -> None:
+    """Fit the tail of the season-adjusted history and give the paths' big days fresh
+    excesses (:func:`_apply_day_tail`)."""
+    weekday = weekday_factors(level, int(dates[0].day_of_week))
+    month_end = month_end_factors(level / weekday[dates.day_of_week.to_numpy()], dates)
+    fitted = fit_day_tail(level / season_factors(dates, weekday, month_end))
+    if fitted is None:
+        return
+    future = pd.date_range(start, periods=paths.shape[1], freq="D")
+    _apply_day_tail(paths, fitted, season_factors(future, weekday, month_end), rng)
+
+
+def _check_sizes(horizon_days: object, n_scenarios: object, tail_days: object) -> None:
+    """InputError unless the horizon, scenario count and tail days are whole and in range."""
+    for label, value, lo, hi in (
+        ("horizon days", horizon_days, 1, 3650),
+        ("scenarios", n_scenarios, 1, 1_000_000),
+        ("tail days", tail_days, 0, 3650),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise InputError(f"{label}: must be a whole number, got {value!r}")
+        if not lo <= value <= hi:
+            raise InputError(f"{label}: must be between {lo} and {hi}, got {value}")
+
+
+def _history_warnings(values: pd.Series) -> list[str]:
+    """Caveats about the history itself: too short to pin the level, or without spend."""
+    warnings: list[str] = []
+    n = len(values)
+    if n < SHORT_HISTORY_DAYS:
+        warnings.append(
+            t(
+                "short history ({days}): the spend level is uncertain, so the scenarios spread "
+                "widely; {weeks}+ weeks give firmer results",
+                days=days(n),
+                weeks=SHORT_HISTORY_DAYS // 7,
+            )
+        )
+    if float(values.sum()) <= 0:
+        warnings.append(t("the history has no credit spend at all: every scenario is zero"))
+    return warnings
+
+
+def _resample_weeks(
+    level: np.ndarray,
+    dates: pd.DatetimeIndex,
+    week_starts: np.ndarray,
+    start: pd.Timestamp,
+    total_days: int,
+    n_scenarios: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The month-aligned weekly block bootstrap (module docstring): for each 7-day block of
+    the future, a whole history week starting on the same weekday, chosen among those whose
+    position in the month is close to the block's, exact matches weighted up."""
+    n_blocks = -(-total_days // 7)
+    hist_pos = _month_position(dates[week_starts])
+    block_dates = start + pd.to_timedelta(np.arange(n_blocks) * 7, unit="D")
+    block_pos = _month_position(pd.DatetimeIndex(block_dates))
+    idx = np.empty((n_scenarios, n_blocks * 7), dtype=np.int64)
+    offsets = np.arange(7)
+    n_keep = min(MIN_CANDIDATES, len(week_starts))
+    for b in range(n_blocks):
+        # not circular: a week is never moved across the 1st, where month-end spend drops
+        dist = np.abs(hist_pos - block_pos[b])
+        cand = np.flatnonzero(dist <= MONTH_WINDOW_DAYS)
+        if len(cand) < n_keep:
+            cand = np.argsort(dist, kind="stable")[:n_keep]
+        # prefer exact alignment: a week one day off moves month-end spend by a day
+        weight = np.exp(-0.5 * (dist[cand] / MONTH_SIGMA_DAYS) ** 2)
+        pick = week_starts[cand[rng.choice(len(cand), size=n_scenarios, p=weight / weight.sum())]]
+        idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
+    return level[idx[:, :total_days]]
+
+
+def _growth_factors(
+    growth_per_year: float,
+    log_sd: float,
+    total_days: int,
+    n_scenarios: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Each scenario's growth over the days ahead, shape (scenarios, days): the projected
+    growth, each scenario drawing its own around it when the trend is uncertain."""
+    days_ahead = np.arange(1, total_days + 1) / 365.25
+    log_growth = np.full(n_scenarios, math.log1p(growth_per_year))
+    if log_sd > 0:  # the trend's own uncertainty: each scenario draws its growth
+        lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
+        log_growth = np.clip(log_growth + log_sd * rng.standard_normal(n_scenarios), lo, hi)
+    return np.exp(log_growth[:, None] * days_ahead[None, :])
+
+
+def make_scenarios(
+    history: pd.Series,
+    *,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    n_scenarios: int = DEFAULT_SCENARIOS,
+    method: str = "bootstrap",
+    growth: str | float | None = None,
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
+    day_tail: bool = True,
+    tail_days: int = 0,
+) -> Scenarios:
+    """Demand paths for the days after the history.
+
+    Parameters
+    ----------
+    history : pd.Series
+        Daily credit spend (float, one currency) on a daily DatetimeIndex; missing days count
+        as 0. At least :data:`MIN_HISTORY_DAYS` days.
+    horizon_days : int
+        Days per path, starting the day after the last history day.
+    n_scenarios : int
+        Number of paths (ignored by ``replay``).
+    method : {"bootstrap", "replay"}
+        ``"replay"`` returns :func:`replay` (the history itself, starting on its first day;
+        ``horizon_days``, ``growth`` and ``n_scenarios`` do not apply).
+    growth : str, float or None
+        Growth per year of the future; ``None`` estimates it from the history
+        (:func:`estimate_growth`), anything else goes through :func:`parse_growth`.
+    seed : int, optional
+        Seed for a new ``numpy.random.Generator``.
+    rng : numpy.random.Generator, optional
+        Generator to draw from (instead of ``seed``).
+    day_tail : bool
+        Model the upper tail of daily spend beyond the largest day seen (see the module
+        docstring); False keeps the resampled days as observed.
+    tail_days : int
+        Days drawn after the horizon into :attr:`Scenarios.tail` (0: none).
+
+    Returns
+    -------
+    Scenarios
+        ``paths`` of shape (n_scenarios, horizon_days).
+
+    Raises
+    ------
+    InputError
+        History too short, unreadable, or a bad option.
+    """
+    if method not in METHODS:
+        raise InputError(f"scenario method: must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "replay":
+        return replay(history)
+    _check_sizes(horizon_days, n_scenarios, tail_days)
+    if rng is not None and seed is not None:
+        raise ValueError("seed, rng: give one or the other, not both")
+    if rng is None:
+        rng = np.random.default_rng(seed)
+
+    values = _validate_history(history)
+    n = len(values)
+    warnings = _history_warnings(values)
+    est = estimate_growth(values)
+    if est.note and growth is None:  # a growth given replaces the estimate the note is about
+        warnings.append(est.note)
+    trend = est.growth
+    if growth is None:
+        growth_per_year, log_sd = trend, est.log_sd
+    else:
+        growth_per_year, log_sd = parse_growth(growth), 0.0
+
+    # bring the whole history to the level of its last day
+    age_years = (n - 1 - np.arange(n)) / 365.25
+    level = values.to_numpy(dtype=float) * (1.0 + trend) ** age_years
+    dates = pd.DatetimeIndex(values.index)
+    start = dates[-1] + pd.Timedelta(days=1)
+    total_days = horizon_days + int(tail_days)
+    # history weeks aligned so that they start on the same weekday as the horizon
+    week_starts = np.arange(n % 7, n - 6, 7)
+    paths = _resample_weeks(level, dates, week_starts, start, total_days, n_scenarios, rng)
+    if day_tail:
+        _add_day_tail(paths, level, dates, start, rng)
+    weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
+    paths *= level_draws(weekly, n_scenarios, rng)[:, None]
+    paths *= _growth_factors(growth_per_year, log_sd, total_days, n_scenarios, rng)
+    # drop float dust (a constant history must give exactly constant paths)
+    paths = np.round(paths, 6)
+    return Scenarios(
+        start=start,
+        paths=np.ascontiguousarray(paths[:, :horizon_days]),
+        tail=np.ascontiguousarray(paths[:, horizon_days:]) if tail_days else None,
+        method="bootstrap",
+        growth_per_year=float(growth_per_year),
+        history_days=n,
+        seed=seed,
+        warnings=warnings,
+    )

@@ -1,0 +1,210 @@
+"""The upper tail of daily spend: days beyond the largest one seen (peaks over threshold).
+
+Part of :mod:`planner.scenarios` (see its docstring for how the scenarios use it): days are
+divided by their season factor (weekday, last days of a month), the days above a high
+quantile are fitted with a generalized Pareto distribution, and each scenario's big days get
+fresh excesses with a shape drawn from the posterior.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: days above this quantile of the history (days with spend) make the fitted upper tail
+TAIL_QUANTILE = 0.9
+#: fewest exceedances for a tail fit (below, the resampled days are kept as they are)
+MIN_TAIL_POINTS = 12
+#: the fitted tail shape is kept in this range (above 0.5 the variance is infinite; the
+#: lower end still allows a bounded tail)
+TAIL_SHAPE_RANGE = (-0.3, 0.5)
+#: a drawn excess is capped at this multiple of the largest excess seen (keeps one absurd
+#: draw of a heavy tail from standing for a plausible bad day)
+TAIL_CAP = 8.0
+#: prior on the tail shape (mean, standard deviation): a few dozen days cannot tell a light
+#: tail from a heavy one, and a year holds few of the bad days that decide a 99% service
+#: level, so the prior leans to moderately heavy tails (daily spend of organisations comes
+#: with conference weeks, hotline rushes and misuse)
+TAIL_SHAPE_PRIOR = (0.35, 0.1)
+#: shapes of the posterior grid (wider than the moments fit's range: the posterior decides)
+TAIL_SHAPE_GRID = (-0.3, 0.8)
+#: days before a month's end that get their own season factor (Calling Plan pools reset on
+#: the 1st, so overage spend bunches in the last days)
+MONTH_END_DAYS = 7
+#: pseudo-days at the other days' level that each month-end factor is shrunk with
+MONTH_END_PRIOR_DAYS = 3.0
+
+
+def _pwm_gpd(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Generalized Pareto (shape, scale) of each row of sorted excesses, by probability-
+    weighted moments (Hosking & Wallis 1987): robust with a few dozen points."""
+    n = excess.shape[-1]
+    b0 = excess.mean(axis=-1)
+    weights = np.arange(n - 1, -1, -1) / (n - 1)  # (n - j) / (n - 1) for the j-th smallest
+    a1 = (excess * weights).mean(axis=-1)  # E[X (1 - F(X))]
+    denom = np.maximum(b0 - 2 * a1, 1e-12 * np.maximum(b0, 1e-300))
+    shape = 2.0 - b0 / denom
+    scale = 2.0 * b0 * a1 / denom
+    return shape, np.maximum(scale, 1e-12)
+
+
+def _gpd_loglik(excess: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the excesses under every (shape, scale) pair (broadcast arrays);
+    -inf where an excess lies beyond a bounded tail's end."""
+    xi, sigma = shape[..., None], scale[..., None]
+    z = 1.0 + xi * excess / sigma
+    ok = (z > 0).all(axis=-1)
+    safe_xi = np.where(np.abs(xi) < 1e-9, 1.0, xi)
+    logz = np.log(np.where(z > 0, z, 1.0))
+    terms = np.where(np.abs(xi) < 1e-9, excess / sigma, (1.0 + 1.0 / safe_xi) * logz)
+    ll = -excess.shape[-1] * np.log(sigma[..., 0]) - terms.sum(axis=-1)
+    return np.where(ok, ll, -np.inf)
+
+
+def _tail_posterior(excess: np.ndarray, pwm_scale: float) -> tuple[np.ndarray, ...]:
+    """Posterior of the generalized Pareto (shape, scale) on a grid: the likelihood of the
+    excesses times the prior :data:`TAIL_SHAPE_PRIOR` on the shape and a flat prior on
+    log scale. Returns the grid's shapes, scales and probabilities (flattened)."""
+    mean, sd = TAIL_SHAPE_PRIOR
+    xi = np.linspace(*TAIL_SHAPE_GRID, 45)
+    sigma = pwm_scale * np.exp(np.linspace(-2.0, 2.0, 61))
+    xx, ss = np.meshgrid(xi, sigma, indexing="ij")
+    logp = _gpd_loglik(excess, xx, ss) - 0.5 * ((xx - mean) / sd) ** 2
+    logp -= logp.max()
+    prob = np.exp(logp).ravel()
+    return xx.ravel(), ss.ravel(), prob / prob.sum()
+
+
+@dataclass(frozen=True)
+class DayTail:
+    """The fitted upper tail of daily spend (peaks over threshold).
+
+    Attributes
+    ----------
+    threshold : float
+        Days above it are the tail (the :data:`TAIL_QUANTILE` quantile of days with spend,
+        each day divided by its weekday and month-end factors).
+    shape, scale : float
+        Generalized Pareto parameters of the excesses over ``threshold`` fitted by
+        probability-weighted moments (shape > 0: heavy tail, no largest day).
+    excess : np.ndarray
+        The observed excesses, sorted.
+    grid_shape, grid_scale, grid_prob : np.ndarray
+        The posterior of (shape, scale) on a grid (:func:`_tail_posterior`): each scenario
+        draws its own pair from it, so the uncertainty of the tail is in the paths.
+    """
+
+    threshold: float
+    shape: float
+    scale: float
+    excess: np.ndarray
+    grid_shape: np.ndarray
+    grid_scale: np.ndarray
+    grid_prob: np.ndarray
+
+    def quantile(self, p: float) -> float:
+        """Day amount exceeded by a fraction ``1 - p`` of the tail days (moments fit)."""
+        xi, sigma = self.shape, self.scale
+        z = -math.log1p(-p) if abs(xi) < 1e-9 else ((1 - p) ** -xi - 1) / xi
+        return self.threshold + sigma * z
+
+
+def fit_day_tail(values: np.ndarray) -> DayTail | None:
+    """Fit the upper tail of daily amounts; None when too few days stand out.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        Daily amounts (>= 0), e.g. the detrended history divided by its season factors.
+
+    Returns
+    -------
+    DayTail or None
+    """
+    positive = np.sort(values[values > 0])
+    n_tail = max(MIN_TAIL_POINTS, math.ceil((1.0 - TAIL_QUANTILE) * len(positive)))
+    if len(positive) < 2 * n_tail:
+        return None
+    u = float(positive[-n_tail - 1])
+    excess = positive[-n_tail:] - u
+    if len(excess) < MIN_TAIL_POINTS or not excess[-1] > 0:
+        return None
+    shape, scale = _pwm_gpd(excess)
+    lo, hi = TAIL_SHAPE_RANGE
+    grid = _tail_posterior(excess, float(scale))
+    return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess, *grid)
+
+
+def _tail_draws(
+    tail: DayTail, n_scenarios: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-scenario (shape, scale): the shape drawn from the tail's posterior, the scale
+    the one that keeps the mean excess seen (``scale = mean x (1 - shape)``), so a heavier
+    tail moves spend from ordinary big days to rare huge ones and leaves the mean as it was."""
+    pick = rng.choice(len(tail.grid_prob), size=n_scenarios, p=tail.grid_prob)
+    shape = tail.grid_shape[pick]
+    return shape, float(tail.excess.mean()) * (1.0 - shape)
+
+
+def weekday_factors(values: np.ndarray, first_weekday: int) -> np.ndarray:
+    """Mean spend of each weekday (Monday = 0) over the overall mean (1 where no spend)."""
+    days = (first_weekday + np.arange(len(values))) % 7
+    means = np.array([values[days == d].mean() if (days == d).any() else 0.0 for d in range(7)])
+    overall = means.mean()
+    return np.where(means > 0, means / overall, 1.0) if overall > 0 else np.ones(7)
+
+
+def _days_to_month_end(dates: pd.DatetimeIndex) -> np.ndarray:
+    return (dates.days_in_month - dates.day).to_numpy()
+
+
+def month_end_factors(values: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Spend of the last :data:`MONTH_END_DAYS` days of a month over the other days', one
+    factor per day before the month's end (index 0 = last day), shrunk toward 1 by
+    :data:`MONTH_END_PRIOR_DAYS` pseudo-days (a dozen months give a dozen days each)."""
+    to_end = _days_to_month_end(dates)
+    rest = values[to_end >= MONTH_END_DAYS]
+    base = float(rest.mean()) if len(rest) and rest.mean() > 0 else 0.0
+    if base <= 0:
+        return np.ones(MONTH_END_DAYS)
+    out = np.ones(MONTH_END_DAYS)
+    for k in range(MONTH_END_DAYS):
+        sel = values[to_end == k]
+        out[k] = (sel.sum() / base + MONTH_END_PRIOR_DAYS) / (len(sel) + MONTH_END_PRIOR_DAYS)
+    return out
+
+
+def season_factors(
+    dates: pd.DatetimeIndex, weekday: np.ndarray, month_end: np.ndarray
+) -> np.ndarray:
+    """Each day's expected spend over the mean: its weekday's factor times, in the last days
+    of a month, that day's month-end factor."""
+    to_end = _days_to_month_end(dates)
+    end = np.where(to_end < len(month_end), month_end[np.minimum(to_end, len(month_end) - 1)], 1.0)
+    return weekday[dates.day_of_week.to_numpy()] * end
+
+
+def apply_day_tail(
+    paths: np.ndarray, tail: DayTail, factor: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Replace the excess of every resampled day above the threshold by a fresh draw.
+
+    The tail is fitted on days divided by their season factor (weekday, month end), so a
+    busy month-end Monday and a quiet Sunday are judged against their own level and keep it.
+    """
+    n_scenarios = paths.shape[0]
+    shape, scale = _tail_draws(tail, n_scenarios, rng)
+    rows, cols = np.nonzero(paths > tail.threshold * factor[None, :])
+    if not len(rows):
+        return
+    u = rng.random(len(rows))
+    xi, sigma = shape[rows], scale[rows]
+    safe = np.where(np.abs(xi) < 1e-9, 1.0, xi)
+    excess = np.where(
+        np.abs(xi) < 1e-9, -sigma * np.log1p(-u), sigma * ((1.0 - u) ** -safe - 1.0) / safe
+    )
+    excess = np.minimum(excess, TAIL_CAP * float(tail.excess[-1]))
+    paths[rows, cols] = (tail.threshold + excess) * factor[cols]
