@@ -215,7 +215,11 @@ def lot_forfeiture(
     inside = out["day"].to_numpy() < horizon
     lost = np.full((arr.shape[0], len(out)), np.nan)
     lost[:, inside] = expired[:, out["day"].to_numpy()[inside]]
-    out["expected_forfeit"] = lost.mean(axis=0) if arr.shape[0] else np.nan
+    # each date's mean over its own column (numpy sums a column of its own pairwise, more
+    # exactly than a mean over axis 0): the same figure as ``planner recommend`` shows
+    out["expected_forfeit"] = np.array(
+        [lost[:, j].mean() if arr.shape[0] else np.nan for j in range(len(out))], dtype="float64"
+    )
     for q in percentiles:
         out[f"forfeit_{_pcol(q)}"] = np.percentile(lost, q, axis=0) if len(out) else []
     out["p_forfeit"] = np.where(inside, (lost > 1e-9).mean(axis=0), np.nan)

@@ -1,0 +1,343 @@
+"""The recommendation in named steps: options checked, scenarios, search, outcomes.
+
+:func:`recommend` checks the options, builds the scenarios (with a tail of days after the
+horizon, so that every lot bought in the plan is used or expires inside them), prices every
+candidate on them through one :class:`~planner.recommend.search.Evaluator`, searches the
+cheapest feasible policy (:mod:`planner.recommend.search`), evaluates what an admin
+compares it with (:mod:`planner.recommend.outcomes`) and returns a
+:class:`~planner.recommend.result.Recommendation` explained in the report's language.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.engine import Policy
+from planner.errors import InputError
+from planner.inputs import check_lots
+from planner.recommend.cost import (
+    COST_FORMULA,
+    DEFAULT_MIN_AMOUNT,
+    DEFAULT_RECHARGE_OVERHEAD,
+    MIN_RECHARGE_DAYS,
+    TAIL_DAYS,
+)
+from planner.recommend.outcomes import (
+    alternative_row,
+    current_settings,
+    describe_alternative,
+    lots_position,
+    named_alternatives,
+    one_time_funding,
+    pareto_frontier,
+    policy_metrics,
+)
+from planner.recommend.result import ALTERNATIVE_COLUMNS, FRONTIER_COLUMNS, Recommendation
+from planner.recommend.search import Evaluator, round_policy, search
+from planner.scenarios import DEFAULT_SCENARIOS, Scenarios, make_scenarios
+from planner.text import plan as plan_text
+
+
+def _prepare_lots(
+    lots: pd.DataFrame | None, start: pd.Timestamp
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Today's lots checked against the plan start (:func:`planner.inputs.check_lots`)."""
+    if lots is None or len(lots) == 0:
+        return None, None
+    kept, warnings = check_lots(lots, start)
+    note = " ".join(w[0].upper() + w[1:] + "." for w in warnings) or None
+    if kept.empty:
+        return None, note
+    return kept, note
+
+
+def _check_options(
+    service_level: Any,
+    horizon_days: Any,
+    lead_days: Any,
+    holding_rate: Any,
+    recharge_overhead: Any,
+    alert_days: Any,
+) -> None:
+    """Refuse option values the plan cannot use, naming the option (:class:`InputError`)."""
+    if not (isinstance(service_level, int | float) and 0.5 <= service_level < 1):
+        raise InputError(
+            f"service level: must be at least 0.5 and below 1 (e.g. 0.99), got {service_level!r}"
+        )
+    if isinstance(horizon_days, bool) or not isinstance(horizon_days, int | np.integer):
+        raise InputError(f"horizon days: must be a whole number, got {horizon_days!r}")
+    if not 7 <= horizon_days <= 3650:
+        raise InputError(f"horizon days: must be between 7 and 3650, got {horizon_days}")
+    if isinstance(lead_days, bool) or not isinstance(lead_days, int | np.integer):
+        raise InputError(f"lead days: must be a whole number, got {lead_days!r}")
+    if not 0 <= lead_days <= 60:
+        raise InputError(f"lead days: must be between 0 and 60, got {lead_days}")
+    if not (isinstance(holding_rate, int | float) and 0 <= holding_rate <= 1):
+        raise InputError(f"holding rate: must be between 0 and 1 a year, got {holding_rate!r}")
+    if not (
+        isinstance(recharge_overhead, int | float)
+        and math.isfinite(recharge_overhead)
+        and recharge_overhead >= 0
+    ):
+        raise InputError(f"recharge overhead: must be >= 0, got {recharge_overhead!r}")
+    if isinstance(alert_days, bool) or not isinstance(alert_days, int | np.integer):
+        raise InputError(f"alert days: must be a whole number, got {alert_days!r}")
+    if alert_days < 0:
+        raise InputError(f"alert days: must be >= 0, got {alert_days}")
+
+
+def recommend(
+    history: pd.Series | Scenarios,
+    *,
+    currency: str = "USD",
+    service_level: float = 0.99,
+    horizon_days: int = 365,
+    lead_days: int = 1,
+    holding_rate: float = 0.05,
+    recharge_overhead: float = DEFAULT_RECHARGE_OVERHEAD,
+    growth: str | float | None = None,
+    n_scenarios: int | None = None,
+    seed: int | None = None,
+    lots: pd.DataFrame | None = None,
+    current: Policy | None = None,
+    alert_days: int = 14,
+    min_recharge_days: float = MIN_RECHARGE_DAYS,
+    min_amount: float = DEFAULT_MIN_AMOUNT,
+    failure_prob: float = 0.0,
+    fix_days: int = 0,
+) -> Recommendation:
+    """Recommend initial funding, recharge amount and trigger.
+
+    Parameters
+    ----------
+    history : pd.Series or Scenarios
+        Daily credit spend (float, one currency, daily DatetimeIndex), or ready-made
+        scenarios (then ``horizon_days``, ``growth``, ``n_scenarios`` and ``seed`` are not
+        used; without a :attr:`Scenarios.tail` forfeiture is counted within the horizon only).
+    currency : str
+        Currency code, for the explanation.
+    service_level : float
+        Required share of simulated years without a stock-out day (0.99).
+    horizon_days : int
+        Planning horizon.
+    lead_days : int
+        Days between a trigger and the funds being usable.
+    holding_rate : float
+        Yearly cost of money tied up in the balance (0.05 = 5 %).
+    recharge_overhead : float
+        Cost of handling one purchase invoice, in currency units
+        (:data:`DEFAULT_RECHARGE_OVERHEAD`).
+    growth : str, float or None
+        Growth assumption, see :func:`planner.scenarios.parse_growth`; None estimates it.
+    n_scenarios : int, optional
+        Scenario count (default :data:`planner.scenarios.DEFAULT_SCENARIOS`).
+    seed : int, optional
+        Seed of the scenarios.
+    lots : pd.DataFrame, optional
+        Today's balance as lots (``purchase_date``, ``amount``), held on the first scenario
+        day: enables the current position (runway, expiring funds) and lets the first
+        purchase be 0. Lots must be bought on or before that day; expired ones are dropped
+        with a note (:func:`planner.inputs.check_lots`).
+    current : Policy, optional
+        The admin's current settings, to compare with the recommendation.
+    alert_days : int
+        A pessimistic runway below ``alert_days + lead_days`` means "act now".
+    min_recharge_days : float
+        Optional floor on the recharge amount, in days of mean demand (0: none).
+    min_amount : float
+        Smallest whole amount the admin center accepts for the first purchase (unless 0),
+        the recharge amount and the trigger.
+    failure_prob, fix_days : float, int
+        Share of recharge attempts that fail (an expired card) and days until the admin
+        reacts: every policy searched is simulated with them.
+
+    Returns
+    -------
+    Recommendation
+
+    Raises
+    ------
+    InputError
+        Unusable history or option values, or a history with no credit spend.
+    """
+    _check_options(
+        service_level, horizon_days, lead_days, holding_rate, recharge_overhead, alert_days
+    )
+    _check_plan_rules(min_recharge_days, min_amount, failure_prob, fix_days)
+    sc = _scenarios(history, horizon_days, int(lead_days), n_scenarios, growth, seed)
+    lots, lot_note = _prepare_lots(lots, sc.start)
+    # the options as used, in the order the JSON shows them
+    settings: dict[str, Any] = {
+        "service_level": float(service_level),
+        "horizon_days": sc.horizon_days,
+        "lead_days": int(lead_days),
+        "holding_rate": float(holding_rate),
+        "recharge_overhead": float(recharge_overhead),
+        "alert_days": int(alert_days),
+        "min_recharge_days": float(min_recharge_days),
+        "min_amount": float(min_amount),
+        "failure_prob": float(failure_prob),
+        "fix_days": int(fix_days),
+    }
+    rec = _recommendation(_evaluator(sc, lots, settings), settings, current, currency)
+    # the words come from planner.text.plan: the first purchase first, in the report's language
+    notes = [lot_note] if lot_note else []
+    notes += [w[0].upper() + w[1:] + "." for w in sc.warnings]
+    rec.explanation = plan_text.explanation(rec, growth_given=growth is not None, notes=notes)
+    return rec
+
+
+def _scenarios(
+    history: pd.Series | Scenarios,
+    horizon_days: int,
+    lead_days: int,
+    n_scenarios: int | None,
+    growth: str | float | None,
+    seed: int | None,
+) -> Scenarios:
+    """The demand scenarios, with :data:`TAIL_DAYS` + lead days after the horizon; ready-made
+    scenarios are taken as they are. Refuses a history with no credit spend."""
+    if isinstance(history, Scenarios):
+        sc = history
+    else:
+        sc = make_scenarios(
+            history,
+            horizon_days=int(horizon_days),
+            n_scenarios=int(n_scenarios or DEFAULT_SCENARIOS),
+            growth=growth,
+            seed=seed,
+            tail_days=TAIL_DAYS + int(lead_days),
+        )
+    if not sc.mean_daily() > 0:
+        raise InputError(
+            "the demand history has no credit spend: there is nothing to fund (for a tenant "
+            "without credits yet, price its calls with --licences and --rates)"
+        )
+    return sc
+
+
+def _evaluator(sc: Scenarios, lots: pd.DataFrame | None, settings: dict[str, Any]) -> Evaluator:
+    """The one evaluator of the plan: its scenarios, today's lots, the cost's rates, the
+    stock-out target, the admin-center minimum and recharge failures."""
+    ev = Evaluator(
+        sc,
+        lots=lots,
+        holding_rate=settings["holding_rate"],
+        recharge_overhead=settings["recharge_overhead"],
+        target=1.0 - settings["service_level"],
+        min_amount=settings["min_amount"],
+        failure_prob=settings["failure_prob"],
+        fix_days=settings["fix_days"],
+    )
+    ev.min_q = max(settings["min_recharge_days"] * sc.mean_daily(), ev.min_amount)
+    return ev
+
+
+def _recommendation(
+    ev: Evaluator, settings: dict[str, Any], current: Policy | None, currency: str
+) -> Recommendation:
+    """Search the policy, evaluate what it is compared with, and gather the result (its
+    explanation still empty)."""
+    sc, lead_days = ev.sc, int(settings["lead_days"])
+    initial_zero = ev.lots is not None
+    q_best, s_best, grid = search(ev, sc, lead_days, initial_zero, ev.min_q)
+    chosen = round_policy(ev, q_best, s_best, lead_days, initial_zero=initial_zero)
+    policy = ev.policy(
+        float(chosen["initial"]),
+        float(chosen["recharge_amount"]),
+        float(chosen["threshold"]),
+        lead_days,
+    )
+    metrics = policy_metrics(chosen, sc.n_scenarios, sc.mean_daily())
+    alts = named_alternatives(
+        ev, chosen, grid, q_best, s_best, lead_days, settings["service_level"]
+    )
+    one_time, current_info = _compared_options(ev, alts, current)
+    position = (
+        lots_position(sc, ev.lots, lead_days, settings["alert_days"])
+        if ev.lots is not None
+        else None
+    )
+    frontier, evaluated = _frontier(ev)
+    for alt in alts:
+        alt["explanation"] = describe_alternative(alt, metrics["cost"], currency)
+    return Recommendation(
+        policy=policy,
+        metrics=metrics,
+        cost=metrics["cost"],
+        one_time_funding=one_time,
+        alternatives=pd.DataFrame(alts, columns=list(ALTERNATIVE_COLUMNS)),
+        frontier=frontier,
+        current=current_info,
+        position=position,
+        explanation=[],
+        currency=currency,
+        scenarios=sc,
+        service_level=settings["service_level"],
+        settings={
+            **settings,
+            "tail_days": 0 if sc.tail is None else int(sc.tail.shape[1]),
+            "cost_formula": COST_FORMULA,
+            "policies_evaluated": evaluated,
+        },
+        lots=ev.lots,
+    )
+
+
+def _compared_options(
+    ev: Evaluator, alts: list[dict], current: Policy | None
+) -> tuple[dict, dict | None]:
+    """The one-time purchase and the current settings, appended to ``alts`` as rows.
+
+    Returns
+    -------
+    (dict, dict or None)
+        The one-time funding option and the current settings evaluated (None without them).
+    """
+    mu = ev.sc.mean_daily()
+    one_time = one_time_funding(ev, ev.sc, ev.target, ev.lots is not None)
+    row_one = one_time.pop("_row", None)
+    if row_one is not None:
+        alts.append(alternative_row("one-time funding", row_one, mu))
+    current_info = None
+    if current is not None:
+        current_info, row = current_settings(ev, current, ev.lots is not None, mu)
+        alts.append(alternative_row("current settings", row, mu))
+    return one_time, current_info
+
+
+def _frontier(ev: Evaluator) -> tuple[pd.DataFrame, int]:
+    """The Pareto frontier of every auto-recharge policy evaluated so far, and their count."""
+    evaluated = pd.concat(ev.seen, ignore_index=True)
+    evaluated = evaluated[evaluated["auto_recharge"]]
+    frontier = pareto_frontier(evaluated).rename(
+        columns={"forfeited": "expected_forfeited", "recharges": "expected_recharges"}
+    )[list(FRONTIER_COLUMNS)]
+    return frontier, int(len(evaluated))
+
+
+def _check_plan_rules(
+    min_recharge_days: Any, min_amount: Any, failure_prob: Any, fix_days: Any
+) -> None:
+    """Refuse rule values (minimum amounts, recharge failures) the plan cannot use."""
+    if not (isinstance(min_recharge_days, int | float) and 0 <= min_recharge_days <= 365):
+        raise InputError(f"min recharge days: must be between 0 and 365, got {min_recharge_days!r}")
+    if not (
+        isinstance(min_amount, int | float)
+        and math.isfinite(min_amount)
+        and min_amount >= 1
+        and float(min_amount) == int(min_amount)
+    ):
+        raise InputError(f"min amount: must be a whole amount >= 1, got {min_amount!r}")
+    if not (isinstance(failure_prob, int | float) and 0 <= failure_prob < 1):
+        raise InputError(
+            f"failure rate: must be at least 0 and below 1 (e.g. 0.05), got {failure_prob!r}"
+        )
+    if isinstance(fix_days, bool) or not isinstance(fix_days, int | np.integer):
+        raise InputError(f"fix days: must be a whole number, got {fix_days!r}")
+    if not 0 <= fix_days <= 90:
+        raise InputError(f"fix days: must be between 0 and 90, got {fix_days}")

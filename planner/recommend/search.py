@@ -1,0 +1,328 @@
+"""Finding the cheapest feasible policy under the admin center's rules.
+
+For a fixed recharge amount Q, raising the trigger s lowers the stock-out risk and raises
+the balance held, so the cheapest feasible s is the smallest one meeting the service level,
+``s_min(Q)``. :func:`search` therefore
+
+1. searches ``s_min(Q)`` for a log-spaced grid of Q, all Q at once, every sweep on the same
+   scenarios (common random numbers; :func:`min_threshold`);
+2. refines twice on a finer log grid between the neighbours of the cheapest Q;
+
+and :func:`round_policy` rounds Q, s and the first purchase to whole amounts an admin would
+type (:func:`nice_step`, never below the minimum amount), evaluates the rounded neighbours
+and keeps the cheapest feasible one: the rounded policy is the one simulated and reported.
+Every policy goes through one :class:`Evaluator`, which prices it with
+:func:`planner.recommend.cost.policy_cost` and keeps it for the frontier.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from planner.engine import Policy, sweep
+from planner.errors import InputError
+from planner.recommend.cost import DEFAULT_MIN_AMOUNT, policy_cost
+from planner.scenarios import Scenarios
+
+#: points of the coarse Q grid
+_COARSE_Q = 14
+#: points added between the neighbours of the best Q at each refinement
+_FINE_Q = 7
+#: rounds of the trigger search, and triggers tested per Q in each (625-fold narrowing)
+_SEARCH_ROUNDS = 4
+_POINTS_PER_ROUND = 4
+
+
+def nice_step(amount: float) -> float:
+    """The step an admin would round ``amount`` to: about a tenth of it, on 1-2-5-10-25-50.
+
+    >>> nice_step(600), nice_step(250), nice_step(78), nice_step(12000)
+    (50.0, 25.0, 5.0, 1000.0)
+    """
+    if not amount > 0:
+        return 1.0
+    raw = amount / 10.0
+    step = 1.0
+    for exponent in range(0, 12):
+        for mantissa in (1, 2.5, 5) if exponent else (1, 2, 5):
+            candidate = mantissa * 10.0**exponent
+            if candidate <= raw:
+                step = candidate
+    return step
+
+
+def round_amount(amount: float, how: str = "nearest") -> float:
+    """``amount`` rounded to its :func:`nice_step` (``how``: nearest, up or down); 0 stays 0."""
+    if amount <= 0:
+        return 0.0
+    step = nice_step(amount)
+    q = amount / step
+    n = {"nearest": round(q), "up": math.ceil(q - 1e-9), "down": math.floor(q + 1e-9)}[how]
+    return float(max(n, 1) * step)
+
+
+class Evaluator:
+    """Runs policy tables through the engine on fixed scenarios, keeping every result."""
+
+    def __init__(
+        self,
+        scenarios: Scenarios,
+        *,
+        lots: pd.DataFrame | None,
+        holding_rate: float,
+        recharge_overhead: float,
+        target: float,
+        min_amount: float = DEFAULT_MIN_AMOUNT,
+        failure_prob: float = 0.0,
+        fix_days: int = 0,
+    ) -> None:
+        self.sc = scenarios
+        self.demand = scenarios.with_tail()
+        self.lots = lots
+        self.holding_rate = holding_rate
+        self.overhead = recharge_overhead
+        self.target = target
+        self.min_amount = float(min_amount)
+        self.failure_prob = float(failure_prob)
+        self.fix_days = int(fix_days)
+        self.min_q = self.min_amount
+        self.seen: list[pd.DataFrame] = []
+
+    def __call__(self, table: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
+        # a fresh generator in the same state for every sweep: policies with recharge
+        # failures see the same failures, like common random numbers
+        rng = np.random.default_rng(self.sc.seed if self.sc.seed is not None else 0)
+        out = sweep(
+            self.demand,
+            self.sc.start,
+            table,
+            lots=self.lots,
+            quantiles=(),
+            rng=rng,
+            plan_days=self.sc.horizon_days,
+        )
+        out = policy_cost(
+            out.reset_index(drop=True),
+            holding_rate=self.holding_rate,
+            recharge_overhead=self.overhead,
+            plan_days=self.sc.horizon_days,
+        )
+        out["feasible"] = out["p_stockout"] <= self.target + 1e-12
+        if keep:
+            self.seen.append(out)
+        return out
+
+    def one(self, policy: Policy) -> pd.Series:
+        """One policy evaluated, not kept for the frontier."""
+        return self(policy_table([policy]), keep=False).iloc[0]
+
+    def grid(
+        self, q: np.ndarray, s: np.ndarray, initial: np.ndarray, lead_days: int
+    ) -> pd.DataFrame:
+        """A policy table of the search, with this plan's recharge failures."""
+        return pd.DataFrame(
+            {
+                "initial": initial,
+                "recharge_amount": q,
+                "threshold": s,
+                "lead_days": lead_days,
+                "auto_recharge": True,
+                "failure_prob": self.failure_prob,
+                "fix_days": self.fix_days,
+            }
+        )
+
+    def policy(self, initial: float, q: float, s: float, lead_days: int) -> Policy:
+        """An auto-recharge policy with this plan's recharge failures."""
+        return Policy(initial, q, s, lead_days, True, self.failure_prob, self.fix_days)
+
+
+def policy_table(policies: list[Policy]) -> pd.DataFrame:
+    """The policy table :func:`planner.engine.sweep` takes, one row per policy."""
+    return pd.DataFrame(
+        {
+            "initial": [p.initial for p in policies],
+            "recharge_amount": [p.recharge_amount for p in policies],
+            "threshold": [p.threshold for p in policies],
+            "lead_days": [p.lead_days for p in policies],
+            "auto_recharge": [p.auto_recharge for p in policies],
+            "failure_prob": [p.failure_prob for p in policies],
+            "fix_days": [p.fix_days for p in policies],
+        }
+    )
+
+
+def min_threshold(
+    ev: Evaluator,
+    q: np.ndarray,
+    s_hi: float,
+    lead_days: int,
+    *,
+    target: float | None = None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Search the smallest feasible trigger (at least the minimum amount) for every Q.
+
+    Each round tests :data:`_POINTS_PER_ROUND` evenly spaced triggers inside every open
+    bracket in one sweep, shrinking the brackets five-fold. The first purchase is
+    ``max(Q, s)``, so that the start is like any later cycle and the edge found is the
+    steady-state one.
+
+    Returns
+    -------
+    (np.ndarray, pd.DataFrame)
+        The trigger per Q (NaN when even 8 x ``s_hi`` fails) and, per Q, the evaluation of
+        the policy at that trigger (at the largest trigger tried when none is feasible).
+    """
+    target = ev.target if target is None else target
+    n = len(q)
+
+    def run(qq: np.ndarray, ss: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+        res = ev(ev.grid(qq, ss, np.maximum(qq, ss), lead_days))
+        return res, (res["p_stockout"] <= target + 1e-12).to_numpy()
+
+    # the admin center refuses a trigger below the minimum: the bracket starts there
+    lo = np.full(n, ev.min_amount)
+    hi = np.full(n, max(float(s_hi), 2 * ev.min_amount))
+    res, ok = run(np.concatenate([q, q]), np.concatenate([lo, hi]))
+    ok_lo, ok_hi = ok[:n], ok[n:].copy()
+    rows: list[pd.Series] = [res.iloc[i] if ok_lo[i] else res.iloc[n + i] for i in range(n)]
+    hi[ok_lo] = lo[ok_lo]
+    for _ in range(3):  # widen the bracket where even s_hi is not enough
+        idx = np.flatnonzero(~ok_lo & ~ok_hi)
+        if not idx.size:
+            break
+        lo[idx] = hi[idx]
+        hi[idx] *= 2
+        res, ok = run(q[idx], hi[idx])
+        for r, i in enumerate(idx):
+            rows[i] = res.iloc[r]
+            ok_hi[i] = ok[r]
+    active = ~ok_lo & ok_hi
+    k = _POINTS_PER_ROUND
+    frac = np.arange(1, k + 1) / (k + 1)
+    for _ in range(_SEARCH_ROUNDS):
+        idx = np.flatnonzero(active)
+        if not idx.size:
+            break
+        pts = lo[idx, None] + (hi[idx] - lo[idx])[:, None] * frac
+        res, ok = run(np.repeat(q[idx], k), pts.ravel())
+        ok = ok.reshape(-1, k)
+        for r, i in enumerate(idx):
+            good = np.flatnonzero(ok[r])
+            if good.size:
+                g = int(good[0])
+                rows[i] = res.iloc[r * k + g]
+                hi[i] = pts[r, g]
+                if g > 0:
+                    lo[i] = pts[r, g - 1]
+            else:
+                lo[i] = pts[r, -1]
+    s_min = np.where(ok_lo | ok_hi, hi, np.nan)
+    return s_min, pd.DataFrame(rows).reset_index(drop=True)
+
+
+def _scale(sc: Scenarios, lead_days: int) -> dict:
+    """Demand scale of the scenarios: mean per day, a year's demand, lead-time peaks."""
+    d = sc.paths
+    mu = float(d.mean())
+    year = d[:, : min(365, d.shape[1])].sum(axis=1) * 365.0 / min(365, d.shape[1])
+    window = lead_days + 1
+    csum = np.cumsum(np.pad(d, ((0, 0), (1, 0))), axis=1)
+    peak = float((csum[:, window:] - csum[:, :-window]).max()) if d.shape[1] >= window else 0.0
+    return {
+        "mu": mu,
+        "year_mean": float(year.mean()),
+        "year_q95": float(np.quantile(year, 0.95)),
+        "lead_peak": peak,
+    }
+
+
+def search(
+    ev: Evaluator, sc: Scenarios, lead_days: int, initial_zero: bool, min_q: float
+) -> tuple[float, float, pd.DataFrame]:
+    """Continuous (Q, s) minimising the cost at the feasibility edge; plus the Q-grid rows."""
+    scale = _scale(sc, lead_days)
+    q_lo = max(min_q, ev.min_amount, 1.0)
+    # never beyond what a year can use: a bigger lot forfeits the rest
+    q_hi = max(q_lo, scale["year_mean"])
+    s_hi = max(1.0, 1.5 * scale["lead_peak"] + scale["mu"])
+    q = np.geomspace(q_lo, q_hi, _COARSE_Q) if q_hi > q_lo * 1.01 else np.array([q_lo])
+    s_min, rows = min_threshold(ev, q, s_hi, lead_days)
+    grid = rows.assign(_q=q, _s=s_min)
+    for _ in range(2):
+        feasible = grid[np.isfinite(grid["_s"])]
+        if feasible.empty:
+            break
+        order = feasible.sort_values("_q")
+        i = int(np.argmin(order["cost"].to_numpy()))
+        qs = order["_q"].to_numpy()
+        left = qs[i - 1] if i > 0 else qs[i] / 1.5 if qs[i] / 1.5 >= q_lo else qs[i]
+        right = min(qs[i + 1] if i + 1 < len(qs) else qs[i] * 1.5, q_hi)
+        if right <= max(left, q_lo) * 1.001:
+            break
+        fine = np.geomspace(max(left, q_lo), right, _FINE_Q + 2)[1:-1]
+        s_f, rows_f = min_threshold(ev, fine, s_hi, lead_days)
+        grid = pd.concat([grid, rows_f.assign(_q=fine, _s=s_f)], ignore_index=True)
+    feasible = grid[np.isfinite(grid["_s"])]
+    if feasible.empty:
+        raise InputError(
+            "no auto-recharge policy meets the service level on these scenarios even with a "
+            "very high trigger; lower --service-level or check the demand"
+        )
+    best = feasible.loc[feasible["cost"].idxmin()]
+    return float(best["_q"]), float(best["_s"]), grid
+
+
+def round_policy(
+    ev: Evaluator,
+    q: float,
+    s: float,
+    lead_days: int,
+    *,
+    initial_zero: bool,
+    target: float | None = None,
+) -> pd.Series:
+    """Cheapest feasible policy among the nice-rounded neighbours of (Q, s)."""
+    target = ev.target if target is None else target
+    low = ev.min_amount
+
+    def whole(x: float) -> float:
+        return max(low, x)
+
+    # the cost is saw-toothed in Q over a finite horizon (a whole recharge more or less), so
+    # look at every nice amount within -20 % / +25 % rather than just the two neighbours
+    step = nice_step(q)
+    q_opts = sorted(
+        {whole(round_amount(q, "down")), whole(round_amount(q, "up"))}
+        | {
+            whole(k * step)
+            for k in range(math.ceil(0.8 * q / step), math.floor(1.25 * q / step) + 1)
+        }
+    )
+    floor = max(round_amount(ev.min_q, "down"), low)
+    q_opts = [x for x in q_opts if x >= floor] or [whole(round_amount(q, "up"))]
+    s_up = whole(round_amount(s, "up"))
+    s_opts = sorted({whole(round_amount(s, "down")), s_up, s_up + nice_step(s_up)})
+    for _ in range(12):
+        cands = []
+        for qq in q_opts:
+            for ss in s_opts:
+                # in order of preference: nothing now (today's lots), one recharge amount,
+                # enough not to trigger at once
+                inits = ([0.0] if initial_zero else []) + [qq, max(qq, ss)]
+                for rank, ii in enumerate(dict.fromkeys(inits)):
+                    cands.append((rank, ev.policy(ii, qq, ss, lead_days)))
+        res = ev(policy_table([c[1] for c in cands])).assign(_rank=[c[0] for c in cands])
+        ok = res[res["p_stockout"] <= target + 1e-12]
+        if not ok.empty:
+            # per (Q, s) the preferred feasible first purchase, then the cheapest (Q, s)
+            ok = ok.sort_values("_rank", kind="stable")
+            ok = ok.drop_duplicates(["recharge_amount", "threshold"], keep="first")
+            return ok.sort_values("cost", kind="stable").iloc[0].drop("_rank")
+        s_opts = [x + nice_step(x) * 2 for x in s_opts]
+    raise InputError(
+        "could not find a rounded policy meeting the service level; lower --service-level"
+    )
