@@ -295,3 +295,16 @@ def test_tail_days_continue_the_paths():
     assert sc.with_tail().shape == (50, 130)
     plain = make_scenarios(h, n_scenarios=50, horizon_days=100, seed=3)
     assert plain.tail is None and plain.with_tail() is plain.paths
+
+
+def test_growth_is_held_after_the_horizon():
+    """The tail days only spend what is left of the lots: the level stays where the plan
+    ended instead of extrapolating the trend another year."""
+    h = synthetic_history(growth=0.0, month_end=1.0, noise_shape=50.0, seed=4)
+    sc = make_scenarios(
+        h, n_scenarios=200, horizon_days=364, seed=1, growth="+20%/year", tail_days=364
+    )
+    last_quarter, tail_quarter = sc.paths[:, -91:].mean(), sc.tail[:, -91:].mean()
+    # the trend carried on would put the tail's last quarter 20% higher
+    assert tail_quarter == pytest.approx(last_quarter, rel=0.06)
+    assert tail_quarter < 1.1 * last_quarter

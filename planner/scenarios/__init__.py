@@ -406,13 +406,17 @@ def _resample_weeks(
 def _growth_factors(
     growth_per_year: float,
     log_sd: float,
+    horizon_days: int,
     total_days: int,
     n_scenarios: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Each scenario's growth over the days ahead, shape (scenarios, days): the projected
-    growth, each scenario drawing its own around it when the trend is uncertain."""
-    days_ahead = np.arange(1, total_days + 1) / 365.25
+    growth, each scenario drawing its own around it when the trend is uncertain; held at its
+    value on the last plan day over the tail days after ``horizon_days``."""
+    # past the plan the level stays where the plan ended: the tail days only spend what is
+    # left of the lots, and a trend extrapolated over two years would decide their forfeiture
+    days_ahead = np.minimum(np.arange(1, total_days + 1), horizon_days) / 365.25
     log_growth = np.full(n_scenarios, math.log1p(growth_per_year))
     if log_sd > 0:  # the trend's own uncertainty: each scenario draws its growth
         lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
@@ -504,7 +508,7 @@ def make_scenarios(
         _add_day_tail(paths, level, dates, start, rng)
     weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
     paths *= level_draws(weekly, n_scenarios, rng)[:, None]
-    paths *= _growth_factors(growth_per_year, log_sd, total_days, n_scenarios, rng)
+    paths *= _growth_factors(growth_per_year, log_sd, horizon_days, total_days, n_scenarios, rng)
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)
     return Scenarios(
