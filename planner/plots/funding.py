@@ -304,7 +304,7 @@ def _forfeiture_panel(ax: Axes, expired: np.ndarray, currency: str) -> None:
     money_axis(ax, currency, t("Expired over the horizon"), axis="x")
     ax.set_ylabel(t("Scenario paths"))
     if not lose.any():
-        nothing_to_show(ax, "Nothing forfeited in any scenario" if S else "No scenario paths")
+        nothing_to_show(ax, t("Nothing forfeited in any scenario") if S else t("No scenario paths"))
         return
     if np.ptp(expired) > 1e-9:
         ax.hist(expired, bins=30, color=RED, alpha=0.8)
@@ -359,7 +359,7 @@ def _stockout_panel(ax: Axes, first: np.ndarray, start: Any | None) -> None:
         count_axis(ax, integer=True)
     else:
         ax.set_xlabel(t("Day of first stock-out"))
-        nothing_to_show(ax, "No stock-out in any scenario" if S else "No scenario paths")
+        nothing_to_show(ax, t("No stock-out in any scenario") if S else t("No scenario paths"))
     ax.set_ylabel(t("Scenario paths"))
     ax.set_title(
         t(

@@ -54,7 +54,6 @@ from planner.report.columns import (
     cell_formatter,
     column_kind,
     header,
-    option_name,
 )
 from planner.report.narrative import (
     alternatives_markdown,
@@ -91,6 +90,7 @@ from planner.report.views import (
     typical_path,
     unavoidable_forfeiture,
 )
+from planner.text.plan import option_name
 
 if TYPE_CHECKING:
     from planner.report.html_export import CSP, HIDE_TAG, render_html

@@ -147,28 +147,3 @@ def cell_formatter(kind: str | None, series: pd.Series) -> Callable[[Any], str] 
     if series.dtype == object or pd.api.types.is_string_dtype(series):
         return None
     return None
-
-
-def option_name(option: str) -> str:
-    """An alternative's name in words of the language (``higher service level (99.8%)``)."""
-    m = re.fullmatch(r"(.*?)(?: \((.+)\))?", str(option), flags=re.S)
-    if m is None:  # (cannot happen: the pattern matches any text)
-        return str(option)
-    base, detail = m.group(1), m.group(2)
-    names = {
-        "recommended": t("recommended"),
-        "fewer recharges": t("fewer recharges"),
-        "lowest forfeiture": t("lowest forfeiture"),
-        "higher service level": t("higher service level"),
-        "lower service level": t("lower service level"),
-        "one-time funding": t("one-time funding"),
-        "current settings": t("current settings"),
-    }
-    name = names.get(base, base)
-    if detail:
-        try:
-            share = float(detail.rstrip("%").replace(",", "")) / 100
-        except ValueError:
-            return f"{name} ({detail})"
-        return f"{name} ({text.percent(share)})"
-    return name

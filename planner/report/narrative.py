@@ -17,10 +17,11 @@ import pandas as pd
 
 from planner import text
 from planner.errors import EXIT_ALERT
-from planner.report.columns import header, option_name
+from planner.report.columns import header
 from planner.report.views import period_text, tenant_label, unavoidable_forfeiture
 from planner.text import plan as plan_text
 from planner.text import t
+from planner.text.plan import option_name
 
 
 def _markdown(func: Callable[..., str]) -> Callable[..., str]:

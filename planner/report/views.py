@@ -20,8 +20,9 @@ from IPython.display import Image, Markdown, display
 from planner import pipeline, text
 from planner.analysis import runway_days
 from planner.engine import Policy
-from planner.report.columns import WORKBOOK_SHEETS, cell_formatter, column_kind, header, option_name
+from planner.report.columns import WORKBOOK_SHEETS, cell_formatter, column_kind, header
 from planner.text import t
+from planner.text.plan import option_name
 
 
 def tenant_label(records: pd.DataFrame, tenant: str | None = None) -> str:

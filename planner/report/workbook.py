@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 
 from planner import excel
-from planner.report.columns import WORKBOOK_SHEETS, column_kind, header, option_name
+from planner.report.columns import WORKBOOK_SHEETS, column_kind, header
 from planner.report.notebooks import TITLES
 from planner.text import t
+from planner.text.plan import option_name
 
 WORKBOOK_NAME = "credits_plan.xlsx"
 
