@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from planner import analysis, plots  # noqa: E402
+from planner import analysis, plots, text  # noqa: E402
 from planner.schema import conform  # noqa: E402
 
 START = "2025-07-01"
@@ -176,6 +176,11 @@ def test_risk_with_no_stockout_and_no_paths():
     empty = {k: v[:0] for k, v in _paths().items()}
     fig = plots.risk(empty, "USD", start=START)
     assert _notes(fig).count("No scenario paths") == 2
+    with text.language("fr"):  # the notes are in the report's language
+        fig = plots.risk(_paths(), "EUR", start=START)
+    assert {"Aucune rupture dans aucun scénario", "Rien n'est perdu dans aucun scénario"} <= set(
+        _notes(fig)
+    )
 
 
 # ---- runway and expiry ----------------------------------------------------------------------
