@@ -114,6 +114,10 @@ def run_lane(
     balance statistics cover the plan days. The summary is in cents, as float64.
     ``cum`` (length K + T) and ``arrive`` (length T) are scratch arrays. When ``record`` is
     true, the daily values are written to ``rec[field, row, day]`` (see ``RECORD_FIELDS``).
+
+    This is one long function on purpose (the only one over 80 lines): numba compiles it to
+    one loop with the lane's dozen state scalars in registers; split into per-day steps, each
+    call would carry that state in and out every day of every lane.
     """
     n_days = demand.shape[0]
     k_start = start_cum.shape[0]

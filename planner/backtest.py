@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from planner.engine import Policy, simulate, sweep
+from planner.errors import InputError
 from planner.pipeline import PlanOptions, plan
 from planner.recommend import TAIL_DAYS, policy_cost
 
@@ -335,8 +336,6 @@ def backtest_history(
     n = len(history)
     replay_days = n - int(fit_days)
     if not 14 <= fit_days < n or replay_days < 7:
-        from planner.errors import InputError
-
         raise InputError(
             f"fit days: must leave at least 7 of the {n} history days to replay and use at "
             f"least 14 to fit, got {fit_days}"
