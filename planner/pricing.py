@@ -10,6 +10,7 @@ reproduce its charges month by month.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -182,12 +183,43 @@ def classify_calls(
         when they give none), ``destination_dialed``,
         ``other_country`` (:func:`other_country`).
     """
-    users = user_plans(records, licences, user_licences=user_licences)
+    users = _Users.of(records, user_plans(records, licences, user_licences=user_licences))
     pools = pool_minutes(licences)
+    other = other_country(records)
+    category, pool = _rules(records, users, other)
+    keep = np.flatnonzero((category > 0) & ~_free_of_credits(records))
+    drawn = _pools_drawn(records, users, pool[keep], keep, pools)
+    return _classified(records, users, other, keep, category[keep], pool[keep], drawn)
 
+
+@dataclass(frozen=True)
+class _Users:
+    """Each call's user (lower-case UPN) and what :func:`planner.pools.user_plans` says of
+    them, looked up once per distinct UPN."""
+
+    upn: pd.Series  # per call
+    code: np.ndarray  # per call: position in ``values`` (-1 without a UPN)
+    values: pd.Index  # the distinct UPNs
+    plans: pd.DataFrame  # user_plans rows, one per distinct UPN
+
+    @classmethod
+    def of(cls, records: pd.DataFrame, users: pd.DataFrame) -> _Users:
+        upn = records["upn"].astype("string").str.lower()
+        code, values = pd.factorize(upn)
+        return cls(upn, code, values, users.reindex(pd.Index(values, dtype="string")))
+
+    def column(self, col: str, missing: Any) -> np.ndarray:
+        """The users' ``col`` for every call, ``missing`` for unknown users and values."""
+        values = self.plans[col].to_numpy(dtype=object)
+        values = np.append(np.where(pd.isna(values), missing, values), missing)
+        return values[self.code]
+
+
+def _rules(records: pd.DataFrame, users: _Users, other: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The credit rules of :func:`classify_calls`, call by call: the category code (1 + its
+    position in ``_PRICED_CATEGORIES``, 0 for a call that never costs credits) and the pool
+    kind (position in :data:`POOL_KINDS`, 0 for priced from the first minute)."""
     capability = text_column(records, "capability", upper=True)
-    free = _free_of_credits(records)
-
     outbound = is_outbound(records)
     toll_free = is_toll_free(records) & ~outbound
     conf = is_conference_dial_out(records)
@@ -195,58 +227,67 @@ def classify_calls(
     # an operator, not a Calling Plan
     operator_connect = capability.eq("MCOEV").fillna(False).to_numpy(bool)
     user_call = outbound & ~conf & ~operator_connect
-    # users are looked up once per distinct UPN
-    upn = records["upn"].astype("string").str.lower()
-    upn_code, upn_values = pd.factorize(upn)
-    user = users.reindex(pd.Index(upn_values, dtype="string"))
-
-    def per_user_value(col: str, missing: Any) -> np.ndarray:
-        values = user[col].to_numpy(dtype=object)
-        values = np.append(np.where(pd.isna(values), missing, values), missing)
-        return values[upn_code]
-
-    payg = per_user_value("payg", False).astype(bool) & user_call
+    payg = users.column("payg", False).astype(bool) & user_call
     international = is_international(records) & user_call & ~payg
     domestic = user_call & ~payg & ~international
-    per_user = per_user_value("per_user_allowance", False).astype(bool) & domestic
-    has_intl = per_user_value("international_plan", False).astype(bool)
-    other = other_country(records)
+    per_user = users.column("per_user_allowance", False).astype(bool) & domestic
+    has_intl = users.column("international_plan", False).astype(bool)
     zone_a = other.isin(list(ZONE_A)).fillna(False).to_numpy(bool)
-
     category = np.select([toll_free, conf, payg, international, domestic], [1, 2, 3, 4, 5], 0)
-    keep = np.flatnonzero((category > 0) & ~free)
-    pool = np.select(
-        [conf & zone_a, international & has_intl, per_user, domestic], [1, 2, 3, 4], 0
-    )[keep]
+    pool = np.select([conf & zone_a, international & has_intl, per_user, domestic], [1, 2, 3, 4], 0)
+    return category, pool
+
+
+def _pools_drawn(
+    records: pd.DataFrame,
+    users: _Users,
+    pool: np.ndarray,
+    keep: np.ndarray,
+    pools: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pool each kept call (rows ``keep``, pool kinds ``pool``) draws on, numbered and
+    described as :func:`_pool_of_calls` does, from the user's plan and country."""
     # the plan whose pool each call draws on: the user's international or domestic plan
     plan_name = np.where(
-        pool == 2,
-        per_user_value("intl_plan", None)[keep],
-        per_user_value("plan", None)[keep],
+        pool == 2, users.column("intl_plan", None)[keep], users.column("plan", None)[keep]
     )
     plan_name = np.where((pool == 2) | (pool == 3) | (pool == 4), plan_name, np.array(None))
     country_code, country_values = pd.factorize(text_column(records, "user_location", upper=True))
-    per_user_minutes = np.nan_to_num(per_user_value("per_user_minutes", np.nan).astype(np.float64))
-    pool_id, pair_key, pair_country, pair_plan, pair_minutes, pair_pool_id = _pool_of_calls(
+    per_user_minutes = np.nan_to_num(users.column("per_user_minutes", np.nan).astype(np.float64))
+    return _pool_of_calls(
         pool,
         plan_name,
-        upn_code[keep],
+        users.code[keep],
         country_code[keep],
         country_values,
-        upn_values,
+        users.values,
         per_user_minutes[keep],
         pools,
     )
+
+
+def _classified(
+    records: pd.DataFrame,
+    users: _Users,
+    other: pd.Series,
+    keep: np.ndarray,
+    category: np.ndarray,
+    pool: np.ndarray,
+    drawn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> pd.DataFrame:
+    """The table :func:`classify_calls` returns, for the kept rows ``keep`` of ``records``
+    with their category codes, pool kinds and pools (:func:`_pools_drawn`)."""
+    pool_id, pair_key, pair_country, pair_plan, pair_minutes, pair_pool_id = drawn
     no_pool = np.where(pool == 0, -1, pool_id)
     rows = records[["usage_id", "start", "duration_s", "destination_dialed"]].iloc[keep]
     return pd.DataFrame(
         {
             "usage_id": rows["usage_id"].astype("string"),
-            "upn": upn.iloc[keep],
+            "upn": users.upn.iloc[keep],
             "start": rows["start"],
             "seconds": rows["duration_s"].astype("int64"),
             "category": pd.Categorical.from_codes(
-                category[keep] - 1, categories=pd.Index(_PRICED_CATEGORIES)
+                category - 1, categories=pd.Index(_PRICED_CATEGORIES)
             ),
             "pool": pd.Categorical.from_codes(pool - 1, categories=pd.Index(POOL_KINDS[1:])),
             "pool_key": pd.array(pair_key, dtype="string").take(no_pool, allow_fill=True),
