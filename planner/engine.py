@@ -175,8 +175,8 @@ class Policy:
         for name in ("lead_days", "fix_days"):
             value = getattr(self, name)
             if isinstance(value, numbers.Real) and not isinstance(value, bool):
-                if math.isfinite(value) and float(value) == int(value):
-                    value = int(value)
+                if math.isfinite(value) and float(value).is_integer():
+                    value = int(float(value))
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"{name}: expected a whole number of days, got {value!r}")
             if value < 0:
@@ -661,12 +661,14 @@ def sweep(
         block_size = max(1, _LANES_PER_BLOCK // n_scen)
     if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral):
         raise ValueError(f"block_size: expected a whole number, got {block_size!r}")
+    block_size = int(block_size)
     if block_size < 1:
         raise ValueError(f"block_size: must be >= 1, got {block_size}")
     if plan_days is None:
         plan_days = n_days
     if isinstance(plan_days, bool) or not isinstance(plan_days, numbers.Integral):
         raise ValueError(f"plan_days: expected a whole number, got {plan_days!r}")
+    plan_days = int(plan_days)
     if not 1 <= plan_days <= n_days:
         raise ValueError(f"plan_days: must be between 1 and {n_days}, got {plan_days}")
     start = _as_start(start)
@@ -694,7 +696,11 @@ def _sweep_block(
     """Summary columns of one block of policies (the per-lane array is freed on return)."""
     fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
     with _threads_for(matrix.shape[0] * plan_days * len(arrays[0])):
-        out = _kernels.sweep_kernel(matrix, start_cum, expiry, *arrays, seed, first_id, plan_days)
+        initial, q, s, lead, auto, fail_prob, fix_days = arrays
+        out = _kernels.sweep_kernel(
+            matrix, start_cum, expiry, initial, q, s, lead, auto, fail_prob, fix_days, seed,
+            first_id, plan_days,
+        )  # fmt: skip
     for name in _MONEY_FIELDS:
         out[fi[name]] /= 100.0
     columns = {c: out[fi[c]].mean(axis=1) for c in _MEAN_COLUMNS}

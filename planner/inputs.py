@@ -20,6 +20,7 @@ import io
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -120,8 +121,15 @@ class _Table:
         where = f"{self.name}, line {line}" if line is not None else self.name
         return InputError(f"{where}: {problem}")
 
+    @overload
+    def column(self, *names: str, required: Literal[True] = True) -> str: ...
+
+    @overload
+    def column(self, *names: str, required: bool) -> str | None: ...
+
     def column(self, *names: str, required: bool = True) -> str | None:
-        """The key of the first header among ``names`` present in the file."""
+        """The key of the first header among ``names`` present in the file (None when it
+        has none and the column is not ``required``)."""
         for name in names:
             if _key(name) in self.columns:
                 return _key(name)
@@ -611,6 +619,7 @@ def read_user_licences(path: str | Path) -> pd.DataFrame:
         for name in _PAYG_NAMES:
             payg |= products.str.contains(name, regex=False).to_numpy()
     else:
+        assert flag_col is not None  # checked above: one of the two columns is there
         credits = _flags(t, flag_col, "mcopstnc")
         payg = np.zeros(len(t), dtype=bool)
     if payg_col is not None:

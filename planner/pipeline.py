@@ -118,11 +118,11 @@ def demand_from_records(
     if rates is not None and licences is None:
         raise InputError("rates: a what-if rate card also needs the licence counts (licences)")
     user_lic = read_user_licences(user_licences) if user_licences else None
-    if rates is not None:
-        return whatif_demand(
-            records, read_licences(licences), read_rates(rates), user_licences=user_lic
-        )
-    return actual_demand(records, user_licences=user_lic)
+    if rates is None or licences is None:
+        return actual_demand(records, user_licences=user_lic)
+    return whatif_demand(
+        records, read_licences(licences), read_rates(rates), user_licences=user_lic
+    )
 
 
 def demand_from_exports(
@@ -151,7 +151,11 @@ def demand_from_exports(
     if rates is not None and licences is None:
         raise InputError("rates: a what-if rate card also needs the licence counts (licences)")
     users = read_user_licences(user_licences) if user_licences else None
-    card = (read_licences(licences), read_rates(rates)) if rates is not None else None
+    card = (
+        (read_licences(licences), read_rates(rates))
+        if rates is not None and licences is not None
+        else None
+    )
     stream = iter_records(paths)
     if card is not None:
         result = whatif_demand(stream, *card, user_licences=users)
@@ -395,7 +399,7 @@ def replay_document(
     traj = result.trajectory
     metrics = {k: round(v, 6) if isinstance(v, float) else v for k, v in result.metrics.items()}
     first = metrics["first_stockout"]
-    metrics["first_stockout"] = None if first is None else first.date().isoformat()
+    metrics["first_stockout"] = None if first is None else pd.Timestamp(first).date().isoformat()
     return {
         "start": traj["date"].iloc[0].date().isoformat(),
         "end": traj["date"].iloc[-1].date().isoformat(),

@@ -41,7 +41,7 @@ class Context:
         if not paid.empty:
             by = paid.groupby(paid["currency"].fillna(""))["cents"].sum()
             currency = str(by.sort_values(ascending=False, kind="stable").index[0])
-        first = calls["date"].min() if not calls.empty else pd.NaT
+        first = pd.Timestamp(calls["date"].min())  # NaT for no calls
         return cls(first_day=first, currency=currency, typical=typical_daily_cents(daily))
 
     def typical_on(self, day: pd.Timestamp) -> float:

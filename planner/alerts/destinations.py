@@ -50,7 +50,7 @@ def detect_new_destinations(calls: pd.DataFrame, t: Thresholds | None = None) ->
             continue
         end = day + pd.Timedelta(days=t.new_destination_days)
         sel = (
-            calls["country"].eq(country).fillna(False)
+            calls["country"].eq(str(country)).fillna(False)
             & calls["outbound"]
             & (calls["date"] >= day)
             & (calls["date"] < end)
@@ -68,7 +68,9 @@ def detect_new_destinations(calls: pd.DataFrame, t: Thresholds | None = None) ->
             f"days cost {money(cost, ctx.currency)}, by user: {users}."
         )
         alerts.append(
-            make_alert("new_destination", severity, evidence, ctx, text, upn=upn, country=country)
+            make_alert(
+                "new_destination", severity, evidence, ctx, text, upn=upn, country=str(country)
+            )
         )
     return alerts
 
@@ -103,6 +105,8 @@ def detect_premium_calls(calls: pd.DataFrame, t: Thresholds | None = None) -> li
                 f"{money(cost / minutes, ctx.currency)} a minute."
             )
             alerts.append(
-                make_alert("premium_rate", severity, evidence, ctx, text, upn=upn, country=country)
+                make_alert(
+                    "premium_rate", severity, evidence, ctx, text, upn=str(upn), country=country
+                )
             )
     return alerts

@@ -77,9 +77,10 @@ NO_USER = "(no user)"
 
 def _premium_text(records: pd.DataFrame) -> np.ndarray:
     def named(col: str) -> np.ndarray:
-        return text_column(records, col).str.contains("premium", regex=False).fillna(False)
+        found = text_column(records, col).str.contains("premium", regex=False)
+        return found.fillna(False).to_numpy(bool)
 
-    return (named("number_type") | named("destination_dialed")).to_numpy(bool)
+    return named("number_type") | named("destination_dialed")
 
 
 def premium_number(numbers: pd.Series) -> np.ndarray:

@@ -218,21 +218,23 @@ def detect_alerts(
     """
     t = thresholds or Thresholds()
     since_day = parse_day(since, "since")
-    currencies = credit_currencies(records) or [None]
+    currencies: list[str | None] = [*credit_currencies(records)] or [None]
     alerts: list[Alert] = []
-    first = last = None
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
     for currency in currencies:
         part = records if currency is None else in_currency(records, currency)
         calls = call_features(part, t.premium_cents_per_minute)
         if calls.empty:
             continue
-        first = min(first or calls["date"].min(), calls["date"].min())
-        last = max(last or calls["date"].max(), calls["date"].max())
+        days = pd.Timestamp(calls["date"].min()), pd.Timestamp(calls["date"].max())
+        first = days[0] if first is None else min(first, days[0])
+        last = days[1] if last is None else max(last, days[1])
         found = detect_all(calls, t)
         if lots is not None:
             found = _with_runway(found, calls, lots)
         alerts.extend(found)
-    if last is None:
+    if first is None or last is None:
         return AlertResult((), None, None, None, t)
     last_day = pd.Timestamp(last).date()
     if since_day is None:

@@ -74,8 +74,8 @@ def detect_sequential_dialling(calls: pd.DataFrame, t: Thresholds | None = None)
         if varied and abroad and cost > 0:
             severity = "high"
         upn = str(evidence["upn"].iloc[0])
-        country = evidence["country"].dropna()
-        country = str(country.mode().iloc[0]) if len(country) else None
+        known = evidence["country"].dropna()
+        country = str(known.mode().iloc[0]) if len(known) else None
         span = (evidence["start"].max() - evidence["start"].min()).total_seconds() / 60.0
         text = (
             f"{upn} made {count_of(len(evidence), 'short calls')} in a row (each at most "
@@ -110,8 +110,8 @@ def detect_repeated_numbers(calls: pd.DataFrame, t: Thresholds | None = None) ->
         cost = evidence["cents"].sum()
         severity = ctx.grade(day, beyond_largest(evidence["cents"]), True, t)
         types = ", ".join(sorted(evidence["call_type"].dropna().astype(str).unique()))
-        country = evidence["country"].dropna()
-        country = str(country.mode().iloc[0]) if len(country) else None
+        known = evidence["country"].dropna()
+        country = str(known.mode().iloc[0]) if len(known) else None
         minutes = evidence["duration_s"].sum() / 60.0
         text = (
             f"{upn} called the same international number {number} ({country or 'unknown'}) "

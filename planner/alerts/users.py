@@ -159,12 +159,20 @@ def _user_alert(calls: pd.DataFrame, rows: pd.DataFrame, ctx: Context, t: Thresh
     mine = calls["upn"].eq(upn) & calls["date"].isin(rows["date"])
     largest = calls[mine].groupby("date")["cents"].max()
     grades = []
-    for row in rows.itertuples():
+    for day, cents, own, peers, jump in zip(
+        rows["date"],
+        rows["cents"].to_numpy(np.float64),
+        rows["cents_own"].to_numpy(np.float64),
+        rows["cents_peers"].to_numpy(np.float64),
+        rows["cents_jump"].to_numpy(bool),
+        strict=True,
+    ):
         # graded without the day's most expensive call: one long call is not a jump
-        excess = row.cents - max(row.cents_own, row.cents_peers) - largest.get(row.date, 0)
-        grades.append(ctx.grade(row.date, excess, bool(row.cents_jump), t))
+        excess = cents - max(own, peers) - largest.get(day, 0)
+        grades.append(ctx.grade(day, excess, bool(jump), t))
     severity = min(grades, key=["high", "medium", "low"].index)
-    peak = rows.loc[rows["cents"].idxmax()] if rows["cents"].max() > 0 else rows.iloc[0]
+    at = int(np.argmax(rows["cents"].to_numpy())) if rows["cents"].max() > 0 else 0
+    peak = rows.iloc[at]
     evidence = calls[mine & (calls["outbound"] | (calls["cents"] > 0))]
     country, countries = main_share(evidence, "country")
     parts = []

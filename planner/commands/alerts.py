@@ -15,6 +15,7 @@ import argparse
 import sys
 from dataclasses import fields
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from planner import text
 from planner.alerts import Thresholds, detect_alerts
@@ -88,7 +89,7 @@ def _number(flag: str, text: str, kind: str) -> int | float:
 
 def thresholds_from(args: argparse.Namespace) -> Thresholds:
     """The :class:`~planner.alerts.Thresholds` the options ask for."""
-    given: dict[str, int | float] = {}
+    given: dict[str, Any] = {}  # field -> value, of the field's own type
     for flag, name, kind, _ in _OPTIONS:
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is None:

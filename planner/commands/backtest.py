@@ -47,13 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _synthetic(args: argparse.Namespace) -> int:
-    sizes = (
-        {"n_scenarios": 500, "n_true": 300, "grid_side": 12}
-        if args.quick
-        else {"n_scenarios": 2000, "n_true": 1000, "grid_side": 30}
-    )
+    n_scenarios, n_true, grid_side = (500, 300, 12) if args.quick else (2000, 1000, 30)
     table = synthetic_table(
-        seed=args.seed, service_level=args.service_level, lead_days=args.lead_days, **sizes
+        seed=args.seed,
+        service_level=args.service_level,
+        lead_days=args.lead_days,
+        n_scenarios=n_scenarios,
+        n_true=n_true,
+        grid_side=grid_side,
     )
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2))

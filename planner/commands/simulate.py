@@ -156,8 +156,8 @@ def _window(demand: pd.Series, start: str | None, path: str) -> pd.Series:
     try:
         day = pd.Timestamp(start)
     except (TypeError, ValueError):
-        day = pd.NaT
-    if day is pd.NaT:
+        day = None
+    if day is None or pd.isna(day):
         raise InputError(f"--start {start!r} is not a date; write it as YYYY-MM-DD")
     day = day.normalize()
     if not first <= day <= last:

@@ -41,10 +41,10 @@ def _calls(path: Path, names: dict[str, int]) -> list[tuple]:
         if name not in names:
             continue
         args = node.args[: names[name]]
-        if len(args) == names[name] and all(
-            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args
-        ):
-            values = tuple(a.value for a in args)
+        values = tuple(
+            a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        )
+        if len(values) == names[name]:
             out.append((values if len(values) > 1 else values[0], node.lineno))
     return out
 
@@ -132,8 +132,8 @@ def update(lang: str, root: Path = ROOT) -> tuple[int, int]:
             added += 1
     stale = [m.id for m in catalog if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id)
              not in keys]  # fmt: skip
-    for msgid in stale:
-        key = msgid[0] if isinstance(msgid, tuple) else msgid
+    for old in stale:
+        key = old[0] if isinstance(old, (tuple, list)) else old
         catalog.obsolete[key] = catalog[key]
         del catalog[key]
     with po_path(lang, root).open("wb") as f:
