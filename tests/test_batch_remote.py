@@ -63,9 +63,14 @@ def dask_cluster(tmp_path):
             )
         )  # fmt: skip
         deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        address = json.loads(info.read_text())["address"]
+        address = None
+        # the scheduler creates the file, then writes it: wait for the whole document
+        while address is None and time.monotonic() < deadline:
+            try:
+                address = json.loads(info.read_text())["address"]
+            except (FileNotFoundError, ValueError):
+                time.sleep(0.1)
+        assert address, f"no scheduler address in {info} after 60 s"
         for name in ("w1", "w2"):
             procs.append(
                 _start(
