@@ -1,0 +1,100 @@
+"""A daily credit demand file (``date,amount`` or ``planner demand --out``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.table import LINE, Table
+
+# --------------------------------------------------------------------------------------------
+# demand
+# --------------------------------------------------------------------------------------------
+
+
+def read_demand_csv(
+    path: str | Path, *, currency: str | None = None
+) -> tuple[pd.Series, str | None]:
+    """Read a daily credit demand file.
+
+    Accepts ``date,amount`` and the output of ``planner demand --out``
+    (``date,currency,amount,<category>...``; the category columns are ignored).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    currency
+        Keep only the rows in this currency (for a file that holds several).
+
+    Returns
+    -------
+    (demand, currency)
+        ``demand``: float64 Series named ``demand``, indexed by a daily tz-naive
+        ``DatetimeIndex`` named ``date`` covering first to last date, missing dates filled
+        with 0. ``currency``: the ISO code, or None when the file has no currency column.
+
+    Raises
+    ------
+    InputError
+        Empty file, unparseable dates or amounts, negative amounts, several currencies
+        (unless ``currency`` picks one), a date listed twice.
+    """
+    t = Table(path, "a daily credit demand", "date,amount")
+    date_col = t.column("date")
+    amount_col = t.column("amount")
+    currency_col = t.column("currency", required=False)
+    t.require_rows()
+    frame = t.frame
+    found: str | None = None
+    if currency_col is not None:
+        codes = t.text(currency_col).str.upper()
+        t._first_bad(
+            (codes == "").to_numpy(), currency_col, "`currency` is empty; give the ISO code"
+        )
+        present = sorted(codes.unique())
+        if currency is not None:
+            wanted = currency.strip().upper()
+            if wanted not in present:
+                raise t.error(None, f"no rows in {wanted}; the file holds {', '.join(present)}")
+            keep = (codes == wanted).to_numpy()
+            frame = frame[keep]
+            t = _subset(t, frame)
+            found = wanted
+        elif len(present) > 1:
+            raise t.error(
+                None,
+                f"{t.path.name} holds {' and '.join(present)}: filter one currency, e.g. "
+                f"`planner demand EXPORTS --currency {present[0]} --out demand.csv` "
+                f"(or keep only the {present[0]} rows)",
+            )
+        else:
+            found = present[0]
+    elif currency is not None:
+        raise t.error(None, f"no `currency` column, so --currency {currency} cannot be checked")
+
+    dates = t.dates(date_col, "date")
+    amounts = t.numbers(amount_col, "amount")
+    t._first_bad(amounts < 0, amount_col, "`amount` {value} is negative; demand is a spend >= 0")
+    dup = dates.duplicated(keep=False).to_numpy()
+    if dup.any():
+        lines = t.frame[LINE].to_numpy()[dup][:2]
+        day = dates[dup].iloc[0].date()
+        raise t.error(
+            int(lines[1]),
+            f"date {day} is listed twice (lines {lines[0]} and {lines[1]}); give one total per day",
+        )
+    series = pd.Series(
+        amounts, index=pd.DatetimeIndex(dates.to_numpy(), name="date"), name="demand"
+    )
+    full = pd.date_range(series.index.min(), series.index.max(), freq="D", name="date")
+    return series.sort_index().reindex(full, fill_value=0.0).astype(np.float64), found
+
+
+def _subset(t: Table, frame: pd.DataFrame) -> Table:
+    sub = object.__new__(Table)
+    sub.__dict__.update(t.__dict__)
+    sub.frame = frame.reset_index(drop=True)
+    return sub

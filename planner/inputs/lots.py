@@ -1,0 +1,111 @@
+"""Today's balance as lots (purchase date, amount left), checked against the plan start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.inputs.table import Table, header_key
+
+# --------------------------------------------------------------------------------------------
+# lots
+# --------------------------------------------------------------------------------------------
+
+
+def read_lots(path: str | Path) -> pd.DataFrame:
+    """Read today's balance as lots, one row per purchase still holding funds.
+
+    The file is ``purchase_date,amount`` (``amount`` may be headed ``remaining``): any other
+    column is refused, so that a daily demand file (``date,amount``) given by mistake is not
+    read as lots. A header-only file is an empty balance. Rows with 0 left hold nothing and
+    are dropped. Check the lots against the plan start with :func:`check_lots`.
+
+    Returns
+    -------
+    DataFrame
+        ``purchase_date`` (datetime64[ns], normalized), ``amount`` (float64 > 0), sorted by
+        purchase date (oldest first, the order FIFO consumes them).
+    """
+    t = Table(path, "today's balance as lots", "purchase_date,amount")
+    date_col = t.column("purchase_date", "purchase date", "purchased")
+    amount_col = t.column("amount", "remaining")
+    extra = [h for h in t.header if header_key(h) not in (date_col, amount_col)]
+    if extra:
+        raise InputError(
+            f"{t.name}: unexpected column(s) {', '.join(extra)}; a balance file holds only "
+            "`purchase_date,amount` (what is left of each purchase)"
+        )
+    dates = t.dates(date_col, "purchase_date")
+    amounts = t.numbers(amount_col, "amount")
+    t._first_bad(
+        amounts < 0, amount_col, "lot amount {value} is negative; give what is left (>= 0)"
+    )
+    out = pd.DataFrame({"purchase_date": dates.to_numpy(), "amount": amounts})
+    out = out[out["amount"] > 0]
+    return out.sort_values("purchase_date", kind="stable").reset_index(drop=True)
+
+
+def check_lots(
+    lots: pd.DataFrame, start, *, name: str = "balance"
+) -> tuple[pd.DataFrame, list[str]]:
+    """Today's lots as of the plan start: what can still be spent.
+
+    A lot bought on date d expires at the start of ``d + 12 months``
+    (``docs/credit-model.md`` §1): a lot whose expiry is on or before ``start`` holds
+    nothing any more and is dropped, with a warning naming it. A lot dated after ``start``
+    cannot be part of today's balance and is refused.
+
+    Parameters
+    ----------
+    lots : pd.DataFrame
+        ``purchase_date``, ``amount`` (as :func:`read_lots` returns).
+    start : date-like
+        First day of the plan (the balance is as of that day).
+    name : str
+        What to call the lots in messages (e.g. the file name).
+
+    Returns
+    -------
+    (pd.DataFrame, list[str])
+        The lots still usable (oldest first) and the warnings.
+
+    Raises
+    ------
+    InputError
+        A lot dated after ``start``, or lots without dates and amounts.
+    """
+    start = pd.Timestamp(start).normalize()
+    name = lots.attrs.get("source", name)
+    missing = {"purchase_date", "amount"} - set(lots.columns)
+    if missing:
+        raise InputError(f"{name}: missing column(s) {sorted(missing)}; need purchase_date,amount")
+    dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"], errors="coerce")).normalize()
+    if dates.tz is not None:
+        dates = dates.tz_localize(None)
+    amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=float)
+    if dates.hasnans or not np.isfinite(amounts).all() or (amounts < 0).any():
+        raise InputError(f"{name}: every lot needs a purchase date and an amount >= 0")
+    late = dates > start
+    if late.any():
+        day = dates[late].min().date().isoformat()
+        raise InputError(
+            f"{name}: a lot bought on {day}, after {start.date().isoformat()} (the balance "
+            "date, the day after the last day of usage); give the lots held on that day"
+        )
+    expired = (dates + pd.DateOffset(months=12)) <= start
+    warnings = []
+    if expired.any():
+        gone = ", ".join(
+            f"{d.date().isoformat()} ({a:,.2f})"
+            for d, a in zip(dates[expired], amounts[expired], strict=True)
+        )
+        warnings.append(
+            f"{name}: lot(s) bought {gone} expired 12 months after purchase, before "
+            f"{start.date().isoformat()}, and are left out of the balance"
+        )
+    out = pd.DataFrame({"purchase_date": dates[~expired], "amount": amounts[~expired]})
+    out = out[out["amount"] > 0].sort_values("purchase_date", kind="stable")
+    return out.reset_index(drop=True), warnings
