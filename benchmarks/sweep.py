@@ -203,6 +203,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     from planner import _kernels, engine
+    from planner.engine import core
+    from planner.engine.sweep import LANES_PER_BLOCK
 
     demand, policies, lots = workload(args.scenarios, args.days, args.grid)
     n_pol, (n_scen, n_days) = len(policies), demand.shape
@@ -222,7 +224,7 @@ def main() -> None:
     print(f"import + kernels {how}: {time.perf_counter() - t0:.2f} s (excluded below)")
 
     table, wall, cpu = timed(lambda: engine.sweep(demand, START, policies, lots=lots), args.repeat)
-    start_cum_c, expiry_f = engine._expiry_table(pd.Timestamp(START), n_days, lots)
+    start_cum_c, expiry_f = core.expiry_table(pd.Timestamp(START), n_days, lots)
     start_cum_f = start_cum_c / 100.0
     rates = {"numba": (lane_days / wall, lane_days / cpu)}
     threads = numba.get_num_threads()
@@ -254,7 +256,7 @@ def main() -> None:
         f"whole-cents kernel / previous = {fwall / wall:.2f}x (wall), {fcpu / cpu:.2f}x (CPU)"
     )
     # memory: the per-block summaries, not the number of policies, bound the working set
-    block = max(1, engine._LANES_PER_BLOCK // n_scen)
+    block = max(1, LANES_PER_BLOCK // n_scen)
     for n in sorted({max(1, n_pol // 2), n_pol}):
         tracemalloc.start()
         engine.sweep(demand, START, policies.iloc[:n], lots=lots)
@@ -267,7 +269,7 @@ def main() -> None:
         f"{demand.nbytes / 1e6:.1f} MB)"
     )
 
-    start_cum, expiry = engine._expiry_table(pd.Timestamp(START), n_days, lots)
+    start_cum, expiry = core.expiry_table(pd.Timestamp(START), n_days, lots)
     i_p, i_e, i_u = (_kernels.SUMMARY_FIELDS.index(f) for f in ("purchased", "expired", "unserved"))
 
     def numba_totals(n_sc):
@@ -275,7 +277,7 @@ def main() -> None:
             engine.to_cents(demand[:n_sc]),
             start_cum,
             expiry,
-            *engine._policy_arrays(engine._policy_table(policies)),
+            *core.policy_arrays(core.policy_table(policies)),
             0,
             0,
             n_days,

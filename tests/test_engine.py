@@ -399,7 +399,7 @@ def test_sweep_does_not_depend_on_block_size_or_threads(monkeypatch):
     rng = np.random.default_rng(4)
     demand = rng.poisson(2.0, size=(9, 400)).astype(float)
     grid = _grid().assign(failure_prob=[0.0, 0.3, 0.5, 0.2], fix_days=[0, 5, 1, 0])
-    monkeypatch.setattr(engine, "_PARALLEL_MIN_LANE_DAYS", 0)  # all threads, however small
+    monkeypatch.setattr(engine.core, "_PARALLEL_MIN_LANE_DAYS", 0)  # all threads, however small
     a = sweep(demand, "2024-01-01", grid, rng=np.random.default_rng(1), block_size=1)
     previous = numba.get_num_threads()
     numba.set_num_threads(1)

@@ -1,66 +1,12 @@
-"""The balance engine: Communications Credits balance under a funding policy.
-
-It follows the balance model of ``docs/credit-model.md`` §2 exactly. Each calendar day
-``t`` (day 0 is ``start``; day 0 begins with the ``initial`` lot):
-
-1. **expire** every lot whose expiry date (purchase date + ``pd.DateOffset(months=12)``, so
-   29 February → 28 February, 31 March → 31 March) is on or before day ``t``;
-2. **arrive**: recharges ordered ``lead_days`` ago become lots dated ``t``;
-3. with auto-recharge on and ``lead_days == 0``: if ``balance - demand < threshold``, add
-   ``k = ceil((threshold - (balance - demand)) / recharge_amount)`` lots (k >= 1) dated ``t``,
-   so the day's demand is served from the new funds too;
-4. **consume** ``served = min(demand, balance)`` oldest lot first; the rest is ``unserved``;
-5. with auto-recharge on and ``lead_days >= 1``: if ``balance + pending < threshold``, order
-   ``k = ceil((threshold - balance - pending) / recharge_amount)`` recharges (k >= 1) that
-   arrive on day ``t + lead_days``.
-
-Conventions this module adds to the contract:
-
-- **Recharge failures.** Each trigger is one *attempt* (one payment for all its ``k`` lots); it
-  fails with probability ``failure_prob``. A failed attempt adds nothing and orders nothing,
-  emits a ``recharge_failed`` event on the day of the attempt, and suspends auto-recharge for
-  ``fix_days`` days: the next attempt can come on day ``t + 1 + fix_days`` at the earliest
-  (at most one attempt per day). With ``lead_days == 0`` the attempt is made in step 3, so a
-  failure leaves step 4 to serve ``min(demand, balance)`` from the funds already there: the
-  day is a stock-out only if the old balance does not cover the demand. When the suspension
-  ends the trigger is tested as usual, so a balance still under the threshold triggers a new
-  attempt on that very day.
-- **Counting.** ``purchased`` and ``recharges`` count lots when they become usable (on
-  arrival). An order whose arrival falls after the horizon stays pending and is not counted.
-  ``recharges`` counts lots of ``recharge_amount`` (a trigger with k = 3 is 3 recharges).
-- **Starting state.** ``lots`` are funds held before day 0 (purchase date on or before
-  ``start``, amount left). They are older than every lot bought in the simulation, so they are
-  consumed first, oldest first, and each expires on its own date; a lot whose expiry is on or
-  before ``start`` expires on day 0 (step 1) and counts in ``expired``. Their sum is the
-  ``start_balance``: for day 0, conservation reads ``balance[0] = start_balance + purchased[0]
-  - served[0] - expired[0]``.
-- **E-mail events** (what Microsoft would send): ``recharge_succeeded`` on the day recharged
-  lots become usable (amount: their total); ``recharge_failed`` on the day of a failed attempt
-  (amount: the k recharges the attempt would have added);
-  ``balance_zero`` on a day that ends at zero after the balance was positive at some point of
-  that day (previous end-of-day balance plus the day's purchases > 0).
-
-- **Whole cents.** Every amount (demand, lots, policy) is rounded to whole cents
-  (:func:`to_cents`) before the simulation, which then adds and compares integers: a balance
-  that lands exactly on the trigger does not recharge, whatever float sums would have said.
-  Results come back in currency units (cents / 100).
-- **After the plan** (:func:`sweep` with ``plan_days``): the demand past ``plan_days`` is a
-  *tail* in which nothing is bought; it spends what is left, oldest lot first, until every
-  lot bought in the plan is used or expired, so ``forfeited`` counts the full loss of those
-  lots (``docs/credit-model.md`` §3).
-
-The daily loop runs in :mod:`planner._kernels` (numba, parallel over policy x scenario
-lanes): FIFO with expiry needs no list of lots thanks to the frontier identity of the
-contract, and calendar expiry comes in as a precomputed table of day offsets
-(:func:`expiry_days`). ``benchmarks/sweep.py`` measures it against a vectorised numpy and a
-plain Python version of the same loop.
-"""
+"""The balance engine's policy, result and one-policy runs (:func:`paths`, :func:`simulate`),
+and the preparation every run shares: amounts in cents, demand matrices, expiry tables,
+policy tables. The model is described in :mod:`planner.engine`."""
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
@@ -69,19 +15,8 @@ import pandas as pd
 
 from planner import _kernels
 
-__all__ = [
-    "POLICY_COLUMNS",
-    "Policy",
-    "SimulationResult",
-    "expiry_days",
-    "paths",
-    "simulate",
-    "sweep",
-    "to_cents",
-]
-
 #: summary fields that are money (cents in the kernel)
-_MONEY_FIELDS = frozenset(
+MONEY_FIELDS = frozenset(
     ("purchased", "expired", "unserved", "mean_balance", "end_balance", "min_balance", "forfeited")
 )
 
@@ -96,7 +31,7 @@ def to_cents(amounts) -> np.ndarray:
     return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
 
 
-def _from_cents(values: np.ndarray) -> np.ndarray:
+def from_cents(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float64) / 100.0
 
 
@@ -119,7 +54,7 @@ _PARALLEL_MIN_LANE_DAYS = 1_000_000
 
 
 @contextmanager
-def _threads_for(lane_days: int) -> Iterator[None]:
+def threads_for(lane_days: int) -> Iterator[None]:
     """Run the kernels inside on one thread when the work is small."""
     if lane_days >= _PARALLEL_MIN_LANE_DAYS:
         yield
@@ -230,7 +165,7 @@ class SimulationResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _as_start(start) -> pd.Timestamp:
+def as_start(start) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(start)
     except (TypeError, ValueError):
@@ -242,7 +177,7 @@ def _as_start(start) -> pd.Timestamp:
     return ts.normalize()
 
 
-def _demand_matrix(demand, *, one_path: bool) -> np.ndarray:
+def demand_matrix(demand, *, one_path: bool) -> np.ndarray:
     values = np.asarray(demand.to_numpy() if isinstance(demand, pd.Series) else demand)
     want = 1 if one_path else 2
     if values.ndim != want:
@@ -279,7 +214,7 @@ def expiry_days(start, purchase_dates) -> np.ndarray:
     np.ndarray
         int64 offsets, same length as ``purchase_dates``.
     """
-    start = _as_start(start)
+    start = as_start(start)
     dates = pd.DatetimeIndex(purchase_dates).normalize()
     expires = dates + pd.DateOffset(months=12)
     return np.asarray((expires - start) // _DAY, dtype=np.int64)
@@ -314,7 +249,7 @@ def _starting_state(
     return np.cumsum(to_cents(amounts[order])), expiry_days(start, dates[order])
 
 
-def _expiry_table(start: pd.Timestamp, n_days: int, lots) -> tuple[np.ndarray, np.ndarray]:
+def expiry_table(start: pd.Timestamp, n_days: int, lots) -> tuple[np.ndarray, np.ndarray]:
     """(cumulative starting lots, expiry offsets of starting lots then of each day's lot)."""
     start_cum, start_expiry = _starting_state(lots, start)
     days = pd.date_range(start, periods=n_days, freq="D")
@@ -322,7 +257,7 @@ def _expiry_table(start: pd.Timestamp, n_days: int, lots) -> tuple[np.ndarray, n
     return start_cum, np.ascontiguousarray(expiry, dtype=np.int64)
 
 
-def _base_seed(rng, needs_random: bool) -> int:
+def base_seed(rng, needs_random: bool) -> int:
     if rng is None:
         if needs_random:
             raise ValueError(
@@ -335,7 +270,7 @@ def _base_seed(rng, needs_random: bool) -> int:
     return int(rng.integers(0, 2**63 - 1))
 
 
-def _policy_table(policies: pd.DataFrame) -> pd.DataFrame:
+def policy_table(policies: pd.DataFrame) -> pd.DataFrame:
     """Validated policy table with every column of ``POLICY_COLUMNS`` (defaults filled)."""
     if not isinstance(policies, pd.DataFrame):
         raise ValueError("policies: expected a DataFrame with one row per policy")
@@ -376,7 +311,7 @@ def _policy_table(policies: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=policies.index)
 
 
-def _policy_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
+def policy_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """Kernel arguments of a policy table: money in whole cents."""
     return (
         to_cents(table["initial"].to_numpy(np.float64)),
@@ -397,13 +332,13 @@ def _policy_arrays(table: pd.DataFrame) -> tuple[np.ndarray, ...]:
 def _run_paths(demand: np.ndarray, start, policy: Policy, lots, rng):
     if not isinstance(policy, Policy):
         raise ValueError(f"policy: expected a Policy, got {type(policy).__name__}")
-    start = _as_start(start)
-    start_cum, expiry = _expiry_table(start, demand.shape[1], lots)
-    seed = _base_seed(rng, policy.failure_prob > 0 and policy.auto_recharge)
+    start = as_start(start)
+    start_cum, expiry = expiry_table(start, demand.shape[1], lots)
+    seed = base_seed(rng, policy.failure_prob > 0 and policy.auto_recharge)
     initial, q, s = (
         int(c) for c in to_cents([policy.initial, policy.recharge_amount, policy.threshold])
     )
-    with _threads_for(demand.size):
+    with threads_for(demand.size):
         rec, out = _kernels.paths_kernel(
             to_cents(demand),
             start_cum,
@@ -418,9 +353,9 @@ def _run_paths(demand: np.ndarray, start, policy: Policy, lots, rng):
             seed,
         )
     start_balance = float(start_cum[-1]) / 100.0 if len(start_cum) else 0.0
-    rec = _from_cents(rec)
+    rec = from_cents(rec)
     for i, name in enumerate(_kernels.SUMMARY_FIELDS):
-        if name in _MONEY_FIELDS:
+        if name in MONEY_FIELDS:
             out[i] /= 100.0
     return start, start_balance, rec, out
 
@@ -453,7 +388,7 @@ def paths(
         arrays, scenarios x days; ``runway_days``: int64 per scenario, the day offset of the
         first stock-out (the number of days when there is none within the horizon).
     """
-    matrix = _demand_matrix(demand, one_path=False)
+    matrix = demand_matrix(demand, one_path=False)
     _, _, rec, out = _run_paths(matrix, start, policy, lots, rng)
     first = out[_kernels.SUMMARY_FIELDS.index("first_stockout_day")]
     runway = np.where(first < 0, matrix.shape[1], first).astype(np.int64)
@@ -496,15 +431,15 @@ def simulate(
         days = days.normalize()
         if not (days == pd.date_range(days[0], periods=len(days), freq="D")).all():
             raise ValueError("demand: the Series index must be consecutive calendar days")
-        if start is not None and _as_start(start) != days[0]:
+        if start is not None and as_start(start) != days[0]:
             raise ValueError(
-                f"start: {_as_start(start).date()} is not the demand's first date "
+                f"start: {as_start(start).date()} is not the demand's first date "
                 f"{days[0].date()}; pass start=None or slice the Series"
             )
         start = days[0]
     if start is None:
         raise ValueError("start: required unless demand is a Series indexed by date")
-    matrix = _demand_matrix(demand, one_path=True)
+    matrix = demand_matrix(demand, one_path=True)
     start, start_balance, rec, out = _run_paths(matrix, start, policy, lots, rng)
     n_days = matrix.shape[1]
     dates = pd.date_range(start, periods=n_days, freq="D")
@@ -512,7 +447,7 @@ def simulate(
     trajectory = pd.DataFrame(
         {
             "date": dates,
-            "demand": _from_cents(to_cents(matrix[0])),
+            "demand": from_cents(to_cents(matrix[0])),
             "served": col["served"],
             "unserved": col["unserved"],
             "purchased": col["purchased"],
@@ -559,157 +494,3 @@ def _events(dates: pd.DatetimeIndex, col: dict, initial: float, start_balance: f
     events["_order"] = events["event"].map(order).astype(np.int64)
     events = events.sort_values(["date", "_order"], kind="stable").drop(columns="_order")
     return events.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------
-# sweep
-# --------------------------------------------------------------------------------------------
-
-#: lanes (policies x scenarios) simulated per block when ``block_size`` is not given
-_LANES_PER_BLOCK = 1 << 18
-
-_MEAN_COLUMNS = (
-    "purchased",
-    "recharges",
-    "expired",
-    "unserved",
-    "stockout_days",
-    "mean_balance",
-    "end_balance",
-    "min_balance",
-    "failed_recharges",
-    "forfeited",
-)
-_QUANTILE_COLUMNS = (
-    "purchased",
-    "expired",
-    "unserved",
-    "min_balance",
-    "end_balance",
-    "runway_days",
-)
-
-
-def _quantile_label(q: float) -> str:
-    pct = q * 100
-    if abs(pct - round(pct)) < 1e-9:
-        return f"q{round(pct):02d}"
-    return f"q{pct:g}".replace(".", "_")
-
-
-def sweep(
-    demand: np.ndarray,
-    start,
-    policies: pd.DataFrame,
-    *,
-    lots: pd.DataFrame | None = None,
-    rng=None,
-    quantiles: Sequence[float] = (0.05, 0.5, 0.95),
-    block_size: int | None = None,
-    plan_days: int | None = None,
-) -> pd.DataFrame:
-    """Evaluate many policies over many demand scenarios.
-
-    Policies are simulated in blocks of ``block_size`` so memory holds one block's per-lane
-    summaries (10 floats per policy and scenario) besides the result table.
-
-    Parameters
-    ----------
-    demand
-        Daily credit demand, scenarios x days (day 0 is ``start``), finite and >= 0.
-    start
-        Date of day 0.
-    policies
-        One row per policy: ``initial``, ``recharge_amount``, ``threshold``, ``lead_days``,
-        optionally ``auto_recharge`` (default True), ``failure_prob`` (0), ``fix_days`` (0).
-    lots
-        Starting lots (``purchase_date``, ``amount``), shared by every lane.
-    rng
-        ``numpy.random.Generator``; required when a policy has ``failure_prob > 0``. Results
-        do not depend on ``block_size`` or on the number of threads.
-    quantiles
-        Probabilities in [0, 1] of the quantile columns.
-    block_size
-        Policies per block (default: about 262,144 lanes per block).
-    plan_days
-        Days of the plan (default: every day of ``demand``). Recharges trigger on those
-        days only; the later days of ``demand`` are a tail that spends what is left until it
-        is used or expired. Every column but ``purchased``, ``recharges`` and ``forfeited``
-        covers the plan days.
-
-    Returns
-    -------
-    DataFrame
-        Indexed like ``policies``. Columns: the seven policy columns (``POLICY_COLUMNS``);
-        the scenario means of ``purchased``, ``recharges``, ``expired``, ``unserved``,
-        ``stockout_days``, ``mean_balance``, ``end_balance``, ``min_balance``,
-        ``failed_recharges``, ``forfeited`` (what expired over every day, the tail
-        included: with a tail long enough, the full loss of every lot bought in the
-        plan); ``p_stockout`` (share of scenarios with at least one stock-out
-        day); and for each q in ``quantiles`` (label ``q05`` for 0.05, ``q2_5`` for 0.025)
-        ``purchased_q..``, ``expired_q..``, ``unserved_q..``, ``min_balance_q..``,
-        ``end_balance_q..`` and ``runway_days_q..``, where ``runway_days`` is the day offset
-        of a scenario's first stock-out, or the horizon length (days) when it has none.
-    """
-    matrix = _demand_matrix(demand, one_path=False)
-    table = _policy_table(policies)
-    qs = np.asarray(list(quantiles), dtype=np.float64)
-    if qs.ndim != 1 or ((qs < 0) | (qs > 1) | ~np.isfinite(qs)).any():
-        raise ValueError(f"quantiles: expected probabilities in [0, 1], got {quantiles!r}")
-    n_scen, n_days = matrix.shape
-    if block_size is None:
-        block_size = max(1, _LANES_PER_BLOCK // n_scen)
-    if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral):
-        raise ValueError(f"block_size: expected a whole number, got {block_size!r}")
-    block_size = int(block_size)
-    if block_size < 1:
-        raise ValueError(f"block_size: must be >= 1, got {block_size}")
-    if plan_days is None:
-        plan_days = n_days
-    if isinstance(plan_days, bool) or not isinstance(plan_days, numbers.Integral):
-        raise ValueError(f"plan_days: expected a whole number, got {plan_days!r}")
-    plan_days = int(plan_days)
-    if not 1 <= plan_days <= n_days:
-        raise ValueError(f"plan_days: must be between 1 and {n_days}, got {plan_days}")
-    start = _as_start(start)
-    start_cum, expiry = _expiry_table(start, n_days, lots)
-    cents = to_cents(matrix)
-    needs_random = bool((table["auto_recharge"] & (table["failure_prob"] > 0)).any())
-    seed = _base_seed(rng, needs_random)
-    arrays = _policy_arrays(table)
-    n_pol = len(table)
-    columns: dict[str, np.ndarray] = {}
-    for lo in range(0, n_pol, block_size):
-        hi = min(lo + block_size, n_pol)
-        block = _sweep_block(
-            cents, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs, int(plan_days)
-        )
-        for name, values in block.items():
-            columns.setdefault(name, np.empty(n_pol))[lo:hi] = values
-    # policy columns, means, p_stockout, then quantiles
-    return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
-
-
-def _sweep_block(
-    matrix, start_cum, expiry, arrays, seed, first_id, qs, plan_days
-) -> dict[str, np.ndarray]:
-    """Summary columns of one block of policies (the per-lane array is freed on return)."""
-    fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
-    with _threads_for(matrix.shape[0] * plan_days * len(arrays[0])):
-        initial, q, s, lead, auto, fail_prob, fix_days = arrays
-        out = _kernels.sweep_kernel(
-            matrix, start_cum, expiry, initial, q, s, lead, auto, fail_prob, fix_days, seed,
-            first_id, plan_days,
-        )  # fmt: skip
-    for name in _MONEY_FIELDS:
-        out[fi[name]] /= 100.0
-    columns = {c: out[fi[c]].mean(axis=1) for c in _MEAN_COLUMNS}
-    first = out[fi["first_stockout_day"]]
-    columns["p_stockout"] = (first >= 0).mean(axis=1)
-    if len(qs):
-        runway = np.where(first < 0, float(plan_days), first)
-        for c in _QUANTILE_COLUMNS:
-            values = runway if c == "runway_days" else out[fi[c]]
-            for q, row in zip(qs, np.quantile(values, qs, axis=1), strict=True):
-                columns[f"{c}_{_quantile_label(q)}"] = row
-    return columns
