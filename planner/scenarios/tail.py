@@ -89,12 +89,14 @@ class DayTail:
         each day divided by its weekday and month-end factors).
     shape, scale : float
         Generalized Pareto parameters of the excesses over ``threshold`` fitted by
-        probability-weighted moments (shape > 0: heavy tail, no largest day).
+        probability-weighted moments (shape > 0: heavy tail, no largest day): a summary of
+        the data; the scenarios draw from the posterior below.
     excess : np.ndarray
         The observed excesses, sorted.
     grid_shape, grid_scale, grid_prob : np.ndarray
-        The posterior of (shape, scale) on a grid (:func:`_tail_posterior`): each scenario
-        draws its own pair from it, so the uncertainty of the tail is in the paths.
+        The posterior of (shape, scale) on a grid (:func:`_tail_posterior`). Each scenario
+        draws a grid point and keeps its shape (the scale is then the one that keeps the
+        mean excess, :func:`_tail_draws`), so the uncertainty of the tail is in the paths.
     """
 
     threshold: float
@@ -104,12 +106,6 @@ class DayTail:
     grid_shape: np.ndarray
     grid_scale: np.ndarray
     grid_prob: np.ndarray
-
-    def quantile(self, p: float) -> float:
-        """Day amount exceeded by a fraction ``1 - p`` of the tail days (moments fit)."""
-        xi, sigma = self.shape, self.scale
-        z = -math.log1p(-p) if abs(xi) < 1e-9 else ((1 - p) ** -xi - 1) / xi
-        return self.threshold + sigma * z
 
 
 def fit_day_tail(values: np.ndarray) -> DayTail | None:
