@@ -21,7 +21,7 @@ from planner.backtest import backtest_history, summarise, synthetic_table
 from planner.demand import actual_demand
 from planner.ingest import read_exports
 from planner.sample import sample_dir
-from planner.text.console import backtest_table
+from planner.text.console import backtest_check, backtest_summary_table, backtest_table
 
 
 def main() -> None:
@@ -43,30 +43,14 @@ def main() -> None:
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(backtest_table(table[table["history"] == 0]))
-    summary = summarise(table)
     print("\nOver every history:\n")
+    print(backtest_summary_table(summarise(table)))
     print(
-        "| tenant | histories | promised p (mean) | realised p mean | realised p max "
-        "| cost ratio mean | cost ratio max |\n|---|---:|---:|---:|---:|---:|---:|"
+        f"\n{len(table) // args.histories} tenants x {args.histories} histories, "
+        f"{args.scenarios} scenarios to recommend, {args.true_paths} true futures, "
+        f"{args.grid}x{args.grid} grid: {wall:.0f} s wall, {cpu:.0f} s CPU"
     )
-    for r in summary.itertuples():
-        print(
-            f"| {r.tenant} | {r.histories} | {100 * r.promised_p:.1f}% | "
-            f"{100 * r.realised_p_mean:.1f}% | {100 * r.realised_p_max:.1f}% | "
-            f"{r.cost_ratio_mean:.2f} | {r.cost_ratio_max:.2f} |"
-        )
-    print(
-        f"\n{len(summary)} tenants x {args.histories} histories, {args.scenarios} scenarios to recommend, {args.true_paths} "
-        f"true futures, {args.grid}x{args.grid} grid: {wall:.0f} s wall, {cpu:.0f} s CPU"
-    )
-    bad_p = int((table["realised_p_year1"] > 0.03).sum())
-    bad_cost = int((table["cost_ratio"] > 1.3).sum())
-    print(
-        f"check: realised year-one p_stockout <= 3%: {len(table) - bad_p}/{len(table)} "
-        f"histories (max {100 * table['realised_p_year1'].max():.1f}%); cost within 1.3x of "
-        f"the best grid policy: {len(table) - bad_cost}/{len(table)} (max ratio "
-        f"{table['cost_ratio'].max():.2f})"
-    )
+    print("check: " + backtest_check(table))
 
     root = sample_dir()
     records = read_exports([root / "exports"]).records

@@ -8,10 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.backtest import TENANTS, Tenant, backtest_history, backtest_tenant, demand_process
+from planner.backtest import (
+    TENANTS,
+    Tenant,
+    backtest_history,
+    backtest_tenant,
+    demand_process,
+    summarise,
+)
 from planner.cli import main
 from planner.errors import EXIT_BAD_INPUT, EXIT_OK
 from planner.pipeline import PlanOptions
+from planner.text.console import backtest_check, backtest_summary_table
 
 
 def test_demand_process_has_the_level_rhythm_and_growth_asked_for():
@@ -90,3 +98,30 @@ def test_backtest_command(tmp_path, capsys):
     assert code == EXIT_OK and out["fit"].endswith("2025-03-11")
     code = main(["backtest", "--demand", str(path), "--fit-days", "5"])
     assert code == EXIT_BAD_INPUT and "fit days" in capsys.readouterr().err
+
+
+def test_summary_across_histories_and_the_check_line():
+    table = pd.DataFrame(
+        {
+            "tenant": ["a", "a", "b", "b"],
+            "history": [0, 1, 0, 1],
+            "mean_daily": [10.0, 12.0, 100.0, 90.0],
+            "promised_p": [0.01, 0.008, 0.01, 0.009],
+            "realised_p_year1": [0.0, 0.05, 0.01, 0.02],
+            "cost_ratio": [1.0, 1.1, 1.5, 1.2],
+        }
+    )
+    summary = summarise(table)
+    assert list(summary["histories"]) == [2, 2]
+    assert summary.loc[0, "realised_p_max"] == 0.05 and summary.loc[1, "cost_ratio_max"] == 1.5
+    lines = backtest_summary_table(summary).splitlines()
+    assert lines[2] == "| a | 2 | 0.9% | 2.5% | 5% | 1.05 | 1.10 |"
+    check = backtest_check(table)
+    assert "held on 3 of 4 histories, worst 5%" in check
+    assert "1.3x of the best grid policy on 3 of 4, worst 1.50x" in check
+    assert "mean realised stock-out 2% against a mean promise of 0.9%" in check
+
+
+def test_synthetic_histories_out_of_range_is_refused(capsys):
+    code = main(["backtest", "--synthetic", "--histories", "0"])
+    assert code == EXIT_BAD_INPUT and "--histories" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from planner.scenarios import (
     parse_growth,
     replay,
 )
+from planner.scenarios.growth import _growth_floor
 
 
 def synthetic_history(
@@ -104,10 +105,25 @@ def test_growth_estimated_from_trend(growth):
     est = estimate_growth(h)
     assert est.note is None  # a clear trend is kept, not shrunk
     assert est.growth == pytest.approx(growth, abs=0.08)
-    # a clear trend leaves only the floor: a year cannot tell a trend from a slow wander
-    assert 0.05 < est.log_sd <= GROWTH_MIN_LOG_SD
+    # a clear trend leaves little uncertainty, never more than the floor's cap
+    assert 0.0 < est.log_sd <= GROWTH_MIN_LOG_SD
     sc = make_scenarios(h, n_scenarios=200, seed=1)
     assert sc.growth_per_year == pytest.approx(est.growth)
+
+
+def test_growth_floor_follows_the_level_not_the_month_end_rhythm():
+    """Weeks that hold month-end days are busier every month: that is a rhythm, not a drift,
+    so a steady level keeps a small floor; a level that moved from month to month gets the
+    full floor."""
+    steady = synthetic_history(growth=0.0, month_end=3.0, noise_shape=20.0, seed=2)
+    weekly = steady.to_numpy()[: 7 * (len(steady) // 7)].reshape(-1, 7).sum(axis=1)
+    assert 2 * np.log(weekly).std() > GROWTH_MIN_LOG_SD  # the week-to-week spread is large
+    assert _growth_floor(steady.to_numpy()) < 0.15
+    # the same days with a level that steps up 40% for a season and back
+    moved = steady.to_numpy().copy()
+    moved[120:240] *= 1.4
+    assert _growth_floor(moved) == GROWTH_MIN_LOG_SD
+    assert _growth_floor(np.full(200, 5.0)) == 0.0  # spend that never moved stays
 
 
 def test_uncertain_trend_is_shrunk_toward_zero():

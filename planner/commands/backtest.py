@@ -4,9 +4,11 @@ whose true demand process is known.
 - ``planner backtest --demand demand.csv [--fit-days N]`` (or usage exports): fit on the
   first ``N`` days (default: all but the last 90), recommend, replay the rest as it happened;
   prints the promise (risk, cost) next to the outcome.
-- ``planner backtest --synthetic [--quick]``: the table of :data:`planner.backtest.TENANTS`,
-  each recommended from one year of history and replayed on fresh futures of its true
-  process, against the best policy of a dense grid that knows the process.
+- ``planner backtest --synthetic [--quick] [--histories N]``: the table of
+  :data:`planner.backtest.TENANTS`, each recommended from one year of history and replayed on
+  fresh futures of its true process, against the best policy of a dense grid that knows the
+  process; with ``N`` histories per tenant, also the summary across histories and on how many
+  the promise held.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ import argparse
 import json
 
 from planner import text
-from planner.backtest import backtest_history, synthetic_table
+from planner.backtest import backtest_history, summarise, synthetic_table
 from planner.commands.recommend import add_arguments as recommend_arguments
 from planner.commands.recommend import load_demand, options
 from planner.errors import InputError
 from planner.pipeline import default_fit_days
-from planner.text.console import backtest_summary, backtest_table
+from planner.text.console import (
+    backtest_check,
+    backtest_summary,
+    backtest_summary_table,
+    backtest_table,
+)
 
+#: most histories per tenant ``--histories`` accepts (each one is a full recommendation)
+MAX_HISTORIES = 20
 HELP = "check recommendations: promised vs realised stock-outs and costs"
 
 
@@ -44,9 +53,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --synthetic: fewer scenarios, futures and grid points (a rough check)",
     )
+    parser.add_argument(
+        "--histories",
+        metavar="N",
+        type=int,
+        default=1,
+        help="with --synthetic: independent histories per tenant (1 to 20, default 1); a "
+        "promise is about the planner, so several histories show how it does across them",
+    )
 
 
 def _synthetic(args: argparse.Namespace) -> int:
+    if not 1 <= args.histories <= MAX_HISTORIES:
+        raise InputError(
+            f"--histories: must be a whole number from 1 to {MAX_HISTORIES}, got {args.histories}"
+        )
     n_scenarios, n_true, grid_side = (500, 300, 12) if args.quick else (2000, 1000, 30)
     table = synthetic_table(
         seed=args.seed,
@@ -55,11 +76,17 @@ def _synthetic(args: argparse.Namespace) -> int:
         n_scenarios=n_scenarios,
         n_true=n_true,
         grid_side=grid_side,
+        histories=args.histories,
     )
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2))
-    else:
-        print(backtest_table(table))
+        return 0
+    print(backtest_table(table[table["history"] == 0]))
+    if args.histories > 1:
+        print()
+        print(backtest_summary_table(summarise(table)))
+    print()
+    print(backtest_check(table, max_p=3 * (1 - args.service_level)))
     return 0
 
 

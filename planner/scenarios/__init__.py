@@ -30,8 +30,9 @@ not independent (a busy quarter is busy week after week). Each scenario is there
 by a Bayesian-bootstrap draw of the mean weekly spend (Dirichlet weights on the history
 weeks, with concentration ``1 / persistence`` of the weekly totals, :func:`level_draws`)
 divided by the history's mean: its spread is about ``cv_week * sqrt(persistence / n_weeks)``.
-The trend's uncertainty is never taken below :data:`GROWTH_MIN_LOG_SD` for spend that varies
-from week to week (:func:`planner.scenarios.growth._growth_floor`).
+The trend's uncertainty is never taken below twice how much the month-long level moved
+during the history, up to :data:`GROWTH_MIN_LOG_SD`
+(:func:`planner.scenarios.growth._growth_floor`).
 
 Days beyond the largest one seen. A year of history holds about 365 days, so the largest is
 roughly the 1-in-365 day, while a 99% annual service level with a one-day lead time is decided

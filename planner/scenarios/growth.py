@@ -22,11 +22,14 @@ GROWTH_PRIOR_SD = 0.25
 #: estimated growth per year is clamped to this range
 GROWTH_RANGE = (-0.5, 1.0)
 #: the trend's uncertainty kept in the scenarios is at least this (log scale) for spend
-#: that varies from week to week: a year or two of weekly spend cannot tell a trend from a
-#: slow wander of the level (see :func:`_growth_floor`)
+#: whose level moved during the history: a year or two of weekly spend cannot tell a
+#: trend from a slow wander of the level (see :func:`_growth_floor`)
 GROWTH_MIN_LOG_SD = 0.25
-#: the floor is this multiple of the spread of log weekly spend (when that is smaller)
+#: the floor is this multiple of how much the month-long level moved (when that is smaller)
 WANDER_TO_GROWTH = 2.0
+#: weeks averaged to see the level move: a month, so that the month-end rhythm and the
+#: day-to-day noise average out (a week that holds month-end days is not a drift)
+WANDER_WEEKS = 4
 #: autocorrelation lags (weeks) counted by :func:`persistence`, and its cap
 PERSISTENCE_LAGS = 8
 MAX_PERSISTENCE = 20.0
@@ -172,16 +175,23 @@ def persistence(series: np.ndarray) -> float:
 
 
 def _growth_floor(values: np.ndarray) -> float:
-    """Least uncertainty of the coming year's growth (log scale): the spread of the log
-    weekly totals times :data:`WANDER_TO_GROWTH`, at most :data:`GROWTH_MIN_LOG_SD`. Spend
-    that wanders from week to week can drift as much over a year; spend that never moved
-    (a constant history) is taken to stay."""
+    """Least uncertainty of the coming year's growth (log scale): how much the month-long
+    level moved during the history (the spread of a :data:`WANDER_WEEKS`-week moving
+    average of the log weekly totals) times :data:`WANDER_TO_GROWTH`, at most
+    :data:`GROWTH_MIN_LOG_SD`. A level that wandered from month to month can drift as much
+    over a year; the month-end rhythm and day-to-day noise average out of a month and are
+    not a drift; spend that never moved (a constant history) is taken to stay. Histories of
+    fewer than ``WANDER_WEEKS + 2`` weeks use the spread of the weekly totals themselves."""
     n_weeks = len(values) // 7
     overall = float(values.mean()) if len(values) else 0.0
     if n_weeks < 2 or overall <= 0:
         return 0.0
     weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
-    spread = float(np.log(weekly + 0.01 * 7 * overall).std(ddof=1))
+    log_weekly = np.log(weekly + 0.01 * 7 * overall)
+    if n_weeks >= WANDER_WEEKS + 2:
+        kernel = np.full(WANDER_WEEKS, 1.0 / WANDER_WEEKS)
+        log_weekly = np.convolve(log_weekly, kernel, mode="valid")
+    spread = float(log_weekly.std(ddof=1))
     return min(GROWTH_MIN_LOG_SD, WANDER_TO_GROWTH * spread)
 
 

@@ -258,6 +258,60 @@ def backtest_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+_BACKTEST_SUMMARY_HEADERS = (
+    N_("tenant"),
+    N_("histories"),
+    N_("promised p (mean)"),
+    N_("realised p mean"),
+    N_("realised p max"),
+    N_("cost ratio mean"),
+    N_("cost ratio max"),
+)
+
+
+def backtest_summary_table(summary: pd.DataFrame) -> str:
+    """The synthetic backtest over several histories per tenant
+    (:func:`planner.backtest.summarise`) as a Markdown table (as in the README)."""
+    lines = [
+        "| " + " | ".join(t(h) for h in _BACKTEST_SUMMARY_HEADERS) + " |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in summary.itertuples():
+        cells = [
+            str(r.tenant),
+            number(r.histories),
+            *(percent(p) for p in (r.promised_p, r.realised_p_mean, r.realised_p_max)),
+            number(r.cost_ratio_mean, 2),
+            number(r.cost_ratio_max, 2),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def backtest_check(table: pd.DataFrame, *, max_p: float = 0.03, max_ratio: float = 1.3) -> str:
+    """One line: on how many of the backtested histories the promise held (realised
+    year-one stock-out at most ``max_p``) and the cost was within ``max_ratio`` of the grid's
+    best, and the mean realised stock-out against the mean promise."""
+    n = len(table)
+    held = int((table["realised_p_year1"] <= max_p).sum())
+    near = int((table["cost_ratio"] <= max_ratio).sum())
+    return t(
+        "promise (year-one stock-out at most {max_p}) held on {held} of {n} histories, worst "
+        "{worst}; cost within {max_ratio}x of the best grid policy on {near} of {n}, worst "
+        "{worst_ratio}x; mean realised stock-out {realised} against a mean promise of "
+        "{promised}",
+        max_p=percent(max_p),
+        held=held,
+        n=n,
+        worst=percent(table["realised_p_year1"].max()),
+        max_ratio=number(max_ratio, 1),
+        near=near,
+        worst_ratio=number(table["cost_ratio"].max(), 2),
+        realised=percent(table["realised_p_year1"].mean()),
+        promised=percent(table["promised_p"].mean()),
+    )
+
+
 # --------------------------------------------------------------------------- alerts
 
 
