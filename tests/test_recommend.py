@@ -384,5 +384,7 @@ def test_stable_across_seeds(noisy_recommendation):
     other = recommend(noisy(), n_scenarios=2000, seed=12)
     a, b = noisy_recommendation, other
     assert b.policy.recharge_amount == pytest.approx(a.policy.recharge_amount, rel=0.2)
-    assert b.policy.threshold == pytest.approx(a.policy.threshold, rel=0.2)
-    assert b.cost == pytest.approx(a.cost, rel=0.2)
+    # the cost is flat around the best trigger (seeds 11 to 18 give triggers of 75 to 95 at
+    # costs within 3%), so the trigger wobbles more from seed to seed than the cost does
+    assert b.policy.threshold == pytest.approx(a.policy.threshold, rel=0.25)
+    assert b.cost == pytest.approx(a.cost, rel=0.05)
