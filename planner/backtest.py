@@ -35,7 +35,7 @@ import pandas as pd
 from planner.engine import Policy, simulate, sweep
 from planner.errors import InputError
 from planner.pipeline import PlanOptions, plan
-from planner.recommend import TAIL_DAYS, policy_cost
+from planner.recommend import TAIL_DAYS, Recommendation, policy_cost
 
 __all__ = [
     "TENANTS",
@@ -224,7 +224,10 @@ def backtest_tenant(
         ``threshold``, ``promised_p`` (the recommendation's p_stockout), ``realised_p_year1``
         and ``realised_p_2y`` on the true futures, ``cost_2y``, ``best_grid_cost_2y`` (the
         cheapest grid policy meeting the service level in year one on the same futures),
-        ``cost_ratio``, ``best_grid`` (its Q and s), ``forfeited_2y``, ``purchases_2y``.
+        ``cost_ratio``, ``best_grid`` (its Q and s), ``forfeited_2y``, ``purchases_2y``, and
+        for the recommendation's ``higher service level`` alternative (offered against bursts
+        the history has not shown) ``safer``, ``safer_realised_p_year1`` and
+        ``safer_cost_ratio``.
     """
     rng = np.random.default_rng(seed)
     history, wander = demand_process(tenant, 0, HISTORY_DAYS, 1, rng)
@@ -248,7 +251,10 @@ def backtest_tenant(
         wander_start=np.repeat(wander, n_true),
     )
     start = series.index[-1] + pd.Timedelta(days=1)
-    mine = _evaluate(_policy_table([rec.policy]), future, start, tenant).iloc[0]
+    safer = _safer_policy(rec, lead_days)
+    both = [rec.policy] + ([safer] if safer is not None else [])
+    evaluated = _evaluate(_policy_table(both), future, start, tenant)
+    mine = evaluated.iloc[0]
     grid = _grid(future, lead_days, grid_side, options.min_amount)
     res = _evaluate(grid, future, start, tenant)
     ok = res["p_stockout_year1"] <= 1 - service_level
@@ -276,6 +282,36 @@ def backtest_tenant(
         ),
         "forfeited_2y": float(mine["forfeited_2y"]),
         "purchases_2y": float(mine["purchases_2y"]),
+        **_safer_outcome(safer, evaluated, best_cost),
+    }
+
+
+def _safer_policy(rec: Recommendation, lead_days: int) -> Policy | None:
+    """The recommendation's ``higher service level`` alternative as a policy (None when it
+    has none): what the plan's explanation offers against bursts the history has not shown."""
+    alts = rec.alternatives
+    rows = alts[alts["option"].astype(str).str.startswith("higher service level")]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return Policy(
+        initial=float(r["initial"]),
+        recharge_amount=float(r["recharge_amount"]),
+        threshold=float(r["threshold"]),
+        lead_days=lead_days,
+    )
+
+
+def _safer_outcome(safer: Policy | None, evaluated: pd.DataFrame, best_cost: float) -> dict:
+    """``safer`` (its Q and s), ``safer_realised_p_year1`` and ``safer_cost_ratio`` on the
+    true futures; NaN when the recommendation has no such alternative."""
+    if safer is None:
+        return {"safer": None, "safer_realised_p_year1": math.nan, "safer_cost_ratio": math.nan}
+    row = evaluated.iloc[1]
+    return {
+        "safer": f"{safer.recharge_amount:.0f} below {safer.threshold:.0f}",
+        "safer_realised_p_year1": float(row["p_stockout_year1"]),
+        "safer_cost_ratio": float(row["cost_2y"]) / best_cost if best_cost > 0 else math.nan,
     }
 
 

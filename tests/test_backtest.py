@@ -19,7 +19,7 @@ from planner.backtest import (
 from planner.cli import main
 from planner.errors import EXIT_BAD_INPUT, EXIT_OK
 from planner.pipeline import PlanOptions
-from planner.text.console import backtest_check, backtest_summary_table
+from planner.text.console import backtest_check, backtest_safer_check, backtest_summary_table
 
 
 def test_demand_process_has_the_level_rhythm_and_growth_asked_for():
@@ -52,6 +52,8 @@ def test_recommendation_keeps_its_promise_on_a_known_process(name):
     r = backtest_tenant(tenant, seed=3, n_scenarios=500, n_true=300, grid_side=10)
     assert r["realised_p_year1"] <= 0.03
     assert r["cost_ratio"] <= 1.3
+    # the alternative offered against bursts the history has not shown keeps the promise too
+    assert r["safer"] is None or r["safer_realised_p_year1"] <= 0.03
     assert r["recharge_amount"] >= 50 and r["threshold"] >= 50
     assert r["initial"] == 0 or r["initial"] >= 50
 
@@ -120,6 +122,12 @@ def test_summary_across_histories_and_the_check_line():
     assert "held on 3 of 4 histories, worst 5%" in check
     assert "1.3x of the best grid policy on 3 of 4, worst 1.50x" in check
     assert "mean realised stock-out 2% against a mean promise of 0.9%" in check
+    assert backtest_safer_check(table) is None  # no history had the alternative
+    table["safer_realised_p_year1"] = [0.0, 0.01, float("nan"), 0.04]
+    table["safer_cost_ratio"] = [1.1, 1.2, float("nan"), 1.4]
+    safer = backtest_safer_check(table)
+    assert "at most 3% on 2 of 3 histories, worst 4%" in safer
+    assert "on 2 of 3, worst 1.40x" in safer
 
 
 def test_synthetic_histories_out_of_range_is_refused(capsys):

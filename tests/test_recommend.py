@@ -380,6 +380,15 @@ def test_no_clearly_cheaper_grid_policy_is_feasible(noisy_recommendation):
     assert_no_clearly_cheaper_feasible_policy(rec, qs, ss)
 
 
+def test_explanation_offers_the_safer_alternative_for_unseen_bursts(noisy_recommendation):
+    rec = noisy_recommendation
+    safer = rec.alternatives[rec.alternatives["option"].str.startswith("higher service level")]
+    assert not safer.empty
+    line = next(x for x in rec.explanation if "rare bursts" in x)
+    assert f"falls below ${safer.iloc[0]['threshold']:,.0f}" in line
+    assert safer.iloc[0]["threshold"] > rec.policy.threshold
+
+
 def test_stable_across_seeds(noisy_recommendation):
     other = recommend(noisy(), n_scenarios=2000, seed=12)
     a, b = noisy_recommendation, other

@@ -24,6 +24,7 @@ from planner.errors import InputError
 from planner.pipeline import default_fit_days
 from planner.text.console import (
     backtest_check,
+    backtest_safer_check,
     backtest_summary,
     backtest_summary_table,
     backtest_table,
@@ -87,6 +88,9 @@ def _synthetic(args: argparse.Namespace) -> int:
         print(backtest_summary_table(summarise(table)))
     print()
     print(backtest_check(table, max_p=3 * (1 - args.service_level)))
+    safer = backtest_safer_check(table, max_p=3 * (1 - args.service_level))
+    if safer:
+        print(safer)
     return 0
 
 

@@ -312,6 +312,31 @@ def backtest_check(table: pd.DataFrame, *, max_p: float = 0.03, max_ratio: float
     )
 
 
+def backtest_safer_check(
+    table: pd.DataFrame, *, max_p: float = 0.03, max_ratio: float = 1.3
+) -> str | None:
+    """One line on the recommendations' ``higher service level`` alternative over the
+    backtested histories (None when no history had one)."""
+    if "safer_realised_p_year1" not in table:
+        return None
+    rows = table.dropna(subset=["safer_realised_p_year1"])
+    if rows.empty:
+        return None
+    n = len(rows)
+    return t(
+        "the higher service level alternative: year-one stock-out at most {max_p} on {held} "
+        "of {n} histories, worst {worst}; cost within {max_ratio}x of the best grid policy on "
+        "{near} of {n}, worst {worst_ratio}x",
+        max_p=percent(max_p),
+        held=int((rows["safer_realised_p_year1"] <= max_p).sum()),
+        n=n,
+        worst=percent(rows["safer_realised_p_year1"].max()),
+        max_ratio=number(max_ratio, 1),
+        near=int((rows["safer_cost_ratio"] <= max_ratio).sum()),
+        worst_ratio=number(rows["safer_cost_ratio"].max(), 2),
+    )
+
+
 # --------------------------------------------------------------------------- alerts
 
 

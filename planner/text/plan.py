@@ -229,6 +229,28 @@ def one_time_sentence(one: Mapping[str, Any], horizon_days: int, currency: str) 
     return t("Without auto-recharge, one purchase cannot cover the horizon: funds expire first.")
 
 
+def unseen_bursts_sentence(rec: Any) -> str | None:
+    """What a year of history cannot show (the rare bursts that decide a high service level)
+    and the alternative that allows for them: the ``higher service level`` one, when the
+    recommendation has it (None otherwise). ``README.md`` (backtest) measures how it does."""
+    alts = rec.alternatives
+    safer = alts[alts["option"].astype(str).str.startswith("higher service level")]
+    if safer.empty:
+        return None
+    row = safer.iloc[0]
+    return t(
+        "A year of history holds few of the rare bursts of spend (a conference week, a "
+        "hotline rush, fraud) that decide a service level this high, so the risk above can be "
+        "too low for a tenant whose bursts its history has not shown. If one would hurt, take "
+        "the {option} alternative: recharge {amount} when the balance falls below "
+        "{threshold}, for an expected cost {more} higher.",
+        option=option_name(str(row["option"])),
+        amount=money(row["recharge_amount"], rec.currency),
+        threshold=money(row["threshold"], rec.currency),
+        more=money(max(float(row["cost"]) - float(rec.cost), 0.0), rec.currency),
+    )
+
+
 def explanation(rec: Any, *, growth_given: bool = False, notes: list[str] | tuple = ()) -> list:
     """The recommendation explained, one sentence per point, the first purchase first."""
     cur = rec.currency
@@ -243,6 +265,9 @@ def explanation(rec: Any, *, growth_given: bool = False, notes: list[str] | tupl
     lines.append(one_time_sentence(rec.one_time_funding, rec.scenarios.horizon_days, cur))
     if growth_given or not any("--growth" in n for n in notes):  # else a note says it
         lines.append(growth_sentence(rec.scenarios.growth_per_year, growth_given))
+    bursts = unseen_bursts_sentence(rec)
+    if bursts:
+        lines.append(bursts)
     lines.extend(notes)
     return lines
 
