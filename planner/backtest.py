@@ -289,11 +289,9 @@ def backtest_tenant(
 def _safer_policy(rec: Recommendation, lead_days: int) -> Policy | None:
     """The recommendation's ``higher service level`` alternative as a policy (None when it
     has none): what the plan's explanation offers against bursts the history has not shown."""
-    alts = rec.alternatives
-    rows = alts[alts["option"].astype(str).str.startswith("higher service level")]
-    if rows.empty:
+    r = rec.safer_alternative()
+    if r is None:
         return None
-    r = rows.iloc[0]
     return Policy(
         initial=float(r["initial"]),
         recharge_amount=float(r["recharge_amount"]),

@@ -109,6 +109,13 @@ class Recommendation:
     settings: dict = field(default_factory=dict)
     lots: pd.DataFrame | None = None
 
+    def safer_alternative(self) -> pd.Series | None:
+        """The ``higher service level`` alternative (the one offered against bursts the
+        history has not shown), or None when the plan has none."""
+        names = self.alternatives["option"].astype(str)
+        rows = self.alternatives[names.str.startswith("higher service level")]
+        return None if rows.empty else rows.iloc[0]
+
     def to_json(self) -> dict:
         """A JSON-ready dict (plain floats, ints, strings, lists)."""
         m = self.metrics

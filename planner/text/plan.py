@@ -233,11 +233,9 @@ def unseen_bursts_sentence(rec: Any) -> str | None:
     """What a year of history cannot show (the rare bursts that decide a high service level)
     and the alternative that allows for them: the ``higher service level`` one, when the
     recommendation has it (None otherwise). ``README.md`` (backtest) measures how it does."""
-    alts = rec.alternatives
-    safer = alts[alts["option"].astype(str).str.startswith("higher service level")]
-    if safer.empty:
+    row = rec.safer_alternative()
+    if row is None:
         return None
-    row = safer.iloc[0]
     return t(
         "A year of history holds few of the rare bursts of spend (a conference week, a "
         "hotline rush, fraud) that decide a service level this high, so the risk above can be "
