@@ -32,7 +32,9 @@ weeks, with concentration ``1 / persistence`` of the weekly totals, :func:`level
 divided by the history's mean: its spread is about ``cv_week * sqrt(persistence / n_weeks)``.
 The trend's uncertainty is never taken below twice how much the month-long level moved
 during the history, up to :data:`GROWTH_MIN_LOG_SD`
-(:func:`planner.scenarios.growth._growth_floor`).
+(:func:`planner.scenarios.growth._growth_floor`). A scenario's own growth applies to the
+history as well: one that grows faster than projected also starts higher, by its extra
+growth over the history's mean age (:func:`_growth_factors`).
 
 Days beyond the largest one seen. A year of history holds about 365 days, so the largest is
 roughly the 1-in-365 day, while a 99% annual service level with a one-day lead time is decided
@@ -411,18 +413,29 @@ def _growth_factors(
     total_days: int,
     n_scenarios: int,
     rng: np.random.Generator,
+    history_age: float = 0.0,
 ) -> np.ndarray:
     """Each scenario's growth over the days ahead, shape (scenarios, days): the projected
     growth, each scenario drawing its own around it when the trend is uncertain; held at its
-    value on the last plan day over the tail days after ``horizon_days``."""
+    value on the last plan day over the tail days after ``horizon_days``.
+
+    A scenario's own growth applies to the history too. The history was brought to the
+    level of its last day with the projected growth; had it grown faster, it would end
+    higher than that. So a scenario whose growth is ``d`` above the projection (log scale)
+    also starts ``d x history_age`` higher, ``history_age`` being the history days' mean age
+    in years: a tenant growing faster than a year of data can show is not planned from a
+    level that is too low as well.
+    """
     # past the plan the level stays where the plan ended: the tail days only spend what is
     # left of the lots, and a trend extrapolated over two years would decide their forfeiture
     days_ahead = np.minimum(np.arange(1, total_days + 1), horizon_days) / 365.25
-    log_growth = np.full(n_scenarios, math.log1p(growth_per_year))
-    if log_sd > 0:  # the trend's own uncertainty: each scenario draws its growth
+    projected = math.log1p(growth_per_year)
+    log_growth = np.full(n_scenarios, projected)
+    if log_sd > 0:  # the trend's own uncertainty: each scenario draws its own growth
         lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
         log_growth = np.clip(log_growth + log_sd * rng.standard_normal(n_scenarios), lo, hi)
-    return np.exp(log_growth[:, None] * days_ahead[None, :])
+    start = (log_growth - projected) * history_age
+    return np.exp(log_growth[:, None] * days_ahead[None, :] + start[:, None])
 
 
 def make_scenarios(
@@ -509,7 +522,15 @@ def make_scenarios(
         _add_day_tail(paths, level, dates, start, rng)
     weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
     paths *= level_draws(weekly, n_scenarios, rng)[:, None]
-    paths *= _growth_factors(growth_per_year, log_sd, horizon_days, total_days, n_scenarios, rng)
+    paths *= _growth_factors(
+        growth_per_year,
+        log_sd,
+        horizon_days,
+        total_days,
+        n_scenarios,
+        rng,
+        history_age=float(age_years.mean()),
+    )
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)
     return Scenarios(
