@@ -338,3 +338,21 @@ def test_one_long_call_abroad_is_never_high():
     found = detect_all(make_calls(rows))
     assert found and all(a.severity != "high" for a in found)
     assert {a.kind for a in found} >= {"new_destination", "user_jump"}
+
+
+def test_alerts_speak_the_language_of_the_run():
+    """The same night burst, explained in French: words, numbers and weekdays."""
+    from planner import text
+
+    rows = quiet_history()
+    night = pd.Timestamp("2026-04-14 23:10")  # a Tuesday, 01:10 on Wednesday in Paris
+    rows += [{"start": night + pd.Timedelta(minutes=9 * k), "home": "FR", "upn": "zoe@x.com",
+              "country": "CU", "cents": 1234} for k in range(6)]  # fmt: skip
+    calls = make_calls(rows)
+    english = detect_out_of_hours(calls)[0].explanation
+    with text.language("fr"):
+        french = detect_out_of_hours(calls)[0].explanation
+    assert "6 international or paid calls at night" in english and "Wed" in english
+    assert "6 appels internationaux ou payants la nuit" in french
+    assert "heure locale FR" in french and "mer." in french and "74,04" in french
+    assert "calls" not in french and "costing" not in french

@@ -78,19 +78,25 @@ def beyond_largest(cents: pd.Series) -> int:
 
 
 def money(cents: float, currency: str) -> str:
-    """``1234, 'USD' -> '12.34 USD'``."""
-    return f"{format_cents(round(cents))} {currency}".strip()
+    """``1234, 'USD' -> '12.34 USD'`` (``12,34 USD`` in French)."""
+    if text.current_language() == text.DEFAULT_LANGUAGE:
+        return f"{format_cents(round(cents))} {currency}".strip()
+    return f"{text.number(round(cents) / 100, 2)} {currency}".strip()
 
 
-def count_of(n: int, noun: str) -> str:
-    """``n`` and a plural noun, singular for one: ``count_of(1, "paid calls")`` is
-    ``1 paid call``, ``count_of(3, "calls")`` is ``3 calls``."""
-    return f"{n} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
+def weekday(day: pd.Timestamp | dt.date | dt.datetime) -> str:
+    """The short name of a day of the week: ``Tue`` / ``mar.``."""
+    return text.weekday_name(pd.Timestamp(day).date())
 
 
 def day_text(day: pd.Timestamp | dt.date) -> str:
     """``12 May 2026 (Tue)``: the day as every report writes it (:func:`planner.text.date`)."""
-    return f"{text.date(day)} ({pd.Timestamp(day):%a})"
+    return f"{text.date(day)} ({weekday(day)})"
+
+
+def share_text(fraction: float) -> str:
+    """A share in whole percent: ``80%`` / ``80 %``."""
+    return text.percent(round(float(fraction), 2))
 
 
 def to_date(value: pd.Timestamp | np.datetime64) -> dt.date:
@@ -101,23 +107,23 @@ def to_date(value: pd.Timestamp | np.datetime64) -> dt.date:
 def times(ratio: float) -> str:
     """``12.34 -> '12 times'``, ``2.5 -> '2.5 times'``."""
     if not np.isfinite(ratio):
-        return "far above"
-    return f"{ratio:.0f} times" if ratio >= 10 else f"{ratio:.1f} times"
+        return text.t("far above")
+    return text.t("{ratio} times", ratio=text.number(ratio, 0 if ratio >= 10 else 1))
 
 
 def main_share(calls: pd.DataFrame, col: str, share: float = 0.5) -> tuple[str | None, str]:
     """The value of ``col`` that carries at least ``share`` of the spend (or of the calls
     when nothing was spent), and a phrase listing the top values (``CU 80%, GB 20%``)."""
-    values = calls[col].astype("string").fillna("unknown")
+    values = calls[col].astype("string").fillna(text.t("unknown"))
     weight = calls["cents"].astype("float64")
     if weight.sum() <= 0:
         weight = pd.Series(1.0, index=calls.index)
     by = weight.groupby(values.to_numpy()).sum().sort_values(ascending=False, kind="stable")
     total = by.sum()
     top = by.index[0] if len(by) else None
-    phrase = ", ".join(f"{k} {v / total:.0%}" for k, v in by.head(3).items())
+    phrase = ", ".join(f"{k} {share_text(v / total)}" for k, v in by.head(3).items())
     main = str(top) if top is not None and by.iloc[0] >= share * total else None
-    if main in ("unknown", NO_USER):
+    if main in (text.t("unknown"), NO_USER):
         main = None
     return main, phrase
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.alerts.common import (
     Context,
-    count_of,
     day_text,
     main_share,
     make_alert,
@@ -112,17 +112,35 @@ def _day_alert(calls, daily, ref, run_days, ctx: Context, t: Thresholds) -> Aler
     upn, users = main_share(evidence, "upn")
     country, countries = main_share(evidence, "country")
     reference = max(ref.at[peak, "reference"], REFERENCE_FLOOR_CENTS)
-    span = (
-        f"On {day_text(peak)}"
-        if len(run_days) == 1
-        else f"Over {len(run_days)} days from {day_text(run_days[0])}, peaking on {day_text(peak)},"
+    comparable = int(ref.at[peak, "comparable"])
+    if len(run_days) == 1:
+        span = text.t("On {day}", day=day_text(peak))
+    else:
+        span = text.t(
+            "Over {n} days from {first}, peaking on {peak},",
+            n=len(run_days),
+            first=day_text(run_days[0]),
+            peak=day_text(peak),
+        )
+    kind_of_day = (
+        text.nt("{n} weekend day", "{n} weekend days", comparable)
+        if peak.day_of_week >= 5
+        else text.nt("{n} weekday", "{n} weekdays", comparable)
     )
-    kind_of_day = "weekend days" if peak.day_of_week >= 5 else "weekdays"
-    text = (
-        f"{span} credits paid {money(daily[peak], ctx.currency)}, {times(daily[peak] / reference)} "
-        f"what comparable days cost (90th percentile of {int(ref.at[peak, 'comparable'])} "
-        f"{kind_of_day} within {t.day_window} days of day {peak.day} of the month, previous "
-        f"{t.comparable_days} days: {money(reference, ctx.currency)}). "
-        f"{count_of(len(evidence), 'paid calls')}; spend by user: {users}; by destination: {countries}."
+    words = text.t(
+        "{span} credits paid {paid}, {times} what comparable days cost (90th percentile of "
+        "{days} within {window} days of day {dom} of the month, previous {previous} days: "
+        "{reference}). {calls}; spend by user: {users}; by destination: {countries}.",
+        span=span,
+        paid=money(daily[peak], ctx.currency),
+        times=times(daily[peak] / reference),
+        days=kind_of_day,
+        window=t.day_window,
+        dom=peak.day,
+        previous=t.comparable_days,
+        reference=money(reference, ctx.currency),
+        calls=text.nt("{n} paid call", "{n} paid calls", len(evidence)),
+        users=users,
+        countries=countries,
     )
-    return make_alert("daily_spend", severity, evidence, ctx, text, upn=upn, country=country)
+    return make_alert("daily_spend", severity, evidence, ctx, words, upn=upn, country=country)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.alerts.common import (
     Context,
     beyond_largest,
-    count_of,
     day_text,
     main_share,
     make_alert,
@@ -62,14 +62,20 @@ def detect_new_destinations(calls: pd.DataFrame, t: Thresholds | None = None) ->
         severity = ctx.grade(day, beyond_largest(evidence["cents"]), True, t)
         upn, users = main_share(evidence, "upn")
         history = (day - ctx.first_day).days
-        text = (
-            f"First calls ever to {country} in {history} days of history, from "
-            f"{day_text(day)}: {count_of(len(evidence), 'calls')} in its first {t.new_destination_days} "
-            f"days cost {money(cost, ctx.currency)}, by user: {users}."
+        words = text.t(
+            "First calls ever to {country} in {history} days of history, from {day}: {calls} "
+            "in its first {days} days cost {cost}, by user: {users}.",
+            country=country,
+            history=history,
+            day=day_text(day),
+            calls=text.nt("{n} call", "{n} calls", len(evidence)),
+            days=t.new_destination_days,
+            cost=money(cost, ctx.currency),
+            users=users,
         )
         alerts.append(
             make_alert(
-                "new_destination", severity, evidence, ctx, text, upn=upn, country=str(country)
+                "new_destination", severity, evidence, ctx, words, upn=upn, country=str(country)
             )
         )
     return alerts
@@ -98,15 +104,22 @@ def detect_premium_calls(calls: pd.DataFrame, t: Thresholds | None = None) -> li
             minutes = max(1.0, evidence["duration_s"].sum() / 60.0)
             numbers = evidence["callee_number"].astype("string").dropna().unique()
             shown = ", ".join(str(n) for n in numbers[:3]) + (" ..." if len(numbers) > 3 else "")
-            text = (
-                f"{upn} made {count_of(len(evidence), 'premium-rate calls')} from {day_text(day)} to "
-                f"{day_text(evidence['date'].max())} ({shown}; by destination: {countries}): "
-                f"{money(cost, ctx.currency)} for {minutes:.0f} minutes, "
-                f"{money(cost / minutes, ctx.currency)} a minute."
+            words = text.t(
+                "{upn} made {calls} from {first} to {last} ({numbers}; by destination: "
+                "{countries}): {cost} for {minutes} minutes, {rate} a minute.",
+                upn=upn,
+                calls=text.nt("{n} premium-rate call", "{n} premium-rate calls", len(evidence)),
+                first=day_text(day),
+                last=day_text(evidence["date"].max()),
+                numbers=shown,
+                countries=countries,
+                cost=money(cost, ctx.currency),
+                minutes=text.number(minutes, 0),
+                rate=money(cost / minutes, ctx.currency),
             )
             alerts.append(
                 make_alert(
-                    "premium_rate", severity, evidence, ctx, text, upn=str(upn), country=country
+                    "premium_rate", severity, evidence, ctx, words, upn=str(upn), country=country
                 )
             )
     return alerts

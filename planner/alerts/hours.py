@@ -13,14 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.alerts.common import (
     Context,
     beyond_largest,
-    count_of,
     main_share,
     make_alert,
     money,
     runs,
+    weekday,
 )
 from planner.alerts.model import Alert, Thresholds
 
@@ -107,15 +108,29 @@ def _burst_alert(evidence, upn: str, habit: int, nights: int, severity: str, ctx
     local = evidence["local"]
     zone_country = evidence["user_location"].iloc[0]
     weekend = local.dt.day_of_week.to_numpy() >= 5
-    when = "on a weekend" if weekend.all() else "at night"
+    when = text.t("on a weekend") if weekend.all() else text.t("at night")
     if nights > 1:
-        when += f" ({nights} nights or weekend days in a row)"
-    text = (
-        f"{upn} ({zone_country} local time) made {count_of(len(evidence), 'international or paid calls')} "
-        f"{when}, between {local.min():%a %Y-%m-%d %H:%M} and {local.max():%a %H:%M} "
-        f"(business hours {t.business_start}:00-{t.business_end}:00 Mon-Fri), costing "
-        f"{money(evidence['cents'].sum(), ctx.currency)}; by destination: {countries}. "
-        f"Earlier bursts of theirs in the previous {t.history_days} days (leaving out the last "
-        f"{RECENT_DAYS}): {habit}."
+        when += " " + text.t("({n} nights or weekend days in a row)", n=nights)
+    first, last = local.min(), local.max()
+    words = text.t(
+        "{upn} ({zone} local time) made {calls} {when}, between {first} and {last} (business "
+        "hours {open}:00-{close}:00 Mon-Fri), costing {cost}; by destination: {countries}. "
+        "Earlier bursts of theirs in the previous {days} days (leaving out the last {recent}): "
+        "{habit}.",
+        upn=upn,
+        zone=zone_country,
+        calls=text.nt(
+            "{n} international or paid call", "{n} international or paid calls", len(evidence)
+        ),
+        when=when,
+        first=f"{weekday(first)} {first:%Y-%m-%d %H:%M}",
+        last=f"{weekday(last)} {last:%H:%M}",
+        open=t.business_start,
+        close=t.business_end,
+        cost=money(evidence["cents"].sum(), ctx.currency),
+        countries=countries,
+        days=t.history_days,
+        recent=RECENT_DAYS,
+        habit=habit,
     )
-    return make_alert("out_of_hours", severity, evidence, ctx, text, upn=upn, country=country)
+    return make_alert("out_of_hours", severity, evidence, ctx, words, upn=upn, country=country)

@@ -19,14 +19,15 @@ from planner.alerts.run import AlertResult
 SECTION_ROWS = 10
 
 _KIND_WORDS = {
-    "daily_spend": "abnormal day",
-    "user_jump": "user's spend jumped",
-    "new_destination": "new destination",
-    "premium_rate": "premium-rate calls",
-    "out_of_hours": "out-of-hours burst",
-    "sequential_dialling": "sequential dialling",
-    "repeated_number": "repeated number",
+    "daily_spend": text.N_("abnormal day"),
+    "user_jump": text.N_("user's spend jumped"),
+    "new_destination": text.N_("new destination"),
+    "premium_rate": text.N_("premium-rate calls"),
+    "out_of_hours": text.N_("out-of-hours burst"),
+    "sequential_dialling": text.N_("sequential dialling"),
+    "repeated_number": text.N_("repeated number"),
 }
+_SEVERITY_WORDS = {"high": text.N_("high"), "medium": text.N_("medium"), "low": text.N_("low")}
 
 
 def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
@@ -37,25 +38,49 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
     """
     if only_high and not result.count("high"):
         return ""
-    head = "## Alerts: spend that drains the balance\n\n"
-    period = f"{text.date(result.since)} to {text.date(result.last_day)}"
+    head = "## " + text.t("Alerts: spend that drains the balance") + "\n\n"
+    period = text.t(
+        "{first} to {last}", first=text.date(result.since), last=text.date(result.last_day)
+    )
     if not result.alerts:
-        return head + f"No abnormal credit spend found from {period}."
-    counts = ", ".join(f"{result.count(s)} {s}" for s in ("high", "medium", "low"))
-    lines = [head + f"From {period}: {counts}. Check the high ones first: each names the user, "
-             "the destination and the calls (UsageId) in the workbook's *Alerts* sheet.\n"]  # fmt: skip
+        return head + text.t("No abnormal credit spend found from {period}.", period=period)
+    counts = ", ".join(
+        (
+            text.t("{n} high", n=result.count("high")),
+            text.t("{n} medium", n=result.count("medium")),
+            text.t("{n} low", n=result.count("low")),
+        )
+    )
+    lines = [
+        head
+        + text.t(
+            "From {period}: {counts}. Check the high ones first: each names the user, the "
+            "destination and the calls (UsageId) in the workbook's *Alerts* sheet.",
+            period=period,
+            counts=counts,
+        )
+        + "\n"
+    ]
     for a in result.alerts[:SECTION_ROWS]:
-        who = ", ".join(x for x in (a.upn, a.country) if x) or "tenant-wide"
+        who = ", ".join(x for x in (a.upn, a.country) if x) or text.t("tenant-wide")
         runway = ""
         if a.runway_days_at_this_rate is not None:
-            runway = f" At this rate today's balance lasts {a.runway_days_at_this_rate} days."
+            runway = " " + text.t(
+                "At this rate today's balance lasts {days}.",
+                days=text.days(a.runway_days_at_this_rate),
+            )
+        dates = str(a.first_date)
+        if a.first_date != a.last_date:
+            dates = text.t("{first} to {last}", first=a.first_date, last=a.last_date)
         lines.append(
-            f"- **{a.severity.upper()}** {_KIND_WORDS[a.kind]} ({who}), {a.first_date}"
-            f"{'' if a.first_date == a.last_date else f' to {a.last_date}'}: "
-            f"{money(a.amount_cents, a.currency)}, {a.calls} calls. {a.explanation}{runway}"
+            f"- **{text.t(_SEVERITY_WORDS[a.severity]).upper()}** {text.t(_KIND_WORDS[a.kind])} "
+            f"({who}), {dates}: {money(a.amount_cents, a.currency)}, "
+            f"{text.nt('{n} call', '{n} calls', a.calls)}. {a.explanation}{runway}"
         )
     if len(result.alerts) > SECTION_ROWS:
-        lines.append(f"- … and {len(result.alerts) - SECTION_ROWS} more in the workbook.")
+        lines.append(
+            text.t("- … and {n} more in the workbook.", n=len(result.alerts) - SECTION_ROWS)
+        )
     return "\n".join(lines)
 
 

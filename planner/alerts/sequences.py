@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.alerts.common import Context, beyond_largest, count_of, day_text, make_alert, money
+from planner import text
+from planner.alerts.common import Context, beyond_largest, day_text, make_alert, money
 from planner.alerts.model import Alert, Thresholds
 
 #: trailing characters of a number ignored when comparing number ranges
@@ -27,9 +28,9 @@ RANGE_DIGITS = 4
 def number_range(numbers: pd.Series) -> pd.Series:
     """The number without its last :data:`RANGE_DIGITS` characters (digits or the ``*`` of
     masked exports), ``<NA>`` for numbers too short to have a range."""
-    text = numbers.astype("string").str.replace(" ", "", regex=False)
-    short = text.str.len() <= RANGE_DIGITS + 3
-    return text.str.slice(0, -RANGE_DIGITS).mask(short.fillna(True))
+    compact = numbers.astype("string").str.replace(" ", "", regex=False)
+    short = compact.str.len() <= RANGE_DIGITS + 3
+    return compact.str.slice(0, -RANGE_DIGITS).mask(short.fillna(True))
 
 
 def sequence_runs(calls: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
@@ -77,16 +78,29 @@ def detect_sequential_dialling(calls: pd.DataFrame, t: Thresholds | None = None)
         known = evidence["country"].dropna()
         country = str(known.mode().iloc[0]) if len(known) else None
         span = (evidence["start"].max() - evidence["start"].min()).total_seconds() / 60.0
-        text = (
-            f"{upn} made {count_of(len(evidence), 'short calls')} in a row (each at most "
-            f"{t.sequence_seconds} s, {span:.0f} minutes in all) on {day_text(day)} to "
-            f"{distinct} {'masked ' if masked else ''}number(s) of the range "
-            f"{evidence['range'].iloc[0]}... ({country or 'unknown country'}), from "
-            f"{numbers.iloc[0]} to {numbers.iloc[-1]}, costing {money(cost, ctx.currency)}."
+        words = text.t(
+            "{upn} made {calls} in a row (each at most {seconds} s, {minutes} minutes in all) "
+            "on {day} to {numbers} of the range {range}... ({country}), from {first} to {last}, "
+            "costing {cost}.",
+            upn=upn,
+            calls=text.nt("{n} short call", "{n} short calls", len(evidence)),
+            seconds=t.sequence_seconds,
+            minutes=text.number(span, 0),
+            day=day_text(day),
+            numbers=(
+                text.nt("{n} masked number", "{n} masked numbers", distinct)
+                if masked
+                else text.nt("{n} number", "{n} numbers", distinct)
+            ),
+            range=evidence["range"].iloc[0],
+            country=country or text.t("unknown country"),
+            first=numbers.iloc[0],
+            last=numbers.iloc[-1],
+            cost=money(cost, ctx.currency),
         )
         alerts.append(
             make_alert(
-                "sequential_dialling", severity, evidence, ctx, text, upn=upn, country=country
+                "sequential_dialling", severity, evidence, ctx, words, upn=upn, country=country
             )
         )
     return alerts
@@ -113,13 +127,20 @@ def detect_repeated_numbers(calls: pd.DataFrame, t: Thresholds | None = None) ->
         known = evidence["country"].dropna()
         country = str(known.mode().iloc[0]) if len(known) else None
         minutes = evidence["duration_s"].sum() / 60.0
-        text = (
-            f"{upn} called the same international number {number} ({country or 'unknown'}) "
-            f"{len(evidence)} times on {day_text(day)} ({types}), {minutes:.0f} minutes in "
-            f"all, costing {money(cost, ctx.currency)}: a forwarding loop or a dialler stuck "
-            f"on one number."
+        words = text.t(
+            "{upn} called the same international number {number} ({country}) {n} times on "
+            "{day} ({types}), {minutes} minutes in all, costing {cost}: a forwarding loop or a "
+            "dialler stuck on one number.",
+            upn=upn,
+            number=number,
+            country=country or text.t("unknown"),
+            n=len(evidence),
+            day=day_text(day),
+            types=types,
+            minutes=text.number(minutes, 0),
+            cost=money(cost, ctx.currency),
         )
         alerts.append(
-            make_alert("repeated_number", severity, evidence, ctx, text, upn=upn, country=country)
+            make_alert("repeated_number", severity, evidence, ctx, words, upn=upn, country=country)
         )
     return alerts

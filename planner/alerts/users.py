@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.alerts.common import (
     Context,
-    count_of,
     day_text,
     main_share,
     make_alert,
@@ -28,9 +28,9 @@ from planner.alerts.model import Alert, Thresholds
 
 #: the measures of a user's day: column, words, unit
 MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("cents", "credit spend", "money"),
-    ("intl_minutes", "international minutes", "min"),
-    ("calls", "outbound calls", "calls"),
+    ("cents", text.N_("credit spend"), "money"),
+    ("intl_minutes", text.N_("international minutes"), "min"),
+    ("calls", text.N_("outbound calls"), "calls"),
 )
 
 #: days just before a day that its own baseline leaves out (the same incident's earlier days)
@@ -180,18 +180,33 @@ def _user_alert(calls: pd.DataFrame, rows: pd.DataFrame, ctx: Context, t: Thresh
         if not peak[f"{col}_jump"]:
             continue
         ref = max(peak[f"{col}_own"], peak[f"{col}_peers"], _floors(t)[col])
-        fmt = (lambda v: money(v, ctx.currency)) if unit == "money" else (lambda v: f"{v:.0f}")
+        fmt = (
+            (lambda v: money(v, ctx.currency)) if unit == "money" else (lambda v: text.number(v, 0))
+        )
         parts.append(
-            f"{words} {fmt(peak[col])}, {times(peak[col] / ref)} the larger of their busiest "
-            f"day in the previous {t.history_days} days ({fmt(peak[f'{col}_own'])}) and the "
-            f"90th percentile of {peak['user_location'] or 'unknown-country'} users' busiest days "
-            f"({fmt(peak[f'{col}_peers'])})"
+            text.t(
+                "{measure} {value}, {times} the larger of their busiest day in the previous "
+                "{days} days ({own}) and the 90th percentile of {where} users' busiest days "
+                "({peers})",
+                measure=text.t(words),
+                value=fmt(peak[col]),
+                times=times(peak[col] / ref),
+                days=t.history_days,
+                own=fmt(peak[f"{col}_own"]),
+                where=peak["user_location"] or text.t("unknown-country"),
+                peers=fmt(peak[f"{col}_peers"]),
+            )
         )
     span = day_text(peak["date"])
     if len(rows) > 1:
-        span += f" (one of {len(rows)} such days in a row)"
-    text = (
-        f"{upn} on {span}: {'; '.join(parts)}. {count_of(len(evidence), 'calls')} costing "
-        f"{money(evidence['cents'].sum(), ctx.currency)}, by destination: {countries}."
+        span += " " + text.t("(one of {n} such days in a row)", n=len(rows))
+    words_ = text.t(
+        "{upn} on {span}: {parts}. {calls} costing {cost}, by destination: {countries}.",
+        upn=upn,
+        span=span,
+        parts="; ".join(parts),
+        calls=text.nt("{n} call", "{n} calls", len(evidence)),
+        cost=money(evidence["cents"].sum(), ctx.currency),
+        countries=countries,
     )
-    return make_alert("user_jump", severity, evidence, ctx, text, upn=upn, country=country)
+    return make_alert("user_jump", severity, evidence, ctx, words_, upn=upn, country=country)

@@ -309,6 +309,12 @@ def month(value: Any) -> str:
     return _dates.format_date(day, _("MMM y"), locale=locale())
 
 
+def weekday_name(value: Any) -> str:
+    """The short name of a day of the week: ``Tue`` / ``mar.``."""
+    day = _as_date(value)
+    return MISSING if day is None else _dates.format_date(day, "EEE", locale=locale())
+
+
 def month_name(value: Any) -> str:
     """The short name of a month alone (chart ticks): ``Apr`` / ``avr.``."""
     day = _as_date(value)
