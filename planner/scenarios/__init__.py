@@ -438,6 +438,62 @@ def _growth_factors(
     return np.exp(log_growth[:, None] * days_ahead[None, :] + start[:, None])
 
 
+def _generator(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
+    """The generator to draw from: ``rng``, else a new one from ``seed`` (not both)."""
+    if rng is not None and seed is not None:
+        raise ValueError("seed, rng: give one or the other, not both")
+    return rng if rng is not None else np.random.default_rng(seed)
+
+
+def _growth_assumption(
+    values: pd.Series, growth: str | float | None, warnings: list[str]
+) -> tuple[float, float, float]:
+    """The history's estimated trend (to detrend it), the growth projected and its
+    uncertainty on the log scale: the estimate and its uncertainty, or a growth given, fixed.
+    The estimate's note joins ``warnings`` only when the growth is estimated."""
+    est = estimate_growth(values)
+    if growth is None:
+        if est.note:
+            warnings.append(est.note)
+        return est.growth, est.growth, est.log_sd
+    return est.growth, parse_growth(growth), 0.0
+
+
+def _at_last_day_level(values: pd.Series, trend: float) -> tuple[np.ndarray, np.ndarray]:
+    """The history brought to the level of its last day by its trend, and each day's age
+    in years (0 for the last day)."""
+    n = len(values)
+    age_years = (n - 1 - np.arange(n)) / 365.25
+    return values.to_numpy(dtype=float) * (1.0 + trend) ** age_years, age_years
+
+
+def _scale_level_and_growth(
+    paths: np.ndarray,
+    level: np.ndarray,
+    week_starts: np.ndarray,
+    growth: tuple[float, float],
+    horizon_days: int,
+    age_years: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Scale each path, in place, by its scenario's level (:func:`level_draws` of the
+    history's weekly totals) and growth (``growth`` = projected growth per year and its
+    log-scale uncertainty, :func:`_growth_factors`)."""
+    n_scenarios, total_days = paths.shape
+    weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
+    paths *= level_draws(weekly, n_scenarios, rng)[:, None]
+    growth_per_year, log_sd = growth
+    paths *= _growth_factors(
+        growth_per_year,
+        log_sd,
+        horizon_days,
+        total_days,
+        n_scenarios,
+        rng,
+        history_age=float(age_years.mean()),
+    )
+
+
 def make_scenarios(
     history: pd.Series,
     *,
@@ -492,44 +548,22 @@ def make_scenarios(
     if method == "replay":
         return replay(history)
     _check_sizes(horizon_days, n_scenarios, tail_days)
-    if rng is not None and seed is not None:
-        raise ValueError("seed, rng: give one or the other, not both")
-    if rng is None:
-        rng = np.random.default_rng(seed)
-
+    rng = _generator(seed, rng)
     values = _validate_history(history)
-    n = len(values)
     warnings = _history_warnings(values)
-    est = estimate_growth(values)
-    if est.note and growth is None:  # a growth given replaces the estimate the note is about
-        warnings.append(est.note)
-    trend = est.growth
-    if growth is None:
-        growth_per_year, log_sd = trend, est.log_sd
-    else:
-        growth_per_year, log_sd = parse_growth(growth), 0.0
-
-    # bring the whole history to the level of its last day
-    age_years = (n - 1 - np.arange(n)) / 365.25
-    level = values.to_numpy(dtype=float) * (1.0 + trend) ** age_years
+    trend, growth_per_year, log_sd = _growth_assumption(values, growth, warnings)
+    level, age_years = _at_last_day_level(values, trend)
     dates = pd.DatetimeIndex(values.index)
     start = dates[-1] + pd.Timedelta(days=1)
     total_days = horizon_days + int(tail_days)
     # history weeks aligned so that they start on the same weekday as the horizon
+    n = len(values)
     week_starts = np.arange(n % 7, n - 6, 7)
     paths = _resample_weeks(level, dates, week_starts, start, total_days, n_scenarios, rng)
     if day_tail:
         _add_day_tail(paths, level, dates, start, rng)
-    weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
-    paths *= level_draws(weekly, n_scenarios, rng)[:, None]
-    paths *= _growth_factors(
-        growth_per_year,
-        log_sd,
-        horizon_days,
-        total_days,
-        n_scenarios,
-        rng,
-        history_age=float(age_years.mean()),
+    _scale_level_and_growth(
+        paths, level, week_starts, (growth_per_year, log_sd), horizon_days, age_years, rng
     )
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)
