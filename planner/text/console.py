@@ -238,12 +238,8 @@ _BACKTEST_HEADERS = (
 def backtest_table(table: pd.DataFrame) -> str:
     """The synthetic backtest (:func:`planner.backtest.synthetic_table`) as a Markdown table
     (as in the README)."""
-    lines = [
-        "| " + " | ".join(t(h) for h in _BACKTEST_HEADERS) + " |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in table.itertuples():
-        cells = [
+    rows = [
+        [
             str(r.tenant),
             number(r.mean_daily, 2),
             f"{number(r.overhead, 3, least=0)}, {number(r.holding, 3, least=0)}",
@@ -254,8 +250,9 @@ def backtest_table(table: pd.DataFrame) -> str:
             f"{number(r.best_grid_cost_2y)} ({r.best_grid})",
             number(r.cost_ratio, 2),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        for r in table.itertuples()
+    ]
+    return _markdown_table(_BACKTEST_HEADERS, "lrllrrrrr", rows)
 
 
 _BACKTEST_SUMMARY_HEADERS = (
@@ -272,41 +269,54 @@ _BACKTEST_SUMMARY_HEADERS = (
 def backtest_summary_table(summary: pd.DataFrame) -> str:
     """The synthetic backtest over several histories per tenant
     (:func:`planner.backtest.summarise`) as a Markdown table (as in the README)."""
-    lines = [
-        "| " + " | ".join(t(h) for h in _BACKTEST_SUMMARY_HEADERS) + " |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in summary.itertuples():
-        cells = [
+    rows = [
+        [
             str(r.tenant),
             number(r.histories),
             *(percent(p) for p in (r.promised_p, r.realised_p_mean, r.realised_p_max)),
             number(r.cost_ratio_mean, 2),
             number(r.cost_ratio_max, 2),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        for r in summary.itertuples()
+    ]
+    return _markdown_table(_BACKTEST_SUMMARY_HEADERS, "lrrrrrr", rows)
+
+
+def _markdown_table(headers: Sequence[str], align: str, rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table: translated ``headers``, one ``align`` letter per column (``l``
+    left, ``r`` right) and the ``rows`` of cells."""
+    rule = "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"
+    lines = ["| " + " | ".join(t(h) for h in headers) + " |", rule]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines)
+
+
+def _held(
+    table: pd.DataFrame, p_col: str, ratio_col: str, max_p: float, max_ratio: float
+) -> dict[str, str | int]:
+    """The counts and worst values both check lines give: histories with ``p_col`` at most
+    ``max_p`` and ``ratio_col`` at most ``max_ratio``."""
+    return {
+        "max_p": percent(max_p),
+        "held": int((table[p_col] <= max_p).sum()),
+        "n": len(table),
+        "worst": percent(table[p_col].max()),
+        "max_ratio": number(max_ratio, 1),
+        "near": int((table[ratio_col] <= max_ratio).sum()),
+        "worst_ratio": number(table[ratio_col].max(), 2),
+    }
 
 
 def backtest_check(table: pd.DataFrame, *, max_p: float = 0.03, max_ratio: float = 1.3) -> str:
     """One line: on how many of the backtested histories the promise held (realised
     year-one stock-out at most ``max_p``) and the cost was within ``max_ratio`` of the grid's
     best, and the mean realised stock-out against the mean promise."""
-    n = len(table)
-    held = int((table["realised_p_year1"] <= max_p).sum())
-    near = int((table["cost_ratio"] <= max_ratio).sum())
     return t(
         "promise (year-one stock-out at most {max_p}) held on {held} of {n} histories, worst "
         "{worst}; cost within {max_ratio}x of the best grid policy on {near} of {n}, worst "
         "{worst_ratio}x; mean realised stock-out {realised} against a mean promise of "
         "{promised}",
-        max_p=percent(max_p),
-        held=held,
-        n=n,
-        worst=percent(table["realised_p_year1"].max()),
-        max_ratio=number(max_ratio, 1),
-        near=near,
-        worst_ratio=number(table["cost_ratio"].max(), 2),
+        **_held(table, "realised_p_year1", "cost_ratio", max_p, max_ratio),
         realised=percent(table["realised_p_year1"].mean()),
         promised=percent(table["promised_p"].mean()),
     )
@@ -322,18 +332,11 @@ def backtest_safer_check(
     rows = table.dropna(subset=["safer_realised_p_year1"])
     if rows.empty:
         return None
-    n = len(rows)
     return t(
         "the higher service level alternative: year-one stock-out at most {max_p} on {held} "
         "of {n} histories, worst {worst}; cost within {max_ratio}x of the best grid policy on "
         "{near} of {n}, worst {worst_ratio}x",
-        max_p=percent(max_p),
-        held=int((rows["safer_realised_p_year1"] <= max_p).sum()),
-        n=n,
-        worst=percent(rows["safer_realised_p_year1"].max()),
-        max_ratio=number(max_ratio, 1),
-        near=int((rows["safer_cost_ratio"] <= max_ratio).sum()),
-        worst_ratio=number(rows["safer_cost_ratio"].max(), 2),
+        **_held(rows, "safer_realised_p_year1", "safer_cost_ratio", max_p, max_ratio),
     )
 
 
