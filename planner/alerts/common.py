@@ -84,14 +84,9 @@ def money(cents: float, currency: str) -> str:
     return f"{text.number(round(cents) / 100, 2)} {currency}".strip()
 
 
-def weekday(day: pd.Timestamp | dt.date | dt.datetime) -> str:
-    """The short name of a day of the week: ``Tue`` / ``mar.``."""
-    return text.weekday_name(pd.Timestamp(day).date())
-
-
 def day_text(day: pd.Timestamp | dt.date) -> str:
     """``12 May 2026 (Tue)``: the day as every report writes it (:func:`planner.text.date`)."""
-    return f"{text.date(day)} ({weekday(day)})"
+    return f"{text.date(day)} ({text.weekday_name(day)})"
 
 
 def share_text(fraction: float) -> str:

@@ -21,7 +21,6 @@ from planner.alerts.common import (
     make_alert,
     money,
     runs,
-    weekday,
 )
 from planner.alerts.model import Alert, Thresholds
 
@@ -123,8 +122,8 @@ def _burst_alert(evidence, upn: str, habit: int, nights: int, severity: str, ctx
             "{n} international or paid call", "{n} international or paid calls", len(evidence)
         ),
         when=when,
-        first=f"{weekday(first)} {first:%Y-%m-%d %H:%M}",
-        last=f"{weekday(last)} {last:%H:%M}",
+        first=f"{text.weekday_name(first)} {first:%Y-%m-%d %H:%M}",
+        last=f"{text.weekday_name(last)} {last:%H:%M}",
         open=t.business_start,
         close=t.business_end,
         cost=money(evidence["cents"].sum(), ctx.currency),

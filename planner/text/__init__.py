@@ -267,6 +267,8 @@ def _as_date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):  # a pandas Timestamp too, nanoseconds and all
+        return value.date()
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if hasattr(value, "to_timestamp"):  # pandas Period
