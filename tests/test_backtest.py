@@ -133,3 +133,12 @@ def test_summary_across_histories_and_the_check_line():
 def test_synthetic_histories_out_of_range_is_refused(capsys):
     code = main(["backtest", "--synthetic", "--histories", "0"])
     assert code == EXIT_BAD_INPUT and "--histories" in capsys.readouterr().err
+
+
+def test_synthetic_only_options_with_a_history_are_refused(tmp_path, capsys):
+    idx = pd.date_range("2025-01-01", periods=60, freq="D")
+    path = tmp_path / "demand.csv"
+    pd.DataFrame({"date": idx.strftime("%Y-%m-%d"), "amount": 5.0}).to_csv(path, index=False)
+    code = main(["backtest", "--demand", str(path), "--histories", "3", "--quick"])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "--quick, --histories: only with --synthetic" in err

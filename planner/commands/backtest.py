@@ -58,16 +58,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--histories",
         metavar="N",
         type=int,
-        default=1,
         help="with --synthetic: independent histories per tenant (1 to 20, default 1); a "
         "promise is about the planner, so several histories show how it does across them",
     )
 
 
 def _synthetic(args: argparse.Namespace) -> int:
-    if not 1 <= args.histories <= MAX_HISTORIES:
+    histories = 1 if args.histories is None else args.histories
+    if not 1 <= histories <= MAX_HISTORIES:
         raise InputError(
-            f"--histories: must be a whole number from 1 to {MAX_HISTORIES}, got {args.histories}"
+            f"--histories: must be a whole number from 1 to {MAX_HISTORIES}, got {histories}"
         )
     n_scenarios, n_true, grid_side = (500, 300, 12) if args.quick else (2000, 1000, 30)
     table = synthetic_table(
@@ -77,13 +77,13 @@ def _synthetic(args: argparse.Namespace) -> int:
         n_scenarios=n_scenarios,
         n_true=n_true,
         grid_side=grid_side,
-        histories=args.histories,
+        histories=histories,
     )
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2))
         return 0
     print(backtest_table(table[table["history"] == 0]))
-    if args.histories > 1:
+    if histories > 1:
         print()
         print(backtest_summary_table(summarise(table)))
     print()
@@ -107,6 +107,16 @@ def run(args: argparse.Namespace) -> int:
     ]
     if given:
         raise InputError(f"{', '.join(given)}: not used by backtest (the replay starts empty)")
+    synthetic_only = [
+        opt
+        for opt, value in (("--quick", args.quick or None), ("--histories", args.histories))
+        if value is not None
+    ]
+    if synthetic_only and not args.synthetic:
+        raise InputError(
+            f"{', '.join(synthetic_only)}: only with --synthetic (a history given with --demand "
+            "or exports is backtested once, on what happened)"
+        )
     with text.language(args.lang):
         if args.synthetic:
             return _synthetic(args)
