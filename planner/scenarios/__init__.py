@@ -30,9 +30,10 @@ not independent (a busy quarter is busy week after week). Each scenario is there
 by a Bayesian-bootstrap draw of the mean weekly spend (Dirichlet weights on the history
 weeks, with concentration ``1 / persistence`` of the weekly totals, :func:`level_draws`)
 divided by the history's mean: its spread is about ``cv_week * sqrt(persistence / n_weeks)``.
-The trend's uncertainty is never taken below twice how much the month-long level moved
-during the history, up to :data:`GROWTH_MIN_LOG_SD`
-(:func:`planner.scenarios.growth._growth_floor`). A scenario's own growth applies to the
+Above the projection the trend's uncertainty is never taken below twice how much the
+month-long level moved during the history, up to :data:`GROWTH_MIN_LOG_SD`
+(:func:`planner.scenarios.growth._growth_floor`); below it the data's own uncertainty is
+kept (:class:`~planner.scenarios.growth.GrowthEstimate`). A scenario's own growth applies to the
 history as well: one that grows faster than projected also starts higher, by its extra
 growth over the history's mean age (:func:`_growth_factors`).
 
@@ -408,7 +409,7 @@ def _resample_weeks(
 
 def _growth_factors(
     growth_per_year: float,
-    log_sd: float,
+    log_sd: tuple[float, float],
     horizon_days: int,
     total_days: int,
     n_scenarios: int,
@@ -418,6 +419,10 @@ def _growth_factors(
     """Each scenario's growth over the days ahead, shape (scenarios, days): the projected
     growth, each scenario drawing its own around it when the trend is uncertain; held at its
     value on the last plan day over the tail days after ``horizon_days``.
+
+    ``log_sd`` = the uncertainty of ``log(1 + growth)`` above and below the projection
+    (:class:`~planner.scenarios.growth.GrowthEstimate`): a scenario draws ``z`` from a
+    standard normal and grows ``z x above`` faster when ``z > 0``, ``z x below`` when not.
 
     A scenario's own growth applies to the history too. The history was brought to the
     level of its last day with the projected growth; had it grown faster, it would end
@@ -431,9 +436,11 @@ def _growth_factors(
     days_ahead = np.minimum(np.arange(1, total_days + 1), horizon_days) / 365.25
     projected = math.log1p(growth_per_year)
     log_growth = np.full(n_scenarios, projected)
-    if log_sd > 0:  # the trend's own uncertainty: each scenario draws its own growth
+    above, below = log_sd
+    if above > 0 or below > 0:  # the trend's own uncertainty: each scenario draws its own
         lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
-        log_growth = np.clip(log_growth + log_sd * rng.standard_normal(n_scenarios), lo, hi)
+        z = rng.standard_normal(n_scenarios)
+        log_growth = np.clip(log_growth + z * np.where(z > 0, above, below), lo, hi)
     start = (log_growth - projected) * history_age
     return np.exp(log_growth[:, None] * days_ahead[None, :] + start[:, None])
 
@@ -447,16 +454,17 @@ def _generator(seed: int | None, rng: np.random.Generator | None) -> np.random.G
 
 def _growth_assumption(
     values: pd.Series, growth: str | float | None, warnings: list[str]
-) -> tuple[float, float, float]:
+) -> tuple[float, float, tuple[float, float]]:
     """The history's estimated trend (to detrend it), the growth projected and its
-    uncertainty on the log scale: the estimate and its uncertainty, or a growth given, fixed.
-    The estimate's note joins ``warnings`` only when the growth is estimated."""
+    uncertainty on the log scale above and below it: the estimate and its uncertainty, or a
+    growth given, fixed. The estimate's note joins ``warnings`` only when the growth is
+    estimated."""
     est = estimate_growth(values)
     if growth is None:
         if est.note:
             warnings.append(est.note)
-        return est.growth, est.growth, est.log_sd
-    return est.growth, parse_growth(growth), 0.0
+        return est.growth, est.growth, (est.log_sd, est.log_sd_down)
+    return est.growth, parse_growth(growth), (0.0, 0.0)
 
 
 def _at_last_day_level(values: pd.Series, trend: float) -> tuple[np.ndarray, np.ndarray]:
@@ -471,14 +479,14 @@ def _scale_level_and_growth(
     paths: np.ndarray,
     level: np.ndarray,
     week_starts: np.ndarray,
-    growth: tuple[float, float],
+    growth: tuple[float, tuple[float, float]],
     horizon_days: int,
     age_years: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
     """Scale each path, in place, by its scenario's level (:func:`level_draws` of the
     history's weekly totals) and growth (``growth`` = projected growth per year and its
-    log-scale uncertainty, :func:`_growth_factors`)."""
+    log-scale uncertainty above and below, :func:`_growth_factors`)."""
     n_scenarios, total_days = paths.shape
     weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
     paths *= level_draws(weekly, n_scenarios, rng)[:, None]

@@ -21,9 +21,10 @@ MIN_WEEKS_FOR_GROWTH = 26
 GROWTH_PRIOR_SD = 0.25
 #: estimated growth per year is clamped to this range
 GROWTH_RANGE = (-0.5, 1.0)
-#: the trend's uncertainty kept in the scenarios is at least this (log scale) for spend
+#: the trend's uncertainty above the projection is at least this (log scale) for spend
 #: whose level moved during the history: a year or two of weekly spend cannot tell a
-#: trend from a slow wander of the level (see :func:`_growth_floor`)
+#: trend from a slow wander of the level (see :func:`_growth_floor`); below the projection
+#: the data's own uncertainty is kept (see :class:`GrowthEstimate`)
 GROWTH_MIN_LOG_SD = 0.25
 #: the floor is this multiple of how much the month-long level moved (when that is smaller)
 WANDER_TO_GROWTH = 2.0
@@ -138,8 +139,16 @@ class GrowthEstimate:
     raw : float or None
         The robust (Theil-Sen) growth per year before shrinkage; None when not estimated.
     log_sd : float
-        Remaining uncertainty of ``log(1 + growth)`` after shrinkage (0 when not estimated);
-        the scenarios draw their growth from it.
+        Uncertainty of ``log(1 + growth)`` above the projection: what remains after
+        shrinkage, never less than :func:`_growth_floor` (0 when the history has no spend).
+        Growth faster than a year of data can show (a trend shrunk toward 0, a level that
+        wandered) is what breaks a service level, so the floor guards that side.
+    log_sd_down : float
+        Uncertainty below the projection: what remains after shrinkage, without the floor
+        (the floor when no trend is estimated). Slower growth costs forfeiture of the lots
+        a plan buys, and a spread wider than the data's would buy small lots for a tenant
+        whose spend is steady. The scenarios draw their growth from a normal with these two
+        half-spreads (:func:`planner.scenarios._growth_factors`).
     note : str or None
         A caveat to show.
     """
@@ -147,6 +156,7 @@ class GrowthEstimate:
     growth: float
     raw: float | None
     log_sd: float
+    log_sd_down: float
     note: str | None
 
 
@@ -224,10 +234,12 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     values = history.to_numpy(dtype=float)
     n_weeks = len(values) // 7
     if n_weeks < MIN_WEEKS_FOR_GROWTH:
+        floor = _growth_floor(values)
         return GrowthEstimate(
             0.0,
             None,
-            _growth_floor(values),
+            floor,
+            floor,
             t(
                 "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
                 "it with --growth)",
@@ -236,7 +248,7 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
         )
     overall = float(values.mean())
     if overall <= 0:
-        return GrowthEstimate(0.0, 0.0, 0.0, None)
+        return GrowthEstimate(0.0, 0.0, 0.0, 0.0, None)
     weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
     # a small floor keeps a week without spend from dominating the log scale
     y = np.log(weekly + 0.01 * 7 * overall)
@@ -249,7 +261,8 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     se = math.sqrt(var / float(((x - x.mean()) ** 2).sum()) * persistence(resid))
     tau2 = GROWTH_PRIOR_SD**2
     shrunk = slope * tau2 / (tau2 + se**2)
-    log_sd = max(math.sqrt(tau2 * se**2 / (tau2 + se**2)), _growth_floor(values))
+    log_sd_down = math.sqrt(tau2 * se**2 / (tau2 + se**2))
+    log_sd = max(log_sd_down, _growth_floor(values))
     raw = math.exp(slope) - 1.0
     growth = math.exp(shrunk) - 1.0
     note = None
@@ -275,4 +288,4 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
             clamped=_signed(clamped),
         )
         growth = clamped
-    return GrowthEstimate(growth, raw, log_sd, note)
+    return GrowthEstimate(growth, raw, log_sd, log_sd_down, note)
