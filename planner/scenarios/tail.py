@@ -64,18 +64,18 @@ def _gpd_loglik(excess: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.
     return np.where(ok, ll, -np.inf)
 
 
-def _tail_posterior(excess: np.ndarray, pwm_scale: float) -> tuple[np.ndarray, ...]:
-    """Posterior of the generalized Pareto (shape, scale) on a grid: the likelihood of the
-    excesses times the prior :data:`TAIL_SHAPE_PRIOR` on the shape and a flat prior on
-    log scale. Returns the grid's shapes, scales and probabilities (flattened)."""
+def _shape_posterior(excess: np.ndarray, pwm_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior of the generalized Pareto shape on a grid: the likelihood of the excesses
+    times the prior :data:`TAIL_SHAPE_PRIOR` on the shape and a flat prior on log scale,
+    summed over the scales. Returns the grid's shapes and their probabilities."""
     mean, sd = TAIL_SHAPE_PRIOR
     xi = np.linspace(*TAIL_SHAPE_GRID, 45)
     sigma = pwm_scale * np.exp(np.linspace(-2.0, 2.0, 61))
     xx, ss = np.meshgrid(xi, sigma, indexing="ij")
     logp = _gpd_loglik(excess, xx, ss) - 0.5 * ((xx - mean) / sd) ** 2
     logp -= logp.max()
-    prob = np.exp(logp).ravel()
-    return xx.ravel(), ss.ravel(), prob / prob.sum()
+    prob = np.exp(logp).sum(axis=1)
+    return xi, prob / prob.sum()
 
 
 @dataclass(frozen=True)
@@ -93,19 +93,18 @@ class DayTail:
         the data; the scenarios draw from the posterior below.
     excess : np.ndarray
         The observed excesses, sorted.
-    grid_shape, grid_scale, grid_prob : np.ndarray
-        The posterior of (shape, scale) on a grid (:func:`_tail_posterior`). Each scenario
-        draws a grid point and keeps its shape (the scale is then the one that keeps the
-        mean excess, :func:`_tail_draws`), so the uncertainty of the tail is in the paths.
+    shape_grid, shape_prob : np.ndarray
+        The posterior of the shape on a grid (:func:`_shape_posterior`). Each scenario
+        draws its shape from it (the scale is then the one that keeps the mean excess,
+        :func:`_tail_draws`), so the uncertainty of the tail is in the paths.
     """
 
     threshold: float
     shape: float
     scale: float
     excess: np.ndarray
-    grid_shape: np.ndarray
-    grid_scale: np.ndarray
-    grid_prob: np.ndarray
+    shape_grid: np.ndarray
+    shape_prob: np.ndarray
 
 
 def fit_day_tail(values: np.ndarray) -> DayTail | None:
@@ -130,8 +129,8 @@ def fit_day_tail(values: np.ndarray) -> DayTail | None:
         return None
     shape, scale = _pwm_gpd(excess)
     lo, hi = TAIL_SHAPE_RANGE
-    grid = _tail_posterior(excess, float(scale))
-    return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess, *grid)
+    posterior = _shape_posterior(excess, float(scale))
+    return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess, *posterior)
 
 
 def _tail_draws(
@@ -140,8 +139,7 @@ def _tail_draws(
     """Per-scenario (shape, scale): the shape drawn from the tail's posterior, the scale
     the one that keeps the mean excess seen (``scale = mean x (1 - shape)``), so a heavier
     tail moves spend from ordinary big days to rare huge ones and leaves the mean as it was."""
-    pick = rng.choice(len(tail.grid_prob), size=n_scenarios, p=tail.grid_prob)
-    shape = tail.grid_shape[pick]
+    shape = tail.shape_grid[rng.choice(len(tail.shape_prob), size=n_scenarios, p=tail.shape_prob)]
     return shape, float(tail.excess.mean()) * (1.0 - shape)
 
 
