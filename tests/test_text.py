@@ -31,6 +31,14 @@ def test_english_and_french_formats():
     assert text.current_language() == "en"  # the block restored English
 
 
+def test_semicolons_are_spaced_the_language_way():
+    """French puts a space before a semicolon, as before a colon (alert measures, status)."""
+    assert text.semicolons(["a", "b", "c"]) == "a; b; c"
+    with text.language("fr"):
+        assert text.semicolons(["a", "b"]) == "a ; b"
+    assert text.semicolons(["only"]) == "only"
+
+
 def test_unknown_language_is_bad_input():
     with pytest.raises(InputError, match="lang: 'de' is not available; choose one of en, fr"):
         text.check_language("de")

@@ -204,7 +204,7 @@ def _user_alert(calls: pd.DataFrame, rows: pd.DataFrame, ctx: Context, t: Thresh
         "{upn} on {span}: {parts}. {calls} costing {cost}, by destination: {countries}.",
         upn=upn,
         span=span,
-        parts="; ".join(parts),
+        parts=text.semicolons(parts),
         calls=text.nt("{n} call", "{n} calls", len(evidence)),
         cost=money(evidence["cents"].sum(), ctx.currency),
         countries=countries,

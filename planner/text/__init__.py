@@ -154,6 +154,16 @@ def nt(singular: str, plural: str, n: float, /, **values: Any) -> str:
     return form.format(**{"n": number(n), **values})
 
 
+def semicolons(parts: list[str]) -> str:
+    """``parts`` joined by semicolons, spaced the language's way (French puts a space
+    before the semicolon).
+
+    >>> semicolons(["a", "b"])
+    'a; b'
+    """
+    return t("; ").join(parts)
+
+
 # --------------------------------------------------------------------------- numbers
 
 

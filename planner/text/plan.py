@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from planner.text import date, days, money, nt, number, percent, t
+from planner.text import date, days, money, nt, number, percent, semicolons, t
 
 
 def recharges_a_month(n: float) -> str:
@@ -319,7 +319,7 @@ def status_line(rec: Any, alert_days: int) -> tuple[bool, str]:
     facts.append(t("recommended: {what}", what=what[:1].lower() + what[1:]))
     # OK / ALERT stay in English in every language: scheduled jobs match them
     word = "ALERT" if reasons else "OK"
-    return bool(reasons), f"planner: {word} " + "; ".join(reasons + facts)
+    return bool(reasons), f"planner: {word} " + semicolons(reasons + facts)
 
 
 def option_name(option: str) -> str:
