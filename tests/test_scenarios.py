@@ -22,6 +22,7 @@ from planner.scenarios import (
     replay,
 )
 from planner.scenarios.growth import _growth_floor
+from planner.scenarios.tail import apply_day_tail
 
 
 def synthetic_history(
@@ -294,6 +295,25 @@ def test_day_tail_fit_recovers_a_known_generalized_pareto(shape):
     assert fitted.threshold == pytest.approx(1.0, abs=0.01)
     assert fitted.shape == pytest.approx(shape, abs=0.05)
     assert fitted.scale == pytest.approx(2.0, rel=0.08)
+
+
+def test_a_burst_of_consecutive_big_days_keeps_one_size():
+    """A run of days above the tail's threshold is one burst: one fresh excess for all its
+    days (times each day's season factor); separate bursts get their own."""
+    rng = np.random.default_rng(5)
+    fitted = fit_day_tail(np.concatenate([rng.uniform(0, 1, 900), 1 + rng.pareto(3.0, 100)]))
+    paths = np.full((2, 10), 0.5)
+    paths[0, 2:5] = 5.0  # a three-day burst
+    paths[0, 7] = 5.0  # a day on its own
+    paths[1, 0:2] = 5.0  # a two-day burst in another path
+    factor = np.array([1.0, 2.0, 1.0, 1.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0])
+    apply_day_tail(paths, fitted, factor, np.random.default_rng(0))
+    adjusted = paths / factor
+    assert np.allclose(adjusted[0, 2:5], adjusted[0, 2])
+    assert np.allclose(adjusted[1, 0:2], adjusted[1, 0])
+    assert len({round(adjusted[0, 2], 9), round(adjusted[0, 7], 9), round(adjusted[1, 0], 9)}) == 3
+    assert (adjusted[paths != 0.5] > fitted.threshold).all()
+    assert (paths[0, [0, 1, 5, 6, 8, 9]] == 0.5).all()  # days below the threshold stay
 
 
 def test_scenarios_hold_days_beyond_the_largest_seen_and_keep_the_mean():

@@ -3,7 +3,7 @@
 Part of :mod:`planner.scenarios` (see its docstring for how the scenarios use it): days are
 divided by their season factor (weekday, last days of a month), the days above a high
 quantile are fitted with a generalized Pareto distribution, and each scenario's big days get
-fresh excesses with a shape drawn from the posterior.
+fresh excesses with a shape drawn from the posterior, one per run of consecutive big days.
 """
 
 from __future__ import annotations
@@ -181,6 +181,14 @@ def season_factors(
     return weekday[dates.day_of_week.to_numpy()] * end
 
 
+def _runs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Run number of each cell of ``np.nonzero`` output (row-major): consecutive days of one
+    path make one run, numbered from 0."""
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1)
+    return np.cumsum(new) - 1
+
+
 def apply_day_tail(
     paths: np.ndarray, tail: DayTail, factor: np.ndarray, rng: np.random.Generator
 ) -> None:
@@ -188,13 +196,17 @@ def apply_day_tail(
 
     The tail is fitted on days divided by their season factor (weekday, month end), so a
     busy month-end Monday and a quiet Sunday are judged against their own level and keep it.
+    Consecutive days above the threshold in a path (a burst: a conference week, misuse over a
+    weekend) share one draw, so a burst keeps its size from day to day as bursts do; with a
+    lead time of two days or more the trigger has to cover their sum.
     """
     n_scenarios = paths.shape[0]
     shape, scale = _tail_draws(tail, n_scenarios, rng)
     rows, cols = np.nonzero(paths > tail.threshold * factor[None, :])
     if not len(rows):
         return
-    u = rng.random(len(rows))
+    run = _runs(rows, cols)
+    u = rng.random(int(run[-1]) + 1)[run]
     xi, sigma = shape[rows], scale[rows]
     safe = np.where(np.abs(xi) < 1e-9, 1.0, xi)
     excess = np.where(
