@@ -17,6 +17,7 @@ from planner.demand import actual_demand
 from planner.ingest import read_exports
 from planner.inputs import read_lots
 from planner.recommend import recommend, round_amount
+from planner.recommend.search import Evaluator
 from planner.sample import sample_dir
 
 SAMPLE = sample_dir()
@@ -60,10 +61,21 @@ def test_sensible(demand, recs):
 
 
 def test_stable_across_seeds(recs):
+    """Two seeds give equally good answers. The cost is flat in the recharge amount near its
+    best (on the sample, seeds 1 to 4 and 42 give 950 to 1,200 at costs within 4%), so the
+    amounts may move more than the cost: each seed's policy costs within 5% of the other's on
+    the other's scenarios."""
     a, b = recs[1], recs[2]
-    assert b.policy.recharge_amount == pytest.approx(a.policy.recharge_amount, rel=0.25)
+    assert b.policy.recharge_amount == pytest.approx(a.policy.recharge_amount, rel=0.3)
     assert b.policy.threshold == pytest.approx(a.policy.threshold, rel=0.25)
-    assert b.cost == pytest.approx(a.cost, rel=0.25)
+    assert b.cost == pytest.approx(a.cost, rel=0.1)
+    for mine, other in ((a, b), (b, a)):
+        ev = Evaluator(
+            other.scenarios, lots=None, holding_rate=0.05, recharge_overhead=10.0, target=0.01
+        )
+        p = mine.policy
+        cost = ev.one(ev.policy(p.initial, p.recharge_amount, p.threshold, p.lead_days))["cost"]
+        assert cost == pytest.approx(other.cost, rel=0.05)
     assert b.one_time_funding["amount"] == pytest.approx(a.one_time_funding["amount"], rel=0.1)
 
 
