@@ -44,7 +44,8 @@ upper tail of daily spend is modelled (peaks over threshold): each day of the (d
 history is divided by its season factor (:func:`season_factors`: weekday, and the last
 days of a month, :mod:`planner.scenarios.tail`), the days above the :data:`TAIL_QUANTILE`
 quantile are the tail (:func:`fit_day_tail`), and every resampled day above that threshold gets a
-fresh generalized Pareto excess instead of its observed one. Some 35 exceedances a year
+fresh generalized Pareto excess instead of its observed one, one per run of consecutive such
+days (a burst keeps its size from day to day). Some 35 exceedances a year
 cannot tell a light tail from a heavy one, so each scenario draws its own shape from a
 posterior on a grid (the exceedances' likelihood times the prior :data:`TAIL_SHAPE_PRIOR`,
 which leans to moderately heavy tails), with the scale that keeps the mean excess seen
