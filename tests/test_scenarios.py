@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,6 +110,11 @@ def test_growth_estimated_from_trend(growth):
     assert est.growth == pytest.approx(growth, abs=0.08)
     # a clear trend leaves little uncertainty, never more than the floor's cap
     assert 0.0 < est.log_sd <= GROWTH_MIN_LOG_SD
+    # below the projection: "no growth at all" stays within one spread (a rise may be a
+    # wander of the level); a decline keeps the data's own spread there
+    assert 0.0 < est.log_sd_down <= est.log_sd
+    if growth > 0:
+        assert est.log_sd_down >= min(est.log_sd, math.log1p(est.growth)) - 1e-12
     sc = make_scenarios(h, n_scenarios=200, seed=1)
     assert sc.growth_per_year == pytest.approx(est.growth)
 
@@ -127,6 +134,22 @@ def test_growth_floor_follows_the_level_not_the_month_end_rhythm():
     assert _growth_floor(np.full(200, 5.0)) == 0.0  # spend that never moved stays
 
 
+def test_below_the_projection_a_steady_level_keeps_the_datas_own_spread():
+    """A level that moved for a season gets the floor above the projection (it may drift
+    up as far); below it the data's own spread, so the lots a plan buys are not sized for a
+    decline the data does not show."""
+    h = synthetic_history(growth=0.0, month_end=3.0, noise_shape=20.0, seed=2)
+    h.iloc[120:240] *= 1.4
+    est = estimate_growth(h)
+    assert est.log_sd == GROWTH_MIN_LOG_SD
+    assert est.log_sd_down < 0.7 * est.log_sd
+    sc = make_scenarios(h, n_scenarios=400, seed=1)
+    fixed = make_scenarios(h, n_scenarios=400, seed=1, growth=est.growth)
+    log_ratio = np.log(sc.paths[:, -7:].sum(axis=1) / fixed.paths[:, -7:].sum(axis=1))
+    low, high = np.quantile(log_ratio, [0.1587, 0.8413])
+    assert -low < 0.8 * high
+
+
 def test_uncertain_trend_is_shrunk_toward_zero():
     """A quiet first quarter (a season, not a trend) in a noisy year."""
     h = synthetic_history(growth=0.0, month_end=3.0, noise_shape=1.0, days=396, seed=8)
@@ -141,10 +164,10 @@ def test_uncertain_trend_is_shrunk_toward_zero():
     fixed = make_scenarios(h, n_scenarios=400, seed=1, growth=est.growth)
     log_ratio = np.log(sc.paths[:, -7:].sum(axis=1) / fixed.paths[:, -7:].sum(axis=1))
     # a year of the drawn growth ahead, plus the same growth over the history's mean age
-    # (a scenario that grows faster also starts higher); wider above the projection (the
-    # floor) than below (the data's own uncertainty)
+    # (a scenario that grows faster also starts higher); below the projection the spread
+    # keeps "no growth" within reach, as wide as above here (the rise is a season)
     history_age = (len(h) - 1) / 2 / 365.25
-    assert est.log_sd_down < est.log_sd
+    assert est.log_sd_down == est.log_sd
     low, mid, high = np.quantile(log_ratio, [0.1587, 0.5, 0.8413])
     assert high == pytest.approx(est.log_sd * (1 + history_age), rel=0.2)
     assert -low == pytest.approx(est.log_sd_down * (1 + history_age), rel=0.2)

@@ -144,11 +144,13 @@ class GrowthEstimate:
         Growth faster than a year of data can show (a trend shrunk toward 0, a level that
         wandered) is what breaks a service level, so the floor guards that side.
     log_sd_down : float
-        Uncertainty below the projection: what remains after shrinkage, without the floor
-        (the floor when no trend is estimated). Slower growth costs forfeiture of the lots
-        a plan buys, and a spread wider than the data's would buy small lots for a tenant
-        whose spend is steady. The scenarios draw their growth from a normal with these two
-        half-spreads (:func:`planner.scenarios._growth_factors`).
+        Uncertainty below the projection: what remains after shrinkage, and at least the
+        projected growth itself (up to ``log_sd``), so that "no growth at all" stays within
+        one spread: a rise during the history may be a wander of the level, not a trend.
+        Without the floor otherwise (the floor when no trend is estimated). Slower growth
+        costs forfeiture of the lots a plan buys, and a spread wider than the data's would buy
+        small lots for a tenant whose spend is steady. The scenarios draw their growth from a
+        normal with these two half-spreads (:func:`planner.scenarios._growth_factors`).
     note : str or None
         A caveat to show.
     """
@@ -261,8 +263,8 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     se = math.sqrt(var / float(((x - x.mean()) ** 2).sum()) * persistence(resid))
     tau2 = GROWTH_PRIOR_SD**2
     shrunk = slope * tau2 / (tau2 + se**2)
-    log_sd_down = math.sqrt(tau2 * se**2 / (tau2 + se**2))
-    log_sd = max(log_sd_down, _growth_floor(values))
+    posterior_sd = math.sqrt(tau2 * se**2 / (tau2 + se**2))
+    log_sd = max(posterior_sd, _growth_floor(values))
     raw = math.exp(slope) - 1.0
     growth = math.exp(shrunk) - 1.0
     note = None
@@ -288,4 +290,5 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
             clamped=_signed(clamped),
         )
         growth = clamped
+    log_sd_down = max(posterior_sd, min(log_sd, math.log1p(max(growth, 0.0))))
     return GrowthEstimate(growth, raw, log_sd, log_sd_down, note)
