@@ -64,7 +64,7 @@ two seconds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -409,8 +409,7 @@ def _resample_weeks(
 
 
 def _growth_factors(
-    growth_per_year: float,
-    log_sd: tuple[float, float],
+    growth: GrowthEstimate,
     horizon_days: int,
     total_days: int,
     n_scenarios: int,
@@ -418,12 +417,14 @@ def _growth_factors(
     history_age: float = 0.0,
 ) -> np.ndarray:
     """Each scenario's growth over the days ahead, shape (scenarios, days): the projected
-    growth, each scenario drawing its own around it when the trend is uncertain; held at its
-    value on the last plan day over the tail days after ``horizon_days``.
+    growth ``growth.growth``, each scenario drawing its own around it when the trend is
+    uncertain; held at its value on the last plan day over the tail days after
+    ``horizon_days``.
 
-    ``log_sd`` = the uncertainty of ``log(1 + growth)`` above and below the projection
-    (:class:`~planner.scenarios.growth.GrowthEstimate`): a scenario draws ``z`` from a
-    standard normal and grows ``z x above`` faster when ``z > 0``, ``z x below`` when not.
+    The uncertainty of ``log(1 + growth)`` differs above and below the projection
+    (``growth.log_sd`` and ``growth.log_sd_down``, see :class:`GrowthEstimate`): a scenario
+    draws ``z`` from a standard normal and grows ``z x log_sd`` faster when ``z > 0``,
+    ``z x log_sd_down`` when not.
 
     A scenario's own growth applies to the history too. The history was brought to the
     level of its last day with the projected growth; had it grown faster, it would end
@@ -435,9 +436,9 @@ def _growth_factors(
     # past the plan the level stays where the plan ended: the tail days only spend what is
     # left of the lots, and a trend extrapolated over two years would decide their forfeiture
     days_ahead = np.minimum(np.arange(1, total_days + 1), horizon_days) / 365.25
-    projected = math.log1p(growth_per_year)
+    projected = math.log1p(growth.growth)
     log_growth = np.full(n_scenarios, projected)
-    above, below = log_sd
+    above, below = growth.log_sd, growth.log_sd_down
     if above > 0 or below > 0:  # the trend's own uncertainty: each scenario draws its own
         lo, hi = (math.log1p(g) for g in GROWTH_RANGE)
         z = rng.standard_normal(n_scenarios)
@@ -455,17 +456,17 @@ def _generator(seed: int | None, rng: np.random.Generator | None) -> np.random.G
 
 def _growth_assumption(
     values: pd.Series, growth: str | float | None, warnings: list[str]
-) -> tuple[float, float, tuple[float, float]]:
-    """The history's estimated trend (to detrend it), the growth projected and its
-    uncertainty on the log scale above and below it: the estimate and its uncertainty, or a
-    growth given, fixed. The estimate's note joins ``warnings`` only when the growth is
-    estimated."""
+) -> tuple[float, GrowthEstimate]:
+    """The history's estimated trend (to detrend it) and the growth projected with its
+    uncertainty: the estimate itself, or a growth given, fixed (no uncertainty). The
+    estimate's note joins ``warnings`` only when the growth is estimated."""
     est = estimate_growth(values)
     if growth is None:
         if est.note:
             warnings.append(est.note)
-        return est.growth, est.growth, (est.log_sd, est.log_sd_down)
-    return est.growth, parse_growth(growth), (0.0, 0.0)
+        return est.growth, est
+    given = replace(est, growth=parse_growth(growth), log_sd=0.0, log_sd_down=0.0, note=None)
+    return est.growth, given
 
 
 def _at_last_day_level(values: pd.Series, trend: float) -> tuple[np.ndarray, np.ndarray]:
@@ -480,21 +481,19 @@ def _scale_level_and_growth(
     paths: np.ndarray,
     level: np.ndarray,
     week_starts: np.ndarray,
-    growth: tuple[float, tuple[float, float]],
+    growth: GrowthEstimate,
     horizon_days: int,
     age_years: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
     """Scale each path, in place, by its scenario's level (:func:`level_draws` of the
-    history's weekly totals) and growth (``growth`` = projected growth per year and its
-    log-scale uncertainty above and below, :func:`_growth_factors`)."""
+    history's weekly totals) and growth (the projection and its uncertainty,
+    :func:`_growth_factors`)."""
     n_scenarios, total_days = paths.shape
     weekly = level[week_starts[:, None] + np.arange(7)].sum(axis=1)
     paths *= level_draws(weekly, n_scenarios, rng)[:, None]
-    growth_per_year, log_sd = growth
     paths *= _growth_factors(
-        growth_per_year,
-        log_sd,
+        growth,
         horizon_days,
         total_days,
         n_scenarios,
@@ -560,7 +559,7 @@ def make_scenarios(
     rng = _generator(seed, rng)
     values = _validate_history(history)
     warnings = _history_warnings(values)
-    trend, growth_per_year, log_sd = _growth_assumption(values, growth, warnings)
+    trend, projection = _growth_assumption(values, growth, warnings)
     level, age_years = _at_last_day_level(values, trend)
     dates = pd.DatetimeIndex(values.index)
     start = dates[-1] + pd.Timedelta(days=1)
@@ -571,9 +570,7 @@ def make_scenarios(
     paths = _resample_weeks(level, dates, week_starts, start, total_days, n_scenarios, rng)
     if day_tail:
         _add_day_tail(paths, level, dates, start, rng)
-    _scale_level_and_growth(
-        paths, level, week_starts, (growth_per_year, log_sd), horizon_days, age_years, rng
-    )
+    _scale_level_and_growth(paths, level, week_starts, projection, horizon_days, age_years, rng)
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)
     return Scenarios(
@@ -581,7 +578,7 @@ def make_scenarios(
         paths=np.ascontiguousarray(paths[:, :horizon_days]),
         tail=np.ascontiguousarray(paths[:, horizon_days:]) if tail_days else None,
         method="bootstrap",
-        growth_per_year=float(growth_per_year),
+        growth_per_year=float(projection.growth),
         history_days=n,
         seed=seed,
         warnings=warnings,
