@@ -35,7 +35,7 @@ import pandas as pd
 from planner.engine import Policy, simulate, sweep
 from planner.errors import InputError
 from planner.pipeline import PlanOptions, plan
-from planner.recommend import TAIL_DAYS, Recommendation, policy_cost
+from planner.recommend import TAIL_DAYS, policy_cost
 
 __all__ = [
     "TENANTS",
@@ -251,7 +251,7 @@ def backtest_tenant(
         wander_start=np.repeat(wander, n_true),
     )
     start = series.index[-1] + pd.Timedelta(days=1)
-    safer = _safer_policy(rec, lead_days)
+    safer = rec.safer_policy()
     both = [rec.policy] + ([safer] if safer is not None else [])
     evaluated = _evaluate(_policy_table(both), future, start, tenant)
     mine = evaluated.iloc[0]
@@ -284,20 +284,6 @@ def backtest_tenant(
         "purchases_2y": float(mine["purchases_2y"]),
         **_safer_outcome(safer, evaluated, best_cost),
     }
-
-
-def _safer_policy(rec: Recommendation, lead_days: int) -> Policy | None:
-    """The recommendation's ``higher service level`` alternative as a policy (None when it
-    has none): what the plan's explanation offers against bursts the history has not shown."""
-    r = rec.safer_alternative()
-    if r is None:
-        return None
-    return Policy(
-        initial=float(r["initial"]),
-        recharge_amount=float(r["recharge_amount"]),
-        threshold=float(r["threshold"]),
-        lead_days=lead_days,
-    )
 
 
 def _safer_outcome(safer: Policy | None, evaluated: pd.DataFrame, best_cost: float) -> dict:

@@ -387,6 +387,15 @@ def test_explanation_offers_the_safer_alternative_for_unseen_bursts(noisy_recomm
     line = next(x for x in rec.explanation if "rare bursts" in x)
     assert f"falls below ${safer.iloc[0]['threshold']:,.0f}" in line
     assert safer.iloc[0]["threshold"] > rec.policy.threshold
+    # the same alternative as a policy, with the plan's lead time and recharge failures
+    policy = rec.safer_policy()
+    assert (policy.initial, policy.recharge_amount, policy.threshold) == tuple(
+        safer.iloc[0][["initial", "recharge_amount", "threshold"]]
+    )
+    assert (policy.lead_days, policy.failure_prob) == (
+        rec.policy.lead_days,
+        rec.policy.failure_prob,
+    )
 
 
 def test_stable_across_seeds(noisy_recommendation):

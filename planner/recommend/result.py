@@ -8,7 +8,7 @@ exit code and one-line status of a scheduled run.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -115,6 +115,19 @@ class Recommendation:
         names = self.alternatives["option"].astype(str)
         rows = self.alternatives[names.str.startswith("higher service level")]
         return None if rows.empty else rows.iloc[0]
+
+    def safer_policy(self) -> Policy | None:
+        """:meth:`safer_alternative` as a policy: its amounts, with the lead time and
+        recharge failures the recommendation was evaluated with (None when it has none)."""
+        r = self.safer_alternative()
+        if r is None:
+            return None
+        return replace(
+            self.policy,
+            initial=float(r["initial"]),
+            recharge_amount=float(r["recharge_amount"]),
+            threshold=float(r["threshold"]),
+        )
 
     def to_json(self) -> dict:
         """A JSON-ready dict (plain floats, ints, strings, lists)."""
