@@ -21,12 +21,7 @@ from planner.backtest import backtest_history, summarise, synthetic_table
 from planner.demand import actual_demand
 from planner.ingest import read_exports
 from planner.sample import sample_dir
-from planner.text.console import (
-    backtest_check,
-    backtest_safer_check,
-    backtest_summary_table,
-    backtest_table,
-)
+from planner.text.console import backtest_checks, backtest_summary_table, backtest_table
 
 
 def main() -> None:
@@ -55,10 +50,10 @@ def main() -> None:
         f"{args.scenarios} scenarios to recommend, {args.true_paths} true futures, "
         f"{args.grid}x{args.grid} grid: {wall:.0f} s wall, {cpu:.0f} s CPU"
     )
-    print("check: " + backtest_check(table))
-    safer = backtest_safer_check(table)
-    if safer:
-        print("       " + safer)
+    first, *more = backtest_checks(table)
+    print("check: " + first)
+    for line in more:
+        print("       " + line)
 
     root = sample_dir()
     records = read_exports([root / "exports"]).records

@@ -19,7 +19,12 @@ from planner.backtest import (
 from planner.cli import main
 from planner.errors import EXIT_BAD_INPUT, EXIT_OK
 from planner.pipeline import PlanOptions
-from planner.text.console import backtest_check, backtest_safer_check, backtest_summary_table
+from planner.text.console import (
+    backtest_check,
+    backtest_checks,
+    backtest_safer_check,
+    backtest_summary_table,
+)
 
 
 def test_demand_process_has_the_level_rhythm_and_growth_asked_for():
@@ -123,11 +128,13 @@ def test_summary_across_histories_and_the_check_line():
     assert "1.3x of the best grid policy on 3 of 4, worst 1.50x" in check
     assert "mean realised stock-out 2% against a mean promise of 0.9%" in check
     assert backtest_safer_check(table) is None  # no history had the alternative
+    assert backtest_checks(table) == [check]
     table["safer_realised_p_year1"] = [0.0, 0.01, float("nan"), 0.04]
     table["safer_cost_ratio"] = [1.1, 1.2, float("nan"), 1.4]
     safer = backtest_safer_check(table)
     assert "at most 3% on 2 of 3 histories, worst 4%" in safer
     assert "on 2 of 3, worst 1.40x" in safer
+    assert backtest_checks(table) == [check, safer]
 
 
 def test_synthetic_histories_out_of_range_is_refused(capsys):

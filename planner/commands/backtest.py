@@ -23,8 +23,7 @@ from planner.commands.recommend import load_demand, options
 from planner.errors import InputError
 from planner.pipeline import default_fit_days
 from planner.text.console import (
-    backtest_check,
-    backtest_safer_check,
+    backtest_checks,
     backtest_summary,
     backtest_summary_table,
     backtest_table,
@@ -87,10 +86,7 @@ def _synthetic(args: argparse.Namespace) -> int:
         print()
         print(backtest_summary_table(summarise(table)))
     print()
-    print(backtest_check(table, max_p=3 * (1 - args.service_level)))
-    safer = backtest_safer_check(table, max_p=3 * (1 - args.service_level))
-    if safer:
-        print(safer)
+    print("\n".join(backtest_checks(table, max_p=3 * (1 - args.service_level))))
     return 0
 
 

@@ -340,6 +340,13 @@ def backtest_safer_check(
     )
 
 
+def backtest_checks(table: pd.DataFrame, *, max_p: float = 0.03) -> list[str]:
+    """The check lines of a backtest: :func:`backtest_check`, then
+    :func:`backtest_safer_check` when some history had the safer alternative."""
+    safer = backtest_safer_check(table, max_p=max_p)
+    return [backtest_check(table, max_p=max_p)] + ([safer] if safer else [])
+
+
 # --------------------------------------------------------------------------- alerts
 
 
