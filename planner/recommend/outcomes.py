@@ -17,7 +17,7 @@ import pandas as pd
 from planner import text
 from planner.analysis import lot_forfeiture, runway_days
 from planner.engine import Policy, expiry_days
-from planner.recommend.result import EXPIRING_COLUMNS
+from planner.recommend.result import EXPIRING_COLUMNS, SAFER_OPTION
 from planner.recommend.search import Evaluator, min_threshold, nice_step, round_amount, round_policy
 from planner.scenarios import Scenarios
 from planner.text import plan as plan_text
@@ -281,7 +281,7 @@ def named_alternatives(
             round_policy(ev, lowf["_q"], lowf["_s"], lead_days, initial_zero=initial_zero),
         )
     for label, level in (
-        ("higher service level", 1 - (1 - service_level) / 5),
+        (SAFER_OPTION, 1 - (1 - service_level) / 5),
         ("lower service level", 1 - min(0.5, (1 - service_level) * 5)),
     ):
         tgt = 1 - level

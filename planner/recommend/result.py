@@ -19,6 +19,10 @@ from planner.errors import EXIT_ALERT, EXIT_OK
 from planner.scenarios import Scenarios
 from planner.text import plan as plan_text
 
+#: name of the alternative offered against bursts a history has not shown (its label adds
+#: the service level: ``higher service level (99.8%)``)
+SAFER_OPTION = "higher service level"
+
 #: columns of :attr:`Recommendation.alternatives` and :attr:`Recommendation.frontier`
 ALTERNATIVE_COLUMNS = (
     "option",
@@ -113,7 +117,7 @@ class Recommendation:
         """The ``higher service level`` alternative (the one offered against bursts the
         history has not shown), or None when the plan has none."""
         names = self.alternatives["option"].astype(str)
-        rows = self.alternatives[names.str.startswith("higher service level")]
+        rows = self.alternatives[names.str.startswith(SAFER_OPTION)]
         return None if rows.empty else rows.iloc[0]
 
     def safer_policy(self) -> Policy | None:
