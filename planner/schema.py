@@ -2,7 +2,9 @@
 
 :func:`planner.ingest.read_exports` turns any supported export into one pandas DataFrame with
 exactly the columns below (in this order). Call records from Calling Plans / Operator Connect
-exports and from Direct Routing exports share the table; ``kind`` tells them apart.
+exports and from Direct Routing exports share the table, and so do Teams Phone SMS rows (Graph ``smsLogRow``: ``call_type``
+``sms_out`` / ``sms_in``, ``start`` = ``sentDateTime``, ``duration_s`` 0, ``sms_units`` the
+segments); ``kind`` tells them apart.
 
 Text columns use pandas' string dtype (missing = ``<NA>``); ``no data``, empty cells and ``??``
 in the source read as missing. Money is exact: integer **cents** in ``Int64`` (missing = no
@@ -14,7 +16,7 @@ column                dtype           meaning (source header: current CP / legac
 usage_id              string          unique row id (``UsageId`` / Graph ``id`` / DR ``CorrelationId``)
 call_id               string          ``Call ID`` / ``callId`` (not unique: legs share it)
 conference_id         string          ``Conference ID`` / ``conferenceId``
-kind                  string          ``calling_plans`` or ``direct_routing``
+kind                  string          ``calling_plans``, ``direct_routing`` or ``sms`` (Teams Phone SMS)
 user_location         string          ISO 3166-1 alpha-2 usage location (upper case)
 user_id               string          ``Microsoft Entra ObjectId`` / ``AAD ObjectId`` / ``userId``
 upn                   string          ``UPN`` / ``userPrincipalName`` (lower case)
@@ -39,6 +41,7 @@ operator              string          ``Operator`` / ``operator``
 duration_source       string          ``Source of Call Duration`` / ``callDurationSource`` (lower)
 administrative_units  string          ``Administrative Units``
 success               boolean         Direct Routing ``Success``; missing for Calling Plans
+sms_units             Int64           SMS segments (Graph ``smsUnits``); missing for calls
 source_file           string          path of the file (for a zip: ``archive.zip!member.csv``)
 source_row            Int64           1-based line number of the row in that file (header = 1)
 ====================  ==============  ============================================================
@@ -102,6 +105,7 @@ RECORD_DTYPES: dict[str, str] = {
     "duration_source": "string",
     "administrative_units": "string",
     "success": "boolean",
+    "sms_units": "Int64",
     "source_file": "string",
     "source_row": "Int64",
 }
