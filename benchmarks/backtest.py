@@ -18,7 +18,7 @@ import argparse
 import time
 
 from planner.backtest import backtest_history, summarise, synthetic_table
-from planner.demand import actual_demand
+from planner.demand.actual import actual_demand
 from planner.ingest import read_exports
 from planner.sample import sample_dir
 from planner.text.console import backtest_checks, backtest_summary_table, backtest_table

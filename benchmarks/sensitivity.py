@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from planner.demand import actual_demand
+from planner.demand.actual import actual_demand
 from planner.ingest import read_exports
 from planner.pipeline import PlanOptions, plan
 from planner.sample import sample_dir

@@ -19,7 +19,7 @@ _LAZY = {
     "read_exports": "planner.ingest",
     "IngestResult": "planner.ingest",
     "actual_demand": "planner.demand",
-    "whatif_demand": "planner.pricing",
+    "whatif_demand": "planner.demand",
     "Policy": "planner.engine",
     "simulate": "planner.engine",
     "sweep": "planner.engine",

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.demand import DemandResult, actual_demand
+from planner.demand.actual import DemandResult, actual_demand
+from planner.demand.pricing import whatif_demand
 from planner.engine import Policy, SimulationResult, simulate
 from planner.errors import InputError
 from planner.ingest import iter_records, read_exports
@@ -35,7 +36,6 @@ from planner.inputs import (
     read_rates,
     read_user_licences,
 )
-from planner.pricing import whatif_demand
 from planner.recommend import (
     DEFAULT_MIN_AMOUNT,
     DEFAULT_RECHARGE_OVERHEAD,

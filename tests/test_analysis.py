@@ -128,7 +128,7 @@ def test_monthly_summary_exact_cents_and_utc_month_boundaries(records):
     assert s["calls"].tolist() == [1, 3, 0, 2]
     assert s["minutes"].tolist() == [2.0, 1 + 5 + 10, 0.0, 30 + 1]
     assert s["credit_minutes"].tolist() == [2.0, 16.0, 0.0, 0.0]
-    # categories from planner.demand, summing to the total
+    # categories from planner.demand.actual, summing to the total
     assert s.loc["2025-02", "international_cents"] == 999
     assert s.loc["2025-02", "toll_free_cents"] == 240
     assert s.loc["2025-02", "domestic_overage_cents"] == 101
@@ -143,7 +143,7 @@ def test_monthly_summary_exact_cents_and_utc_month_boundaries(records):
 
 
 def test_monthly_by_category_long_form_every_category(records):
-    from planner.calls import CATEGORIES
+    from planner.demand.calls import CATEGORIES
 
     long = analysis.monthly_by_category(records)
     assert len(long) == 4 * len(CATEGORIES)
@@ -514,7 +514,7 @@ def test_pool_usage_one_pool_per_country_and_plan():
 def test_pool_usage_agrees_with_pricing_on_legacy_rows():
     # a legacy row has no External Country: pricing finds it from the destination name,
     # and so does the pool table (the dial-out pool covers Zone A calls only)
-    from planner.pricing import classify_calls
+    from planner.demand.pricing import classify_calls
 
     lic = _pool_licences(("MCOMEETADD", None, 1, 1))  # 1 dial-out minute a month
     conf = {"call_type": "conf_out", "capability": "MCOMEETADD", "duration_s": 120}

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.calls import CATEGORIES, credit_category
-from planner.demand import (
+from planner.demand.actual import (
     DemandAccumulator,
     DemandResult,
     actual_demand,
     format_cents,
     licence_check,
 )
+from planner.demand.calls import CATEGORIES, credit_category
 from planner.errors import InputError
 from planner.inputs import read_demand_csv
 from planner.schema import conform

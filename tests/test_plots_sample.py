@@ -14,7 +14,7 @@ from planner import analysis, plots, sample  # noqa: E402
 
 
 def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
-    from planner.demand import actual_demand
+    from planner.demand.actual import actual_demand
     from planner.engine import Policy, paths
     from planner.inputs import read_user_licences
     from planner.recommend import recommend
@@ -33,7 +33,7 @@ def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
     currency = analysis.credit_currency(records)
     assert currency == sample.CURRENCY
 
-    # ---- usage analysis: the tables agree with each other and with planner.demand ----------
+    # ---- usage analysis: the tables agree with each other and with planner.demand.actual ----------
     summary = analysis.monthly_summary(records, user_licences)
     daily = analysis.daily_credit_spend(records)
     demand = actual_demand(records, user_licences=user_licences)
@@ -63,7 +63,7 @@ def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
     dial_out = float(lic.loc[lic["plan"] == "MCOMEETADD", "minutes"].sum())
     assert sizes["Conference dial-out (Zone A)"] == dial_out
     # the same pool rules as the what-if pricing: domestic overage minutes agree month by month
-    from planner.pricing import price_calls
+    from planner.demand.pricing import price_calls
 
     priced, _ = price_calls(records, licences, tenant.rates, user_licences=user_licences)
     overage = priced[priced["category"] == "domestic_overage"]

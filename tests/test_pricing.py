@@ -9,10 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_demand import rec
 
+from planner.demand.pools import pool_minutes, user_plans
+from planner.demand.pricing import (
+    _beyond_pool,
+    calibrate,
+    classify_calls,
+    price_calls,
+    whatif_demand,
+)
+from planner.demand.rates import price_cents, rate_table
 from planner.errors import InputError
-from planner.pools import pool_minutes, user_plans
-from planner.pricing import _beyond_pool, calibrate, classify_calls, price_calls, whatif_demand
-from planner.rates import price_cents, rate_table
 
 RATES = pd.DataFrame(
     {

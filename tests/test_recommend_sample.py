@@ -13,7 +13,7 @@ from recommend_checks import (
 )
 
 from planner.cli import main
-from planner.demand import actual_demand
+from planner.demand.actual import actual_demand
 from planner.ingest import read_exports
 from planner.inputs import read_lots
 from planner.recommend import recommend, round_amount

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planner import ingest
-from planner.calls import credit_category
 from planner.cli import main
+from planner.demand.calls import credit_category
 from planner.sample import (
     CURRENT_HEADER,
     LEGACY_HEADER,

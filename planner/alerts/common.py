@@ -11,7 +11,7 @@ import pandas as pd
 from planner import text
 from planner.alerts.features import NO_USER, daily_spend, typical_daily_cents
 from planner.alerts.model import Alert, Thresholds
-from planner.demand import format_cents
+from planner.demand.actual import format_cents
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.calls import (
+from planner.demand.calls import (
     is_international,
     is_outbound,
     is_toll_free,

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from planner.alerts.features import COUNTRY_TIME_ZONES
-from planner.demand import format_cents
+from planner.demand.actual import format_cents
 from planner.formats import match_format
 from planner.sample import CURRENT_HEADER
 from planner.schema import CREDITS_CAPABILITY, RECORD_COLUMNS, conform

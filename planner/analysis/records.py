@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.calls import CATEGORIES, credit_category, utc_dates
+from planner.demand.calls import CATEGORIES, credit_category, utc_dates
 from planner.errors import InputError
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
@@ -113,7 +113,7 @@ def on_credits(records: pd.DataFrame) -> pd.Series:
 
 
 def credit_categories() -> tuple[str, ...]:
-    """The credit-spend categories, in display order (from :mod:`planner.calls`)."""
+    """The credit-spend categories, in display order (from :mod:`planner.demand.calls`)."""
     return tuple(CATEGORIES)
 
 

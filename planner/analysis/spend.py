@@ -21,14 +21,14 @@ def monthly_by_category(
 ) -> pd.DataFrame:
     """Credit spend per UTC month and credit category (long form).
 
-    Categories are :func:`planner.calls.credit_category`'s; ``user_licences`` (from
+    Categories are :func:`planner.demand.calls.credit_category`'s; ``user_licences`` (from
     :func:`planner.inputs.read_user_licences`) lets it tell pay-as-you-go calls apart.
 
     Returns
     -------
     DataFrame
         One row per (month, category) for every month from the first to the last record and
-        every category of :data:`planner.calls.CATEGORIES`. Columns ``month`` (Period[M]),
+        every category of :data:`planner.demand.calls.CATEGORIES`. Columns ``month`` (Period[M]),
         ``category`` (string), ``calls`` (int64, calls that drew on credits), ``minutes``
         (float), ``credit_cents`` (int64).
     """
@@ -72,7 +72,7 @@ def monthly_summary(
           change of ``credit_cents`` against the previous month;
         - ``minutes_change_pct`` (float): change of ``minutes``;
         - one ``<category>_cents`` column (int64) per category of
-          :data:`planner.calls.CATEGORIES`, summing to ``credit_cents``.
+          :data:`planner.demand.calls.CATEGORIES`, summing to ``credit_cents``.
     """
     months = month_range(records)
     all_calls = measures_of(records).groupby(month_of(records)).sum()

@@ -18,11 +18,11 @@ from planner.analysis.records import (
     month_of,
     month_range,
 )
-from planner.calls import is_toll_free
-from planner.demand import licence_check
+from planner.demand.actual import licence_check
+from planner.demand.calls import is_toll_free
+from planner.demand.pools import pool_minutes
+from planner.demand.pricing import classify_calls
 from planner.inputs import UNKNOWN_DEPARTMENT, normalise_departments, read_departments
-from planner.pools import pool_minutes
-from planner.pricing import classify_calls
 
 
 def _departments(departments: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
@@ -190,7 +190,7 @@ def hour_weekday(
 def toll_free_usage(
     records: pd.DataFrame, by: Literal["month", "number", "month_number"] = "month_number"
 ) -> pd.DataFrame:
-    """Toll-free calls (:func:`planner.calls.is_toll_free`) per month and per number.
+    """Toll-free calls (:func:`planner.demand.calls.is_toll_free`) per month and per number.
 
     The number is the dialled number (``callee_number``: the tenant's toll-free number for
     inbound calls), else the destination.
@@ -279,8 +279,8 @@ def pool_usage(
 ) -> pd.DataFrame:
     """Minutes drawn on each minute pool per UTC month, against the pool size.
 
-    Pool sizes come from :func:`planner.pools.pool_minutes`; which call draws on which
-    pool comes from :func:`planner.pricing.classify_calls`, the classification the what-if
+    Pool sizes come from :func:`planner.demand.pools.pool_minutes`; which call draws on which
+    pool comes from :func:`planner.demand.pricing.classify_calls`, the classification the what-if
     pricing itself prices after, so the two always agree: domestic outgoing calls on the
     domestic pool of the user's country and plan (or the user's own ``MCOPSTN8``
     allowance), international calls of users with an international plan on the
@@ -384,6 +384,6 @@ def top_spenders(
 def unlicensed_credit_users(records: pd.DataFrame, user_licences: Any) -> pd.DataFrame:
     """Users who drew on credits without the Communications Credits licence (``MCOPSTNC``).
 
-    Delegates to :func:`planner.demand.licence_check`, and returns its table.
+    Delegates to :func:`planner.demand.actual.licence_check`, and returns its table.
     """
     return licence_check(records, user_licences)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from planner import text, validate
 from planner.commands import groups
-from planner.demand import DemandResult
+from planner.demand.actual import DemandResult
 from planner.errors import InputError
 from planner.pipeline import demand_from_exports
 from planner.text.console import rejected_rows, wrote
@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def compute(args: argparse.Namespace) -> tuple[DemandResult, int]:
-    """The :class:`~planner.demand.DemandResult` the options ask for, and ingest's rejects."""
+    """The :class:`~planner.demand.actual.DemandResult` the options ask for, and ingest's rejects."""
     if (args.licences is None) != (args.rates is None):
         given, missing = (
             ("--licences", "--rates") if args.rates is None else ("--rates", "--licences")

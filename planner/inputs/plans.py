@@ -28,7 +28,7 @@ def read_licences(path: str | Path) -> pd.DataFrame:
     Conferencing variants are accepted) or a pay-as-you-go plan (``PAYG``, or any name
     containing "pay-as-you-go"). ``country`` is the users' ISO usage location (may be empty
     for ``MCOMEETADD``). An empty ``minutes_per_user`` uses the built-in allowance
-    (:data:`planner.pricing.PLANS`).
+    (:data:`planner.catalogue.PLANS`).
 
     Returns
     -------

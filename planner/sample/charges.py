@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.calls import USER_OUT_TYPES
 from planner.catalogue import (
     ZONE_A,
 )
+from planner.demand.calls import USER_OUT_TYPES
 from planner.sample.reference import (
     ACPEA_PER_MINUTE_MICRO,
     DIAL_OUT_MINUTES,

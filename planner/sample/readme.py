@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.calls import credit_category
+from planner.demand.calls import credit_category
 from planner.sample.reference import (
     CURRENCY,
     EXPORT_DATE,

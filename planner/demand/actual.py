@@ -3,10 +3,10 @@
 *Actual* demand comes from ingested call records: every record whose ``capability`` is
 ``MCOPSTNPP`` costs ``charge + connection fee`` on the UTC date its call started, in its
 currency (:func:`actual_demand`). *What-if* demand prices a tenant's calls after its minute
-pools (:func:`planner.pricing.whatif_demand`). Both return a :class:`DemandResult`.
+pools (:func:`planner.demand.pricing.whatif_demand`). Both return a :class:`DemandResult`.
 
-Each credit-paid call falls into one category of :data:`planner.calls.CATEGORIES`
-(:func:`planner.calls.credit_category`).
+Each credit-paid call falls into one category of :data:`planner.demand.calls.CATEGORIES`
+(:func:`planner.demand.calls.credit_category`).
 
 Charges under another capability (e.g. ``MCOMEETACPEA``, pay-per-minute Audio Conferencing
 billed through the licensing agreement) are reported in ``non_credit``, never added to
@@ -25,7 +25,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from planner.calls import (
+from planner.demand.calls import (
     CATEGORIES,
     credit_category,
     lower_text,
@@ -121,7 +121,7 @@ class DemandResult:
         ``cents``, ``reason``.
     pools
         What-if only: the minute pools the calls were priced after
-        (:func:`planner.pools.pool_minutes`).
+        (:func:`planner.demand.pools.pool_minutes`).
     """
 
     daily: pd.DataFrame

@@ -1,7 +1,7 @@
 """What-if credit demand: price a tenant's calls after its minute pools.
 
 For a tenant sizing its first funding there are no ``MCOPSTNPP`` rows yet. Its calls are
-priced from its licences (minute pools, :mod:`planner.pools`) and a rate card, following the
+priced from its licences (minute pools, :mod:`planner.demand.pools`) and a rate card, following the
 Communications Credits rules (``docs/credit-model.md``): :func:`whatif_demand`. For a tenant
 that already uses credits, :func:`calibrate` checks that its licences and rate card
 reproduce its charges month by month.
@@ -16,7 +16,19 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from planner.calls import (
+from planner.catalogue import (
+    NOT_ON_CREDITS_PREFIXES,
+    ZONE_A,
+)
+from planner.demand.actual import (
+    LICENCE_WARNING_COLUMNS,
+    UNPRICED_COLUMNS,
+    DemandResult,
+    daily_table,
+    licence_warnings,
+    non_credit_charges,
+)
+from planner.demand.calls import (
     credit_category,
     is_conference_dial_out,
     is_international,
@@ -27,21 +39,9 @@ from planner.calls import (
     text_column,
     utc_dates,
 )
-from planner.catalogue import (
-    NOT_ON_CREDITS_PREFIXES,
-    ZONE_A,
-)
-from planner.demand import (
-    LICENCE_WARNING_COLUMNS,
-    UNPRICED_COLUMNS,
-    DemandResult,
-    daily_table,
-    licence_warnings,
-    non_credit_charges,
-)
+from planner.demand.pools import pool_minutes, user_plans
+from planner.demand.rates import price_cents, rate_index, rate_table
 from planner.errors import InputError
-from planner.pools import pool_minutes, user_plans
-from planner.rates import price_cents, rate_index, rate_table
 from planner.schema import credit_cents, empty_records
 
 #: pool kinds, by the codes classify_calls uses (0: priced from the first minute)
@@ -149,7 +149,7 @@ def classify_calls(
 
     Rules (``docs/credit-model.md`` §1):
 
-    - toll-free inbound calls (:func:`planner.calls.is_toll_free`) are priced from the first
+    - toll-free inbound calls (:func:`planner.demand.calls.is_toll_free`) are priced from the first
       minute;
     - conference dial-out to Zone A draws on the tenant-wide dial-out pool, other
       destinations are priced from the first minute;
@@ -172,7 +172,7 @@ def classify_calls(
     DataFrame
         One row per call that may cost credits, indexed like ``records``: ``usage_id``,
         ``upn`` (lower case), ``start``, ``seconds`` (int64), ``category`` (categorical, of
-        :data:`planner.calls.CATEGORIES`), ``pool`` (categorical: ``dial_out``,
+        :data:`planner.demand.calls.CATEGORIES`), ``pool`` (categorical: ``dial_out``,
         ``international``, ``domestic_per_user``, ``domestic``; <NA> when priced from the
         first minute), ``pool_key`` (names the pool: ``"<country> <plan>"`` such as
         ``"FR MCOPSTN5"``, the user for ``domestic_per_user``, ``*`` for dial-out),
@@ -194,7 +194,7 @@ def classify_calls(
 
 @dataclass(frozen=True)
 class _Users:
-    """Each call's user (lower-case UPN) and what :func:`planner.pools.user_plans` says of
+    """Each call's user (lower-case UPN) and what :func:`planner.demand.pools.user_plans` says of
     them, looked up once per distinct UPN."""
 
     upn: pd.Series  # per call
@@ -315,7 +315,7 @@ def price_calls(
     each pool draw on it in start-time order (ties in record order); a call straddling the
     end of the pool pays only for its seconds beyond it. A call's rate is the rate-card row
     named by its ``Destination Dialed``, else by its country code, else ``*``; its price is
-    :func:`planner.rates.price_cents` of the billable seconds.
+    :func:`planner.demand.rates.price_cents` of the billable seconds.
 
     Returns
     -------
@@ -323,7 +323,7 @@ def price_calls(
         ``priced``: one row per call with billable seconds and a rate: ``usage_id``,
         ``date`` (UTC day of the start), ``category``, ``billable_seconds``, ``cents``,
         ``upn``. ``unpriced``: calls with billable seconds and no rate, grouped as in
-        :attr:`planner.demand.DemandResult.unpriced`.
+        :attr:`planner.demand.actual.DemandResult.unpriced`.
     """
     rate = rate_table(rates)
     calls = classify_calls(records, licences, user_licences=user_licences)
@@ -482,7 +482,7 @@ def whatif_demand(
         ``plan``, ``country``, ``users`` [, ``minutes_per_user``]
         (:func:`planner.inputs.read_licences`).
     rates
-        Rate card (:func:`planner.inputs.read_rates` or :func:`planner.rates.rate_table` input).
+        Rate card (:func:`planner.inputs.read_rates` or :func:`planner.demand.rates.rate_table` input).
     user_licences
         Optional ``upn``, ``has_credits_licence`` [, ``has_payg_plan``]: enables the licence
         check of users whose calls would draw on credits.
