@@ -113,8 +113,8 @@ def test_bad_tenants_file_names_the_line(tmp_path, text, message):
         read_tenants(_write(tmp_path, text))
 
 
-def test_readme_example_reads(tmp_path):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+def test_docs_example_reads(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "batch.md").read_text()
     example = readme.split("# tenants.yaml: paths are relative to this file\n", 1)[1]
     path = tmp_path / "tenants.yaml"
     path.write_text(example.split("```", 1)[0])
