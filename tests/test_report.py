@@ -167,7 +167,7 @@ def test_not_an_export_fails_before_any_kernel_starts(tmp_path, monkeypatch):
     def no_kernel(*_a, **_k):
         raise AssertionError("a kernel started for input that is not a usage export")
 
-    monkeypatch.setattr(report.runner, "execute", no_kernel)
+    monkeypatch.setattr(report.runner, "Kernel", no_kernel)
     with pytest.raises(InputError, match="not a usage export") as info:
         report.build_report({"exports": [str(bad)]}, tmp_path / "o", progress=False, log=None)
     assert info.value.exit_code == 2

@@ -7,6 +7,7 @@ over Unix sockets in a private folder, and a failing cell becomes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -14,16 +15,21 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import papermill
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from traitlets import CaselessStrEnum, Unicode
 
 from planner.errors import InputError, NotebookFailed
+from planner.report.kernel_state import PRELOAD
 from planner.report.notebooks import notebook_path, notebook_stem
 
 KERNEL_NAME = "python3"
@@ -67,7 +73,8 @@ def execute(
     progress: bool = True,
     kernel_name: str = KERNEL_NAME,
 ) -> Path:
-    """Execute report notebook ``name`` (or a notebook path) with papermill into ``output_path``.
+    """Execute report notebook ``name`` (or a notebook path) with papermill into
+    ``output_path``, on a kernel started for it and shut down after.
 
     Raises
     ------
@@ -77,43 +84,8 @@ def execute(
     InputError
         A cell raised :class:`planner.errors.InputError` (bad input file or value).
     """
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    sockets = tempfile.mkdtemp(prefix="planner-kernel-")
-    try:
-        papermill.execute_notebook(
-            str(notebook_path(name)),
-            str(output_path),
-            parameters=dict(parameters),
-            kernel_name=kernel_name,
-            cwd=str(cwd),
-            progress_bar=progress,
-            log_output=False,
-            kernel_manager_class=_local_kernel_manager(Path(sockets) / "kernel"),
-        )
-    except KeyboardInterrupt:
-        # the kernel is shut down mid-cell: its machinery's complaints are not for the user
-        for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
-            logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
-        raise
-    except PapermillExecutionError as exc:
-        evalue = str(exc.evalue).strip().splitlines()
-        first = evalue[0] if evalue else ""
-        err = NotebookFailed(
-            f"notebook {notebook_stem(name)} failed in cell {exc.exec_count}: {exc.ename}: {first}"
-        )
-        err.ename, err.evalue = exc.ename, str(exc.evalue)
-        raise err from None
-    except Exception as exc:  # the kernel died, timed out or could not start
-        if isinstance(exc, (InputError, NotebookFailed)):
-            raise
-        err = NotebookFailed(
-            f"notebook {notebook_stem(name)} could not run: {type(exc).__name__}: {exc}"
-        )
-        err.ename, err.evalue = type(exc).__name__, str(exc)
-        raise err from None
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
-    return output_path
+    with Kernel(kernel_name, preload=()) as kernel:
+        return kernel.execute(name, output_path, parameters, cwd=cwd, progress=progress)
 
 
 def _local_kernel_manager(socket_path: Path) -> type:
@@ -138,3 +110,241 @@ def _local_kernel_manager(socket_path: Path) -> type:
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return LocalKernelManager
+
+
+#: seconds a kernel may take to start and import what the notebooks import (a loaded machine)
+START_TIMEOUT = 120
+
+#: the papermill engine that runs a notebook on a :class:`Kernel` already running
+ENGINE_NAME = "planner-kept-kernel"
+
+
+class _KernelLost(Exception):
+    """The kernel died, timed out or could not return to its baseline: it must be replaced."""
+
+
+class _KeptKernelEngine(NBClientEngine):
+    """papermill's nbclient engine on a kernel that is already running (``kept=Kernel``):
+    the same parameter injection, cell timings and saved output, without starting a kernel
+    or leaving it shut down."""
+
+    @classmethod
+    def execute_managed_notebook(  # type: ignore[override]
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = START_TIMEOUT,
+        execution_timeout: int | None = None,
+        kept: Kernel | None = None,
+        **_: Any,
+    ) -> Any:
+        assert kept is not None and kept._km is not None
+        client = PapermillNotebookClient(
+            nb_man,
+            km=kept._km,
+            kernel_name=kernel_name,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            log=logging.getLogger("papermill"),
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        client.kc = kept._kc  # kept: the engine neither starts nor stops a kernel or client
+        return client.execute()
+
+
+papermill_engines.register(ENGINE_NAME, _KeptKernelEngine)
+
+
+class Kernel:
+    """A Jupyter kernel kept running for notebook after notebook, the imports done once.
+
+    The kernel starts in the background (:meth:`start` returns at once), imports what the
+    report notebooks import and records its baseline (:mod:`planner.report.kernel_state`).
+    Before each notebook it returns to that baseline, so no variable, setting or language of
+    one notebook (or tenant) reaches the next. A kernel that died, timed out or could not
+    return to its baseline is shut down and a new one started for the next notebook; a
+    notebook whose cell failed leaves the kernel in use.
+
+    Every exchange with the kernel happens on one thread of its own (its client is bound to
+    that thread's event loop), so a kernel may be used from any thread, one notebook at a
+    time. Use it as a context manager, or call :meth:`shutdown`.
+
+    Parameters
+    ----------
+    kernel_name : str
+        Jupyter kernel; it must run this environment's interpreter (:func:`check_kernel`).
+    preload : tuple of str
+        Modules imported once per kernel (default: what the report notebooks import).
+    """
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, *, preload: tuple[str, ...] = PRELOAD):
+        self.kernel_name = kernel_name
+        self.preload = tuple(preload)
+        #: kernel processes started so far (a replaced kernel counts again)
+        self.starts = 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="planner-kernel")
+        self._km: Any = None
+        self._kc: Any = None
+        self._sockets: str | None = None
+
+    def __enter__(self) -> Kernel:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        self.shutdown(wait=kind is not KeyboardInterrupt)
+
+    def start(self) -> Kernel:
+        """Start the kernel in the background, unless it runs already; return at once."""
+        self._pool.submit(self._ensure_started)
+        return self
+
+    def execute(
+        self,
+        name: str | Path,
+        output_path: Path,
+        parameters: Mapping[str, Any],
+        *,
+        cwd: Path,
+        progress: bool = True,
+    ) -> Path:
+        """Execute report notebook ``name`` (or a notebook path) into ``output_path`` with
+        papermill, working in ``cwd``; see :func:`execute` for the errors raised."""
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        job = self._pool.submit(
+            self._execute, name, output_path, dict(parameters), Path(cwd), progress
+        )
+        try:
+            job.result()
+        except KeyboardInterrupt:
+            # the kernel is killed mid-cell: its machinery's complaints are not for the user
+            for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
+                logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
+            self._kill()
+            raise
+        return output_path
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the kernel and its thread (``wait=False``: kill it and return at once)."""
+        if not wait:
+            self._kill()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            return
+        self._pool.submit(self._stop).result()
+        self._pool.shutdown()
+
+    # -- on the kernel's thread ---------------------------------------------------------------
+
+    def _execute(
+        self, name: str | Path, output_path: Path, parameters: dict, cwd: Path, progress: bool
+    ) -> None:
+        stem = notebook_stem(name)
+        try:
+            self._ready(cwd)
+            papermill.execute_notebook(
+                str(notebook_path(name)),
+                str(output_path),
+                parameters=parameters,
+                kernel_name=self.kernel_name,
+                engine_name=ENGINE_NAME,
+                progress_bar=progress,
+                log_output=False,
+                start_timeout=START_TIMEOUT,
+                kept=self,
+            )
+        except PapermillExecutionError as exc:
+            evalue = str(exc.evalue).strip().splitlines()
+            first = evalue[0] if evalue else ""
+            raise _failure(
+                f"notebook {stem} failed in cell {exc.exec_count}: {exc.ename}: {first}",
+                exc.ename,
+                str(exc.evalue),
+            ) from None
+        except Exception as exc:  # the kernel died, timed out or could not start
+            if isinstance(exc, (InputError, NotebookFailed)):
+                raise
+            self._stop()  # whatever it was, the next notebook gets a new kernel
+            raise _failure(
+                f"notebook {stem} could not run: {type(exc).__name__}: {exc}",
+                type(exc).__name__,
+                str(exc),
+            ) from None
+
+    def _ready(self, cwd: Path) -> None:
+        """A running kernel at its baseline, working in ``cwd`` (a new one if need be)."""
+        restore = f"kernel_state.restore_baseline({str(cwd)!r})"
+        self._ensure_started()
+        try:
+            self._run(f"from planner.report import kernel_state\n{restore}")
+        except _KernelLost:
+            self._stop()
+            self._ensure_started()
+            self._run(f"from planner.report import kernel_state\n{restore}")
+
+    def _ensure_started(self) -> None:
+        if self._km is not None and run_sync(self._km.is_alive)():
+            return
+        self._stop()
+        self._sockets = tempfile.mkdtemp(prefix="planner-kernel-")
+        manager = _local_kernel_manager(Path(self._sockets) / "kernel")
+        self._km = manager(kernel_name=self.kernel_name)
+        run_sync(self._km.start_kernel)(cwd=self._sockets)
+        self.starts += 1
+        self._kc = self._km.client()
+        self._kc.allow_stdin = False
+        self._kc.start_channels()
+        run_sync(self._kc.wait_for_ready)(timeout=START_TIMEOUT)
+        self._run(
+            "from planner.report import kernel_state\n"
+            f"kernel_state.preload({self.preload!r})\n"
+            "kernel_state.save_baseline()"
+        )
+
+    def _run(self, code: str) -> None:
+        """Run ``code`` silently in the kernel; :class:`_KernelLost` if it does not succeed."""
+        errors: list[str] = []
+
+        def output(msg: dict) -> None:
+            if msg["msg_type"] == "stream" and msg["content"].get("name") == "stderr":
+                errors.append(msg["content"].get("text", ""))
+
+        try:
+            reply = run_sync(self._kc.execute_interactive)(
+                code, silent=True, store_history=False, allow_stdin=False,
+                timeout=START_TIMEOUT, output_hook=output,
+            )  # fmt: skip
+        except (TimeoutError, RuntimeError) as exc:
+            raise _KernelLost(f"the kernel did not answer ({exc})") from None
+        content = reply["content"]
+        if content.get("status") != "ok":
+            detail = f"{content.get('ename')}: {content.get('evalue')}"
+            raise _KernelLost(f"the kernel could not prepare ({detail}) {''.join(errors)}")
+
+    def _stop(self) -> None:
+        kc, km, sockets = self._kc, self._km, self._sockets
+        self._kc = self._km = self._sockets = None
+        try:
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None and km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=not run_sync(km.is_alive)())
+        finally:
+            if sockets:
+                shutil.rmtree(sockets, ignore_errors=True)
+
+    def _kill(self) -> None:
+        """Kill the kernel process from any thread (its own thread may be blocked on it)."""
+        process = getattr(getattr(self._km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
+
+
+def _failure(message: str, ename: str, evalue: str) -> NotebookFailed:
+    err = NotebookFailed(message)
+    err.ename, err.evalue = ename, evalue
+    return err

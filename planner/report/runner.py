@@ -8,7 +8,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 from planner import ingest, text
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed
 from planner.excel import write_workbook
+from planner.report import _light_imports  # noqa: F401  (before nbformat)
 from planner.report.artifacts import SUMMARY_NAME, json_default, load_artifacts
 from planner.report.html_export import render_html
-from planner.report.kernel import KERNEL_NAME, check_kernel, execute
+from planner.report.kernel import KERNEL_NAME, Kernel, check_kernel
 from planner.report.notebooks import (
     NOTEBOOKS,
     notebook_parameters,
@@ -129,6 +131,7 @@ def build_report(
     progress: bool = True,
     log: _Progress | None = _stderr,
     kernel_name: str = KERNEL_NAME,
+    kernel: Kernel | None = None,
 ) -> ReportResult:
     """Execute the report notebooks and write HTML, workbook and summary into ``out_dir``.
 
@@ -149,6 +152,10 @@ def build_report(
         Receives one line per step (default: print to stderr); ``None`` for silence.
     kernel_name : str
         Jupyter kernel; it must run this environment's interpreter.
+    kernel : Kernel, optional
+        A kept kernel to run the notebooks on (a batch worker keeps one for every tenant it
+        takes); default: one started for this report, which runs its notebooks one after
+        the other and is shut down at the end.
 
     Returns
     -------
@@ -165,7 +172,7 @@ def build_report(
     with text.language(lang):
         return _build_report(
             parameters, out_dir, notebooks=notebooks, progress=progress, log=log,
-            kernel_name=kernel_name,
+            kernel_name=kernel_name, kernel=kernel,
         )  # fmt: skip
 
 
@@ -252,7 +259,7 @@ def _run_notebook(
     build: _Build,
     *,
     progress: bool,
-    kernel_name: str,
+    kernel: Kernel,
 ) -> None:
     """Execute one notebook into the build, in the language in use, saving its artifacts.
 
@@ -272,8 +279,7 @@ def _run_notebook(
         source = translate_notebook(source, build.source / f"{name}.ipynb")
     executed = build.executed(name)
     try:
-        execute(source, executed, params, cwd=build.work, progress=progress,
-                kernel_name=kernel_name)  # fmt: skip
+        kernel.execute(source, executed, params, cwd=build.work, progress=progress)
     except NotebookFailed as exc:
         _report_failure(exc, executed, build.out_dir / "failed" / f"{name}.ipynb")
 
@@ -340,21 +346,48 @@ def _build_report(
     progress: bool,
     log: _Progress | None,
     kernel_name: str,
+    kernel: Kernel | None,
 ) -> ReportResult:
     """:func:`build_report` in the language already in use: check, run, render, publish."""
     notebooks = list(notebooks)
     names = [notebook_stem(nb) for nb in notebooks]
     routed = prepare_parameters(dict(parameters or {}), notebooks)
     check_exports((parameters or {}).get("exports"))
-    check_kernel(kernel_name)
-    build = _start_build(_output_folder(out_dir))
+    check_kernel(kernel.kernel_name if kernel is not None else kernel_name)
+    folder = _output_folder(out_dir)
+    with _kernel_for(kernel, kernel_name) as running:
+        return _run_build(notebooks, names, routed, folder, running, progress, log)
+
+
+@contextmanager
+def _kernel_for(kernel: Kernel | None, kernel_name: str) -> Iterator[Kernel]:
+    """``kernel`` as it is, else a kernel started now (in the background, while the build
+    is prepared) and shut down when the report is done."""
+    if kernel is not None:
+        yield kernel.start()
+        return
+    with Kernel(kernel_name) as started:
+        yield started
+
+
+def _run_build(
+    notebooks: list[str | Path],
+    names: list[str],
+    routed: Mapping[str, Mapping[str, Any]],
+    out_dir: Path,
+    kernel: Kernel,
+    progress: bool,
+    log: _Progress | None,
+) -> ReportResult:
+    """Run the notebooks on ``kernel``, render and publish the report into ``out_dir``."""
+    build = _start_build(out_dir)
     steps = _Steps(len(notebooks) * 2 + 1, log)
     try:
         build.make_folders()
         for nb, name in zip(notebooks, names, strict=True):
             steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
                         **steps.next()))  # fmt: skip
-            _run_notebook(nb, routed[name], build, progress=progress, kernel_name=kernel_name)
+            _run_notebook(nb, routed[name], build, progress=progress, kernel=kernel)
         for name in names:
             steps.say(t("planner: [{step}/{steps}] rendering {name}.html ...", name=name,
                         **steps.next()))  # fmt: skip
