@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench chromium clean test-pandas22 fuzz screenshots notebooks
+.PHONY: demo test lint bench chromium libreoffice clean test-pandas22 fuzz screenshots notebooks
 
 # Create the virtual environment and install the package with its dev and dask extras.
 # Re-runs only when pyproject.toml changes, so repeated calls are fast.
@@ -22,7 +22,11 @@ demo: $(STAMP)
 chromium:
 	@./scripts/ensure-chromium
 
-test: $(STAMP) chromium
+# Headless LibreOffice Calc and pdfinfo print the workbook in the print test, installed likewise.
+libreoffice:
+	@./scripts/ensure-libreoffice
+
+test: $(STAMP) chromium libreoffice
 	$(BIN)/ruff check planner tests benchmarks notebooks
 	$(BIN)/ruff format --check planner tests benchmarks notebooks
 	$(BIN)/mypy

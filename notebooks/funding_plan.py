@@ -220,7 +220,8 @@ expiry = analysis.lot_forfeiture(lots, sc.paths, sc.start) if lots is not None e
 # %%
 if expiry is not None:
     report.show(plots.expiry_schedule(expiry, currency))
-    display(report.table(expiry, currency, money=report.WORKBOOK_SHEETS["expiry_schedule"][1]))
+    display(report.table(expiry, currency, money=report.WORKBOOK_SHEETS["expiry_schedule"][1],
+                         name="expiry_schedule"))  # fmt: skip
 
 # %% [markdown]
 # ## The e-mails Microsoft would send

@@ -56,17 +56,18 @@ def money_format(currency: str | None) -> str:
 
 
 def _number_format(kind: str, currency: str | None) -> str | None:
+    """The Excel code of a column format in the language in use (:mod:`planner.text`)."""
     return {
         "text": "@",
-        "int": "#,##0",
-        "number": "#,##0.00",
+        "int": text.excel_number(0),
+        "number": text.excel_number(2),
         "money": money_format(currency),
         "cents": money_format(currency),
         "percent": text.excel_percent(1),
-        "date": text.EXCEL_DATE,
-        "month": text.EXCEL_MONTH,
-        "datetime": text.EXCEL_DATE + " hh:mm",
-        "days": "#,##0",
+        "date": text.excel_date(),
+        "month": text.excel_month(),
+        "datetime": text.excel_date() + " hh:mm",
+        "days": text.excel_number(0),
     }.get(kind)
 
 
@@ -96,6 +97,9 @@ class TableSheet:
         Column -> header text shown in the sheet (default: the column name).
     currency : str, optional
         ISO 4217 code used by ``money`` / ``cents`` formats.
+    empty : str, optional
+        The line written under the header when the table has no rows ("No alerts in this
+        period."); a sheet of headers alone reads as a failure.
     """
 
     name: str
@@ -103,6 +107,7 @@ class TableSheet:
     formats: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     currency: str | None = None
+    empty: str = ""
 
     def __post_init__(self) -> None:
         _check_sheet_name(self.name)
@@ -185,7 +190,9 @@ def _excel_value(value: Any, kind: str | None) -> Any:
         return value
     if isinstance(value, pd.Timedelta):
         return value.total_seconds() / 86400
-    if isinstance(value, (bool, int, float, Decimal, dt.date)):
+    if isinstance(value, bool):  # a word a reader understands, not 1/0 or TRUE
+        return t("yes") if value else t("no")
+    if isinstance(value, (int, float, Decimal, dt.date)):
         return value
     return str(value)
 
@@ -252,6 +259,74 @@ def _display_width(value: Any, kind: str | None) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+@dataclass(frozen=True)
+class PrintPage:
+    """What every printed page of a workbook carries: a header with the workbook's subject
+    (the tenant) and its period, a footer with the sheet and the page number.
+
+    Parameters
+    ----------
+    subject : str
+        Left of the header (e.g. the tenant).
+    period : str
+        Right of the header (e.g. the usage period analysed).
+    """
+
+    subject: str = ""
+    period: str = ""
+
+
+#: printable width and height of an A4 page at the margins below, in Excel character widths
+#: and 15-point rows (about): portrait, landscape
+_PAGE_CHARS = (95, 140)
+_PAGE_ROWS = (46, 30)
+#: points per line of wrapped 11 pt text (row heights of wrapped cells are set, not left
+#: to the application: LibreOffice does not grow merged cells, Excel not at all on open)
+_LINE_POINTS = 15
+
+
+def _header_text(value: str) -> str:
+    # "&" starts a code in Excel's header language ("&P" the page): a literal one is "&&"
+    return value.replace("&", "&&")
+
+
+def _landscape(width: float, rows: int) -> bool:
+    """Landscape when it prints on fewer pages fitted to the page width, or on as many but
+    larger (a wide table of a few rows); a long table stays upright, where more rows fit."""
+    pages = []
+    for chars, per_page in zip(_PAGE_CHARS, _PAGE_ROWS, strict=True):
+        scale = min(1.0, chars / max(width, 1.0))
+        pages.append(math.ceil(max(rows, 1) * scale / per_page))
+    return pages[1] < pages[0] or (pages[1] == pages[0] and width > _PAGE_CHARS[0])
+
+
+def _print_setup(ws, *, width: float, title_rows: str | None, page: PrintPage,
+                 one_page: bool = False) -> None:  # fmt: skip
+    """A4, fitted to one page wide (landscape when the columns are wider than a portrait
+    page), the header rows repeated on every page, header and footer with the tenant, the
+    period, the sheet and the page number."""
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    wide = not one_page and _landscape(width, ws.max_row)  # a one-page summary reads upright
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.8, bottom=0.8, header=0.3,
+                                  footer=0.3)  # fmt: skip
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    for head, foot in ((ws.oddHeader, ws.oddFooter), (ws.firstHeader, ws.firstFooter)):
+        head.left.text = _header_text(page.subject)
+        head.right.text = _header_text(page.period)
+        for part in (head.left, head.right, foot.left, foot.right):
+            part.size = 9
+        foot.left.text = "&A"  # the sheet's name
+        foot.right.text = t("Page {page} of {pages}", page="&P", pages="&N")
+
+
 def _style_header(cells) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -259,68 +334,118 @@ def _style_header(cells) -> None:
     for cell in cells:
         cell.font = Font(bold=True, color=_HEADER_FONT)
         cell.fill = fill
-        cell.alignment = Alignment(vertical="center", wrap_text=False)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
 
 
-def _write_table(ws, sheet: TableSheet) -> None:
+def _lines(value: Any, width: float) -> int:
+    """Lines a text takes wrapped in a column ``width`` characters wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    return sum(max(1, math.ceil(len(line) / max(width - 1, 1))) for line in value.splitlines())
+
+
+def _write_table(ws, sheet: TableSheet) -> float:
+    """The table with its header row; returns the columns' total width (characters)."""
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     frame = sheet.frame.reset_index(drop=True)
     columns = list(frame.columns)
     kinds = {c: sheet.formats.get(c) or _infer_kind(frame[c]) for c in columns}
-    widths = []
-    for j, col in enumerate(columns, start=1):
-        header = str(sheet.headers.get(col, col))
+    headers = [str(sheet.headers.get(col, col)) for col in columns]
+    for j, header in enumerate(headers, start=1):
         _write_cell(ws, 1, j, header, None)
-        widths.append(len(header) + 2)
     _style_header(ws[1])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    widths = []
     for j, col in enumerate(columns, start=1):
         kind = kinds[col]
         fmt = _number_format(kind, sheet.currency) if kind != "text" else None
-        width = widths[j - 1]
+        # a header wraps onto two or three lines rather than widen its column
+        width = max((len(w) for w in headers[j - 1].split()), default=0) + 2
+        width = max(width, min(len(headers[j - 1]) + 2, 16))
         for i, raw in enumerate(frame[col].tolist(), start=2):
             value = _excel_value(raw, kind)
-            _write_cell(ws, i, j, value, _cell_format(kind, value, fmt))
+            cell = _write_cell(ws, i, j, value, _cell_format(kind, value, fmt))
+            if isinstance(value, str):
+                cell.alignment = wrap
             width = max(width, _display_width(value, kind) + 2)
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
+        width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
+        widths.append(width)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    header_lines = max((_lines(h, w) for h, w in zip(headers, widths, strict=True)), default=1)
+    ws.row_dimensions[1].height = _LINE_POINTS * header_lines + 2
     ws.freeze_panes = "A2"
     if columns:
         last = f"{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
         ws.auto_filter.ref = f"A1:{last}"
+    if frame.empty and sheet.empty:
+        _merged_line(ws, 2, len(columns), sheet.empty, sum(widths))
+    return float(sum(widths))
 
 
-def _write_summary(ws, sheet: SummarySheet) -> None:
+def _merged_line(ws, row: int, columns: int, value: str, width: float):
+    """A line of text across ``columns`` columns, wrapped, its height set to fit."""
+    from openpyxl.styles import Alignment
+
+    cell = _write_cell(ws, row, 1, value, None)
+    cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    if columns > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    ws.row_dimensions[row].height = _LINE_POINTS * _lines(value, width)
+    return cell
+
+
+#: the summary's columns: label, value (wide enough for a status line on two or three lines)
+_SUMMARY_WIDTHS = (46.0, 58.0)
+
+
+def _write_summary(ws, sheet: SummarySheet) -> float:
+    """Labelled values under a title, the values left-aligned and wrapped so a long status
+    reads from its start; returns the total width (characters)."""
     from openpyxl.styles import Alignment, Font
 
-    title = _write_cell(ws, 1, 1, sheet.title, None)
+    width_a, width_b = _SUMMARY_WIDTHS
+    title = _merged_line(ws, 1, 2, sheet.title, width_a + width_b)
     title.font = Font(bold=True, size=14, color=_HEADER_FILL)
+    ws.row_dimensions[1].height = 20 * _lines(sheet.title, (width_a + width_b) / 1.3)
     _write_cell(ws, 2, 1, t("Item"), None)
     _write_cell(ws, 2, 2, t("Value"), None)
     _style_header(ws[2][:2])
     row = 3
-    width_a, width_b = 12, 12
+    top = Alignment(wrap_text=True, vertical="top", horizontal="left")
     for label, value, kind in sheet.rows:
         label_cell = _write_cell(ws, row, 1, str(label), None)
         label_cell.font = Font(bold=True)
+        label_cell.alignment = top
         v = _excel_value(value, kind)
         fmt = _number_format(kind, sheet.currency) if kind != "text" else None
-        _write_cell(ws, row, 2, v, _cell_format(kind, v, fmt))
-        ws.cell(row=row, column=2).alignment = Alignment(horizontal="right")
-        width_a = max(width_a, len(str(label)) + 2)
-        width_b = max(width_b, _display_width(v, kind) + 2)
+        _write_cell(ws, row, 2, v, _cell_format(kind, v, fmt)).alignment = top
+        lines = max(_lines(str(label), width_a), _lines(v, width_b))
+        if lines > 1:
+            ws.row_dimensions[row].height = _LINE_POINTS * lines
         row += 1
     if sheet.notes:
         row += 1
         for line in sheet.notes:
-            _write_cell(ws, row, 1, str(line), None)
+            _merged_line(ws, row, 2, str(line), width_a + width_b)
             row += 1
-    ws.column_dimensions["A"].width = min(max(width_a, _MIN_WIDTH), _MAX_WIDTH)
-    ws.column_dimensions["B"].width = min(max(width_b, _MIN_WIDTH), _MAX_WIDTH)
+    ws.column_dimensions["A"].width = width_a
+    ws.column_dimensions["B"].width = width_b
     ws.freeze_panes = "A3"
+    return width_a + width_b
 
 
-def write_workbook(path: str | Path, sheets: Sequence[TableSheet | SummarySheet]) -> Path:
+def write_workbook(
+    path: str | Path,
+    sheets: Sequence[TableSheet | SummarySheet],
+    *,
+    page: PrintPage | None = None,
+) -> Path:
     """Write ``sheets`` to an ``.xlsx`` workbook at ``path`` and return the path.
+
+    Every sheet prints on A4 one page wide, its header row on every page; a summary sheet
+    prints on one page.
 
     Parameters
     ----------
@@ -328,6 +453,8 @@ def write_workbook(path: str | Path, sheets: Sequence[TableSheet | SummarySheet]
         Where to write (the parent folder must exist; an existing file is replaced).
     sheets : sequence of TableSheet or SummarySheet
         In the order they appear in the workbook; names must be unique.
+    page : PrintPage, optional
+        The printed pages' header (subject and period).
 
     Returns
     -------
@@ -340,14 +467,17 @@ def write_workbook(path: str | Path, sheets: Sequence[TableSheet | SummarySheet]
         raise ValueError("sheets: at least one sheet is needed")
     if len(set(n.lower() for n in names)) != len(names):
         raise ValueError(f"sheets: sheet names must be unique, got {names}")
+    page = page or PrintPage()
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name)
         if isinstance(sheet, SummarySheet):
-            _write_summary(ws, sheet)
+            width = _write_summary(ws, sheet)
+            _print_setup(ws, width=width, title_rows=None, page=page, one_page=True)
         elif isinstance(sheet, TableSheet):
-            _write_table(ws, sheet)
+            width = _write_table(ws, sheet)
+            _print_setup(ws, width=width, title_rows="1:1", page=page)
         else:
             raise ValueError(f"sheets: unexpected {type(sheet).__name__}")
     path = Path(path)

@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.excel import SummarySheet, TableSheet, is_formula_like, money_format, write_workbook
+from planner import text
+from planner.excel import (
+    PrintPage,
+    SummarySheet,
+    TableSheet,
+    is_formula_like,
+    money_format,
+    write_workbook,
+)
 
 DANGEROUS = [
     "=1+1",
@@ -162,3 +170,79 @@ def test_month_format(tmp_path):
     )
     ws = openpyxl.load_workbook(path)["M"]
     assert ws["A2"].number_format == "mmm yyyy" and ws["A3"].value.month == 2
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_on_each_page(tmp_path):
+    wide = pd.DataFrame({f"column number {i}": range(5) for i in range(12)})
+    long = pd.DataFrame({f"column number {i}": range(300) for i in range(12)})
+    path = write_workbook(
+        tmp_path / "p.xlsx",
+        [
+            SummarySheet(name="S", title="Plan", rows=[("Status", "x " * 200, "text")]),
+            TableSheet(name="Wide", frame=wide),
+            TableSheet(name="Narrow", frame=pd.DataFrame({"a": [1, 2]})),
+            TableSheet(name="Long", frame=long),
+        ],
+        page=PrintPage(subject="Fabrikam & Co", period="1 Oct 2025 – 31 Oct 2026"),
+    )
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1
+        assert ws.oddHeader.left.text == "Fabrikam && Co"  # "&" is a code there: doubled
+        assert ws.oddHeader.right.text == "1 Oct 2025 – 31 Oct 2026"
+        assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text
+    summary, table, narrow, longer = wb.worksheets
+    assert summary.page_setup.fitToHeight == 1  # the summary on one page, upright
+    assert summary.page_setup.orientation == "portrait"
+    assert table.page_setup.orientation == "landscape" and table.page_setup.fitToHeight == 0
+    assert table.print_title_rows == "$1:$1"
+    assert narrow.page_setup.orientation == "portrait"
+    # a long wide table stays upright, where more rows fit on a page fitted to its width
+    assert longer.page_setup.orientation == "portrait" and longer.print_title_rows == "$1:$1"
+    # the status reads from its start: left-aligned, wrapped, its row tall enough
+    status = summary["B3"]
+    assert status.alignment.horizontal == "left" and status.alignment.wrap_text
+    assert summary.row_dimensions[3].height >= 15 * 3
+    assert all(c.alignment.wrap_text for c in table[1])  # long headers wrap
+
+
+def test_booleans_are_words_and_an_empty_table_says_so(tmp_path):
+    frame = pd.DataFrame({"auto_recharge": [True, False]})
+    path = write_workbook(
+        tmp_path / "b.xlsx",
+        [
+            TableSheet(name="B", frame=frame),
+            TableSheet(name="E", frame=pd.DataFrame({"a": [], "b": []}), empty="No alerts."),
+        ],
+    )
+    wb = openpyxl.load_workbook(path)
+    assert [wb["B"]["A2"].value, wb["B"]["A3"].value] == ["yes", "no"]
+    assert wb["E"]["A2"].value == "No alerts." and "A2:B2" in wb["E"].merged_cells
+    with text.language("fr"):
+        path = write_workbook(tmp_path / "f.xlsx", [TableSheet(name="B", frame=frame)])
+    assert openpyxl.load_workbook(path)["B"]["A2"].value == "oui"
+
+
+def test_french_workbook_formats_carry_the_french_locale(tmp_path):
+    """Excel and LibreOffice show "15 nov. 2025" and "0,95 $US" whatever their own settings."""
+    frame = pd.DataFrame(
+        {"day": pd.to_datetime(["2025-11-15"]), "amount_cents": [95], "share": [0.255]}
+    )
+    with text.language("fr"):
+        path = write_workbook(
+            tmp_path / "fr.xlsx",
+            [
+                TableSheet(
+                    name="F",
+                    frame=frame,
+                    formats={"day": "date", "amount_cents": "cents", "share": "percent"},
+                    currency="USD",
+                )
+            ],
+        )
+    ws = openpyxl.load_workbook(path)["F"]
+    assert ws["A2"].number_format == "[$-40C]d mmm yyyy"
+    assert ws["B2"].number_format == '[$-40C]#,##0.00"\xa0$US"'
+    assert ws["C2"].number_format == '[$-40C]0"\xa0"%'

@@ -284,7 +284,11 @@ def test_one_date_format_and_the_same_percentages_in_html_and_excel(run):
     assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} 20\d\d\b", words)
     wb = openpyxl.load_workbook(out / "credits_plan.xlsx")
     formats = {
-        c.number_format for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.is_date
+        c.number_format
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if getattr(c, "is_date", False)  # a merged cell (a note across columns) is none
     }
     assert formats and formats <= {text.EXCEL_DATE, text.EXCEL_MONTH, text.EXCEL_DATE + " hh:mm"}
     rows = {r[0].value: r[1] for r in wb["Summary"].iter_rows(min_row=3) if r[0].value}
@@ -413,3 +417,43 @@ def test_report_and_recommend_agree_exactly(run, tenant):
         "alternatives",
     ):
         assert mine[key] == summary[key], key
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page of ``pdf`` (poppler's pdftotext, pages split on form feeds)."""
+    words = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, timeout=120, check=True).stdout  # fmt: skip
+    return [page for page in words.split("\f") if page.strip()]
+
+
+def test_workbook_prints_in_libreoffice_on_few_pages_one_page_wide(run, run_fr, tmp_path):
+    """Printed through LibreOffice, each workbook takes at most 20 A4 pages, the summary one,
+    and no sheet spills onto a second page across (every page shows its first column)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or shutil.which("pdfinfo") is None:
+        pytest.skip("soffice or pdfinfo missing (make test installs them via "
+                    "scripts/ensure-libreoffice)")  # fmt: skip
+    for (out, _), lang in ((run, "en"), (run_fr, "fr")):
+        book = tmp_path / f"credits_plan.{lang}.xlsx"
+        shutil.copy(out / "credits_plan.xlsx", book)
+        subprocess.run(
+            [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+             "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
+            capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        pdf = book.with_suffix(".pdf")
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+        pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+        assert 0 < pages <= 20, (lang, pages)
+        wb = openpyxl.load_workbook(book)
+        first = {ws.title: str(ws["A1"].value) for ws in wb.worksheets}
+        first[wb.sheetnames[0]] = str(wb.worksheets[0]["A2"].value)  # the summary's header
+        by_sheet: dict[str, int] = {}
+        for page in _pdf_pages(pdf):
+            footer = page.strip().splitlines()[-1].strip()
+            sheet = next(name for name in wb.sheetnames if footer.startswith(name))
+            by_sheet[sheet] = by_sheet.get(sheet, 0) + 1
+            assert first[sheet].split()[0] in page, (lang, sheet, page[:300])
+        assert by_sheet[wb.sheetnames[0]] == 1, (lang, by_sheet)
+        assert set(by_sheet) == set(wb.sheetnames), (lang, by_sheet)

@@ -96,9 +96,14 @@ _HEADERS = {
 }
 
 
-def header(col: str, kind: str, currency: str | None) -> str:
-    """A column's header in words of the language in use, money headers with the currency."""
-    words = _HEADERS.get(col)
+#: table -> column -> header, where a table's column means more than the column name says
+_TABLE_HEADERS = {"expiry_schedule": {"date": N_("Expiry date")}}
+
+
+def header(col: str, kind: str, currency: str | None, *, table: str = "") -> str:
+    """A column's header in words of the language in use, money headers with the currency;
+    ``table`` (an artifact name such as ``expiry_schedule``) for the words a column has there."""
+    words = _TABLE_HEADERS.get(table, {}).get(col) or _HEADERS.get(col)
     m = re.fullmatch(r"(forfeit|expired)_p(\d+(?:\.\d+)?)", col)
     if words is not None:
         words = t(words)

@@ -29,7 +29,7 @@ from planner.report.notebooks import (
     prepare_parameters,
     translate_notebook,
 )
-from planner.report.workbook import WORKBOOK_NAME, workbook_sheets
+from planner.report.workbook import WORKBOOK_NAME, workbook_page, workbook_sheets
 from planner.text import t
 
 _Progress = Callable[[str], None]
@@ -307,7 +307,8 @@ def _write_summary(build: _Build, steps: _Steps) -> ReportResult:
     result = ReportResult(out_dir=build.out_dir, summary=summary)
     if summary:
         steps.say(t("planner: [{step}/{steps}] writing {name} ...", name=WORKBOOK_NAME, **at))
-        write_workbook(build.final / WORKBOOK_NAME, workbook_sheets(tables, summary))
+        write_workbook(build.final / WORKBOOK_NAME, workbook_sheets(tables, summary),
+                       page=workbook_page(summary))  # fmt: skip
         (build.final / SUMMARY_NAME).write_text(
             json.dumps(summary, indent=2, default=json_default) + "\n"
         )

@@ -191,13 +191,15 @@ def table(
     money: Iterable[str] = (),
     max_rows: int = 40,
     empty: str | None = None,
+    name: str = "",
 ) -> Any:
     """A readable table for a notebook: money with its currency, percentages, no index.
 
     ``*_cents`` columns (exact cents) and the ``money`` columns (floats in currency units) are
     shown as amounts, ``p_*``/``*_pct``/``share*`` as percentages, dates as
     :func:`planner.text.date` (never wrapped); the headers are written in words. Returns a
-    pandas Styler, or Markdown ``empty`` when there is nothing to show.
+    pandas Styler, or Markdown ``empty`` when there is nothing to show. ``name``: the
+    artifact table shown (``expiry_schedule``), for the headers its columns have there.
     """
     if frame is None or len(frame) == 0:
         return Markdown(f"*{empty or t('Nothing to show.')}*")
@@ -209,8 +211,7 @@ def table(
     headers = {}
     nowrap: list[Hashable] = []
     for col in view.columns:
-        name = str(col)
-        kind = column_kind(name, view[col], money)
+        kind = column_kind(str(col), view[col], money)
         fmt_one = cell_formatter(kind, view[col])
         if isinstance(view[col].dtype, pd.PeriodDtype):
             view[col] = view[col].dt.to_timestamp()
@@ -219,7 +220,7 @@ def table(
             fmt[col] = fmt_one
         if kind in ("date", "month"):
             nowrap.append(col)
-        headers[col] = header(name, kind or "", currency or None)
+        headers[col] = header(str(col), kind or "", currency or None, table=name)
     # text from the exports (names, departments) is escaped: it is shown, never run
     styler = view.style.format(fmt, na_rep=text.MISSING, escape="html").hide(axis="index")
     text_cols: list[Hashable] = [c for c in view.columns if c not in fmt]

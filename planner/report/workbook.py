@@ -10,10 +10,31 @@ import pandas as pd
 from planner import excel
 from planner.report.columns import WORKBOOK_SHEETS, column_kind, header
 from planner.report.notebooks import TITLES
-from planner.text import t
+from planner.text import N_, t
 from planner.text.plan import option_name
 
 WORKBOOK_NAME = "credits_plan.xlsx"
+
+#: the line a table sheet shows when it has no rows
+_EMPTY = {"alerts": N_("No alerts in this period."), "emails": N_("No e-mails in this scenario.")}
+
+
+def workbook_page(summary: Mapping[str, Any]) -> excel.PrintPage:
+    """The printed pages' header: the tenant and the usage period analysed."""
+    return excel.PrintPage(
+        subject=str(summary.get("tenant") or ""), period=str(summary.get("period") or "")
+    )
+
+
+def _without_constant_currency(frame: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """The table without a currency column that repeats the workbook's currency on every row
+    (the money headers carry it: "Credit demand (USD)")."""
+    for col in ("currency", "Currency"):
+        if col in frame.columns and currency:
+            values = set(frame[col].dropna().astype(str).str.upper())
+            if values <= {str(currency).upper()}:
+                frame = frame.drop(columns=col)
+    return frame
 
 
 def workbook_sheets(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, Any]) -> list:
@@ -42,7 +63,7 @@ def workbook_sheets(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, An
         k for k in tables if k not in WORKBOOK_SHEETS
     )
     for key in order:
-        frame = tables[key]
+        frame = _without_constant_currency(tables[key], currency)
         name, money = WORKBOOK_SHEETS.get(key, (key.replace("_", " ").capitalize(), ()))
         name = t(name)
         if key == "alternatives" and "option" in frame.columns:
@@ -53,8 +74,9 @@ def workbook_sheets(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, An
                 name=name[:31],
                 frame=frame,
                 formats={c: k for c, k in kinds.items() if k},
-                headers={c: header(str(c), k or "", currency) for c, k in kinds.items()},
+                headers={c: header(str(c), k or "", currency, table=key) for c, k in kinds.items()},
                 currency=currency,
+                empty=t(_EMPTY.get(key, N_("Nothing to show for this period."))),
             )
         )
     return sheets

@@ -351,26 +351,93 @@ def days(n: Any) -> str:
 
 # --------------------------------------------------------------------------- Excel
 
-#: Excel's code for a day; Excel writes month names in the reader's own language
+#: the English codes; :func:`excel_date` and :func:`excel_month` give the language's
 EXCEL_DATE = "d mmm yyyy"
 EXCEL_MONTH = "mmm yyyy"
 
 
+@cache
+def _excel_lcid(lang: str) -> str:
+    """Excel's locale tag for ``lang`` (``"[$-40C]"`` for French), ``""`` for English.
+
+    A format code so tagged is shown with that locale's month names and separators by Excel
+    and LibreOffice whatever the reader's own settings ("15 nov. 2025", "0,95 $US"). English
+    keeps untagged codes (the reader's settings, as before).
+    """
+    if lang == DEFAULT_LANGUAGE:
+        return ""
+    import locale as _stdlib_locale
+
+    names = _stdlib_locale.windows_locale  # Windows LCID -> "fr_FR"
+    wanted = [f"{lang}_{lang.upper()}", *(v for v in names.values() if v.split("_")[0] == lang)]
+    for name in wanted:
+        for lcid, value in names.items():
+            if value == name:
+                return f"[$-{lcid:X}]"
+    return ""
+
+
+def _excel_affix(affix: str, symbol: str = "") -> str:
+    """A Babel pattern's prefix or suffix as Excel format text: ``%`` kept, ``¤`` the currency
+    symbol, every other character quoted (a no-break space stays one)."""
+    out, literal = [], ""
+    for ch in affix.replace("¤", "\x00"):
+        if ch == "%":
+            out += [f'"{literal}"' if literal else "", "%"]
+            literal = ""
+        else:
+            literal += symbol.replace('"', "") if ch == "\x00" else ch
+    if literal:
+        out.append(f'"{literal}"')
+    return "".join(out)
+
+
+def _excel_pattern(kind: str, decimals: int, symbol: str = "") -> str:
+    """The language's Babel pattern for ``kind`` as an Excel format code, locale-tagged."""
+    pattern = {
+        "currency": locale().currency_formats["standard"],
+        "percent": locale().percent_formats[None],
+        "decimal": locale().decimal_formats[None],
+    }[kind].pattern.split(";")[0]
+    first = min(pattern.index(c) for c in "#0" if c in pattern)
+    last = max(pattern.rindex(c) for c in "#0" if c in pattern)
+    grouped = "#,##0" if "," in pattern[first : last + 1] and kind != "percent" else "0"
+    digits = grouped + ("." + "0" * decimals if decimals > 0 else "")
+    prefix, suffix = pattern[:first], pattern[last + 1 :]
+    return (
+        _excel_lcid(current_language())
+        + _excel_affix(prefix, symbol)
+        + digits
+        + _excel_affix(suffix, symbol)
+    )
+
+
+def excel_number(decimals: int = 0) -> str:
+    """Excel number format of a number with ``decimals`` decimals, grouped by thousands."""
+    return _excel_pattern("decimal", decimals)
+
+
 def excel_percent(decimals: int) -> str:
-    """Excel number format of a share with ``decimals`` decimals."""
-    return "0%" if decimals <= 0 else "0." + "0" * decimals + "%"
+    """Excel number format of a share with ``decimals`` decimals (``0.0%``, ``0,0 %``)."""
+    return _excel_pattern("percent", max(decimals, 0))
 
 
 def excel_money(currency: str | None, decimals: int = 2) -> str:
-    """Excel number format for amounts, the currency placed as the language places it."""
-    digits = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    """Excel number format for amounts, the currency placed as the language places it
+    (``"$"#,##0.00``; in French ``[$-40C]#,##0.00" $US"``, no-break space)."""
     if not currency:
-        return digits
-    symbol = currency_symbol(currency).replace('"', "")
-    pattern = locale().currency_formats["standard"].pattern
-    if pattern.index("¤") < pattern.index("0"):
-        return f'"{symbol}"{digits}'
-    return f'{digits} "{symbol}"'
+        return excel_number(decimals)
+    return _excel_pattern("currency", decimals, currency_symbol(currency))
+
+
+def excel_date() -> str:
+    """Excel format of a day in the language: ``d mmm yyyy`` (``15 nov. 2025`` in French)."""
+    return _excel_lcid(current_language()) + EXCEL_DATE
+
+
+def excel_month() -> str:
+    """Excel format of a month in the language (``nov. 2025`` in French)."""
+    return _excel_lcid(current_language()) + EXCEL_MONTH
 
 
 def N_(message: str) -> str:
