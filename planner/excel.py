@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from planner import text
+from planner.money import units
 from planner.text import t
 
 #: column formats understood by :class:`TableSheet` and :class:`SummarySheet`
@@ -91,7 +92,7 @@ class TableSheet:
         The rows, written as they are (index ignored).
     formats : mapping of str to str, optional
         Column -> one of :data:`FORMATS`. ``cents`` columns hold integer cents and are written
-        exactly as currency amounts (``Decimal(cents) / 100``). Columns not listed are inferred
+        exactly as currency amounts (:func:`planner.money.units`). Columns not listed are inferred
         from their dtype (dates, integers, floats, text).
     headers : mapping of str to str, optional
         Column -> header text shown in the sheet (default: the column name).
@@ -178,8 +179,8 @@ def _excel_value(value: Any, kind: str | None) -> Any:
         return text.rounded_share(value)
     if kind == "cents":
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return Decimal(int(value)) / 100
-        return Decimal(str(round(float(value)))) / 100
+            return units(value)
+        return units(round(float(value)))
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
@@ -238,7 +239,7 @@ def _display_width(value: Any, kind: str | None) -> int:
         return 0
     if kind in ("money", "cents", "number"):
         try:
-            return len(f"{float(value):,.2f}") + 5
+            return len(text.number(float(value), 2)) + 5
         except (TypeError, ValueError):
             return len(str(value))
     if kind == "percent":

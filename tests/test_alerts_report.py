@@ -7,7 +7,7 @@ import json
 
 from planner.alerts import Alert, AlertResult, Thresholds
 from planner.alerts.report import alerts_markdown, alerts_sheet, alerts_summary
-from planner.report import workbook_sheets
+from planner.report.workbook import workbook_sheets
 
 DAY = dt.date(2026, 10, 27)
 
@@ -26,7 +26,7 @@ def test_funding_plan_section_only_when_high():
     assert alerts_markdown(result("medium", "low"), only_high=True) == ""
     text = alerts_markdown(result("high", "low"), only_high=True)
     assert text.startswith("## Alerts") and "1 high, 0 medium, 1 low" in text
-    assert "**HIGH** premium-rate calls (eve@x.com, AT)" in text and "512.35 USD" in text
+    assert "**HIGH** premium-rate calls (eve@x.com, AT)" in text and "$512.35" in text
     assert "balance lasts 3 days" in text
     assert "No abnormal credit spend" in alerts_markdown(result())
 

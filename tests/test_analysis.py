@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -96,25 +95,6 @@ def records() -> pd.DataFrame:
             },
         ]
     )
-
-
-# ---- formatting ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cents", "currency", "text"),
-    [
-        (123456, "USD", "1,234.56 USD"),
-        (0, "EUR", "0.00 EUR"),
-        (-5, "EUR", "-0.05 EUR"),
-        (100_000_000_01, "", "100,000,000.01"),
-        (Decimal("1999"), "GBP", "19.99 GBP"),
-        (None, "USD", "-"),
-        (pd.NA, "USD", "-"),
-    ],
-)
-def test_money(cents, currency, text):
-    assert analysis.money(cents, currency) == text
 
 
 # ---- monthly / daily ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from planner.cli import main
 from planner.commands import recommend as recommend_command
 from planner.commands import report as report_command
 from planner.errors import EXIT_BAD_INPUT
-from planner.text import console
+from planner.text import catalogue, console
 
 
 @pytest.fixture
@@ -39,8 +39,12 @@ def _alert(calls: int) -> SimpleNamespace:
     )  # fmt: skip
 
 
-def test_cost_formula_words_are_the_recommendations():
-    assert console.COST_FORMULA == recommend.COST_FORMULA
+def test_the_cost_formula_is_stated_once_and_translated():
+    """recommend.COST_FORMULA is the one statement; the catalogue finds it there."""
+    assert recommend.COST_FORMULA in catalogue.messages()
+    assert not hasattr(console, "COST_FORMULA")
+    with text.language("fr"):
+        assert text.t(recommend.COST_FORMULA) != recommend.COST_FORMULA
 
 
 def test_one_alert_call_is_singular_in_both_languages():

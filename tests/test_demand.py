@@ -14,7 +14,6 @@ from planner.demand.actual import (
     DemandAccumulator,
     DemandResult,
     actual_demand,
-    format_cents,
     licence_check,
 )
 from planner.demand.calls import CATEGORIES, credit_category
@@ -334,17 +333,6 @@ def test_damaged_credit_row_is_named():
     records = rec([credit("2026-01-01", 100, currency=None, source_file="a.csv", source_row=7)])
     with pytest.raises(InputError, match=r"a\.csv, line 7: .*without a currency"):
         actual_demand(records)
-
-
-def test_format_cents():
-    assert [format_cents(c) for c in (0, 5, 100, 123456, -5, -105)] == [
-        "0.00",
-        "0.05",
-        "1.00",
-        "1234.56",
-        "-0.05",
-        "-1.05",
-    ]
 
 
 def test_result_validates_kind():

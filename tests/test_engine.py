@@ -8,6 +8,7 @@ import pytest
 
 from planner import _kernels
 from planner.engine import Policy, expiry_days, paths, simulate, sweep, to_cents
+from planner.errors import InputError
 
 
 def run(demand, policy, start="2024-01-01", **kw):
@@ -207,7 +208,7 @@ def test_starting_lot_already_expired_is_lost_on_day_0():
 
 def test_starting_lots_must_be_bought_before_the_start():
     lots = pd.DataFrame({"purchase_date": [pd.Timestamp("2024-02-01")], "amount": [25.0]})
-    with pytest.raises(ValueError, match="^lots:"):
+    with pytest.raises(InputError, match="^lots: a lot bought on 2024-02-01, after the start"):
         run([1.0], Policy(10, 5, 0), lots=lots)
 
 

@@ -252,7 +252,7 @@ def test_short_runway_means_act_now():
 
 def test_lots_bought_after_the_plan_start_are_refused():
     lots = pd.DataFrame({"purchase_date": pd.to_datetime(["2025-05-03"]), "amount": [500.0]})
-    with pytest.raises(InputError, match="a lot bought on 2025-05-03, after 2025-05-01"):
+    with pytest.raises(InputError, match="a lot bought on 2025-05-03, after the start 2025-05-01"):
         recommend(constant(), n_scenarios=10, seed=1, lots=lots)
 
 

@@ -11,7 +11,6 @@ import pandas as pd
 from planner import text
 from planner.alerts.features import NO_USER, daily_spend, typical_daily_cents
 from planner.alerts.model import Alert, Thresholds
-from planner.demand.actual import format_cents
 
 
 @dataclass(frozen=True)
@@ -78,10 +77,8 @@ def beyond_largest(cents: pd.Series) -> int:
 
 
 def money(cents: float, currency: str) -> str:
-    """``1234, 'USD' -> '12.34 USD'`` (``12,34 USD`` in French)."""
-    if text.current_language() == text.DEFAULT_LANGUAGE:
-        return f"{format_cents(round(cents))} {currency}".strip()
-    return f"{text.number(round(cents) / 100, 2)} {currency}".strip()
+    """``1234, 'USD' -> '$12.34'`` (``12,34 $US`` in French): :func:`planner.text.cents`."""
+    return text.cents(round(cents), currency)
 
 
 def day_text(day: pd.Timestamp | dt.date) -> str:

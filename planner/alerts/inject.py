@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from planner.alerts.features import COUNTRY_TIME_ZONES
-from planner.demand.actual import format_cents
 from planner.formats import match_format
+from planner.money import plain
 from planner.sample import CURRENT_HEADER
 from planner.schema import CREDITS_CAPABILITY, RECORD_COLUMNS, conform
 
@@ -367,7 +367,7 @@ def export_csv(records: pd.DataFrame) -> bytes:
         elif column in ("start", "end"):
             out[header] = records[column].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         elif column.endswith("_cents"):
-            out[header] = [format_cents(c) for c in records[column].fillna(0)]
+            out[header] = [plain(c) for c in records[column].fillna(0)]
         else:
             out[header] = records[column].astype("string").fillna("")
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
+from planner.money import units
+
 #: severities, most severe first
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
 
@@ -190,7 +192,7 @@ class Alert:
     @property
     def amount(self) -> Decimal:
         """The amount as an exact decimal (``1230 -> Decimal('12.30')``)."""
-        return Decimal(int(self.amount_cents)).scaleb(-2)
+        return units(self.amount_cents)
 
     @property
     def days(self) -> int:

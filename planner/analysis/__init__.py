@@ -2,8 +2,8 @@
 
 Every function takes the canonical call-record table (:mod:`planner.schema`) or plain arrays
 and returns a DataFrame whose columns are written in its docstring. Money stays exact: integer
-**cents** (``int64``) in every ``*_cents`` column; :func:`money` turns cents into text such as
-``"1,234.56 USD"`` at the very edge. Months and days are UTC calendar periods, because the
+**cents** (``int64``) in every ``*_cents`` column; :func:`planner.text.cents` turns cents into
+text at the very edge. Months and days are UTC calendar periods, because the
 exports and the credit balance both count in UTC.
 
 Funding summaries (:func:`percentile_bands`, :func:`path_outcomes`, :func:`runway_days`,
@@ -11,7 +11,7 @@ Funding summaries (:func:`percentile_bands`, :func:`path_outcomes`, :func:`runwa
 (floats in currency units, as the simulation uses them).
 
 ``planner.analysis`` is the namespace the notebooks use; its modules, by concern:
-:mod:`~planner.analysis.records` (building blocks, data quality, money text),
+:mod:`~planner.analysis.records` (building blocks, data quality),
 :mod:`~planner.analysis.spend` (credit spend by month and day),
 :mod:`~planner.analysis.usage` (users, departments, destinations, hours, pools) and
 :mod:`~planner.analysis.funding` (scenario and balance paths).
@@ -35,7 +35,6 @@ from planner.analysis.records import (
     credit_currency,
     data_quality,
     in_currency,
-    money,
     on_credits,
     period_covered,
     rejects_by_reason,
@@ -81,7 +80,6 @@ __all__ = [
     "hour_weekday",
     "in_currency",
     "lot_forfeiture",
-    "money",
     "month_end_pattern",
     "month_end_share",
     "monthly_by_category",

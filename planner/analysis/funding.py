@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner.engine import Policy, expiry_days, paths
+from planner.lots import expiry_date
 
 DEFAULT_PERCENTILES: tuple[float, ...] = (5, 25, 50, 75, 95)
 
@@ -202,7 +203,7 @@ def lot_forfeiture(
     purchase = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"])).normalize()
     frame = pd.DataFrame(
         {
-            "date": (purchase + pd.DateOffset(months=12)).normalize(),
+            "date": expiry_date(purchase),
             "purchase_date": purchase,
             "amount": lots["amount"].to_numpy(dtype="float64"),
             "day": np.maximum(expiry_days(t0, purchase), 0),

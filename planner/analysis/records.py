@@ -1,8 +1,7 @@
-"""Building blocks over call records: currencies, measures, labels, data quality, money text."""
+"""Building blocks over call records: currencies, measures, labels, data quality."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -136,31 +135,6 @@ def period_covered(records: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Times
     if start.empty:
         return None, None
     return start.min(), start.max()
-
-
-def money(cents: int | Decimal | float | None, currency: str = "") -> str:
-    """Format an amount of cents as currency units with thousands separators.
-
-    Parameters
-    ----------
-    cents : int, Decimal or float
-        Amount in cents (``123456`` -> ``1,234.56``). Floats are rounded half-even to a cent.
-        ``None`` / NA give ``"-"``.
-    currency : str
-        ISO 4217 code appended after a space (omitted when empty).
-
-    Examples
-    --------
-    >>> money(123456, "USD")
-    '1,234.56 USD'
-    >>> money(-5, "EUR")
-    '-0.05 EUR'
-    """
-    if cents is None or (not isinstance(cents, Decimal) and pd.isna(cents)):
-        return "-"
-    units = (Decimal(str(cents)) / 100).quantize(Decimal("0.01"))
-    text = f"{units:,.2f}"
-    return f"{text} {currency}" if currency else text
 
 
 def data_quality(ingest_result: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from planner import text
 from planner.batch.task import STATUSES
 from planner.errors import EXIT_ALERT, EXIT_NOTEBOOK_FAILED, EXIT_OK
 
@@ -87,8 +88,7 @@ def index_document(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _money(value: Any, currency: str | None) -> str:
-    v = _number(value)
-    return "–" if math.isnan(v) else f"{v:,.2f} {currency or ''}".strip()
+    return text.money(_number(value), currency, 2)
 
 
 def _report_link(out_dir: Path, entry: Mapping[str, Any]) -> str:

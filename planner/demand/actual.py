@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.demand.calls import (
     CATEGORIES,
     credit_category,
@@ -35,13 +35,13 @@ from planner.demand.calls import (
 )
 from planner.errors import InputError
 from planner.fileio import write_csv
+from planner.money import plain, units
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
 __all__ = [
     "DemandAccumulator",
     "DemandResult",
     "actual_demand",
-    "format_cents",
     "licence_check",
     "non_credit_charges",
 ]
@@ -58,28 +58,6 @@ UNPRICED_COLUMNS: tuple[str, ...] = (
     "example_usage_id",
 )
 LICENCE_WARNING_COLUMNS: tuple[str, ...] = ("upn", "calls", "cents", "reason")
-
-
-# --------------------------------------------------------------------------------------------
-# money formatting
-# --------------------------------------------------------------------------------------------
-
-
-def format_cents(cents: int) -> str:
-    """Exact decimal text of an amount in cents: ``1234 -> '12.34'``, ``-5 -> '-0.05'``."""
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{frac:02d}"
-
-
-def _decimal(cents: int) -> Decimal:
-    return Decimal(int(cents)).scaleb(-2)
-
-
-def _money(cents: int) -> str:
-    """Cents as grouped text: ``123456 -> '1,234.56'``."""
-    return f"{_decimal(cents):,.2f}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,11 +181,11 @@ class DemandResult:
             {
                 "date": self.daily["date"].dt.strftime("%Y-%m-%d"),
                 "currency": self.daily["currency"].astype(str),
-                "amount": [format_cents(c) for c in self.daily["amount_cents"]],
+                "amount": [plain(c) for c in self.daily["amount_cents"]],
             }
         )
         for cat, col in zip(CATEGORIES, CATEGORY_CENTS, strict=True):
-            out[cat] = [format_cents(c) for c in self.daily[col]]
+            out[cat] = [plain(c) for c in self.daily[col]]
         return out.reset_index(drop=True)
 
     def to_csv(self, path: str | Path) -> None:
@@ -228,18 +206,18 @@ class DemandResult:
             rows = self.daily[self.daily["currency"] == cur]
             total = tot["amount_cents"]
             peak = rows.iloc[int(np.argmax(rows["amount_cents"].to_numpy()))]  # the first peak
-            mean = _decimal(total) / max(len(rows), 1)
+            mean = units(total) / max(len(rows), 1)
             lines.append(
-                f"{cur}: {_money(total)} over {len(rows)} days "
+                f"{cur}: {text.cents(total)} over {len(rows)} days "
                 f"({rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}), "
-                f"{mean:,.2f} a day on average, peak {_money(peak['amount_cents'])} "
+                f"{text.number(mean, 2)} a day on average, peak {text.cents(peak['amount_cents'])} "
                 f"on {peak['date']:%Y-%m-%d}"
             )
             for cat in CATEGORIES:
                 cents = tot[f"{cat}_cents"]
                 if cents:
                     share = 100 * cents / total if total else 0.0
-                    lines.append(f"  {cat:<20} {_money(cents):>14}  {share:5.1f} %")
+                    lines.append(f"  {cat:<20} {text.cents(cents):>14}  {share:5.1f} %")
         if self.pools is not None and len(self.pools):
             lines.append("minute pools per month (from the licences):")
             row: Any  # an itertuples row: the columns as attributes
@@ -255,7 +233,7 @@ class DemandResult:
             lines.append("billed outside credits (not in the demand):")
             for row in self.non_credit.itertuples(index=False):
                 lines.append(
-                    f"  {row.capability:<20} {_money(row.cents):>14} {row.currency}"
+                    f"  {row.capability:<20} {text.cents(row.cents):>14} {row.currency}"
                     f"  ({row.records} records)"
                 )
         if len(self.unpriced):
@@ -273,7 +251,7 @@ class DemandResult:
             )
             for row in self.licence_warnings.head(10).itertuples(index=False):
                 lines.append(
-                    f"  {row.upn:<40} {row.calls:>6} calls {_money(row.cents):>12}  {row.reason}"
+                    f"  {row.upn:<40} {row.calls:>6} calls {text.cents(row.cents):>12}  {row.reason}"
                 )
         return "\n".join(lines)
 
@@ -283,13 +261,13 @@ class DemandResult:
         for cur, tot in self.totals().items():
             rows = self.daily[self.daily["currency"] == cur]
             currencies[cur] = {
-                "amount": format_cents(tot["amount_cents"]),
+                "amount": plain(tot["amount_cents"]),
                 "amount_cents": tot["amount_cents"],
-                "by_category": {c: format_cents(tot[f"{c}_cents"]) for c in CATEGORIES},
+                "by_category": {c: plain(tot[f"{c}_cents"]) for c in CATEGORIES},
                 "days": len(rows),
                 "first_date": rows["date"].min().strftime("%Y-%m-%d"),
                 "last_date": rows["date"].max().strftime("%Y-%m-%d"),
-                "peak_day": format_cents(rows["amount_cents"].max()),
+                "peak_day": plain(rows["amount_cents"].max()),
             }
         return {
             "kind": self.kind,

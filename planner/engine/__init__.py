@@ -3,8 +3,9 @@
 It follows the balance model of ``docs/credit-model.md`` §2 exactly. Each calendar day
 ``t`` (day 0 is ``start``; day 0 begins with the ``initial`` lot):
 
-1. **expire** every lot whose expiry date (purchase date + ``pd.DateOffset(months=12)``, so
-   29 February → 28 February, 31 March → 31 March) is on or before day ``t``;
+1. **expire** every lot whose expiry date (:func:`planner.lots.expiry_date`: purchase date +
+   12 calendar months, so 29 February → 28 February, 31 March → 31 March) is on or before
+   day ``t``;
 2. **arrive**: recharges ordered ``lead_days`` ago become lots dated ``t``;
 3. with auto-recharge on and ``lead_days == 0``: if ``balance - demand < threshold``, add
    ``k = ceil((threshold - (balance - demand)) / recharge_amount)`` lots (k >= 1) dated ``t``,
@@ -41,9 +42,9 @@ Conventions this module adds to the contract:
   that day (previous end-of-day balance plus the day's purchases > 0).
 
 - **Whole cents.** Every amount (demand, lots, policy) is rounded to whole cents
-  (:func:`to_cents`) before the simulation, which then adds and compares integers: a balance
-  that lands exactly on the trigger does not recharge, whatever float sums would have said.
-  Results come back in currency units (cents / 100).
+  (:func:`planner.money.to_cents`) before the simulation, which then adds and compares
+  integers: a balance that lands exactly on the trigger does not recharge, whatever float sums
+  would have said. Results come back in currency units (:func:`planner.money.from_cents`).
 - **After the plan** (:func:`sweep` with ``plan_days``): the demand past ``plan_days`` is a
   *tail* in which nothing is bought; it spends what is left, oldest lot first, until every
   lot bought in the plan is used or expired, so ``forfeited`` counts the full loss of those
@@ -65,9 +66,9 @@ from planner.engine.core import (
     expiry_days,
     paths,
     simulate,
-    to_cents,
 )
 from planner.engine.sweep import sweep
+from planner.money import to_cents
 
 __all__ = [
     "POLICY_COLUMNS",

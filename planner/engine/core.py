@@ -14,25 +14,13 @@ import numpy as np
 import pandas as pd
 
 from planner import _kernels
+from planner.lots import expiry_date, held_lots
+from planner.money import from_cents, to_cents
 
 #: summary fields that are money (cents in the kernel)
 MONEY_FIELDS = frozenset(
     ("purchased", "expired", "unserved", "mean_balance", "end_balance", "min_balance", "forfeited")
 )
-
-
-def to_cents(amounts) -> np.ndarray:
-    """Amounts in currency units as whole cents (int64), rounded half away from zero.
-
-    >>> to_cents([34.12, 3.80, 0.32, 30]).tolist()
-    [3412, 380, 32, 3000]
-    """
-    values = np.asarray(amounts, dtype=np.float64) * 100.0
-    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
-
-
-def from_cents(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64) / 100.0
 
 
 #: columns of a policy table, in order; the last three are optional in :func:`sweep` input
@@ -200,7 +188,7 @@ def demand_matrix(demand, *, one_path: bool) -> np.ndarray:
 def expiry_days(start, purchase_dates) -> np.ndarray:
     """Day offsets (from ``start``) on which lots bought on ``purchase_dates`` expire.
 
-    A lot bought on date d expires at the start of ``d + pd.DateOffset(months=12)``.
+    A lot bought on date d expires at the start of :func:`planner.lots.expiry_date` of d.
 
     Parameters
     ----------
@@ -216,7 +204,7 @@ def expiry_days(start, purchase_dates) -> np.ndarray:
     """
     start = as_start(start)
     dates = pd.DatetimeIndex(purchase_dates).normalize()
-    expires = dates + pd.DateOffset(months=12)
+    expires = expiry_date(dates)
     return np.asarray((expires - start) // _DAY, dtype=np.int64)
 
 
@@ -226,27 +214,8 @@ def _starting_state(
     """Cumulative amounts and expiry offsets of the starting lots, oldest first."""
     if lots is None or len(lots) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    missing = {"purchase_date", "amount"} - set(lots.columns)
-    if missing:
-        raise ValueError(f"lots: missing column(s) {sorted(missing)}; need purchase_date, amount")
-    try:
-        dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"])).normalize()
-    except (TypeError, ValueError):
-        raise ValueError("lots: purchase_date holds values that are not dates") from None
-    if dates.tz is not None:
-        dates = dates.tz_localize(None)
-    amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=np.float64)
-    if dates.hasnans or not np.isfinite(amounts).all():
-        raise ValueError("lots: every lot needs a purchase_date and a finite amount")
-    if (amounts < 0).any():
-        raise ValueError("lots: amount must be >= 0 (what is left of the lot)")
-    if (dates > start).any():
-        raise ValueError(
-            f"lots: purchase_date after the start {start.date()}; starting lots must be "
-            "bought on or before day 0"
-        )
-    order = np.argsort(dates.to_numpy(), kind="stable")
-    return np.cumsum(to_cents(amounts[order])), expiry_days(start, dates[order])
+    held = held_lots(lots, start)  # oldest first
+    return np.cumsum(to_cents(held["amount"])), expiry_days(start, held["purchase_date"])
 
 
 def expiry_table(start: pd.Timestamp, n_days: int, lots) -> tuple[np.ndarray, np.ndarray]:

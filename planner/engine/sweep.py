@@ -19,8 +19,8 @@ from planner.engine.core import (
     policy_arrays,
     policy_table,
     threads_for,
-    to_cents,
 )
+from planner.money import to_cents
 
 # --------------------------------------------------------------------------------------------
 # sweep

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.money import units
 from planner.schema import (
     CREDITS_CAPABILITY,
     credit_cents,
@@ -159,10 +160,7 @@ def credit_cents_by_currency(records: pd.DataFrame) -> dict[str, int]:
 
 
 def amounts(cents: dict[str, int]) -> dict[str, decimal.Decimal]:
-    return {
-        cur: (decimal.Decimal(c) / 100).quantize(decimal.Decimal("0.01"))
-        for cur, c in sorted(cents.items())
-    }
+    return {cur: units(c) for cur, c in sorted(cents.items())}
 
 
 def credit_spend(records: pd.DataFrame) -> dict[str, decimal.Decimal]:

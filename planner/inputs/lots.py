@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from planner import text
 from planner.errors import InputError
 from planner.inputs.table import Table, header_key
+from planner.lots import expiry_date, held_lots
 
 # --------------------------------------------------------------------------------------------
 # lots
@@ -53,10 +54,9 @@ def check_lots(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Today's lots as of the plan start: what can still be spent.
 
-    A lot bought on date d expires at the start of ``d + 12 months``
-    (``docs/credit-model.md`` §1): a lot whose expiry is on or before ``start`` holds
-    nothing any more and is dropped, with a warning naming it. A lot dated after ``start``
-    cannot be part of today's balance and is refused.
+    The lots are checked by :func:`planner.lots.held_lots`; a lot whose expiry
+    (:func:`planner.lots.expiry_date`) is on or before ``start`` holds nothing any more and is
+    dropped, with a warning naming it.
 
     Parameters
     ----------
@@ -79,33 +79,17 @@ def check_lots(
     """
     start = pd.Timestamp(start).normalize()
     name = lots.attrs.get("source", name)
-    missing = {"purchase_date", "amount"} - set(lots.columns)
-    if missing:
-        raise InputError(f"{name}: missing column(s) {sorted(missing)}; need purchase_date,amount")
-    dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"], errors="coerce")).normalize()
-    if dates.tz is not None:
-        dates = dates.tz_localize(None)
-    amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=float)
-    if dates.hasnans or not np.isfinite(amounts).all() or (amounts < 0).any():
-        raise InputError(f"{name}: every lot needs a purchase date and an amount >= 0")
-    late = dates > start
-    if late.any():
-        day = dates[late].min().date().isoformat()
-        raise InputError(
-            f"{name}: a lot bought on {day}, after {start.date().isoformat()} (the balance "
-            "date, the day after the last day of usage); give the lots held on that day"
-        )
-    expired = (dates + pd.DateOffset(months=12)) <= start
+    held = held_lots(lots, start, name=name)
+    expired = (expiry_date(held["purchase_date"]) <= start).to_numpy()
     warnings = []
     if expired.any():
         gone = ", ".join(
-            f"{d.date().isoformat()} ({a:,.2f})"
-            for d, a in zip(dates[expired], amounts[expired], strict=True)
+            f"{d.date().isoformat()} ({text.number(a, 2)})"
+            for d, a in zip(held["purchase_date"][expired], held["amount"][expired], strict=True)
         )
         warnings.append(
             f"{name}: lot(s) bought {gone} expired 12 months after purchase, before "
             f"{start.date().isoformat()}, and are left out of the balance"
         )
-    out = pd.DataFrame({"purchase_date": dates[~expired], "amount": amounts[~expired]})
-    out = out[out["amount"] > 0].sort_values("purchase_date", kind="stable")
-    return out.reset_index(drop=True), warnings
+    out = held[~expired]
+    return out[out["amount"] > 0].reset_index(drop=True), warnings

@@ -15,6 +15,7 @@ import pandas as pd
 
 from planner import analysis
 from planner import text as words
+from planner.lots import expiry_date
 from planner.plots.style import (
     BLUE,
     GREEN,
@@ -386,7 +387,7 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
     if "date" in lots.columns:
         expires = pd.to_datetime(lots["date"])
     else:
-        expires = pd.to_datetime(lots["purchase_date"]) + pd.DateOffset(months=12)
+        expires = expiry_date(pd.to_datetime(lots["purchase_date"]))
     amount = lots["amount"].to_numpy(dtype=float)
     x = np.arange(len(lots))
     ax.bar(x, amount, width=0.6, color=BLUE, label=t("Held today"))

@@ -2,7 +2,8 @@
 
 ``cost = forfeited + holding_rate x mean balance x plan_days / 365 + recharge_overhead x
 purchases`` (``docs/credit-model.md`` §3): :func:`policy_cost` is the one place it is
-computed, :data:`COST_FORMULA` the one place it is stated to the user.
+computed, :data:`COST_FORMULA` the one place it is stated to the user (in English; the text
+layer translates it, :data:`planner.text.catalogue.CONSTANTS`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -134,7 +133,7 @@ def column_kind(col: str, series: pd.Series, money: tuple[str, ...]) -> str | No
 def cell_formatter(kind: str | None, series: pd.Series) -> Callable[[Any], str] | None:
     """How a table cell of this kind reads (:mod:`planner.text`), None for text as it is."""
     if kind == "cents":
-        return lambda v: text.MISSING if pd.isna(v) else text.number(Decimal(int(v)).scaleb(-2), 2)
+        return lambda v: text.cents(v)
     if kind == "money":
         return lambda v: text.number(v, 2)
     if kind == "percent":

@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from planner.money import plain
 from planner.sample.people import guids, phone_numbers
 from planner.sample.reference import (
     BRIDGE_NUMBERS,
@@ -32,7 +33,7 @@ def _iso(ns: np.ndarray) -> list[str]:
 
 
 def _money(cents: np.ndarray) -> list[str]:
-    return [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()]
+    return [plain(c) for c in cents.tolist()]
 
 
 def csv_bytes(header: tuple[str, ...] | list[str], rows: list[list[str]] | list[tuple]) -> bytes:

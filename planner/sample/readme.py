@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from planner import text
 from planner.demand.calls import credit_category
+from planner.lots import expiry_date
 from planner.sample.reference import (
     CURRENCY,
     EXPORT_DATE,
@@ -111,14 +113,14 @@ def _credit_section(records: pd.DataFrame) -> list[str]:
         "| category | records | USD |",
         "|---|---:|---:|",
         *(
-            f"| {labels[k]} | {int(sizes[k]):,} | {int(sums[k]) / 100:,.2f} |"
+            f"| {labels[k]} | {int(sizes[k]):,} | {text.cents(sums[k])} |"
             for k in labels
             if k in sizes
         ),
-        f"| **total** | {int(category.notna().sum()):,} | {int(cents.sum()) / 100:,.2f} |",
+        f"| **total** | {int(category.notna().sum()):,} | {text.cents(cents.sum())} |",
         "",
         "Credit spend per month (USD): "
-        + ", ".join(f"{p} {int(v) / 100:,.2f}" for p, v in monthly.items())
+        + ", ".join(f"{p} {text.cents(v)}" for p, v in monthly.items())
         + ".",
         "",
         "Other rows carry their plan's capability and cost credits nothing: `MCOPSTN1`, "
@@ -178,8 +180,8 @@ def _files_section(records: pd.DataFrame, lots: pd.DataFrame, current_zip: str,
         "  the `Communications Credits` licence.",
         "- `departments.csv`: `upn,department`.",
         f"- `balance.csv`: the credit lots held on {EXPORT_DATE:%Y-%m-%d} "
-        f"(`purchase_date,amount`, USD, {lots['amount'].sum():,.2f} in all); the oldest",
-        f"  expires on {lots['purchase_date'].min() + pd.DateOffset(months=12):%Y-%m-%d}.",
+        f"(`purchase_date,amount`, USD, {text.number(lots['amount'].sum(), 2)} in all); the oldest",
+        f"  expires on {expiry_date(lots['purchase_date'].min()):%Y-%m-%d}.",
         "",
         "Zip members are bzip2-compressed and dated with fixed timestamps, so the files are",
         "byte-for-byte reproducible.",

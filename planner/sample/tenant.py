@@ -16,6 +16,7 @@ from planner.catalogue import (
     CREDITS_PRODUCT,
     PLAN_PRODUCTS,
 )
+from planner.lots import expiry_date
 from planner.package_data import package_path
 from planner.sample.charges import price_calls
 from planner.sample.exports import (
@@ -267,7 +268,7 @@ def _balance_lots(records: pd.DataFrame) -> pd.DataFrame:
     purchases = {FIRST_PURCHASE[0]: FIRST_PURCHASE[1], TOPUP_DATE: topup}
     lots: list[list] = []  # [purchase day, cents left], oldest first
     for t, demand in zip(days, daily.tolist(), strict=True):
-        lots = [lot for lot in lots if lot[0] + pd.DateOffset(months=12) > t]
+        lots = [lot for lot in lots if expiry_date(lot[0]) > t]
         if t in purchases:
             lots.append([t, purchases[t]])
         balance = sum(lot[1] for lot in lots)
@@ -281,7 +282,7 @@ def _balance_lots(records: pd.DataFrame) -> pd.DataFrame:
         if demand:
             raise ValueError("the sample's funding does not cover its credit spend")
         lots = [lot for lot in lots if lot[1] > 0]
-    lots = [lot for lot in lots if lot[0] + pd.DateOffset(months=12) > EXPORT_DATE]
+    lots = [lot for lot in lots if expiry_date(lot[0]) > EXPORT_DATE]
     return pd.DataFrame(
         {
             "purchase_date": pd.to_datetime([lot[0] for lot in lots]).as_unit("ns"),

@@ -41,6 +41,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from planner.errors import InputError
+from planner.money import units
 
 #: the language written in the code
 DEFAULT_LANGUAGE = "en"
@@ -222,10 +223,15 @@ def money(amount: Any, currency: str | None, decimals: int = 0) -> str:
 
 
 def cents(amount_cents: Any, currency: str | None = None) -> str:
-    """An exact amount of cents: ``123456`` -> ``$1,234.56``."""
+    """An exact amount of cents for a person: ``123456`` -> ``$1,234.56`` (``1 234,56 $US``).
+
+    The one formatter of cents for people (files and JSON carry :func:`planner.money.plain`);
+    no currency: the number alone (``1,234.56``). Cents that are not whole are rounded half
+    to even (:func:`planner.money.units`).
+    """
     if _missing(amount_cents):
         return MISSING
-    return money(Decimal(int(amount_cents)).scaleb(-2), currency, 2)
+    return money(units(amount_cents), currency, 2)
 
 
 def currency_symbol(currency: str | None) -> str:

@@ -20,6 +20,9 @@ from babel.messages.pofile import read_po, write_po
 
 #: function name -> how many leading string arguments are the message
 KEYWORDS = {"_": 1, "t": 1, "nt": 2, "N_": 1}
+#: module-level constants the computation states in English and the text layer translates
+#: (the computation does not import the text layer, so no ``N_`` marks them)
+CONSTANTS = {"planner/recommend/cost.py": ("COST_FORMULA",)}
 
 #: a cell marker of a jupytext percent-format source: ``# %%``, ``# %% [markdown] tags=[...]``
 _CELL_MARKER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?P<options>.*)$")
@@ -47,6 +50,18 @@ def _calls(path: Path, names: dict[str, int]) -> list[tuple]:
         if len(values) == names[name]:
             out.append((values if len(values) > 1 else values[0], node.lineno))
     return out
+
+
+def _constants(path: Path, names: tuple[str, ...]) -> list[tuple[str, int]]:
+    """``(text, line)`` of the module-level string constants ``names`` of ``path``."""
+    return [
+        (node.value.value, node.lineno)
+        for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        and any(isinstance(t, ast.Name) and t.id in names for t in node.targets)
+    ]
 
 
 def notebook_markdown(path: Path) -> list[tuple[str, int]]:
@@ -80,7 +95,7 @@ def messages(root: Path = ROOT) -> dict[str | tuple[str, str], list[tuple[str, i
     notebooks = sorted((root / "notebooks").glob("*.py"))
     for path in [*sorted((root / "planner").rglob("*.py")), *notebooks]:
         where = path.relative_to(root).as_posix()
-        places = _calls(path, KEYWORDS)
+        places = _calls(path, KEYWORDS) + _constants(path, CONSTANTS.get(where, ()))
         if path in notebooks:
             places += notebook_markdown(path)
         for msgid, lineno in places:

@@ -36,14 +36,6 @@ from planner.text import (
 )
 from planner.text.plan import option_name
 
-#: the planning cost in words (what :data:`planner.recommend.COST_FORMULA` says; a test keeps
-#: the two the same)
-COST_FORMULA = N_(
-    "cost = forfeited (every lot bought in the plan, expiring after the horizon included) "
-    "+ holding rate x mean balance x plan days / 365 + recharge overhead x purchases "
-    "(first purchase and recharges)"
-)
-
 
 def _table(columns: Mapping[str, Sequence[str]]) -> str:
     """Columns of text under translated headers, right-aligned as pandas prints them."""
@@ -474,7 +466,6 @@ def batch_counts(counts: Mapping[str, int], tenants: int) -> str:
 
 
 __all__ = [
-    "COST_FORMULA",
     "alert_lines",
     "alerts_text",
     "alternatives_table",

@@ -1,0 +1,57 @@
+"""Money as whole cents: amounts in, cents out, and cents back to exact amounts.
+
+The planner adds and compares money as whole cents (int64): the readers turn the exports'
+decimal text into cents without floating point (:mod:`planner.schema`), and every amount of
+a policy or a demand is rounded to cents here before the engine runs. Cents come back out as
+exact amounts (:func:`units`) or, for files and JSON, as their exact decimal text
+(:func:`plain`). What a person reads (grouping, currency symbol, language) is
+:mod:`planner.text`'s: :func:`planner.text.cents`.
+
+>>> to_cents([34.12, 3.80, 0.32, 30]).tolist()
+[3412, 380, 32, 3000]
+>>> units(123456), plain(-5)
+(Decimal('1234.56'), '-0.05')
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import numpy as np
+
+_ONE = Decimal(1)
+
+
+def to_cents(amounts: Any) -> np.ndarray:
+    """Amounts in currency units as whole cents (int64), rounded half away from zero."""
+    values = np.asarray(amounts, dtype=np.float64) * 100.0
+    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
+
+
+def from_cents(cents: Any) -> np.ndarray:
+    """Cents as amounts in currency units (float64), for tables and charts."""
+    return np.asarray(cents, dtype=np.float64) / 100.0
+
+
+def units(cents: Any) -> Decimal:
+    """An amount of cents as an exact amount in currency units: ``1234 -> Decimal('12.34')``.
+
+    Cents that are not whole (a mean, a float sum) are rounded half to even first, as
+    :func:`round` does.
+    """
+    if isinstance(cents, int | np.integer):
+        return Decimal(int(cents)).scaleb(-2)
+    return Decimal(str(cents)).quantize(_ONE, rounding=ROUND_HALF_EVEN).scaleb(-2)
+
+
+def plain(cents: Any) -> str:
+    """The exact decimal text files and JSON carry: ``1234 -> '12.34'``, ``-5 -> '-0.05'``.
+
+    No grouping and no currency, the same in every language (what a spreadsheet or a script
+    reads back).
+    """
+    cents = int(units(cents).scaleb(2))
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
