@@ -15,6 +15,7 @@ from planner import report
 from planner.cli import main
 from planner.errors import InputError
 from planner.fileio import write_csv as write_frame
+from planner.report import html_export, narrative, runner
 from tests.fixtures.ingest.build import CP_CURRENT, cp_row, write_csv
 
 
@@ -136,7 +137,7 @@ def test_json_output_is_strict(tmp_path, capsys):
 def test_report_into_an_unwritable_place_is_bad_input(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="cannot write there"):
-        report.build_report({}, tmp_path / "file" / "out", notebooks=[], progress=False, log=None)
+        runner.build_report({}, tmp_path / "file" / "out", notebooks=[], progress=False, log=None)
 
 
 def test_stale_build_folders_are_cleaned(tmp_path):
@@ -147,7 +148,7 @@ def test_stale_build_folders_are_cleaned(tmp_path):
     live = tmp_path / ".reports.def456.partial"
     live.mkdir()
     (live / "owner.pid").write_text(str(os.getpid()))
-    report._clean_stale_builds(out)
+    runner._clean_stale_builds(out)
     assert not stale.exists() and live.exists()
 
 
@@ -159,7 +160,7 @@ _HOSTILE = "<script>alert(1)</script>"
 def test_html_report_escapes_data_and_forbids_script(tmp_path):
     frame = pd.DataFrame({"user_display_name": [_HOSTILE], "department": ["<img src=x onerror=alert(2)>"],
                           "cents": [120]})  # fmt: skip
-    heading = report.heading_markdown("PSTN usage analysis", "<img src=x onerror=alert(3)>")
+    heading = narrative.heading_markdown("PSTN usage analysis", "<img src=x onerror=alert(3)>")
     styler = report.table(frame, "USD")
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
@@ -170,7 +171,7 @@ def test_html_report_escapes_data_and_forbids_script(tmp_path):
     nb.cells = [cell]
     path = tmp_path / "usage_analysis.ipynb"
     nbformat.write(nb, path)
-    html = report.render_html(path, tmp_path / "u.html").read_text()
+    html = html_export.render_html(path, tmp_path / "u.html").read_text()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'http-equiv="Content-Security-Policy"' in html and "script-src 'none'" in html

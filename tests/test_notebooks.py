@@ -16,11 +16,12 @@ import nbformat
 import openpyxl
 import pytest
 
-from planner import report, text
+from planner import text
+from planner.report import kernel, notebooks
 from planner.sample import sample_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = report.notebook_dir()
+NOTEBOOK_DIR = notebooks.notebook_dir()
 BUILDER = ROOT / "notebooks" / "build_notebooks.py"
 
 pytestmark = pytest.mark.slow
@@ -91,7 +92,7 @@ def _text(nb) -> str:
 # --------------------------------------------------------------------------- stored notebooks
 
 
-@pytest.mark.parametrize("name", report.NOTEBOOKS)
+@pytest.mark.parametrize("name", notebooks.NOTEBOOKS)
 def test_stored_notebooks_have_no_outputs_and_typed_parameters(name):
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
     for cell in nb.cells:
@@ -100,7 +101,7 @@ def test_stored_notebooks_have_no_outputs_and_typed_parameters(name):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     lines = [ln for ln in tagged[0].source.splitlines() if ln and not ln.startswith("#")]
-    params = report.notebook_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
+    params = notebooks.notebook_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
     # every line is one parameter papermill can read: typed and commented
     assert len(params) == len(lines)
     for pname, info in params.items():
@@ -120,7 +121,7 @@ def _builder():
 def test_stored_notebooks_match_their_sources():
     builder = _builder()
     built = builder.build_all()
-    assert sorted(built) == sorted(report.NOTEBOOKS)
+    assert sorted(built) == sorted(notebooks.NOTEBOOKS)
     for name, nb in built.items():
         stored = (NOTEBOOK_DIR / f"{name}.ipynb").read_text()
         assert builder.stored_text(nb) == stored, (
@@ -133,8 +134,8 @@ def test_notebook_sources_keep_the_tags_and_metadata_the_runner_reads():
         tags = [c.metadata.get("tags", []) for c in nb.cells]
         assert tags.count(["parameters"]) == 1 and ["report-hide"] in tags, name
         assert nb.cells[0].cell_type == "markdown"
-        assert nb.metadata["kernelspec"]["name"] == report.KERNEL_NAME
-        assert nb.metadata["title"] == report.TITLES[name]
+        assert nb.metadata["kernelspec"]["name"] == kernel.KERNEL_NAME
+        assert nb.metadata["title"] == notebooks.TITLES[name]
         assert set(nb.metadata) == {"kernelspec", "language_info", "title"}
         assert len({c.id for c in nb.cells}) == len(nb.cells)
 
@@ -171,7 +172,7 @@ def test_report_runs_and_prints_paths_then_status(run):
     assert [p.name for p in out.parent.iterdir()] == ["out"]
 
 
-@pytest.mark.parametrize("name", report.NOTEBOOKS)
+@pytest.mark.parametrize("name", notebooks.NOTEBOOKS)
 def test_executed_notebooks_have_no_errors(run, name):
     out, _ = run
     nb = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
@@ -186,8 +187,8 @@ def test_funding_notebook_shows_the_recommendation(run):
     nb = nbformat.read(out / "notebooks" / "funding_plan.ipynb", as_version=4)
     text = html.unescape(_text(nb))  # "$" is written &#36; in the Markdown
     assert "Auto-recharge amount" in text
-    assert report.money_text(rec["recharge_amount"], rec["currency"]) in text
-    assert report.money_text(rec["threshold"], rec["currency"]) in text
+    assert text.money(rec["recharge_amount"], rec["currency"]) in text
+    assert text.money(rec["threshold"], rec["currency"]) in text
     assert nb.metadata["papermill"]["parameters"]["n_scenarios"] == 200
 
 
@@ -318,7 +319,7 @@ def test_french_report_workbook_and_status(run_fr):
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-@pytest.mark.parametrize("name", report.NOTEBOOKS)
+@pytest.mark.parametrize("name", notebooks.NOTEBOOKS)
 def test_screenshots_in_headless_chromium(run, run_fr, lang, name, tmp_path):
     """Both reports in both languages; ``PLANNER_SCREENSHOTS=DIR`` keeps them there
     (``make screenshots`` writes docs/screenshots/)."""

@@ -10,8 +10,9 @@ import nbformat
 import openpyxl
 import pytest
 
-from planner import report
+from planner import pipeline, report
 from planner.errors import InputError, NotebookFailed
+from planner.report import artifacts, kernel, notebooks, runner
 
 TINY_PARAMETERS = """\
 x: int = 2  # a number shown in the report
@@ -61,12 +62,12 @@ def tiny(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def tiny_report(tiny, tmp_path_factory):
     out = tmp_path_factory.mktemp("rep") / "out"
-    result = report.build_report({"x": 3}, out, notebooks=[tiny], progress=False, log=None)
+    result = runner.build_report({"x": 3}, out, notebooks=[tiny], progress=False, log=None)
     return out, result
 
 
 def test_declared_parameters_are_read(tiny):
-    params = report.notebook_parameters(tiny)
+    params = notebooks.notebook_parameters(tiny)
     assert params["x"]["default"] == "2" and params["x"]["type"] == "int"
     assert params["x"]["help"] == "a number shown in the report"
 
@@ -100,7 +101,7 @@ def test_kernel_runs_this_environment(tiny_report):
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     prefix = printed.split("prefix:", 1)[1].split()[0]
     assert prefix == sys.prefix
-    report.check_kernel()  # does not raise here
+    kernel.check_kernel()  # does not raise here
 
 
 def test_workbook_holds_summary_and_tables(tiny_report):
@@ -114,7 +115,7 @@ def test_workbook_holds_summary_and_tables(tiny_report):
 
 
 def test_alert_status_gives_exit_code_3(tiny, tmp_path):
-    result = report.build_report(
+    result = runner.build_report(
         {"alert": True}, tmp_path / "o", notebooks=[tiny], progress=False, log=None
     )
     assert result.exit_code == 3 and result.status.startswith("planner: ALERT")
@@ -122,10 +123,10 @@ def test_alert_status_gives_exit_code_3(tiny, tmp_path):
 
 def test_failure_keeps_executed_notebook_and_leaves_old_report_intact(tiny, tmp_path):
     out = tmp_path / "out"
-    report.build_report({"x": 1}, out, notebooks=[tiny], progress=False, log=None)
+    runner.build_report({"x": 1}, out, notebooks=[tiny], progress=False, log=None)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     with pytest.raises(NotebookFailed) as info:
-        report.build_report(
+        runner.build_report(
             {"x": 99, "fail": True}, out, notebooks=[tiny], progress=False, log=None
         )
     msg = str(info.value)
@@ -140,21 +141,21 @@ def test_failure_keeps_executed_notebook_and_leaves_old_report_intact(tiny, tmp_
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     # a later success removes the failure's leftovers
-    report.build_report({"x": 1}, out, notebooks=[tiny], progress=False, log=None)
+    runner.build_report({"x": 1}, out, notebooks=[tiny], progress=False, log=None)
     assert not (out / "failed").exists()
 
 
 def test_failure_into_new_folder_writes_no_report(tiny, tmp_path):
     out = tmp_path / "fresh"
     with pytest.raises(NotebookFailed):
-        report.build_report({"fail": True}, out, notebooks=[tiny], progress=False, log=None)
+        runner.build_report({"fail": True}, out, notebooks=[tiny], progress=False, log=None)
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == ["failed/tiny.ipynb"]
 
 
 def test_input_error_inside_notebook_is_bad_input(tiny, tmp_path):
     with pytest.raises(InputError, match="not a usage export") as info:
-        report.build_report(
+        runner.build_report(
             {"bad_input": True}, tmp_path / "o", notebooks=[tiny], progress=False, log=None
         )
     assert info.value.exit_code == 2
@@ -167,21 +168,21 @@ def test_not_an_export_fails_before_any_kernel_starts(tmp_path, monkeypatch):
     def no_kernel(*_a, **_k):
         raise AssertionError("a kernel started for input that is not a usage export")
 
-    monkeypatch.setattr(report.runner, "Kernel", no_kernel)
+    monkeypatch.setattr(runner, "Kernel", no_kernel)
     with pytest.raises(InputError, match="not a usage export") as info:
-        report.build_report({"exports": [str(bad)]}, tmp_path / "o", progress=False, log=None)
+        runner.build_report({"exports": [str(bad)]}, tmp_path / "o", progress=False, log=None)
     assert info.value.exit_code == 2
     assert not (tmp_path / "o").exists()
 
 
 def test_unknown_reserved_and_unpassable_parameters_are_refused(tiny, tmp_path):
     with pytest.raises(InputError, match="unknown notebook parameter 'y'"):
-        report.prepare_parameters({"y": 1}, [tiny])
+        notebooks.prepare_parameters({"y": 1}, [tiny])
     with pytest.raises(InputError, match="set by the report runner"):
-        report.prepare_parameters({"artifacts_dir": "x"}, [tiny])
+        notebooks.prepare_parameters({"artifacts_dir": "x"}, [tiny])
     with pytest.raises(InputError, match="cannot be passed"):
-        report.prepare_parameters({"x": object()}, [tiny])
-    assert report.prepare_parameters({"x": 5, "label": tmp_path}, [tiny]) == {
+        notebooks.prepare_parameters({"x": object()}, [tiny])
+    assert notebooks.prepare_parameters({"x": 5, "label": tmp_path}, [tiny]) == {
         "tiny": {"x": 5, "label": str(tmp_path)}
     }
 
@@ -189,43 +190,41 @@ def test_unknown_reserved_and_unpassable_parameters_are_refused(tiny, tmp_path):
 def test_path_parameters_are_made_absolute_and_checked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "lots.csv").write_text("x\n")
-    assert report._absolute_paths("balance", "lots.csv") == str(tmp_path / "lots.csv")
-    assert report._absolute_paths("exports", ["lots.csv"]) == [str(tmp_path / "lots.csv")]
-    assert report._absolute_paths("currency", "EUR") == "EUR"
+    assert notebooks._absolute_paths("balance", "lots.csv") == str(tmp_path / "lots.csv")
+    assert notebooks._absolute_paths("exports", ["lots.csv"]) == [str(tmp_path / "lots.csv")]
+    assert notebooks._absolute_paths("currency", "EUR") == "EUR"
     with pytest.raises(InputError, match="does not exist"):
-        report._absolute_paths("exports", ["missing.zip"])
+        notebooks._absolute_paths("exports", ["missing.zip"])
 
 
 def test_out_must_be_a_folder(tiny, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
-        report.build_report({}, tmp_path / "file", notebooks=[tiny], progress=False, log=None)
+        runner.build_report({}, tmp_path / "file", notebooks=[tiny], progress=False, log=None)
 
 
 # --------------------------------------------------------------------------- notebook helpers
 
 
 def test_kernel_from_another_environment_is_refused(monkeypatch):
-    monkeypatch.setattr(
-        report.kernel, "kernel_python", lambda name="python3": "/opt/other-env/bin/python"
-    )
+    monkeypatch.setattr(kernel, "kernel_python", lambda name="python3": "/opt/other-env/bin/python")
     with pytest.raises(InputError, match="ipykernel install --sys-prefix"):
-        report.check_kernel()
+        kernel.check_kernel()
 
 
 def test_current_policy_needs_both_amounts():
-    assert report.current_policy(None, None) is None
-    pol = report.current_policy(500, 100, lead_days=2)
+    assert pipeline.current_policy(None, None) is None
+    pol = pipeline.current_policy(500, 100, lead_days=2)
     assert (pol.recharge_amount, pol.threshold, pol.lead_days, pol.initial) == (500, 100, 2, 500)
-    assert report.current_policy(500, 100, balance=0).initial == 0
-    off = report.current_policy(None, None, auto_recharge=False, balance=300)
+    assert pipeline.current_policy(500, 100, balance=0).initial == 0
+    off = pipeline.current_policy(None, None, auto_recharge=False, balance=300)
     assert off is not None and not off.auto_recharge and off.initial == 300
     with pytest.raises(InputError, match="both"):
-        report.current_policy(500, None)
+        pipeline.current_policy(500, None)
     with pytest.raises(InputError, match="does not accept a trigger below 50"):
-        report.current_policy(500, -1)
+        pipeline.current_policy(500, -1)
     with pytest.raises(InputError, match="does not accept a recharge amount below 50"):
-        report.current_policy(20, 100)
+        pipeline.current_policy(20, 100)
 
 
 def test_typical_path_is_the_median_total():
@@ -263,7 +262,7 @@ def test_tenant_label_and_period_text():
 
 
 def test_sample_parameters_name_existing_files():
-    params = report.sample_parameters()
+    params = artifacts.sample_parameters()
     assert set(params) >= {"exports", "balance", "departments", "user_licences", "licences"}
     assert "rates" not in params  # the demo plans on the actual spend
     for value in params.values():

@@ -74,7 +74,11 @@ def test_installed_wheel_runs_the_demo_from_any_folder(installed, tmp_path):
     # the interpreter (and so every notebook kernel, which inherits the environment) imports
     # the installed copy, not the checkout
     where = _run(
-        [sys.executable, "-c", "import planner.report as r; print(r.__file__, r.notebook_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "import planner.report.notebooks as r; print(r.__file__, r.notebook_dir())",
+        ],
         cwd=elsewhere,
         env=env,
     )

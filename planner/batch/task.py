@@ -1,6 +1,6 @@
 """One tenant's report as one task: what a batch worker runs.
 
-:func:`run_tenant` calls :func:`planner.report.build_report`, the function ``planner report``
+:func:`run_tenant` calls :func:`planner.report.runner.build_report`, the function ``planner report``
 calls, so a tenant's report from a batch is the report ``planner report`` writes for the same
 parameters. Errors the user can act on (bad input, a failing notebook) are caught and returned
 as a ``failed`` outcome: they would fail again on any worker, so they are not retried and do
@@ -22,7 +22,8 @@ from typing import Any
 
 from planner import validate
 from planner.errors import EXIT_ALERT, PlannerError
-from planner.report import PATH_PARAMETERS, build_report
+from planner.report.notebooks import PATH_PARAMETERS
+from planner.report.runner import build_report
 
 __all__ = ["ENTRY_KEYS", "STATUSES", "outcome_from_summary", "run_tenant", "timings"]
 

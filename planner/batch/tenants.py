@@ -39,7 +39,7 @@ import yaml
 
 from planner.commands import report as report_command
 from planner.errors import InputError
-from planner.report import (
+from planner.report.notebooks import (
     NOTEBOOKS,
     PATH_PARAMETERS,
     RESERVED_PARAMETERS,

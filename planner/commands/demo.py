@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planner.report import sample_parameters
+    from planner.report.artifacts import sample_parameters
 
     params = collect_parameters(args, base=sample_parameters())
     with language(params.get("lang")):

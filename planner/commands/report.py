@@ -15,7 +15,6 @@ from planner.errors import InputError
 HELP = "render the funding plan and usage reports (HTML, Excel) from usage exports"
 
 DEFAULT_OUT = "reports"
-DEFAULT_ALERT_DAYS = 14
 
 # option dest -> notebook parameter (only options the user gave are passed)
 _OPTION_PARAMETERS = {
@@ -185,7 +184,7 @@ def render(params: dict[str, Any], out: str, *, progress: bool) -> int:
     ``progress``: step lines on stderr, and the per-cell bar when stderr is a terminal (the bar
     is for people watching; scheduled runs log the step lines only). False: neither.
     """
-    from planner.report import build_report
+    from planner.report.runner import build_report
 
     result = build_report(
         params,

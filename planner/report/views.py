@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from planner import pipeline, text
+from planner import text
 from planner.analysis import runway_days
 from planner.engine import Policy
 from planner.report.columns import WORKBOOK_SHEETS, cell_formatter, column_kind, header
@@ -38,32 +38,6 @@ def tenant_label(records: pd.DataFrame, tenant: str | None = None) -> str:
 def period_text(start: Any, end: Any) -> str:
     """``"1 Oct 2025 – 31 Oct 2026 (396 days)"`` for a first and last day."""
     return text.period(start, end)
-
-
-def money_text(amount: float | None, currency: str, decimals: int = 0) -> str:
-    """An amount with its currency (:func:`planner.text.money`); ``"–"`` for None/NaN."""
-    return text.money(amount, currency, decimals)
-
-
-def current_policy(
-    recharge_amount: float | None,
-    threshold: float | None,
-    *,
-    auto_recharge: bool = True,
-    balance: float | None = None,
-    lead_days: int = 0,
-    **rules: Any,
-):
-    """The admin's current settings: :func:`planner.pipeline.current_policy` (the one
-    construction of the current policy, shared with ``planner recommend``)."""
-    return pipeline.current_policy(
-        recharge_amount,
-        threshold,
-        auto_recharge=auto_recharge,
-        balance=balance,
-        lead_days=lead_days,
-        **rules,
-    )
 
 
 def runway_distribution(scenarios: Any, lots: pd.DataFrame) -> np.ndarray:

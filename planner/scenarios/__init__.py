@@ -134,8 +134,7 @@ DEFAULT_HORIZON_DAYS = 365
 MIN_HISTORY_DAYS = 14
 #: below this many days the results carry a warning about wide level uncertainty
 SHORT_HISTORY_DAYS = 56
-#: fewest whole weeks needed to estimate a trend: the slope's noise grows as n ** -1.5, and
-#: below half a year it swamps any plausible growth
+#: a candidate week's position in the month lies within this many days of the block's own
 #: (a wider window gives more variety but smears the month-end peak by as many days)
 MONTH_WINDOW_DAYS = 1.5
 #: fewest candidate weeks per block (short histories fall back to the nearest ones)
