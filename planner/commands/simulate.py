@@ -14,9 +14,8 @@ those funds are used first and expire on their own dates. ``--failure-prob`` mak
 recharge attempt fail with that chance (auto-recharge then stays off for ``--fix-days``);
 ``--seed`` makes such a replay repeatable.
 
-Prints a summary (or ``--json``: the metrics and the e-mails Microsoft would have sent:
-recharge succeeded, recharge failed, balance reached zero, with their dates). ``--trajectory``
-writes one row per day: ``date,demand,served,unserved,purchased,expired,balance``.
+Prints a summary (``--json``: the metrics and the e-mails Microsoft would have sent, dated);
+``--trajectory`` writes ``date,demand,served,unserved,purchased,expired,balance`` per day.
 """
 
 from __future__ import annotations
@@ -48,72 +47,36 @@ _OPTION = {
 }
 
 
+#: the policy replayed (``--no-auto-recharge`` aside) and what the replay reads and writes
+POLICY = (
+    groups.Option("--initial", "AMOUNT", "one-time purchase on the first day (0)", validate.amount, 0.0),
+    groups.Option("--recharge-amount", "AMOUNT", "amount added by one auto-recharge", validate.amount),
+    groups.Option("--threshold", "AMOUNT", "trigger: recharge when the balance falls below this", validate.amount),
+    groups.Option("--lead-days", "DAYS", "days from trigger to usable funds (1, as recommend)", validate.days, 1),
+    groups.Option("--failure-prob", "P", "chance that a recharge attempt fails, e.g. an expired card (0)", validate.finite, 0.0),
+    groups.Option("--fix-days", "DAYS", "days auto-recharge stays off after a failed attempt (0)", validate.days, 0),
+    groups.Option("--seed", "N", "seed for the failures, for a repeatable replay", validate.seed),
+)  # fmt: skip
+FILES = (
+    groups.Option("--start", "DATE", "first day to replay (default: first demand date)"),
+    groups.Option("--lots", "CSV", "balance held at the start as lots (purchase_date,amount)"),
+    groups.Option("--trajectory", "CSV", "write the day-by-day balance to this CSV file"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``planner simulate``."""
     parser.add_argument(
         "--demand", metavar="CSV", required=True, help="daily demand file (date,amount)"
     )
-    parser.add_argument(
-        "--initial",
-        type=validate.amount,
-        default=0.0,
-        metavar="AMOUNT",
-        help="one-time purchase on the first day (0)",
-    )
-    parser.add_argument(
-        "--recharge-amount",
-        type=validate.amount,
-        metavar="AMOUNT",
-        help="amount added by one auto-recharge",
-    )
-    parser.add_argument(
-        "--threshold",
-        type=validate.amount,
-        metavar="AMOUNT",
-        help="trigger: recharge when the balance falls below this",
-    )
-    parser.add_argument(
-        "--lead-days",
-        type=validate.days,
-        default=1,
-        metavar="DAYS",
-        help="days from trigger to usable funds (1, as recommend)",
-    )
+    groups.add(parser, POLICY)
     parser.add_argument(
         "--no-auto-recharge",
         dest="auto_recharge",
         action="store_false",
         help="auto-recharge off: only the initial purchase and --lots fund the balance",
     )
-    parser.add_argument(
-        "--failure-prob",
-        type=validate.finite,
-        default=0.0,
-        metavar="P",
-        help="chance that a recharge attempt fails, e.g. an expired card (0)",
-    )
-    parser.add_argument(
-        "--fix-days",
-        type=validate.days,
-        default=0,
-        metavar="DAYS",
-        help="days auto-recharge stays off after a failed attempt (0)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=validate.seed,
-        metavar="N",
-        help="seed for the failures, for a repeatable replay",
-    )
-    parser.add_argument(
-        "--start", metavar="DATE", help="first day to replay (default: first demand date)"
-    )
-    parser.add_argument(
-        "--lots", metavar="CSV", help="balance held at the start as lots (purchase_date,amount)"
-    )
-    parser.add_argument(
-        "--trajectory", metavar="CSV", help="write the day-by-day balance to this CSV file"
-    )
+    groups.add(parser, FILES)
     groups.add_output(parser, "print the metrics and e-mail events as JSON")
 
 
