@@ -185,10 +185,10 @@ def test_funding_notebook_shows_the_recommendation(run):
     out, _ = run
     rec = json.loads((out / "summary.json").read_text())["recommendation"]
     nb = nbformat.read(out / "notebooks" / "funding_plan.ipynb", as_version=4)
-    text = html.unescape(_text(nb))  # "$" is written &#36; in the Markdown
-    assert "Auto-recharge amount" in text
-    assert text.money(rec["recharge_amount"], rec["currency"]) in text
-    assert text.money(rec["threshold"], rec["currency"]) in text
+    shown = html.unescape(_text(nb))  # "$" is written &#36; in the Markdown
+    assert "Auto-recharge amount" in shown
+    assert text.money(rec["recharge_amount"], rec["currency"]) in shown
+    assert text.money(rec["threshold"], rec["currency"]) in shown
     assert nb.metadata["papermill"]["parameters"]["n_scenarios"] == 200
 
 
