@@ -99,7 +99,7 @@ CENTS_TO_TEXT = (
     r"|%\s*100\s*:02d"
     r"|/\s*100(\.0)?\b[^\n]*:,?\.2f"
     r"|Decimal\(.*\)\s*/\s*100\b"
-    r"|cents\w*\W{0,3}\)*\s*/\s*100\b"
+    r"|cents\w*\W{0,3}\)*\s*/\s*100(\.0)?\s*(,\s*2\)|[:}])"  # shown, not a column of units
     r"|:,\.2f\}"
 )
 
@@ -125,6 +125,7 @@ def test_the_cents_rule_finds_a_formatter():
     ):
         assert rx.search(line), line
     assert not rx.search("share = 100 * cents / total")
+    assert not rx.search('frame["spend"] = frame.pop("spend_cents") / 100')  # units, not text
 
 
 # ---- layers that flow one way -------------------------------------------------------------
