@@ -287,7 +287,9 @@ def test_current_settings_compared_and_alerted():
 def test_current_settings_with_recharge_failures():
     flaky = Policy(200.0, 200.0, 30.0, lead_days=2, failure_prob=0.3, fix_days=5)
     rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=2, current=flaky)
-    assert rec.current["p_stockout"] == 1  # a failed card leaves days without credit
+    # a failed card leaves days without credit (in nearly every year: the check scenarios
+    # hold thousands, a few of which see no failure at all)
+    assert rec.current["p_stockout"] >= 0.99
     assert alert_status(rec)[0] == EXIT_ALERT
 
 

@@ -22,6 +22,15 @@ from planner.recommend.search import Evaluator, min_threshold, nice_step, round_
 from planner.scenarios import Scenarios
 from planner.text import plan as plan_text
 
+#: the names of the rows of a plan's alternatives table (the service levels add their level:
+#: ``higher service level (99.8%)``)
+RECOMMENDED = "recommended"
+FEWER_RECHARGES = "fewer recharges"
+LOWEST_FORFEITURE = "lowest forfeiture"
+LOWER_OPTION = "lower service level"
+ONE_TIME = "one-time funding"
+CURRENT = "current settings"
+
 
 def _per_month(row: pd.Series, mu: float) -> float:
     """Recharges a month once they run: a month of mean demand over the recharge amount."""
@@ -247,42 +256,35 @@ def named_alternatives(
     s_best: float,
     lead_days: int,
     service_level: float,
-) -> list[dict]:
-    """The recommended row and the named alternatives, each rounded and simulated."""
+) -> list[tuple[str, pd.Series]]:
+    """The recommended row and the candidate alternatives, each rounded and simulated, as
+    ``(label, evaluated row)``; :func:`settle` decides which of them keep their label."""
     mu = ev.sc.mean_daily()
     initial_zero = ev.lots is not None
     metrics = policy_metrics(chosen, ev.sc.n_scenarios, mu)
-    alts = [alternative_row("recommended", chosen, mu)]
-    seen = {
-        (float(chosen["initial"]), float(chosen["recharge_amount"]), float(chosen["threshold"]))
-    }
+    rows: list[tuple[str, pd.Series]] = [(RECOMMENDED, chosen)]
 
     def add(option: str, row: pd.Series | None) -> None:
-        if row is None:
-            return
-        key = (float(row["initial"]), float(row["recharge_amount"]), float(row["threshold"]))
-        if key in seen:
-            return
-        seen.add(key)
-        alts.append(alternative_row(option, row, mu))
+        if row is not None and _key(row) not in {_key(r) for _, r in rows}:
+            rows.append((option, row))
 
     feasible_grid = grid[np.isfinite(grid["_s"])]
     fewer = feasible_grid[feasible_grid["_q"] >= 2 * float(chosen["recharge_amount"])]
     if metrics["recharges_per_month"] > 0.5 and not fewer.empty:
         f = fewer.loc[fewer["cost"].idxmin()]
         add(
-            "fewer recharges",
+            FEWER_RECHARGES,
             round_policy(ev, f["_q"], f["_s"], lead_days, initial_zero=initial_zero),
         )
     if metrics["expected_forfeited"] > 0.005 * max(metrics["expected_purchased"], 1.0):
         lowf = feasible_grid.sort_values(["forfeited", "cost"], kind="stable").iloc[0]
         add(
-            "lowest forfeiture",
+            LOWEST_FORFEITURE,
             round_policy(ev, lowf["_q"], lowf["_s"], lead_days, initial_zero=initial_zero),
         )
     for label, level in (
         (SAFER_OPTION, 1 - (1 - service_level) / 5),
-        ("lower service level", 1 - min(0.5, (1 - service_level) * 5)),
+        (LOWER_OPTION, 1 - min(0.5, (1 - service_level) * 5)),
     ):
         tgt = 1 - level
         s_alt, _ = min_threshold(
@@ -293,7 +295,74 @@ def named_alternatives(
                 ev, q_best, float(s_alt[0]), lead_days, initial_zero=initial_zero, target=tgt
             )
             add(f"{label} ({text.percent(level)})", row)
-    return alts
+    return rows
+
+
+def _key(row: pd.Series) -> tuple[float, float, float, bool]:
+    return (
+        float(row["initial"]),
+        float(row["recharge_amount"]),
+        float(row["threshold"]),
+        bool(row["auto_recharge"]),
+    )
+
+
+def _label_holds(option: str, row: pd.Series, rec: pd.Series, rows: list[pd.Series]) -> bool:
+    """Whether a named alternative's label is true of its numbers against the
+    recommendation ``rec`` (``rows``: every auto-recharge row shown)."""
+    p, cost = float(row["p_stockout"]), float(row["cost"])
+    if option.startswith(SAFER_OPTION) or option.startswith(LOWER_OPTION):
+        level = float(option.rsplit("(", 1)[1].rstrip("%)").replace(",", ".")) / 100
+        if option.startswith(SAFER_OPTION):
+            return p <= 1 - level + 1e-12 and p < float(rec["p_stockout"])
+        return p <= 1 - level + 1e-12 and cost < float(rec["cost"])
+    if option == FEWER_RECHARGES:
+        return float(row["recharges"]) < 0.9 * float(rec["recharges"])
+    if option == LOWEST_FORFEITURE:
+        least = min(float(r["forfeited"]) for r in rows)
+        return (
+            float(row["forfeited"]) <= least
+            and float(row["forfeited"]) < float(rec["forfeited"]) - 0.5
+        )
+    return True
+
+
+def settle(
+    ev: Evaluator, rows: list[tuple[str, pd.Series]], target: float
+) -> list[tuple[str, pd.Series]]:
+    """Every row a plan shows, evaluated together on the check scenarios
+    (:meth:`Evaluator.final`), the recommendation made the cheapest feasible auto-recharge
+    row among them (current settings included), and each named alternative kept only where
+    its label is true of the numbers shown.
+
+    Parameters
+    ----------
+    rows : list of (str, pd.Series)
+        ``(label, evaluated row)``, the first labelled ``recommended``; ``one-time funding``
+        and ``current settings`` rows are kept whatever their numbers.
+
+    Returns
+    -------
+    list of (str, pd.Series)
+        The recommendation first (its amounts possibly those of another row), then the
+        alternatives whose label holds, in their order.
+    """
+    final = list(zip([label for label, _ in rows], ev.final([r for _, r in rows]), strict=True))
+    auto = [(label, r) for label, r in final if bool(r["auto_recharge"])]
+    feasible = [(label, r) for label, r in auto if float(r["p_stockout"]) <= target + 1e-12]
+    rec = final[0][1]
+    if feasible:
+        best = min(feasible, key=lambda lr: (float(lr[1]["cost"]), lr[0] != RECOMMENDED))[1]
+        rec = best
+    out = [(RECOMMENDED, rec)]
+    auto_rows = [r for _, r in auto]
+    for label, row in final[1:]:
+        kept = label in (ONE_TIME, CURRENT)
+        if not kept and _key(row) == _key(rec):
+            continue
+        if kept or _label_holds(label, row, rec, auto_rows):
+            out.append((label, row))
+    return out
 
 
 def current_settings(
@@ -313,19 +382,24 @@ def current_settings(
             cur.fix_days,
         )
     row = ev.one(cur)
-    info = {
-        "initial": cur.initial,
-        "recharge_amount": cur.recharge_amount,
-        "threshold": cur.threshold,
-        "auto_recharge": cur.auto_recharge,
-        "failure_prob": cur.failure_prob,
-        "fix_days": cur.fix_days,
+    return current_entry(row, mu, ev.target), row
+
+
+def current_entry(row: pd.Series, mu: float, target: float) -> dict:
+    """The current settings' entry of a plan (:attr:`Recommendation.current`) from their
+    evaluated row."""
+    return {
+        "initial": float(row["initial"]),
+        "recharge_amount": float(row["recharge_amount"]),
+        "threshold": float(row["threshold"]),
+        "auto_recharge": bool(row["auto_recharge"]),
+        "failure_prob": float(row["failure_prob"]),
+        "fix_days": int(row["fix_days"]),
         "p_stockout": float(row["p_stockout"]),
         "expected_forfeited": float(row["forfeited"]),
         "expected_recharges": float(row["recharges"]),
         "recharges_per_month": _per_month(row, mu),
         "mean_balance": float(row["mean_balance"]),
         "cost": float(row["cost"]),
-        "meets_service_level": bool(row["p_stockout"] <= ev.target + 1e-12),
+        "meets_service_level": bool(row["p_stockout"] <= target + 1e-12),
     }
-    return info, row

@@ -18,6 +18,7 @@ Every policy goes through one :class:`Evaluator`, which prices it with
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,19 @@ _FINE_Q = 7
 #: rounds of the trigger search, and triggers tested per Q in each (625-fold narrowing)
 _SEARCH_ROUNDS = 4
 _POINTS_PER_ROUND = 4
+#: a candidate whose stock-out share lies within this many standard errors of the target
+#: (at the target's own p) is borderline: it is judged again on the check scenarios
+BORDERLINE_SE = 2.0
+#: columns of a policy table (the rest of an evaluated row is its outcome)
+_POLICY_KEYS = (
+    "initial",
+    "recharge_amount",
+    "threshold",
+    "lead_days",
+    "auto_recharge",
+    "failure_prob",
+    "fix_days",
+)
 
 
 def nice_step(amount: float) -> float:
@@ -65,7 +79,16 @@ def round_amount(amount: float, how: str = "nearest") -> float:
 
 
 class Evaluator:
-    """Runs policy tables through the engine on fixed scenarios, keeping every result."""
+    """Runs policy tables through the engine on fixed scenarios, keeping every result.
+
+    ``check`` makes the check scenarios on first use: more scenarios of the same history,
+    drawn independently of ``scenarios`` and independently of how many those are. A
+    candidate whose stock-out share on ``scenarios`` is within :data:`BORDERLINE_SE`
+    standard errors of the target is judged on them (:meth:`confirm`), and the rows a plan
+    shows are all evaluated on them (:meth:`final`): noise in the search scenarios cannot
+    flip a borderline decision, and two runs with 1,000 and 2,000 scenarios decide the
+    borderline candidates on the same paths.
+    """
 
     def __init__(
         self,
@@ -78,6 +101,7 @@ class Evaluator:
         min_amount: float = DEFAULT_MIN_AMOUNT,
         failure_prob: float = 0.0,
         fix_days: int = 0,
+        check: Callable[[], Scenarios] | None = None,
     ) -> None:
         self.sc = scenarios
         self.demand = scenarios.with_tail()
@@ -90,6 +114,8 @@ class Evaluator:
         self.fix_days = int(fix_days)
         self.min_q = self.min_amount
         self.seen: list[pd.DataFrame] = []
+        self._check_factory = check
+        self._check: Evaluator | None = None
 
     def __call__(self, table: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
         # a fresh generator in the same state for every sweep: policies with recharge
@@ -114,6 +140,52 @@ class Evaluator:
         if keep:
             self.seen.append(out)
         return out
+
+    @property
+    def check(self) -> Evaluator:
+        """The evaluator of the check scenarios (this one when there are none)."""
+        if self._check_factory is None:
+            return self
+        if self._check is None:
+            self._check = Evaluator(
+                self._check_factory(),
+                lots=self.lots,
+                holding_rate=self.holding_rate,
+                recharge_overhead=self.overhead,
+                target=self.target,
+                min_amount=self.min_amount,
+                failure_prob=self.failure_prob,
+                fix_days=self.fix_days,
+            )
+            self._check.min_q = self.min_q
+        return self._check
+
+    @property
+    def final_scenarios(self) -> int:
+        """How many scenarios the rows of a plan are evaluated on (:meth:`final`)."""
+        return self.check.sc.n_scenarios
+
+    def confirm(self, res: pd.DataFrame, target: float | None = None) -> pd.DataFrame:
+        """``res`` with its borderline rows (stock-out share within :data:`BORDERLINE_SE`
+        standard errors of ``target``) replaced by their evaluation on the check scenarios;
+        ``feasible`` judged against ``target``."""
+        target = self.target if target is None else target
+        se = math.sqrt(max(target * (1 - target), 1e-6) / self.sc.n_scenarios)
+        border = ((res["p_stockout"] - target).abs() <= BORDERLINE_SE * se).to_numpy()
+        out = res.copy()
+        if border.any() and self.check is not self:
+            again = self.check(res.loc[border, list(_POLICY_KEYS)], keep=False)
+            cols = [c for c in again.columns if c in out.columns and c not in _POLICY_KEYS]
+            out.loc[border, cols] = again[cols].to_numpy()
+        out["feasible"] = out["p_stockout"] <= target + 1e-12
+        return out
+
+    def final(self, rows: list[pd.Series]) -> list[pd.Series]:
+        """The rows' policies evaluated together on the check scenarios (not kept)."""
+        table = pd.DataFrame([r[list(_POLICY_KEYS)] for r in rows]).reset_index(drop=True)
+        table = table.astype({"auto_recharge": bool, "lead_days": int, "fix_days": int})
+        res = self.check(table, keep=False)
+        return [res.iloc[i] for i in range(len(res))]
 
     def one(self, policy: Policy) -> pd.Series:
         """One policy evaluated, not kept for the frontier."""
@@ -315,8 +387,9 @@ def round_policy(
                 inits = ([0.0] if initial_zero else []) + [qq, max(qq, ss)]
                 for rank, ii in enumerate(dict.fromkeys(inits)):
                     cands.append((rank, ev.policy(ii, qq, ss, lead_days)))
-        res = ev(policy_table([c[1] for c in cands])).assign(_rank=[c[0] for c in cands])
-        ok = res[res["p_stockout"] <= target + 1e-12]
+        res = ev(policy_table([c[1] for c in cands]))
+        res = ev.confirm(res, target).assign(_rank=[c[0] for c in cands])
+        ok = res[res["feasible"]]
         if not ok.empty:
             # per (Q, s) the preferred feasible first purchase, then the cheapest (Q, s)
             ok = ok.sort_values("_rank", kind="stable")
