@@ -186,20 +186,25 @@ def persistence(series: np.ndarray) -> float:
     return min(max(total, 1.0), MAX_PERSISTENCE)
 
 
-def _growth_floor(values: np.ndarray) -> float:
+def _growth_floor(values: np.ndarray, slope: float = 0.0) -> float:
     """Least uncertainty of the coming year's growth (log scale): how much the month-long
     level moved during the history (the spread of a :data:`WANDER_WEEKS`-week moving
     average of the log weekly totals) times :data:`WANDER_TO_GROWTH`, at most
     :data:`GROWTH_MIN_LOG_SD`. A level that wandered from month to month can drift as much
     over a year; the month-end rhythm and day-to-day noise average out of a month and are
     not a drift; spend that never moved (a constant history) is taken to stay. Histories of
-    fewer than ``WANDER_WEEKS + 2`` weeks use the spread of the weekly totals themselves."""
+    fewer than ``WANDER_WEEKS + 2`` weeks use the spread of the weekly totals themselves.
+
+    ``slope`` (log growth per year) is taken out first when given: the level's wander
+    around a trend, not the trend itself (a tenant growing 40% a year moves its month-long
+    level by 0.34 over the year without wandering at all)."""
     n_weeks = len(values) // 7
     overall = float(values.mean()) if len(values) else 0.0
     if n_weeks < 2 or overall <= 0:
         return 0.0
     weekly = values[len(values) - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
     log_weekly = np.log(weekly + 0.01 * 7 * overall)
+    log_weekly = log_weekly - slope * np.arange(n_weeks) * 7 / 365.25
     if n_weeks >= WANDER_WEEKS + 2:
         kernel = np.full(WANDER_WEEKS, 1.0 / WANDER_WEEKS)
         log_weekly = np.convolve(log_weekly, kernel, mode="valid")
@@ -290,5 +295,8 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
             clamped=_signed(clamped),
         )
         growth = clamped
-    log_sd_down = max(posterior_sd, min(log_sd, math.log1p(max(growth, 0.0))))
+    # below the projection: "no growth" within one spread, but the spread no wider than the
+    # level's wander around the trend (the trend itself is not a wander)
+    wander = max(posterior_sd, _growth_floor(values, slope))
+    log_sd_down = max(posterior_sd, min(wander, log_sd, math.log1p(max(growth, 0.0))))
     return GrowthEstimate(growth, raw, log_sd, log_sd_down, note)
