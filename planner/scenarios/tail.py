@@ -24,18 +24,19 @@ TAIL_SHAPE_RANGE = (-0.3, 0.5)
 #: a drawn excess is capped at this multiple of the largest excess seen (keeps one absurd
 #: draw of a heavy tail from standing for a plausible bad day)
 TAIL_CAP = 8.0
-#: prior on the tail shape (mean, standard deviation): a few dozen days cannot tell a light
-#: tail from a heavy one, and a year holds few of the bad days that decide a 99% service
-#: level, so the prior leans to moderately heavy tails (daily spend of organisations comes
-#: with conference weeks, hotline rushes and misuse)
-TAIL_SHAPE_PRIOR = (0.35, 0.1)
+#: prior on the tail shape (mean, standard deviation): it leans to a moderately heavy tail
+#: (daily spend of organisations comes with conference weeks and hotline rushes) but is
+#: wide enough for a year of bursts to overrule: some 25 bursts whose sizes have a ceiling
+#: pull the shape toward 0, a year of bursts of every size keeps it heavy. Bursts a year
+#: has not shown are left to the higher service level alternative, which the plan names
+TAIL_SHAPE_PRIOR = (0.15, 0.15)
 #: shapes of the posterior grid (wider than the moments fit's range: the posterior decides)
 TAIL_SHAPE_GRID = (-0.3, 0.8)
 #: days before a month's end that get their own season factor (Calling Plan pools reset on
 #: the 1st, so overage spend bunches in the last days)
 MONTH_END_DAYS = 7
 #: pseudo-days at the other days' level that each month-end factor is shrunk with
-MONTH_END_PRIOR_DAYS = 3.0
+MONTH_END_PRIOR_DAYS = 1.0
 
 
 def _pwm_gpd(excess: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,13 +108,29 @@ class DayTail:
     shape_prob: np.ndarray
 
 
+def run_maxima(values: np.ndarray, threshold: float) -> np.ndarray:
+    """The largest value of each run of consecutive days above ``threshold`` (a burst of
+    several days counts once), in time order."""
+    above = values > threshold
+    if not above.any():
+        return np.empty(0)
+    idx = np.flatnonzero(above)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(idx) > 1) + 1])
+    return np.maximum.reduceat(values[idx], starts)
+
+
 def fit_day_tail(values: np.ndarray) -> DayTail | None:
     """Fit the upper tail of daily amounts; None when too few days stand out.
+
+    The threshold is the :data:`TAIL_QUANTILE` quantile of the days with spend; the tail is
+    fitted on the largest day of each run of consecutive days above it (a burst counts once,
+    as the scenarios draw one excess per burst, :func:`apply_day_tail`).
 
     Parameters
     ----------
     values : np.ndarray
-        Daily amounts (>= 0), e.g. the detrended history divided by its season factors.
+        Daily amounts (>= 0) in time order, e.g. the detrended history divided by its
+        season factors.
 
     Returns
     -------
@@ -124,7 +141,7 @@ def fit_day_tail(values: np.ndarray) -> DayTail | None:
     if len(positive) < 2 * n_tail:
         return None
     u = float(positive[-n_tail - 1])
-    excess = positive[-n_tail:] - u
+    excess = np.sort(run_maxima(values, u) - u)
     if len(excess) < MIN_TAIL_POINTS or not excess[-1] > 0:
         return None
     shape, scale = _pwm_gpd(excess)
