@@ -21,7 +21,14 @@ The process of a synthetic tenant, day t of its life (days from the first histor
 
 where ``wander_week`` is an AR(1) of the log weekly level (the level is never known exactly)
 and spikes arrive at ``spikes_per_year``, last 1 to 4 days and add a Pareto-sized multiple
-of the day's level (a conference, a fraud, a hotline week).
+of the day's level (a conference, a fraud, a hotline week). Bounded bursts arrive at
+``bursts_per_year``, last ``burst_days`` days and make each day of the burst a multiple of
+a normal day drawn uniformly from ``burst_size`` (2 to 6 times by default): a conference week
+or a hotline rush whose size has a ceiling, unlike the heavy-tailed spikes.
+
+A tenant's ``unseen_bursts`` marks the kind whose year of history cannot show the bursts
+that decide its risk (rare, heavy-tailed spikes): the plan must say so and name a safer
+alternative, and it is that alternative whose promise the backtest checks.
 """
 
 from __future__ import annotations
@@ -43,8 +50,11 @@ __all__ = [
     "backtest_history",
     "backtest_tenant",
     "demand_process",
+    "kinds_table",
+    "pooled_checks",
     "summarise",
     "synthetic_table",
+    "vary_world",
 ]
 
 #: first day of every synthetic history
@@ -72,6 +82,10 @@ class Tenant:
     spike_alpha: float = 2.5  # Pareto index of spike sizes (lower: heavier; 2.5 = a few huge)
     overhead: float = 10.0
     holding: float = 0.05
+    bursts_per_year: float = 0.0
+    burst_size: tuple[float, float] = (2.0, 6.0)  # a burst day over a normal day, uniform
+    burst_days: tuple[int, int] = (1, 3)  # shortest and longest burst
+    unseen_bursts: bool = False  # a year of history cannot show the bursts that decide it
 
 
 #: the tenants of the backtest table: levels from under 2 to 500 a day; spikes with light
@@ -95,7 +109,22 @@ TENANTS = (
         spikes_per_year=3,
         spike_alpha=6.0,
     ),
-    Tenant("large, all effects", 500.0, growth=0.15, month_end=2.0, spikes_per_year=3),
+    Tenant(
+        "large, all effects",
+        500.0,
+        growth=0.15,
+        month_end=2.0,
+        spikes_per_year=3,
+        unseen_bursts=True,
+    ),
+    # bounded bursts (2 to 6 normal days for 1 to 3 days) with month-end peaks, 45 to 600 a
+    # day, and growing tenants with free holding and dear invoices
+    Tenant("bursts, 45/day, month-end 2.4", 45.0, month_end=2.4, bursts_per_year=6, overhead=2.0),
+    Tenant("bursts, 57/day", 57.0, bursts_per_year=10),
+    Tenant("bursts, 183/day, month-end 2.2", 183.0, month_end=2.2, bursts_per_year=8, overhead=2.0),
+    Tenant("bursts, 600/day, month-end 2.6", 600.0, month_end=2.6, bursts_per_year=5, noise_cv=0.4),
+    Tenant("growing +30%, overhead 50, holding 0", 150.0, growth=0.3, overhead=50.0, holding=0.0),
+    Tenant("growing +40%, overhead 50, holding 0", 60.0, growth=0.4, overhead=50.0, holding=0.0),
 )
 
 
@@ -159,7 +188,27 @@ def demand_process(
             size = tenant.spike_size * (rng.pareto(tenant.spike_alpha) + 0.5) / 0.97
             extra[i, t : t + length] += size * level[i, t : t + length]
         demand += extra
+    if tenant.bursts_per_year > 0:
+        demand += _bursts(tenant, level, n_paths, n_days, rng)
     return np.round(demand, 2), wander[:, week_of_day[-1]]
+
+
+def _bursts(
+    tenant: Tenant, level: np.ndarray, n_paths: int, n_days: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The extra spend of bounded bursts: each burst day ``m`` times the day's level, ``m``
+    uniform in ``burst_size``, for a uniform number of days in ``burst_days``."""
+    starts = rng.random((n_paths, n_days)) < tenant.bursts_per_year / 365.0
+    lo, hi = tenant.burst_size
+    shortest, longest = tenant.burst_days
+    extra = np.zeros((n_paths, n_days))
+    for i, t in zip(*np.nonzero(starts), strict=True):
+        length = int(rng.integers(shortest, longest + 1))
+        size = rng.uniform(lo, hi) - 1.0
+        extra[i, t : t + length] = np.maximum(
+            extra[i, t : t + length], size * level[i, t : t + length]
+        )
+    return extra
 
 
 def _policy_table(policies: list[Policy]) -> pd.DataFrame:
@@ -173,7 +222,11 @@ def _evaluate(
     year = sweep(np.ascontiguousarray(future[:, :365]), start, table, quantiles=())
     two = sweep(future, start, table, quantiles=(), plan_days=PLAN_DAYS)
     two = policy_cost(
-        two, holding_rate=tenant.holding, recharge_overhead=tenant.overhead, plan_days=PLAN_DAYS
+        two,
+        holding_rate=tenant.holding,
+        recharge_overhead=tenant.overhead,
+        plan_days=PLAN_DAYS,
+        carry_over=False,
     )
     return pd.DataFrame(
         {
@@ -282,6 +335,7 @@ def backtest_tenant(
         ),
         "forfeited_2y": float(mine["forfeited_2y"]),
         "purchases_2y": float(mine["purchases_2y"]),
+        "unseen_bursts": tenant.unseen_bursts,
         **_safer_outcome(safer, evaluated, best_cost),
     }
 
@@ -332,6 +386,72 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
+def kinds_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Realised beside promised, one row per tenant kind of a :func:`synthetic_table`: the
+    mean promise and realised year-one stock-out over its histories, the histories where the
+    promise held (realised at most three times the accepted risk is the check's bound, given
+    as ``max_p``), the cost ratios, and for the kind whose year cannot show its bursts the
+    named safer alternative's realised stock-out."""
+    grouped = table.groupby("tenant", sort=False)
+    return pd.DataFrame(
+        {
+            "histories": grouped.size(),
+            "unseen_bursts": grouped["unseen_bursts"].first(),
+            "promised_p": grouped["promised_p"].mean(),
+            "realised_p": grouped["realised_p_year1"].mean(),
+            "realised_p_max": grouped["realised_p_year1"].max(),
+            "safer_realised_p": grouped["safer_realised_p_year1"].mean(),
+            "named_safer": grouped["safer"].apply(lambda s: int(s.notna().sum())),
+            "cost_ratio_mean": grouped["cost_ratio"].mean(),
+            "cost_ratio_max": grouped["cost_ratio"].max(),
+        }
+    ).reset_index()
+
+
+def pooled_checks(table: pd.DataFrame, *, max_p: float, max_ratio: float = 1.3) -> dict:
+    """The backtest's pooled figures: over the kinds whose year shows their bursts, the
+    pooled realised and promised stock-out (calibration: realised at least a quarter of the
+    promise) and the kinds whose mean realised stock-out is at most ``max_p``; over the
+    kinds whose year cannot show them, whether the plan named the safer alternative and the
+    alternative's realised stock-out; over every history, the share within ``max_ratio`` of
+    the grid's best cost."""
+    seen = table[~table["unseen_bursts"].astype(bool)]
+    unseen = table[table["unseen_bursts"].astype(bool)]
+    by_kind = seen.groupby("tenant", sort=False)["realised_p_year1"].mean()
+    return {
+        "pooled_realised": float(seen["realised_p_year1"].mean()),
+        "pooled_promised": float(seen["promised_p"].mean()),
+        "kinds_held": int((by_kind <= max_p).sum()),
+        "kinds": len(by_kind),
+        "kinds_broken": [str(k) for k in by_kind.index[by_kind > max_p]],
+        "histories_held": int((seen["realised_p_year1"] <= max_p).sum()),
+        "histories": len(seen),
+        "unseen_named": int(unseen["safer"].notna().sum()),
+        "unseen_histories": len(unseen),
+        "unseen_safer_realised": float(unseen["safer_realised_p_year1"].mean()),
+        "unseen_realised": float(unseen["realised_p_year1"].mean()),
+        "cost_near": int((table["cost_ratio"] <= max_ratio).sum()),
+        "cost_n": len(table),
+    }
+
+
+def vary_world(
+    tenants: tuple[Tenant, ...], *, wander: float = 1.0, bursts: float = 1.0, noise: float = 1.0
+) -> tuple[Tenant, ...]:
+    """The tenants in another synthetic world: the level's wander, the frequency of spikes
+    and bursts and the day-to-day noise multiplied by the factors given."""
+    return tuple(
+        replace(
+            t,
+            wander_sd=t.wander_sd * wander,
+            spikes_per_year=t.spikes_per_year * bursts,
+            bursts_per_year=t.bursts_per_year * bursts,
+            noise_cv=t.noise_cv * noise,
+        )
+        for t in tenants
+    )
+
+
 def backtest_history(
     history: pd.Series,
     currency: str,
@@ -378,6 +498,7 @@ def backtest_history(
         holding_rate=o.holding_rate,
         recharge_overhead=o.recharge_overhead,
         plan_days=replay_days,
+        carry_over=False,
     ).iloc[0]
     purchases, cost = int(row["purchases"]), float(row["cost"])
     return {
