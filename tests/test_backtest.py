@@ -14,6 +14,8 @@ from planner.backtest import (
     backtest_history,
     backtest_tenant,
     demand_process,
+    kinds_table,
+    pooled_checks,
     summarise,
 )
 from planner.cli import main
@@ -149,3 +151,39 @@ def test_synthetic_only_options_with_a_history_are_refused(tmp_path, capsys):
     code = main(["backtest", "--demand", str(path), "--histories", "3", "--quick"])
     err = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT and "--quick, --histories: only with --synthetic" in err
+
+
+def test_bounded_bursts_have_their_size_and_length():
+    """A burst makes each of its 1 to 3 days 2 to 6 times a normal day, never more."""
+    t = Tenant("x", 100.0, weekend=1.0, noise_cv=0.01, wander_sd=0.0, bursts_per_year=20)
+    d, _ = demand_process(t, 0, 3650, 2, np.random.default_rng(4))
+    ratio = d / 100.0
+    burst = ratio > 1.5
+    assert 0.9 * 20 * 2 * 10 * 2 / 2 < burst.sum() < 1.1 * 20 * 2 * 10 * 2  # ~2 days each
+    assert ratio.max() <= 6.0 * 1.05 and ratio[burst].min() >= 2.0 * 0.95
+    runs = np.diff(np.concatenate([[0], burst[0].astype(int), [0]]))
+    lengths = np.flatnonzero(runs == -1) - np.flatnonzero(runs == 1)
+    assert lengths.max() <= 6  # two bursts may touch; one lasts at most 3 days
+
+
+def test_kinds_and_pooled_checks_count_what_they_say():
+    rows = pd.DataFrame(
+        {
+            "tenant": ["a", "a", "b", "u"],
+            "unseen_bursts": [False, False, False, True],
+            "promised_p": [0.01, 0.01, 0.008, 0.01],
+            "realised_p_year1": [0.0, 0.04, 0.002, 0.08],
+            "safer": [None, "1 below 2", "1 below 3", "5 below 9"],
+            "safer_realised_p_year1": [np.nan, 0.0, 0.0, 0.02],
+            "cost_ratio": [1.0, 1.2, 1.5, 0.6],
+        }
+    )
+    kinds = kinds_table(rows)
+    assert list(kinds["tenant"]) == ["a", "b", "u"]
+    assert kinds.loc[0, "realised_p"] == pytest.approx(0.02)
+    assert list(kinds["named_safer"]) == [1, 1, 1]
+    c = pooled_checks(rows, max_p=0.03)
+    assert c["kinds_held"] == 2 and c["kinds"] == 2 and c["histories_held"] == 2
+    assert c["pooled_realised"] == pytest.approx(0.042 / 3)
+    assert c["unseen_named"] == 1 and c["unseen_safer_realised"] == pytest.approx(0.02)
+    assert c["cost_near"] == 3 and c["cost_n"] == 4
