@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import time
 
+import pandas as pd
+
 from planner.backtest import (
     TENANTS,
     backtest_history,
@@ -76,6 +78,17 @@ def print_pooled(table, max_p: float) -> None:
     )
 
 
+def print_tables(table: pd.DataFrame, max_p: float) -> None:
+    print(backtest_table(table[table["history"] == 0]))
+    print("\nRealised beside promised, per kind, over every history:\n")
+    print_kinds(table)
+    print_pooled(table, max_p)
+    first, *more = backtest_checks(table, max_p=max_p)
+    print("check: " + first)
+    for line in more:
+        print("       " + line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 scenarios, 300 futures, 12x12")
@@ -91,47 +104,57 @@ def main() -> None:
     parser.add_argument("--bursts", type=float, default=1.0, help="scale burst frequencies")
     parser.add_argument("--noise", type=float, default=1.0, help="scale day-to-day noise")
     parser.add_argument("--csv", help="write every history's row to this file")
+    parser.add_argument(
+        "--part",
+        default="0/1",
+        help="K/N: only the tenants whose index is K modulo N (the "
+        "same histories as in a whole run; merge the parts' --csv files with --from-csv)",
+    )
+    parser.add_argument("--from-csv", nargs="+", help="print the tables of saved runs instead")
     parser.add_argument("--no-sample", action="store_true", help="skip the sample tenant")
     args = parser.parse_args()
     if args.quick:
         args.scenarios, args.true_paths, args.grid = 500, 300, 12
-    tenants = vary_world(
-        tuple(t for t in TENANTS if args.tenants in t.name),
-        wander=args.wander,
-        bursts=args.bursts,
-        noise=args.noise,
-    )
     max_p = 3 * (1 - args.service_level)
-
+    if args.from_csv:
+        table = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
+        table["safer"] = table["safer"].astype(object).where(table["safer"].notna(), None)
+        order = {t.name: i for i, t in enumerate(TENANTS)}
+        table = table.assign(_order=table["tenant"].map(order))
+        table = table.sort_values(["_order", "history"], kind="stable").drop(columns="_order")
+        print_tables(table, max_p)
+        return
+    k, n = (int(x) for x in args.part.split("/"))
+    world = vary_world(TENANTS, wander=args.wander, bursts=args.bursts, noise=args.noise)
+    chosen = [(i, t) for i, t in enumerate(world) if args.tenants in t.name and i % n == k]
     t0, c0 = time.perf_counter(), time.process_time()
-    table = synthetic_table(
-        tenants,
-        seed=args.seed,
-        n_scenarios=args.scenarios,
-        n_true=args.true_paths,
-        grid_side=args.grid,
-        histories=args.histories,
-        service_level=args.service_level,
-        lead_days=args.lead_days,
+    table = pd.concat(
+        [
+            synthetic_table(
+                (t,),
+                seed=args.seed + i,
+                n_scenarios=args.scenarios,
+                n_true=args.true_paths,
+                grid_side=args.grid,
+                histories=args.histories,
+                service_level=args.service_level,
+                lead_days=args.lead_days,
+            )
+            for i, t in chosen
+        ],
+        ignore_index=True,
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if args.csv:
         table.to_csv(args.csv, index=False)
-    print(backtest_table(table[table["history"] == 0]))
-    print("\nRealised beside promised, per kind, over every history:\n")
-    print_kinds(table)
-    print_pooled(table, max_p)
+    print_tables(table, max_p)
     print(
-        f"\n{len(tenants)} tenants x {args.histories} histories at {args.service_level:.0%}, "
+        f"\n{len(chosen)} tenants x {args.histories} histories at {args.service_level:.0%}, "
         f"lead {args.lead_days} day(s); {args.scenarios} scenarios to recommend, "
         f"{args.true_paths} true futures, {args.grid}x{args.grid} grid; world: wander x"
         f"{args.wander:g}, bursts x{args.bursts:g}, noise x{args.noise:g}: {wall:.0f} s wall, "
         f"{cpu:.0f} s CPU"
     )
-    first, *more = backtest_checks(table, max_p=max_p)
-    print("check: " + first)
-    for line in more:
-        print("       " + line)
     if args.no_sample:
         return
     root = sample_dir()
