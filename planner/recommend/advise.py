@@ -238,11 +238,13 @@ def _check_scenarios(
     seed: int | None,
 ) -> Callable[[], Scenarios] | None:
     """What makes the check scenarios (:class:`~planner.recommend.search.Evaluator`): at
-    least :data:`CHECK_SCENARIOS` of the same history, seeded apart from the search's and
-    the same whether the search has 1,000 or 2,000; None for ready-made scenarios."""
+    least :data:`CHECK_SCENARIOS` of the same history (eight times the search's below 500),
+    seeded apart from the search's and the same whether the search has 1,000 or 2,000; None
+    for ready-made scenarios."""
     if isinstance(history, Scenarios):
         return None
-    n = max(CHECK_SCENARIOS, 2 * sc.n_scenarios)
+    # a plan of a few hundred scenarios (a quick check, a test) gets eight times as many
+    n = max(2 * sc.n_scenarios, min(CHECK_SCENARIOS, 8 * sc.n_scenarios))
     entropy = np.random.SeedSequence(seed, spawn_key=(1,)) if seed is not None else None
 
     def make() -> Scenarios:
