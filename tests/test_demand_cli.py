@@ -71,6 +71,8 @@ def test_actual_demand_summary_and_csv(export, tmp_path, capsys):
     assert "credit demand (actual" in text
     assert "USD: 0.10 over 4 days" in text
     assert "MCOMEETACPEA" in text and "1.50" in text  # billed outside credits, shown apart
+    # categories in words, the CSV keeps the column names scripts read
+    assert "  Toll-free " in text and "  Domestic overage " in text and "toll_free" not in text
     lines = out.read_text().splitlines()
     assert (
         lines[0]

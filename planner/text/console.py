@@ -24,6 +24,8 @@ import pandas as pd
 
 from planner.text import (
     N_,
+    alert_kind,
+    alert_severity,
     cents,
     date,
     days,
@@ -352,7 +354,8 @@ def alert_lines(alert: Any) -> list[str]:
     amount = cents(alert.amount_cents, alert.currency)
     calls = nt("{n} call", "{n} calls", alert.calls)
     lines = [
-        f"{alert.severity.upper():6} {alert.kind:19} {dates}  {who}  {amount}, {calls}",
+        f"{alert_severity(alert.severity).upper():8} {alert_kind(alert.kind):22} {dates}  {who}  "
+        f"{amount}, {calls}",
         f"       {alert.explanation}",
     ]
     if alert.runway_days_at_this_rate is not None:
