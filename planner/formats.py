@@ -19,6 +19,33 @@ from dataclasses import dataclass, field
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
+#: times an export re-saved by Excel may hold besides ISO 8601: day first in a file whose
+#: decimal mark is a comma (a semicolon-separated file), month first otherwise
+_DAYFIRST_TIMES = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+_MONTHFIRST_TIMES = (
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+)
+
+
+def time_formats(dayfirst: bool, *, days: bool = False) -> tuple[str, ...]:
+    """The ``strptime`` formats tried after ISO 8601, the exports' rule: day first where the
+    decimal mark is a comma, else month first. ``days``: the same orders for a day alone
+    (``05/11/2025``), as side files (lots, a daily demand) write them."""
+    formats = _DAYFIRST_TIMES if dayfirst else _MONTHFIRST_TIMES
+    if days:
+        return tuple(dict.fromkeys(f.split(" ")[0] for f in formats))
+    return formats
+
 
 def header_key(name: str) -> str:
     """Normalised form of a column header: lower case, letters and digits only.

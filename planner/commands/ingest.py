@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     """
     # imported here: `planner ingest --help` starts without pandas and pyarrow
     from planner.ingest.output import ingest_to, summary_text
+    from planner.text import number
     from planner.validate import check_outputs, json_text
 
     check_outputs(args.paths, [("--out", args.out), ("--rejects", args.rejects)])
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if "store" in result.totals:
         added = result.totals["store"]
         print(
-            f"store {added['path']}: {added['records_added']} record(s) added, "
-            f"{added['duplicates']} already there"
+            f"store {added['path']}: {number(added['records_added'])} record(s) added, "
+            f"{number(added['duplicates'])} already there"
         )
     return 0

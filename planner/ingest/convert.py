@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.formats import ExportFormat
+from planner.formats import ExportFormat, time_formats
 from planner.ingest.records import np_mask
 from planner.schema import RECORD_DTYPES
 
@@ -26,22 +26,6 @@ _TEXT_COLUMNS = tuple(
 _TEXT_TRIM = ("usage_id", "user_id", "upn")
 _TEXT_LOWER = ("upn", "call_type", "call_direction", "duration_source")
 _TEXT_UPPER = ("user_location", "external_country", "currency", "capability")
-
-_DAYFIRST_FORMATS = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-)
-
-_MONTHFIRST_FORMATS = (
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M %p",
-)
 
 _MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,40})(?:\.(?P<frac>\d*))?$"
 
@@ -171,7 +155,7 @@ def _parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarra
         pass  # some value is not strict ISO 8601 with a zone: the slower, lenient path
     text = pd.Series(s.to_pandas(), dtype="string").str.strip()
     parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-    formats = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
+    formats = time_formats(dayfirst)
     for fmt in formats:
         todo = parsed.isna() & text.notna()
         if not todo.any():
