@@ -196,9 +196,13 @@ def _entry(name, status, *, runway=None, p=0.01, error=None, code=None):
         "p_stockout": p,
     }  # fmt: skip
     codes = {"ok": 0, "alert": 3, "failed": 4}
+    why = {
+        "ok": "runway 40 days (pessimistic 30); recommended: no purchase needed now",
+        "alert": "the current settings run out in 1.4% of simulated years (1% allowed)",
+    }.get(status)
     return {
         "name": name, "status": status, "exit_code": codes[status] if code is None else code,
-        "worker": "tcp://10.0.0.1:4000", "runway_days": runway, "recommendation": rec,
+        "verdict": why, "worker": "tcp://10.0.0.1:4000", "runway_days": runway, "recommendation": rec,
         "error": error, "seconds": 1.0, "timings": None,
     }  # fmt: skip
 
@@ -264,3 +268,20 @@ def test_portfolio_files_escape_data_and_forbid_scripts(tmp_path):
     assert evil in flat  # a formula-like error stays text
     cell = next(c for row in ws.iter_rows() for c in row if c.value == evil)
     assert cell.data_type == "s"
+
+
+def test_portfolio_says_why_and_shows_errors_only_for_failed_tenants(tmp_path):
+    entries = [_entry("good", "ok", runway=40), _entry("late", "alert", runway=3)]
+    page = portfolio.index_html(entries, tmp_path)
+    assert "the current settings run out in 1.4% of simulated years (1% allowed)" in page
+    assert "runway 40 days (pessimistic 30)" in page
+    assert "Worker" not in page and "Error" not in page and "tcp://" not in page
+    frame = portfolio.portfolio_frame(entries)
+    assert "worker" not in frame and "error" not in frame
+    assert frame.set_index("tenant").loc["late", "verdict"].startswith("the current settings")
+    entries.append(_entry("bad", "failed", error="exports: not a usage export"))
+    page = portfolio.index_html(entries, tmp_path)
+    assert "<th>Error</th><th>Worker</th>" in page and page.count("tcp://10.0.0.1:4000") == 1
+    frame = portfolio.portfolio_frame(entries).set_index("tenant")
+    assert frame.loc["bad", "verdict"] == "report failed: exports: not a usage export"
+    assert frame.loc["bad", "worker"] == "tcp://10.0.0.1:4000" and frame.loc["good", "worker"] == ""

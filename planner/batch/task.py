@@ -15,6 +15,7 @@ workbook).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +36,7 @@ ENTRY_KEYS: tuple[str, ...] = (
     "name",
     "status",
     "exit_code",
+    "verdict",
     "worker",
     "runway_days",
     "recommendation",
@@ -63,7 +65,8 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
     Returns
     -------
     dict
-        ``name``, ``status`` (``ok``, ``alert`` or ``failed``), ``exit_code``, ``worker``,
+        ``name``, ``status`` (``ok``, ``alert`` or ``failed``), ``exit_code``, ``verdict``
+        (the report's status line in words: why OK or ALERT), ``worker``,
         ``runway_days``, ``recommendation``, ``error``, ``seconds`` and ``timings``.
     """
     steps: list[tuple[float, str]] = []
@@ -83,7 +86,7 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
         )
     except PlannerError as exc:
         entry.update(status="failed", exit_code=exc.exit_code, error=str(exc))
-        entry.update(runway_days=None, recommendation=None)
+        entry.update(runway_days=None, recommendation=None, verdict=None)
     else:
         entry.update(outcome_from_summary(result.summary, result.exit_code))
         executed = Path(out_dir) / "notebooks"
@@ -97,9 +100,12 @@ def outcome_from_summary(summary: Mapping[str, Any], exit_code: int) -> dict[str
     """Status, runway and recommendation of a finished report, from its ``summary.json``."""
     rec = summary.get("recommendation", {})
     runway = rec.get("runway_days")
+    line = str((summary.get("alert") or {}).get("status") or "")
+    verdict = re.sub(r"^planner: (OK|ALERT)\s*", "", line)  # the reasons, without the tag
     return {
         "status": "alert" if exit_code == EXIT_ALERT else "ok",
         "exit_code": int(exit_code),
+        "verdict": verdict or None,
         "runway_days": runway.get("median") if isinstance(runway, Mapping) else None,
         "recommendation": {
             "currency": rec.get("currency"),
