@@ -470,7 +470,7 @@ _OVERFLOW_PROBE = """<script>
     edge = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
   }
   document.querySelectorAll("body *").forEach(function (el) {
-    var r = el.getBoundingClientRect(), limit = main && main.contains(el) ? edge : W;
+    var r = el.getBoundingClientRect(), limit = main && el !== main && main.contains(el) ? edge : W;
     if (r.width > 0 && r.right > limit + 1) {
       bad.push(el.tagName + " " + Math.round(r.right) + "px: "
                + (el.textContent || "").trim().slice(0, 60));
