@@ -510,7 +510,7 @@ def test_no_element_of_either_report_is_wider_than_the_page(run, run_fr, tmp_pat
     if browser is None:
         pytest.skip("chromium is not installed (make test installs it via scripts/ensure-chromium)")
     for out, _ in (run, run_fr):
-        for name in report.NOTEBOOKS:
+        for name in notebooks.NOTEBOOKS:
             for width in (1024, 1400):
                 seen = _overflowing(browser, out / f"{name}.html", width, tmp_path)
                 assert seen["width"] == width and seen["bad"] == [], (name, width, seen["bad"])
@@ -524,7 +524,7 @@ def test_french_reports_charts_and_workbook_hold_no_english_message(run_fr):
     out, proc = run_fr
     assert proc.returncode in (0, 3), proc.stderr[-3000:]
     pieces = []
-    for name in report.NOTEBOOKS:
+    for name in notebooks.NOTEBOOKS:
         pieces += html_pieces((out / f"{name}.html").read_text(encoding="utf-8"))
         nb = nbformat.read(str(out / "notebooks" / f"{name}.ipynb"), as_version=4)
         charts = [o.get("metadata", {}).get("image/png", {}) for o in _outputs(nb)]

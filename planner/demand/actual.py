@@ -217,7 +217,9 @@ class DemandResult:
                 cents = tot[f"{cat}_cents"]
                 if cents:
                     share = 100 * cents / total if total else 0.0
-                    lines.append(f"  {text.category(cat):<20} {text.cents(cents):>14}  {share:5.1f} %")
+                    lines.append(
+                        f"  {text.category(cat):<20} {text.cents(cents):>14}  {share:5.1f} %"
+                    )
         if self.pools is not None and len(self.pools):
             lines.append("minute pools per month (from the licences):")
             row: Any  # an itertuples row: the columns as attributes
