@@ -26,7 +26,7 @@ from planner.errors import EXIT_BAD_INPUT, PlannerError
 # In the order shown by ``planner --help``: the pipeline, then the helpers.
 COMMANDS = (
     "fetch", "ingest", "store", "demand", "simulate", "recommend", "backtest", "report",
-    "alerts", "batch", "demo", "sample",
+    "alerts", "limits", "batch", "demo", "sample",
 )  # fmt: skip
 
 
