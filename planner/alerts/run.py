@@ -21,6 +21,7 @@ from planner.alerts.features import call_features, daily_spend
 from planner.alerts.hours import detect_out_of_hours
 from planner.alerts.model import Alert, Thresholds, severity_rank
 from planner.alerts.sequences import detect_repeated_numbers, detect_sequential_dialling
+from planner.alerts.sms import detect_sms_pumping
 from planner.alerts.users import detect_user_jumps
 from planner.analysis import credit_currencies, in_currency, runway_days
 from planner.errors import EXIT_ALERT, EXIT_OK
@@ -35,6 +36,7 @@ DETECTORS: tuple[Callable[[pd.DataFrame, Thresholds], list[Alert]], ...] = (
     detect_out_of_hours,
     detect_sequential_dialling,
     detect_repeated_numbers,
+    detect_sms_pumping,
 )
 
 #: days of data checked when no ``since`` is given (the last two weeks)
