@@ -151,8 +151,9 @@ def credit_cents(records: pd.DataFrame) -> pd.Series:
     """
     money = records["charge_cents"].fillna(0) + records["connection_fee_cents"].fillna(0)
     on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False)
-    sms = records["kind"].astype("string").str.lower().eq("sms").fillna(False)
-    return money.where(on_credits | sms, 0).astype("int64")
+    if "kind" in records.columns:
+        on_credits |= records["kind"].astype("string").str.lower().eq("sms").fillna(False)
+    return money.where(on_credits, 0).astype("int64")
 
 
 def to_micro(value: object) -> int:
