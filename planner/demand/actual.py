@@ -393,7 +393,8 @@ class DemandAccumulator:
 
 
 def non_credit_charges(records: pd.DataFrame) -> pd.DataFrame:
-    """Charges billed outside Communications Credits (capability other than ``MCOPSTNPP``).
+    """Charges billed outside Communications Credits (capability other than ``MCOPSTNPP``,
+    SMS rows aside: their charge is credit spend, :func:`planner.schema.credit_cents`).
 
     Returns
     -------
@@ -406,6 +407,7 @@ def non_credit_charges(records: pd.DataFrame) -> pd.DataFrame:
     ].fillna(0).to_numpy(np.int64)
     capability = records["capability"].astype("string").str.upper()
     other = ~capability.eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool) & (money != 0)
+    other &= credit_cents(records).to_numpy() == 0  # an SMS charge is credit spend
     frame = pd.DataFrame(
         {
             "capability": capability[other].fillna("(none)").to_numpy(),

@@ -28,6 +28,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "domestic_overage": "#C44E52",
     "payg": "#8172B3",
     "other": "#937860",
+    "sms": "#DA8BC3",
 }
 #: the rest of the palette
 BLUE, ORANGE, GREEN, RED, PURPLE, GREY = (
@@ -39,7 +40,7 @@ BLUE, ORANGE, GREEN, RED, PURPLE, GREY = (
     "#8C8C8C",
 )
 #: colours for categories beyond the named ones
-EXTRA_COLOURS = ("#DA8BC3", "#CCB974", "#64B5CD", "#8C8C8C")
+EXTRA_COLOURS = ("#CCB974", "#64B5CD", "#8C8C8C")
 
 #: category names as a legend shows them (translated when drawn)
 #: the demand categories in words (one list, in :mod:`planner.text`)

@@ -508,6 +508,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "domestic_overage": N_("Domestic overage"),
     "payg": N_("Pay-as-you-go"),
     "other": N_("Other"),
+    "sms": N_("SMS"),
 }
 
 
