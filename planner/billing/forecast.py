@@ -36,6 +36,7 @@ import pandas as pd
 from planner.engine import Policy, to_cents
 from planner.engine import paths as balance_paths
 from planner.errors import InputError
+from planner.money import units
 from planner.scenarios import Scenarios
 
 __all__ = [
@@ -163,7 +164,7 @@ class RunOut:
 
 def _units(amount_cents: Any) -> float:
     """Cents as currency units for JSON (two decimals, exact as a decimal text)."""
-    return round(int(amount_cents) / 100, 2)
+    return float(units(int(amount_cents)))
 
 
 def parse_monthly_budget(value: Any) -> int | None:

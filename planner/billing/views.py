@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner import text as words
 from planner.billing.forecast import MonthlyForecast, RunOut
+from planner.money import from_cents, units
 from planner.plots.style import BLUE, GREY, ORANGE, RED, money_axis, new_axes, tidy
 from planner.text import t
 
@@ -77,16 +78,16 @@ def forecast_chart(forecast: MonthlyForecast, *, ax: Axes | None = None) -> Axes
     _, ax = new_axes(ax, figsize=(9, 4))
     m = forecast.months
     x = np.arange(len(m))
-    expected = m["expected_cents"].to_numpy() / 100
+    expected = from_cents(m["expected_cents"])
     ax.bar(x, expected, color=BLUE, width=0.6, label=t("Expected"))
     for col, colour, label in (
         ("upper90_cents", ORANGE, t("90% upper bound")),
         ("upper99_cents", RED, t("99% upper bound")),
     ):
-        ax.scatter(x, m[col].to_numpy() / 100, marker="_", s=400, color=colour, label=label)
-    ax.vlines(x, expected, m["upper99_cents"].to_numpy() / 100, color=GREY, linewidth=1)
+        ax.scatter(x, from_cents(m[col]), marker="_", s=400, color=colour, label=label)
+    ax.vlines(x, expected, from_cents(m["upper99_cents"]), color=GREY, linewidth=1)
     if forecast.monthly_budget_cents is not None:
-        ax.axhline(forecast.monthly_budget_cents / 100, color=GREY, linestyle="--",
+        ax.axhline(float(units(forecast.monthly_budget_cents)), color=GREY, linestyle="--",
                    label=t("Monthly budget"))  # fmt: skip
     labels = [words.month(v) + ("*" if p else "") for v, p in zip(m["month"], m["partial"],
                                                                     strict=True)]  # fmt: skip

@@ -28,6 +28,7 @@ import pandas as pd
 
 from planner.limits.policies import assign_policies
 from planner.limits.spend import apply_limit, limit_calls, user_months
+from planner.money import units
 
 __all__ = [
     "HEADROOM",
@@ -184,13 +185,13 @@ class PolicyLimits:
             "users": self.users,
             "recommended_limit": self.recommended,
             "blocked_user_months": rec["blocked_user_months"],
-            "blocked_spend": rec["blocked_cents"] / 100,
-            "capped_alert_spend": rec["capped_alert_cents"] / 100,
+            "blocked_spend": float(units(rec["blocked_cents"])),
+            "capped_alert_spend": float(units(rec["capped_alert_cents"])),
             "command": self.command,
             "user_months": self.user_months,
             "legitimate_user_months": self.legitimate_user_months,
             "legitimate_blocked_user_months": rec["legitimate_blocked"],
-            "alert_spend": self.alert_cents / 100,
+            "alert_spend": float(units(self.alert_cents)),
             "candidates": [_outcome_json(r) for r in self.candidates.to_dict("records")],
         }
         if self.current is not None:
@@ -200,8 +201,8 @@ class PolicyLimits:
 
 def _outcome_json(row: dict[Any, Any]) -> dict[str, Any]:
     out = {str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-    out["blocked_spend"] = out.pop("blocked_cents") / 100
-    out["capped_alert_spend"] = out.pop("capped_alert_cents") / 100
+    out["blocked_spend"] = float(units(out.pop("blocked_cents")))
+    out["capped_alert_spend"] = float(units(out.pop("capped_alert_cents")))
     out["blocked_minutes"] = round(out["blocked_minutes"], 1)
     return out
 

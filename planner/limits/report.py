@@ -7,6 +7,7 @@ import pandas as pd
 
 from planner import text as words
 from planner.limits.recommend import LimitsResult, PolicyLimits
+from planner.money import from_cents
 from planner.text import N_, t
 
 __all__ = ["limits_markdown", "limits_sheet", "limits_text"]
@@ -110,8 +111,8 @@ def limits_sheet(result: LimitsResult) -> pd.DataFrame:
     for policy in result.policies:
         frame = policy.candidates.copy()
         frame.insert(0, "policy", policy.policy)
-        frame["blocked_spend"] = frame.pop("blocked_cents") / 100
-        frame["capped_alert_spend"] = frame.pop("capped_alert_cents") / 100
+        frame["blocked_spend"] = from_cents(frame.pop("blocked_cents"))
+        frame["capped_alert_spend"] = from_cents(frame.pop("capped_alert_cents"))
         frame["command"] = [policy.command if r else "" for r in frame["recommended"]]
         frames.append(frame)
     if not frames:
