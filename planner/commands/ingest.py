@@ -11,7 +11,7 @@ instead (:meth:`planner.ingest.IngestResult.to_json`). Exit 0 when the input was
 with some rejected rows; exit 2 with a one-line message when a file is not a usage export, is
 empty or unreadable, or when no row at all could be used. Files are written atomically.
 
-``--into DIR`` adds the records to a history store (:mod:`planner.collect.store`), created
+``--into DIR`` adds the records to a history store (:mod:`planner.store.history`), created
 when missing; records already stored are counted as duplicates and left out. A store
 directory is also accepted as input, like a folder of exports.
 

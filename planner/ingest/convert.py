@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planner.formats import ExportFormat, time_formats
-from planner.ingest.records import np_mask
 from planner.schema import RECORD_DTYPES
+from planner.store.tables import np_mask
 
 _TS = pa.timestamp("ns", "UTC")
 

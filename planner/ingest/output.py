@@ -1,8 +1,8 @@
 """``planner ingest`` as a function: stream exports into a record file, a history store and a
 rejects file, with memory bounded whatever the size of the inputs.
 
-Not imported by :mod:`planner.ingest` itself: the history store
-(:mod:`planner.collect.store`) imports the package.
+Not imported by :mod:`planner.ingest` itself, so reading exports does not load the store's
+writer.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.collect.store import Store, StoreWriter
 from planner.errors import InputError
 from planner.ingest.results import Accounting
 from planner.ingest.stream import RecordStream, iter_records
 from planner.ingest.writer import RecordsWriter, write_rejects
+from planner.store.history import Store, StoreWriter
 
 # records per chunk when streaming to a file: a chunk of the text, its converted columns and
 # the chunk being written take about this many times the chunk's text in memory
@@ -76,7 +76,7 @@ def ingest_to(
     out : str or Path, optional
         Record file, written atomically (:class:`planner.ingest.RecordsWriter`).
     into : str or Path, optional
-        History store directory (:mod:`planner.collect.store`), created when missing;
+        History store directory (:mod:`planner.store.history`), created when missing;
         records already stored count as duplicates there. The run is logged in the store.
     rejects : str or Path, optional
         CSV of the rejected rows with their reasons.

@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 
 from planner.errors import InputError
 from planner.fileio import temp_beside, write_csv
-from planner.ingest.records import RECORD_SCHEMA, records_arrow_schema, records_frame
+from planner.ingest.records import RECORD_SCHEMA, records_frame
+from planner.store.tables import records_arrow_schema
 
 # Parquet: dictionary pages for the columns with few distinct values (ids and phone numbers
 # would only fill a dictionary and fall back), statistics for the numbers and times (min/max
