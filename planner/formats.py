@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+#: the record kinds (``kind`` column of :mod:`planner.schema`)
+KINDS = ("calling_plans", "direct_routing", "sms")
 
 #: times an export re-saved by Excel may hold besides ISO 8601: day first in a file whose
 #: decimal mark is a comma (a semicolon-separated file), month first otherwise
@@ -65,7 +67,7 @@ class ExportFormat:
     name : str
         Format name reported to the user (``calling_plans_current`` ...).
     kind : str
-        ``calling_plans`` or ``direct_routing`` (the record ``kind``).
+        ``calling_plans``, ``direct_routing`` or ``sms`` (the record ``kind``).
     columns : dict[str, tuple[str, ...]]
         Canonical column -> source headers as Microsoft spells them, first present wins.
     required : tuple[str, ...]
@@ -86,8 +88,8 @@ class ExportFormat:
     has_money: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("calling_plans", "direct_routing"):
-            raise ValueError(f"kind must be calling_plans or direct_routing, got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         object.__setattr__(self, "has_money", "charge_cents" in self.columns)
 
     def missing(self, keys: set[str]) -> list[str]:
@@ -235,6 +237,31 @@ _GRAPH_DR_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _GRAPH_DR_REQUIRED = ("id", "correlationId", "startDateTime", "callType", "successfulCall")
 
+# Teams Phone SMS rows (Graph beta ``smsLogRow``, from ``getSmsLog``): one row per message,
+# its segments in ``smsUnits``; ``smsType`` (outbound / inbound) becomes ``sms_out`` /
+# ``sms_in``, the message's duration is 0 (:mod:`planner.ingest.convert`).
+_GRAPH_SMS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "usage_id": ("id",),
+    "call_id": ("smsId",),
+    "user_location": ("userCountryCode",),
+    "user_id": ("userId",),
+    "upn": ("userPrincipalName",),
+    "user_display_name": ("userDisplayName",),
+    "caller_number": ("sourceNumber",),
+    "callee_number": ("destinationNumber",),
+    "call_type": ("smsType",),
+    "destination_context": ("destinationContext",),
+    "destination_dialed": ("destinationName",),
+    "external_country": ("otherPartyCountryCode",),
+    "start": ("sentDateTime",),
+    "charge_cents": ("callCharge",),
+    "currency": ("currency",),
+    "capability": ("licenseCapability",),
+    "administrative_units": ("administrativeUnitInfos",),
+    "sms_units": ("smsUnits",),
+}
+_GRAPH_SMS_REQUIRED = ("id", "sentDateTime", "smsType", "callCharge", "currency")
+
 #: all formats, most specific first
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
@@ -259,6 +286,7 @@ FORMATS: tuple[ExportFormat, ...] = (
         absent=_DR_CURRENT_ONLY,
     ),
     ExportFormat("graph_pstn", "calling_plans", _GRAPH_PSTN_COLUMNS, _GRAPH_PSTN_REQUIRED),
+    ExportFormat("graph_sms", "sms", _GRAPH_SMS_COLUMNS, _GRAPH_SMS_REQUIRED),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)

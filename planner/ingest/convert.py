@@ -342,6 +342,34 @@ def _convert_duration(src: _Source, out: dict[str, Any]) -> list[Problem]:
     ]
 
 
+def _convert_sms(src: _Source, out: dict[str, Any]) -> list[Problem]:
+    """A Teams Phone SMS row: ``sms_out`` / ``sms_in`` from its type, no duration, its
+    segments as a whole number."""
+    n = src.table.num_rows
+    problems: list[Problem] = []
+    sms_type = out.get("call_type")
+    if sms_type is not None:
+        label = src.label("call_type")
+        outbound = pc.match_substring_regex(sms_type, r"^(outbound|out|sms_out)$")
+        inbound = pc.match_substring_regex(sms_type, r"^(inbound|in|sms_in)$")
+        null = pa.scalar(None, pa.string())
+        out["call_type"] = pc.if_else(outbound, "sms_out", pc.if_else(inbound, "sms_in", null))
+        out["call_direction"] = _direction_from_call_type(out["call_type"])
+        unknown = np_mask(pc.is_valid(sms_type)) & np_mask(pc.is_null(out["call_type"]))
+        problems.append(
+            (unknown, _reason("{label} {value!r} is neither outbound nor inbound", label, sms_type))
+        )
+    out["duration_s"] = pa.array(np.zeros(n, dtype=np.int64))
+    units = src.get("sms_units")
+    if units is not None:
+        label = src.label("sms_units")
+        value, bad, negative = _parse_duration(units)
+        out["sms_units"] = value
+        problems.append((bad, _reason("{label} {value!r} is not a whole number", label, units)))
+        problems.append((negative, _reason("{label} {value!r} is negative", label, units)))
+    return problems
+
+
 def _convert_money(
     src: _Source, out: dict[str, Any], decimal_mark: str
 ) -> tuple[list[Problem], np.ndarray]:
@@ -461,6 +489,8 @@ def convert(
     problems = _id_problems(src, out)
     problems += _convert_times(src, out, dayfirst)
     problems += _convert_duration(src, out)
+    if fmt.kind == "sms":
+        problems += _convert_sms(src, out)
     money_problems, money_nonzero = _convert_money(src, out, decimal_mark)
     problems += money_problems
     if fmt.has_money:
