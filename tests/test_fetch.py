@@ -409,3 +409,51 @@ def test_six_months_later_the_store_holds_18_months_and_the_report_covers_them(t
     period = json.loads((out / "summary.json").read_text())["period"]
     assert period.startswith("1 Jun 2025") and f"({days} days)" in period
     assert "Nov 2026" in period
+
+
+def test_sms_fetched_once_into_records_of_kind_sms(tmp_path, tls, env, capsys):
+    first = T0 - dt.timedelta(days=40)
+    sms = CallRows.generate_sms(2_500, first, T0, seed=4)
+    fake = FakeGraph(CallRows.generate(200, first, T0, seed=5), today=T0, sms=sms, page_size=300)
+    store = tmp_path / "store"
+    with serve(fake, tls):
+        argv = fetch_argv(fake, store, "--since", "2026-04-22", "--until", "2026-06-01", "--sms")
+        assert main([*argv, "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert main([*argv, "--json"]) == 0  # a repeat adds nothing
+        again = json.loads(capsys.readouterr().out)
+    assert out["functions"] == ["getPstnCalls", "getSmsLog"]
+    assert out["records_added"] == 2_700 and again["records_added"] == 0
+    assert ("GET", "/beta/communications/callRecords/getSmsLog") in {
+        (m, p.split("(")[0]) for m, p in fake.log
+    }
+    table = Store(store).read().to_pandas()
+    texts = table[table["kind"] == "sms"]
+    assert len(texts) == 2_500 and set(texts["usage_id"]) == set(sms.ids)
+    assert set(texts["call_type"]) == {"sms_out", "sms_in"}
+    assert (texts["duration_s"] == 0).all() and texts["sms_units"].between(1, 3).all()
+    assert set(texts.loc[texts["call_type"] == "sms_out", "call_direction"]) == {"outbound"}
+    credits = texts[texts["capability"] == "MCOPSTNPP"]
+    assert int(credits["charge_cents"].sum()) == int(sms.credit_cents.sum())
+    assert set(table["source_file"]) == {"graph:getPstnCalls", "graph:getSmsLog"}
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_a_saved_sms_export_is_read_as_sms_records(tmp_path, suffix):
+    from planner.ingest import read_exports
+
+    sms = CallRows.generate_sms(40, T0 - dt.timedelta(days=3), T0, seed=9)
+    path = tmp_path / f"sms{suffix}"
+    if suffix == ".json":
+        path.write_text('{"value": [' + ",".join(sms.text) + "]}")
+    else:
+        rows = [json.loads(t) for t in sms.text]
+        names = list(rows[0])
+        lines = [",".join(names)] + [",".join(str(r[k]) for k in names) for r in rows]
+        path.write_text("\n".join(lines) + "\n")
+    result = read_exports([path])
+    records = result.records
+    assert len(records) == 40 and set(records["kind"]) == {"sms"}
+    assert result.files[0].format == "graph_sms"
+    assert int(records["sms_units"].sum()) > 0
+    assert int(records["charge_cents"].sum()) == int(sms.credit_cents.sum())
