@@ -457,3 +457,26 @@ def test_a_saved_sms_export_is_read_as_sms_records(tmp_path, suffix):
     assert result.files[0].format == "graph_sms"
     assert int(records["sms_units"].sum()) > 0
     assert int(records["charge_cents"].sum()) == int(sms.credit_cents.sum())
+
+
+def test_windows_are_fetched_at_once_and_a_429_pauses_every_worker(tmp_path, tls, env):
+    first = T0 - dt.timedelta(days=120)
+    rows = CallRows.generate(4_000, first, T0, seed=8)
+    fake = FakeGraph(rows, today=T0, page_size=250, latency=0.1, throttle={6}, retry_after="3")
+    with serve(fake, tls):
+        result = fetch(tmp_path / "s", graph_client(fake), since=first, until=T0, concurrency=4)
+    assert result.records_added == 4_000 and result.windows == 8 and result.retries == 1
+    assert fake.max_in_flight >= 2  # windows were downloaded at once
+    assert result.waited == 3.0
+    throttled = next(t for t, status in fake.answers if status == 429)
+    # every worker waited: nothing new asked between the 429 and its Retry-After
+    quiet = [t for t in fake.request_times if throttled + 0.8 < t < throttled + 2.8]
+    assert quiet == [], [round(t - throttled, 2) for t in quiet]
+    assert set(stored_ids(tmp_path / "s")) == set(rows.ids)
+
+
+def test_concurrency_is_checked(tmp_path):
+    client = graph.GraphClient(graph.AppCredential(TENANT, CLIENT_ID, secret="x"))
+    for bad in (0, 17):
+        with pytest.raises(graph.InputError, match="--concurrency"):
+            fetch(tmp_path / "s", client, concurrency=bad)

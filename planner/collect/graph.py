@@ -78,7 +78,6 @@ MAX_WINDOW = dt.timedelta(days=90)
 MAX_RETRIES = 8
 BACKOFF_START_S = 1.0
 BACKOFF_CAP_S = 60.0
-MAX_RETRY_AFTER_S = 600.0
 TIMEOUT_S = 120.0
 #: pages one window may take (10 million rows in 90 days); more is a server that never ends
 MAX_PAGES = 10_000
