@@ -53,6 +53,7 @@ import msal
 import requests
 
 from planner.collect.http import (
+    ACCEPT_ENCODING,
     MAX_PAGE_BYTES,
     AuthorityOnly,
     GraphError,
@@ -378,7 +379,11 @@ class GraphClient:
         self.counters.add("requests")
         return self.session.get(
             url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             timeout=TIMEOUT_S,
             stream=True,
             allow_redirects=False,

@@ -16,6 +16,7 @@ import datetime as dt
 import email.utils
 import json
 import re
+import zlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,31 +46,69 @@ def origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
+#: what the client accepts compressed (``Accept-Encoding``), and how zlib reads each
+_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+ACCEPT_ENCODING = "gzip, deflate"
+
+
 def read_body(response: requests.Response, limit: int, what: str) -> bytes:
     """The body of a streamed ``response``, decompressed, refused past ``limit`` bytes.
+
+    The compressed bytes are read in chunks and inflated here with a bound on each step's
+    output, so a small body that inflates to gigabytes stops at ``limit`` in memory too.
 
     Raises
     ------
     GraphError
-        When the announced or the actual (decompressed) size passes ``limit``.
+        When the announced or the actual (decompressed) size passes ``limit``, or the body
+        is in an encoding the client did not ask for.
     """
     announced = response.headers.get("Content-Length", "")
+    too_big = f"{what}: an answer of over {limit:,} bytes (compressed or not); refused"
     if _DIGITS.fullmatch(announced.strip()) and int(announced) > limit:
         response.close()
-        raise GraphError(f"{what}: an answer of {int(announced):,} bytes; refused (over {limit:,})")
-    chunks: list[bytes] = []
-    size = 0
+        raise GraphError(too_big)
+    raw = getattr(response, "raw", None)
     try:
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise GraphError(
-                    f"{what}: an answer of over {limit:,} bytes (compressed or not); refused"
-                )
-            chunks.append(chunk)
+        if raw is None or not hasattr(raw, "stream"):  # a body already in memory
+            body = b"".join(response.iter_content(_CHUNK))
+            if len(body) > limit:
+                raise GraphError(too_big)
+            return body
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding in ("", "identity"):
+            inflate = None
+        elif encoding in _WBITS:
+            inflate = zlib.decompressobj(_WBITS[encoding])
+        else:
+            raise GraphError(f"{what}: an answer in {encoding[:20]!r}, not asked for; refused")
+        return _inflated(raw.stream(_CHUNK, decode_content=False), inflate, limit, too_big)
+    except zlib.error:
+        raise requests.exceptions.ContentDecodingError(
+            f"{what}: a damaged compressed body"
+        ) from None
     finally:
         response.close()
-    return b"".join(chunks)
+
+
+def _inflated(chunks: Iterable[bytes], inflate: Any, limit: int, too_big: str) -> bytes:
+    """The bytes of ``chunks``, inflated by ``inflate`` (or as they are), at most ``limit``."""
+    out: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        while chunk:
+            if inflate is None:
+                data, chunk = chunk, b""
+            else:
+                data = inflate.decompress(chunk, limit - size + 1)
+                chunk = inflate.unconsumed_tail
+            size += len(data)
+            if size > limit:
+                raise GraphError(too_big)
+            out.append(data)
+    if inflate is not None:
+        out.append(inflate.flush())
+    return b"".join(out)
 
 
 def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -147,6 +186,7 @@ class AuthorityOnly:
                 f"({self.scrub(there[1], 100)}); refused, nothing was sent there"
             )
         kwargs.update(allow_redirects=False, stream=True)
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "Accept-Encoding": ACCEPT_ENCODING}
         kwargs.setdefault("timeout", self.timeout)
         try:
             response = self.session.request(method, url, **kwargs)
