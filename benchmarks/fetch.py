@@ -106,9 +106,9 @@ def main() -> None:
         storm = _fetch(stormy, work / "storm", args.concurrency, env)
     results["same_rows_stored"] = seq["_ids"] == par["_ids"] == set(rows.ids)
     results["same_credit_spend"] = seq["_spend"] == par["_spend"]
-    results["storm_every_record_once"] = storm["_ids"] == set(storm_rows.ids) and storm[
-        "stored_once"
-    ]
+    results["storm_every_record_once"] = (
+        storm["_ids"] == set(storm_rows.ids) and storm["stored_once"]
+    )
     limit = f"max_requests_in_{RATE_WINDOW_S:.0f}s"
     results["within_graph_limit"] = all(r[limit] <= GRAPH_LIMIT for r in (seq, par, storm))
     for name, r in (("sequential", seq), (f"concurrent_{args.concurrency}", par), ("storm", storm)):
