@@ -54,7 +54,7 @@ def _attack(tmp_path, tls, capsys, attack: str, *extra: str, **kw) -> tuple[str,
     assert "Traceback" not in captured.err and len(lines) == 1, captured.err
     assert SECRET not in captured.err + captured.out
     assert evil.forms == [] and evil.data_requests == 0, "a request reached the other host"
-    assert elapsed < 60
+    assert elapsed < 300  # never the waits a hostile Retry-After asks (a loaded machine is slow)
     if store.exists():
         ids = set(Store(store).read(["usage_id"])["usage_id"].to_pylist())
         assert not ids & set(EVIL_ROWS.ids)
