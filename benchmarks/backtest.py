@@ -2,7 +2,7 @@
 
 For each tenant of :data:`planner.backtest.TENANTS` (levels from under 2 to 500 a day,
 trend, weekly and month-end rhythm, idle days, multi-day spikes, one with overhead 50 and
-holding rate 0): one year of history is drawn, ``planner.pipeline.plan`` recommends from it
+holding rate 0): one year of history is drawn, ``planner.plan.PlanRequest`` recommends from it
 at 99% service level with a 1-day lead time, and the policy is replayed on fresh futures of
 the true process. Prints the table (Markdown, as in the README) and checks the two
 promises: realised stock-out probability over the first year at most 3%, two-year cost

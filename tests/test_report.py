@@ -10,7 +10,7 @@ import nbformat
 import openpyxl
 import pytest
 
-from planner import pipeline, report
+from planner import report
 from planner.errors import InputError, NotebookFailed
 from planner.report import artifacts, kernel, notebooks, runner
 
@@ -210,21 +210,6 @@ def test_kernel_from_another_environment_is_refused(monkeypatch):
     monkeypatch.setattr(kernel, "kernel_python", lambda name="python3": "/opt/other-env/bin/python")
     with pytest.raises(InputError, match="ipykernel install --sys-prefix"):
         kernel.check_kernel()
-
-
-def test_current_policy_needs_both_amounts():
-    assert pipeline.current_policy(None, None) is None
-    pol = pipeline.current_policy(500, 100, lead_days=2)
-    assert (pol.recharge_amount, pol.threshold, pol.lead_days, pol.initial) == (500, 100, 2, 500)
-    assert pipeline.current_policy(500, 100, balance=0).initial == 0
-    off = pipeline.current_policy(None, None, auto_recharge=False, balance=300)
-    assert off is not None and not off.auto_recharge and off.initial == 300
-    with pytest.raises(InputError, match="both"):
-        pipeline.current_policy(500, None)
-    with pytest.raises(InputError, match="does not accept a trigger below 50"):
-        pipeline.current_policy(500, -1)
-    with pytest.raises(InputError, match="does not accept a recharge amount below 50"):
-        pipeline.current_policy(20, 100)
 
 
 def test_typical_path_is_the_median_total():

@@ -23,6 +23,7 @@ from typing import Any
 
 from planner import validate
 from planner.errors import EXIT_ALERT, PlannerError
+from planner.plan import PlanRequest
 from planner.report.notebooks import PATH_PARAMETERS
 from planner.report.runner import build_report
 
@@ -78,6 +79,7 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
         inputs = [parameters.get(name) for name in sorted(PATH_PARAMETERS)]
         flat = [p for v in inputs for p in (v if isinstance(v, list) else [v])]
         validate.check_output_folder(flat, "--out", out_dir)
+        PlanRequest.from_report_params(parameters)
         result = build_report(
             parameters,
             out_dir,

@@ -11,32 +11,11 @@ from typing import Any
 from planner import validate
 from planner.commands import groups
 from planner.errors import InputError
+from planner.plan import PlanOptions, PlanRequest
 
 HELP = "render the funding plan and usage reports (HTML, Excel) from usage exports"
 
 DEFAULT_OUT = "reports"
-
-# option dest -> notebook parameter (only options the user gave are passed)
-_OPTION_PARAMETERS = {
-    "currency": "currency",
-    "service_level": "service_level",
-    "horizon_days": "horizon_days",
-    "lead_days": "lead_days",
-    "holding_rate": "holding_rate",
-    "recharge_overhead": "recharge_overhead",
-    "growth": "growth",
-    "scenarios": "n_scenarios",
-    "seed": "seed",
-    "licences": "licences",
-    "rates": "rates",
-    "balance": "balance",
-    "departments": "departments",
-    "user_licences": "user_licences",
-    "current_recharge_amount": "current_recharge_amount",
-    "current_threshold": "current_threshold",
-    "alert_days": "alert_days",
-    "lang": "lang",
-}
 
 
 def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DEFAULT_OUT) -> None:
@@ -49,7 +28,8 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
         type=validate.days,
         default=None,
         metavar="N",
-        help="exit 3 (ALERT) when the projected runway is below N days (default: 14); "
+        help="exit 3 (ALERT) when the projected runway is below N days "
+        f"(default: {PlanOptions.alert_days}); "
         "ALERT also when the current settings' stock-out risk exceeds the service level",
     )
     parser.add_argument(
@@ -169,10 +149,9 @@ def collect_parameters(args: argparse.Namespace, base: dict[str, Any] | None = N
     params: dict[str, Any] = dict(base or {})
     if getattr(args, "params", None):
         params.update(read_params_file(args.params))
-    for dest, name in _OPTION_PARAMETERS.items():
-        value = getattr(args, dest, None)
-        if value is not None:
-            params[name] = value
+    params.update(groups.plan_parameters(args))
+    if getattr(args, "departments", None) is not None:
+        params["departments"] = args.departments
     for name, value in getattr(args, "parameter", None) or []:
         params[name] = parse_value(value)
     return params
@@ -209,7 +188,7 @@ def _stderr(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     params = collect_parameters(args)
     params["exports"] = [str(p) for p in args.inputs]
-    validate.check_workload(params.get("n_scenarios"), params.get("horizon_days"))
+    PlanRequest.from_report_params(params)
     side = [getattr(args, k, None) for k in ("licences", "rates", "balance", "departments")]
     validate.check_output_folder([*args.inputs, *side, args.user_licences], "--out", args.out)
     return render(params, args.out, progress=not args.no_progress)

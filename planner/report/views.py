@@ -26,10 +26,12 @@ from planner.text import t
 from planner.text.plan import option_name
 
 
-def tenant_label(records: pd.DataFrame, tenant: str | None = None) -> str:
+def tenant_label(records: pd.DataFrame | None, tenant: str | None = None) -> str:
     """The tenant's name for headings: ``tenant`` if given, else the users' main e-mail domain."""
     if tenant:
         return str(tenant)
+    if records is None:
+        return "tenant"
     upn = records["upn"].dropna().astype(str) if "upn" in records.columns else pd.Series([])
     domains = upn.str.partition("@")[2].str.lower()
     domains = domains[domains != ""]

@@ -1,23 +1,19 @@
-"""The funding pipeline, written once: inputs -> demand -> scenarios -> current policy ->
-recommendation.
+"""The steps of a funding plan: inputs -> demand -> current policy -> recommendation.
 
-``planner recommend``, ``planner backtest`` and the funding-plan notebook (``planner report``)
-all call these functions, so the same inputs and seed give the same figures everywhere:
+:class:`planner.plan.PlanRequest` runs them in order for ``planner recommend``, the
+funding-plan notebook, ``planner batch`` and the backtest; the replay helpers serve
+``planner simulate``:
 
     demand = demand_from_records(records, licences=..., rates=..., user_licences=...)
     history, currency = demand.series(currency)
     current = current_policy(recharge_amount, threshold, lead_days=..., ...)
     rec = plan(history, currency, options=PlanOptions(...), lots=read_lots(path), current=current)
-
-Randomness is explicit and fixed by default (:data:`DEFAULT_SEED`): two runs on the same
-inputs print the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +32,10 @@ from planner.inputs import (
     read_rates,
     read_user_licences,
 )
-from planner.recommend import (
-    DEFAULT_MIN_AMOUNT,
-    DEFAULT_RECHARGE_OVERHEAD,
-    MIN_RECHARGE_DAYS,
-    Recommendation,
-    recommend,
-)
-from planner.scenarios import DEFAULT_SCENARIOS
+from planner.plan.options import PlanOptions
+from planner.recommend import DEFAULT_MIN_AMOUNT, Recommendation, recommend
 
 __all__ = [
-    "DEFAULT_SEED",
-    "PlanOptions",
     "current_policy",
     "default_fit_days",
     "demand_from_exports",
@@ -60,35 +48,6 @@ __all__ = [
     "replay_document",
     "replay_trajectory",
 ]
-
-#: seed used when none is given: same inputs, same plan
-DEFAULT_SEED = 42
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """Every setting of a funding plan besides the data (see :func:`planner.recommend.recommend`).
-
-    The defaults are those of ``planner recommend`` and of the funding-plan notebook.
-    """
-
-    service_level: float = 0.99
-    horizon_days: int = 365
-    lead_days: int = 1
-    holding_rate: float = 0.05
-    recharge_overhead: float = DEFAULT_RECHARGE_OVERHEAD
-    growth: str | float | None = None
-    n_scenarios: int = DEFAULT_SCENARIOS
-    seed: int = DEFAULT_SEED
-    alert_days: int = 14
-    min_amount: float = DEFAULT_MIN_AMOUNT
-    min_recharge_days: float = MIN_RECHARGE_DAYS
-    failure_prob: float = 0.0
-    fix_days: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """The options as plain values (for JSON)."""
-        return asdict(self)
 
 
 def demand_from_records(
@@ -331,7 +290,7 @@ def plan(
         alert_days=o.alert_days,
         min_recharge_days=o.min_recharge_days,
         min_amount=o.min_amount,
-        failure_prob=o.failure_prob,
+        failure_prob=o.failure_rate,
         fix_days=o.fix_days,
     )
 
