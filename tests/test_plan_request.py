@@ -153,3 +153,32 @@ def test_cli_notebook_batch_and_backtest_make_the_same_plan(tmp_path):
     for key in ("initial", "recharge_amount", "threshold"):
         assert back[key] == planned[key], key
     assert back["promised_p"] == planned["p_stockout"]
+
+
+# ---- when the balance was read -------------------------------------------------------------
+
+
+def test_as_of_starts_the_plan_and_drops_the_lots_expired_by_then(tmp_path, capsys):
+    days = pd.date_range("2025-01-01", periods=120, freq="D")
+    demand = tmp_path / "demand.csv"
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "amount": 10.0}).to_csv(demand, index=False)
+    lots = tmp_path / "Expired.csv"
+    lots.write_text("purchase_date,amount\n2024-05-10,100\n2025-03-01,900\n")
+    argv = ["recommend", "--demand", str(demand), "--balance", str(lots), "--scenarios", "100"]
+    assert main([*argv, "--json"]) in (0, 3)
+    usual = json.loads(capsys.readouterr().out)
+    assert usual["balance_as_of"] == "2025-05-01" and usual["balance"] == 1000
+    assert not any(str(lots) in w for w in usual["warnings"])
+
+    assert main([*argv, "--as-of", "2025-05-20", "--json"]) in (0, 3)
+    later = json.loads(capsys.readouterr().out)
+    assert later["balance_as_of"] == later["scenarios"]["start"] == "2025-05-20"
+    assert later["balance"] == 900 and later["scenarios"]["horizon_days"] == 365
+    warning = later["warnings"][0]
+    assert warning.startswith(f"{lots}: ") and "2024-05-10" in warning
+    # the text prints the same warning, the file's name as it is
+    assert main([*argv, "--as-of", "2025-05-20"]) in (0, 3)
+    assert warning in capsys.readouterr().out
+
+    assert main([*argv, "--as-of", "2025-04-15"]) == 2
+    assert "as_of: the balance was read on 2025-04-15, before the end" in capsys.readouterr().err

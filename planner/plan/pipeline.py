@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ from planner.inputs import (
     read_user_licences,
 )
 from planner.plan.options import PlanOptions
-from planner.recommend import DEFAULT_MIN_AMOUNT, Recommendation, recommend
+from planner.recommend import DEFAULT_MIN_AMOUNT, TAIL_DAYS, Recommendation, recommend
+from planner.scenarios import Scenarios, make_scenarios
 
 __all__ = [
     "current_policy",
@@ -254,6 +256,7 @@ def plan(
     options: PlanOptions | None = None,
     lots: pd.DataFrame | None = None,
     current: Policy | None = None,
+    as_of: str | pd.Timestamp | None = None,
 ) -> Recommendation:
     """Scenarios, current settings and the recommendation for one daily demand history.
 
@@ -268,6 +271,10 @@ def plan(
         Today's balance as lots (:func:`load_lots`), as of the day after the history.
     current : Policy, optional
         The current settings (:func:`current_policy`).
+    as_of : date, optional
+        The day the balance was read, when it is later than the day after the history: the
+        plan starts then (the scenarios' days in between are spent already; lots expired by
+        then are left out with a warning).
 
     Returns
     -------
@@ -275,7 +282,7 @@ def plan(
     """
     o = options or PlanOptions()
     return recommend(
-        history,
+        _from_day(history, o, as_of),
         currency=currency,
         service_level=o.service_level,
         horizon_days=o.horizon_days,
@@ -293,6 +300,35 @@ def plan(
         failure_prob=o.failure_rate,
         fix_days=o.fix_days,
     )
+
+
+def _from_day(
+    history: pd.Series, o: PlanOptions, as_of: str | pd.Timestamp | None
+) -> pd.Series | Scenarios:
+    """The history, or its scenarios started on ``as_of`` when the balance was read after
+    the day following the history: the same paths drawn from that day on (as many days ahead
+    as the plan asks), the gap days dropped."""
+    if as_of is None:
+        return history
+    start = history.index.max() + pd.Timedelta(days=1)
+    day = pd.Timestamp(as_of).normalize()
+    if day < start:
+        raise InputError(
+            f"as_of: the balance was read on {day.date()}, before the end of the usage "
+            f"({history.index.max().date()}); give a day from {start.date()} on"
+        )
+    gap = int((day - start).days)
+    if gap == 0:
+        return history
+    sc = make_scenarios(
+        history,
+        horizon_days=o.horizon_days + gap,
+        n_scenarios=o.n_scenarios,
+        growth=o.growth,
+        seed=o.seed,
+        tail_days=TAIL_DAYS + o.lead_days,
+    )
+    return replace(sc, start=day, paths=sc.paths[:, gap:])
 
 
 def default_fit_days(history_days: int, fit_days: int | None = None) -> int:

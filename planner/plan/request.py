@@ -30,6 +30,7 @@ import pandas as pd
 
 from planner import text
 from planner.errors import InputError
+from planner.inputs import check_lots
 from planner.plan.options import PlanOptions
 from planner.plan.pipeline import current_policy, history_from_file, load_lots, plan
 from planner.plan.result import PlanResult
@@ -298,14 +299,18 @@ class PlanRequest:
         """
         source = source or DemandSource(history=history, currency=currency)
         with text.language(self.lang):
+            lots = load_lots(self.balance)
             rec = plan(
                 history,
                 currency,
                 options=self.options,
-                lots=load_lots(self.balance),
+                lots=lots,
                 current=self.current(),
+                as_of=self.as_of,
             )
+            dropped = [] if lots is None else check_lots(lots, rec.scenarios.start)[1]
             return PlanResult(
+                warnings=(*dropped, *rec.scenarios.warnings),
                 request=self,
                 history=history,
                 currency=currency,

@@ -35,6 +35,8 @@ class PlanResult:
         The alerts of the period checked (None without exports).
     left_out : planner.plan.sources.LeftOut or None
         The spend high alerts flag, left out of the demand (None: nothing left out).
+    warnings : tuple of str
+        Every warning of the plan (lots left out, short history, ...), as printed.
     """
 
     request: Any
@@ -46,6 +48,7 @@ class PlanResult:
     records: pd.DataFrame | None = None
     alerts: Any = None
     left_out: Any = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -60,6 +63,7 @@ class PlanResult:
     def to_json(self) -> dict[str, Any]:
         """The plan as one JSON-ready object: the recommendation, its status and exit code."""
         out = self.recommendation.to_json()
+        out["warnings"] = list(self.warnings)
         out["status"] = self.status
         out["exit_code"] = self.exit_code
         return out
