@@ -76,7 +76,13 @@ tenant = report.tenant_label(plan.records, tenant)
 display(Markdown(report.plan_heading(rec, history, tenant, demand.kind)))
 
 # %%
-display(Markdown(report.plan_markdown(rec, alert[1], alert[0])))
+display(
+    Markdown(
+        report.plan_markdown(
+            rec, plan.status, plan.verdict.level, postpaid=plan.outlook is not None
+        )
+    )
+)
 
 # %%
 found = plan.alerts
@@ -222,4 +228,5 @@ tables = {
 if expiry is not None:
     tables["expiry_schedule"] = expiry
 tables["alerts"], summary["alerts"] = alerts.alerts_sheet(found), alerts.alerts_summary(found)
+summary.update(plan.summary())
 written = report.save_artifacts(artifacts_dir, tables=tables, summary=summary)

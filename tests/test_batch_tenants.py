@@ -252,7 +252,12 @@ def test_portfolio_files_escape_data_and_forbid_scripts(tmp_path):
     files = portfolio.write_portfolio(entries, tmp_path)
     assert [p.name for p in files] == ["index.json", "index.html", "portfolio.xlsx"]
     index = json.loads(files[0].read_text())
-    assert index["exit_code"] == 4 and index["counts"] == {"failed": 1, "alert": 1, "ok": 1}
+    assert index["exit_code"] == 4 and index["counts"] == {
+        "failed": 1,
+        "alert": 1,
+        "act": 0,
+        "ok": 1,
+    }
     assert [t["name"] for t in index["tenants"]] == ["good", "bad", "late"]
     page = files[1].read_text()
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page

@@ -14,8 +14,16 @@ from hypothesis import strategies as st
 
 from planner import excel, text
 from planner.errors import InputError
-from planner.recommend import alert_status, recommend
+from planner.plan import verdict
+from planner.recommend import recommend
 from planner.text import catalogue
+from planner.text.plan import status_line
+
+
+def alert_status(rec, alert_days: int = 14):
+    """The exit code and status line of a recommendation's verdict."""
+    found = verdict(rec, alert_days=alert_days)
+    return found.exit_code, status_line(rec, found)
 
 
 def test_english_and_french_formats():

@@ -30,7 +30,7 @@ from planner.report.runner import build_report
 __all__ = ["ENTRY_KEYS", "STATUSES", "outcome_from_summary", "run_tenant", "timings"]
 
 #: a tenant's status in the index, most urgent first
-STATUSES: tuple[str, ...] = ("failed", "alert", "ok")
+STATUSES: tuple[str, ...] = ("failed", "alert", "act", "ok")
 
 #: the keys of an index entry, in order
 ENTRY_KEYS: tuple[str, ...] = (
@@ -103,9 +103,10 @@ def outcome_from_summary(summary: Mapping[str, Any], exit_code: int) -> dict[str
     rec = summary.get("recommendation", {})
     runway = rec.get("runway_days")
     line = str((summary.get("alert") or {}).get("status") or "")
-    verdict = re.sub(r"^planner: (OK|ALERT)\s*", "", line)  # the reasons, without the tag
+    verdict = re.sub(r"^planner: (OK|ACT|ALERT)\s*", "", line)  # the reasons, without the tag
+    level = (summary.get("verdict") or {}).get("level")
     return {
-        "status": "alert" if exit_code == EXIT_ALERT else "ok",
+        "status": str(level).lower() if level else ("alert" if exit_code == EXIT_ALERT else "ok"),
         "exit_code": int(exit_code),
         "verdict": verdict or None,
         "runway_days": runway.get("median") if isinstance(runway, Mapping) else None,

@@ -149,7 +149,8 @@ def collect_parameters(args: argparse.Namespace, base: dict[str, Any] | None = N
     params: dict[str, Any] = dict(base or {})
     if getattr(args, "params", None):
         params.update(read_params_file(args.params))
-    params.update(groups.plan_parameters(args))
+    # the exports are the command's inputs (set by run); the other plan options as given
+    params.update({k: v for k, v in groups.plan_parameters(args).items() if k != "exports"})
     if getattr(args, "departments", None) is not None:
         params["departments"] = args.departments
     for name, value in getattr(args, "parameter", None) or []:

@@ -38,6 +38,7 @@ from planner.plan.sources import DemandSource, read_demand
 from planner.plan.verdict import verdict
 from planner.recommend.advise import _check_options, _check_plan_rules
 from planner.scenarios import parse_growth
+from planner.text import plan as plan_text
 from planner.validate import MAX_SEED, check_workload
 
 __all__ = ["BILLING_MODES", "REPORT_PARAMETERS", "PlanRequest"]
@@ -309,23 +310,37 @@ class PlanRequest:
                 as_of=self.as_of,
             )
             dropped = [] if lots is None else check_lots(lots, rec.scenarios.start)[1]
-            return PlanResult(
+            found = verdict(
+                rec, alerts=source.alerts, alert_days=self.options.alert_days, billing=self.billing
+            )
+            result = PlanResult(
                 warnings=(*dropped, *rec.scenarios.warnings),
                 request=self,
                 history=history,
                 currency=currency,
                 recommendation=rec,
-                verdict=verdict(
-                    rec,
-                    alerts=source.alerts,
-                    alert_days=self.options.alert_days,
-                    billing=self.billing,
-                ),
+                verdict=found,
                 demand=source.demand,
                 records=source.records,
                 alerts=source.alerts,
                 left_out=source.left_out,
             )
+            # the sentences agree with the verdict: written once it is known
+            notes = [" ".join(f"{w}." for w in dropped)] if dropped else []
+            notes += [w[:1].upper() + w[1:] + "." for w in rec.scenarios.warnings]
+            funded = None
+            if source.records is not None:
+                funded = plan_text.left_out_sentence(source.left_out, kept=self.keep_alert_spend)
+            rec.alternatives["explanation"] = plan_text.alternative_sentences(rec)
+            rec.explanation = plan_text.explanation(
+                rec,
+                growth_given=self.options.growth is not None,
+                notes=notes,
+                verdict=found,
+                funded=funded,
+                outlook=result.outlook,
+            )
+            return result
 
 
 def _checked(name: str, kind: str, value: Any) -> Any:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from planner.recommend import Recommendation, alert_status
+from planner.plan.postpaid import postpaid_outlook
+from planner.recommend import Recommendation
+from planner.text import plan as plan_text
 
 __all__ = ["PlanResult"]
 
@@ -51,19 +53,50 @@ class PlanResult:
     warnings: tuple[str, ...] = ()
 
     @property
+    def outlook(self) -> dict[str, Any] | None:
+        """A post-paid tenant's credits and bill (:func:`planner.plan.postpaid.postpaid_outlook`);
+        None when prepaid."""
+        if self.request.billing != "postpaid":
+            return None
+        return postpaid_outlook(self.recommendation)
+
+    @property
     def status(self) -> str:
-        """The one-line status of a scheduled run (``planner: OK ...``)."""
-        return alert_status(self.recommendation, self.request.options.alert_days)[1]
+        """The one-line status of a scheduled run: ``planner: OK|ACT|ALERT`` and why."""
+        return plan_text.status_line(self.recommendation, self.verdict, self.outlook)
 
     @property
     def exit_code(self) -> int:
         """0, or 3 (ALERT) for scheduled runs."""
-        return alert_status(self.recommendation, self.request.options.alert_days)[0]
+        return int(self.verdict.exit_code)
 
     def to_json(self) -> dict[str, Any]:
-        """The plan as one JSON-ready object: the recommendation, its status and exit code."""
+        """The plan as one JSON-ready object: the recommendation, the verdict with its
+        reasons, what was left out of the demand, every warning, the status and exit code."""
         out = self.recommendation.to_json()
         out["warnings"] = list(self.warnings)
+        out["billing"] = self.request.billing
+        outlook = self.outlook
+        if outlook is not None:
+            # no credits to buy: no recharge recommended
+            for key in ("initial", "recharge_amount", "threshold"):
+                out[key] = None
+            out["postpaid"] = {
+                k: (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
+                for k, v in outlook.items()
+            }
+        out["left_out"] = None if self.left_out is None else self.left_out.to_json()
+        out["verdict"] = self.verdict.to_json()
         out["status"] = self.status
         out["exit_code"] = self.exit_code
         return out
+
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` takes from the plan: the recommendation as
+        :meth:`to_json` writes it, the verdict, and the status with its exit code."""
+        doc = self.to_json()
+        return {
+            "recommendation": doc,
+            "verdict": doc["verdict"],
+            "alert": {"exit_code": doc["exit_code"], "status": doc["status"]},
+        }

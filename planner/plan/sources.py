@@ -4,7 +4,9 @@ Fraud is not demand. A prepaid balance that runs dry during toll fraud caps the 
 levers made for fraud are alerts and per-user spend limits, not a larger balance. So the calls
 that **high** alerts name (:mod:`planner.alerts`, every day of the history judged against the
 days before it) are left out of the history the plan is drawn from, and :class:`LeftOut` says
-how much, on which days and why. ``keep_alert_spend`` keeps them.
+how much, on which days and why. ``keep_alert_spend`` keeps them. An abnormal day
+of the tenant or of one user (``daily_spend``, ``user_jump``) flags every call of that day,
+legitimate ones included: it makes the verdict an ALERT but leaves nothing out by itself.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from planner.errors import InputError
 from planner.ingest import read_exports
 from planner.plan.pipeline import demand_from_records, load_lots
 
-__all__ = ["DemandSource", "LeftOut", "read_demand"]
+__all__ = ["DAY_KINDS", "DemandSource", "LeftOut", "read_demand"]
+
+#: alert kinds that flag all the calls of a day (the tenant's, or one user's) rather than
+#: the calls at fault
+DAY_KINDS: frozenset[str] = frozenset({"daily_spend", "user_jump"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ def read_demand(req: Any) -> DemandSource:
         raise InputError(f"no call records in {', '.join(map(str, req.exports))}")
     found = detect_alerts(records, since=records["start"].min(), lots=load_lots(req.balance))
     priced = {"licences": req.licences, "rates": req.rates, "user_licences": req.user_licences}
-    flagged = {i for a in found.alerts if a.severity == "high" for i in a.usage_ids}
+    flagged = {i for a in _call_alerts(found) for i in a.usage_ids}
     left_out = None
     if flagged and not req.keep_alert_spend:
         whole, currency = demand_from_records(records, **priced).series(req.currency)
@@ -116,6 +122,13 @@ def read_demand(req: Any) -> DemandSource:
     )
 
 
+def _call_alerts(found: AlertResult) -> list:
+    """The high alerts that name the calls at fault; an abnormal day of the tenant or of a
+    user (:data:`DAY_KINDS`) names every call of that day, legitimate ones included, so it
+    leaves nothing out by itself."""
+    return [a for a in found.alerts if a.severity == "high" and a.kind not in DAY_KINDS]
+
+
 def recent(found: AlertResult, days: int = DEFAULT_PERIOD_DAYS) -> AlertResult:
     """The alerts of the last ``days`` days of data (the period ``planner alerts`` checks)."""
     if found.last_day is None:
@@ -133,7 +146,7 @@ def _left_out(
     days = diff[diff > 0]
     if days.empty:
         return None
-    high = [a for a in found.alerts if a.severity == "high" and a.currency == currency]
+    high = [a for a in _call_alerts(found) if a.currency == currency]
     return LeftOut(
         amount_cents=int(days.sum()),
         currency=currency,

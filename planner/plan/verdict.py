@@ -121,6 +121,20 @@ def verdict(
             )
         )
     pos = rec.position
+    if billing == "postpaid":
+        # running out of credits is when post-usage billing starts, not a stock-out
+        if rec.current is not None and rec.current.get("auto_recharge", True):
+            reasons.append(
+                Reason(
+                    "postpaid_auto_recharge",
+                    "ACT",
+                    {
+                        "recharge_amount": rec.current["recharge_amount"],
+                        "threshold": rec.current["threshold"],
+                    },
+                )
+            )
+        return _verdict(reasons)
     if pos is not None and rec.current is None:
         pessimistic = pos["runway_days"]["pessimistic"]
         if pessimistic < alert_days:
@@ -135,20 +149,13 @@ def verdict(
                 {"p_stockout": rec.current["p_stockout"], "allowed": 1 - rec.service_level},
             )
         )
-    if billing == "postpaid":
-        if rec.current is not None and rec.current.get("auto_recharge", True):
-            reasons.append(
-                Reason(
-                    "postpaid_auto_recharge",
-                    "ACT",
-                    {
-                        "recharge_amount": rec.current["recharge_amount"],
-                        "threshold": rec.current["threshold"],
-                    },
-                )
-            )
-    elif pos is not None and rec.policy.initial > 0:
+    if pos is not None and rec.policy.initial > 0:
         reasons.append(add_now_reason(rec))
+    return _verdict(reasons)
+
+
+def _verdict(reasons: list[Reason]) -> Verdict:
+    """The most urgent level of ``reasons`` (OK without any), most urgent reasons first."""
     level = max((r.level for r in reasons), key=LEVELS.index, default="OK")
     return Verdict(level, tuple(sorted(reasons, key=lambda r: -LEVELS.index(r.level))))
 

@@ -55,6 +55,7 @@ _CSS = """
     font-size: 15px; border-left: 6px solid; }
   .planner-ok { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
   .planner-alert { background: #fdecea; border-color: #c62828; color: #8e1c1c; }
+  .planner-act { background: #fff8e1; border-color: #f9a825; color: #6d4c00; }
   .planner-footer { max-width: 1120px; margin: 10px auto 30px auto; color: #66788a;
     font: 12px "Segoe UI", Arial, sans-serif; }
 </style>

@@ -49,7 +49,7 @@ class ReportResult:
     files : list of Path
         Every file written, in ``out_dir``.
     exit_code : int
-        0 all well, 3 alert (see :func:`planner.recommend.alert_status`).
+        0 all well, 3 alert (the verdict of :mod:`planner.plan.verdict`).
     status : str
         One line, ``planner: OK ...`` or ``planner: ALERT ...``.
     summary : dict
