@@ -47,7 +47,7 @@ ENTRY_KEYS: tuple[str, ...] = (
 )
 
 #: a funding-plan cell whose source holds one of these is simulation work
-_SIMULATION_CALLS = ("recommend(", "engine.paths(", "engine.simulate(", "lot_forfeiture(")
+_SIMULATION_CALLS = ("recommend(", ".run()", "engine.paths(", "engine.simulate(", "lot_forfeiture(")
 
 
 def worker_address() -> str | None:
