@@ -29,7 +29,7 @@ PRELOAD: tuple[str, ...] = (
     "planner.engine",
     "planner.ingest",
     "planner.inputs",
-    "planner.pipeline",
+    "planner.plan",
     "planner.plots",
     "planner.recommend",
     "planner.report",
