@@ -18,7 +18,7 @@ import pandas as pd
 from planner.backtest import HISTORY_DAYS, HISTORY_START, TENANTS, Tenant, demand_process
 from planner.billing.forecast import FORECAST_MONTHS, _month_totals, month_windows, monthly_forecast
 from planner.engine import to_cents
-from planner.pipeline import DEFAULT_SEED
+from planner.plan import DEFAULT_SEED
 from planner.scenarios import DEFAULT_SCENARIOS, make_scenarios
 
 __all__ = ["calibrate_tenant", "calibration_table"]
