@@ -16,7 +16,7 @@ from planner.batch.tenants import read_tenants
 from planner.cli import build_parser, main
 from planner.errors import InputError
 from planner.plan import REPORT_PARAMETERS, PlanOptions, PlanRequest, current_policy
-from planner.report import notebook_parameters, notebook_path
+from planner.report.notebooks import notebook_parameters, notebook_path
 from planner.sample import sample_dir
 
 #: plan parameters the report does not take (it plans from usage exports only)
