@@ -2,32 +2,44 @@
 
 :func:`run_tenant` calls :func:`planner.report.runner.build_report`, the function ``planner report``
 calls, so a tenant's report from a batch is the report ``planner report`` writes for the same
-parameters. Errors the user can act on (bad input, a failing notebook) are caught and returned
+parameters. A worker keeps one report kernel for every tenant it takes (:func:`worker_kernel`):
+started with the first, it has the notebooks' imports done once and returns to its baseline
+before each notebook, so a tenant reads the same as in its own ``planner report``. Errors the user can act on (bad input, a failing notebook) are caught and returned
 as a ``failed`` outcome: they would fail again on any worker, so they are not retried and do
 not stop the other tenants. Anything else (a bug, a dying kernel) propagates, so that the
 scheduler can retry the task.
 
 The outcome also says where the time went, from papermill's per-cell timings and the report's
-step lines: kernel start-up, the simulation cells, the other cells, and the rendering (HTML,
-workbook).
+step lines: kernel start-up (on a kept kernel: returning it to its baseline, and papermill's
+own work), the simulation cells, the other cells, and the rendering (HTML, workbook).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import time
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from planner import validate
 from planner.errors import EXIT_ALERT, PlannerError
 from planner.plan import PlanRequest
+from planner.report.kernel import Kernel
 from planner.report.notebooks import PATH_PARAMETERS
 from planner.report.runner import build_report
 
-__all__ = ["ENTRY_KEYS", "STATUSES", "outcome_from_summary", "run_tenant", "timings"]
+__all__ = [
+    "ENTRY_KEYS",
+    "STATUSES",
+    "outcome_from_summary",
+    "run_tenant",
+    "timings",
+    "worker_kernel",
+]
 
 #: a tenant's status in the index, most urgent first
 STATUSES: tuple[str, ...] = ("failed", "alert", "act", "ok")
@@ -60,6 +72,15 @@ def worker_address() -> str | None:
         return None
 
 
+@cache
+def worker_kernel() -> Kernel:
+    """The report kernel this process keeps for every tenant it takes (started by the first
+    tenant whose inputs pass the checks, replaced if it dies, killed when the process exits)."""
+    kernel = Kernel()
+    atexit.register(kernel.shutdown, wait=False)
+    return kernel
+
+
 def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[str, Any]:
     """Build one tenant's report into ``out_dir``; return its index entry.
 
@@ -85,6 +106,7 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
             out_dir,
             progress=False,
             log=lambda message: steps.append((time.perf_counter(), message)),
+            kernel=worker_kernel(),
         )
     except PlannerError as exc:
         entry.update(status="failed", exit_code=exc.exit_code, error=str(exc))
