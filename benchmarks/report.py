@@ -115,19 +115,26 @@ def cell_seconds(executed: Path) -> float:
 
 
 def breakdown(out: Path, steps: list, wall: float) -> list[tuple[str, float]]:
-    """Where one cold run's time went, from its step lines and executed notebooks."""
+    """Where one cold run's time went, from its step lines and executed notebooks. The
+    notebooks may run side by side: their time is the span until the first page is
+    rendered, and each one's cells are shown inside it."""
     marks = [*steps, (wall, "")]
     rows = [("process start, imports, input checks", steps[0][0] if steps else wall)]
-    for (t0, line), (t1, _) in zip(marks, marks[1:], strict=False):
-        if "running notebook" in line:
-            name = line.split("running notebook", 1)[1].split()[0]
-            cells = cell_seconds(out / "notebooks" / f"{name}.ipynb")
-            rows.append((f"{name}: kernel and papermill", (t1 - t0) - cells))
-            rows.append((f"{name}: cells", cells))
-        elif "rendering" in line:
-            rows.append((f"HTML export {line.split('rendering', 1)[1].split()[0]}", t1 - t0))
+    running = [(t0, t1, line) for (t0, line), (t1, _) in zip(marks, marks[1:], strict=False)]
+    names = [line.split("running notebook", 1)[1].split()[0] for _, _, line in running
+             if "running notebook" in line]  # fmt: skip
+    span = sum(t1 - t0 for t0, t1, line in running if "running notebook" in line)
+    rows.append(("notebooks: kernels start, cells run (until the first page)", span))
+    for name in names:
+        rows.append(
+            (f"  of which {name}'s cells", cell_seconds(out / "notebooks" / f"{name}.ipynb"))
+        )
+    for t0, t1, line in running:
+        if "rendering" in line:
+            page = line.split("rendering", 1)[1].split()[0]
+            rows.append((f"HTML export {page} (and waiting for its notebook)", t1 - t0))
         elif "writing" in line:
-            rows.append(("workbook, summary, shutdown", t1 - t0))
+            rows.append(("workbook, summary, kernels shut down", t1 - t0))
     return rows
 
 
