@@ -34,8 +34,9 @@ import sys
 import time
 from pathlib import Path
 
-from planner.report import build_report, sample_parameters
+from planner.report.artifacts import sample_parameters
 from planner.report.kernel import Kernel
+from planner.report.runner import build_report
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "_data" / "report"

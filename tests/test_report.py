@@ -298,19 +298,19 @@ def test_runway_distribution_is_the_analysis_runway():
 
 
 def test_notebooks_run_side_by_side_and_the_first_failure_is_reported(tiny, tmp_path, monkeypatch):
-    monkeypatch.setattr(report.runner, "_cores", lambda: 2)  # one kernel per notebook
+    monkeypatch.setattr(runner, "_cores", lambda: 2)  # one kernel per notebook
     other = tmp_path / "tiny_b.ipynb"
     other.write_bytes(tiny.read_bytes())
     out = tmp_path / "out"
     lines: list[str] = []
-    result = report.build_report(
+    result = runner.build_report(
         {"x": 3}, out, notebooks=[tiny, other], progress=False, log=lines.append
     )
     assert sorted(p.name for p in out.glob("*.html")) == ["tiny.html", "tiny_b.html"]
     assert result.exit_code == 0 and len(lines) == 5
     assert "x squared is <strong>9</strong>" in (out / "tiny_b.html").read_text()
     with pytest.raises(NotebookFailed, match="notebook tiny failed in cell"):
-        report.build_report(
+        runner.build_report(
             {"fail": True}, tmp_path / "f", notebooks=[tiny, other], progress=False, log=None
         )
     assert [p.name for p in (tmp_path / "f" / "failed").iterdir()] == ["tiny.ipynb"]
