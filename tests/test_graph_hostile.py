@@ -138,21 +138,35 @@ def test_a_throttling_storm_stays_within_the_total_wait(tmp_path, tls, env, caps
     assert "--max-wait 3 s" in line and fake.data_requests <= 5
 
 
+#: runs ``planner`` and writes the process's own peak memory (VmHWM, KiB) at exit: the
+#: ``ru_maxrss`` that ``wait4`` gives keeps the peak of the forking pytest worker across exec
+_PEAK_WRAPPER = """
+import atexit, runpy, sys
+def _write(path):
+    with open("/proc/self/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    with open(path, "w") as out:
+        out.write(str(kib))
+atexit.register(_write, sys.argv[1])
+del sys.argv[1]
+sys.argv[0] = "planner"
+runpy.run_module("planner", run_name="__main__", alter_sys=True)
+"""
+
+
 def _fetch_rss(fake: FakeGraph, store: Path, tls) -> tuple[int, str, int]:
     """Run ``planner fetch`` in a process of its own: exit code, stderr, peak memory (KiB)."""
     environ = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    peak_file = store.parent / "peak_kib"
     argv = [
         sys.executable,
-        "-m",
-        "planner",
+        "-c",
+        _PEAK_WRAPPER,
+        str(peak_file),
         *fetch_argv(fake, store, "--since", "2026-05-27", "--until", "2026-06-01"),
     ]
-    proc = subprocess.Popen(argv, env=environ, cwd=ROOT, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err, usage.ru_maxrss
+    proc = subprocess.run(argv, env=environ, cwd=ROOT, stderr=subprocess.PIPE, check=False)
+    return proc.returncode, proc.stderr.decode(), int(peak_file.read_text())
 
 
 @pytest.mark.slow
