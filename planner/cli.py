@@ -22,6 +22,7 @@ from typing import cast
 
 from planner import __version__
 from planner.errors import EXIT_BAD_INPUT, PlannerError
+from planner.terminal import escape_controls, escaped_stdout
 
 # In the order shown by ``planner --help``: the pipeline, then the helpers.
 COMMANDS = (
@@ -129,7 +130,7 @@ class _WarningLine(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            print(f"planner: warning: {record.getMessage()}", file=sys.stderr)
+            print(f"planner: warning: {escape_controls(record.getMessage())}", file=sys.stderr)
         except Exception:  # a closed stderr must not turn a warning into a failure
             self.handleError(record)
 
@@ -157,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return int(args._run(args) or 0)
+        with escaped_stdout():  # data printed (a UPN, a name) cannot drive the terminal
+            return int(args._run(args) or 0)
     except PlannerError as exc:
         print(f"planner: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code

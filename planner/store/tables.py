@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from planner.errors import InputError
+from planner.fileio import restore_frame
 from planner.schema import RECORD_COLUMNS, RECORD_DTYPES, empty_records
 
 PARQUET_MAGIC = b"PAR1"
@@ -153,7 +154,8 @@ def parquet_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
 
 
 def csv_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
-    """Canonical record chunks of a record table written as CSV by ``planner ingest --out``.
+    """Canonical record chunks of a record table written as CSV by ``planner ingest --out``
+    (text cells neutralised against spreadsheet formulas restored, :func:`~planner.fileio.restore`).
 
     Raises
     ------
@@ -178,7 +180,7 @@ def csv_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
             for c in ("start", "end"):
                 if c in chunk:
                     chunk[c] = pd.to_datetime(chunk[c], utc=True, format="ISO8601")
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            table = pa.Table.from_pandas(restore_frame(chunk), preserve_index=False)
             yield conform_table(table)
     except (ValueError, TypeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
