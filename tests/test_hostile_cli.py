@@ -67,6 +67,8 @@ def test_negative_growth_as_the_readme_writes_it(demand_csv, capsys):
             b"date,amount\n2024-01-01,1\n2024-01-02,\xff1\n# caf\xc3\xa9 \xc3\xa9t\xc3\xa9\n",
             "UTF-8",
         ),
+        # dropped, the NUL would turn 1<NUL>0 into 10
+        (b"date,amount\n2024-01-01,1\n2024-01-02,1\x000\n", "line 3: holds a NUL byte"),
     ],
 )
 def test_bad_demand_files_are_refused_before_any_work(tmp_path, capsys, content, fragment):

@@ -198,7 +198,8 @@ def test_tenants_file_and_params_file_share_the_limits(tmp_path, capsys, body, f
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
     [
-        ("n_scenarios", '"abc"', "n_scenarios: 'abc' is not a number; give a whole number from 1"),
+        ("n_scenarios", '"abc"', "n_scenarios: 'abc' is not a whole number; give a whole number from 1 to 20,000"),
+        ("seed", "x", "seed: 'x' is not a whole number; give a whole number from 0 to 9,223,372,036,854,775,807"),
         ("seed", "1.5", "seed: 1.5 is not a whole number; give a whole number from 0 to"),
         ("top_n", "-5", "top_n: -5 is out of range; give a whole number from 1 to 1,000"),
         ("timezone", "Mars/Olympus", "timezone: 'Mars/Olympus' is not a time zone"),

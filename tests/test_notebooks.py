@@ -30,13 +30,16 @@ pytestmark = pytest.mark.slow
 FAST = ["--scenarios", "200", "--horizon-days", "120", "--no-progress"]
 
 
-def _planner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def _planner(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "planner", *args],
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
         timeout=600,
+        env=env,
     )
 
 

@@ -53,7 +53,13 @@ class Table:
             raise InputError(f"{self.name} is a directory; expected {what} as a CSV file") from None
         except OSError as exc:
             raise InputError(f"{self.name}: cannot read it ({exc.strerror})") from None
-        text = decode_text(raw, self.name).replace("\x00", "")
+        text = decode_text(raw, self.name)
+        if "\x00" in text:  # dropped, "1\x000" would read as 10: refused instead
+            line = text[: text.index("\x00")].count("\n") + 1
+            raise InputError(
+                f"{self.name}, line {line}: holds a NUL byte (a damaged or binary file); "
+                f"expected {what} as a CSV text file"
+            )
         if not text.strip():
             raise InputError(
                 f"{self.name} is empty; expected {what} with a header line `{example}`"

@@ -36,7 +36,7 @@ __all__ = [
 
 
 def _number_text(value: float) -> str:
-    return f"{value:,}" if float(value) == int(value) else f"{value:g}"
+    return f"{int(value):,}" if isinstance(value, int) or value == int(value) else f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,10 @@ class Parameter:
 
 
 def _check_number(p: Parameter, name: str, value: Any) -> Any:
+    if p.kind == "whole" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise p._refuse(name, value, "is not a whole number")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise p._refuse(name, value, "is not a number")
-    if p.kind == "whole" and not isinstance(value, int):
-        raise p._refuse(name, value, "is not a whole number")
     if not math.isfinite(value):
         raise p._refuse(name, value, "is not a finite number")
     low = -math.inf if p.low is None else p.low
