@@ -138,9 +138,6 @@ def test_ingest_never_imports_collect():
     assert _importers("ingest", "planner.collect") == []
 
 
-@pytest.mark.xfail(
-    reason="batch reads its YAML parameters through the CLI until PlanRequest lands", strict=False
-)
 def test_batch_never_imports_the_command_line():
     assert _importers("batch", "planner.commands") + _importers("batch", "planner.cli") == []
 
