@@ -131,9 +131,6 @@ def test_the_cents_rule_finds_a_formatter():
 # ---- layers that flow one way -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="ingest and collect still import each other until the store package lands", strict=False
-)
 def test_ingest_never_imports_collect():
     assert _importers("ingest", "planner.collect") == []
 

@@ -338,7 +338,6 @@ def test_tables_and_json():
         "one_time_funding",
         "alternatives",
         "explanation",
-        "status",
     ):
         assert key in out
     assert out["explanation"][0].startswith(("Add ", "No purchase needed now; recharge "))

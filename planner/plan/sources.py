@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner import money
 from planner.alerts import AlertResult, detect_alerts
 from planner.alerts.run import DEFAULT_PERIOD_DAYS
 from planner.demand import DemandResult
@@ -58,7 +59,7 @@ class LeftOut:
     def to_json(self) -> dict[str, Any]:
         """Plain values; the amount as a decimal with two places."""
         return {
-            "amount": round(self.amount_cents / 100, 2),
+            "amount": float(money.units(self.amount_cents)),
             "currency": self.currency,
             "first_date": self.first_date.isoformat(),
             "last_date": self.last_date.isoformat(),
