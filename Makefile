@@ -32,9 +32,12 @@ test: $(STAMP) chromium libreoffice
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
-# The readers' fuzz suite at length: thousands of damaged exports (a few minutes).
+# The fuzz suites at length: thousands of damaged exports, hostile Graph answers and tampered
+# stores (several minutes), with every hostile-server attack and store tampering.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_readers.py -q -W error::pytest.PytestUnraisableExceptionWarning
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_readers.py \
+		tests/test_fuzz_collect.py tests/test_graph_hostile.py tests/test_store_tamper.py \
+		-q -W error::pytest.PytestUnraisableExceptionWarning
 
 # Screenshots of both reports in English and French, taken by the Chromium test, for the README.
 screenshots: $(STAMP) chromium

@@ -3,7 +3,7 @@
 For each tenant of :data:`planner.backtest.TENANTS` (levels from under 2 to 600 a day,
 trend, weekly and month-end rhythm, idle days, heavy-tailed spikes, bounded bursts of 2 to 6
 normal days for 1 to 3 days with month-end peaks of 2.2 to 2.6, growing tenants with overhead
-50 and holding rate 0): one year of history is drawn, ``planner.pipeline.plan`` recommends
+50 and holding rate 0): one year of history is drawn, ``planner.plan.PlanRequest`` recommends
 from it, and the policy is replayed on fresh futures of the true process. Prints the table
 of the first histories, realised beside promised per kind, the pooled checks and the check
 lines (realised year-one stock-out at most three times the accepted risk; two-year cost

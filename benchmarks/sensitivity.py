@@ -15,7 +15,7 @@ import time
 
 from planner.demand.actual import actual_demand
 from planner.ingest import read_exports
-from planner.pipeline import PlanOptions, plan
+from planner.plan import PlanOptions, plan
 from planner.sample import sample_dir
 
 VARIATIONS = (

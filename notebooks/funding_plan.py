@@ -19,9 +19,8 @@ from typing import Optional, Union
 
 from IPython.display import Markdown, display
 
-from planner import alerts, analysis, engine, pipeline, plots, report, text
-from planner.ingest import read_exports
-from planner.recommend import alert_status
+from planner import alerts, analysis, engine, plots, report, text
+from planner.plan import PlanRequest
 
 # %% tags=["parameters"]
 # one parameter a line, as papermill reads them
@@ -34,6 +33,7 @@ lead_days: int = 1  # days between a recharge trigger and the funds being usable
 holding_rate: float = 0.05  # yearly cost of money tied up in the balance (0.05 is 5 %)
 recharge_overhead: float = 10.0  # cost of handling one purchase invoice, in the billing currency
 min_amount: float = 50  # smallest amount the admin center accepts (funding, recharge amount, trigger)
+min_recharge_days: float = 0.0  # optional floor on the recharge amount, in days of mean spend (0: none)
 failure_rate: float = 0.0  # share of recharge attempts that fail (an expired card, say)
 fix_days: int = 0  # days until a failed recharge is fixed (auto-recharge is off meanwhile)
 growth: Union[str, float, None] = None  # demand growth per year: 0.1, "+20%/year", "users:250->300"; None: estimated
@@ -48,6 +48,9 @@ licences: Optional[str] = None  # licence counts per plan and country (what-if, 
 rates: Optional[str] = None  # rate card: re-price the calls after the minute pools (what-if); None: actual spend
 user_licences: Optional[str] = None  # CSV of users and their licences (MCOPSTNC check, pay-as-you-go users)
 alert_days: int = 14  # status ALERT when the balance may run out within this many days
+billing: str = "prepaid"  # how PSTN usage is paid: "prepaid" (Communications Credits) or "postpaid" (after use, MCA)
+as_of: Optional[str] = None  # the day the balance was read, YYYY-MM-DD; None: the day after the last usage day
+keep_alert_spend: bool = False  # True: keep the spend high alerts flag in the demand (by default it is left out)
 tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
 artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables and summary.json go
 lang: str = "en"  # language of the report: "en" or "fr" (a language is a file in planner/text/locales)
@@ -57,61 +60,32 @@ lang: str = "en"  # language of the report: "en" or "fr" (a language is a file i
 text.set_language(lang)
 
 # %%
-inputs = report.resolve_inputs(
-    exports, balance=balance, user_licences=user_licences, licences=licences, rates=rates
-)
+params = {
+    name: value for name, value in dict(globals()).items() if name in PlanRequest.parameters()
+}
+plan = PlanRequest.from_params(params).run()
 
 # %%
-ingest = read_exports(inputs.exports)
-
-# %%
-lots = pipeline.load_lots(inputs.balance)
-demand = pipeline.demand_from_records(
-    ingest.records, licences=inputs.licences, rates=inputs.rates, user_licences=inputs.user_licences
-)
-history, currency = demand.series(currency)
-
-# %%
-options = pipeline.PlanOptions(
-    service_level=service_level,
-    horizon_days=horizon_days,
-    lead_days=lead_days,
-    holding_rate=holding_rate,
-    recharge_overhead=recharge_overhead,
-    growth=growth,
-    n_scenarios=n_scenarios,
-    seed=seed,
-    alert_days=alert_days,
-    min_amount=min_amount,
-    failure_prob=failure_rate,
-    fix_days=fix_days,
-)
-current = pipeline.current_policy(
-    current_recharge_amount,
-    current_threshold,
-    auto_recharge=current_auto_recharge,
-    balance=current_balance,
-    lead_days=lead_days,
-    failure_prob=failure_rate,
-    fix_days=fix_days,
-    min_amount=min_amount,
-)
-
-# %%
-rec = pipeline.plan(history, currency, options=options, lots=lots, current=current)
+rec, history, currency, demand = plan.recommendation, plan.history, plan.currency, plan.demand
 lots = rec.lots
 sc = rec.scenarios
-alert = alert_status(rec, alert_days)
-tenant = report.tenant_label(ingest.records, tenant)
+alert = (plan.exit_code, plan.status)
+tenant = report.tenant_label(plan.records, tenant)
 
 # %%
 display(Markdown(report.plan_heading(rec, history, tenant, demand.kind)))
 
 # %%
-display(Markdown(report.plan_markdown(rec, alert[1], alert[0])))
+display(
+    Markdown(
+        report.plan_markdown(
+            rec, plan.status, plan.verdict.level, postpaid=plan.outlook is not None
+        )
+    )
+)
 
 # %%
-found = alerts.detect_alerts(ingest.records, lots=lots)
+found = plan.alerts
 display(Markdown(alerts.alerts_markdown(found, only_high=True)))
 
 # %% [markdown]
@@ -254,4 +228,5 @@ tables = {
 if expiry is not None:
     tables["expiry_schedule"] = expiry
 tables["alerts"], summary["alerts"] = alerts.alerts_sheet(found), alerts.alerts_summary(found)
+summary.update(plan.summary())
 written = report.save_artifacts(artifacts_dir, tables=tables, summary=summary)

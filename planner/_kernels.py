@@ -375,3 +375,23 @@ def paths_kernel(
         for f in range(N_SUMMARY):
             out[f, i] = res[f]
     return rec, out
+
+
+@njit(cache=True)
+def demand_cents(demand):
+    """Whole cents (int64) of a scenarios x days float64 demand, in one pass: each amount
+    times 100 rounded half up, as :func:`planner.engine.to_cents` rounds an amount >= 0.
+    Returns ``(cents, ok)``; ``ok`` is False when an amount is negative, NaN or infinite
+    (the caller then reports which)."""
+    n_scen, n_days = demand.shape
+    out = np.empty((n_scen, n_days), dtype=np.int64)
+    ok = True
+    for i in range(n_scen):
+        for t in range(n_days):
+            v = demand[i, t] * 100.0
+            if v >= 0.0 and v < np.inf:
+                out[i, t] = np.int64(np.floor(v + 0.5))
+            else:
+                ok = False
+                out[i, t] = 0
+    return out, ok

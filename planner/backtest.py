@@ -3,7 +3,7 @@
 Two kinds (``docs/credit-model.md`` §4):
 
 - **Synthetic tenants with known processes** (:data:`TENANTS`, :func:`demand_process`): a year
-  of history is drawn, :func:`planner.pipeline.plan` recommends from it alone, and the
+  of history is drawn, :class:`planner.plan.PlanRequest` recommends from it alone, and the
   recommended policy is replayed on many fresh futures of the *true* process
   (:func:`backtest_tenant`). The realised stock-out probability over the first year is
   compared with the promise, and the two-year cost (:func:`planner.recommend.policy_cost`:
@@ -41,7 +41,7 @@ import pandas as pd
 
 from planner.engine import Policy, simulate, sweep
 from planner.errors import InputError
-from planner.pipeline import PlanOptions, plan
+from planner.plan import PlanOptions, PlanRequest
 from planner.recommend import TAIL_DAYS, policy_cost
 
 __all__ = [
@@ -294,7 +294,7 @@ def backtest_tenant(
         recharge_overhead=tenant.overhead,
         n_scenarios=n_scenarios,
     )
-    rec = plan(series, "USD", options=options)
+    rec = PlanRequest(options=options).plan_history(series, "USD").recommendation
     future, _ = demand_process(
         tenant,
         HISTORY_DAYS,
@@ -481,7 +481,7 @@ def backtest_history(
             f"least 14 to fit, got {fit_days}"
         )
     o = replace(options or PlanOptions(), horizon_days=replay_days)
-    rec = plan(history.iloc[:fit_days], currency, options=o)
+    rec = PlanRequest(options=o).plan_history(history.iloc[:fit_days], currency).recommendation
     rest = history.iloc[fit_days:]
     result = simulate(rest, None, rec.policy)
     m = result.metrics

@@ -13,18 +13,21 @@ line on stderr (``planner: error: ...``) with their exit code, never as a traceb
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import cast
 
 from planner import __version__
 from planner.errors import EXIT_BAD_INPUT, PlannerError
+from planner.terminal import escape_controls, escaped_stdout
 
 # In the order shown by ``planner --help``: the pipeline, then the helpers.
 COMMANDS = (
     "fetch", "ingest", "store", "demand", "simulate", "recommend", "backtest", "report",
-    "alerts", "batch", "demo", "sample",
+    "alerts", "limits", "batch", "demo", "sample",
 )  # fmt: skip
 
 
@@ -41,11 +44,28 @@ def _load_commands(only: str | None = None) -> dict:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (exit code 2), like every other error."""
+    """An argument parser whose errors are one line (exit code 2), like every other error;
+    an unknown option is answered with the command's usage and the nearest option."""
 
     def error(self, message: str):  # type: ignore[override]
         text = one_line(message)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
+
+    def unknown(self, extras: Sequence[str]) -> None:
+        """Refuse options this command does not have: its usage, then one line naming them
+        with the closest of its own (``--servce-level``: did you mean ``--service-level``?)."""
+        options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        guesses = []
+        for extra in extras:
+            name = extra.split("=", 1)[0]
+            near = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+            if name.startswith("-") and near:
+                guesses.append(f"did you mean {near[0]}?")
+        words = f"unrecognized arguments: {' '.join(extras)}"
+        if guesses:
+            words += "; " + " ".join(guesses)
+        self.print_usage(sys.stderr)
+        self.error(words)
 
 
 def one_line(message: str) -> str:
@@ -75,6 +95,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str | None) -> _Parser:
+    """The parser of sub-command ``command`` (the main parser when there is none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return cast(_Parser, action.choices[command])
+    return cast(_Parser, parser)
+
+
 #: options whose value may begin with "-" (``--growth -10%``), which argparse would otherwise
 #: take for an option of its own
 _SIGNED_OPTIONS = ("--growth",)
@@ -102,7 +130,7 @@ class _WarningLine(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            print(f"planner: warning: {record.getMessage()}", file=sys.stderr)
+            print(f"planner: warning: {escape_controls(record.getMessage())}", file=sys.stderr)
         except Exception:  # a closed stderr must not turn a warning into a failure
             self.handleError(record)
 
@@ -121,14 +149,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     only = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only)
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:  # answered by the sub-command that was given them
+            _command_parser(parser, getattr(args, "command", None)).unknown(extras)
     except SystemExit as exc:  # --help, --version, or a bad option (one line already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if not getattr(args, "_run", None):
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return int(args._run(args) or 0)
+        with escaped_stdout():  # data printed (a UPN, a name) cannot drive the terminal
+            return int(args._run(args) or 0)
     except PlannerError as exc:
         print(f"planner: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code

@@ -7,7 +7,8 @@ and (for tables) an autofilter.
 
 Safety: text that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab / carriage return) would
 be evaluated by Excel as a formula ("CSV/formula injection" from a user display name, say).
-Such text is written as an explicit string cell with Excel's quote prefix, so Excel shows it
+Such text (:func:`planner.fileio.is_formula_like`, the rule every CSV the planner writes also
+follows) is written as an explicit string cell with Excel's quote prefix, so Excel shows it
 literally and never evaluates it. No cell written by this module is ever a formula.
 """
 
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planner import text
+from planner.fileio import is_formula_like
 from planner.money import units
 from planner.text import t
 
@@ -43,7 +45,6 @@ FORMATS = (
     "days",
 )
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = "1F4E79"
 _HEADER_FONT = "FFFFFF"
 _MAX_WIDTH = 60
@@ -157,11 +158,6 @@ def _check_sheet_name(name: str) -> None:
 
 #: characters the xlsx format cannot hold (openpyxl refuses them)
 _ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def is_formula_like(text: str) -> bool:
-    """True when Excel would treat ``text`` as a formula (or DDE payload) if typed in."""
-    return text.startswith(_FORMULA_PREFIXES)
 
 
 def _excel_value(value: Any, kind: str | None) -> Any:

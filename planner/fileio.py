@@ -1,13 +1,26 @@
-"""Writing output files atomically: a crashed or failed run never leaves a half-written file.
+"""Writing output files safely: atomically, and with no cell a spreadsheet would run.
 
 Every file the planner writes goes to a temporary file in the destination folder first and is
 renamed over the destination only when complete (``os.replace`` is atomic on one filesystem).
 A folder that cannot be written is the user's to fix, so it raises :class:`InputError`.
+
+Text cells of every CSV the planner writes pass through :func:`neutralise` ("CSV injection",
+OWASP's rule, also applied by the workbook through :func:`is_formula_like`): a cell that a
+spreadsheet would read as a formula, because it starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return (a display name ``=HYPERLINK(...)``, a UPN ``@SUM(...)``, a number
+``-2+3+cmd|...``), gets a leading single quote, so the spreadsheet shows it as text. The same
+holds where a spreadsheet may start a cell inside it: after a ``,``, ``;`` or tab (a French
+Excel splits a comma file on ``;``). A signed number alone in its cell (a phone number
+``+4930123456``, ``+49 30 1234 5678``, an amount ``-12.50``) is left as it is: a spreadsheet
+reads it as a number, never a formula, and the planner reads it back unchanged. A quote is
+added, never removed, so :func:`restore` gives back the exact text: the planner reads its own
+``records.csv`` as it was before writing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -83,12 +96,103 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+#: line ends of the CSV files the planner writes: RFC 4180's, and the only ones with which
+#: Python's CSV writer quotes a cell holding a bare carriage return (which a spreadsheet and
+#: pandas would take for the end of the row, a new row starting inside the cell)
+CSV_LINE_END = "\r\n"
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
-    """Write ``frame`` as UTF-8 CSV (no index, ``\\n`` line ends) atomically."""
+    """Write ``frame`` as UTF-8 CSV (no index, :data:`CSV_LINE_END` line ends) atomically, its
+    text cells neutralised (:func:`neutralise_frame`)."""
     options: dict[str, Any] = {
         "index": False,
-        "lineterminator": "\n",
+        "lineterminator": CSV_LINE_END,
         "encoding": "utf-8",
         **to_csv,
     }
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, **options))
+    safe = neutralise_frame(frame)
+    return atomic_write(path, lambda tmp: safe.to_csv(tmp, **options))
+
+
+# --------------------------------------------------------------------------------------------
+# cells a spreadsheet would run
+# --------------------------------------------------------------------------------------------
+
+#: the first characters that make a spreadsheet read a cell as a formula (OWASP)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: where a spreadsheet may start a cell inside a field: its start, after a separator or a line
+#: break (a bare carriage return ends a row for a spreadsheet); a run of quotes before the
+#: formula character is counted, so that neutralising can be undone exactly
+_DANGER = re.compile(r"(^|[,;\t\r\n])(?='*[=+\-@\t\r])")
+_NEUTRALISED = re.compile(r"(^|[,;\t\r\n])'(?='*[=+\-@\t\r])")
+#: a signed number alone in its cell: a spreadsheet reads it as a number, never a formula
+_SIGNED_NUMBER = re.compile(r"[+-](?:\d+(?: \d+)*|\d+\.\d+)")
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet would treat ``text`` as a formula (or DDE payload) if typed in."""
+    return text.startswith(FORMULA_PREFIXES)
+
+
+_SEPARATOR = re.compile(r"[,;\t\r\n]")
+
+
+def _quote(match: re.Match[str]) -> str:
+    start = match.end()
+    end = _SEPARATOR.search(match.string, start)
+    if _SIGNED_NUMBER.fullmatch(match.string, start, end.start() if end else len(match.string)):
+        return match.group(1)  # a number in its cell
+    return f"{match.group(1)}'"
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs (see the module's documentation).
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("+4930123456"), neutralise("a;@SUM(1)")
+    ("'=HYPERLINK(1)", '+4930123456', "a;'@SUM(1)")
+    """
+    return _DANGER.sub(_quote, text)
+
+
+def restore(text: str) -> str:
+    """The text :func:`neutralise` was given (``restore(neutralise(t)) == t`` for any ``t``)."""
+    return _NEUTRALISED.sub(r"\1", text)
+
+
+def _text_columns(frame: pd.DataFrame) -> list[Any]:
+    import pandas as pd
+
+    return [
+        c
+        for c, dtype in frame.dtypes.items()
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
+    ]
+
+
+def _map_text(frame: pd.DataFrame, pattern: re.Pattern[str], change: Any) -> pd.DataFrame:
+    """``frame`` with ``change`` applied to the text cells ``pattern`` finds (others as they
+    are, the frame not copied when no cell is found)."""
+    find = re.compile(pattern.pattern.replace("(^", "(?:^"))  # the same, without groups
+    out = frame
+    for column in _text_columns(frame):
+        values = frame[column]
+        found = values.str.contains(find, na=False)
+        if not found.any():
+            continue
+        if out is frame:
+            out = frame.copy()
+        changed = values[found].map(change)
+        out[column] = values.astype(object).where(~found, changed).astype(values.dtype)
+    return out
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through :func:`neutralise`."""
+    return _map_text(frame, _DANGER, neutralise)
+
+
+def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through :func:`restore` (a CSV the planner wrote,
+    read back)."""
+    return _map_text(frame, _NEUTRALISED, restore)

@@ -18,6 +18,35 @@ import re
 from dataclasses import dataclass, field
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+#: the record kinds (``kind`` column of :mod:`planner.schema`)
+KINDS = ("calling_plans", "direct_routing", "sms")
+
+#: times an export re-saved by Excel may hold besides ISO 8601: day first in a file whose
+#: decimal mark is a comma (a semicolon-separated file), month first otherwise
+_DAYFIRST_TIMES = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+_MONTHFIRST_TIMES = (
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+)
+
+
+def time_formats(dayfirst: bool, *, days: bool = False) -> tuple[str, ...]:
+    """The ``strptime`` formats tried after ISO 8601, the exports' rule: day first where the
+    decimal mark is a comma, else month first. ``days``: the same orders for a day alone
+    (``05/11/2025``), as side files (lots, a daily demand) write them."""
+    formats = _DAYFIRST_TIMES if dayfirst else _MONTHFIRST_TIMES
+    if days:
+        return tuple(dict.fromkeys(f.split(" ")[0] for f in formats))
+    return formats
 
 
 def header_key(name: str) -> str:
@@ -38,7 +67,7 @@ class ExportFormat:
     name : str
         Format name reported to the user (``calling_plans_current`` ...).
     kind : str
-        ``calling_plans`` or ``direct_routing`` (the record ``kind``).
+        ``calling_plans``, ``direct_routing`` or ``sms`` (the record ``kind``).
     columns : dict[str, tuple[str, ...]]
         Canonical column -> source headers as Microsoft spells them, first present wins.
     required : tuple[str, ...]
@@ -59,8 +88,8 @@ class ExportFormat:
     has_money: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("calling_plans", "direct_routing"):
-            raise ValueError(f"kind must be calling_plans or direct_routing, got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         object.__setattr__(self, "has_money", "charge_cents" in self.columns)
 
     def missing(self, keys: set[str]) -> list[str]:
@@ -208,6 +237,31 @@ _GRAPH_DR_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _GRAPH_DR_REQUIRED = ("id", "correlationId", "startDateTime", "callType", "successfulCall")
 
+# Teams Phone SMS rows (Graph beta ``smsLogRow``, from ``getSmsLog``): one row per message,
+# its segments in ``smsUnits``; ``smsType`` (outbound / inbound) becomes ``sms_out`` /
+# ``sms_in``, the message's duration is 0 (:mod:`planner.ingest.convert`).
+_GRAPH_SMS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "usage_id": ("id",),
+    "call_id": ("smsId",),
+    "user_location": ("userCountryCode",),
+    "user_id": ("userId",),
+    "upn": ("userPrincipalName",),
+    "user_display_name": ("userDisplayName",),
+    "caller_number": ("sourceNumber",),
+    "callee_number": ("destinationNumber",),
+    "call_type": ("smsType",),
+    "destination_context": ("destinationContext",),
+    "destination_dialed": ("destinationName",),
+    "external_country": ("otherPartyCountryCode",),
+    "start": ("sentDateTime",),
+    "charge_cents": ("callCharge",),
+    "currency": ("currency",),
+    "capability": ("licenseCapability",),
+    "administrative_units": ("administrativeUnitInfos",),
+    "sms_units": ("smsUnits",),
+}
+_GRAPH_SMS_REQUIRED = ("id", "sentDateTime", "smsType", "callCharge", "currency")
+
 #: all formats, most specific first
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
@@ -232,6 +286,7 @@ FORMATS: tuple[ExportFormat, ...] = (
         absent=_DR_CURRENT_ONLY,
     ),
     ExportFormat("graph_pstn", "calling_plans", _GRAPH_PSTN_COLUMNS, _GRAPH_PSTN_REQUIRED),
+    ExportFormat("graph_sms", "sms", _GRAPH_SMS_COLUMNS, _GRAPH_SMS_REQUIRED),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)

@@ -11,9 +11,10 @@ memory. The limits (documented in the README, "What happens with bad input"):
   deflate stream, truncated archive) is refused with its name;
 - a JSON document (read whole) may hold at most :data:`MAX_JSON_BYTES` and nest no deeper
   than the parser can follow; an ``.xlsx`` inside a zip at most :data:`MAX_XLSX_BYTES`;
-- text is UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252. A file that is
-  mostly valid UTF-8 but holds a few invalid bytes is read as UTF-8, its damaged rows rejected
-  (:func:`looks_like_utf8`), never re-read as Windows-1252 (which would garble every accent).
+- text is UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252. An export that is
+  mostly valid UTF-8 but holds a few invalid bytes is read as UTF-8 (:func:`looks_like_utf8`),
+  each invalid byte as the replacement character with a warning naming the row (the row and
+  its money are kept), never re-read as Windows-1252 (which would garble every accent).
 """
 
 from __future__ import annotations

@@ -142,9 +142,17 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def credit_cents(records: pd.DataFrame) -> pd.Series:
-    """Cost of each record to Communications Credits, in cents (0 for non-credit records)."""
+    """Cost of each record to Communications Credits, in cents (0 for non-credit records).
+
+    A call costs credits when its capability is ``MCOPSTNPP``. A Teams Phone SMS row (``kind``
+    ``sms``) costs its charge whatever its licence capability: segments beyond the plan's
+    allowance are the only ones Graph charges, and that overage is paid from credits (or
+    billed after use on a post-paid tenant, ``docs/billing.md``).
+    """
     money = records["charge_cents"].fillna(0) + records["connection_fee_cents"].fillna(0)
     on_credits = records["capability"].eq(CREDITS_CAPABILITY).fillna(False)
+    if "kind" in records.columns:
+        on_credits |= records["kind"].astype("string").str.lower().eq("sms").fillna(False)
     return money.where(on_credits, 0).astype("int64")
 
 

@@ -60,6 +60,8 @@ def make_calls(rows: list[dict]) -> pd.DataFrame:
             "international": (country != home).to_numpy(bool),
             "premium": col("premium", False).astype(bool),
             "toll_free": False,
+            "sms": False,
+            "segments": 0,
         }
     )[list(FEATURE_COLUMNS)]
     return frame.sort_values("start", kind="stable").reset_index(drop=True)

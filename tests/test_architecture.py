@@ -131,16 +131,10 @@ def test_the_cents_rule_finds_a_formatter():
 # ---- layers that flow one way -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="ingest and collect still import each other until the store package lands", strict=False
-)
 def test_ingest_never_imports_collect():
     assert _importers("ingest", "planner.collect") == []
 
 
-@pytest.mark.xfail(
-    reason="batch reads its YAML parameters through the CLI until PlanRequest lands", strict=False
-)
 def test_batch_never_imports_the_command_line():
     assert _importers("batch", "planner.commands") + _importers("batch", "planner.cli") == []
 

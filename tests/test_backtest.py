@@ -20,7 +20,7 @@ from planner.backtest import (
 )
 from planner.cli import main
 from planner.errors import EXIT_BAD_INPUT, EXIT_OK
-from planner.pipeline import PlanOptions
+from planner.plan import PlanOptions
 from planner.text.console import (
     backtest_check,
     backtest_checks,

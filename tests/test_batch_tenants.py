@@ -96,11 +96,11 @@ def test_options_become_the_parameters_planner_report_would_pass(tmp_path):
          r"line 2: defaults: scenarios: .*'many' is not a whole number"),
         ("defaults:\n  seed: -1\ntenants:\n  - {name: a, exports: x}\n", r"line 2: defaults: seed: "),
         ("defaults:\n  currency: 3\ntenants:\n  - {name: a, exports: x}\n",
-         r"line 2: defaults: currency: .*'3' is not a three-letter ISO code"),
+         r"line 2: defaults: currency: 3 is not a three-letter ISO code"),
         ("defaults:\n  growth: [1]\ntenants:\n  - {name: a, exports: x}\n",
-         r"line 2: defaults: growth must be text"),
+         r"line 2: defaults: growth: \[1\] is not a growth"),
         ("tenants:\n  - {name: a, exports: x, current_threshold: true}\n",
-         r"line 2: tenant 'a': current_threshold must be a number"),
+         r"line 2: tenant 'a': current_threshold: True is not a number"),
         ("tenants:\n  - name: a\n    exports: x\n    exports: y\n", r"line 4: .*'exports' given twice"),
         ("tenants: []\n", r"line 1: tenants must be a list"),
         ("defaults: {seed: 1}\n", r"line 1: no `tenants:` list"),
@@ -196,9 +196,13 @@ def _entry(name, status, *, runway=None, p=0.01, error=None, code=None):
         "p_stockout": p,
     }  # fmt: skip
     codes = {"ok": 0, "alert": 3, "failed": 4}
+    why = {
+        "ok": "runway 40 days (pessimistic 30); recommended: no purchase needed now",
+        "alert": "the current settings run out in 1.4% of simulated years (1% allowed)",
+    }.get(status)
     return {
         "name": name, "status": status, "exit_code": codes[status] if code is None else code,
-        "worker": "tcp://10.0.0.1:4000", "runway_days": runway, "recommendation": rec,
+        "verdict": why, "worker": "tcp://10.0.0.1:4000", "runway_days": runway, "recommendation": rec,
         "error": error, "seconds": 1.0, "timings": None,
     }  # fmt: skip
 
@@ -248,7 +252,12 @@ def test_portfolio_files_escape_data_and_forbid_scripts(tmp_path):
     files = portfolio.write_portfolio(entries, tmp_path)
     assert [p.name for p in files] == ["index.json", "index.html", "portfolio.xlsx"]
     index = json.loads(files[0].read_text())
-    assert index["exit_code"] == 4 and index["counts"] == {"failed": 1, "alert": 1, "ok": 1}
+    assert index["exit_code"] == 4 and index["counts"] == {
+        "failed": 1,
+        "alert": 1,
+        "act": 0,
+        "ok": 1,
+    }
     assert [t["name"] for t in index["tenants"]] == ["good", "bad", "late"]
     page = files[1].read_text()
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page
@@ -264,3 +273,20 @@ def test_portfolio_files_escape_data_and_forbid_scripts(tmp_path):
     assert evil in flat  # a formula-like error stays text
     cell = next(c for row in ws.iter_rows() for c in row if c.value == evil)
     assert cell.data_type == "s"
+
+
+def test_portfolio_says_why_and_shows_errors_only_for_failed_tenants(tmp_path):
+    entries = [_entry("good", "ok", runway=40), _entry("late", "alert", runway=3)]
+    page = portfolio.index_html(entries, tmp_path)
+    assert "the current settings run out in 1.4% of simulated years (1% allowed)" in page
+    assert "runway 40 days (pessimistic 30)" in page
+    assert "Worker" not in page and "Error" not in page and "tcp://" not in page
+    frame = portfolio.portfolio_frame(entries)
+    assert "worker" not in frame and "error" not in frame
+    assert frame.set_index("tenant").loc["late", "verdict"].startswith("the current settings")
+    entries.append(_entry("bad", "failed", error="exports: not a usage export"))
+    page = portfolio.index_html(entries, tmp_path)
+    assert "<th>Error</th><th>Worker</th>" in page and page.count("tcp://10.0.0.1:4000") == 1
+    frame = portfolio.portfolio_frame(entries).set_index("tenant")
+    assert frame.loc["bad", "verdict"] == "report failed: exports: not a usage export"
+    assert frame.loc["bad", "worker"] == "tcp://10.0.0.1:4000" and frame.loc["good", "worker"] == ""

@@ -56,7 +56,7 @@ def test_one_alert_call_is_singular_in_both_languages():
     with text.language("fr"):
         fr = console.alert_lines(_alert(1))
     assert fr[0].endswith("1\u202f234,56\xa0$US, 1 appel") and "2026-10-26 au 2026-10-27" in fr[0]
-    assert fr[3] == "       appels (UsageId) : u1"
+    assert fr[3] == "       appels (UsageId)\u202f: u1"
 
 
 def test_recommend_tables_in_french(demand_csv, tmp_path, capsys):
@@ -70,8 +70,8 @@ def test_recommend_tables_in_french(demand_csv, tmp_path, capsys):
     main([*argv, "--lang", "fr"])
     french = capsys.readouterr().out
     assert "rechargements/mois" in french and "recommandé" in french
-    assert "Lots d'aujourd'hui (solde au 2025-05-01) :" in french
-    assert "Montants en USD ; coût = crédit perdu" in french
+    assert "Lots d'aujourd'hui (solde au 2025-05-01)\u202f:" in french
+    assert "Montants en USD\u202f; coût = crédit perdu" in french
     assert french.splitlines()[-1].startswith("planner: OK ")
 
 

@@ -152,6 +152,7 @@ def test_actual_demand_sums_credit_charges_by_utc_start_date():
             "domestic_overage_cents": 185,
             "payg_cents": 0,
             "other_cents": 0,
+            "sms_cents": 0,
         }
     }
 
@@ -312,8 +313,8 @@ def test_csv_round_trip_is_exact(tmp_path):
     result.to_csv(path)
     lines = path.read_text().splitlines()
     assert lines[0] == "date,currency,amount," + ",".join(CATEGORIES)
-    assert lines[1] == "2026-01-01,USD,0.01,0.00,0.00,0.00,0.01,0.00,0.00"
-    assert lines[3] == "2026-01-03,USD,1234.56,0.00,1234.56,0.00,0.00,0.00,0.00"
+    assert lines[1] == "2026-01-01,USD,0.01,0.00,0.00,0.00,0.01,0.00,0.00,0.00"
+    assert lines[3] == "2026-01-03,USD,1234.56,0.00,1234.56,0.00,0.00,0.00,0.00,0.00"
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
     series, currency = read_demand_csv(path)
     assert currency == "USD"

@@ -71,16 +71,18 @@ def test_actual_demand_summary_and_csv(export, tmp_path, capsys):
     assert "credit demand (actual" in text
     assert "USD: 0.10 over 4 days" in text
     assert "MCOMEETACPEA" in text and "1.50" in text  # billed outside credits, shown apart
+    # categories in words, the CSV keeps the column names scripts read
+    assert "  Toll-free " in text and "  Domestic overage " in text and "toll_free" not in text
     lines = out.read_text().splitlines()
     assert (
         lines[0]
-        == "date,currency,amount,toll_free,conference_dial_out,international,domestic_overage,payg,other"
+        == "date,currency,amount,toll_free,conference_dial_out,international,domestic_overage,payg,other,sms"
     )
     assert lines[1:] == [
-        "2026-01-05,USD,0.04,0.00,0.00,0.00,0.04,0.00,0.00",
-        "2026-01-06,USD,0.06,0.06,0.00,0.00,0.00,0.00,0.00",
-        "2026-01-07,USD,0.00,0.00,0.00,0.00,0.00,0.00,0.00",
-        "2026-01-08,USD,0.00,0.00,0.00,0.00,0.00,0.00,0.00",
+        "2026-01-05,USD,0.04,0.00,0.00,0.00,0.04,0.00,0.00,0.00",
+        "2026-01-06,USD,0.06,0.06,0.00,0.00,0.00,0.00,0.00,0.00",
+        "2026-01-07,USD,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00",
+        "2026-01-08,USD,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00",
     ]
     series, currency = read_demand_csv(out)
     assert currency == "USD" and series.sum() == pytest.approx(0.10)
@@ -110,8 +112,8 @@ def test_whatif_demand(export, pricing_files, tmp_path, capsys):
     assert "domestic             US           MCOPSTN1               2 min  (1 licence)" in text
     # pool of 120 s: call 1 uses 60, call 2 has 60 beyond -> 0.02; toll-free 61 s -> 0.06
     assert out.read_text().splitlines()[1:3] == [
-        "2026-01-05,USD,0.02,0.00,0.00,0.00,0.02,0.00,0.00",
-        "2026-01-06,USD,0.06,0.06,0.00,0.00,0.00,0.00,0.00",
+        "2026-01-05,USD,0.02,0.00,0.00,0.00,0.02,0.00,0.00,0.00",
+        "2026-01-06,USD,0.06,0.06,0.00,0.00,0.00,0.00,0.00,0.00",
     ]
 
 

@@ -80,8 +80,8 @@ def test_demand_mixed_currencies_refused_with_a_fix(tmp_path):
         ("date,amount\n", r"header but no rows"),
         ("date,amount\n2026-01-01,-1\n", r"line 2: `amount` -1 is negative"),
         (
-            "date,amount\n2026-01-01,1\n01/13/2026,1\n",
-            r"line 3: `date` value '01/13/2026' is not an ISO date",
+            "date,amount\n2026-01-01,1\n13/13/2026,1\n",
+            r"line 3: `date` value '13/13/2026' is not a date; write YYYY-MM-DD \(or MM/DD/YYYY",
         ),
         ("date,amount\n2026-01-01,abc\n", r"line 2: `amount` value 'abc' is not a number"),
         ("date,amount\n2026-01-01,1\n2026-01-01,2\n", r"line 3: date 2026-01-01 is listed twice"),
@@ -136,6 +136,20 @@ def test_lots_bad_rows(tmp_path):
         )
     with pytest.raises(InputError, match=r"line 2: `purchase_date` value 'soon'"):
         read_lots(write(tmp_path, "lots.csv", "purchase_date,amount\nsoon,5\n"))
+
+
+def test_lots_dates_are_read_with_the_exports_rules(tmp_path):
+    """As the exports: day first in a semicolon-separated file (a French Excel), month first
+    in a comma-separated one; ISO 8601 in either."""
+    french = read_lots(write(tmp_path, "fr.csv", "purchase_date;amount\n05/11/2025;295,18\n"))
+    assert french["purchase_date"].tolist() == [pd.Timestamp("2025-11-05")]
+    assert french["amount"].tolist() == [295.18]
+    us = read_lots(write(tmp_path, "us.csv", "purchase_date,amount\n05/11/2025,10\n"))
+    assert us["purchase_date"].tolist() == [pd.Timestamp("2025-05-11")]
+    dotted = read_lots(write(tmp_path, "de.csv", "purchase_date;amount\n05.11.2025;1\n"))
+    assert dotted["purchase_date"].tolist() == [pd.Timestamp("2025-11-05")]
+    with pytest.raises(InputError, match=r"'25/11/2025' is not a date.*MM/DD/YYYY"):
+        read_lots(write(tmp_path, "bad.csv", "purchase_date,amount\n25/11/2025,10\n"))
 
 
 # ---- licences -------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner import _kernels
 from planner.engine import Policy, expiry_days, paths, simulate, sweep, to_cents
@@ -439,6 +441,36 @@ def test_sweep_columns_and_validation():
         sweep(demand, "2024-01-01", _grid().assign(auto_recharge="no"))
     with pytest.raises(ValueError, match="^policies: initial holds a missing"):
         sweep(demand, "2024-01-01", _grid().assign(initial=np.nan))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(0, 1e9, allow_nan=False),
+            st.integers(0, 10**8).map(lambda c: c / 100 + 0.005),  # half a cent: rounds up
+        ),
+        min_size=6,
+        max_size=6,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_demand_in_cents_is_to_cents_in_one_pass(amounts):
+    matrix = np.array(amounts).reshape(2, 3)
+    cents, ok = _kernels.demand_cents(matrix)
+    assert ok and cents.tolist() == to_cents(matrix).tolist()
+
+
+def test_sweep_reads_every_kind_of_demand_alike():
+    demand = np.random.default_rng(5).gamma(0.5, 4.0, size=(3, 60)).round(2)
+    table = sweep(demand, "2024-01-01", _grid())
+    for same in (demand.tolist(), demand.astype(np.float32).astype(np.float64).round(2),
+                 np.asfortranarray(demand)):  # fmt: skip
+        pd.testing.assert_frame_equal(sweep(same, "2024-01-01", _grid()), table)
+    for bad in (np.nan, np.inf, -0.01):
+        broken = demand.copy()
+        broken[1, 7] = bad
+        with pytest.raises(ValueError, match="^demand: contains"):
+            sweep(broken, "2024-01-01", _grid())
 
 
 def test_paths_give_daily_arrays_and_runway():

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,8 +25,8 @@ import requests
 from planner.cli import main
 from planner.collect import graph
 from planner.collect.fetch import fetch, windows
-from planner.collect.store import Store
 from planner.collect.summary import summarize
+from planner.store.history import Store
 from tests.fixtures.graph.fake_graph import (
     CLIENT_ID,
     SECRET,
@@ -36,73 +35,18 @@ from tests.fixtures.graph.fake_graph import (
     FakeGraph,
     self_signed,
 )
+from tests.graph_helpers import (  # noqa: F401 (fixtures)
+    env_fixture,
+    fetch_argv,
+    graph_client,
+    serve,
+    stored_ids,
+    tls_fixture,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 UTC = dt.UTC
 T0 = dt.datetime(2026, 6, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = self_signed(folder)
-    return key, cert
-
-
-@pytest.fixture
-def env(tls, monkeypatch):
-    """Trust the local server, hold the secret in the environment, no proxy."""
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls[1]))
-    monkeypatch.setenv("PLANNER_CLIENT_SECRET", SECRET)
-    real = socket.getaddrinfo
-    asked: list[str] = []
-
-    def local_only(host, *args, **kwargs):
-        asked.append(str(host))
-        if host not in ("127.0.0.1", b"127.0.0.1"):
-            raise socket.gaierror(f"test: no network ({host})")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", local_only)
-    return asked
-
-
-def _serve(fake: FakeGraph, tls):
-    return fake.serve(cert=tls[1], key=tls[0])
-
-
-def _client(fake: FakeGraph, waits: list[float] | None = None, **kw) -> graph.GraphClient:
-    credential = graph.secret_from_env(TENANT, CLIENT_ID, "PLANNER_CLIENT_SECRET")
-    return graph.GraphClient(
-        credential,
-        authority=fake.base_url,
-        graph_url=fake.base_url,
-        sleep=(waits.append if waits is not None else time.sleep),
-        **kw,
-    )
-
-
-def _stored_ids(root: Path) -> list[str]:
-    return Store(root).read(["usage_id"])["usage_id"].to_pylist()
-
-
-def _cli(fake: FakeGraph, store: Path, *extra: str) -> list[str]:
-    return [
-        "fetch",
-        "--store",
-        str(store),
-        "--tenant-id",
-        TENANT,
-        "--client-id",
-        CLIENT_ID,
-        "--authority",
-        fake.base_url,
-        "--graph-url",
-        fake.base_url,
-        *extra,
-    ]
 
 
 @pytest.mark.slow
@@ -112,17 +56,18 @@ def test_100k_records_over_100_pages_with_throttling_stored_once(tmp_path, tls, 
     fake = FakeGraph(rows, today=T0, throttle={40, 41}, unavailable={70})
     store = tmp_path / "store"
     waits: list[float] = []
-    with _serve(fake, tls):
-        result = fetch(store, _client(fake, waits), since=first, until=T0)
+    with serve(fake, tls):
+        result = fetch(store, graph_client(fake, waits), since=first, until=T0)
         # the same fetch again adds nothing
-        again = fetch(store, _client(fake, []), since=first, until=T0)
+        again = fetch(store, graph_client(fake, []), since=first, until=T0)
     assert result.records_added == 100_000 and again.records_added == 0
-    assert result.windows == 5 and result.pages >= 100
+    assert result.windows == 8 and result.pages >= 100  # two 46-day windows per worker
     assert result.retries == 3 and result.requests == result.pages + 3
-    assert waits == [0.0, 0.0, 1.0]  # Retry-After: 0 twice, then 1 s backoff on a bare 503
+    assert waits == [1.0]  # Retry-After: 0 twice (no wait), then 1 s backoff on a bare 503
+    assert result.waited == 1.0
     assert result.rows == result.records_added + result.duplicates + result.rejected
     assert again.duplicates == again.rows == result.rows
-    ids = _stored_ids(store)
+    ids = stored_ids(store)
     assert len(ids) == len(set(ids)) == 100_000 and set(ids) == fake.served_ids
     # the credit spend of the store is the served charges, to the cent
     assert summarize(Store(store)).credit_spend == {"USD": rows.credit_spend(first, T0)}
@@ -137,15 +82,15 @@ def test_cli_json_incremental_and_the_secret_never_leaks(tmp_path, tls, env, cap
     rows = CallRows.generate(3_000, first, T0, seed=3)
     fake = FakeGraph(rows, today=T0, page_size=400)
     store = tmp_path / "store"
-    with _serve(fake, tls):
-        argv = _cli(fake, store, "--since", "2026-02-21", "--until", "2026-06-01", "--json")
+    with serve(fake, tls):
+        argv = fetch_argv(fake, store, "--since", "2026-02-21", "--until", "2026-06-01", "--json")
         assert main(argv) == 0
         out = json.loads(capsys.readouterr().out)
         # incremental: from the newest record minus three days, up to the given --until
-        assert main(_cli(fake, store, "--until", "2026-06-01", "--json")) == 0
+        assert main(fetch_argv(fake, store, "--until", "2026-06-01", "--json")) == 0
         captured = capsys.readouterr()
         inc = json.loads(captured.out)
-        assert main(_cli(fake, store, "--until", "2026-06-01")) == 0
+        assert main(fetch_argv(fake, store, "--until", "2026-06-01")) == 0
         text = capsys.readouterr().out.splitlines()
     assert text[0].startswith("fetched 2026-05-") and "0 of them retries" in text[0]
     assert (
@@ -161,7 +106,7 @@ def test_cli_json_incremental_and_the_secret_never_leaks(tmp_path, tls, env, cap
         "period",
         "store",
     }
-    assert out["records_added"] == 3_000 and out["windows"] == 2
+    assert out["records_added"] == 3_000 and out["windows"] == 8  # 2 per worker
     assert out["period"] == {"start": "2026-02-21T00:00:00Z", "end": "2026-06-01T00:00:00Z"}
     assert out["store"] == str(store)
     newest = max(rows.starts).astype("datetime64[s]").item().replace(tzinfo=UTC)
@@ -173,13 +118,13 @@ def test_cli_json_incremental_and_the_secret_never_leaks(tmp_path, tls, env, cap
     for path in store.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
-    assert len(_stored_ids(store)) == 3_000
+    assert len(stored_ids(store)) == 3_000
 
 
 def test_403_stops_with_one_line_naming_the_permission(tmp_path, tls, env, capsys):
     fake = FakeGraph(CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0, forbidden=True)
-    with _serve(fake, tls):
-        assert main(_cli(fake, tmp_path / "s", "--since", "2026-05-20")) == 2
+    with serve(fake, tls):
+        assert main(fetch_argv(fake, tmp_path / "s", "--since", "2026-05-20")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "CallRecords.Read.All" in err[0] and "403" in err[0]
     assert SECRET not in err[0]
@@ -191,13 +136,13 @@ def test_wrong_secret_and_missing_secret_are_one_line_errors(
     fake = FakeGraph(CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0)
     wrong = "Wr0ng-secret-value"
     monkeypatch.setenv("PLANNER_CLIENT_SECRET", wrong)
-    with _serve(fake, tls):
-        assert main(_cli(fake, tmp_path / "s", "--since", "2026-05-20")) == 2
+    with serve(fake, tls):
+        assert main(fetch_argv(fake, tmp_path / "s", "--since", "2026-05-20")) == 2
     err = capsys.readouterr().err
     assert "sign-in refused" in err and "invalid_client" in err and wrong not in err
     assert len(err.strip().splitlines()) == 1
     monkeypatch.delenv("PLANNER_CLIENT_SECRET")
-    assert main(_cli(fake, tmp_path / "s", "--client-secret-env", "MY_SECRET")) == 2
+    assert main(fetch_argv(fake, tmp_path / "s", "--client-secret-env", "MY_SECRET")) == 2
     assert "environment variable MY_SECRET holds no client secret" in capsys.readouterr().err
 
 
@@ -208,13 +153,13 @@ def test_certificate_sign_in(tmp_path, tls, env, monkeypatch, capsys):
     pem.write_bytes(key.read_bytes() + cert.read_bytes())
     rows = CallRows.generate(50, T0 - dt.timedelta(days=5), T0)
     fake = FakeGraph(rows, today=T0, cert_pem=cert.read_bytes())
-    with _serve(fake, tls):
-        argv = _cli(fake, tmp_path / "s", "--certificate", str(pem), "--since", "2026-05-20")
+    with serve(fake, tls):
+        argv = fetch_argv(fake, tmp_path / "s", "--certificate", str(pem), "--since", "2026-05-20")
         assert main([*argv, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["records_added"] == 50
     only_key = tmp_path / "key.pem"
     only_key.write_bytes(key.read_bytes())
-    assert main(_cli(fake, tmp_path / "s", "--certificate", str(only_key))) == 2
+    assert main(fetch_argv(fake, tmp_path / "s", "--certificate", str(only_key))) == 2
     assert "holds no certificate" in capsys.readouterr().err
 
 
@@ -223,8 +168,8 @@ def test_windows_never_exceed_90_days_and_the_server_refuses_longer(tmp_path, tl
     span = windows(T0 - dt.timedelta(days=400), T0)
     assert all(b - a <= graph.MAX_WINDOW for a, b in span)
     assert all(b == c for (_, b), (c, _) in zip(span, span[1:], strict=False))
-    with _serve(fake, tls):
-        client = _client(fake)
+    with serve(fake, tls):
+        client = graph_client(fake)
         with pytest.raises(ValueError, match="0 to 90 days"):
             next(client.pages("getPstnCalls", T0 - dt.timedelta(days=91), T0))
         token = client.token()
@@ -240,12 +185,17 @@ def test_windows_never_exceed_90_days_and_the_server_refuses_longer(tmp_path, tl
 
 def test_retries_are_bounded(tmp_path, tls, env):
     fake = FakeGraph(
-        CallRows.generate(10, T0 - dt.timedelta(days=5), T0), today=T0, throttle=set(range(1, 50))
+        CallRows.generate(10, T0 - dt.timedelta(days=5), T0),
+        today=T0,
+        throttle=set(range(1, 50)),
+        retry_after="1",
     )
     waits: list[float] = []
-    with _serve(fake, tls):
+    with serve(fake, tls):
         with pytest.raises(graph.GraphError, match="still answers 429 after 8 retries"):
-            fetch(tmp_path / "s", _client(fake, waits), since=T0 - dt.timedelta(days=5), until=T0)
+            fetch(
+                tmp_path / "s", graph_client(fake, waits), since=T0 - dt.timedelta(days=5), until=T0
+            )
     assert len(waits) == 8 and fake.data_requests == 9
     assert Store(tmp_path / "s").partitions() == []  # nothing half-stored
 
@@ -260,6 +210,12 @@ class _Response:
 
     def json(self):
         return self._body
+
+    def iter_content(self, size):
+        yield self.content
+
+    def close(self):
+        pass
 
 
 class _Session:
@@ -305,9 +261,8 @@ def test_a_next_page_on_another_host_is_refused():
     page = {"value": [{"id": "1"}], "@odata.nextLink": "https://elsewhere.example/next"}
     client = _offline_client([_Response(200, page)], [])
     pages = client.pages("getPstnCalls", T0 - dt.timedelta(days=1), T0)
-    next(pages)
     with pytest.raises(graph.GraphError, match="another host"):
-        next(pages)
+        next(pages)  # the page naming it is not used either
 
 
 def test_options_are_checked():
@@ -351,12 +306,12 @@ def test_sigkill_mid_fetch_then_rerun_loses_and_duplicates_nothing(tmp_path, tls
             fake = FakeGraph(rows, today=T0, page_size=300)
             if kill_after is not None:
                 fake.on_page = lambda n, k=kill_after, e=killed: n >= k and e.set()
-            with _serve(fake, tls):
+            with serve(fake, tls):
                 argv = [
                     sys.executable,
                     "-m",
                     "planner",
-                    *_cli(fake, store),
+                    *fetch_argv(fake, store),
                     "--until",
                     "2026-06-01",
                 ]
@@ -371,19 +326,19 @@ def test_sigkill_mid_fetch_then_rerun_loses_and_duplicates_nothing(tmp_path, tls
                 assert proc.returncode == 0, err.decode()
             else:
                 assert proc.returncode == -signal.SIGKILL
-            ids = _stored_ids(store)
+            ids = stored_ids(store)
             assert len(ids) == len(set(ids))
     finally:
         stop.set()
         reader.join(10)
     assert problems == []
-    assert set(_stored_ids(store)) == set(rows.ids)
+    assert set(stored_ids(store)) == set(rows.ids)
     assert summarize(Store(store)).credit_spend == {"USD": rows.credit_spend(first, T0)}
 
 
 _KILL_AT_RENAME = """
 import os, signal, sys
-import planner.collect.store as store
+import planner.store.history as store
 calls = []
 def replace(src, dst):
     if str(dst).endswith("records.parquet"):
@@ -403,8 +358,11 @@ def test_sigkill_between_two_months_of_a_window_then_rerun(tmp_path, tls, env):
     store = tmp_path / "store"
     environ = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     fake = FakeGraph(rows, today=T0, page_size=500)
-    with _serve(fake, tls):
-        argv = [*_cli(fake, store, "--since", first.date().isoformat(), "--until", "2026-06-01")]
+    with serve(fake, tls):
+        argv = [
+            *fetch_argv(fake, store, "--since", first.date().isoformat(), "--until", "2026-06-01")
+        ]
+        argv += ["--concurrency", "1"]
         # the first window covers four months: killed as the third is about to be renamed
         killed = subprocess.run(
             [sys.executable, "-c", _KILL_AT_RENAME, *argv],
@@ -420,9 +378,9 @@ def test_sigkill_between_two_months_of_a_window_then_rerun(tmp_path, tls, env):
         table = ds.dataset(store, partitioning="hive", format="parquet").to_table()
         assert table.num_rows == len(set(table["usage_id"].to_pylist())) > 0
         # incremental rerun: from the newest stored record, everything else comes
-        assert main(_cli(fake, store, "--until", "2026-06-01")) == 0
+        assert main(fetch_argv(fake, store, "--until", "2026-06-01")) == 0
     assert not list(store.glob("month=*/.*.tmp"))
-    ids = _stored_ids(store)
+    ids = stored_ids(store)
     assert len(ids) == len(set(ids)) and set(ids) == set(rows.ids)
 
 
@@ -433,14 +391,14 @@ def test_six_months_later_the_store_holds_18_months_and_the_report_covers_them(t
     rows = CallRows.generate(4_000, first, t1, seed=5)
     store = tmp_path / "store"
     early = FakeGraph(rows, today=T0)
-    with _serve(early, tls):  # empty store: the year Graph keeps
-        assert main(_cli(early, store, "--until", T0.date().isoformat())) == 0
+    with serve(early, tls):  # empty store: the year Graph keeps
+        assert main(fetch_argv(early, store, "--until", T0.date().isoformat())) == 0
     later = FakeGraph(rows, today=t1)  # by now it has dropped the oldest six months
-    with _serve(later, tls):  # incremental: from the newest stored record
-        assert main(_cli(later, store, "--until", t1.date().isoformat())) == 0
+    with serve(later, tls):  # incremental: from the newest stored record
+        assert main(fetch_argv(later, store, "--until", t1.date().isoformat())) == 0
     dropped = rows.starts < np.datetime64(t1.replace(tzinfo=None) - dt.timedelta(days=365))
     assert dropped.sum() > 500  # records Graph no longer serves: the store kept them
-    assert set(_stored_ids(store)) == set(rows.ids)
+    assert set(stored_ids(store)) == set(rows.ids)
     summary = summarize(Store(store))
     assert [m["month"] for m in summary.months][::17] == ["2025-06", "2026-11"]
     assert len(summary.months) == 18
@@ -451,3 +409,74 @@ def test_six_months_later_the_store_holds_18_months_and_the_report_covers_them(t
     period = json.loads((out / "summary.json").read_text())["period"]
     assert period.startswith("1 Jun 2025") and f"({days} days)" in period
     assert "Nov 2026" in period
+
+
+def test_sms_fetched_once_into_records_of_kind_sms(tmp_path, tls, env, capsys):
+    first = T0 - dt.timedelta(days=40)
+    sms = CallRows.generate_sms(2_500, first, T0, seed=4)
+    fake = FakeGraph(CallRows.generate(200, first, T0, seed=5), today=T0, sms=sms, page_size=300)
+    store = tmp_path / "store"
+    with serve(fake, tls):
+        argv = fetch_argv(fake, store, "--since", "2026-04-22", "--until", "2026-06-01", "--sms")
+        assert main([*argv, "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert main([*argv, "--json"]) == 0  # a repeat adds nothing
+        again = json.loads(capsys.readouterr().out)
+    assert out["functions"] == ["getPstnCalls", "getSmsLog"]
+    assert out["records_added"] == 2_700 and again["records_added"] == 0
+    assert ("GET", "/beta/communications/callRecords/getSmsLog") in {
+        (m, p.split("(")[0]) for m, p in fake.log
+    }
+    table = Store(store).read().to_pandas()
+    texts = table[table["kind"] == "sms"]
+    assert len(texts) == 2_500 and set(texts["usage_id"]) == set(sms.ids)
+    assert set(texts["call_type"]) == {"sms_out", "sms_in"}
+    assert (texts["duration_s"] == 0).all() and texts["sms_units"].between(1, 3).all()
+    assert set(texts.loc[texts["call_type"] == "sms_out", "call_direction"]) == {"outbound"}
+    credits = texts[texts["capability"] == "MCOPSTNPP"]
+    assert int(credits["charge_cents"].sum()) == int(sms.credit_cents.sum())
+    assert set(table["source_file"]) == {"graph:getPstnCalls", "graph:getSmsLog"}
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_a_saved_sms_export_is_read_as_sms_records(tmp_path, suffix):
+    from planner.ingest import read_exports
+
+    sms = CallRows.generate_sms(40, T0 - dt.timedelta(days=3), T0, seed=9)
+    path = tmp_path / f"sms{suffix}"
+    if suffix == ".json":
+        path.write_text('{"value": [' + ",".join(sms.text) + "]}")
+    else:
+        rows = [json.loads(t) for t in sms.text]
+        names = list(rows[0])
+        lines = [",".join(names)] + [",".join(str(r[k]) for k in names) for r in rows]
+        path.write_text("\n".join(lines) + "\n")
+    result = read_exports([path])
+    records = result.records
+    assert len(records) == 40 and set(records["kind"]) == {"sms"}
+    assert result.files[0].format == "graph_sms"
+    assert int(records["sms_units"].sum()) > 0
+    assert int(records["charge_cents"].sum()) == int(sms.credit_cents.sum())
+
+
+def test_windows_are_fetched_at_once_and_a_429_pauses_every_worker(tmp_path, tls, env):
+    first = T0 - dt.timedelta(days=120)
+    rows = CallRows.generate(4_000, first, T0, seed=8)
+    fake = FakeGraph(rows, today=T0, page_size=250, latency=0.1, throttle={6}, retry_after="3")
+    with serve(fake, tls):
+        result = fetch(tmp_path / "s", graph_client(fake), since=first, until=T0, concurrency=4)
+    assert result.records_added == 4_000 and result.windows == 8 and result.retries == 1
+    assert fake.max_in_flight >= 2  # windows were downloaded at once
+    assert result.waited == 3.0
+    throttled = next(t for t, status in fake.answers if status == 429)
+    # every worker waited: nothing new asked between the 429 and its Retry-After
+    quiet = [t for t in fake.request_times if throttled + 0.8 < t < throttled + 2.8]
+    assert quiet == [], [round(t - throttled, 2) for t in quiet]
+    assert set(stored_ids(tmp_path / "s")) == set(rows.ids)
+
+
+def test_concurrency_is_checked(tmp_path):
+    client = graph.GraphClient(graph.AppCredential(TENANT, CLIENT_ID, secret="x"))
+    for bad in (0, 17):
+        with pytest.raises(graph.InputError, match="--concurrency"):
+            fetch(tmp_path / "s", client, concurrency=bad)

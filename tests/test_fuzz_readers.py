@@ -5,6 +5,12 @@ zip, an .xlsx) and damages it: truncation, byte flips, inserted quotes, separato
 breaks, deep nesting, another encoding. Reading it must end in records and reasoned rejects
 (``rows == records + duplicates + rejected`` per file) or one :class:`InputError`.
 
+The same holds for the other inputs and outputs an attacker reaches: a tenants file with tags,
+aliases, deep nesting or stray bytes is read or refused in one line; any value of any notebook
+parameter is accepted or refused in one line; a neutralised CSV cell never starts a formula
+and restores exactly; escaped terminal text holds no control character; a name with damaged
+UTF-8 keeps its row and its money.
+
 ``make test`` runs a few dozen examples per format (a few seconds); ``make fuzz`` runs the
 ``fuzz`` profile (``HYPOTHESIS_PROFILE=fuzz``), thousands of examples.
 """
@@ -15,7 +21,9 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -25,7 +33,10 @@ from hypothesis import strategies as st
 
 from planner.cli import main
 from planner.errors import InputError
+from planner.fileio import neutralise, restore
 from planner.ingest import iter_records, read_exports
+from planner.report.params import PARAMETERS, check_parameter
+from planner.terminal import escape_controls
 from tests.fixtures.ingest.build import (
     CP_CURRENT,
     CP_LEGACY,
@@ -189,3 +200,112 @@ def test_the_command_gives_exit_0_or_2_and_strict_json(kind, tmp_path):
             json.loads(out.getvalue())
         else:
             assert err.getvalue().count("\n") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML inputs, notebook parameters, CSV outputs, terminal output, damaged names
+# ---------------------------------------------------------------------------------------------
+
+_TENANTS = (
+    "defaults:\n  scenarios: 300\n  params: {timezone: Europe/Paris, top_n: 5}\n"
+    "tenants:\n  - name: contoso\n    exports: [a.csv, b.zip]\n    current_threshold: 100\n"
+    "    current_recharge_amount: 500\n  - name: fabrikam\n    exports: f.csv\n"
+)
+#: pieces an attacker puts into a YAML file
+_YAML_PIECES = [
+    "!!python/object/apply:os.system ['id']", "!!binary aGk=", "&a [*a]", "*undefined",
+    "&x [1, 2]", "<<: *x", "[" * 3000, "]" * 3000, "{", "\x00", "\ufeff", "\t", "? [a]\n: b",
+    "9" * 5000, ".nan", "!!int x", "--- \n", "'", '"', "\n  - ", "%TAG ! tag:x,2000:\n",
+]  # fmt: skip
+
+yaml_damage = st.lists(
+    st.tuples(st.floats(0, 1), st.sampled_from(_YAML_PIECES)), min_size=1, max_size=4
+)
+
+
+@PROFILE
+@given(steps=yaml_damage)
+def test_damaged_tenants_files_are_read_or_refused(steps):
+    from planner.batch import read_tenants
+
+    text = _TENANTS
+    for where, piece in steps:
+        at = int(len(text) * where)
+        text = text[:at] + piece + text[at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "TENANTS.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            tenants = read_tenants(path)
+        except InputError as exc:
+            assert "\n" not in str(exc)
+            return
+        for tenant in tenants:  # what reaches the notebooks is plain and checked
+            json.dumps(tenant.parameters, allow_nan=False)
+
+
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@PROFILE
+@given(name=st.sampled_from(sorted(PARAMETERS)), value=_PLAIN)
+def test_any_parameter_value_is_accepted_or_refused_in_one_line(name, value):
+    try:
+        checked = check_parameter(name, value)
+    except InputError as exc:
+        assert str(exc).startswith(f"{name}: ") and "\n" not in str(exc)
+        return
+    assert checked is None or json.dumps(checked, allow_nan=False)
+
+
+@PROFILE
+@given(text=st.text(alphabet=st.sampled_from("=+-@\t\r\n';,\"ab1 .|"), max_size=16))
+def test_neutralised_cells_never_start_a_formula_and_restore(text):
+    safe = neutralise(text)
+    assert restore(safe) == text
+    for start in re.finditer(r"(?:^|[,;\t\r\n])('*)(.)", safe):
+        if start.group(2) in "=+-@\t\r" and not start.group(1):
+            cell = re.split(r"[,;\t\r\n]", safe[start.start(2) :])[0]
+            assert re.fullmatch(r"[+-](\d+( \d+)*|\d+\.\d+)", cell), (text, safe)
+
+
+@PROFILE
+@given(text=st.text(max_size=40))
+def test_escaped_terminal_text_holds_no_control_character(text):
+    shown = escape_controls(text)
+    assert not any(
+        unicodedata.category(ch) == "Cc" and ch not in "\n\t" or ch in "\u202e\u2066\u200f"
+        for ch in shown
+    )
+    assert json.loads(json.dumps(shown)) == shown
+
+
+@PROFILE
+@given(
+    damaged=st.lists(st.tuples(st.integers(0, 11), st.sampled_from([b"\xff", b"\xc3", b"\xe8"])),
+                     min_size=1, max_size=5),
+)  # fmt: skip
+def test_damaged_names_keep_every_row_and_its_money(damaged):
+    rows = _rows(12)
+    names = [r["User Display Name"].encode() for r in rows]
+    for i, byte in damaged:
+        names[i] = names[i][:1] + byte + names[i][1:]
+    intact = csv_text(CP_CURRENT, rows).encode("utf-8")
+    data = intact
+    for row, name in zip(rows, names, strict=True):
+        data = data.replace(row["User Display Name"].encode(), name, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "calls.csv"
+        path.write_bytes(data)
+        result = read_exports(path)
+        path.write_bytes(intact)
+        expected = read_exports(path).records
+    _check(result.files, len(result.records), 0)
+    assert len(result.records) == len(expected)
+    assert int(result.records["charge_cents"].sum()) == int(expected["charge_cents"].sum())

@@ -67,6 +67,8 @@ def test_negative_growth_as_the_readme_writes_it(demand_csv, capsys):
             b"date,amount\n2024-01-01,1\n2024-01-02,\xff1\n# caf\xc3\xa9 \xc3\xa9t\xc3\xa9\n",
             "UTF-8",
         ),
+        # dropped, the NUL would turn 1<NUL>0 into 10
+        (b"date,amount\n2024-01-01,1\n2024-01-02,1\x000\n", "line 3: holds a NUL byte"),
     ],
 )
 def test_bad_demand_files_are_refused_before_any_work(tmp_path, capsys, content, fragment):
@@ -211,3 +213,15 @@ def test_error_naming_a_file_with_a_newline_stays_one_line(tmp_path, capsys):
     path.write_text("hello,world\n1,2\n")
     code = main(["ingest", str(path)])
     _one_line_error(capsys, code, "weird\\nname.csv")
+
+
+def test_unknown_option_answered_by_the_commands_usage_and_a_guess(capsys):
+    assert main(["recommend", "--servce-level", "0.9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: planner recommend ")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("planner recommend: error: unrecognized arguments: --servce-level")
+    assert "did you mean --service-level?" in last and "see planner recommend --help" in last
+    assert main(["ingest", "x.csv", "--zzz"]) == 2
+    err = capsys.readouterr().err
+    assert "planner ingest: error:" in err and "did you mean" not in err

@@ -199,32 +199,38 @@ def test_currency_must_be_an_iso_code(tmp_path):
 # ---- text and identity --------------------------------------------------------------------
 
 
-def test_one_bad_utf8_byte_rejects_its_row_and_keeps_the_accents(tmp_path):
+def test_one_bad_utf8_byte_keeps_its_row_its_money_and_the_accents(tmp_path, caplog):
     rows = [
         cp_row(1, **{"User Display Name": "Agnès"}),
-        cp_row(2, **{"User Display Name": "Bad\udcff"}),
+        cp_row(2, charge="7.35", **{"User Display Name": "Bad\udcff"}),
         cp_row(3, **{"User Display Name": "Zoë"}),
     ]
     path = tmp_path / "u.csv"
     path.write_bytes(csv_text(CP_CURRENT, rows).encode("utf-8", "surrogateescape"))
-    result = read_exports(path)
+    with caplog.at_level("WARNING", logger="planner"):
+        result = read_exports(path)
     _balanced(result)
-    assert result.records["user_display_name"].tolist() == ["Agnès", "Zoë"]
-    assert "not valid UTF-8" in _reasons(result)[0]
-    assert result.rejects["source_row"].tolist() == [3]
+    assert result.records["user_display_name"].tolist() == ["Agnès", "Bad\ufffd", "Zoë"]
+    assert result.records["charge_cents"].tolist() == [120, 735, 120]
+    assert result.rejects.empty
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "u.csv, row 3: User Display Name holds byte 0xff, not valid UTF-8" in warning
 
 
-def test_bad_utf8_byte_far_into_the_file(tmp_path):
+def test_bad_utf8_byte_far_into_the_file(tmp_path, caplog):
     rows = [cp_row(i, **{"User Display Name": "Zoë"}) for i in range(1, 9000)]
     rows.append(cp_row(9500, **{"User Display Name": "X\udce8"}))
+    rows.append(cp_row(9501, **{"UPN": "y\udce8@x.com"}))
     path = tmp_path / "late.csv"
     path.write_bytes(csv_text(CP_CURRENT, rows).encode("utf-8", "surrogateescape"))
     from planner.ingest import iter_records
 
     stream = iter_records([path], chunk_rows=1000)
-    n = sum(len(chunk) for chunk in stream)
-    assert n == 8999 and len(stream.rejects) == 1
-    assert stream.files[0].rows == 9000
+    with caplog.at_level("WARNING", logger="planner"):
+        n = sum(len(chunk) for chunk in stream)
+    assert n == 9001 and len(stream.rejects) == 0
+    assert stream.files[0].rows == 9001
+    assert "row 9001 (and 1 more rows of this part)" in caplog.text
 
 
 def test_genuine_cp1252_is_still_read(tmp_path):

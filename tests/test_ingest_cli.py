@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,15 @@ def test_parquet_written_in_many_chunks_reads_back_whole(tmp_path, monkeypatch, 
     assert (totals["records"], totals["duplicates"]) == (1500, 20)
     assert len(chunks) > 3 and sum(chunks) == 1500
     pd.testing.assert_frame_equal(pd.read_parquet(out), read_exports([path]).records)
+
+
+def test_summary_groups_thousands(capsys):
+    """Counts and amounts a person reads have thousands separators (41,880 records)."""
+    from planner.sample import sample_dir
+
+    assert main(["ingest", str(sample_dir() / "exports")]) == 0
+    text = capsys.readouterr().out
+    total = next(line for line in text.splitlines() if line.startswith("total: "))
+    assert re.match(r"total: \d{1,3}(,\d{3})+ records", total), total
+    spend = next(line for line in text.splitlines() if line.startswith("credit spend"))
+    assert re.search(r"\d{1,3}(,\d{3})+\.\d\d USD", spend), spend

@@ -124,7 +124,7 @@ def test_seen_ids_match_a_plain_set(chunks, collide):
     import numpy as np
     import pyarrow as pa
 
-    import planner.ingest.dedup as dedup
+    import planner.store.dedup as dedup
 
     hashes = dedup._key_hashes
     if collide:  # every id with the same hash: the exact comparison must still decide

@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_demand import rec
 
-from planner.demand.pools import pool_minutes, user_plans
+from planner.demand.pools import beyond_pool, pool_minutes, user_plans
 from planner.demand.pricing import (
-    _beyond_pool,
     calibrate,
     classify_calls,
     price_calls,
@@ -429,7 +428,7 @@ def test_vectorised_pool_matches_call_by_call(calls):
     )
     seconds = np.array([c[2] for c in calls], dtype=np.int64)
     pool = np.array([{"a": 3000, "b": 60, "c": 10_000}[k] for k in key], dtype=np.int64)
-    got = _beyond_pool(key, start.to_numpy(), seconds, pool)
+    got = beyond_pool(key, start.to_numpy(), seconds, pool)
     assert got.tolist() == _reference(list(key), list(start), seconds, pool).tolist()
 
 

@@ -17,17 +17,24 @@ from recommend_checks import (
 
 from planner.engine import Policy, sweep
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError
+from planner.plan import verdict
 from planner.recommend import (
     ALTERNATIVE_COLUMNS,
     EXPIRING_COLUMNS,
     FRONTIER_COLUMNS,
-    alert_status,
     nice_step,
     pareto_frontier,
     recommend,
     round_amount,
 )
 from planner.scenarios import replay
+from planner.text.plan import status_line
+
+
+def alert_status(rec, alert_days: int = 14):
+    """The exit code and status line of a recommendation's verdict."""
+    found = verdict(rec, alert_days=alert_days)
+    return found.exit_code, status_line(rec, found)
 
 
 def constant(d: float = 10.0, days: int = 120, start: str = "2025-01-01") -> pd.Series:
@@ -333,7 +340,6 @@ def test_tables_and_json():
         "one_time_funding",
         "alternatives",
         "explanation",
-        "status",
     ):
         assert key in out
     assert out["explanation"][0].startswith(("Add ", "No purchase needed now; recharge "))

@@ -10,7 +10,7 @@ import nbformat
 import openpyxl
 import pytest
 
-from planner import pipeline, report
+from planner import report
 from planner.errors import InputError, NotebookFailed
 from planner.report import artifacts, kernel, notebooks, runner
 
@@ -212,21 +212,6 @@ def test_kernel_from_another_environment_is_refused(monkeypatch):
         kernel.check_kernel()
 
 
-def test_current_policy_needs_both_amounts():
-    assert pipeline.current_policy(None, None) is None
-    pol = pipeline.current_policy(500, 100, lead_days=2)
-    assert (pol.recharge_amount, pol.threshold, pol.lead_days, pol.initial) == (500, 100, 2, 500)
-    assert pipeline.current_policy(500, 100, balance=0).initial == 0
-    off = pipeline.current_policy(None, None, auto_recharge=False, balance=300)
-    assert off is not None and not off.auto_recharge and off.initial == 300
-    with pytest.raises(InputError, match="both"):
-        pipeline.current_policy(500, None)
-    with pytest.raises(InputError, match="does not accept a trigger below 50"):
-        pipeline.current_policy(500, -1)
-    with pytest.raises(InputError, match="does not accept a recharge amount below 50"):
-        pipeline.current_policy(20, 100)
-
-
 def test_typical_path_is_the_median_total():
     import numpy as np
 
@@ -310,3 +295,22 @@ def test_runway_distribution_is_the_analysis_runway():
     np.testing.assert_array_equal(runway, analysis.runway_days(paths, scenarios.start, lots))
     big = pd.DataFrame({"purchase_date": [pd.Timestamp("2024-12-01")], "amount": [100.0]})
     assert report.runway_distribution(scenarios, big).tolist() == [np.inf, 33.0]
+
+
+def test_notebooks_run_side_by_side_and_the_first_failure_is_reported(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "_cores", lambda: 2)  # one kernel per notebook
+    other = tmp_path / "tiny_b.ipynb"
+    other.write_bytes(tiny.read_bytes())
+    out = tmp_path / "out"
+    lines: list[str] = []
+    result = runner.build_report(
+        {"x": 3}, out, notebooks=[tiny, other], progress=False, log=lines.append
+    )
+    assert sorted(p.name for p in out.glob("*.html")) == ["tiny.html", "tiny_b.html"]
+    assert result.exit_code == 0 and len(lines) == 5
+    assert "x squared is <strong>9</strong>" in (out / "tiny_b.html").read_text()
+    with pytest.raises(NotebookFailed, match="notebook tiny failed in cell"):
+        runner.build_report(
+            {"fail": True}, tmp_path / "f", notebooks=[tiny, other], progress=False, log=None
+        )
+    assert [p.name for p in (tmp_path / "f" / "failed").iterdir()] == ["tiny.ipynb"]

@@ -9,6 +9,7 @@ import pytest
 from planner.commands import demo
 from planner.commands import report as cmd
 from planner.errors import InputError
+from planner.report.params import read_params_file
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -59,9 +60,9 @@ def test_bad_params_file_is_bad_input(tmp_path, text, message):
     path = tmp_path / "p.yaml"
     path.write_text(text)
     with pytest.raises(InputError, match=message):
-        cmd.read_params_file(path)
+        read_params_file(path)
     with pytest.raises(InputError, match="no such file"):
-        cmd.read_params_file(tmp_path / "missing.yaml")
+        read_params_file(tmp_path / "missing.yaml")
 
 
 def test_demo_options():

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
-from planner.collect import layout
-from planner.collect.store import Store
 from planner.collect.summary import summarize
 from planner.errors import InputError
 from planner.ingest import check_inputs, iter_records, read_exports
+from planner.store import layout
+from planner.store.history import Store
 from tests.fixtures.ingest.build import CP_CURRENT, cp_row, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,7 +179,7 @@ def test_killed_writer_leaves_no_lock_and_no_temporary_file(tmp_path):
     tmp = root / "month=2019-11" / ".records.parquet.999.tmp"
     tmp.parent.mkdir()
     tmp.write_bytes(b"half a file")
-    code = f"from planner.collect.store import Store\nw = Store({str(root)!r}).writer().__enter__()\nprint('locked', flush=True)\nimport time; time.sleep(60)\n"
+    code = f"from planner.store.history import Store\nw = Store({str(root)!r}).writer().__enter__()\nprint('locked', flush=True)\nimport time; time.sleep(60)\n"
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )

@@ -14,8 +14,16 @@ from hypothesis import strategies as st
 
 from planner import excel, text
 from planner.errors import InputError
-from planner.recommend import alert_status, recommend
+from planner.plan import verdict
+from planner.recommend import recommend
 from planner.text import catalogue
+from planner.text.plan import status_line
+
+
+def alert_status(rec, alert_days: int = 14):
+    """The exit code and status line of a recommendation's verdict."""
+    found = verdict(rec, alert_days=alert_days)
+    return found.exit_code, status_line(rec, found)
 
 
 def test_english_and_french_formats():
@@ -32,10 +40,18 @@ def test_english_and_french_formats():
 
 
 def test_semicolons_are_spaced_the_language_way():
-    """French puts a space before a semicolon, as before a colon (alert measures, status)."""
+    """French puts a narrow no-break space before a semicolon, as before a colon (alert
+    measures, status): one rule for every message of the catalogue."""
     assert text.semicolons(["a", "b", "c"]) == "a; b; c"
     with text.language("fr"):
-        assert text.semicolons(["a", "b"]) == "a ; b"
+        assert text.semicolons(["a", "b"]) == "a\u202f; b"
+        assert text.t("recommended: {what}", what="x") == "recommandé\u202f: x"
+
+
+def test_french_high_punctuation_has_one_rule():
+    assert text.french_punctuation("a: b ; c\xa0! d ?") == "a\u202f: b\u202f; c\u202f! d\u202f?"
+    # not in a URL, a time, nor a field's format
+    assert text.french_punctuation("https://x 12:30 {p:.1%}") == "https://x 12:30 {p:.1%}"
     assert text.semicolons(["only"]) == "only"
 
 
@@ -136,4 +152,4 @@ def test_french_plan_words(history):
         code, status = alert_status(rec)
     assert rec.explanation[0].startswith("Ajoutez ")
     assert "$US" in rec.explanation[0]
-    assert status.startswith(("planner: OK ", "planner: ALERT ")) and "recommandé : " in status
+    assert status.startswith(("planner: OK ", "planner: ALERT ")) and "recommandé\u202f: " in status

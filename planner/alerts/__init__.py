@@ -18,6 +18,8 @@ kind                    what it finds (module)
 ``sequential_dialling`` many short calls in a row to one number range (:mod:`~.sequences`)
 ``repeated_number``     many international calls to one number in a day: forwarding loops
                         (:mod:`~.sequences`)
+``sms_pumping``         many outbound SMS segments to one number range in a short time
+                        (:mod:`~.sms`)
 ======================  ===================================================================
 
 Every detector is a plain function ``(calls, thresholds) -> list[Alert]`` over the table of

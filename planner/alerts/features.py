@@ -69,7 +69,7 @@ PREMIUM_PREFIXES: tuple[str, ...] = (
 FEATURE_COLUMNS: tuple[str, ...] = (
     "usage_id", "upn", "user_location", "country", "currency", "call_type", "callee_number",
     "start", "date", "local", "duration_s", "cents", "charge_cents", "outbound",
-    "international", "premium", "toll_free",
+    "international", "premium", "toll_free", "sms", "segments",
 )  # fmt: skip
 
 NO_USER = "(no user)"
@@ -119,7 +119,10 @@ def call_features(records: pd.DataFrame, premium_cents_per_minute: int = 100) ->
         ``country`` the other party's ISO code (``<NA>`` when unknown), ``date`` the UTC date
         (naive midnight), ``local`` the user's local time (NaT when the user's country has no
         known zone), ``cents`` the credit spend (int64), ``charge_cents`` the charge without
-        the connection fee (int64, whatever the capability).
+        the connection fee (int64, whatever the capability), ``sms`` True for a Teams Phone
+        SMS row and ``segments`` its segments (0 for a call). An SMS is neither outbound,
+        international nor premium here: the call patterns are not a message's
+        (:mod:`planner.alerts.sms` reads them).
     """
     duration = records["duration_s"].fillna(0).astype("int64").to_numpy()
     charge = records["charge_cents"].fillna(0).astype("int64").to_numpy()
@@ -127,6 +130,8 @@ def call_features(records: pd.DataFrame, premium_cents_per_minute: int = 100) ->
     by_price = charge >= premium_cents_per_minute * started_minutes
     callee = records["callee_number"].astype("string")
     outbound = is_outbound(records)
+    sms = text_column(records, "kind").eq("sms").fillna(False).to_numpy(bool)
+    outbound = outbound & ~sms
     premium = outbound & (_premium_text(records) | premium_number(callee) | by_price)
     location = text_column(records, "user_location", upper=True)
     frame = pd.DataFrame(
@@ -148,6 +153,8 @@ def call_features(records: pd.DataFrame, premium_cents_per_minute: int = 100) ->
             "international": is_international(records) & outbound,
             "premium": premium,
             "toll_free": is_toll_free(records),
+            "sms": sms,
+            "segments": records["sms_units"].fillna(0).astype("int64").to_numpy(),
         }
     )
     frame = frame[frame["start"].notna()]

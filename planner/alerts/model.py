@@ -26,6 +26,7 @@ KINDS: tuple[str, ...] = (
     "out_of_hours",
     "sequential_dialling",
     "repeated_number",
+    "sms_pumping",
 )
 
 
@@ -84,6 +85,14 @@ class Thresholds:
         Longest pause between two calls of one run: 10 minutes.
     repeat_calls
         Calls by one user to the same international number in one day that make a loop: 10.
+    sms_segments
+        Outbound SMS segments to one number range (all but the last 4 digits), each within
+        ``sms_gap_minutes`` of the previous one, that make SMS pumping: 100.
+    sms_numbers
+        Distinct numbers of the range such a run must reach: 10 (one contact texted a lot is
+        a conversation, not pumping).
+    sms_gap_minutes
+        Longest pause between two messages of one run: 10 minutes.
     """
 
     history_days: int = 91
@@ -106,6 +115,9 @@ class Thresholds:
     sequence_seconds: int = 60
     sequence_gap_minutes: float = 10.0
     repeat_calls: int = 10
+    sms_segments: int = 100
+    sms_numbers: int = 10
+    sms_gap_minutes: float = 10.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -118,7 +130,13 @@ class Thresholds:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")
-        for name in ("night_calls", "sequence_calls", "repeat_calls"):
+        for name in (
+            "night_calls",
+            "sequence_calls",
+            "repeat_calls",
+            "sms_segments",
+            "sms_numbers",
+        ):
             if getattr(self, name) < 2:
                 raise ValueError(f"{name}: must be at least 2 calls, got {getattr(self, name)!r}")
         if not 0 <= self.business_start < self.business_end <= 24:

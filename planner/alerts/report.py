@@ -18,17 +18,6 @@ from planner.alerts.run import AlertResult
 #: at most this many alerts are listed in a report section (all are in the workbook)
 SECTION_ROWS = 10
 
-_KIND_WORDS = {
-    "daily_spend": text.N_("abnormal day"),
-    "user_jump": text.N_("user's spend jumped"),
-    "new_destination": text.N_("new destination"),
-    "premium_rate": text.N_("premium-rate calls"),
-    "out_of_hours": text.N_("out-of-hours burst"),
-    "sequential_dialling": text.N_("sequential dialling"),
-    "repeated_number": text.N_("repeated number"),
-}
-_SEVERITY_WORDS = {"high": text.N_("high"), "medium": text.N_("medium"), "low": text.N_("low")}
-
 
 def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
     """A report section listing the alerts of the period, most severe first.
@@ -44,13 +33,7 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
     )
     if not result.alerts:
         return head + text.t("No abnormal credit spend found from {period}.", period=period)
-    counts = ", ".join(
-        (
-            text.t("{n} high", n=result.count("high")),
-            text.t("{n} medium", n=result.count("medium")),
-            text.t("{n} low", n=result.count("low")),
-        )
-    )
+    counts = text.alert_counts(result.count)
     lines = [
         head
         + text.t(
@@ -73,7 +56,7 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
         if a.first_date != a.last_date:
             dates = text.t("{first} to {last}", first=a.first_date, last=a.last_date)
         lines.append(
-            f"- **{text.t(_SEVERITY_WORDS[a.severity]).upper()}** {text.t(_KIND_WORDS[a.kind])} "
+            f"- **{text.alert_severity(a.severity).upper()}** {text.alert_kind(a.kind)} "
             f"({who}), {dates}: {money(a.amount_cents, a.currency)}, "
             f"{text.nt('{n} call', '{n} calls', a.calls)}. {a.explanation}{runway}"
         )
@@ -85,8 +68,15 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
 
 
 def alerts_sheet(result: AlertResult) -> pd.DataFrame:
-    """The workbook's "Alerts" table (one row per alert, ``amount`` in the currency)."""
-    return result.table()
+    """The workbook's "Alerts" table (one row per alert, ``amount`` in the currency), its
+    severities and kinds in words of the language."""
+    table = result.table()
+    if len(table):
+        table = table.assign(
+            severity=table["severity"].map(text.alert_severity),
+            kind=table["kind"].map(text.alert_kind),
+        )
+    return table
 
 
 def alerts_summary(result: AlertResult) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from planner.alerts.features import call_features, daily_spend
 from planner.alerts.hours import detect_out_of_hours
 from planner.alerts.model import Alert, Thresholds, severity_rank
 from planner.alerts.sequences import detect_repeated_numbers, detect_sequential_dialling
+from planner.alerts.sms import detect_sms_pumping
 from planner.alerts.users import detect_user_jumps
 from planner.analysis import credit_currencies, in_currency, runway_days
 from planner.errors import EXIT_ALERT, EXIT_OK
-from planner.text import t
+from planner.text import alert_counts, alert_kind, t
 
 #: the detectors, each a plain function ``(calls, thresholds) -> list[Alert]``
 DETECTORS: tuple[Callable[[pd.DataFrame, Thresholds], list[Alert]], ...] = (
@@ -35,6 +36,7 @@ DETECTORS: tuple[Callable[[pd.DataFrame, Thresholds], list[Alert]], ...] = (
     detect_out_of_hours,
     detect_sequential_dialling,
     detect_repeated_numbers,
+    detect_sms_pumping,
 )
 
 #: days of data checked when no ``since`` is given (the last two weeks)
@@ -95,13 +97,7 @@ class AlertResult:
             if self.since
             else t("no calls")
         )
-        counts = ", ".join(
-            [
-                t("{n} high", n=self.count("high")),
-                t("{n} medium", n=self.count("medium")),
-                t("{n} low", n=self.count("low")),
-            ]
-        )
+        counts = alert_counts(self.count)
         if not self.count("high"):
             return "planner: OK " + t(
                 "no high alert ({counts}) in {period}", counts=counts, period=period
@@ -111,7 +107,7 @@ class AlertResult:
             "{counts} in {period}; largest: {kind} {who} {amount} from {day}",
             counts=counts,
             period=period,
-            kind=top.kind,
+            kind=alert_kind(top.kind),
             who=" ".join(x for x in (top.upn, top.country) if x),
             amount=money(top.amount_cents, top.currency),
             day=top.first_date,

@@ -10,13 +10,14 @@ import pandas as pd
 from planner.demand.calls import CATEGORIES, credit_category, utc_dates
 from planner.errors import InputError
 from planner.schema import CREDITS_CAPABILITY, credit_cents
+from planner.text import N_
 
 #: label used for records without a user (auto attendants, call queues)
 NO_USER = "(no user)"
 
 
 #: label of a missing destination / call type / reject reason
-UNKNOWN = "(unknown)"
+UNKNOWN = N_("(unknown)")  # data, shown through the catalogue
 
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -12,16 +12,18 @@ imports it until a batch runs.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.batch.cluster import Throughput
 from planner.batch.portfolio import batch_exit_code, write_portfolio
 from planner.batch.tenants import Tenant, read_tenants
 from planner.errors import InputError
 
-__all__ = ["BatchResult", "Tenant", "read_tenants", "run_batch"]
+__all__ = ["BatchResult", "Tenant", "Throughput", "read_tenants", "run_batch"]
 
 
 @dataclass
@@ -38,12 +40,15 @@ class BatchResult:
         ``index.json``, ``index.html``, ``portfolio.xlsx``.
     dashboard : str or None
         The Dask dashboard's address, when the cluster serves one.
+    throughput : Throughput or None
+        How fast the reports ran, and what 1,000 tenants would take at that rate.
     """
 
     entries: list[dict[str, Any]] = field(default_factory=list)
     exit_code: int = 0
     files: list[Path] = field(default_factory=list)
     dashboard: str | None = None
+    throughput: Throughput | None = None
 
 
 def run_batch(
@@ -83,16 +88,28 @@ def run_batch(
         raise InputError("no tenant to run")
     if workers is None and not scheduler:
         workers = cluster.default_workers(len(tenants))
+    started = time.perf_counter()
     with cluster.connect(scheduler, workers) as client:
         out.mkdir(parents=True, exist_ok=True)  # once the cluster answers
         dashboard = cluster.dashboard_link(client)
         if dashboard and on_dashboard is not None:
             on_dashboard(dashboard)
+        ready = time.perf_counter()
         entries = cluster.run_tenants(client, tenants, out, retries=retries, progress=progress)
+        throughput = Throughput(
+            tenants=len(entries),
+            workers=cluster.worker_count(client) or workers or 1,
+            seconds=time.perf_counter() - ready,
+            startup=ready - started,
+        )
     _remove_leftovers(tenants, out)
     files = write_portfolio(entries, out)
     return BatchResult(
-        entries=entries, exit_code=batch_exit_code(entries), files=files, dashboard=dashboard
+        entries=entries,
+        exit_code=batch_exit_code(entries),
+        files=files,
+        dashboard=dashboard,
+        throughput=throughput,
     )
 
 

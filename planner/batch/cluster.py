@@ -21,6 +21,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from planner.batch.task import run_tenant
 from planner.batch.tenants import Tenant
 from planner.errors import EXIT_INTERNAL, InputError
 
-__all__ = ["connect", "import_distributed", "run_tenants"]
+__all__ = ["Throughput", "connect", "import_distributed", "run_tenants", "worker_count"]
 
 #: how long to wait for a scheduler to answer, in seconds
 CONNECT_TIMEOUT = 10
@@ -53,6 +54,13 @@ def default_workers(n_tenants: int) -> int:
     return max(1, min(n_tenants, os.cpu_count() or 1))
 
 
+def engine_threads(workers: int) -> int:
+    """Threads each local worker's simulations may use: the cores shared among the workers
+    (a worker's report runs on its kernel, one tenant at a time; results do not depend on
+    the number of threads)."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
 @contextmanager
 def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
     """A :class:`distributed.Client` on the scheduler at ``scheduler``, else on a new
@@ -70,15 +78,43 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         return
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: give at least 1 worker")
+    n_workers = workers or default_workers(os.cpu_count() or 1)
     cluster = distributed.LocalCluster(
-        n_workers=workers,
+        n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # any free port: the machine may run other clusters
         silence_logs=logging.ERROR,
+        # inherited by each worker's report kernel: n workers x all cores would oversubscribe
+        env={"NUMBA_NUM_THREADS": str(engine_threads(n_workers))},
     )
     with cluster, distributed.Client(cluster) as client:
         yield client
+
+
+def worker_count(client: Any) -> int:
+    """How many workers the cluster has now."""
+    try:
+        return len(client.scheduler_info().get("workers", {}))
+    except (OSError, TimeoutError):
+        return 0
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """How fast a batch ran: ``tenants`` reports in ``seconds`` (from the first task sent to
+    the last one back) on ``workers`` workers, after ``startup`` seconds starting or reaching
+    the cluster."""
+
+    tenants: int
+    workers: int
+    seconds: float
+    startup: float
+
+    def projected(self, tenants: int = 1000) -> float:
+        """Seconds ``tenants`` reports would take on these workers at this rate (start-up
+        included)."""
+        return self.startup + tenants * self.seconds / max(1, self.tenants)
 
 
 def dashboard_link(client: Any) -> str | None:

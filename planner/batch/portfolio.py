@@ -31,6 +31,7 @@ __all__ = [
     "batch_exit_code",
     "by_urgency",
     "index_html",
+    "verdict",
     "write_portfolio",
 ]
 
@@ -107,27 +108,45 @@ def _report_link(out_dir: Path, entry: Mapping[str, Any]) -> str:
     )
 
 
+def _failed(entries: Sequence[Mapping[str, Any]]) -> bool:
+    return any(e["status"] == "failed" for e in entries)
+
+
+def verdict(entry: Mapping[str, Any]) -> str:
+    """Why a tenant is OK, ALERT or FAILED, in words: its report's status line (the current
+    settings' risk against the service level, the runway, what to buy), or the error."""
+    if entry["status"] == "failed":
+        return f"report failed: {entry.get('error') or 'see the failed notebook'}"
+    return str(entry.get("verdict") or "")
+
+
 def index_html(entries: Sequence[Mapping[str, Any]], out_dir: Path) -> str:
-    """The portfolio page (self-contained HTML, no script)."""
+    """The portfolio page (self-contained HTML, no script). The error and the worker are
+    shown only when a tenant failed, on its row: they mean nothing for a finished report."""
     e = html.escape
+    failed = _failed(entries)
     rows = []
     for entry in by_urgency(entries):
         rec = entry.get("recommendation") or {}
         cur = rec.get("currency")
         runway = _number(entry.get("runway_days"))
         p = _number(rec.get("p_stockout"))
+        why = "" if entry["status"] == "failed" else verdict(entry)
+        extra = ""
+        if failed:
+            worker = entry.get("worker") if entry["status"] == "failed" else ""
+            extra = f"<td>{e(str(entry.get('error') or ''))}</td><td>{e(str(worker or ''))}</td>"
         rows.append(
             f'<tr class="{e(str(entry["status"]))}">'
             f"<td>{e(str(entry['name']))}</td>"
-            f"<td>{e(str(entry['status']).upper())}</td>"
+            f"<td><b>{e(str(entry['status']).upper())}</b></td>"
+            f'<td class="why">{e(why)}</td>'
             f"<td>{'–' if math.isnan(runway) else f'{runway:,.0f}'}</td>"
             f"<td>{e(_money(rec.get('initial'), cur))}</td>"
             f"<td>{e(_money(rec.get('recharge_amount'), cur))}</td>"
             f"<td>{e(_money(rec.get('threshold'), cur))}</td>"
             f"<td>{'–' if math.isnan(p) else f'{p:.1%}'}</td>"
-            f"<td>{_report_link(out_dir, entry)}</td>"
-            f"<td>{e(str(entry.get('error') or ''))}</td>"
-            f"<td>{e(str(entry.get('worker') or ''))}</td>"
+            f"<td>{_report_link(out_dir, entry)}</td>{extra}"
             "</tr>"
         )
     counts = _summary(entries)
@@ -136,6 +155,7 @@ def index_html(entries: Sequence[Mapping[str, Any]], out_dir: Path) -> str:
         csp=e(CSP),
         caption=e(f"{len(entries)} tenants: {caption}"),
         generated=e(dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        failed_headers="<th>Error</th><th>Worker</th>" if failed else "",
         rows="\n".join(rows),
     )
 
@@ -149,9 +169,10 @@ _PAGE = """<!DOCTYPE html>
 <style>
   body {{ font: 14px "Segoe UI", Arial, sans-serif; color: #1f2933; margin: 24px; }}
   h1 {{ color: #1f4e79; font-size: 24px; }}
-  table {{ border-collapse: collapse; }}
+  table {{ border-collapse: collapse; max-width: 100%; }}
   th {{ background: #1f4e79; color: #fff; text-align: left; }}
   td, th {{ padding: 4px 10px; border-bottom: 1px solid #d9e2ec; vertical-align: top; }}
+  td.why {{ max-width: 36em; }}
   tr.failed td {{ background: #fdecea; }}
   tr.alert td {{ background: #fff4e5; }}
   .note {{ color: #66788a; font-size: 12px; }}
@@ -161,9 +182,9 @@ _PAGE = """<!DOCTYPE html>
 <h1>Communications Credits portfolio</h1>
 <p>{caption}. Most urgent first: failed reports, then alerts, then shortest runway.</p>
 <table>
-<thead><tr><th>Tenant</th><th>Status</th><th>Runway (days)</th><th>Add now</th>
+<thead><tr><th>Tenant</th><th>Status</th><th>Why</th><th>Runway (days)</th><th>Add now</th>
 <th>Recharge amount</th><th>Recharge below</th><th>Stock-out probability</th>
-<th>Report</th><th>Error</th><th>Worker</th></tr></thead>
+<th>Report</th>{failed_headers}</tr></thead>
 <tbody>
 {rows}
 </tbody>
@@ -175,26 +196,38 @@ _PAGE = """<!DOCTYPE html>
 
 
 def portfolio_frame(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per tenant, most urgent first, for the workbook."""
+    """One row per tenant, most urgent first, for the workbook: the verdict in words; the
+    error and the worker only when some tenant failed (on the failed rows)."""
+    failed = _failed(entries)
     rows = []
     for entry in by_urgency(entries):
         rec = entry.get("recommendation") or {}
-        rows.append(
-            {
-                "tenant": entry["name"],
-                "status": entry["status"],
-                "exit_code": entry["exit_code"],
-                "runway_days": _number(entry.get("runway_days")),
-                "currency": rec.get("currency"),
-                "initial": _number(rec.get("initial")),
-                "recharge_amount": _number(rec.get("recharge_amount")),
-                "threshold": _number(rec.get("threshold")),
-                "p_stockout": _number(rec.get("p_stockout")),
-                "error": entry.get("error") or "",
-                "worker": entry.get("worker") or "",
-            }
-        )
+        row = {
+            "tenant": entry["name"],
+            "status": str(entry["status"]).upper(),
+            "verdict": verdict(entry),
+            "runway_days": _number(entry.get("runway_days")),
+            "currency": rec.get("currency"),
+            "initial": _number(rec.get("initial")),
+            "recharge_amount": _number(rec.get("recharge_amount")),
+            "threshold": _number(rec.get("threshold")),
+            "p_stockout": _number(rec.get("p_stockout")),
+        }
+        if failed:
+            broke = entry["status"] == "failed"
+            row["error"] = (entry.get("error") or "") if broke else ""
+            row["worker"] = (entry.get("worker") or "") if broke else ""
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: the workbook's headers
+_HEADERS = {
+    "tenant": "Tenant", "status": "Status", "verdict": "Why", "runway_days": "Runway (days)",
+    "currency": "Currency", "initial": "Add now", "recharge_amount": "Recharge amount",
+    "threshold": "Recharge below", "p_stockout": "Stock-out probability", "error": "Error",
+    "worker": "Worker",
+}  # fmt: skip
 
 
 def write_portfolio(entries: Sequence[Mapping[str, Any]], out_dir: str | Path) -> list[Path]:
@@ -216,6 +249,7 @@ def write_portfolio(entries: Sequence[Mapping[str, Any]], out_dir: str | Path) -
             "threshold": "number",
             "p_stockout": "percent",
         },
+        headers=_HEADERS,
     )
     excel.write_workbook(paths[2], [sheet])
     return paths

@@ -2,39 +2,54 @@
 
 :func:`run_tenant` calls :func:`planner.report.runner.build_report`, the function ``planner report``
 calls, so a tenant's report from a batch is the report ``planner report`` writes for the same
-parameters. Errors the user can act on (bad input, a failing notebook) are caught and returned
+parameters. A worker keeps one report kernel for every tenant it takes (:func:`worker_kernel`):
+started with the first, it has the notebooks' imports done once and returns to its baseline
+before each notebook, so a tenant reads the same as in its own ``planner report``. Errors the user can act on (bad input, a failing notebook) are caught and returned
 as a ``failed`` outcome: they would fail again on any worker, so they are not retried and do
 not stop the other tenants. Anything else (a bug, a dying kernel) propagates, so that the
 scheduler can retry the task.
 
 The outcome also says where the time went, from papermill's per-cell timings and the report's
-step lines: kernel start-up, the simulation cells, the other cells, and the rendering (HTML,
-workbook).
+step lines: kernel start-up (on a kept kernel: returning it to its baseline, and papermill's
+own work), the simulation cells, the other cells, and the rendering (HTML, workbook).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import re
 import time
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from planner import validate
 from planner.errors import EXIT_ALERT, PlannerError
+from planner.plan import PlanRequest
+from planner.report.kernel import Kernel
 from planner.report.notebooks import PATH_PARAMETERS
 from planner.report.runner import build_report
 
-__all__ = ["ENTRY_KEYS", "STATUSES", "outcome_from_summary", "run_tenant", "timings"]
+__all__ = [
+    "ENTRY_KEYS",
+    "STATUSES",
+    "outcome_from_summary",
+    "run_tenant",
+    "timings",
+    "worker_kernel",
+]
 
 #: a tenant's status in the index, most urgent first
-STATUSES: tuple[str, ...] = ("failed", "alert", "ok")
+STATUSES: tuple[str, ...] = ("failed", "alert", "act", "ok")
 
 #: the keys of an index entry, in order
 ENTRY_KEYS: tuple[str, ...] = (
     "name",
     "status",
     "exit_code",
+    "verdict",
     "worker",
     "runway_days",
     "recommendation",
@@ -44,7 +59,7 @@ ENTRY_KEYS: tuple[str, ...] = (
 )
 
 #: a funding-plan cell whose source holds one of these is simulation work
-_SIMULATION_CALLS = ("recommend(", "engine.paths(", "engine.simulate(", "lot_forfeiture(")
+_SIMULATION_CALLS = ("recommend(", ".run()", "engine.paths(", "engine.simulate(", "lot_forfeiture(")
 
 
 def worker_address() -> str | None:
@@ -57,13 +72,23 @@ def worker_address() -> str | None:
         return None
 
 
+@cache
+def worker_kernel() -> Kernel:
+    """The report kernel this process keeps for every tenant it takes (started by the first
+    tenant whose inputs pass the checks, replaced if it dies, killed when the process exits)."""
+    kernel = Kernel()
+    atexit.register(kernel.shutdown, wait=False)
+    return kernel
+
+
 def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[str, Any]:
     """Build one tenant's report into ``out_dir``; return its index entry.
 
     Returns
     -------
     dict
-        ``name``, ``status`` (``ok``, ``alert`` or ``failed``), ``exit_code``, ``worker``,
+        ``name``, ``status`` (``ok``, ``alert`` or ``failed``), ``exit_code``, ``verdict``
+        (the report's status line in words: why OK or ALERT), ``worker``,
         ``runway_days``, ``recommendation``, ``error``, ``seconds`` and ``timings``.
     """
     steps: list[tuple[float, str]] = []
@@ -75,15 +100,17 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
         inputs = [parameters.get(name) for name in sorted(PATH_PARAMETERS)]
         flat = [p for v in inputs for p in (v if isinstance(v, list) else [v])]
         validate.check_output_folder(flat, "--out", out_dir)
+        PlanRequest.from_report_params(parameters)
         result = build_report(
             parameters,
             out_dir,
             progress=False,
             log=lambda message: steps.append((time.perf_counter(), message)),
+            kernel=worker_kernel(),
         )
     except PlannerError as exc:
         entry.update(status="failed", exit_code=exc.exit_code, error=str(exc))
-        entry.update(runway_days=None, recommendation=None)
+        entry.update(runway_days=None, recommendation=None, verdict=None)
     else:
         entry.update(outcome_from_summary(result.summary, result.exit_code))
         executed = Path(out_dir) / "notebooks"
@@ -97,9 +124,13 @@ def outcome_from_summary(summary: Mapping[str, Any], exit_code: int) -> dict[str
     """Status, runway and recommendation of a finished report, from its ``summary.json``."""
     rec = summary.get("recommendation", {})
     runway = rec.get("runway_days")
+    line = str((summary.get("alert") or {}).get("status") or "")
+    verdict = re.sub(r"^planner: (OK|ACT|ALERT)\s*", "", line)  # the reasons, without the tag
+    level = (summary.get("verdict") or {}).get("level")
     return {
-        "status": "alert" if exit_code == EXIT_ALERT else "ok",
+        "status": str(level).lower() if level else ("alert" if exit_code == EXIT_ALERT else "ok"),
         "exit_code": int(exit_code),
+        "verdict": verdict or None,
         "runway_days": runway.get("median") if isinstance(runway, Mapping) else None,
         "recommendation": {
             "currency": rec.get("currency"),

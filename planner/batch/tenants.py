@@ -16,19 +16,21 @@ The file::
         params: {service_level: 0.995}
 
 Priority, lowest first: the defaults' ``params``, the defaults' options, a tenant's ``params``,
-a tenant's own keys. Options are turned into notebook parameters by the same function as
-``planner report`` (:func:`planner.commands.report.collect_parameters`), so a tenant of a batch
-gets exactly the parameters ``planner report`` would pass for the same options.
+a tenant's own keys. Options are turned into notebook parameters by the same table as
+``planner report`` (:data:`planner.report.params.OPTION_PARAMETERS`), and every value is checked
+against the notebooks' parameter table (:data:`planner.report.params.PARAMETERS`), so a tenant
+of a batch gets exactly the parameters ``planner report`` would pass for the same options.
 
-Everything is checked before any report starts: invalid YAML, an unknown key, a value of the
-wrong type, a duplicate or unusable tenant name raise :class:`~planner.errors.InputError`
-naming the file and line. Input files are not opened here: a missing export fails that tenant
-alone, when its report runs.
+The file is read by :mod:`planner.yamlfile`, with the limits of every YAML input (safe
+loading, bounded aliases, depth and size, regular files only). Everything is checked before
+any report starts: invalid YAML, an unknown key, a value of the wrong type or range, a
+duplicate or unusable tenant name raise :class:`~planner.errors.InputError` naming the file
+and line. Input files are not opened here: a missing export fails that tenant alone, when its
+report runs.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,17 +39,12 @@ from typing import Any
 
 import yaml
 
-from planner.commands import report as report_command
+from planner import yamlfile
 from planner.errors import InputError
-from planner.report.notebooks import (
-    NOTEBOOKS,
-    PATH_PARAMETERS,
-    RESERVED_PARAMETERS,
-    notebook_parameters,
-    notebook_path,
-)
+from planner.report.notebooks import PATH_PARAMETERS, RESERVED_PARAMETERS
+from planner.report.params import OPTION_PARAMETERS, PARAMETERS, option_parameters
 
-__all__ = ["TENANT_KEYS", "Tenant", "read_tenants", "report_options"]
+__all__ = ["TENANT_KEYS", "Tenant", "read_tenants"]
 
 #: keys of a tenant entry besides the report options it may also set
 TENANT_KEYS: tuple[str, ...] = (
@@ -67,8 +64,6 @@ TENANT_KEYS: tuple[str, ...] = (
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 #: names that would clash with the batch's own files
 _RESERVED_NAMES = frozenset({"index.json", "index.html", "portfolio.xlsx"})
-#: report options that are about the run, not the plan
-_RUN_OPTIONS = frozenset({"inputs", "out", "no_progress", "params", "parameter", "help"})
 
 
 @dataclass(frozen=True)
@@ -90,45 +85,20 @@ class Tenant:
     line: int = 0
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML where dates stay text: papermill passes dates to notebooks as ISO strings."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def report_options() -> dict[str, Any]:
-    """``planner report``'s plan options: ``dest -> type`` (its parser's converter, ``None``
-    for text), read from its own parser so the two never disagree."""
-    parser = argparse.ArgumentParser(add_help=False)
-    report_command.add_arguments(parser)
-    return {a.dest: a.type for a in parser._actions if a.dest not in _RUN_OPTIONS}
-
-
-def _notebook_names() -> set[str]:
-    names: set[str] = set()
-    for nb in NOTEBOOKS:
-        names |= set(notebook_parameters(notebook_path(nb)))
-    return names - RESERVED_PARAMETERS
-
-
 class _Reader:
     """Walks the composed YAML nodes, so every message can name a line."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.root = path.parent
-        self.options = report_options()
-        self.notebook = _notebook_names()
+        self.options = OPTION_PARAMETERS
+        self.notebook = set(PARAMETERS)
 
     def fail(self, node: yaml.Node, message: str) -> InputError:
         return InputError(f"{self.path}: line {node.start_mark.line + 1}: {message}")
 
     def value(self, node: yaml.Node) -> Any:
-        return _Loader("").construct_document(node)
+        return yamlfile.construct(node, str(self.path))
 
     def mapping(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
         """``(key, key node, value node)`` of a mapping; duplicate keys refused."""
@@ -149,13 +119,12 @@ class _Reader:
         return items
 
     def option(self, key: str, key_node: yaml.Node, node: yaml.Node, where: str):
-        """A report option or notebook parameter: ``(kind, name, value)``."""
+        """A report option or notebook parameter: ``(kind, name, value)``, the value checked."""
         name = key.replace("-", "_")
-        value = self.value(node)
         if name in self.options:
-            return "option", name, self.convert(name, self.options[name], value, node, where)
+            return "option", name, self.checked(name, self.options[name], node, where, True)
         if name in self.notebook:
-            return "param", name, value
+            return "param", name, self.checked(name, name, node, where, False)
         raise self.fail(
             key_node,
             f"{where}: unknown key {key!r}; use a `planner report` option "
@@ -163,20 +132,19 @@ class _Reader:
             f"({', '.join(sorted(self.notebook))})",
         )
 
-    def convert(self, name: str, kind: Any, value: Any, node: yaml.Node, where: str) -> Any:
-        """An option's value checked and converted as ``planner report``'s parser does."""
+    def checked(self, key: str, parameter: str, node: yaml.Node, where: str, option: bool) -> Any:
+        """The value of ``node`` checked against the notebook parameter it sets; an option's
+        value may be text that reads as its number, as on the command line. None: not given."""
+        value = self.value(node)
         if value is None:
             return None
-        if kind is None:  # a text option (a path, a currency, a growth)
-            if not isinstance(value, str):
-                raise self.fail(node, f"{where}: {name} must be text, not {value!r}")
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(node, f"{where}: {name} must be a number, not {value!r}")
+        spec = PARAMETERS[parameter]
         try:
-            return kind(str(value))
-        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
-            raise self.fail(node, f"{where}: {name}: {exc}") from None
+            if option:
+                return spec.parse(key, value)
+            return spec.check(key, value)
+        except InputError as exc:
+            raise self.fail(node, f"{where}: {exc}") from None
 
     def params(self, node: yaml.Node, where: str) -> dict[str, Any]:
         out = {}
@@ -187,7 +155,7 @@ class _Reader:
                     f"{where}: params: unknown notebook parameter {key!r}; known parameters: "
                     f"{', '.join(sorted(self.notebook))}",
                 )
-            out[key] = self.value(value_node)
+            out[key] = self.checked(key, key, value_node, f"{where}: params", False)
         return out
 
     def level(self, node: yaml.Node, where: str, *, tenant: bool) -> tuple[dict, dict]:
@@ -234,8 +202,7 @@ class _Reader:
 
     def parameters(self, options: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """Notebook parameters from options as ``planner report`` collects them."""
-        args = argparse.Namespace(params=None, parameter=[], **options)
-        return report_command.collect_parameters(args, base=params)
+        return {**params, **option_parameters(options)}
 
 
 def read_tenants(path: str | Path) -> list[Tenant]:
@@ -249,19 +216,7 @@ def read_tenants(path: str | Path) -> list[Tenant]:
         line).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path} ({exc})") from None
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}: {where}not valid YAML ({problem})") from None
+    root = yamlfile.compose_file(path)
     if root is None:
         raise InputError(f"{path}: empty; list the tenants under `tenants:`")
     reader = _Reader(path.resolve())

@@ -1,11 +1,10 @@
-"""Collecting usage on a schedule and keeping it: the history store and the Graph client.
+"""Collecting usage from Microsoft Graph on a schedule into the history store.
 
-- :mod:`planner.collect.layout`: where things lie in a store directory (no heavy imports);
-- :mod:`planner.collect.tables`: the planner's own record tables (Parquet / CSV) read back;
-- :mod:`planner.collect.store`: the append-only, de-duplicated history store;
 - :mod:`planner.collect.graph`: the Microsoft Graph client (MSAL app-only sign-in, paging,
-  throttling);
-- :mod:`planner.collect.fetch`: fetch call records from Graph into a store.
+  throttling, every answer checked before use);
+- :mod:`planner.collect.fetch`: fetch call records from Graph into a store
+  (:mod:`planner.store`);
+- :mod:`planner.collect.summary`: what a store holds (``planner store``).
 
 Modules are imported on use: ``planner ingest`` does not load MSAL or requests.
 """

@@ -1,34 +1,47 @@
-"""The Microsoft Graph client: app-only sign-in with MSAL, paging, throttling, retries.
+"""The Microsoft Graph client: app-only sign-in with MSAL, paging, throttling, every answer checked.
 
 Graph serves PSTN call records through ``communications/callRecords/getPstnCalls`` and Direct
-Routing records through ``getDirectRoutingCalls`` (v1.0), to an app registration holding the
-application permission ``CallRecords.Read.All`` (admin consent granted). A query covers at most
-90 days of call start times (both bounds inclusive) and answers in pages of up to 1,000 rows,
-the next page's address in ``@odata.nextLink``.
+Routing records through ``getDirectRoutingCalls`` (v1.0), and Teams Phone SMS through
+``getSmsLog`` (beta), to an app registration holding the application permission
+``CallRecords.Read.All`` (admin consent granted). A query covers at most 90 days (both bounds
+inclusive) and answers in pages of up to 1,000 rows, the next page's address in
+``@odata.nextLink``.
 
 What the client does about failures:
 
-- **429 / 503 with ``Retry-After``**: waits that long (seconds or an HTTP date, at most
-  :data:`MAX_RETRY_AFTER_S`) and asks again;
-- **other 5xx, a 503 without ``Retry-After``, a dropped connection**: waits 1, 2, 4 ... seconds
-  (capped at :data:`BACKOFF_CAP_S`) and asks again;
-- after :data:`MAX_RETRIES` retries of one request it gives up (exit 2, one line);
+- **429 / 503 with ``Retry-After``**: every worker of the fetch waits that long (ASCII digits
+  or an HTTP date) and asks again (:mod:`planner.collect.pacing`);
+- **other 5xx, a 503 without ``Retry-After``, a dropped connection, a cut-off page**: waits
+  1, 2, 4 ... seconds (capped at :data:`BACKOFF_CAP_S`) and asks again;
+- after :data:`MAX_RETRIES` retries of one request, or when the waits of the fetch would pass
+  ``max_wait``, it gives up (exit 2, one line);
 - **401 / 403**: stops at once with a one-line message naming ``CallRecords.Read.All``;
 - any other 4xx: stops with Graph's own error code and message.
 
-Only the two hosts given (``authority`` and ``graph_url``) are contacted: MSAL's instance
-discovery is off, and a next-page link to another host is refused. The client secret or
-certificate is held in memory only and never appears in a message.
+What the client trusts of an answer (each refusal is one line, exit 2):
+
+- only the two hosts given (``authority`` and ``graph_url``) are contacted: MSAL's instance
+  discovery is off, a token endpoint or a redirect to another host is refused before the
+  credential is sent, a Graph redirect is not followed, a next-page link to another host is
+  refused;
+- a page is a JSON object of at most :data:`~planner.collect.http.MAX_PAGE_BYTES` (after
+  decompression) and :data:`MAX_DEPTH` levels, whose ``value`` is a list and whose
+  ``@odata.nextLink`` is absent or an https address on the Graph host;
+- a window ends with an error when a page address comes back (a loop) or after
+  :data:`MAX_PAGES` pages.
+
+The client secret or certificate is held in memory only; every message is scrubbed of it and
+of the tokens (:class:`~planner.collect.http.Scrubber`), and MSAL's own log is silenced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +52,18 @@ from urllib.parse import urlsplit
 import msal
 import requests
 
+from planner.collect.http import (
+    ACCEPT_ENCODING,
+    MAX_PAGE_BYTES,
+    AuthorityOnly,
+    GraphError,
+    Scrubber,
+    first_line,
+    origin,
+    read_body,
+    retry_after,
+)
+from planner.collect.pacing import MAX_WAIT_S, Pacer
 from planner.errors import InputError
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
@@ -46,21 +71,23 @@ DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 PERMISSION = "CallRecords.Read.All"
 PSTN_CALLS = "getPstnCalls"
 DIRECT_ROUTING_CALLS = "getDirectRoutingCalls"
+SMS_LOG = "getSmsLog"
+#: the API version serving each function (the SMS log is in beta only)
+VERSIONS = {PSTN_CALLS: "v1.0", DIRECT_ROUTING_CALLS: "v1.0", SMS_LOG: "beta"}
 #: the longest period one query may cover (Graph answers 400 beyond it)
 MAX_WINDOW = dt.timedelta(days=90)
 MAX_RETRIES = 8
 BACKOFF_START_S = 1.0
 BACKOFF_CAP_S = 60.0
-MAX_RETRY_AFTER_S = 600.0
 TIMEOUT_S = 120.0
+#: pages one window may take (10 million rows in 90 days); more is a server that never ends
+MAX_PAGES = 10_000
+#: nesting of a page (object, value list, row, a property's object or list ...)
+MAX_DEPTH = 32
 CERTIFICATE_PASSPHRASE_ENV = "PLANNER_CERTIFICATE_PASSPHRASE"
 
 _log = logging.getLogger("planner")
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.+?-----END \1-----", re.DOTALL)
-
-
-class GraphError(InputError):
-    """Graph or the sign-in refused, or stayed unavailable: exit code 2, one line."""
 
 
 @dataclass(frozen=True)
@@ -137,35 +164,16 @@ def certificate_from_pem(tenant_id: str, client_id: str, path: str | Path) -> Ap
 
 def _base_url(url: str, option: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
         raise InputError(f"{option} {url}: give an https:// address (e.g. {DEFAULT_GRAPH_URL})")
     return url.rstrip("/")
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
-def _graph_message(response: requests.Response) -> str:
-    """Graph's ``error.code: error.message`` (first line), or the status text."""
-    try:
-        error = response.json().get("error") or {}
-        text = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
-    except (ValueError, AttributeError):
-        text = ""
-    text = text or response.reason or ""
-    return text.splitlines()[0][:300] if text else ""
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -181,10 +189,37 @@ class Counters:
     retries: int = 0
     pages: int = 0
     sign_ins: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + n)
+
+
+def _too_deep(obj: Any, limit: int) -> bool:
+    """Whether ``obj`` nests lists and objects deeper than ``limit`` levels (no recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
 
 
 class GraphClient:
-    """Reads call-record pages from Graph with an app-only token.
+    """Reads call-record pages from Graph with an app-only token (thread-safe).
 
     Parameters
     ----------
@@ -201,6 +236,8 @@ class GraphClient:
     backoff_start_s : float
         First wait after a 5xx without ``Retry-After``; doubled each retry up to
         :data:`BACKOFF_CAP_S`.
+    max_wait : float
+        Seconds of back-off the whole fetch accepts (``--max-wait``).
     """
 
     def __init__(
@@ -213,16 +250,28 @@ class GraphClient:
         sleep: Callable[[float], None] = time.sleep,
         backoff_start_s: float = BACKOFF_START_S,
         max_retries: int = MAX_RETRIES,
+        max_wait: float = MAX_WAIT_S,
+        max_pages: int = MAX_PAGES,
     ):
         self.credential = credential
         self.authority = _base_url(authority, "--authority")
         self.graph_url = _base_url(graph_url, "--graph-url")
         self.session = session or requests.Session()
-        self.sleep = sleep
+        self.pacer = Pacer(max_wait=max_wait, sleep=sleep)
         self.backoff_start_s = backoff_start_s
         self.max_retries = max_retries
+        self.max_pages = max_pages
         self.counters = Counters()
+        passphrase = (credential.certificate or {}).get("passphrase")
+        key = (credential.certificate or {}).get("private_key")
+        self.scrub = Scrubber([credential.secret, passphrase, key])
         self._app: msal.ConfidentialClientApplication | None = None
+        self._token_lock = threading.Lock()
+        # MSAL logs a sign-in answer it cannot parse with its traceback and the answer's text
+        logging.getLogger("msal").setLevel(logging.CRITICAL + 1)
+
+    def _fail(self, message: str) -> GraphError:
+        return GraphError(self.scrub(message, 500))
 
     # ---- sign-in ------------------------------------------------------------------------
 
@@ -236,17 +285,19 @@ class GraphClient:
                     # sign in at the authority given, never ask login.microsoftonline.com
                     # whether it is a known host: national clouds and test servers alike
                     instance_discovery=False,
-                    http_client=self.session,
+                    http_client=AuthorityOnly(self.session, self.authority, self.scrub, TIMEOUT_S),
                     timeout=TIMEOUT_S,
                 )
+            except GraphError:
+                raise
             except ValueError as exc:  # the tenant's OpenID configuration was refused
-                raise GraphError(
+                raise self._fail(
                     f"sign-in: the authority {self.authority} does not know the tenant "
-                    f"{self.credential.tenant_id} ({_first_line(exc)})"
+                    f"{self.credential.tenant_id} ({first_line(exc)})"
                 ) from None
-            except requests.RequestException as exc:
-                raise GraphError(
-                    f"sign-in: cannot reach {self.authority} ({_first_line(exc)})"
+            except Exception as exc:  # noqa: BLE001 - MSAL's own errors end the sign-in
+                raise self._fail(
+                    f"sign-in at {self.authority} failed ({first_line(exc)})"
                 ) from None
         return self._app
 
@@ -258,47 +309,85 @@ class GraphClient:
         GraphError
             When the sign-in is refused (wrong tenant, client id, secret or certificate).
         """
-        app = self._msal_app()
-        try:
-            result = app.acquire_token_for_client(scopes=[f"{self.graph_url}/.default"])
-        except requests.RequestException as exc:
-            raise GraphError(
-                f"sign-in: cannot reach {self.authority} ({_first_line(exc)})"
-            ) from None
-        except ValueError as exc:  # a certificate whose key cannot be loaded
-            raise GraphError(
-                f"sign-in: the certificate cannot be used ({_first_line(exc)})"
-            ) from None
-        if "access_token" not in result:
-            code = result.get("error", "error")
-            detail = _first_line(result.get("error_description") or "")
-            raise GraphError(
+        with self._token_lock:
+            app = self._msal_app()
+            try:
+                result = app.acquire_token_for_client(scopes=[f"{self.graph_url}/.default"])
+            except GraphError:
+                raise
+            except ValueError as exc:
+                what = (
+                    "the certificate cannot be used"
+                    if self.credential.certificate is not None
+                    else "the sign-in answer cannot be used"
+                )
+                raise self._fail(f"sign-in: {what} ({first_line(exc)})") from None
+            except Exception as exc:  # noqa: BLE001 - MSAL's own errors end the sign-in
+                raise self._fail(
+                    f"sign-in at {self.authority} failed ({first_line(exc)})"
+                ) from None
+        token = result.get("access_token") if isinstance(result, dict) else None
+        if not isinstance(token, str) or not token or len(token) > 64_000:
+            result = result if isinstance(result, dict) else {}
+            code = str(result.get("error") or "error")
+            detail = first_line(str(result.get("error_description") or ""))
+            raise self._fail(
                 f"sign-in refused for client {self.credential.client_id} in tenant "
-                f"{self.credential.tenant_id}: {code} ({detail[:300]})"
+                f"{self.credential.tenant_id}: {code[:100]} ({detail[:300]})"
             )
+        self.scrub.add(token)
         if result.get("token_source") == "identity_provider":
-            self.counters.sign_ins += 1
-        return result["access_token"]
+            self.counters.add("sign_ins")
+        return token
 
     # ---- requests -----------------------------------------------------------------------
 
-    def _wait(self, attempt: int, response: requests.Response | None, what: str) -> None:
-        """Wait before retry ``attempt`` (1-based), or give up after :attr:`max_retries`."""
+    def _retry(self, attempt: int, response: requests.Response | None, what: str) -> None:
+        """Back off before retry ``attempt`` (1-based), or give up after :attr:`max_retries`."""
         if attempt > self.max_retries:
-            raise GraphError(
+            raise self._fail(
                 f"Graph still answers {what} after {self.max_retries} retries; try again later"
             )
         after = (
-            _retry_after(response)
+            retry_after(response.headers.get("Retry-After"))
             if response is not None and response.status_code in (429, 503)
             else None
         )
         if after is None:
             after = min(BACKOFF_CAP_S, self.backoff_start_s * 2 ** (attempt - 1))
-        after = min(after, MAX_RETRY_AFTER_S)
-        self.counters.retries += 1
-        _log.warning("Graph answered %s; retry %d in %.0f s", what, attempt, after)
-        self.sleep(after)
+        try:
+            self.pacer.back_off(after, what)
+        except GraphError as exc:
+            raise self._fail(str(exc)) from None
+        self.counters.add("retries")
+        _log.warning(self.scrub(f"Graph answered {what}; retry {attempt} in {after:.0f} s"))
+
+    def _error_text(self, response: requests.Response) -> str:
+        """Graph's ``error.code: error.message`` (first line), or the status text."""
+        text = ""
+        try:
+            error = json.loads(read_body(response, 1 << 16, "Graph")).get("error") or {}
+            text = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
+        except (GraphError, ValueError, AttributeError, RecursionError, requests.RequestException):
+            pass
+        text = text or response.reason or ""
+        return self.scrub(text.splitlines()[0] if text else "", 300)
+
+    def _send(self, url: str) -> requests.Response:
+        token = self.token()
+        self.pacer.before_request()
+        self.counters.add("requests")
+        return self.session.get(
+            url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
+            timeout=TIMEOUT_S,
+            stream=True,
+            allow_redirects=False,
+        )
 
     def get(self, url: str) -> dict[str, Any]:
         """GET one Graph page, parsed (numbers as their decimal text), retrying as above.
@@ -306,74 +395,116 @@ class GraphClient:
         Raises
         ------
         GraphError
-            On 401/403 (the permission), another 4xx, or when retries are exhausted.
+            On 401/403 (the permission), a redirect, another 4xx, an answer that is not a
+            page, or when retries or the total wait are exhausted.
         """
         attempt = 0
         while True:
-            token = self.token()
-            self.counters.requests += 1
             try:
-                response = self.session.get(
-                    url,
-                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                    timeout=TIMEOUT_S,
-                )
+                response = self._send(url)
+                status = response.status_code
+                body = read_body(response, MAX_PAGE_BYTES, "Graph") if status == 200 else None
             except requests.RequestException as exc:
                 attempt += 1
-                self._wait(attempt, None, f"no response ({_first_line(exc)})")
+                self._retry(attempt, None, f"no complete answer ({first_line(exc)})")
                 continue
-            status = response.status_code
-            if status == 200:
+            if body is not None:
                 try:
                     # numbers kept as their text: money stays exact all the way to cents
-                    return json.loads(response.content, parse_float=str, parse_int=str)
+                    page = json.loads(body, parse_float=str, parse_int=str)
+                except RecursionError:
+                    raise self._fail("Graph answered a page nested too deeply; refused") from None
                 except ValueError:
                     attempt += 1
-                    self._wait(attempt, None, "a cut-off page")
+                    self._retry(attempt, None, "a cut-off page")
                     continue
+                return self._checked_page(page)
+            if 300 <= status < 400:
+                target = origin(response.headers.get("Location", ""))[1] or "no address"
+                response.close()
+                raise self._fail(
+                    f"Graph answered {status}, a redirect to {target}; not followed (only "
+                    f"{self.graph_url} is read)"
+                )
             if status in (401, 403):
-                raise GraphError(
-                    f"Graph refused access ({status} {_graph_message(response)}): the app "
+                raise self._fail(
+                    f"Graph refused access ({status} {self._error_text(response)}): the app "
                     f"registration needs the application permission {PERMISSION} with admin "
                     "consent"
                 )
             if status == 429 or status >= 500:
+                response.close()
                 attempt += 1
-                self._wait(attempt, response, str(status))
+                self._retry(attempt, response, str(status))
                 continue
-            raise GraphError(f"Graph refused the request ({status} {_graph_message(response)})")
+            raise self._fail(f"Graph refused the request ({status} {self._error_text(response)})")
+
+    def _checked_page(self, page: Any) -> dict[str, Any]:
+        """``page`` when it is a Graph page: an object whose ``value`` is a list, not too deep."""
+        if not isinstance(page, dict):
+            raise self._fail(f"Graph answered {_kind_of(page)} where a page (an object) belongs")
+        rows = page.get("value")
+        if not isinstance(rows, list):
+            raise self._fail(f"Graph answered a page whose 'value' is {_kind_of(rows)}, not a list")
+        if _too_deep(page, MAX_DEPTH):
+            raise self._fail(f"Graph answered a page nested over {MAX_DEPTH} levels; refused")
+        return page
+
+    def _next_link(self, page: dict[str, Any]) -> str | None:
+        link = page.get("@odata.nextLink")
+        if link is None:
+            return None
+        if not isinstance(link, str) or not link or len(link) > 16_384:
+            raise self._fail(f"Graph sent a next-page link that is {_kind_of(link)}; stopped")
+        parts = urlsplit(link)
+        if origin(link) != origin(self.graph_url) or parts.username or parts.password:
+            raise self._fail(
+                f"Graph sent a next page on another host ({parts.netloc[:100]}); stopped"
+            )
+        return link
+
+    def first_url(self, function: str, start: dt.datetime, end: dt.datetime) -> str:
+        """The address of the first page of ``function`` from ``start`` to ``end``."""
+        return (
+            f"{self.graph_url}/{VERSIONS[function]}/communications/callRecords/{function}"
+            f"(fromDateTime={timestamp(start)},toDateTime={timestamp(end)})"
+        )
 
     def pages(
-        self, function: str, start: dt.datetime, end: dt.datetime
-    ) -> Iterator[dict[str, Any]]:
-        """Every page of ``function`` for calls started from ``start`` to ``end`` (inclusive).
+        self,
+        function: str,
+        start: dt.datetime,
+        end: dt.datetime,
+    ) -> Iterator[list[Any]]:
+        """The rows of every page of ``function`` for ``start`` to ``end`` (inclusive).
+
+        Stops early, quietly, when the pacer is stopped (another worker failed).
 
         Raises
         ------
         ValueError
             When the period is longer than :data:`MAX_WINDOW` or ends before it starts.
         GraphError
-            As :meth:`get`, or when a next-page link points to another host.
+            As :meth:`get`; when a next-page link is not an address on the Graph host, when a
+            page address comes back (a loop), or after :attr:`max_pages` pages.
         """
         if not dt.timedelta(0) <= end - start <= MAX_WINDOW:
             raise ValueError(f"a query covers 0 to {MAX_WINDOW.days} days, got {start}..{end}")
-        url: str | None = (
-            f"{self.graph_url}/v1.0/communications/callRecords/{function}"
-            f"(fromDateTime={timestamp(start)},toDateTime={timestamp(end)})"
-        )
-        home = urlsplit(self.graph_url)
-        while url:
-            there = urlsplit(url)
-            if (there.scheme, there.netloc) != (home.scheme, home.netloc):
-                raise GraphError(
-                    f"Graph sent a next page on another host ({there.netloc}); stopped"
+        url: str | None = self.first_url(function, start, end)
+        seen: set[str] = set()
+        while url and not self.pacer.stopped.is_set():
+            if url in seen:
+                raise self._fail(
+                    f"Graph sent the address of a page already read for {function} "
+                    f"{timestamp(start)}..{timestamp(end)} (a loop); stopped"
                 )
-            body = self.get(url)
-            self.counters.pages += 1
-            yield body
-            url = body.get("@odata.nextLink")
-
-
-def _first_line(exc: object) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+            if len(seen) >= self.max_pages:
+                raise self._fail(
+                    f"Graph sent over {self.max_pages:,} pages for {function} "
+                    f"{timestamp(start)}..{timestamp(end)}; stopped"
+                )
+            seen.add(url)
+            page = self.get(url)
+            url = self._next_link(page)
+            self.counters.add("pages")
+            yield page["value"]

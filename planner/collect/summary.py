@@ -11,9 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.collect import layout
-from planner.collect.store import Store, read_partition
+from planner.errors import InputError
 from planner.ingest import credit_spend_arrow
+from planner.store import layout
+from planner.store.history import Store, read_partition
 
 _COLUMNS = ["kind", "start", "source_file", "capability", "currency", "charge_cents",
             "connection_fee_cents"]  # fmt: skip
@@ -31,6 +32,10 @@ class StoreSummary:
         Runs of days without any record between days that have some (first, last day).
     sources : list of dict
         ``{source, rows, first, last}`` per source (a Graph function or an export file).
+    damaged : list of dict
+        ``{month, error}`` per month file that cannot be read (the others are summarised).
+    unreadable_runs : int
+        Run-log lines left out (cut short or not a run).
     """
 
     root: Path
@@ -41,6 +46,8 @@ class StoreSummary:
     sources: list[dict[str, Any]] = field(default_factory=list)
     credit_spend: dict[str, Any] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    damaged: list[dict[str, str]] = field(default_factory=list)
+    unreadable_runs: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The ``planner store --json`` object (dates as ISO strings)."""
@@ -59,13 +66,18 @@ class StoreSummary:
             "credit_spend": {k: float(v) for k, v in self.credit_spend.items()},
             "runs": len(self.runs),
             "last_run": self.runs[-1] if self.runs else None,
+            "damaged": self.damaged,
+            "unreadable_runs": self.unreadable_runs,
         }
 
     def text(self, max_gaps: int = 10) -> str:
         """A few lines for a person."""
         lines = [f"store: {self.root}"]
+        lines += [f"  {d['month']}  DAMAGED, not read: {d['error']}" for d in self.damaged]
+        if self.unreadable_runs:
+            lines.append(f"run log: {self.unreadable_runs} unreadable line(s) left out")
         if self.period is None:
-            lines.append("no records yet")
+            lines.append("no records yet" if not self.damaged else "no readable records")
             return "\n".join(lines)
         lines.append(f"period: {self.period[0]} to {self.period[1]}")
         lines.append(f"rows: {self.rows:,} in {len(self.months)} month(s)")
@@ -140,9 +152,14 @@ def _sources(table: pa.Table) -> list[dict[str, Any]]:
 def summarize(store: Store) -> StoreSummary:
     """Period, rows, months, gaps, sources, credit spend and run log of a store."""
     summary = StoreSummary(root=store.root, runs=store.runs())
+    summary.unreadable_runs = store.unreadable_runs
     tables = []
     for path in store.partitions():
-        table = read_partition(path, _COLUMNS)
+        try:
+            table = read_partition(path, _COLUMNS)
+        except InputError as exc:
+            summary.damaged.append({"month": layout.month_of(path), "error": str(exc)})
+            continue
         days = _days(table)
         summary.months.append(
             {"month": layout.month_of(path), "rows": table.num_rows, "days": len(days)}

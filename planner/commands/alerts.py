@@ -24,6 +24,7 @@ from planner.commands import groups
 from planner.errors import InputError
 from planner.ingest import read_exports
 from planner.inputs import read_lots
+from planner.terminal import escape_controls
 from planner.text.console import alerts_text
 from planner.validate import MAX_AMOUNT, json_text
 
@@ -129,5 +130,6 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
         elif result.alerts:
             print(alerts_text(result.alerts))
-        print(result.status(), file=sys.stderr if args.json else sys.stdout)
+        # the status names a user: on stderr too, the terminal gets no control character
+        print(escape_controls(result.status()), file=sys.stderr if args.json else sys.stdout)
     return result.exit_code

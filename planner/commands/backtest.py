@@ -19,9 +19,9 @@ import json
 from planner import text
 from planner.backtest import backtest_history, summarise, synthetic_table
 from planner.commands.recommend import add_arguments as recommend_arguments
-from planner.commands.recommend import load_demand, options
+from planner.commands.recommend import request
 from planner.errors import InputError
-from planner.pipeline import default_fit_days
+from planner.plan import default_fit_days
 from planner.text.console import (
     backtest_checks,
     backtest_summary,
@@ -121,9 +121,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _history(args: argparse.Namespace) -> int:
     """Fit on the history's first days, recommend, replay the rest; print promise vs outcome."""
-    series, currency = load_demand(args)
-    fit_days = default_fit_days(len(series), args.fit_days)
-    out = backtest_history(series, currency, fit_days=fit_days, options=options(args))
+    req = request(args)
+    source = req.read()
+    currency = source.currency
+    fit_days = default_fit_days(len(source.history), args.fit_days)
+    out = backtest_history(source.history, currency, fit_days=fit_days, options=req.options)
     if args.json:
         print(json.dumps(out, indent=2))
     else:

@@ -10,7 +10,7 @@ from planner import validate
 from planner.batch import read_tenants, run_batch
 from planner.batch.portfolio import index_document
 from planner.errors import InputError
-from planner.text.console import batch_counts, batch_line, batch_progress
+from planner.text.console import batch_counts, batch_line, batch_progress, batch_throughput
 
 HELP = "run the report for many tenants (TENANTS.yaml) on a Dask cluster; write a portfolio"
 
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.json:
         print(result.files[0].read_text(encoding="utf-8"), end="")
+        _print_throughput(result.throughput, sys.stderr)
         return result.exit_code
     for entry in result.entries:
         print(batch_line(entry))
@@ -73,4 +74,23 @@ def run(args: argparse.Namespace) -> int:
         print(path)
     counts = index_document(result.entries)["counts"]
     print(batch_counts(counts, len(result.entries)))
+    _print_throughput(result.throughput, sys.stdout)
     return result.exit_code
+
+
+#: the portfolio size the throughput line projects to
+PROJECTED_TENANTS = 1000
+
+
+def _print_throughput(throughput: Any, stream: Any) -> None:
+    """How fast the reports ran, and what a portfolio of 1,000 tenants would take."""
+    if throughput is None:
+        return
+    line = batch_throughput(
+        throughput.tenants,
+        throughput.workers,
+        throughput.seconds,
+        PROJECTED_TENANTS,
+        throughput.projected(PROJECTED_TENANTS),
+    )
+    print(line, file=stream)

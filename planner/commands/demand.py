@@ -22,7 +22,7 @@ from planner import text, validate
 from planner.commands import groups
 from planner.demand.actual import DemandResult
 from planner.errors import InputError
-from planner.pipeline import demand_from_exports
+from planner.plan import demand_from_exports
 from planner.text.console import rejected_rows, wrote
 
 HELP = "work out the daily credit demand (actual charges, or calls priced after minute pools)"

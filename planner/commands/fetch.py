@@ -1,10 +1,11 @@
-"""``planner fetch``: collect call records from Microsoft Graph into a history store.
+"""``planner fetch``: collect call records (and SMS) from Microsoft Graph into a history store.
 
 Usage::
 
     planner fetch --store DIR --tenant-id ID --client-id ID
                   [--client-secret-env NAME | --certificate PEM]
-                  [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--direct-routing]
+                  [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--direct-routing] [--sms]
+                  [--concurrency N] [--max-wait SECONDS]
                   [--authority URL] [--graph-url URL] [--json]
 
 Signs in as the app (client credentials) with the secret held in the environment variable
@@ -12,7 +13,8 @@ Signs in as the app (client credentials) with the secret held in the environment
 the command line. Prints one line per 90-day window on stderr, then a summary (or ``--json``).
 Exit 0 when the fetch completed; 2 with a one-line message when the sign-in or Graph refused
 (401/403: the ``CallRecords.Read.All`` permission), Graph stayed unavailable after retries, or
-an option is wrong.
+an option is wrong, or Graph answered what a Graph server does not (see
+:mod:`planner.collect.graph`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import sys
 
 from planner import text
 from planner.collect import graph
-from planner.collect.fetch import fetch
+from planner.collect.fetch import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, fetch
+from planner.collect.pacing import MAX_WAIT_S
 from planner.commands import groups
 from planner.errors import InputError
 from planner.text.console import fetch_summary
@@ -83,6 +86,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also fetch Direct Routing calls (getDirectRoutingCalls)",
     )
     parser.add_argument(
+        "--sms", action="store_true", help="also fetch Teams Phone SMS (getSmsLog, Graph beta)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"windows fetched at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=MAX_WAIT_S,
+        metavar="SECONDS",
+        help=f"total wait on throttling before giving up (default {MAX_WAIT_S:.0f})",
+    )
+    parser.add_argument(
         "--authority",
         default="https://login.microsoftonline.com",
         metavar="URL",
@@ -105,13 +125,19 @@ def run(args: argparse.Namespace) -> int:
         credential = graph.certificate_from_pem(args.tenant_id, args.client_id, args.certificate)
     else:
         credential = graph.secret_from_env(args.tenant_id, args.client_id, args.client_secret_env)
-    client = graph.GraphClient(credential, authority=args.authority, graph_url=args.graph_url)
+    if not 0 <= args.max_wait <= 86_400:
+        raise InputError(f"--max-wait {args.max_wait:g}: give 0 to 86400 seconds")
+    client = graph.GraphClient(
+        credential, authority=args.authority, graph_url=args.graph_url, max_wait=args.max_wait
+    )
     result = fetch(
         args.store,
         client,
         since=args.since,
         until=args.until,
         direct_routing=args.direct_routing,
+        sms=args.sms,
+        concurrency=args.concurrency,
         progress=lambda line: print(f"planner: {line}", file=sys.stderr),
     )
     if args.json:

@@ -15,8 +15,7 @@ from typing import Any
 
 from planner import text, validate
 from planner.errors import InputError
-from planner.pipeline import DEFAULT_SEED, PlanOptions
-from planner.recommend import DEFAULT_MIN_AMOUNT, DEFAULT_RECHARGE_OVERHEAD
+from planner.plan import BILLING_MODES, DEFAULT_SEED, PlanOptions, PlanRequest
 
 _PLAN = PlanOptions()
 
@@ -120,9 +119,9 @@ PLANNING = (
     Option(
         "--recharge-overhead",
         "AMOUNT",
-        f"cost of handling one purchase invoice (default {DEFAULT_RECHARGE_OVERHEAD:g})",
+        f"cost of handling one purchase invoice (default {_PLAN.recharge_overhead:g})",
         validate.amount,
-        DEFAULT_RECHARGE_OVERHEAD,
+        _PLAN.recharge_overhead,
     ),
     Option(
         "--growth",
@@ -145,30 +144,33 @@ CONSTRAINTS = (
     Option(
         "--min-amount",
         "AMOUNT",
-        f"smallest amount the admin center accepts (default {DEFAULT_MIN_AMOUNT})",
+        f"smallest amount the admin center accepts (default {_PLAN.min_amount:g})",
         validate.amount,
-        DEFAULT_MIN_AMOUNT,
+        _PLAN.min_amount,
     ),
     Option(
         "--min-recharge-days",
         "DAYS",
-        "optional floor on the recharge amount, in days of mean spend (default 0: none)",
+        "optional floor on the recharge amount, in days of mean spend "
+        f"(default {_PLAN.min_recharge_days:g}: none)",
         validate.day_span,
-        0.0,
+        _PLAN.min_recharge_days,
     ),
     Option(
         "--failure-rate",
         "P",
-        "share of recharge attempts that fail, e.g. an expired card (default 0)",
+        f"share of recharge attempts that fail, e.g. an expired card (default "
+        f"{_PLAN.failure_rate:g})",
         validate.finite,
-        0.0,
+        _PLAN.failure_rate,
     ),
     Option(
         "--fix-days",
         "DAYS",
-        "days until a failed recharge is fixed; auto-recharge is off meanwhile (default 0)",
+        "days until a failed recharge is fixed; auto-recharge is off meanwhile "
+        f"(default {_PLAN.fix_days})",
         validate.days,
-        0,
+        _PLAN.fix_days,
     ),
 )
 
@@ -177,3 +179,42 @@ CURRENT_SETTINGS = (
     Option("--current-recharge-amount", "AMOUNT", "your current recharge amount", validate.amount),
     Option("--current-threshold", "AMOUNT", "your current trigger amount", validate.amount),
 )
+
+#: how the tenant pays, when the balance was read, and what the plan funds
+TENANT = (
+    Option(
+        "--billing",
+        "MODE",
+        f"how PSTN usage is paid: {' or '.join(BILLING_MODES)} (post-paid, MCA: no recharge; "
+        f"the remaining credits and the bill) (default {PlanRequest.billing})",
+    ),
+    Option(
+        "--as-of",
+        "DATE",
+        "the day the balance was read (default: the day after the last usage day); lots "
+        "expired by then are left out",
+    ),
+    Option(
+        "--alert-days",
+        "DAYS",
+        f"ALERT (exit 3) when the balance may run out sooner than this "
+        f"(default {_PLAN.alert_days})",
+        validate.days,
+        _PLAN.alert_days,
+    ),
+)
+
+#: option destinations whose plan parameter has another name
+_PARAMETER_NAMES = {"inputs": "exports", "scenarios": "n_scenarios"}
+
+
+def plan_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The plan parameters (:meth:`planner.plan.PlanRequest.from_params` names) of the
+    options given: those left at None (or an empty list of inputs) are not passed."""
+    wanted = set(PlanRequest.parameters())
+    out: dict[str, Any] = {}
+    for dest, value in vars(args).items():
+        name = _PARAMETER_NAMES.get(dest, dest)
+        if name in wanted and value is not None and value != []:
+            out[name] = value
+    return out

@@ -11,7 +11,7 @@ instead (:meth:`planner.ingest.IngestResult.to_json`). Exit 0 when the input was
 with some rejected rows; exit 2 with a one-line message when a file is not a usage export, is
 empty or unreadable, or when no row at all could be used. Files are written atomically.
 
-``--into DIR`` adds the records to a history store (:mod:`planner.collect.store`), created
+``--into DIR`` adds the records to a history store (:mod:`planner.store.history`), created
 when missing; records already stored are counted as duplicates and left out. A store
 directory is also accepted as input, like a folder of exports.
 
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     """
     # imported here: `planner ingest --help` starts without pandas and pyarrow
     from planner.ingest.output import ingest_to, summary_text
+    from planner.text import number
     from planner.validate import check_outputs, json_text
 
     check_outputs(args.paths, [("--out", args.out), ("--rejects", args.rejects)])
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if "store" in result.totals:
         added = result.totals["store"]
         print(
-            f"store {added['path']}: {added['records_added']} record(s) added, "
-            f"{added['duplicates']} already there"
+            f"store {added['path']}: {number(added['records_added'])} record(s) added, "
+            f"{number(added['duplicates'])} already there"
         )
     return 0

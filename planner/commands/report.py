@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
-from pathlib import Path
 from typing import Any
 
 from planner import validate
 from planner.commands import groups
-from planner.errors import InputError
+from planner.plan import PlanOptions, PlanRequest
 
 HELP = "render the funding plan and usage reports (HTML, Excel) from usage exports"
 
 DEFAULT_OUT = "reports"
-
-# option dest -> notebook parameter (only options the user gave are passed)
-_OPTION_PARAMETERS = {
-    "currency": "currency",
-    "service_level": "service_level",
-    "horizon_days": "horizon_days",
-    "lead_days": "lead_days",
-    "holding_rate": "holding_rate",
-    "recharge_overhead": "recharge_overhead",
-    "growth": "growth",
-    "scenarios": "n_scenarios",
-    "seed": "seed",
-    "licences": "licences",
-    "rates": "rates",
-    "balance": "balance",
-    "departments": "departments",
-    "user_licences": "user_licences",
-    "current_recharge_amount": "current_recharge_amount",
-    "current_threshold": "current_threshold",
-    "alert_days": "alert_days",
-    "lang": "lang",
-}
 
 
 def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DEFAULT_OUT) -> None:
@@ -49,7 +25,8 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
         type=validate.days,
         default=None,
         metavar="N",
-        help="exit 3 (ALERT) when the projected runway is below N days (default: 14); "
+        help="exit 3 (ALERT) when the projected runway is below N days "
+        f"(default: {PlanOptions.alert_days}); "
         "ALERT also when the current settings' stock-out risk exceeds the service level",
     )
     parser.add_argument(
@@ -102,79 +79,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: the most values a parameters file may hold (YAML aliases can make a small file huge)
-_MAX_PARAMETER_VALUES = 100_000
-
-
-def _plain(value: Any, budget: list[int] | None = None) -> Any:
-    """YAML values as papermill passes them: dates become ISO strings."""
-    budget = [_MAX_PARAMETER_VALUES] if budget is None else budget
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise InputError(f"parameters hold more than {_MAX_PARAMETER_VALUES:,} values")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_plain(v, budget) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v, budget) for k, v in value.items()}
-    return value
-
-
-def read_params_file(path: str | Path) -> dict[str, Any]:
-    """Notebook parameters from a YAML (or JSON) mapping file."""
-    import yaml
-
-    from planner.guard import regular_file
-
-    try:
-        if Path(path).exists():
-            regular_file(Path(path))
-            if Path(path).stat().st_size > 1 << 20:
-                raise InputError(f"--params: {path} is larger than 1 MiB; not a parameters file")
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"--params: {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--params: cannot read {path} ({exc})") from None
-    except yaml.YAMLError as exc:
-        raise InputError(
-            f"--params: {path} is not valid YAML ({str(exc).splitlines()[0]})"
-        ) from None
-    except RecursionError:
-        raise InputError(f"--params: {path} is nested too deeply to be parameters") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(f"--params: {path} must hold a mapping of parameter names to values")
-    try:
-        return _plain(data)
-    except RecursionError:
-        raise InputError(f"--params: {path} is nested too deeply to be parameters") from None
-
-
-def parse_value(text: str) -> Any:
-    """A ``-p NAME VALUE`` value read as YAML (``0.9`` -> float, ``true`` -> bool)."""
-    import yaml
-
-    try:
-        return _plain(yaml.safe_load(text))
-    except (yaml.YAMLError, RecursionError):
-        return text
-
-
 def collect_parameters(args: argparse.Namespace, base: dict[str, Any] | None = None) -> dict:
     """Notebook parameters from, in increasing priority: ``base``, ``--params``, the named
     options the user gave, and ``-p NAME VALUE`` pairs."""
+    from planner.report import params as report_params
+
     params: dict[str, Any] = dict(base or {})
     if getattr(args, "params", None):
-        params.update(read_params_file(args.params))
-    for dest, name in _OPTION_PARAMETERS.items():
-        value = getattr(args, dest, None)
-        if value is not None:
-            params[name] = value
+        params.update(report_params.read_params_file(args.params))
+    # the exports are the command's inputs (set by run); the other plan options as given
+    params.update({k: v for k, v in groups.plan_parameters(args).items() if k != "exports"})
+    if getattr(args, "departments", None) is not None:
+        params["departments"] = args.departments
     for name, value in getattr(args, "parameter", None) or []:
-        params[name] = parse_value(value)
+        params[name] = report_params.parse_value(name, value)
     return params
 
 
@@ -209,7 +127,7 @@ def _stderr(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     params = collect_parameters(args)
     params["exports"] = [str(p) for p in args.inputs]
-    validate.check_workload(params.get("n_scenarios"), params.get("horizon_days"))
+    PlanRequest.from_report_params(params)
     side = [getattr(args, k, None) for k in ("licences", "rates", "balance", "departments")]
     validate.check_output_folder([*args.inputs, *side, args.user_licences], "--out", args.out)
     return render(params, args.out, progress=not args.no_progress)

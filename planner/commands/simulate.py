@@ -31,7 +31,7 @@ from planner.engine import Policy
 from planner.errors import InputError
 from planner.fileio import write_csv
 from planner.inputs import read_demand_csv
-from planner.pipeline import load_lots, replay, replay_document, replay_trajectory
+from planner.plan import load_lots, replay, replay_document, replay_trajectory
 from planner.text.console import replay_summary, wrote
 
 HELP = "replay a daily demand under funding settings: balance, recharges, expiry, stock-outs"

@@ -6,13 +6,16 @@ Usage::
 
 Prints the period covered, the rows per month, the gaps (days without any record between days
 that have some), the sources (Graph functions, export files), the Communications Credits
-spend and the last run. Exit 0, or 2 when ``DIR`` is not a store.
+spend and the last run. Exit 0, or 2 when ``DIR`` is not a store or holds a damaged month
+(the other months are still shown; the damaged one is named on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+
+from planner.errors import InputError
 
 HELP = "show what a history store holds: period, rows, months, gaps, sources"
 
@@ -27,9 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``planner store``; returns the exit code."""
-    from planner.collect.store import Store
     from planner.collect.summary import summarize
+    from planner.store.history import Store
 
     summary = summarize(Store(args.store))
     print(json.dumps(summary.to_json(), indent=2) if args.json else summary.text())
+    if summary.damaged:
+        more = (
+            f" (and {len(summary.damaged) - 1} more month(s))" if len(summary.damaged) > 1 else ""
+        )
+        raise InputError(summary.damaged[0]["error"] + more)
     return 0

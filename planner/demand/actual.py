@@ -217,7 +217,9 @@ class DemandResult:
                 cents = tot[f"{cat}_cents"]
                 if cents:
                     share = 100 * cents / total if total else 0.0
-                    lines.append(f"  {cat:<20} {text.cents(cents):>14}  {share:5.1f} %")
+                    lines.append(
+                        f"  {text.category(cat):<20} {text.cents(cents):>14}  {share:5.1f} %"
+                    )
         if self.pools is not None and len(self.pools):
             lines.append("minute pools per month (from the licences):")
             row: Any  # an itertuples row: the columns as attributes
@@ -391,7 +393,8 @@ class DemandAccumulator:
 
 
 def non_credit_charges(records: pd.DataFrame) -> pd.DataFrame:
-    """Charges billed outside Communications Credits (capability other than ``MCOPSTNPP``).
+    """Charges billed outside Communications Credits (capability other than ``MCOPSTNPP``,
+    SMS rows aside: their charge is credit spend, :func:`planner.schema.credit_cents`).
 
     Returns
     -------
@@ -404,6 +407,7 @@ def non_credit_charges(records: pd.DataFrame) -> pd.DataFrame:
     ].fillna(0).to_numpy(np.int64)
     capability = records["capability"].astype("string").str.upper()
     other = ~capability.eq(CREDITS_CAPABILITY).fillna(False).to_numpy(bool) & (money != 0)
+    other &= credit_cents(records).to_numpy() == 0  # an SMS charge is credit spend
     frame = pd.DataFrame(
         {
             "capability": capability[other].fillna("(none)").to_numpy(),

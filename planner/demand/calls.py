@@ -16,7 +16,10 @@ category (:data:`CATEGORIES`), the reasons Microsoft lists for paying from credi
 ``domestic_overage``
     domestic outgoing calls beyond the Calling Plan pool;
 ``other``
-    anything else that drew on credits (e.g. a charged inbound call).
+    anything else that drew on credits (e.g. a charged inbound call);
+``sms``
+    Teams Phone SMS segments beyond the plans' pooled allowance (``kind`` ``sms``,
+    ``docs/billing.md``).
 
 Every test runs once per distinct value of a column (:func:`per_value`), so classifying
 millions of records stays fast.
@@ -55,6 +58,7 @@ CATEGORIES: tuple[str, ...] = (
     "domestic_overage",
     "payg",
     "other",
+    "sms",
 )
 
 #: call types of a user's own outgoing calls (they draw on the user's Calling Plan minutes)
@@ -134,8 +138,9 @@ def credit_category(
 ) -> pd.Series:
     """The credit demand category of each record (see :data:`CATEGORIES`).
 
-    The first matching rule wins: toll-free, conference dial-out, pay-as-you-go (outgoing
-    calls of ``payg_upns``), international, domestic overage (other outgoing calls), other.
+    The first matching rule wins: SMS (a Teams Phone SMS row), toll-free, conference
+    dial-out, pay-as-you-go (outgoing calls of ``payg_upns``), international, domestic
+    overage (other outgoing calls), other.
     The category describes the call whatever its capability; only ``MCOPSTNPP`` records
     (or priced what-if calls) count as credit demand.
 
@@ -163,13 +168,14 @@ def credit_category(
         users = pd.Index(list(payg_upns), dtype="string")
         payg = lower_text(records, "upn").isin(users).fillna(False).to_numpy(dtype=bool) & outbound
     conditions = [
+        per_value(records, "kind", lambda t: t.lower() == "sms"),
         is_toll_free(records),
         is_conference_dial_out(records),
         payg,
         is_international(records),
         outbound,
     ]
-    order = ["toll_free", "conference_dial_out", "payg", "international", "domestic_overage"]
+    order = ["sms", "toll_free", "conference_dial_out", "payg", "international", "domestic_overage"]
     labels = np.select(conditions, order, default="other")
     category = pd.Series(labels, index=records.index, dtype="string", name="category")
     if charged_only:

@@ -315,3 +315,31 @@ def user_plans(
             "intl_plan",
         ]
     ]
+
+
+def beyond_pool(
+    key: np.ndarray,
+    start: np.ndarray,
+    seconds: np.ndarray,
+    pool_seconds: np.ndarray,
+) -> np.ndarray:
+    """Units (seconds, SMS segments) of each call beyond its pool, the pool refilling on the
+    1st of each month.
+
+    ``key`` names each call's pool, ``start`` its UTC start (datetime64, tz-naive); calls
+    starting at the same instant draw in the order given.
+    """
+    start = np.asarray(start, dtype="datetime64[ns]")
+    month = start.astype("datetime64[M]").astype(np.int64)
+    key_code = pd.factorize(key)[0].astype(np.int64)
+    order = np.lexsort((start.astype(np.int64), month, key_code))  # stable: ties keep order
+    d = seconds[order]
+    group = key_code[order] * (1 << 32) + (month[order] - month.min())
+    first = np.r_[True, group[1:] != group[:-1]]
+    total = np.cumsum(d)
+    # running total within each (pool, month): subtract what came before the group
+    used = total - np.maximum.accumulate(np.where(first, total - d, 0))
+    beyond = np.minimum(d, np.maximum(0, used - pool_seconds[order]))
+    out = np.empty_like(beyond)
+    out[order] = beyond
+    return out

@@ -39,8 +39,9 @@ from planner.demand.calls import (
     text_column,
     utc_dates,
 )
-from planner.demand.pools import pool_minutes, user_plans
+from planner.demand.pools import beyond_pool, pool_minutes, user_plans
 from planner.demand.rates import price_cents, rate_index, rate_table
+from planner.demand.sms import price_sms
 from planner.errors import InputError
 from planner.schema import credit_cents, empty_records
 
@@ -334,7 +335,7 @@ def price_calls(
     if pooled.any():
         key = calls["pool_id"].to_numpy(np.int64)
         start = calls["start"].dt.tz_convert("UTC").dt.tz_localize(None)
-        billable[pooled] = _beyond_pool(
+        billable[pooled] = beyond_pool(
             key[pooled],
             start.to_numpy(dtype="datetime64[ns]")[pooled],
             seconds[pooled],
@@ -364,33 +365,6 @@ def price_calls(
     missing = need & (row < 0)
     unpriced = _unpriced(calls[missing], billable[missing], "*" in set(rate["key"]))
     return priced, unpriced
-
-
-def _beyond_pool(
-    key: np.ndarray,
-    start: np.ndarray,
-    seconds: np.ndarray,
-    pool_seconds: np.ndarray,
-) -> np.ndarray:
-    """Seconds of each call beyond its pool, the pool refilling on the 1st of each month.
-
-    ``key`` names each call's pool, ``start`` its UTC start (datetime64, tz-naive); calls
-    starting at the same instant draw in the order given.
-    """
-    start = np.asarray(start, dtype="datetime64[ns]")
-    month = start.astype("datetime64[M]").astype(np.int64)
-    key_code = pd.factorize(key)[0].astype(np.int64)
-    order = np.lexsort((start.astype(np.int64), month, key_code))  # stable: ties keep order
-    d = seconds[order]
-    group = key_code[order] * (1 << 32) + (month[order] - month.min())
-    first = np.r_[True, group[1:] != group[:-1]]
-    total = np.cumsum(d)
-    # running total within each (pool, month): subtract what came before the group
-    used = total - np.maximum.accumulate(np.where(first, total - d, 0))
-    beyond = np.minimum(d, np.maximum(0, used - pool_seconds[order]))
-    out = np.empty_like(beyond)
-    out[order] = beyond
-    return out
 
 
 def _unpriced(calls: pd.DataFrame, billable: np.ndarray, has_fallback: bool) -> pd.DataFrame:
@@ -436,7 +410,7 @@ def _unpriced(calls: pd.DataFrame, billable: np.ndarray, has_fallback: bool) -> 
 PRICING_COLUMNS: tuple[str, ...] = (
     "usage_id", "kind", "user_location", "upn", "call_type", "call_direction", "number_type",
     "destination_context", "destination_dialed", "external_country", "start", "duration_s",
-    "connection_fee_cents", "charge_cents", "currency", "capability", "operator",
+    "connection_fee_cents", "charge_cents", "currency", "capability", "operator", "sms_units",
 )  # fmt: skip
 
 
@@ -500,6 +474,11 @@ def whatif_demand(
     rate = rate_table(rates)
     currency = _currency(rate, records)
     priced, unpriced = price_calls(records, licences, rate, user_licences=user_licences)
+    sms, sms_unpriced = price_sms(records, licences, rate)
+    if len(sms):  # Teams Phone SMS: segments beyond the plans' allowance (docs/billing.md)
+        priced = pd.concat([priced, sms], ignore_index=True)
+    if len(sms_unpriced):
+        unpriced = pd.concat([unpriced, sms_unpriced], ignore_index=True)
     credit = cast(  # as_index=False: a frame (pandas-stubs says Series)
         pd.DataFrame,
         priced.assign(currency=currency)

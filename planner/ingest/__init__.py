@@ -47,7 +47,7 @@ Modules, in the order data moves through them: :mod:`~planner.ingest.discovery` 
 the readers :mod:`~planner.ingest.csvfile`, :mod:`~planner.ingest.xlsx` and
 :mod:`~planner.ingest.graph` (each gives parts of text columns, :mod:`~planner.ingest.parts`),
 :mod:`~planner.ingest.convert` (text -> canonical columns, exact money, reasons to reject),
-:mod:`~planner.ingest.dedup` (first occurrence wins), :mod:`~planner.ingest.stream` (chunks and
+:mod:`~planner.store.dedup` (first occurrence wins), :mod:`~planner.ingest.stream` (chunks and
 accounting, :mod:`~planner.ingest.results`), :mod:`~planner.ingest.records` (the record table)
 and :mod:`~planner.ingest.writer` (Parquet or CSV output); :mod:`~planner.ingest.output` runs
 the whole of ``planner ingest`` (not imported here: the history store imports this package).
@@ -57,13 +57,11 @@ from __future__ import annotations
 
 from planner.ingest.containers import check_inputs, detect_format, read_parameters
 from planner.ingest.convert import convert
-from planner.ingest.dedup import RecordIds
 from planner.ingest.discovery import Input, discover, expand_paths, input_bytes
 from planner.ingest.parts import NULL_TOKENS
 from planner.ingest.records import (
     RECORD_SCHEMA,
     credit_spend_arrow,
-    records_arrow_schema,
     records_frame,
 )
 from planner.ingest.results import (
@@ -74,6 +72,8 @@ from planner.ingest.results import (
 )
 from planner.ingest.stream import DEFAULT_CHUNK_ROWS, RecordStream, iter_records, read_exports
 from planner.ingest.writer import RecordsWriter, write_rejects
+from planner.store.dedup import RecordIds
+from planner.store.tables import records_arrow_schema
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",

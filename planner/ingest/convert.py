@@ -12,9 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.formats import ExportFormat
-from planner.ingest.records import np_mask
+from planner.formats import ExportFormat, time_formats
 from planner.schema import RECORD_DTYPES
+from planner.store.tables import np_mask
 
 _TS = pa.timestamp("ns", "UTC")
 
@@ -26,22 +26,6 @@ _TEXT_COLUMNS = tuple(
 _TEXT_TRIM = ("usage_id", "user_id", "upn")
 _TEXT_LOWER = ("upn", "call_type", "call_direction", "duration_source")
 _TEXT_UPPER = ("user_location", "external_country", "currency", "capability")
-
-_DAYFIRST_FORMATS = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-)
-
-_MONTHFIRST_FORMATS = (
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M %p",
-)
 
 _MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,40})(?:\.(?P<frac>\d*))?$"
 
@@ -171,7 +155,7 @@ def _parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarra
         pass  # some value is not strict ISO 8601 with a zone: the slower, lenient path
     text = pd.Series(s.to_pandas(), dtype="string").str.strip()
     parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-    formats = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
+    formats = time_formats(dayfirst)
     for fmt in formats:
         todo = parsed.isna() & text.notna()
         if not todo.any():
@@ -358,6 +342,34 @@ def _convert_duration(src: _Source, out: dict[str, Any]) -> list[Problem]:
     ]
 
 
+def _convert_sms(src: _Source, out: dict[str, Any]) -> list[Problem]:
+    """A Teams Phone SMS row: ``sms_out`` / ``sms_in`` from its type, no duration, its
+    segments as a whole number."""
+    n = src.table.num_rows
+    problems: list[Problem] = []
+    sms_type = out.get("call_type")
+    if sms_type is not None:
+        label = src.label("call_type")
+        outbound = pc.match_substring_regex(sms_type, r"^(outbound|out|sms_out)$")
+        inbound = pc.match_substring_regex(sms_type, r"^(inbound|in|sms_in)$")
+        null = pa.scalar(None, pa.string())
+        out["call_type"] = pc.if_else(outbound, "sms_out", pc.if_else(inbound, "sms_in", null))
+        out["call_direction"] = _direction_from_call_type(out["call_type"])
+        unknown = np_mask(pc.is_valid(sms_type)) & np_mask(pc.is_null(out["call_type"]))
+        problems.append(
+            (unknown, _reason("{label} {value!r} is neither outbound nor inbound", label, sms_type))
+        )
+    out["duration_s"] = pa.array(np.zeros(n, dtype=np.int64))
+    units = src.get("sms_units")
+    if units is not None:
+        label = src.label("sms_units")
+        value, bad, negative = _parse_duration(units)
+        out["sms_units"] = value
+        problems.append((bad, _reason("{label} {value!r} is not a whole number", label, units)))
+        problems.append((negative, _reason("{label} {value!r} is negative", label, units)))
+    return problems
+
+
 def _convert_money(
     src: _Source, out: dict[str, Any], decimal_mark: str
 ) -> tuple[list[Problem], np.ndarray]:
@@ -477,6 +489,8 @@ def convert(
     problems = _id_problems(src, out)
     problems += _convert_times(src, out, dayfirst)
     problems += _convert_duration(src, out)
+    if fmt.kind == "sms":
+        problems += _convert_sms(src, out)
     money_problems, money_nonzero = _convert_money(src, out, decimal_mark)
     problems += money_problems
     if fmt.has_money:

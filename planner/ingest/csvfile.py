@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import logging
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -26,6 +26,8 @@ from planner.ingest.prefetch import PREFETCH_DEPTH, prefetch
 _CSV_NULLS = sorted(
     {f(t) for t in NULL_TOKENS for f in (str.lower, str.upper, str.capitalize, str.title)}
 )
+
+_log = logging.getLogger(__name__)
 
 _ENCODING_SNIFF_BYTES = 1 << 20
 _BLOCK_BYTES = 2 << 20
@@ -237,7 +239,7 @@ class _CsvBatches:
             ) from None
         # bytes outside the sniffed sample are not UTF-8: a file of Windows-1252 text
         # (an Excel from Western Europe) is read again as such; a UTF-8 file with a
-        # few damaged bytes is read on with its damaged rows rejected
+        # few damaged bytes is read on, each damaged byte read as the replacement character
         mode = _UTF8_DAMAGED if _file_looks_utf8(self.open_binary) else "cp1252"
         if self.part is not None:
             self.part.encoding = "utf-8" if mode == _UTF8_DAMAGED else mode
@@ -253,7 +255,7 @@ class _CsvBatches:
         return exc.block * 4
 
 
-#: the reading mode of a UTF-8 file holding invalid bytes: its damaged rows are rejected
+#: the reading mode of a UTF-8 file holding invalid bytes: they read as the replacement character
 _UTF8_DAMAGED = "utf-8 (damaged)"
 
 
@@ -281,20 +283,13 @@ class _RowTooLong(Exception):
         self.block = block
 
 
-def _from_latin1(text: str) -> str:
-    """Text of a UTF-8 file read as Latin-1 (every byte one character), decoded as UTF-8.
-
-    Raises UnicodeDecodeError for the bytes that are not UTF-8.
-    """
-    return text.encode("latin-1").decode("utf-8")
-
-
 def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
     """Text columns of a UTF-8 file with damaged bytes, read as Latin-1 -> the real text, and
     the damaged rows.
 
-    Returns the table with every value decoded as UTF-8 (damaged values null) and, by row
-    index, the reason naming the first damaged column.
+    Returns the table with every value decoded as UTF-8, a damaged byte read as the
+    replacement character ``\ufffd`` (the row is kept: a damaged name must not lose a
+    charge), and, by row index, what was damaged (the first damaged column and byte).
     """
     columns: list[pa.ChunkedArray] = []
     damaged: dict[int, str] = {}
@@ -304,28 +299,17 @@ def _decode_damaged(table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
             continue
         text: list[str | None] = []
         for i, v in enumerate(column.to_pylist()):
-            try:
-                text.append(None if v is None else _from_latin1(v))
-            except UnicodeDecodeError as exc:
+            if v is None:
                 text.append(None)
-                bad = v.encode("latin-1")[exc.start]
-                damaged.setdefault(
-                    i,
-                    f"{name} holds byte 0x{bad:02x}, not valid UTF-8 (a damaged character); "
-                    "correct the row or export the file again",
-                )
+                continue
+            raw = v.encode("latin-1")
+            try:
+                text.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                text.append(raw.decode("utf-8", "replace"))
+                damaged.setdefault(i, f"{name} holds byte 0x{raw[exc.start]:02x}")
         columns.append(pa.chunked_array([pa.array(text, pa.string())]))
     return pa.table(dict(zip(table.column_names, columns, strict=True))), damaged
-
-
-def _raw_damaged(table: pa.Table, index: int, delimiter: str) -> str:
-    row = [
-        "" if v is None else v.encode("latin-1").decode("utf-8", "replace")
-        for v in table.slice(index, 1).to_pylist()[0].values()
-    ]
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(row)
-    return buf.getvalue()
 
 
 def _finish_chunk(
@@ -335,31 +319,35 @@ def _finish_chunk(
     *,
     resume_line: int,
     damaged_utf8: bool,
-    delimiter: str,
-) -> Raw:
+) -> tuple[Raw, list[tuple[int, str]]]:
     """A parsed chunk as a :class:`Raw`: rows before ``resume_line`` (handed over by an
-    earlier reading) dropped, damaged UTF-8 rows moved to the bad rows."""
+    earlier reading) dropped, damaged UTF-8 decoded; and the damaged rows ``(line, what)``."""
     end_line = max([int(lines[-1]) + 1 if len(lines) else 0] + [b[0] + 1 for b in bad])
     if resume_line:
         keep = lines >= resume_line
         if not keep.all():
             table, lines = table.filter(pa.array(keep)), lines[keep]
         bad = [b for b in bad if b[0] >= resume_line]
+    damaged: dict[int, str] = {}
     if damaged_utf8:
-        binary = table
-        table, damaged = _decode_damaged(binary)
-        if damaged:
-            bad = sorted(
-                bad
-                + [
-                    (int(lines[i]), why, _raw_damaged(binary, i, delimiter))
-                    for i, why in damaged.items()
-                ]
-            )
-            keep = np.ones(len(lines), dtype=bool)
-            keep[list(damaged)] = False
-            table, lines = table.filter(pa.array(keep)), lines[keep]
-    return Raw(table, lines, bad, end_line)
+        table, damaged = _decode_damaged(table)
+    return Raw(table, lines, bad, end_line), [(int(lines[i]), w) for i, w in damaged.items()]
+
+
+def _warn_damaged(name: str, damaged: list[tuple[int, str]]) -> None:
+    """One warning for the damaged rows of a chunk, naming the first."""
+    if not damaged:
+        return
+    line, what = min(damaged)
+    more = f" (and {len(damaged) - 1:,} more rows of this part)" if len(damaged) > 1 else ""
+    _log.warning(
+        "%s, row %d%s: %s, not valid UTF-8 (a damaged character); read as \ufffd, the row "
+        "and its money kept",
+        name,
+        line,
+        more,
+        what,
+    )
 
 
 def _bad_rows(
@@ -379,7 +367,8 @@ class _CsvChunks:
     """One reading of a CSV into chunks of text columns (see :class:`Raw`).
 
     ``encoding`` :data:`_UTF8_DAMAGED` reads UTF-8 text holding invalid bytes: the columns
-    are read as bytes and the rows with invalid bytes rejected. Rows before ``resume_line``
+    are read as bytes, an invalid byte decoded as ``\ufffd`` with a warning naming the row
+    (the row and its money are kept). Rows before ``resume_line``
     are skipped (an earlier reading handed them over before it stopped).
     """
 
@@ -401,7 +390,7 @@ class _CsvChunks:
         self.chunk_rows = chunk_rows
         self.encoding = encoding
         # UTF-8 with damaged bytes is read as Latin-1 (any byte is a character) and decoded
-        # value by value, its damaged rows rejected
+        # value by value, a damaged byte as the replacement character
         self.damaged_utf8 = encoding == _UTF8_DAMAGED
         self.resume_line = resume_line
         # the parser works block by block: blocks of a few MB stay in the CPU caches and read
@@ -450,14 +439,11 @@ class _CsvChunks:
             yield None, self.invalid[:]
 
     def _finish(self, table: pa.Table, lines: np.ndarray, bad: list) -> Raw:
-        return _finish_chunk(
-            table,
-            lines,
-            bad,
-            resume_line=self.resume_line,
-            damaged_utf8=self.damaged_utf8,
-            delimiter=self.layout.delimiter,
+        raw, damaged = _finish_chunk(
+            table, lines, bad, resume_line=self.resume_line, damaged_utf8=self.damaged_utf8
         )
+        _warn_damaged(self.name, damaged)
+        return raw
 
     def read(self) -> Iterator[Raw]:
         """The chunks; a parser error becomes :class:`_NotUtf8`, :class:`_RowTooLong` or a

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.collect import layout
 from planner.errors import InputError
+from planner.store import layout
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def discover(paths: Iterable[str | Path] | str | Path) -> list[Input]:
     """Turn files, folders, store directories and glob patterns into the files to read.
 
     Folders are searched recursively, hidden files and folders skipped, files sorted by path;
-    a store directory (:mod:`planner.collect.store`) gives its monthly partitions, oldest
+    a store directory (:mod:`planner.store.history`) gives its monthly partitions, oldest
     first; glob patterns (``*``, ``?``, ``[``, ``**``) are expanded and sorted. A
     ``parameters.json`` is metadata of the export next to it, not an export, and is left out.
     A file named twice is read once.

@@ -117,7 +117,7 @@ def _group_by_format(
     groups: dict[str, _Group] = {}
     by_keys: dict[frozenset, ExportFormat | None] = {}
     unknown: list[tuple[int, Any]] = []
-    known = _KnownProperties()
+    known = KnownProperties()
     for line_no, row in entries:
         if not isinstance(row, dict):
             bad.append((line_no, "not a JSON object with call properties", _json_raw(row)))
@@ -205,7 +205,7 @@ def json_parts(
     return parts
 
 
-class _KnownProperties:
+class KnownProperties:
     """Whether a JSON property names a column of some export format (memoised)."""
 
     def __init__(self) -> None:

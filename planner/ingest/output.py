@@ -1,8 +1,8 @@
 """``planner ingest`` as a function: stream exports into a record file, a history store and a
 rejects file, with memory bounded whatever the size of the inputs.
 
-Not imported by :mod:`planner.ingest` itself: the history store
-(:mod:`planner.collect.store`) imports the package.
+Not imported by :mod:`planner.ingest` itself, so reading exports does not load the store's
+writer.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.collect.store import Store, StoreWriter
 from planner.errors import InputError
 from planner.ingest.results import Accounting
 from planner.ingest.stream import RecordStream, iter_records
 from planner.ingest.writer import RecordsWriter, write_rejects
+from planner.store.history import Store, StoreWriter
 
 # records per chunk when streaming to a file: a chunk of the text, its converted columns and
 # the chunk being written take about this many times the chunk's text in memory
@@ -76,7 +76,7 @@ def ingest_to(
     out : str or Path, optional
         Record file, written atomically (:class:`planner.ingest.RecordsWriter`).
     into : str or Path, optional
-        History store directory (:mod:`planner.collect.store`), created when missing;
+        History store directory (:mod:`planner.store.history`), created when missing;
         records already stored count as duplicates there. The run is logged in the store.
     rejects : str or Path, optional
         CSV of the rejected rows with their reasons.
@@ -140,7 +140,10 @@ def _log_in_store(store: StoreWriter, stream: RecordStream) -> dict[str, Any]:
 
 
 def summary_text(result: Accounting) -> str:
-    """The ``planner ingest`` summary: a line per file, totals, period, credit spend."""
+    """The ``planner ingest`` summary: a line per file, totals, period, credit spend (counts
+    and amounts with thousands separators, days as ISO dates)."""
+    from planner.text import number
+
     lines = []
     width = max((len(f.path) for f in result.files), default=4)
     lines.append(
@@ -149,12 +152,15 @@ def summary_text(result: Accounting) -> str:
     for f in result.files:
         fmt = f"{f.format} ({f.container})"
         lines.append(
-            f"{f.path:<{width}}  {fmt:<24} {f.rows:>9} {f.records:>9} {f.duplicates:>7} "
-            f"{f.rejected:>8}"
+            f"{f.path:<{width}}  {fmt:<24} {number(f.rows):>9} {number(f.records):>9} "
+            f"{number(f.duplicates):>7} {number(f.rejected):>8}"
         )
     records = sum(f.records for f in result.files)
     rejected = sum(f.rejected for f in result.files)
-    lines.append(f"total: {records} records, {result.duplicates} duplicates, {rejected} rejected")
+    lines.append(
+        f"total: {number(records)} records, {number(result.duplicates)} duplicates, "
+        f"{number(rejected)} rejected"
+    )
     period = result.period
     lines.append("period: " + (f"{period[0]} to {period[1]}" if period else "no calls"))
     exported = [f.exported_period for f in result.files if f.exported_period]
@@ -165,7 +171,7 @@ def summary_text(result: Accounting) -> str:
     spend = result.credit_spend()
     lines.append(
         "credit spend (MCOPSTNPP): "
-        + (", ".join(f"{amount} {cur}" for cur, amount in spend.items()) or "none")
+        + (", ".join(f"{number(amount, 2)} {cur}" for cur, amount in spend.items()) or "none")
     )
     if rejected:
         lines.append("some rows were rejected: see --rejects FILE for each row's reason")

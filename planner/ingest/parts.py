@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from planner.collect import tables
 from planner.errors import InputError
 from planner.formats import ExportFormat, UnknownHeader, header_key, match_format
+from planner.store import tables
 
 #: text read as missing, in any letter case (``null`` as written by scripts saving Graph rows)
 NULL_TOKENS: tuple[str, ...] = ("", "no data", "??", "null")
@@ -66,7 +66,7 @@ class RecordsPart:
     """A planner record table (``planner ingest --out``, a store partition): no conversion.
 
     ``tables(chunk_rows)`` yields canonical Arrow record tables
-    (:data:`planner.collect.tables.RECORD_SCHEMA`).
+    (:data:`planner.store.tables.RECORD_SCHEMA`).
     """
 
     name: str

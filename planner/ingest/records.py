@@ -11,14 +11,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.collect.tables import RECORD_SCHEMA
 from planner.ingest.results import amounts
 from planner.schema import (
     CREDITS_CAPABILITY,
     REJECT_COLUMNS,
     conform,
-    empty_records,
 )
+from planner.store.tables import RECORD_SCHEMA
 
 _PANDAS_TYPES = {
     pa.string(): pd.StringDtype(),
@@ -54,15 +53,6 @@ def records_frame(table: pa.Table) -> pd.DataFrame:
     """
     df = table.to_pandas(types_mapper=_PANDAS_TYPES.get, split_blocks=True, self_destruct=True)
     return conform(df)
-
-
-def records_arrow_schema() -> pa.Schema:
-    """The Arrow schema of record tables as pandas writes them (with pandas' metadata).
-
-    Tables cast to it and written to Parquet read back with :func:`pandas.read_parquet` as
-    the canonical DataFrame (:data:`planner.schema.RECORD_DTYPES`).
-    """
-    return pa.Schema.from_pandas(empty_records(), preserve_index=False)
 
 
 def rejects_frame(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
@@ -114,9 +104,3 @@ def credit_spend_arrow(records: pa.Table) -> dict[str, decimal.Decimal]:
 
 def day_of(ns: int) -> dt.date:
     return np.datetime64(ns, "ns").astype("datetime64[D]").item()
-
-
-def np_mask(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A boolean Arrow array as a numpy bool array (null = False)."""
-    out = pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
-    return out.astype(bool, copy=not out.flags.writeable)

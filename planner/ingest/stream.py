@@ -15,7 +15,6 @@ from planner import guard
 from planner.errors import InputError
 from planner.ingest.containers import input_parts
 from planner.ingest.convert import convert, raw_text
-from planner.ingest.dedup import Seen, duplicated_records
 from planner.ingest.discovery import discover
 from planner.ingest.parts import Part, RecordsPart
 from planner.ingest.records import (
@@ -23,13 +22,14 @@ from planner.ingest.records import (
     credit_cents_arrow,
     day_of,
     money_magnitude,
-    np_mask,
     record_table,
     records_frame,
     rejects_frame,
 )
 from planner.ingest.results import Accounting, FileReport, IngestResult, amounts
 from planner.schema import empty_records
+from planner.store.dedup import Seen, duplicated_records
+from planner.store.tables import np_mask
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 _WHOLE_CHUNK_ROWS = 200_000

@@ -12,8 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from planner.errors import InputError
-from planner.fileio import temp_beside, write_csv
-from planner.ingest.records import RECORD_SCHEMA, records_arrow_schema, records_frame
+from planner.fileio import CSV_LINE_END, neutralise_frame, temp_beside, write_csv
+from planner.ingest.records import RECORD_SCHEMA, records_frame
+from planner.store.tables import records_arrow_schema
 
 # Parquet: dictionary pages for the columns with few distinct values (ids and phone numbers
 # would only fill a dictionary and fall back), statistics for the numbers and times (min/max
@@ -38,7 +39,8 @@ class RecordsWriter:
     written straight from Arrow (snappy-compressed, one row group per chunk, with pandas'
     metadata so that :func:`pandas.read_parquet` gives the canonical dtypes back), on a
     background thread so that writing one chunk overlaps reading the next. CSV goes through
-    pandas (the format ``DataFrame.to_csv`` writes).
+    pandas (the format ``DataFrame.to_csv`` writes), its text cells neutralised against
+    spreadsheet formulas (:func:`planner.fileio.neutralise`; read back, they are restored).
 
     Chunks go to a temporary file beside ``path``; :meth:`commit` renames it over ``path``,
     :meth:`abort` removes it. Used as a context manager, it aborts unless committed.
@@ -81,8 +83,12 @@ class RecordsWriter:
         rows = records.num_rows
         try:
             if self.suffix == ".csv":
-                records_frame(records).to_csv(
-                    self._tmp, mode="a", header=self._rows == 0, index=False
+                neutralise_frame(records_frame(records)).to_csv(
+                    self._tmp,
+                    mode="a",
+                    header=self._rows == 0,
+                    index=False,
+                    lineterminator=CSV_LINE_END,
                 )
             else:
                 self._write_parquet(records)
@@ -140,5 +146,6 @@ class RecordsWriter:
 
 
 def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
-    """Write the rejects table to CSV, atomically (temporary file, then rename)."""
+    """Write the rejects table to CSV, atomically (temporary file, then rename); the ``raw``
+    text of a rejected row is neutralised like every cell (:func:`planner.fileio.neutralise`)."""
     write_csv(rejects, path)

@@ -21,7 +21,7 @@ MAX_RATE = 1000
 
 
 def read_licences(path: str | Path) -> pd.DataFrame:
-    """Read licence counts: ``plan,country,users[,minutes_per_user]``.
+    """Read licence counts: ``plan,country,users[,minutes_per_user,sms_per_user]``.
 
     ``plan`` is a capability code (``MCOPSTN1``, ``MCOPSTN2``, ``MCOPSTN5``, ``MCOPSTN6``,
     ``MCOPSTN8``, ``MCOPSTN9``, ``MCOMEETADD``; the ``BR``/``MX`` variants and Audio
@@ -34,13 +34,15 @@ def read_licences(path: str | Path) -> pd.DataFrame:
     -------
     DataFrame
         ``plan`` (string, normalized code), ``country`` (string, upper case, <NA> when
-        empty), ``users`` (int64 >= 0), ``minutes_per_user`` (float64, NaN = built-in).
+        empty), ``users`` (int64 >= 0), ``minutes_per_user`` (float64, NaN = built-in),
+        ``sms_per_user`` (int64 >= 0).
     """
     t = Table(path, "licence counts", "plan,country,users,minutes_per_user")
     plan_col = t.column("plan", "capability", "licence", "license", "sku")
     country_col = t.column("country", "usage_location", "user_location", required=False)
     users_col = t.column("users", "count", "licences", "licenses", "quantity")
     mpu_col = t.column("minutes_per_user", "minutes", required=False)
+    sms_col = t.column("sms_per_user", "sms_segments_per_user", "sms", required=False)
     t.require_rows()
     plans = []
     for raw, line in zip(t.frame[plan_col], t.frame[LINE], strict=True):
@@ -81,12 +83,18 @@ def read_licences(path: str | Path) -> pd.DataFrame:
         t._first_bad(mpu < 0, mpu_col, "`minutes_per_user` {value} is negative")
     else:
         mpu = np.full(len(t), np.nan)
+    sms = np.zeros(len(t))
+    if sms_col is not None:
+        sms = t.numbers(sms_col, "sms_per_user", blank=0.0)
+        t._first_bad((sms < 0) | (sms != np.floor(sms)), sms_col,
+                     "`sms_per_user` {value} is not a whole number >= 0")  # fmt: skip
     return pd.DataFrame(
         {
             "plan": pd.array(plans, dtype="string"),
             "country": pd.array(countries.replace("", None).tolist(), dtype="string"),
             "users": users.astype(np.int64),
             "minutes_per_user": mpu.astype(np.float64),
+            "sms_per_user": sms.astype(np.int64),
         }
     )
 

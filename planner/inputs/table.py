@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.formats import time_formats
 from planner.guard import decode_text, regular_file
 from planner.validate import MAX_AMOUNT
 
@@ -52,7 +53,13 @@ class Table:
             raise InputError(f"{self.name} is a directory; expected {what} as a CSV file") from None
         except OSError as exc:
             raise InputError(f"{self.name}: cannot read it ({exc.strerror})") from None
-        text = decode_text(raw, self.name).replace("\x00", "")
+        text = decode_text(raw, self.name)
+        if "\x00" in text:  # dropped, "1\x000" would read as 10: refused instead
+            line = text[: text.index("\x00")].count("\n") + 1
+            raise InputError(
+                f"{self.name}, line {line}: holds a NUL byte (a damaged or binary file); "
+                f"expected {what} as a CSV text file"
+            )
         if not text.strip():
             raise InputError(
                 f"{self.name} is empty; expected {what} with a header line `{example}`"
@@ -178,13 +185,27 @@ class Table:
         return out
 
     def dates(self, col: str, label: str) -> pd.Series:
-        """Column ``col`` as tz-naive normalized dates (UTC for timestamps with an offset)."""
+        """Column ``col`` as tz-naive normalized dates (UTC for timestamps with an offset).
+
+        Read as the exports are read (:func:`planner.formats.time_formats`): ISO 8601, else
+        day first in a semicolon-separated file (``05/11/2025`` is 5 November), month first
+        in a comma-separated one (11 May).
+        """
         text = self.text(col)
         parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+        dayfirst = self.delimiter == ";"
+        for fmt in time_formats(dayfirst, days=True):
+            todo = parsed.isna() & text.notna() & (text != "")
+            if not todo.any():
+                break
+            again = pd.to_datetime(text.where(todo), errors="coerce", format=fmt, utc=True)
+            parsed = parsed.where(~todo, again)
+        order = "DD/MM/YYYY" if dayfirst else "MM/DD/YYYY"
         self._first_bad(
             parsed.isna().to_numpy(),
             col,
-            f"`{label}` value {{value!r}} is not an ISO date; write dates as YYYY-MM-DD",
+            f"`{label}` value {{value!r}} is not a date; write YYYY-MM-DD (or {order}, as "
+            f"the exports of a {'semicolon' if dayfirst else 'comma'}-separated file hold)",
         )
         days = parsed.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
         if len(days) and (days.max().date() - days.min().date()).days > MAX_SPAN_DAYS:

@@ -22,6 +22,7 @@ from planner.plots.style import (
     tidy,
 )
 from planner.text import t
+from planner.text.plan import option_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 def _policy_label(row: pd.Series) -> str:
     for col in ("label", "option"):
         if col in row.index and isinstance(row[col], str) and row[col]:
-            return row[col]
+            return option_name(row[col])
     parts = [
         f"Q {thousands(float(row['recharge_amount']))}",
         f"s {thousands(float(row['threshold']))}",
@@ -200,7 +201,8 @@ def _numbered_alternatives(ax: Axes, alternatives: pd.DataFrame, currency: str) 
     alt_rec = _is_recommended(alternatives)
     for i in range(len(alternatives)):
         name = _policy_label(alternatives.iloc[i])
-        text = f"{i + 1}. {name}: {words.money(alt_cost[i], currency)}, {words.percent(alt_p[i])}"
+        text = t("{n}. {name}: {cost}, {p}", n=i + 1, name=name,
+                 cost=words.money(alt_cost[i], currency), p=words.percent(alt_p[i]))  # fmt: skip
         ax.scatter(
             [alt_p[i] * 100],
             [alt_cost[i]],

@@ -34,7 +34,7 @@ from planner.plots.style import (
     tidy,
     value_span,
 )
-from planner.text import t
+from planner.text import N_, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -132,7 +132,7 @@ def fan_chart(
     )
     date_axis(ax, first, idx[-1])
     value_span(ax)
-    what = t("Cumulative credit demand") if cumulative else "Credit demand per day"
+    what = t("Cumulative credit demand") if cumulative else t("Credit demand per day")
     money_axis(ax, currency, what)
     ax.set_xlabel(t("Date"))
     ax.set_title(
@@ -222,10 +222,10 @@ def balance_trajectories(
     start: Any,
     currency: str,
     threshold: float | None = None,
-    label: str = "Recommended",
+    label: str = N_("Recommended"),
     compare: Mapping[str, Any] | None = None,
     compare_threshold: float | None = None,
-    compare_label: str = "Current settings",
+    compare_label: str = N_("Current settings"),
     ax: Axes | None = None,
 ) -> Figure:
     """Balance over time under a policy: median, 25-75 and 5-95 bands, threshold, recharges.
@@ -244,9 +244,10 @@ def balance_trajectories(
         median and 5-95 band.
     """
     fig, ax = new_axes(ax, (11, 5))
-    _balance_bands(ax, result, start, BLUE, label, threshold, inner=True)
+    _balance_bands(ax, result, start, BLUE, t(label), threshold, inner=True)
     if compare is not None:
-        _balance_bands(ax, compare, start, ORANGE, compare_label, compare_threshold, inner=False)
+        _balance_bands(ax, compare, start, ORANGE, t(compare_label), compare_threshold,
+                       inner=False)  # fmt: skip
     ax.axhline(0, color="black", linewidth=0.8)
     days = analysis.dates(start, np.asarray(result["balance"]).shape[1])
     date_axis(ax, days[0], days[-1])

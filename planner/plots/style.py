@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from planner import text as words
-from planner.text import N_
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,6 +28,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "domestic_overage": "#C44E52",
     "payg": "#8172B3",
     "other": "#937860",
+    "sms": "#DA8BC3",
 }
 #: the rest of the palette
 BLUE, ORANGE, GREEN, RED, PURPLE, GREY = (
@@ -40,17 +40,11 @@ BLUE, ORANGE, GREEN, RED, PURPLE, GREY = (
     "#8C8C8C",
 )
 #: colours for categories beyond the named ones
-EXTRA_COLOURS = ("#DA8BC3", "#CCB974", "#64B5CD", "#8C8C8C")
+EXTRA_COLOURS = ("#CCB974", "#64B5CD", "#8C8C8C")
 
 #: category names as a legend shows them (translated when drawn)
-CATEGORY_LABELS: dict[str, str] = {
-    "toll_free": N_("Toll-free"),
-    "conference_dial_out": N_("Conference dial-out"),
-    "international": N_("International"),
-    "domestic_overage": N_("Domestic overage"),
-    "payg": N_("Pay-as-you-go"),
-    "other": N_("Other"),
-}
+#: the demand categories in words (one list, in :mod:`planner.text`)
+CATEGORY_LABELS = words.CATEGORY_LABELS
 
 
 def pyplot() -> Any:
@@ -207,10 +201,22 @@ def value_span(ax: Axes, minimum: float = 1.0) -> None:
 def concise_dates(ax: Axes) -> None:
     """Date ticks that adapt to the span (days for a week, months for a year)."""
     import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
 
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+    def label(value: float, _pos: Any = None) -> str:
+        # the language's day and month names (matplotlib's own are English): a day when the
+        # ticks are days apart, a month and its year when they are months apart
+        ticks = locator()
+        step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
+        day = mdates.num2date(value)
+        if step >= 28:
+            return words.month(day).replace(" ", "\n", 1)
+        return words.date(day).rsplit(" ", 1)[0]
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
 
 
 def daily_bars(ax: Axes, idx: pd.Index, values: np.ndarray, **kwargs: Any) -> None:

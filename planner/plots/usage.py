@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner import analysis
 from planner import text as words
+from planner.analysis.records import UNKNOWN, WEEKDAYS
 from planner.plots.style import (
     BLUE,
     CATEGORY_LABELS,
@@ -37,7 +38,7 @@ from planner.plots.style import (
     tidy,
     value_span,
 )
-from planner.text import t
+from planner.text import N_, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -231,7 +232,8 @@ def top_bars(
     """
     fig, ax = new_axes(ax, (9, max(2.5, 0.38 * min(n, len(table)) + 1.3)))
     top = table.nlargest(n, value) if len(table) else table
-    names = [_shorten(str(v)) for v in top[label]][::-1]
+    # "(unknown)" marks a missing department or destination: in words of the language
+    names = [_shorten(t(UNKNOWN) if v == UNKNOWN else str(v)) for v in top[label]][::-1]
     values = top[value].to_numpy(dtype=float)[::-1]
     ax.barh(np.arange(len(values)), values, color=colour)
     ax.set_yticks(np.arange(len(values)), names)
@@ -245,7 +247,7 @@ def top_bars(
         money_axis(ax, currency, t("Credit spend"), axis="x", cents=True)
     else:
         count_axis(ax, "x", integer=value in ("calls", "rows", "users"))
-        ax.set_xlabel(value.replace("_", " ").capitalize())
+        ax.set_xlabel(t(value.replace("_", " ").capitalize()))
     if len(values):
         ax.set_xlim(0, max(values.max(), 1) * 1.15)
     what = t("credit spend") if value.endswith("_cents") else value.replace("_", " ")
@@ -350,8 +352,21 @@ def call_types(table: pd.DataFrame, currency: str) -> Figure:
     return fig
 
 
+#: the toll-free numbers beyond the largest, drawn as one
+OTHER = N_("Other numbers")
+
+
+def _weekday(name: Any) -> str:
+    """``Mon`` .. ``Sun`` (:data:`planner.analysis.records.WEEKDAYS`) in the language."""
+    import datetime as dt
+
+    if name in WEEKDAYS:  # 1 January 2024 was a Monday
+        return words.weekday_name(dt.date(2024, 1, 1) + dt.timedelta(days=WEEKDAYS.index(name)))
+    return str(name)
+
+
 def hour_weekday_heatmap(
-    table: pd.DataFrame, what: str = "Calls", tz: str | None = None, ax: Axes | None = None
+    table: pd.DataFrame, what: str = N_("Calls"), tz: str | None = None, ax: Axes | None = None
 ) -> Figure:
     """Heat map of :func:`planner.analysis.hour_weekday` (weekday rows, hour columns).
 
@@ -368,12 +383,12 @@ def hour_weekday_heatmap(
     empty = not np.nansum(np.abs(data))
     if empty:  # an all-zero table: a colour scale from 0, not -0.1..0.1
         im.set_clim(0, 1)
-    ax.set_yticks(np.arange(len(table.index)), [str(v) for v in table.index])
+    ax.set_yticks(np.arange(len(table.index)), [_weekday(v) for v in table.index])
     ax.set_xticks(np.arange(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel(t("Hour of day ({tz})", tz=tz or "UTC"))
     ax.set_ylabel(t("Weekday"))
     bar = fig.colorbar(im, ax=ax, pad=0.01)
-    bar.set_label(what)
+    bar.set_label(t(what))
     bar.ax.yaxis.set_major_formatter(money_formatter())
     if empty:
         from matplotlib.ticker import MaxNLocator
@@ -409,7 +424,7 @@ def toll_free(
     )
     totals = usage.groupby("number")[value].sum().sort_values(ascending=False)
     keep = list(totals.index[:n_numbers])
-    number = usage["number"].where(usage["number"].isin(keep), "Other numbers")
+    number = usage["number"].where(usage["number"].isin(keep), OTHER)
     wide = (
         usage.assign(number=number)
         .pivot_table(index="month", columns="number", values=value, aggfunc="sum", fill_value=0)
@@ -421,18 +436,20 @@ def toll_free(
     palette = [BLUE, ORANGE, GREEN, RED, PURPLE, *EXTRA_COLOURS]
     for i, col in enumerate(order):
         vals = wide[col].to_numpy(dtype=float)
-        colour = GREY if col == "Other numbers" else palette[i % len(palette)]
-        ax.bar(x, vals, bottom=bottom, color=colour, label=str(col))
+        colour = GREY if col == OTHER else palette[i % len(palette)]
+        ax.bar(
+            x, vals, bottom=bottom, color=colour, label=t(str(col)) if col == OTHER else str(col)
+        )
         bottom += vals
     ax.set_xticks(x, month_labels(months), rotation=0 if len(x) <= 12 else 45)
     if value.endswith("_cents"):
         money_axis(ax, currency, t("Credit spend"), cents=True)
     else:
         count_axis(ax)
-        ax.set_ylabel(value.capitalize())
+        ax.set_ylabel(t(value.replace("_", " ").capitalize()))
     if order:
         ax.legend(
-            title="Number",
+            title=t("Number"),
             loc="upper left",
             frameon=False,
             fontsize="small",
@@ -489,6 +506,22 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
     return fig
 
 
+#: the kinds a pool's name starts with (:func:`planner.analysis.pool_usage`), in words
+_POOL_KINDS = {
+    "Domestic": N_("Domestic"),
+    "International": N_("International"),
+    "Conference dial-out": N_("Conference dial-out"),
+}
+
+
+def _pool_name(pool: str) -> str:
+    """A pool's name (``Domestic FR MCOPSTN5``) with its kind in the language."""
+    for kind, words_ in _POOL_KINDS.items():
+        if pool.startswith(kind):
+            return t(words_) + pool[len(kind) :]
+    return pool
+
+
 def _pool_panel(ax: Axes, part: pd.DataFrame, pool: str) -> None:
     """One pool's months: used minutes, the overage stacked in red, the pool size as a line,
     and a title with the busiest month's share (or how far beyond the pool it went)."""
@@ -537,7 +570,7 @@ def _pool_panel(ax: Axes, part: pd.DataFrame, pool: str) -> None:
     else:
         used_share = "<1%" if 0 < share < 0.005 else words.percent(share)
         extra = t("busiest month used {share}", share=used_share)
-    ax.set_title(f"{pool}: {extra}", fontsize="medium")
+    ax.set_title(t("{pool}: {extra}", pool=_pool_name(pool), extra=extra), fontsize="medium")
     tidy(ax)
 
 

@@ -72,7 +72,6 @@ from planner.recommend.result import (
     EXPIRING_COLUMNS,
     FRONTIER_COLUMNS,
     Recommendation,
-    alert_status,
 )
 from planner.recommend.search import nice_step, round_amount
 
@@ -86,7 +85,6 @@ __all__ = [
     "MIN_RECHARGE_DAYS",
     "TAIL_DAYS",
     "Recommendation",
-    "alert_status",
     "nice_step",
     "pareto_frontier",
     "policy_cost",

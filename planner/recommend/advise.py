@@ -58,7 +58,8 @@ def _prepare_lots(
     if lots is None or len(lots) == 0:
         return None, None
     kept, warnings = check_lots(lots, start)
-    note = " ".join(w[0].upper() + w[1:] + "." for w in warnings) or None
+    # a warning starts with the file's name: written as it is, not capitalised
+    note = " ".join(w + "." for w in warnings) or None
     if kept.empty:
         return None, note
     return kept, note

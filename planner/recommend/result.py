@@ -1,8 +1,8 @@
-"""The recommendation as a value: the :class:`Recommendation` dataclass, its JSON and status.
+"""The recommendation as a value: the :class:`Recommendation` dataclass and its JSON.
 
 The column tuples name the tables it carries (alternatives, frontier, expiring lots);
-:meth:`Recommendation.to_json` turns it into plain JSON types, :func:`alert_status` into the
-exit code and one-line status of a scheduled run.
+:meth:`Recommendation.to_json` turns it into plain JSON types (the verdict, the status and the
+exit code of a scheduled run are :mod:`planner.plan`'s).
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.engine import Policy
-from planner.errors import EXIT_ALERT, EXIT_OK
 from planner.scenarios import Scenarios
-from planner.text import plan as plan_text
 
 #: name of the alternative offered against bursts a history has not shown (its label adds
 #: the service level: ``higher service level (99.8%)``)
@@ -178,9 +176,6 @@ class Recommendation:
             out["expiring"] = _records(pos["expiring"])
             out["act_now"] = pos["act_now"]
             out["advice"] = pos["advice"]
-        code, status = alert_status(self)
-        out["status"] = status
-        out["exit_code"] = code
         return out
 
 
@@ -208,25 +203,3 @@ def _plain(value: Any) -> Any:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return [_plain(dict(zip(frame.columns, row, strict=True))) for row in frame.itertuples(False)]
-
-
-def alert_status(rec: Recommendation, alert_days: int = 14) -> tuple[int, str]:
-    """Exit code and a one-line status for a scheduled run (mail or chat hook).
-
-    ALERT (:data:`planner.errors.EXIT_ALERT`) when today's balance may run out within
-    ``alert_days`` (5th-percentile runway, with no current auto-recharge settings given), or
-    when the current settings' stock-out probability exceeds ``1 - service_level``;
-    otherwise OK (:data:`planner.errors.EXIT_OK`).
-
-    Parameters
-    ----------
-    rec : Recommendation
-    alert_days : int
-
-    Returns
-    -------
-    (int, str)
-        The exit code and a line starting with ``planner: OK`` or ``planner: ALERT``.
-    """
-    alert, line = plan_text.status_line(rec, alert_days)
-    return (EXIT_ALERT if alert else EXIT_OK), line

@@ -214,7 +214,7 @@ def plan_summary(
     ----------
     rec : planner.recommend.Recommendation
     alert : (int, str)
-        :func:`planner.recommend.alert_status` for the report's ``alert_days``.
+        the plan's exit code and status line (:class:`planner.plan.PlanResult`).
     tenant, period : str
         For headings.
     demand_kind : str

@@ -17,21 +17,37 @@ from planner.text import t
 
 _CSS = """
 <style>
-  body { background: #f4f6f9; }
-  main, .jp-Notebook { max-width: 1120px; margin: 0 auto !important; background: #fff;
+  /* one frame: the page (main) on a grey ground; nbconvert's body.jp-Notebook is no card */
+  body, body.jp-Notebook { background: #f4f6f9; max-width: none; margin: 0; padding: 0 !important;
+    box-shadow: none; }
+  main { max-width: 1120px; margin: 0 auto !important; background: #fff; box-sizing: border-box;
     padding: 28px 44px 48px 44px !important; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
+  /* Markdown and outputs start at one left edge: subtitles aligned with the text below them */
+  .jp-MarkdownOutput, .jp-RenderedMarkdown, .jp-OutputArea-output, .jp-Cell,
+    .jp-Cell-outputWrapper, .jp-OutputArea-child { padding-left: 0 !important;
+    margin-left: 0 !important; }
   .jp-RenderedHTMLCommon, .jp-RenderedMarkdown { font-family: "Segoe UI", "Helvetica Neue",
-    Arial, sans-serif; font-size: 15px; line-height: 1.5; color: #1f2933; }
+    Arial, sans-serif; font-size: 15px; line-height: 1.5; color: #1f2933; padding-right: 0; }
   .jp-RenderedHTMLCommon h1 { font-size: 28px; color: #1f4e79; border-bottom: 3px solid #1f4e79;
     padding-bottom: 6px; margin-top: 8px; }
   .jp-RenderedHTMLCommon h2 { font-size: 21px; color: #1f4e79; margin-top: 30px;
     border-bottom: 1px solid #d9e2ec; padding-bottom: 4px; }
-  .jp-RenderedHTMLCommon table { font-size: 13px; border-collapse: collapse; margin: 6px 0; }
-  .jp-RenderedHTMLCommon thead th { background: #1f4e79; color: #fff; }
+  /* a table never runs past the page: headers wrap; one still too wide scrolls in its own
+     box, which shows a scroll bar and a fading edge */
+  .jp-OutputArea-output { max-width: 100%; overflow-x: auto; }
+  .jp-RenderedHTMLCommon table { font-size: 13px; border-collapse: collapse; margin: 6px 0;
+    max-width: 100%; }
+  .jp-RenderedHTMLCommon thead th { background: #1f4e79; color: #fff; white-space: normal;
+    vertical-align: bottom; min-width: 4em; }
   .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f2f6fa; }
-  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 4px 10px; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 4px 7px; }
+  @media (max-width: 1180px) {
+    main { padding: 20px 20px 40px 20px !important; }
+    .jp-RenderedHTMLCommon table { font-size: 12px; }
+    .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 3px 5px; }
+  }
   .jp-RenderedImage img { max-width: 100%; height: auto; }
-  .jp-OutputArea-output pre { font-size: 13px; }
+  .jp-OutputArea-output pre { font-size: 13px; white-space: pre-wrap; }
   .jp-Cell { padding: 2px 0 !important; }
   blockquote { border-left: 5px solid #1f4e79; background: #eef4fa; margin: 10px 0;
     padding: 10px 16px; }
@@ -39,6 +55,7 @@ _CSS = """
     font-size: 15px; border-left: 6px solid; }
   .planner-ok { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
   .planner-alert { background: #fdecea; border-color: #c62828; color: #8e1c1c; }
+  .planner-act { background: #fff8e1; border-color: #f9a825; color: #6d4c00; }
   .planner-footer { max-width: 1120px; margin: 10px auto 30px auto; color: #66788a;
     font: 12px "Segoe UI", Arial, sans-serif; }
 </style>

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,34 @@ class Kernel:
         self._pool.submit(self._ensure_started)
         return self
 
+    def submit(
+        self,
+        name: str | Path,
+        output_path: Path,
+        parameters: Mapping[str, Any],
+        *,
+        cwd: Path,
+        progress: bool = True,
+    ) -> Future:
+        """Queue report notebook ``name`` (or a notebook path) to run into ``output_path``
+        with papermill, working in ``cwd``; wait for it with :meth:`wait`."""
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        return self._pool.submit(
+            self._execute, name, output_path, dict(parameters), Path(cwd), progress
+        )
+
+    def wait(self, job: Future) -> None:
+        """Wait for a notebook queued by :meth:`submit`; raise what :func:`execute` raises.
+        Interrupted (Ctrl-C), the kernel is killed mid-cell."""
+        try:
+            job.result()
+        except KeyboardInterrupt:
+            # its machinery's complaints about the killed kernel are not for the user
+            for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
+                logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
+            self._kill()
+            raise
+
     def execute(
         self,
         name: str | Path,
@@ -214,18 +242,7 @@ class Kernel:
     ) -> Path:
         """Execute report notebook ``name`` (or a notebook path) into ``output_path`` with
         papermill, working in ``cwd``; see :func:`execute` for the errors raised."""
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-        job = self._pool.submit(
-            self._execute, name, output_path, dict(parameters), Path(cwd), progress
-        )
-        try:
-            job.result()
-        except KeyboardInterrupt:
-            # the kernel is killed mid-cell: its machinery's complaints are not for the user
-            for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
-                logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
-            self._kill()
-            raise
+        self.wait(self.submit(name, output_path, parameters, cwd=cwd, progress=progress))
         return output_path
 
     def shutdown(self, *, wait: bool = True) -> None:

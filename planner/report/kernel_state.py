@@ -29,7 +29,7 @@ PRELOAD: tuple[str, ...] = (
     "planner.engine",
     "planner.ingest",
     "planner.inputs",
-    "planner.pipeline",
+    "planner.plan",
     "planner.plots",
     "planner.recommend",
     "planner.report",
@@ -87,6 +87,7 @@ def restore_baseline(cwd: str) -> None:
 
     from planner import text
 
+    os.chdir(cwd)  # first: the last notebook's folder is gone with its report
     shell = _shell()
     if shell is not None:
         shell.reset(new_session=True)  # the namespace, the output cache, the counter at 1
@@ -97,7 +98,6 @@ def restore_baseline(cwd: str) -> None:
     _restore_warning_filters(_BASELINE["warnings"])
     np.seterr(**_BASELINE["numpy_errors"])
     text.set_language(text.DEFAULT_LANGUAGE)
-    os.chdir(cwd)
 
 
 def _restore_matplotlib() -> None:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from planner import text
-from planner.errors import EXIT_ALERT
 from planner.report.columns import header
 from planner.report.views import period_text, tenant_label, unavoidable_forfeiture
 from planner.text import plan as plan_text
@@ -61,28 +60,32 @@ def plan_heading(rec: Any, history: pd.Series, tenant: str, demand_kind: str) ->
 
 
 @_markdown
-def plan_markdown(rec: Any, status: str, exit_code: int) -> str:
-    """The recommendation in plain words, for the top of the funding plan: the status, the
-    three values to type into the admin center, the key figures defined, the explanation."""
+def plan_markdown(rec: Any, status: str, level: str, *, postpaid: bool = False) -> str:
+    """The recommendation in plain words, for the top of the funding plan: the verdict's
+    banner (``level``: OK, ACT or ALERT, with the status line's reasons), the three values to
+    type into the admin center (none for a ``postpaid`` tenant), the key figures defined, the
+    explanation."""
     cur = rec.currency
     pol = rec.policy
-    alert = exit_code == EXIT_ALERT
-    word = t("ALERT") if alert else t("OK")
+    words = {"OK": t("OK"), "ACT": t("ACT"), "ALERT": t("ALERT")}
     lines = [
-        f'<div class="planner-status {"planner-alert" if alert else "planner-ok"}">'
-        f"<b>{html.escape(word)}</b> — {html.escape(_status_detail(status))}</div>",
-        "",
-        f"| {t('What to set in the Microsoft 365 admin center')} | {t('Amount')} |",
-        "|---|---:|",
-        f"| {t('Add funds now (one-time)')} | **{text.money(pol.initial, cur)}** |",
-        f"| {t('Auto-recharge amount')} | **{text.money(pol.recharge_amount, cur)}** |",
-        f"| {t('Recharge when the balance falls below')} | **{text.money(pol.threshold, cur)}** |",
-        "",
-        key_figures_markdown(rec),
-        "",
-        f"**{t('Why these settings')}**",
+        f'<div class="planner-status planner-{level.lower()}">'
+        f"<b>{html.escape(words[level])}</b> — {html.escape(_status_detail(status))}</div>",
         "",
     ]
+    if not postpaid:
+        lines += [
+            f"| {t('What to set in the Microsoft 365 admin center')} | {t('Amount')} |",
+            "|---|---:|",
+            f"| {t('Add funds now (one-time)')} | **{text.money(pol.initial, cur)}** |",
+            f"| {t('Auto-recharge amount')} | **{text.money(pol.recharge_amount, cur)}** |",
+            f"| {t('Recharge when the balance falls below')} | "
+            f"**{text.money(pol.threshold, cur)}** |",
+            "",
+            key_figures_markdown(rec),
+            "",
+        ]
+    lines += [f"**{t('Why these settings')}**", ""]
     lines += [f"- {html.escape(s)}" for s in rec.explanation]
     return "\n".join(lines)
 

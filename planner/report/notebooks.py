@@ -18,6 +18,7 @@ import papermill
 
 from planner.errors import InputError
 from planner.package_data import package_path
+from planner.report.params import check_parameter
 from planner.text import t
 
 #: the report notebooks, in the order they run
@@ -112,8 +113,9 @@ def prepare_parameters(
 ) -> dict[str, dict[str, Any]]:
     """Route parameters to the notebooks that declare them.
 
-    Paths are made absolute (relative to the current directory) and checked; names no
-    notebook declares are refused.
+    Values are checked against :data:`planner.report.params.PARAMETERS` (type and range),
+    paths made absolute (relative to the current directory) and checked; names no notebook
+    declares are refused.
 
     Returns
     -------
@@ -123,7 +125,8 @@ def prepare_parameters(
     Raises
     ------
     InputError
-        Unknown parameter name, reserved name, a value papermill cannot pass, a missing file.
+        Unknown parameter name, reserved name, a value papermill cannot pass or the parameter
+        does not accept, a missing file.
     """
     declared = {notebook_stem(nb): notebook_parameters(notebook_path(nb)) for nb in notebooks}
     known = set().union(*(d.keys() for d in declared.values())) - RESERVED_PARAMETERS
@@ -135,7 +138,7 @@ def prepare_parameters(
             raise InputError(
                 f"unknown notebook parameter {name!r}; known parameters: {', '.join(sorted(known))}"
             )
-        clean[name] = _absolute_paths(name, _check_plain(name, value))
+        clean[name] = _absolute_paths(name, check_parameter(name, _check_plain(name, value)))
     return {nb: {k: v for k, v in clean.items() if k in names} for nb, names in declared.items()}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -9,18 +10,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from concurrent.futures import Future
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from planner import ingest, text
-from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed
+from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed, PlannerError
 from planner.excel import write_workbook
 from planner.report import _light_imports  # noqa: F401  (before nbformat)
 from planner.report.artifacts import SUMMARY_NAME, json_default, load_artifacts
 from planner.report.html_export import render_html
 from planner.report.kernel import KERNEL_NAME, Kernel, check_kernel
+from planner.report.kernel_state import PRELOAD
 from planner.report.notebooks import (
     NOTEBOOKS,
     notebook_parameters,
@@ -49,7 +52,7 @@ class ReportResult:
     files : list of Path
         Every file written, in ``out_dir``.
     exit_code : int
-        0 all well, 3 alert (see :func:`planner.recommend.alert_status`).
+        0 all well, 3 alert (the verdict of :mod:`planner.plan.verdict`).
     status : str
         One line, ``planner: OK ...`` or ``planner: ALERT ...``.
     summary : dict
@@ -253,23 +256,16 @@ def _start_build(out_dir: Path) -> _Build:
     return _Build(root=root, out_dir=out_dir)
 
 
-def _run_notebook(
+def _submit_notebook(
     nb: str | Path,
     params: Mapping[str, Any],
     build: _Build,
+    kernel: Kernel,
     *,
     progress: bool,
-    kernel: Kernel,
-) -> None:
-    """Execute one notebook into the build, in the language in use, saving its artifacts.
-
-    Raises
-    ------
-    InputError
-        The notebook refused its input (exit code 2).
-    NotebookFailed
-        A cell failed; the executed copy is kept in ``out_dir/failed/``.
-    """
+) -> Future:
+    """Queue one notebook on ``kernel``, in the language in use, saving its artifacts into
+    the build; wait for it with :func:`_finish_notebook`."""
     name = notebook_stem(nb)
     params = dict(params)
     if "artifacts_dir" in notebook_parameters(notebook_path(nb)):
@@ -278,9 +274,23 @@ def _run_notebook(
     if text.current_language() != text.DEFAULT_LANGUAGE:
         source = translate_notebook(source, build.source / f"{name}.ipynb")
     executed = build.executed(name)
+    return kernel.submit(source, executed, params, cwd=build.work, progress=progress)
+
+
+def _finish_notebook(kernel: Kernel, job: Future, build: _Build, name: str) -> None:
+    """Wait for notebook ``name``.
+
+    Raises
+    ------
+    InputError
+        The notebook refused its input (exit code 2).
+    NotebookFailed
+        A cell failed; the executed copy is kept in ``out_dir/failed/``.
+    """
     try:
-        kernel.execute(source, executed, params, cwd=build.work, progress=progress)
+        kernel.wait(job)
     except NotebookFailed as exc:
+        executed = build.executed(name)
         _report_failure(exc, executed, build.out_dir / "failed" / f"{name}.ipynb")
 
 
@@ -356,19 +366,30 @@ def _build_report(
     check_exports((parameters or {}).get("exports"))
     check_kernel(kernel.kernel_name if kernel is not None else kernel_name)
     folder = _output_folder(out_dir)
-    with _kernel_for(kernel, kernel_name) as running:
-        return _run_build(notebooks, names, routed, folder, running, progress, log)
+    with _kernels_for(kernel, kernel_name, len(notebooks)) as kernels:
+        return _run_build(notebooks, names, routed, folder, kernels, progress, log)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 @contextmanager
-def _kernel_for(kernel: Kernel | None, kernel_name: str) -> Iterator[Kernel]:
-    """``kernel`` as it is, else a kernel started now (in the background, while the build
-    is prepared) and shut down when the report is done."""
+def _kernels_for(kernel: Kernel | None, kernel_name: str, notebooks: int) -> Iterator[list]:
+    """The kernels to run the notebooks on: ``kernel`` alone when given (a batch worker's);
+    else kernels started now and shut down when the report is done, one per notebook up to
+    the number of cores, so that the notebooks run side by side. A kernel that runs several
+    notebooks imports what they import once and returns to its baseline between them."""
     if kernel is not None:
-        yield kernel.start()
+        yield [kernel.start()]
         return
-    with Kernel(kernel_name) as started:
-        yield started
+    count = max(1, min(notebooks, _cores()))
+    preload = PRELOAD if count < notebooks else ()  # one notebook each: nothing to keep
+    with ExitStack() as stack:
+        yield [stack.enter_context(Kernel(kernel_name, preload=preload)) for _ in range(count)]
 
 
 def _run_build(
@@ -376,25 +397,65 @@ def _run_build(
     names: list[str],
     routed: Mapping[str, Mapping[str, Any]],
     out_dir: Path,
-    kernel: Kernel,
+    kernels: list[Kernel],
     progress: bool,
     log: _Progress | None,
 ) -> ReportResult:
-    """Run the notebooks on ``kernel``, render and publish the report into ``out_dir``."""
+    """Run the notebooks on ``kernels``, render and publish the report into ``out_dir``."""
     build = _start_build(out_dir)
     steps = _Steps(len(notebooks) * 2 + 1, log)
     try:
         build.make_folders()
-        for nb, name in zip(notebooks, names, strict=True):
-            steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
-                        **steps.next()))  # fmt: skip
-            _run_notebook(nb, routed[name], build, progress=progress, kernel=kernel)
-        for name in names:
-            steps.say(t("planner: [{step}/{steps}] rendering {name}.html ...", name=name,
-                        **steps.next()))  # fmt: skip
-            render_html(build.executed(name), build.final / f"{name}.html")
+        if len(kernels) == 1:
+            _one_after_another(notebooks, names, routed, build, kernels[0], progress, steps)
+        else:
+            _side_by_side(notebooks, names, routed, build, kernels, progress, steps)
         result = _write_summary(build, steps)
         result.files = _publish(build, names)
         return result
     finally:
         shutil.rmtree(build.root, ignore_errors=True)
+
+
+def _one_after_another(notebooks, names, routed, build, kernel, progress, steps) -> None:
+    """Each notebook in turn on one kernel, then the HTML pages."""
+    for nb, name in zip(notebooks, names, strict=True):
+        steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
+                    **steps.next()))  # fmt: skip
+        job = _submit_notebook(nb, routed[name], build, kernel, progress=progress)
+        _finish_notebook(kernel, job, build, name)
+    for name in names:
+        _render(build, name, steps)
+
+
+def _side_by_side(notebooks, names, routed, build, kernels, progress, steps) -> None:
+    """Every notebook at once, one kernel each (in turn when there are more notebooks than
+    kernels); each page is rendered once its notebook is done, while the others run. The
+    per-cell bar is the first notebook's. A failure is the first failing notebook's, in the
+    notebooks' order, once every notebook has stopped."""
+    jobs = []
+    for i, (nb, name) in enumerate(zip(notebooks, names, strict=True)):
+        steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
+                    **steps.next()))  # fmt: skip
+        kernel = kernels[i % len(kernels)]
+        job = _submit_notebook(nb, routed[name], build, kernel, progress=progress and i == 0)
+        jobs.append((kernel, job))
+    failure: PlannerError | None = None
+    for (kernel, job), name in zip(jobs, names, strict=True):
+        if failure is not None:
+            with contextlib.suppress(PlannerError):
+                kernel.wait(job)
+            continue
+        try:
+            _finish_notebook(kernel, job, build, name)
+        except PlannerError as exc:
+            failure = exc
+            continue
+        _render(build, name, steps)
+    if failure is not None:
+        raise failure
+
+
+def _render(build: _Build, name: str, steps: _Steps) -> None:
+    steps.say(t("planner: [{step}/{steps}] rendering {name}.html ...", name=name, **steps.next()))
+    render_html(build.executed(name), build.final / f"{name}.html")

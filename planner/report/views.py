@@ -19,16 +19,19 @@ from IPython.display import Image, Markdown, display
 
 from planner import text
 from planner.analysis import runway_days
+from planner.analysis.records import UNKNOWN
 from planner.engine import Policy
 from planner.report.columns import WORKBOOK_SHEETS, cell_formatter, column_kind, header
 from planner.text import t
 from planner.text.plan import option_name
 
 
-def tenant_label(records: pd.DataFrame, tenant: str | None = None) -> str:
+def tenant_label(records: pd.DataFrame | None, tenant: str | None = None) -> str:
     """The tenant's name for headings: ``tenant`` if given, else the users' main e-mail domain."""
     if tenant:
         return str(tenant)
+    if records is None:
+        return "tenant"
     upn = records["upn"].dropna().astype(str) if "upn" in records.columns else pd.Series([])
     domains = upn.str.partition("@")[2].str.lower()
     domains = domains[domains != ""]
@@ -140,22 +143,50 @@ def figure_title(fig: Any) -> str:
     for ax in fig.get_axes():
         if ax.get_title():
             return ax.get_title()
-    return "Chart"
+    return t("Chart")
 
 
-def show(fig: Any) -> None:
-    """Display a matplotlib figure once (as PNG, its title as alt text) and close it.
+def figure_texts(fig: Any) -> list[str]:
+    """Every piece of text a drawn figure shows (titles, axis labels, tick labels, legends,
+    annotations), in drawing order: what the chart says, in the language it was drawn in."""
+    from matplotlib.text import Text
 
-    The PNG is rendered here, so charts appear whatever matplotlib backend the kernel uses.
+    seen = []
+    for artist in fig.findobj(Text):
+        words = artist.get_text().strip()
+        if words and artist.get_visible() and (artist.axes is None or artist.axes.get_visible()):
+            seen.append(words)
+    return seen
+
+
+def _figure_of(chart: Any) -> Any:
+    """The figure of a chart given as a Figure, an Axes or an array of Axes."""
+    if isinstance(chart, np.ndarray):
+        chart = chart.flat[0]
+    return (
+        chart.get_figure()
+        if hasattr(chart, "get_figure") and not hasattr(chart, "savefig")
+        else chart
+    )
+
+
+def show(chart: Any) -> None:
+    """Display a chart once (as PNG, its title as alt text) and close its figure.
+
+    ``chart`` is what a :mod:`planner.plots` function returns: the Axes it drew on (or an
+    array of them), or a Figure. The PNG is rendered here, so charts appear whatever
+    matplotlib backend the kernel uses; the image's metadata keeps the chart's text
+    (:func:`figure_texts`) beside its alt text.
     """
     # pyplot where a chart is drawn, as in planner.plots: importing it picks the backend
     import matplotlib.pyplot as plt
 
+    fig = _figure_of(chart)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"),
-            metadata={"image/png": {"alt": figure_title(fig)}})  # fmt: skip
+    meta = {"alt": figure_title(fig), "texts": figure_texts(fig)}
+    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": meta})
 
 
 def table(
@@ -178,6 +209,9 @@ def table(
     if frame is None or len(frame) == 0:
         return Markdown(f"*{empty or t('Nothing to show.')}*")
     view = frame.head(max_rows).copy()
+    for col in view.columns:  # "(unknown)" marks a missing department: in words of the language
+        if view[col].dtype == object or pd.api.types.is_string_dtype(view[col]):
+            view[col] = view[col].replace(UNKNOWN, t(UNKNOWN))
     if isinstance(view.index, (pd.PeriodIndex, pd.DatetimeIndex)) or view.index.name:
         view = view.reset_index()
     money = tuple(money)

@@ -28,6 +28,7 @@ import datetime as dt
 import gettext as _gettext
 import io
 import math
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
@@ -104,12 +105,37 @@ def language(lang: Any) -> Iterator[str]:
         _CURRENT.reset(token)
 
 
+#: French puts a narrow no-break space before ``: ; ! ?`` (not in ``://``, ``12:30``, nor
+#: inside a ``{field}``): whatever space, or none, the translator typed
+_FRENCH_SPACE = re.compile(r"(?:(?<=[^\s{(\[])|^)[ \u00a0\u202f]?([:;!?])(?!//|\d)(?![^{]*})")
+
+
+def french_punctuation(message: str) -> str:
+    """``message`` with the French spacing of high punctuation, one rule for every message.
+
+    >>> french_punctuation("recommandé: {what} ; total : {n} !")
+    'recommandé\u202f: {what}\u202f; total\u202f: {n}\u202f!'
+    """
+    return _FRENCH_SPACE.sub("\u202f\\1", message)
+
+
+#: a language's typographic rule, applied to every message of its catalogue
+_TYPOGRAPHY = {"fr": french_punctuation}
+
+
 @cache
 def _translations(lang: str) -> _gettext.NullTranslations:
     if lang == DEFAULT_LANGUAGE:
         return _gettext.NullTranslations()
     with (_locales_dir() / f"{lang}.po").open("rb") as f:
         catalog = read_po(f, locale=lang)
+    rule = _TYPOGRAPHY.get(lang)
+    if rule is not None:
+        for message in catalog:
+            if isinstance(message.string, (list, tuple)):
+                message.string = tuple(rule(s) for s in message.string)
+            elif message.string:
+                message.string = rule(message.string)
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
@@ -472,6 +498,62 @@ CALL_TYPES: dict[str, str] = {
     "dr_in": N_("Direct Routing incoming call"),
     "dr_out": N_("Direct Routing outgoing call"),
 }
+
+
+#: credit demand categories (:data:`planner.calls.CATEGORIES`) in words
+CATEGORY_LABELS: dict[str, str] = {
+    "toll_free": N_("Toll-free"),
+    "conference_dial_out": N_("Conference dial-out"),
+    "international": N_("International"),
+    "domestic_overage": N_("Domestic overage"),
+    "payg": N_("Pay-as-you-go"),
+    "other": N_("Other"),
+    "sms": N_("SMS"),
+}
+
+
+def category(code: Any) -> str:
+    """A demand category in words (``conference_dial_out`` -> ``Conference dial-out``);
+    unknown codes with their underscores as spaces."""
+    key = str(code)
+    return t(CATEGORY_LABELS[key]) if key in CATEGORY_LABELS else key.replace("_", " ")
+
+
+#: alert severities (:data:`planner.alerts.model.SEVERITIES`) and kinds in words
+ALERT_SEVERITIES: dict[str, str] = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
+ALERT_KINDS: dict[str, str] = {
+    "daily_spend": N_("abnormal day"),
+    "user_jump": N_("user's spend jumped"),
+    "new_destination": N_("new destination"),
+    "premium_rate": N_("premium-rate calls"),
+    "out_of_hours": N_("out-of-hours burst"),
+    "sequential_dialling": N_("sequential dialling"),
+    "repeated_number": N_("repeated number"),
+}
+
+
+def alert_severity(code: Any) -> str:
+    """An alert's severity in words (``high`` -> ``haute``)."""
+    key = str(code)
+    return t(ALERT_SEVERITIES[key]) if key in ALERT_SEVERITIES else key
+
+
+def alert_kind(code: Any) -> str:
+    """An alert's kind in words (``daily_spend`` -> ``abnormal day``)."""
+    key = str(code)
+    return t(ALERT_KINDS[key]) if key in ALERT_KINDS else key.replace("_", " ")
+
+
+def alert_counts(count: Any) -> str:
+    """``4 high, 1 medium, 0 low`` (plural forms of the language): ``count(severity)`` gives
+    each number."""
+    return ", ".join(
+        (
+            nt("{n} high", "{n} high", count("high")),
+            nt("{n} medium", "{n} medium", count("medium")),
+            nt("{n} low", "{n} low", count("low")),
+        )
+    )
 
 
 def call_type(code: Any) -> str:

@@ -76,8 +76,12 @@ def policy_sentence(policy: Any, m: Mapping[str, float], currency: str, lots_giv
     )
 
 
-def alternative_sentence(alt: Mapping[str, Any], recommended_cost: float, currency: str) -> str:
-    """One sentence on an alternative policy, compared with the recommendation."""
+def alternative_sentence(
+    alt: Mapping[str, Any], recommended_cost: float, currency: str, *, cheapest: bool = True
+) -> str:
+    """One sentence on an alternative policy, compared with the recommendation from the same
+    numbers the table shows; the recommended row is "the cheapest that meets the service
+    level" only when ``cheapest`` (no row shown is cheaper and feasible)."""
     if alt["auto_recharge"]:
         what = purchase_clause(
             alt["initial"], alt["recharge_amount"], alt["threshold"], currency, lots_given=True
@@ -88,7 +92,7 @@ def alternative_sentence(alt: Mapping[str, Any], recommended_cost: float, curren
         rhythm = t("no recharges")
     diff = alt["cost"] - recommended_cost
     if alt["option"] == "recommended":
-        versus = t("the cheapest that meets the service level")
+        versus = t("the cheapest that meets the service level") if cheapest else t("recommended")
     elif abs(diff) < 0.5:
         versus = t("about the same cost as recommended")
     elif diff > 0:
@@ -118,8 +122,11 @@ def growth_sentence(growth_per_year: float, given: bool) -> str:
     )
 
 
-def position_sentence(position: Mapping[str, Any], horizon_days: int, currency: str) -> str:
-    """Today's balance, how long it lasts with no purchase, and the advice."""
+def position_sentence(
+    position: Mapping[str, Any], horizon_days: int, currency: str, add_now: Any = None
+) -> str:
+    """Today's balance, how long it lasts with no purchase, and the advice: the first
+    purchase's reason when the plan adds funds now (``add_now``, the verdict's reason)."""
     rw = position["runway_days"]
     if rw["censored"]:
         lasts = t(
@@ -137,12 +144,16 @@ def position_sentence(position: Mapping[str, Any], horizon_days: int, currency: 
         "Today's balance of {balance} {lasts}; {advice}.",
         balance=money(position["balance"], currency),
         lasts=lasts,
-        advice=advice(position, currency),
+        advice=advice(position, currency, add_now),
     )
 
 
-def advice(position: Mapping[str, Any], currency: str) -> str:
-    """What to do about today's balance, from the position's flags."""
+def advice(position: Mapping[str, Any], currency: str, add_now: Any = None) -> str:
+    """What to do about today's balance: the recommendation's first purchase and its reason
+    when there is one, else the position's flags (never "no purchase needed" beside a first
+    purchase)."""
+    if add_now is not None:
+        return add_now_phrase(add_now.values, currency)
     if position["act_now"]:
         return t(
             "act now: the balance may run out within {days}; add funds or turn on auto-recharge",
@@ -238,23 +249,63 @@ def unseen_bursts_sentence(rec: Any) -> str | None:
         return None
     return t(
         "A year of history holds few of the rare bursts of spend (a conference week, a "
-        "hotline rush, fraud) that decide a service level this high, so the risk above can be "
+        "hotline rush) that decide a service level this high, so the risk above can be "
         "too low for a tenant whose bursts its history has not shown. If one would hurt, take "
         "the {option} alternative: recharge {amount} when the balance falls below "
-        "{threshold}, for an expected cost {more} higher.",
+        "{threshold}, {versus}.",
         option=option_name(str(row["option"])),
         amount=money(row["recharge_amount"], rec.currency),
         threshold=money(row["threshold"], rec.currency),
-        more=money(max(float(row["cost"]) - float(rec.cost), 0.0), rec.currency),
+        versus=cost_versus(float(row["cost"]) - float(rec.cost), rec.currency),
     )
 
 
-def explanation(rec: Any, *, growth_given: bool = False, notes: list[str] | tuple = ()) -> list:
-    """The recommendation explained, one sentence per point, the first purchase first."""
+def cost_versus(diff: float, currency: str) -> str:
+    """An expected cost against the recommendation's: ``for an expected cost $8 higher``."""
+    if diff >= 0.5:
+        return t("for an expected cost {amount} higher", amount=money(diff, currency))
+    if diff <= -0.5:
+        return t("for an expected cost {amount} lower", amount=money(-diff, currency))
+    return t("for about the same expected cost")
+
+
+def alternative_sentences(rec: Any) -> list[str]:
+    """Every alternative's sentence (:func:`alternative_sentence`) from the table's numbers."""
+    alts = rec.alternatives
+    feasible = alts["p_stockout"] <= 1 - rec.service_level + 1e-12
+    cheapest = not bool((feasible & (alts["cost"] < rec.cost - 0.5)).any())
+    return [
+        alternative_sentence(row, rec.cost, rec.currency, cheapest=cheapest)
+        for row in alts.to_dict("records")
+    ]
+
+
+def explanation(
+    rec: Any,
+    *,
+    growth_given: bool = False,
+    notes: list[str] | tuple = (),
+    verdict: Any = None,
+    funded: str | None = None,
+    outlook: Mapping[str, Any] | None = None,
+) -> list:
+    """The recommendation explained, one sentence per point: the verdict's alerts first, then
+    the first purchase. ``funded`` says what the balance covers (:func:`left_out_sentence`);
+    with a post-paid ``outlook`` there is no recharge: the credits and the bill instead."""
     cur = rec.currency
-    lines = [policy_sentence(rec.policy, rec.metrics, cur, rec.position is not None)]
+    lines = []
+    for code in ("high_alert", "postpaid_auto_recharge"):
+        reason = None if verdict is None else verdict.reason(code)
+        if reason is not None:
+            phrase = reason_phrase(reason, cur)
+            lines.append(phrase[:1].upper() + phrase[1:] + ".")
+    if outlook is not None:
+        lines += postpaid_sentences(outlook, cur, rec.scenarios.horizon_days)
+        return [*lines, *([funded] if funded else []), *notes]
+    lines.append(policy_sentence(rec.policy, rec.metrics, cur, rec.position is not None))
+    add_now = None if verdict is None else verdict.reason("add_now")
     if rec.position is not None:
-        lines.append(position_sentence(rec.position, rec.scenarios.horizon_days, cur))
+        lines.append(position_sentence(rec.position, rec.scenarios.horizon_days, cur, add_now))
         unavoidable = unavoidable_sentence(rec.position, cur)
         if unavoidable:
             lines.append(unavoidable)
@@ -266,19 +317,151 @@ def explanation(rec: Any, *, growth_given: bool = False, notes: list[str] | tupl
     bursts = unseen_bursts_sentence(rec)
     if bursts:
         lines.append(bursts)
+    if funded:
+        lines.append(funded)
     lines.extend(notes)
     return lines
 
 
-def status_line(rec: Any, alert_days: int) -> tuple[bool, str]:
-    """``(alert, line)``: the one-line status of a scheduled run, first purchase first.
+def reason_phrase(reason: Any, currency: str) -> str:
+    """One reason of a verdict (:class:`planner.plan.Reason`) in a phrase."""
+    v = reason.values
+    if reason.code == "high_alert":
+        who = " ".join(str(x) for x in (v["upn"], v["country"]) if x)
+        return nt(
+            "{n} high alert in the period checked: {kind}{who}, {amount} on {days}; act on it "
+            "now (the plan does not fund it: alerts and per-user spend limits are the levers)",
+            "{n} high alerts in the period checked, the largest: {kind}{who}, {amount} on "
+            "{days}; act on them now (the plan does not fund them: alerts and per-user spend "
+            "limits are the levers)",
+            v["count"],
+            kind=kind_words(v["kind"]),
+            who=f" ({who})" if who else "",
+            amount=money(v["amount_cents"] / 100, v["currency"], 2),
+            days=day_span(v["first_date"], v["last_date"]),
+        )
+    if reason.code == "runway":
+        return t(
+            "balance may run out within {days} (alert below {alert})",
+            days=days(v["pessimistic"]),
+            alert=number(v["alert_days"]),
+        )
+    if reason.code == "current_risk":
+        return t(
+            "current settings run out of credit in {p} of simulated years (allowed {allowed})",
+            p=percent(v["p_stockout"]),
+            allowed=percent(v["allowed"]),
+        )
+    if reason.code == "add_now":
+        return add_now_phrase(v, currency)
+    if reason.code == "postpaid_auto_recharge":
+        return t(
+            "turn auto-recharge off: on post-paid billing the balance would refill itself "
+            "and post-usage billing would never start"
+        )
+    raise ValueError(f"unknown reason {reason.code!r}")
 
-    ALERT when today's balance may run out within ``alert_days`` (5th-percentile runway,
-    no current settings given) or when the current settings' stock-out risk is above
-    ``1 - service_level``.
-    """
+
+def add_now_phrase(v: Mapping[str, Any], currency: str) -> str:
+    """Why the plan adds funds now: the balance is below the trigger, or without it the
+    service level breaks before a recharge can arrive."""
+    if v["below_trigger"]:
+        return t(
+            "add {amount} now: today's balance of {balance} is already below the {threshold} "
+            "trigger",
+            amount=money(v["amount"], currency),
+            balance=money(v["balance"], currency),
+            threshold=money(v["threshold"], currency),
+        )
+    return t(
+        "add {amount} now: without it the balance runs out before a recharge can arrive in "
+        "{p} of simulated years (allowed {allowed})",
+        amount=money(v["amount"], currency),
+        p=percent(v["p_without"]),
+        allowed=percent(v["allowed"]),
+    )
+
+
+def day_span(first: Any, last: Any) -> str:
+    """``25 Oct 2026`` or ``25 Oct 2026 to 26 Oct 2026``."""
+    if first == last:
+        return date(first)
+    return t("{first} to {last}", first=date(first), last=date(last))
+
+
+def kind_words(kind: str) -> str:
+    """An alert kind in words (``premium-rate calls``)."""
+    from planner.text import alert_kind
+
+    return alert_kind(kind)
+
+
+def left_out_sentence(left_out: Any, *, kept: bool) -> str:
+    """What the balance covers and what it leaves to alerts and spend limits."""
+    if left_out is not None:
+        return t(
+            "The plan leaves out {amount} flagged as {kinds} on {days} ({calls}): the balance "
+            "funds the tenant's own calls, bursts included, not fraud; alerts and per-user "
+            "spend limits are the levers against it (--keep-alert-spend keeps it in).",
+            amount=money(left_out.amount_cents / 100, left_out.currency, 2),
+            kinds=", ".join(kind_words(k) for k in left_out.kinds) or t("high alerts"),
+            days=day_span(left_out.first_date, left_out.last_date),
+            calls=nt("{n} call", "{n} calls", left_out.calls),
+        )
+    if kept:
+        return t(
+            "The plan funds all the spend of the history, what high alerts flag included "
+            "(--keep-alert-spend)."
+        )
+    return t(
+        "The balance funds the tenant's own calls, bursts included; no high alert flagged "
+        "spend in the history. Fraud is left to the alerts and per-user spend limits."
+    )
+
+
+def postpaid_sentences(outlook: Mapping[str, Any], currency: str, horizon_days: int) -> list:
+    """A post-paid tenant's plan: no recharge, when the credits run out, the bill to expect."""
+    lines = [
+        t(
+            "Post-paid billing (Microsoft Customer Agreement): Communications Credits cannot be "
+            "bought, so there is no recharge to set; usage is billed after the fact."
+        )
+    ]
+    if outlook["balance"] is not None:
+        if outlook["credits_run_out"] is None:
+            lines.append(
+                t(
+                    "Today's credits of {balance} last beyond the {n}-day horizon; post-usage "
+                    "billing starts when they are used up.",
+                    balance=money(outlook["balance"], currency),
+                    n=number(horizon_days),
+                )
+            )
+        else:
+            lines.append(
+                t(
+                    "Today's credits of {balance} run out about {day}; post-usage billing "
+                    "starts then.",
+                    balance=money(outlook["balance"], currency),
+                    day=date(outlook["credits_run_out"]),
+                )
+            )
+    lines.append(
+        t(
+            "Expect a bill of about {bill} a month (1 month in 20 above {high}).",
+            bill=money(outlook["monthly_bill"], currency),
+            high=money(outlook["monthly_bill_p95"], currency),
+        )
+    )
+    return lines
+
+
+def status_line(rec: Any, verdict: Any, outlook: Mapping[str, Any] | None = None) -> str:
+    """The one-line status of a scheduled run: the verdict's level and reasons, then the
+    runway, the current settings and the recommendation, first purchase first."""
     cur = rec.currency
-    reasons, facts = [], []
+    reasons = [reason_phrase(r, cur) for r in verdict.reasons]
+    facts = []
     if rec.position is not None:
         rw = rec.position["runway_days"]
         runway = days(rw["median"])
@@ -291,35 +474,26 @@ def status_line(rec: Any, alert_days: int) -> tuple[bool, str]:
                 pessimistic=number(rw["pessimistic"]),
             )
         )
-        if rec.current is None and rw["pessimistic"] < alert_days:
-            reasons.append(
-                t(
-                    "balance may run out within {days} (alert below {alert})",
-                    days=days(rw["pessimistic"]),
-                    alert=number(alert_days),
-                )
-            )
-    if rec.current is not None:
-        p = rec.current["p_stockout"]
-        if p > 1 - rec.service_level + 1e-12:
-            reasons.append(
-                t(
-                    "current settings run out of credit in {p} of simulated years "
-                    "(allowed {allowed})",
-                    p=percent(p),
-                    allowed=percent(1 - rec.service_level),
-                )
-            )
-        else:
-            facts.append(t("current settings: stock-out risk {p}", p=percent(p)))
-    pol = rec.policy
-    what = purchase_clause(
-        pol.initial, pol.recharge_amount, pol.threshold, cur, lots_given=rec.position is not None
-    )
-    facts.append(t("recommended: {what}", what=what[:1].lower() + what[1:]))
-    # OK / ALERT stay in English in every language: scheduled jobs match them
-    word = "ALERT" if reasons else "OK"
-    return bool(reasons), f"planner: {word} " + semicolons(reasons + facts)
+    if rec.current is not None and verdict.reason("current_risk") is None:
+        facts.append(
+            t("current settings: stock-out risk {p}", p=percent(rec.current["p_stockout"]))
+        )
+    if outlook is not None:
+        facts.append(
+            t("post-paid: bill about {bill} a month", bill=money(outlook["monthly_bill"], cur))
+        )
+    else:
+        pol = rec.policy
+        what = purchase_clause(
+            pol.initial,
+            pol.recharge_amount,
+            pol.threshold,
+            cur,
+            lots_given=rec.position is not None,
+        )
+        facts.append(t("recommended: {what}", what=what[:1].lower() + what[1:]))
+    # OK / ACT / ALERT stay in English in every language: scheduled jobs match them
+    return f"planner: {verdict.level} " + semicolons(reasons + facts)
 
 
 def option_name(option: str) -> str:

@@ -1,23 +1,20 @@
-"""The funding pipeline, written once: inputs -> demand -> scenarios -> current policy ->
-recommendation.
+"""The steps of a funding plan: inputs -> demand -> current policy -> recommendation.
 
-``planner recommend``, ``planner backtest`` and the funding-plan notebook (``planner report``)
-all call these functions, so the same inputs and seed give the same figures everywhere:
+:class:`planner.plan.PlanRequest` runs them in order for ``planner recommend``, the
+funding-plan notebook, ``planner batch`` and the backtest; the replay helpers serve
+``planner simulate``:
 
     demand = demand_from_records(records, licences=..., rates=..., user_licences=...)
     history, currency = demand.series(currency)
     current = current_policy(recharge_amount, threshold, lead_days=..., ...)
     rec = plan(history, currency, options=PlanOptions(...), lots=read_lots(path), current=current)
-
-Randomness is explicit and fixed by default (:data:`DEFAULT_SEED`): two runs on the same
-inputs print the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +33,11 @@ from planner.inputs import (
     read_rates,
     read_user_licences,
 )
-from planner.recommend import (
-    DEFAULT_MIN_AMOUNT,
-    DEFAULT_RECHARGE_OVERHEAD,
-    MIN_RECHARGE_DAYS,
-    Recommendation,
-    recommend,
-)
-from planner.scenarios import DEFAULT_SCENARIOS
+from planner.plan.options import PlanOptions
+from planner.recommend import DEFAULT_MIN_AMOUNT, TAIL_DAYS, Recommendation, recommend
+from planner.scenarios import Scenarios, make_scenarios
 
 __all__ = [
-    "DEFAULT_SEED",
-    "PlanOptions",
     "current_policy",
     "default_fit_days",
     "demand_from_exports",
@@ -60,35 +50,6 @@ __all__ = [
     "replay_document",
     "replay_trajectory",
 ]
-
-#: seed used when none is given: same inputs, same plan
-DEFAULT_SEED = 42
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """Every setting of a funding plan besides the data (see :func:`planner.recommend.recommend`).
-
-    The defaults are those of ``planner recommend`` and of the funding-plan notebook.
-    """
-
-    service_level: float = 0.99
-    horizon_days: int = 365
-    lead_days: int = 1
-    holding_rate: float = 0.05
-    recharge_overhead: float = DEFAULT_RECHARGE_OVERHEAD
-    growth: str | float | None = None
-    n_scenarios: int = DEFAULT_SCENARIOS
-    seed: int = DEFAULT_SEED
-    alert_days: int = 14
-    min_amount: float = DEFAULT_MIN_AMOUNT
-    min_recharge_days: float = MIN_RECHARGE_DAYS
-    failure_prob: float = 0.0
-    fix_days: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """The options as plain values (for JSON)."""
-        return asdict(self)
 
 
 def demand_from_records(
@@ -295,6 +256,7 @@ def plan(
     options: PlanOptions | None = None,
     lots: pd.DataFrame | None = None,
     current: Policy | None = None,
+    as_of: str | pd.Timestamp | None = None,
 ) -> Recommendation:
     """Scenarios, current settings and the recommendation for one daily demand history.
 
@@ -309,6 +271,10 @@ def plan(
         Today's balance as lots (:func:`load_lots`), as of the day after the history.
     current : Policy, optional
         The current settings (:func:`current_policy`).
+    as_of : date, optional
+        The day the balance was read, when it is later than the day after the history: the
+        plan starts then (the scenarios' days in between are spent already; lots expired by
+        then are left out with a warning).
 
     Returns
     -------
@@ -316,7 +282,7 @@ def plan(
     """
     o = options or PlanOptions()
     return recommend(
-        history,
+        _from_day(history, o, as_of),
         currency=currency,
         service_level=o.service_level,
         horizon_days=o.horizon_days,
@@ -331,9 +297,38 @@ def plan(
         alert_days=o.alert_days,
         min_recharge_days=o.min_recharge_days,
         min_amount=o.min_amount,
-        failure_prob=o.failure_prob,
+        failure_prob=o.failure_rate,
         fix_days=o.fix_days,
     )
+
+
+def _from_day(
+    history: pd.Series, o: PlanOptions, as_of: str | pd.Timestamp | None
+) -> pd.Series | Scenarios:
+    """The history, or its scenarios started on ``as_of`` when the balance was read after
+    the day following the history: the same paths drawn from that day on (as many days ahead
+    as the plan asks), the gap days dropped."""
+    if as_of is None:
+        return history
+    start = history.index.max() + pd.Timedelta(days=1)
+    day = pd.Timestamp(as_of).normalize()
+    if day < start:
+        raise InputError(
+            f"as_of: the balance was read on {day.date()}, before the end of the usage "
+            f"({history.index.max().date()}); give a day from {start.date()} on"
+        )
+    gap = int((day - start).days)
+    if gap == 0:
+        return history
+    sc = make_scenarios(
+        history,
+        horizon_days=o.horizon_days + gap,
+        n_scenarios=o.n_scenarios,
+        growth=o.growth,
+        seed=o.seed,
+        tail_days=TAIL_DAYS + o.lead_days,
+    )
+    return replace(sc, start=day, paths=sc.paths[:, gap:])
 
 
 def default_fit_days(history_days: int, fit_days: int | None = None) -> int:

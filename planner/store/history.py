@@ -1,7 +1,7 @@
 """The history store: every call record ever collected, kept after Microsoft deletes it.
 
 A store is a directory of Parquet files, one per month of call start (UTC), holding the
-canonical record table (:mod:`planner.schema`); see :mod:`planner.collect.layout` for the
+canonical record table (:mod:`planner.schema`); see :mod:`planner.store.layout` for the
 paths. Why Parquet partitions rather than a database file: each month is one self-contained
 file that Dask, DuckDB, pyarrow or pandas read without the planner; pyarrow is already a
 dependency; a month that changes is rewritten whole to a temporary file and renamed over the
@@ -19,17 +19,24 @@ Rules:
   flushed to disk and renamed into place; leftovers of a killed run are removed by the next
   writer;
 - months are written oldest first, so a run killed midway has stored a prefix of what it
-  read, and an incremental fetch restarting from the newest record loses nothing.
+  read, and an incremental fetch restarting from the newest record loses nothing;
+- **nothing trusted**: a month file is read with its schema checked and its pages' checksums
+  verified (a damaged or foreign month is named in one line); the marker and the run log are
+  validated; a link or a non-regular file among the store's own entries is refused, and
+  every file the store writes is opened without following links
+  (:func:`planner.store.layout.check_entries`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +47,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from planner.collect import layout
-from planner.collect.tables import RECORD_SCHEMA, conform_table
 from planner.errors import InputError
-from planner.ingest import RecordIds, records_arrow_schema
+from planner.store import layout
+from planner.store.dedup import RecordIds
+from planner.store.tables import (
+    RECORD_SCHEMA,
+    check_record_schema,
+    conform_table,
+    records_arrow_schema,
+)
 
 #: rows held before they are written (a month file is rewritten at most once per this many)
 FLUSH_ROWS = 1_000_000
@@ -66,31 +78,86 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+#: flags of every file the store opens for writing: never through a link
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_own(path: Path, flags: int) -> int:
+    """Open a file of the store for writing without following a link; a regular file only."""
+    try:
+        fd = os.open(path, flags | _NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{path}: not a regular file; refused")
+    return fd
+
+
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    if exc.errno == errno.ELOOP:
+        return InputError(f"{path}: a symbolic link inside the store; refused")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return InputError(
+            f"{path.parent}: the store cannot be written ({exc.strerror}); a read-only store "
+            "can be read (planner store, report) but not added to"
+        )
+    return InputError(f"cannot write {path}: {exc.strerror or exc}")
+
+
 def _write_month(path: Path, records: pa.Table) -> None:
     """Write a month's records to ``path`` atomically (temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(path.parent / ".", exc) from None
+    layout.check_entry(path.parent, folder=True, missing_ok=False)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(
-            records.cast(records_arrow_schema()), tmp, compression="zstd", row_group_size=250_000
-        )
-        with open(tmp, "rb") as fh:
+        fd = _open_own(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(
+                records.cast(records_arrow_schema()),
+                fh,
+                compression="zstd",
+                row_group_size=250_000,
+                write_page_checksum=True,
+            )
+            fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise _unwritable(path, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     _fsync_dir(path.parent)
 
 
 def read_partition(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """One month of the store (all columns, or ``columns``), canonical Arrow types."""
-    table = pq.read_table(path, columns=columns)
-    if columns is None:
-        return conform_table(table)
-    schema = pa.schema([RECORD_SCHEMA.field(c) for c in columns])
-    return table.select(columns).cast(schema)
+    """One month of the store (all columns, or ``columns``), canonical Arrow types.
+
+    Raises
+    ------
+    InputError
+        The file is damaged (cut short, a page that fails its checksum or cannot be
+        decoded) or holds another schema; the message names the month.
+    """
+    try:
+        pf = pq.ParquetFile(path, page_checksum_verification=True)
+        check_record_schema(pf.schema_arrow)
+        table = pf.read(columns=columns)
+        if columns is None:
+            return conform_table(table)
+        schema = pa.schema([RECORD_SCHEMA.field(c) for c in columns])
+        return table.select(columns).cast(schema)
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        text = str(exc).strip().splitlines()
+        detail = text[0][:200] if text else type(exc).__name__
+        raise InputError(
+            f"{path}: month {layout.month_of(path)} of the store is damaged ({detail}); restore "
+            "it from a backup, or move it out of the store and fetch or ingest that month again"
+        ) from None
 
 
 class _Lock:
@@ -102,7 +169,7 @@ class _Lock:
         self._fd: int | None = None
 
     def __enter__(self) -> _Lock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_own(self.path, os.O_RDWR | os.O_CREAT)
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -222,11 +289,13 @@ class StoreWriter:
     def log(self, entry: dict[str, Any]) -> None:
         """Append one line to the store's run log (what ran, when, what it added)."""
         line = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **entry}
+        path = self.store.root / layout.LOG
+        fd = _open_own(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
-            with open(self.store.root / layout.LOG, "a", encoding="utf-8") as fh:
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(line, sort_keys=True) + "\n")
         except OSError as exc:
-            raise InputError(f"cannot write {self.store.root / layout.LOG}: {exc}") from None
+            raise _unwritable(path, exc) from None
 
 
 class Store:
@@ -249,7 +318,9 @@ class Store:
 
     def __init__(self, root: str | Path, *, create: bool = False):
         self.root = Path(root).expanduser()
-        if layout.is_store(self.root):
+        self.unreadable_runs = 0
+        if layout.is_store(self.root) or os.path.islink(self.root / layout.MARKER):
+            layout.check_entries(self.root)
             self._check_version()
             return
         if not create:
@@ -273,19 +344,27 @@ class Store:
             tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
             os.replace(tmp, self.root / layout.MARKER)
         except OSError as exc:
-            raise InputError(
-                f"cannot create the store {self.root}: {exc.strerror or exc}"
-            ) from None
+            raise _unwritable(self.root / layout.MARKER, exc) from None
 
     def _check_version(self) -> None:
+        path = self.root / layout.MARKER
         try:
-            marker = json.loads((self.root / layout.MARKER).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{self.root / layout.MARKER}: unreadable ({exc})") from None
-        if marker.get("version", 0) > layout.FORMAT_VERSION:
+            with open(path, "rb") as fh:
+                marker = json.loads(fh.read(1 << 16))
+        except (OSError, ValueError, RecursionError) as exc:
+            detail = getattr(exc, "strerror", None) or "not JSON"
+            raise InputError(f"{path}: the store's marker is unreadable ({detail})") from None
+        version = marker.get("version") if isinstance(marker, dict) else None
+        if type(version) is not int or version < 1:
             raise InputError(
-                f"{self.root}: written by a newer planner (store format "
-                f"{marker.get('version')}); upgrade the planner"
+                f"{path}: the store's marker is damaged (a format version of "
+                f"{json.dumps(version)[:40]}, where a whole number belongs); restore it: "
+                f'{{"format": "planner-store", "version": {layout.FORMAT_VERSION}}}'
+            )
+        if version > layout.FORMAT_VERSION:
+            raise InputError(
+                f"{self.root}: written by a newer planner (store format {version}); "
+                "upgrade the planner"
             )
 
     def writer(self, lock_timeout: float = LOCK_TIMEOUT_S) -> StoreWriter:
@@ -299,7 +378,11 @@ class Store:
     def scratch(self) -> Path:
         """A folder for a run's temporary downloads (emptied by every writer)."""
         path = self.root / layout.SCRATCH
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        layout.check_entry(path, folder=True, missing_ok=False)
         return path
 
     def newest_start(self, kind: str) -> dt.datetime | None:
@@ -324,12 +407,35 @@ class Store:
         return pa.concat_tables(parts)
 
     def runs(self) -> list[dict[str, Any]]:
-        """The run log, oldest first (a line cut short by a killed run is left out)."""
+        """The run log, oldest first.
+
+        A line that is not a run (cut short by a killed run, or edited: a ``time`` or
+        ``command`` that is not text, a ``records_added`` that is not a whole number) is left
+        out and counted in :attr:`unreadable_runs`.
+        """
         path = self.root / layout.LOG
-        if not path.is_file():
+        self.unreadable_runs = 0
+        if not layout.check_entry(path, folder=False):
             return []
         out = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            with contextlib.suppress(ValueError):
-                out.append(json.loads(line))
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    run = json.loads(line)
+                except (ValueError, RecursionError):
+                    run = None
+                if _valid_run(run):
+                    out.append(run)
+                elif line.strip():
+                    self.unreadable_runs += 1
         return out
+
+
+def _valid_run(run: Any) -> bool:
+    """Whether a run-log entry has the fields the summary shows, of their types."""
+    if not isinstance(run, dict):
+        return False
+    if not all(isinstance(run.get(k), str) for k in ("time", "command")):
+        return False
+    added = run.get("records_added", 0)
+    return type(added) is int and added >= 0

@@ -1,7 +1,7 @@
 """The planner's own record tables, read back as input.
 
 ``planner ingest --out records.parquet|records.csv`` and the store's partitions
-(:mod:`planner.collect.store`) hold the canonical record table (:mod:`planner.schema`): money
+(:mod:`planner.store.history`) hold the canonical record table (:mod:`planner.schema`): money
 already in cents, times already UTC. Read back, they skip conversion: each chunk is the
 canonical Arrow table, ready for de-duplication and accounting like any export's records.
 """
@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from planner.errors import InputError
-from planner.schema import RECORD_COLUMNS, RECORD_DTYPES
+from planner.fileio import restore_frame
+from planner.schema import RECORD_COLUMNS, RECORD_DTYPES, empty_records
 
 PARQUET_MAGIC = b"PAR1"
 
@@ -31,6 +34,52 @@ RECORD_SCHEMA = pa.schema([(c, _ARROW[t]) for c, t in RECORD_DTYPES.items()])
 
 #: columns a file must have to be taken for a planner record table
 REQUIRED = ("usage_id", "kind", "start", "duration_s", "charge_cents", "capability")
+
+
+def records_arrow_schema() -> pa.Schema:
+    """The Arrow schema of record tables as pandas writes them (with pandas' metadata).
+
+    Tables cast to it and written to Parquet read back with :func:`pandas.read_parquet` as
+    the canonical DataFrame (:data:`planner.schema.RECORD_DTYPES`).
+    """
+    return pa.Schema.from_pandas(empty_records(), preserve_index=False)
+
+
+def np_mask(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean Arrow array as a numpy bool array (null = False)."""
+    out = pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+    return out.astype(bool, copy=not out.flags.writeable)
+
+
+def _type_fits(actual: pa.DataType, canonical: pa.DataType) -> bool:
+    """Whether a stored column type reads as its canonical type without guessing."""
+    if pa.types.is_dictionary(actual):
+        actual = actual.value_type
+    if pa.types.is_null(actual):
+        return True
+    if pa.types.is_string(canonical):
+        return pa.types.is_string(actual) or pa.types.is_large_string(actual)
+    if pa.types.is_integer(canonical):
+        return pa.types.is_integer(actual)
+    if pa.types.is_boolean(canonical):
+        return pa.types.is_boolean(actual)
+    return pa.types.is_timestamp(actual)
+
+
+def check_record_schema(schema: pa.Schema) -> None:
+    """Raise :class:`ValueError` unless ``schema`` is a planner record table's: the required
+    columns present, every canonical column of its canonical kind (text, whole number,
+    true/false, time), e.g. ``charge_cents`` as whole cents, never text."""
+    names = set(schema.names)
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise ValueError(f"another schema: no column {', '.join(missing)}")
+    for f in RECORD_SCHEMA:
+        if f.name in names and not _type_fits(schema.field(f.name).type, f.type):
+            raise ValueError(
+                f"another schema: column {f.name} holds {schema.field(f.name).type}, "
+                f"where {f.type} belongs"
+            )
 
 
 def is_records_header(names: list[str]) -> bool:
@@ -60,7 +109,7 @@ def conform_table(table: pa.Table) -> pa.Table:
 
 def _open_parquet(path: Path) -> pq.ParquetFile:
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, page_checksum_verification=True)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
@@ -71,6 +120,10 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
             f"(missing {missing}); only tables written by `planner ingest --out` or a store "
             "are read"
         )
+    try:
+        check_record_schema(pf.schema_arrow)
+    except ValueError as exc:
+        raise InputError(f"{path}: not a planner record table ({exc})") from None
     return pf
 
 
@@ -101,7 +154,8 @@ def parquet_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
 
 
 def csv_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
-    """Canonical record chunks of a record table written as CSV by ``planner ingest --out``.
+    """Canonical record chunks of a record table written as CSV by ``planner ingest --out``
+    (text cells neutralised against spreadsheet formulas restored, :func:`~planner.fileio.restore`).
 
     Raises
     ------
@@ -126,7 +180,7 @@ def csv_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
             for c in ("start", "end"):
                 if c in chunk:
                     chunk[c] = pd.to_datetime(chunk[c], utc=True, format="ISO8601")
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            table = pa.Table.from_pandas(restore_frame(chunk), preserve_index=False)
             yield conform_table(table)
     except (ValueError, TypeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.ingest.records import np_mask
+from planner.store.tables import np_mask
 
 _HASH_MAX_BYTES = 64
 

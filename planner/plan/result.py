@@ -1,0 +1,102 @@
+"""What a :class:`~planner.plan.PlanRequest` returns: the demand, the recommendation and the
+verdict, with the data they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from planner.plan.postpaid import postpaid_outlook
+from planner.recommend import Recommendation
+from planner.text import plan as plan_text
+
+__all__ = ["PlanResult"]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A tenant's funding plan.
+
+    Attributes
+    ----------
+    request : planner.plan.PlanRequest
+        What was asked.
+    history : pd.Series
+        The daily demand planned from (alert spend left out unless kept).
+    currency : str
+    recommendation : Recommendation
+    verdict : planner.plan.verdict.Verdict
+        OK / ACT / ALERT with its reasons.
+    demand : planner.demand.DemandResult or None
+        The demand of the exports (None when planned from a demand file or a given history).
+    records : pd.DataFrame or None
+        The call records read (None without exports).
+    alerts : planner.alerts.AlertResult or None
+        The alerts of the period checked (None without exports).
+    left_out : planner.plan.sources.LeftOut or None
+        The spend high alerts flag, left out of the demand (None: nothing left out).
+    warnings : tuple of str
+        Every warning of the plan (lots left out, short history, ...), as printed.
+    """
+
+    request: Any
+    history: pd.Series
+    currency: str
+    recommendation: Recommendation
+    verdict: Any
+    demand: Any = None
+    records: pd.DataFrame | None = None
+    alerts: Any = None
+    left_out: Any = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def outlook(self) -> dict[str, Any] | None:
+        """A post-paid tenant's credits and bill (:func:`planner.plan.postpaid.postpaid_outlook`);
+        None when prepaid."""
+        if self.request.billing != "postpaid":
+            return None
+        return postpaid_outlook(self.recommendation)
+
+    @property
+    def status(self) -> str:
+        """The one-line status of a scheduled run: ``planner: OK|ACT|ALERT`` and why."""
+        return plan_text.status_line(self.recommendation, self.verdict, self.outlook)
+
+    @property
+    def exit_code(self) -> int:
+        """0, or 3 (ALERT) for scheduled runs."""
+        return int(self.verdict.exit_code)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as one JSON-ready object: the recommendation, the verdict with its
+        reasons, what was left out of the demand, every warning, the status and exit code."""
+        out = self.recommendation.to_json()
+        out["warnings"] = list(self.warnings)
+        out["billing"] = self.request.billing
+        outlook = self.outlook
+        if outlook is not None:
+            # no credits to buy: no recharge recommended
+            for key in ("initial", "recharge_amount", "threshold"):
+                out[key] = None
+            out["postpaid"] = {
+                k: (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
+                for k, v in outlook.items()
+            }
+        out["left_out"] = None if self.left_out is None else self.left_out.to_json()
+        out["verdict"] = self.verdict.to_json()
+        out["status"] = self.status
+        out["exit_code"] = self.exit_code
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` takes from the plan: the recommendation as
+        :meth:`to_json` writes it, the verdict, and the status with its exit code."""
+        doc = self.to_json()
+        return {
+            "recommendation": doc,
+            "verdict": doc["verdict"],
+            "alert": {"exit_code": doc["exit_code"], "status": doc["status"]},
+        }
