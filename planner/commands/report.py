@@ -126,7 +126,11 @@ def _stderr(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     params = collect_parameters(args)
+    from planner.report import params as report_params
+
     params["exports"] = [str(p) for p in args.inputs]
+    for name, value in params.items():  # types and ranges first, then the plan's pairings
+        report_params.check_parameter(name, value)
     PlanRequest.from_report_params(params)
     side = [getattr(args, k, None) for k in ("licences", "rates", "balance", "departments")]
     validate.check_output_folder([*args.inputs, *side, args.user_licences], "--out", args.out)

@@ -231,6 +231,10 @@ PARAMETERS: dict[str, Parameter] = {
     "current_balance": Parameter("number", 0, _AMOUNT, optional=True),
     "rates": Parameter("path", optional=True),
     "alert_days": Parameter("whole", 0, validate.MAX_DAYS),
+    "min_recharge_days": Parameter("number", 0, validate.MAX_DAYS),
+    "billing": Parameter("text"),  # its words are checked by planner.plan.PlanRequest
+    "as_of": Parameter("text", optional=True),  # a date, read by planner.plan.PlanRequest
+    "keep_alert_spend": Parameter("flag"),
     # the usage analysis
     "departments": Parameter("path", optional=True),
     "timezone": Parameter("timezone", optional=True),

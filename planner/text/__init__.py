@@ -30,7 +30,7 @@ import io
 import math
 import re
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -285,7 +285,10 @@ def rounded_share(p: Any) -> float:
     """``p`` rounded as :func:`percent` shows it (what the workbook stores)."""
     if _missing(p):
         return float("nan")
-    return round(float(p), 2 + percent_decimals(p))
+    # the decimal value rounded half to even, as Babel rounds what :func:`percent` shows
+    # (round() on the binary float would show 0.7% where the text says 0.8% for 0.0075)
+    step = Decimal(1).scaleb(-(2 + percent_decimals(p)))
+    return float(_exact(p).quantize(step, rounding=ROUND_HALF_EVEN))
 
 
 def percent(p: Any, *, signed: bool = False) -> str:
