@@ -135,13 +135,23 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_PREFIXES)
 
 
-_SEPARATOR = re.compile(r"[,;\t\r\n]")
+def _cell_end(text: str, start: int, opened_by: str) -> int:
+    """Where the cell that begins at ``start`` ends for every reader: at a row end, or at the
+    delimiter that opened it (a ``,`` cell ends at ``,``; a cell at the start of a row may be
+    read with ``,`` or with a French Excel's ``;``, so only a row end closes it for both)."""
+    ends = "\r\n" + (opened_by if opened_by in ",;\t" else "")
+    for i in range(start, len(text)):
+        if text[i] in ends:
+            return i
+    return len(text)
 
 
 def _quote(match: re.Match[str]) -> str:
+    # a signed number is left as it is only when it fills its cell for every reader: "-1;"
+    # is a number to a ";" reader but the formula-like cell "-1;" to a "," reader
     start = match.end()
-    end = _SEPARATOR.search(match.string, start)
-    if _SIGNED_NUMBER.fullmatch(match.string, start, end.start() if end else len(match.string)):
+    end = _cell_end(match.string, start, match.group(1))
+    if _SIGNED_NUMBER.fullmatch(match.string, start, end):
         return match.group(1)  # a number in its cell
     return f"{match.group(1)}'"
 

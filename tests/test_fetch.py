@@ -63,8 +63,10 @@ def test_100k_records_over_100_pages_with_throttling_stored_once(tmp_path, tls, 
     assert result.records_added == 100_000 and again.records_added == 0
     assert result.windows == 8 and result.pages >= 100  # two 46-day windows per worker
     assert result.retries == 3 and result.requests == result.pages + 3
-    assert waits == [1.0]  # Retry-After: 0 twice (no wait), then 1 s backoff on a bare 503
-    assert result.waited == 1.0
+    # Retry-After: 0 twice (no wait), then 1 s backoff on a bare 503; the pool shares the pause,
+    # so the worker that waits may find part of it already gone
+    assert len(waits) == 1 and 0.9 <= waits[0] <= 1.0, waits
+    assert 0.9 <= result.waited <= 1.0
     assert result.rows == result.records_added + result.duplicates + result.rejected
     assert again.duplicates == again.rows == result.rows
     ids = stored_ids(store)
