@@ -20,6 +20,7 @@ from typing import Optional, Union
 from IPython.display import Markdown, display
 
 from planner import alerts, analysis, engine, plots, report, text
+from planner.billing import forecast_chart
 from planner.plan import PlanRequest
 
 # %% tags=["parameters"]
@@ -51,6 +52,7 @@ alert_days: int = 14  # status ALERT when the balance may run out within this ma
 billing: str = "prepaid"  # how PSTN usage is paid: "prepaid" (Communications Credits) or "postpaid" (after use, MCA)
 as_of: Optional[str] = None  # the day the balance was read, YYYY-MM-DD; None: the day after the last usage day
 keep_alert_spend: bool = False  # True: keep the spend high alerts flag in the demand (by default it is left out)
+monthly_budget: Optional[float] = None  # a monthly budget: the monthly forecast gives each month's chance of exceeding it; None: none
 tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
 artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables and summary.json go
 lang: str = "en"  # language of the report: "en" or "fr" (a language is a file in planner/text/locales)
@@ -120,6 +122,12 @@ report.show(plots.demand_history(history, currency))
 
 # %%
 report.show(plots.fan_chart(sc.paths, sc.start, currency, history=history))
+
+# %%
+display(Markdown(report.forecast_markdown(plan.forecast)))
+
+# %%
+report.show(forecast_chart(plan.forecast))
 
 # %% [markdown]
 # ## Balance under the recommended settings
@@ -224,6 +232,7 @@ tables = {
     "daily_demand": demand.daily,
     "alternatives": report.alternatives_frame(rec),
     "emails": emails,
+    **report.forecast_frame(plan.forecast),
 }
 if expiry is not None:
     tables["expiry_schedule"] = expiry

@@ -201,11 +201,11 @@ def test_postpaid_recommends_no_recharge_and_tells_to_turn_auto_recharge_off(tmp
     words = " ".join(result.recommendation.explanation)
     assert "turn auto-recharge off" in words.lower() and "recharge $" not in words
     outlook = doc["postpaid"]
-    assert (
-        outlook["credits_run_out"]
-        == result.recommendation.position["depletion_date"].date().isoformat()
-    )
-    sc = result.recommendation.scenarios
-    assert outlook["monthly_bill"] == pytest.approx(sc.paths.mean() * 365.25 / 12)
-    assert text.money(outlook["monthly_bill"], "USD") in words
+    assert outlook["credits_run_out"] == doc["credits_run_out"]["median"]
+    assert result.run_out is not None and result.run_out.median is not None
+    assert text.date(result.run_out.median) in words
+    assert outlook["bill_total"] == doc["forecast"]["expected_total"]
+    assert doc["forecast"]["basis"] == "bill"
+    assert text.money(outlook["bill_total"], "USD") in words
     assert "post-paid: bill about" in result.status
+    assert "stock-out" not in result.status

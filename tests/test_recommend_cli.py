@@ -175,6 +175,7 @@ def test_unseeded_runs_print_identical_json(demand_csv, capsys):
         (["--min-amount", "0"], "min amount"),
         (["--failure-rate", "1"], "failure rate"),
         (["--fix-days", "-1"], "fix days"),
+        (["--monthly-budget", "-5"], "monthly_budget: must be an amount above 0"),
     ],
 )
 def test_bad_options(demand_csv, capsys, argv, fragment):

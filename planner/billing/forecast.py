@@ -251,6 +251,7 @@ def monthly_forecast(
     monthly_budget: Any = None,
     months: int = FORECAST_MONTHS,
     lots: pd.DataFrame | None = None,
+    postpaid: bool = False,
 ) -> MonthlyForecast:
     """The next calendar months' spend (or post-paid bill) from the plan's scenarios.
 
@@ -267,6 +268,9 @@ def monthly_forecast(
     lots : pd.DataFrame, optional
         A post-paid tenant's remaining credits (``purchase_date``, ``amount``): the months
         forecast the bill, the spend those credits do not pay for.
+    postpaid : bool
+        The months are a post-paid bill (basis ``bill``) even without ``lots``: with no
+        credits left every day's spend is billed.
 
     Returns
     -------
@@ -276,7 +280,10 @@ def monthly_forecast(
         raise InputError(f"forecast months: must be a whole number >= 1, got {months!r}")
     budget = parse_monthly_budget(monthly_budget)
     windows = month_windows(scenarios.start, scenarios.horizon_days, months)
-    cents = to_cents(scenarios.paths) if lots is None else _billed_cents(scenarios, lots)
+    if lots is not None and len(lots) > 0:
+        cents = _billed_cents(scenarios, lots)
+    else:
+        cents = to_cents(scenarios.paths)
     totals = _month_totals(cents, windows)
     mean_total = int(round(float(totals.sum(axis=1).mean())))
     table = pd.DataFrame(
@@ -298,7 +305,7 @@ def monthly_forecast(
         months=table,
         monthly_budget_cents=budget,
         n_scenarios=scenarios.n_scenarios,
-        basis="spend" if lots is None else "bill",
+        basis="bill" if postpaid or lots is not None else "spend",
         mean_total_cents=mean_total,
     )
 

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from planner import text as words
-from planner.billing.forecast import MonthlyForecast, RunOut
+from planner.billing.forecast import MonthlyForecast
 from planner.money import from_cents, units
 from planner.plots.style import BLUE, GREY, ORANGE, RED, money_axis, new_axes, tidy
 from planner.text import t
+from planner.text.plan import run_out_sentence as run_out_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,30 +47,6 @@ def forecast_table(forecast: MonthlyForecast) -> pd.DataFrame:
         head = t("Chance above {budget}", budget=words.cents(forecast.monthly_budget_cents, cur))
         columns[head] = [words.percent(p) for p in m["p_over_budget"]]
     return pd.DataFrame(columns)
-
-
-def run_out_text(run_out: RunOut, currency: str) -> str:
-    """One sentence: when the remaining credits run out (post-usage billing starts)."""
-    balance = words.cents(run_out.balance_cents, currency)
-    if run_out.balance_cents == 0:
-        return t("No credits are left: every call is billed after use from the start.")
-    if run_out.median is None:
-        return t(
-            "The remaining {balance} of credits last beyond {end} in most scenarios "
-            "({p} run out earlier); post-usage billing starts after that.",
-            balance=balance,
-            end=words.date(run_out.horizon_end),
-            p=words.percent(run_out.p_run_out),
-        )
-    latest = words.date(run_out.latest) if run_out.latest is not None else t("later")
-    return t(
-        "The remaining {balance} of credits run out around {median} (between {earliest} and "
-        "{latest} in 8 scenarios out of 10); post-usage billing starts then.",
-        balance=balance,
-        median=words.date(run_out.median),
-        earliest=words.date(run_out.earliest),
-        latest=latest,
-    )
 
 
 def forecast_chart(forecast: MonthlyForecast, *, ax: Axes | None = None) -> Axes:

@@ -195,6 +195,12 @@ TENANT = (
         "expired by then are left out",
     ),
     Option(
+        "--monthly-budget",
+        "AMOUNT",
+        "a monthly budget: the monthly forecast gives each month's chance of exceeding it",
+        validate.amount,
+    ),
+    Option(
         "--alert-days",
         "DAYS",
         f"ALERT (exit 3) when the balance may run out sooner than this "

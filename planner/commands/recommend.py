@@ -9,7 +9,7 @@ from planner import text, validate
 from planner.commands import groups
 from planner.errors import InputError
 from planner.plan import PlanRequest
-from planner.text.console import recommendation_text
+from planner.text.console import plan_text
 
 HELP = "recommend funding: recharge amount, trigger, first purchase, with risk and cost"
 
@@ -61,6 +61,6 @@ def run(args: argparse.Namespace) -> int:
             print(validate.json_text(out))
             print(out["status"], file=sys.stderr)
         else:
-            print(recommendation_text(result.recommendation))
+            print(plan_text(result))
             print(result.status)
     return result.exit_code

@@ -51,6 +51,9 @@ class PlanOptions:
         Share of recharge attempts that fail (an expired card, say).
     fix_days : int
         Days until a failed recharge is fixed (auto-recharge is off meanwhile).
+    monthly_budget : float or None
+        A monthly budget in the billing currency: the monthly forecast gives each month's
+        chance of exceeding it (``docs/billing.md``); None: no budget.
     """
 
     service_level: float = 0.99
@@ -66,6 +69,7 @@ class PlanOptions:
     min_recharge_days: float = MIN_RECHARGE_DAYS
     failure_rate: float = 0.0
     fix_days: int = 0
+    monthly_budget: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The options as plain values (for JSON)."""

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from planner import text
+from planner.billing import credits_run_out, monthly_forecast, parse_monthly_budget
 from planner.errors import InputError
 from planner.inputs import check_lots
 from planner.plan.options import PlanOptions
@@ -83,6 +84,7 @@ _OPTION_KINDS: dict[str, str] = {
     "min_recharge_days": "number",
     "failure_rate": "number",
     "fix_days": "int",
+    "monthly_budget": "budget",
 }
 
 #: the sample tenant's files used when no exports are named (as ``planner demo``)
@@ -313,7 +315,20 @@ class PlanRequest:
             found = verdict(
                 rec, alerts=source.alerts, alert_days=self.options.alert_days, billing=self.billing
             )
+            postpaid = self.billing == "postpaid"
+            # a post-paid tenant's credits: when they run out, once today's lots are known
+            run_out = None
+            if postpaid and lots is not None:
+                run_out = credits_run_out(rec.scenarios, rec.lots)
             result = PlanResult(
+                forecast=monthly_forecast(
+                    rec.scenarios,
+                    currency,
+                    monthly_budget=self.options.monthly_budget,
+                    lots=rec.lots if postpaid else None,
+                    postpaid=postpaid,
+                ),
+                run_out=run_out,
                 warnings=(*dropped, *rec.scenarios.warnings),
                 request=self,
                 history=history,
@@ -339,6 +354,7 @@ class PlanRequest:
                 verdict=found,
                 funded=funded,
                 outlook=result.outlook,
+                run_out=result.run_out,
             )
             return result
 
@@ -399,6 +415,16 @@ def _growth(name: str, value: Any) -> str | float:
     return value
 
 
+def _budget(name: str, value: Any) -> float | int:
+    """A monthly budget: an amount above 0 (:func:`planner.billing.parse_monthly_budget`)."""
+    _number(name, value)
+    try:
+        parse_monthly_budget(value)
+    except InputError as exc:
+        raise InputError(f"{name}: {str(exc).removeprefix('monthly budget: ')}") from None
+    return value
+
+
 def _billing(name: str, value: Any) -> str:
     if value not in BILLING_MODES:
         raise InputError(f"{name}: {' or '.join(BILLING_MODES)}, got {value!r}")
@@ -430,6 +456,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "bool": _flag,
     "growth": _growth,
     "billing": _billing,
+    "budget": _budget,
     "lang": _language,
     "date": _iso_day,
 }

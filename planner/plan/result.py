@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.billing import MonthlyForecast, RunOut
 from planner.plan.postpaid import postpaid_outlook
 from planner.recommend import Recommendation
 from planner.text import plan as plan_text
@@ -39,6 +40,12 @@ class PlanResult:
         The spend high alerts flag, left out of the demand (None: nothing left out).
     warnings : tuple of str
         Every warning of the plan (lots left out, short history, ...), as printed.
+    forecast : MonthlyForecast
+        The next months' spend (prepaid: what the balance must fund) or bill (post-paid),
+        from the plan's scenarios (:func:`planner.billing.monthly_forecast`).
+    run_out : RunOut or None
+        A post-paid tenant's credits: when they run out (None when prepaid or when today's
+        balance was not given).
     """
 
     request: Any
@@ -46,11 +53,13 @@ class PlanResult:
     currency: str
     recommendation: Recommendation
     verdict: Any
+    forecast: MonthlyForecast
     demand: Any = None
     records: pd.DataFrame | None = None
     alerts: Any = None
     left_out: Any = None
     warnings: tuple[str, ...] = ()
+    run_out: RunOut | None = None
 
     @property
     def outlook(self) -> dict[str, Any] | None:
@@ -58,7 +67,7 @@ class PlanResult:
         None when prepaid."""
         if self.request.billing != "postpaid":
             return None
-        return postpaid_outlook(self.recommendation)
+        return postpaid_outlook(self.forecast, self.run_out)
 
     @property
     def status(self) -> str:
@@ -85,6 +94,8 @@ class PlanResult:
                 k: (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
                 for k, v in outlook.items()
             }
+            out["credits_run_out"] = None if self.run_out is None else self.run_out.to_dict()
+        out["forecast"] = self.forecast.to_dict()
         out["left_out"] = None if self.left_out is None else self.left_out.to_json()
         out["verdict"] = self.verdict.to_json()
         out["status"] = self.status
@@ -93,10 +104,12 @@ class PlanResult:
 
     def summary(self) -> dict[str, Any]:
         """What ``summary.json`` takes from the plan: the recommendation as
-        :meth:`to_json` writes it, the verdict, and the status with its exit code."""
+        :meth:`to_json` writes it, the verdict, the monthly forecast, and the status with its
+        exit code."""
         doc = self.to_json()
         return {
             "recommendation": doc,
+            "forecast": doc["forecast"],
             "verdict": doc["verdict"],
             "alert": {"exit_code": doc["exit_code"], "status": doc["status"]},
         }

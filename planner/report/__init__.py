@@ -38,6 +38,7 @@ else is imported from the module that defines it (``planner.report.runner.build_
 from __future__ import annotations
 
 from planner.report.artifacts import plan_summary, resolve_inputs, save_artifacts
+from planner.report.billing import forecast_frame, forecast_markdown
 from planner.report.columns import WORKBOOK_SHEETS
 from planner.report.narrative import (
     alternatives_markdown,
@@ -80,6 +81,8 @@ __all__ = [
     "email_table",
     "emails_markdown",
     "files_view",
+    "forecast_frame",
+    "forecast_markdown",
     "missing_markdown",
     "month_end_markdown",
     "monthly_table",

@@ -33,6 +33,8 @@ WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "added_forfeiture",
         ),
     ),
+    "monthly_forecast": (N_("Monthly spend forecast"), ()),
+    "monthly_bill": (N_("Monthly bill forecast"), ()),
     "expiry_schedule": (
         N_("Expiry schedule"),
         ("amount", "expected_forfeit", "forfeit_p5", "forfeit_p50", "forfeit_p95"),
@@ -101,6 +103,13 @@ _HEADERS = {
     "domestic_overage_cents": N_("Domestic overage"),
     "conference_dial_out_cents": N_("Conference dial-out"),
     "toll_free_cents": N_("Toll-free"),
+    "first_day": N_("First day"),
+    "last_day": N_("Last day"),
+    "days": N_("Days"),
+    "expected_cents": N_("Expected"),
+    "upper90_cents": N_("90% upper bound"),
+    "upper99_cents": N_("99% upper bound"),
+    "p_over_budget": N_("Chance above the monthly budget"),
 }
 
 

@@ -235,6 +235,7 @@ PARAMETERS: dict[str, Parameter] = {
     "billing": Parameter("text"),  # its words are checked by planner.plan.PlanRequest
     "as_of": Parameter("text", optional=True),  # a date, read by planner.plan.PlanRequest
     "keep_alert_spend": Parameter("flag"),
+    "monthly_budget": Parameter("number", 0.01, _AMOUNT, optional=True),
     # the usage analysis
     "departments": Parameter("path", optional=True),
     "timezone": Parameter("timezone", optional=True),

@@ -99,6 +99,37 @@ def lots_table(position: Mapping[str, Any]) -> str:
     )
 
 
+def plan_text(result: Any) -> str:
+    """A :class:`planner.plan.PlanResult` as ``planner recommend`` prints it: the
+    recommendation (for a post-paid tenant its sentences and today's lots, no recharge
+    alternatives), then the monthly forecast."""
+    rec = result.recommendation
+    if result.outlook is None:
+        lines = [recommendation_text(rec)]
+    else:
+        lines = list(rec.explanation)
+        if rec.position is not None and len(rec.position["expiring"]):
+            lines += ["", lots_table(rec.position)]
+    lines += ["", forecast_text(result.forecast)]
+    return "\n".join(lines)
+
+
+def forecast_text(forecast: Any) -> str:
+    """The monthly forecast (:class:`planner.billing.MonthlyForecast`): a heading and its
+    table."""
+    from planner.billing import forecast_table
+
+    title = t("Monthly bill") if forecast.basis == "bill" else t("Monthly credit spend")
+    heading = t(
+        "{title}, next {months} ({n} scenarios; expected months add up to {total}):",
+        title=title,
+        months=nt("{n} month", "{n} months", len(forecast.months)),
+        n=number(forecast.n_scenarios),
+        total=cents(forecast.mean_total_cents, forecast.currency),
+    )
+    return heading + "\n" + forecast_table(forecast).to_string(index=False)
+
+
 def recommendation_text(rec: Any) -> str:
     """The plain-language recommendation, then its alternatives and today's lots."""
     lines = [*rec.explanation, ""]
