@@ -205,6 +205,10 @@ if expiry is not None:
     display(report.table(expiry, currency, money=report.WORKBOOK_SHEETS["expiry_schedule"][1],
                          name="expiry_schedule"))  # fmt: skip
 
+# %%
+limits = plan.spend_limits()
+display(Markdown(report.limits_section(limits)))
+
 # %% [markdown]
 # ## The e-mails Microsoft would send
 #
@@ -233,6 +237,7 @@ tables = {
     "alternatives": report.alternatives_frame(rec),
     "emails": emails,
     **report.forecast_frame(plan.forecast),
+    **report.limits_frame(limits),
 }
 if expiry is not None:
     tables["expiry_schedule"] = expiry

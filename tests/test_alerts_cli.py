@@ -66,6 +66,7 @@ def test_raised_thresholds_silence_it(fraud, capsys):
         (["--day-ratio", "0"], "day_ratio"),
         (["--business-hours", "9"], "--business-hours"),
         (["--night-calls", "many"], "--night-calls"),
+        (["--billing", "monthly"], "billing: prepaid or postpaid"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(args, message, capsys):
@@ -79,3 +80,20 @@ def test_not_an_export_exits_2(tmp_path, capsys):
     bad.write_text("a,b\n1,2\n")
     assert main(["alerts", str(bad)]) == 2
     assert "not a usage export" in capsys.readouterr().err
+
+
+def test_postpaid_alerts_speak_of_the_bill_not_a_balance_running_dry(fraud, tmp_path, capsys):
+    path, _ = fraud
+    lots = tmp_path / "lots.csv"
+    lots.write_text("purchase_date,amount\n2026-10-30,500.00\n")
+    argv = ["alerts", EXPORTS, str(path), "--balance", str(lots)]
+    assert main(argv) == 3
+    prepaid = capsys.readouterr().out
+    assert "today's balance lasts" in prepaid
+    assert main([*argv, "--billing", "postpaid"]) == 3
+    postpaid = capsys.readouterr().out
+    assert "balance" not in postpaid and "billed after use" in postpaid
+    assert main([*argv, "--billing", "postpaid", "--json"]) == 3
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["billing"] == "postpaid"
+    assert any(a["runway_days_at_this_rate"] is not None for a in doc["alerts"])

@@ -31,6 +31,14 @@ def test_funding_plan_section_only_when_high():
     assert "No abnormal credit spend" in alerts_markdown(result())
 
 
+def test_postpaid_section_speaks_of_the_bill():
+    from dataclasses import replace
+
+    text = alerts_markdown(replace(result("high"), billing="postpaid"))
+    assert text.startswith("## Alerts: spend that adds to the bill")
+    assert "credits are used up in 3 days" in text and "balance" not in text
+
+
 def test_sheet_and_summary_hold_the_same_findings():
     r = result("high", "medium")
     sheet = alerts_sheet(r)

@@ -102,6 +102,10 @@ def test_options_become_the_parameters_planner_report_would_pass(tmp_path):
         ("tenants:\n  - {name: a, exports: x, current_threshold: true}\n",
          r"line 2: tenant 'a': current_threshold: True is not a number"),
         ("tenants:\n  - name: a\n    exports: x\n    exports: y\n", r"line 4: .*'exports' given twice"),
+        ("tenants:\n  - {name: a, exports: x, billing: monthly}\n",
+         r"line 2: tenant 'a': billing: 'monthly' is not a billing mode; give prepaid"),
+        ("tenants:\n  - {name: a, exports: x, monthly_budget: 0}\n",
+         r"line 2: tenant 'a': monthly_budget: 0 is out of range"),
         ("tenants: []\n", r"line 1: tenants must be a list"),
         ("defaults: {seed: 1}\n", r"line 1: no `tenants:` list"),
         ("", r"empty"),
@@ -111,6 +115,21 @@ def test_options_become_the_parameters_planner_report_would_pass(tmp_path):
 def test_bad_tenants_file_names_the_line(tmp_path, text, message):
     with pytest.raises(InputError, match=message):
         read_tenants(_write(tmp_path, text))
+
+
+def test_billing_and_budget_are_a_tenants_own_keys(tmp_path):
+    path = _write(
+        tmp_path,
+        """\
+        defaults: {billing: prepaid}
+        tenants:
+          - {name: mca, exports: x, billing: postpaid, monthly_budget: 1500}
+          - {name: credits, exports: y}
+        """,
+    )
+    mca, credits = read_tenants(path)
+    assert mca.parameters["billing"] == "postpaid" and mca.parameters["monthly_budget"] == 1500
+    assert credits.parameters["billing"] == "prepaid" and "monthly_budget" not in credits.parameters
 
 
 def test_docs_example_reads(tmp_path):

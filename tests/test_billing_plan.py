@@ -5,6 +5,7 @@ workbook's sheet. Each forecast comes from the plan's own scenarios, to the cent
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -138,3 +139,26 @@ def test_recommend_postpaid_prints_the_bill_and_no_recharge(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "Chance above $300.00" in out and "post-usage billing starts" in out
+
+
+def test_limits_section_and_sheet_are_the_limits_commands(capsys):
+    from planner.limits.report import limits_markdown
+    from planner.report import limits_frame, limits_section
+    from planner.sample import sample_dir
+
+    exports = str(Path(sample_dir()) / "exports")
+    request = PlanRequest.from_params({"exports": [exports], "n_scenarios": 100})
+    result = request.run()
+    limits = result.spend_limits()
+    assert limits is not None
+    assert main(["limits", exports, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert json.loads(json.dumps(limits.to_json())) == doc
+    section = limits_section(limits)
+    command = limits.policies[0].command
+    assert f"    {command}" in section and "$true" in command  # a code block keeps its $
+    assert section.startswith(limits_markdown(limits).split("\n")[0])
+    sheet = workbook_sheets(limits_frame(limits), {"currency": "USD"})[1]
+    assert sheet.headers["blocked_spend"] == "Spend blocked (USD)"
+    assert sheet.frame["command"].str.startswith("Set-CsTeamsCallingPolicy").sum() == 1
+    assert limits_frame(None) == {} and "No call records" in limits_section(None)

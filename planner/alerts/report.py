@@ -27,7 +27,12 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
     """
     if only_high and not result.count("high"):
         return ""
-    head = "## " + text.t("Alerts: spend that drains the balance") + "\n\n"
+    title = (
+        text.t("Alerts: spend that adds to the bill")
+        if result.billing == "postpaid"
+        else text.t("Alerts: spend that drains the balance")
+    )
+    head = "## " + title + "\n\n"
     period = text.t(
         "{first} to {last}", first=text.date(result.since), last=text.date(result.last_day)
     )
@@ -48,10 +53,7 @@ def alerts_markdown(result: AlertResult, *, only_high: bool = False) -> str:
         who = ", ".join(x for x in (a.upn, a.country) if x) or text.t("tenant-wide")
         runway = ""
         if a.runway_days_at_this_rate is not None:
-            runway = " " + text.t(
-                "At this rate today's balance lasts {days}.",
-                days=text.days(a.runway_days_at_this_rate),
-            )
+            runway = " " + text.alert_runway(a.runway_days_at_this_rate, result.billing)
         dates = str(a.first_date)
         if a.first_date != a.last_date:
             dates = text.t("{first} to {last}", first=a.first_date, last=a.last_date)

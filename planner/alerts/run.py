@@ -24,6 +24,7 @@ from planner.alerts.sequences import detect_repeated_numbers, detect_sequential_
 from planner.alerts.sms import detect_sms_pumping
 from planner.alerts.users import detect_user_jumps
 from planner.analysis import credit_currencies, in_currency, runway_days
+from planner.billing import check_billing
 from planner.errors import EXIT_ALERT, EXIT_OK
 from planner.text import alert_counts, alert_kind, t
 
@@ -72,6 +73,9 @@ class AlertResult:
         First date of the data.
     thresholds
         The thresholds used.
+    billing
+        How the tenant pays (``prepaid`` or ``postpaid``): what the runway of an alert means
+        (a post-paid tenant's spend beyond its credits is billed, no balance runs dry).
     """
 
     alerts: tuple[Alert, ...]
@@ -79,6 +83,7 @@ class AlertResult:
     first_day: dt.date | None
     last_day: dt.date | None
     thresholds: Thresholds
+    billing: str = "prepaid"
 
     def count(self, severity: str) -> int:
         """Number of alerts of ``severity``."""
@@ -124,6 +129,7 @@ class AlertResult:
             "exit_code": self.exit_code,
             "status": self.status(),
             "thresholds": self.thresholds.to_json(),
+            "billing": self.billing,
         }
 
     def table(self) -> pd.DataFrame:
@@ -192,6 +198,7 @@ def detect_alerts(
     *,
     since: Any = None,
     lots: pd.DataFrame | None = None,
+    billing: str = "prepaid",
 ) -> AlertResult:
     """Run every detector over call records and keep the alerts of the period checked.
 
@@ -207,11 +214,20 @@ def detect_alerts(
     lots
         Today's balance (:func:`planner.inputs.read_lots`): each alert then gets
         ``runway_days_at_this_rate``.
+    billing
+        ``prepaid`` or ``postpaid`` (:data:`planner.billing.BILLING_MODES`): how the result
+        speaks of that runway.
 
     Returns
     -------
     AlertResult
+
+    Raises
+    ------
+    InputError
+        An unknown billing mode.
     """
+    check_billing(billing)
     t = thresholds or Thresholds()
     since_day = parse_day(since, "since")
     currencies: list[str | None] = [*credit_currencies(records)] or [None]
@@ -231,7 +247,7 @@ def detect_alerts(
             found = _with_runway(found, calls, lots)
         alerts.extend(found)
     if first is None or last is None:
-        return AlertResult((), None, None, None, t)
+        return AlertResult((), None, None, None, t, billing)
     last_day = pd.Timestamp(last).date()
     if since_day is None:
         since_day = last_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
@@ -239,4 +255,4 @@ def detect_alerts(
     unique = {(a.kind, a.upn, a.country, a.usage_ids, a.amount_cents or None): a for a in alerts}
     kept = [a for a in unique.values() if a.last_date >= since_day]
     kept.sort(key=lambda a: (severity_rank(a.severity), -a.amount_cents, a.first_date, a.kind))
-    return AlertResult(tuple(kept), since_day, pd.Timestamp(first).date(), last_day, t)
+    return AlertResult(tuple(kept), since_day, pd.Timestamp(first).date(), last_day, t, billing)

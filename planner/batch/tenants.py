@@ -13,6 +13,8 @@ The file::
         balance: contoso/lots.csv
         current_recharge_amount: 500
         current_threshold: 100
+        billing: postpaid         # prepaid (default) or postpaid (MCA: the bill, no recharge)
+        monthly_budget: 1500      # each month's chance of exceeding it
         params: {service_level: 0.995}
 
 Priority, lowest first: the defaults' ``params``, the defaults' options, a tenant's ``params``,
@@ -57,6 +59,8 @@ TENANT_KEYS: tuple[str, ...] = (
     "user_licences",
     "current_recharge_amount",
     "current_threshold",
+    "billing",
+    "monthly_budget",
     "params",
 )
 

@@ -45,6 +45,7 @@ __all__ = [
     "UPPER_LEVELS",
     "MonthlyForecast",
     "RunOut",
+    "check_billing",
     "credits_run_out",
     "month_windows",
     "monthly_forecast",
@@ -165,6 +166,17 @@ class RunOut:
 def _units(amount_cents: Any) -> float:
     """Cents as currency units for JSON (two decimals, exact as a decimal text)."""
     return float(units(int(amount_cents)))
+
+
+def check_billing(value: Any, name: str = "billing") -> str:
+    """A billing mode (:data:`BILLING_MODES`), else an :class:`InputError` naming ``name``.
+
+    >>> check_billing("postpaid")
+    'postpaid'
+    """
+    if value not in BILLING_MODES:
+        raise InputError(f"{name}: {' or '.join(BILLING_MODES)}, got {value!r}")
+    return str(value)
 
 
 def parse_monthly_budget(value: Any) -> int | None:

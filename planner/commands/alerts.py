@@ -20,6 +20,7 @@ from typing import Any
 from planner import text
 from planner.alerts import Thresholds, detect_alerts
 from planner.alerts.run import parse_day
+from planner.billing import check_billing
 from planner.commands import groups
 from planner.errors import InputError
 from planner.ingest import read_exports
@@ -57,6 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--balance", metavar="CSV", help="today's lots (purchase_date,amount): runway per alert"
+    )
+    parser.add_argument(
+        "--billing",
+        metavar="MODE",
+        default="prepaid",
+        help="how PSTN usage is paid: prepaid (default) or postpaid (MCA: the spend beyond "
+        "the credits is billed after use)",
     )
     groups.add_output(parser, 'print {"alerts": [...]} as JSON')
     group = parser.add_argument_group("thresholds (see planner.alerts.Thresholds)")
@@ -120,16 +128,19 @@ def run(args: argparse.Namespace) -> int:
         since = parse_day(args.since, "--since")
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    check_billing(args.billing)  # before the exports are read
     lots = read_lots(args.balance) if args.balance else None
     ingest = read_exports(args.paths)
     if ingest.records.empty:
         raise InputError(f"no call records in {', '.join(args.paths)}")
     with text.language(args.lang):
-        result = detect_alerts(ingest.records, thresholds, since=since, lots=lots)
+        result = detect_alerts(
+            ingest.records, thresholds, since=since, lots=lots, billing=args.billing
+        )
         if args.json:
             sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
         elif result.alerts:
-            print(alerts_text(result.alerts))
+            print(alerts_text(result.alerts, result.billing))
         # the status names a user: on stderr too, the terminal gets no control character
         print(escape_controls(result.status()), file=sys.stderr if args.json else sys.stdout)
     return result.exit_code

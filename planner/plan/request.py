@@ -29,7 +29,13 @@ from typing import Any
 import pandas as pd
 
 from planner import text
-from planner.billing import credits_run_out, monthly_forecast, parse_monthly_budget
+from planner.billing import (
+    BILLING_MODES,
+    check_billing,
+    credits_run_out,
+    monthly_forecast,
+    parse_monthly_budget,
+)
 from planner.errors import InputError
 from planner.inputs import check_lots
 from planner.plan.options import PlanOptions
@@ -43,9 +49,6 @@ from planner.text import plan as plan_text
 from planner.validate import MAX_SEED, check_workload
 
 __all__ = ["BILLING_MODES", "REPORT_PARAMETERS", "PlanRequest"]
-
-#: how the tenant pays for PSTN usage: prepaid Communications Credits, or after use (MCA)
-BILLING_MODES: tuple[str, ...] = ("prepaid", "postpaid")
 
 #: parameters of the report notebooks that are not about the plan (accepted, not used)
 REPORT_PARAMETERS: frozenset[str] = frozenset({"tenant", "artifacts_dir", "departments"})
@@ -339,6 +342,7 @@ class PlanRequest:
                 records=source.records,
                 alerts=source.alerts,
                 left_out=source.left_out,
+                history_alerts=source.history_alerts,
             )
             # the sentences agree with the verdict: written once it is known
             notes = [" ".join(f"{w}." for w in dropped)] if dropped else []
@@ -426,9 +430,7 @@ def _budget(name: str, value: Any) -> float | int:
 
 
 def _billing(name: str, value: Any) -> str:
-    if value not in BILLING_MODES:
-        raise InputError(f"{name}: {' or '.join(BILLING_MODES)}, got {value!r}")
-    return str(value)
+    return check_billing(value, name)
 
 
 def _language(name: str, value: Any) -> str:

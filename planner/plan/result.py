@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.billing import MonthlyForecast, RunOut
+from planner.limits import LimitsResult, flagged_usage_ids, spend_limits
 from planner.plan.postpaid import postpaid_outlook
 from planner.recommend import Recommendation
 from planner.text import plan as plan_text
@@ -46,6 +47,9 @@ class PlanResult:
     run_out : RunOut or None
         A post-paid tenant's credits: when they run out (None when prepaid or when today's
         balance was not given).
+    history_alerts : planner.alerts.AlertResult or None
+        The alerts of the whole history (None without exports): what :meth:`spend_limits`
+        weighs the limits against.
     """
 
     request: Any
@@ -60,6 +64,7 @@ class PlanResult:
     left_out: Any = None
     warnings: tuple[str, ...] = ()
     run_out: RunOut | None = None
+    history_alerts: Any = None
 
     @property
     def outlook(self) -> dict[str, Any] | None:
@@ -68,6 +73,14 @@ class PlanResult:
         if self.request.billing != "postpaid":
             return None
         return postpaid_outlook(self.forecast, self.run_out)
+
+    def spend_limits(self) -> LimitsResult | None:
+        """The recommended per-user spend limit of the records' users, one group (as
+        ``planner limits`` without a policies file), weighed against the whole history's
+        alerts; None without call records."""
+        if self.records is None or self.history_alerts is None:
+            return None
+        return spend_limits(self.records, flagged_ids=flagged_usage_ids(self.history_alerts))
 
     @property
     def status(self) -> str:

@@ -72,8 +72,9 @@ class LeftOut:
 class DemandSource:
     """What a plan read: the daily ``history`` planned from and its ``currency``; from
     exports also the ``records``, their ``demand`` (alert spend left out), the ``alerts`` of the last
-    :data:`~planner.alerts.run.DEFAULT_PERIOD_DAYS` days (as ``planner alerts`` reports them)
-    and what was ``left_out`` (None: nothing)."""
+    :data:`~planner.alerts.run.DEFAULT_PERIOD_DAYS` days (as ``planner alerts`` reports them),
+    the ``history_alerts`` of the whole history (what spend limits are weighed against) and
+    what was ``left_out`` (None: nothing)."""
 
     history: pd.Series
     currency: str
@@ -81,6 +82,7 @@ class DemandSource:
     demand: DemandResult | None = None
     alerts: AlertResult | None = None
     left_out: LeftOut | None = None
+    history_alerts: AlertResult | None = None
 
 
 def read_demand(req: Any) -> DemandSource:
@@ -99,7 +101,9 @@ def read_demand(req: Any) -> DemandSource:
     records = read_exports(list(req.exports)).records
     if records.empty:
         raise InputError(f"no call records in {', '.join(map(str, req.exports))}")
-    found = detect_alerts(records, since=records["start"].min(), lots=load_lots(req.balance))
+    found = detect_alerts(
+        records, since=records["start"].min(), lots=load_lots(req.balance), billing=req.billing
+    )
     priced = {"licences": req.licences, "rates": req.rates, "user_licences": req.user_licences}
     flagged = {i for a in _call_alerts(found) for i in a.usage_ids}
     left_out = None
@@ -120,6 +124,7 @@ def read_demand(req: Any) -> DemandSource:
         currency=currency,
         alerts=recent(found),
         left_out=left_out,
+        history_alerts=found,
     )
 
 

@@ -38,7 +38,12 @@ else is imported from the module that defines it (``planner.report.runner.build_
 from __future__ import annotations
 
 from planner.report.artifacts import plan_summary, resolve_inputs, save_artifacts
-from planner.report.billing import forecast_frame, forecast_markdown
+from planner.report.billing import (
+    forecast_frame,
+    forecast_markdown,
+    limits_frame,
+    limits_section,
+)
 from planner.report.columns import WORKBOOK_SHEETS
 from planner.report.narrative import (
     alternatives_markdown,
@@ -83,6 +88,8 @@ __all__ = [
     "files_view",
     "forecast_frame",
     "forecast_markdown",
+    "limits_frame",
+    "limits_section",
     "missing_markdown",
     "month_end_markdown",
     "monthly_table",

@@ -12,9 +12,17 @@ import pandas as pd
 
 from planner import text
 from planner.billing import MonthlyForecast, forecast_table
+from planner.limits import LimitsResult
+from planner.limits.report import limits_markdown, limits_sheet
 from planner.text import t
 
-__all__ = ["FORECAST_SHEETS", "forecast_frame", "forecast_markdown"]
+__all__ = [
+    "FORECAST_SHEETS",
+    "forecast_frame",
+    "forecast_markdown",
+    "limits_frame",
+    "limits_section",
+]
 
 #: the workbook's forecast sheet (an artifact table) by the forecast's basis
 FORECAST_SHEETS = {"spend": "monthly_forecast", "bill": "monthly_bill"}
@@ -76,3 +84,36 @@ def forecast_frame(forecast: MonthlyForecast) -> dict[str, Any]:
         columns.append("p_over_budget")
     frame = m[columns].copy()
     return {FORECAST_SHEETS[forecast.basis]: frame}
+
+
+def limits_section(limits: LimitsResult | None) -> str:
+    """The spend-limits section (:func:`planner.limits.report.limits_markdown`): its
+    ``$`` written as an entity outside the PowerShell lines (a code block shows its text as it
+    is); without call records, why there is none."""
+    if limits is None:
+        return (
+            "## "
+            + t("Per-user spend limits")
+            + "\n\n"
+            + t("No call records: a spend limit is weighed on the users' calls.")
+        )
+    lines = []
+    for line in limits_markdown(limits).splitlines():
+        if not line.startswith("    "):
+            line = line.replace("$", "&#36;")
+        lines.append(line)
+    lines.append("")
+    lines.append(
+        t(
+            "Every user is one group here; `planner limits EXPORTS --policies users.csv` gives "
+            "each calling policy its own limit, with every candidate limit replayed on the "
+            "history."
+        )
+    )
+    return "\n".join(lines)
+
+
+def limits_frame(limits: LimitsResult | None) -> dict[str, pd.DataFrame]:
+    """The workbook's spend-limits sheet, ``{"spend_limits": table}`` (empty without call
+    records): one row per policy and candidate limit."""
+    return {} if limits is None else {"spend_limits": limits_sheet(limits)}

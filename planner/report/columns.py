@@ -39,6 +39,10 @@ WORKBOOK_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
         N_("Expiry schedule"),
         ("amount", "expected_forfeit", "forfeit_p5", "forfeit_p50", "forfeit_p95"),
     ),
+    "spend_limits": (
+        N_("Per-user spend limits"),
+        ("limit", "blocked_spend", "capped_alert_spend"),
+    ),
     "emails": (N_("E-mails, typical scenario"), ("amount",)),
     "alerts": (N_("Alerts"), ()),
 }
@@ -114,7 +118,24 @@ _HEADERS = {
 
 
 #: table -> column -> header, where a table's column means more than the column name says
-_TABLE_HEADERS = {"expiry_schedule": {"date": N_("Expiry date")}}
+_TABLE_HEADERS = {
+    "expiry_schedule": {"date": N_("Expiry date")},
+    "spend_limits": {
+        "policy": N_("Calling policy"),
+        "limit": N_("Limit a user a month"),
+        "blocked_user_months": N_("User-months blocked"),
+        "legitimate_blocked": N_("Of them legitimate"),
+        "blocked_users": N_("Users blocked"),
+        "blocked_calls": N_("Calls blocked"),
+        "blocked_minutes": N_("Minutes blocked"),
+        "days_lost": N_("Days of calling lost"),
+        "recommended": N_("Recommended"),
+        "current": N_("Limit set today"),
+        "blocked_spend": N_("Spend blocked"),
+        "capped_alert_spend": N_("Flagged spend stopped"),
+        "command": N_("PowerShell command"),
+    },
+}
 
 
 def header(col: str, kind: str, currency: str | None, *, table: str = "") -> str:

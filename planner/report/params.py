@@ -168,6 +168,14 @@ def _check_timezone(p: Parameter, name: str, value: Any) -> Any:
     return value
 
 
+def _check_billing(p: Parameter, name: str, value: Any) -> Any:
+    from planner.billing import BILLING_MODES
+
+    if value not in BILLING_MODES:
+        raise p._refuse(name, value, "is not a billing mode")
+    return value
+
+
 def _check_lang(p: Parameter, name: str, value: Any) -> Any:
     if not isinstance(value, str):
         raise p._refuse(name, value, "is not a language code")
@@ -188,6 +196,7 @@ _CHECKS: dict[str, Callable[[Parameter, str, Any], Any]] = {
     "currency": _check_currency,
     "timezone": _check_timezone,
     "lang": _check_lang,
+    "billing": _check_billing,
 }
 
 _ACCEPTED: dict[str, str] = {
@@ -199,6 +208,7 @@ _ACCEPTED: dict[str, str] = {
     "currency": "a three-letter ISO 4217 code such as EUR",
     "timezone": "an IANA time zone such as Europe/Paris (the zone database's names)",
     "lang": "a language of the reports: " + ", ".join(text.available()),
+    "billing": "prepaid (Communications Credits) or postpaid (billed after use, MCA)",
 }
 
 _AMOUNT = validate.MAX_AMOUNT
@@ -232,7 +242,7 @@ PARAMETERS: dict[str, Parameter] = {
     "rates": Parameter("path", optional=True),
     "alert_days": Parameter("whole", 0, validate.MAX_DAYS),
     "min_recharge_days": Parameter("number", 0, validate.MAX_DAYS),
-    "billing": Parameter("text"),  # its words are checked by planner.plan.PlanRequest
+    "billing": Parameter("billing"),
     "as_of": Parameter("text", optional=True),  # a date, read by planner.plan.PlanRequest
     "keep_alert_spend": Parameter("flag"),
     "monthly_budget": Parameter("number", 0.01, _AMOUNT, optional=True),

@@ -547,6 +547,18 @@ def alert_kind(code: Any) -> str:
     return t(ALERT_KINDS[key]) if key in ALERT_KINDS else key.replace("_", " ")
 
 
+def alert_runway(runway_days: int, billing: str = "prepaid") -> str:
+    """How long today's funds last at an alert's rate: the balance (prepaid), or the
+    credits left before the spend is billed after use (post-paid: nothing runs dry)."""
+    if billing == "postpaid":
+        return t(
+            "At this rate today's credits are used up in {days}; the spend after that is "
+            "billed after use.",
+            days=days(runway_days),
+        )
+    return t("At this rate today's balance lasts {days}.", days=days(runway_days))
+
+
 def alert_counts(count: Any) -> str:
     """``4 high, 1 medium, 0 low`` (plural forms of the language): ``count(severity)`` gives
     each number."""

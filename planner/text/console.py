@@ -25,6 +25,7 @@ import pandas as pd
 from planner.text import (
     N_,
     alert_kind,
+    alert_runway,
     alert_severity,
     cents,
     date,
@@ -375,9 +376,10 @@ def backtest_checks(table: pd.DataFrame, *, max_p: float = 0.03) -> list[str]:
 # --------------------------------------------------------------------------- alerts
 
 
-def alert_lines(alert: Any) -> list[str]:
+def alert_lines(alert: Any, billing: str = "prepaid") -> list[str]:
     """One alert (:class:`planner.alerts.Alert`): severity, kind, dates, who, amount and
-    calls; its explanation; the runway at this rate; the first calls as evidence."""
+    calls; its explanation; the runway at this rate (``billing``: post-paid credits run out
+    into a bill); the first calls as evidence."""
     who = " ".join(x for x in (alert.upn, alert.country) if x) or t("tenant-wide")
     dates = iso_day(alert.first_date)
     if alert.last_date != alert.first_date:
@@ -390,19 +392,15 @@ def alert_lines(alert: Any) -> list[str]:
         f"       {alert.explanation}",
     ]
     if alert.runway_days_at_this_rate is not None:
-        lines.append(
-            "       "
-            + t("At this rate today's balance lasts {days}.",
-                days=days(alert.runway_days_at_this_rate))
-        )  # fmt: skip
+        lines.append("       " + alert_runway(alert.runway_days_at_this_rate, billing))
     ids = ", ".join(alert.usage_ids[:5]) + (" ..." if len(alert.usage_ids) > 5 else "")
     lines.append("       " + t("calls (UsageId): {ids}", ids=ids))
     return lines
 
 
-def alerts_text(alerts: Iterable[Any]) -> str:
+def alerts_text(alerts: Iterable[Any], billing: str = "prepaid") -> str:
     """Every alert, most severe first as given (:func:`alert_lines`); empty for none."""
-    return "\n".join(line for a in alerts for line in alert_lines(a))
+    return "\n".join(line for a in alerts for line in alert_lines(a, billing))
 
 
 # --------------------------------------------------------------------------- demand, fetch
