@@ -104,6 +104,7 @@ def run_lane(
     record,
     rec,
     row,
+    dcum,
 ):
     """Simulate one lane; return its summary (see ``SUMMARY_FIELDS``).
 
@@ -114,6 +115,9 @@ def run_lane(
     balance statistics cover the plan days. The summary is in cents, as float64.
     ``cum`` (length K + T) and ``arrive`` (length T) are scratch arrays. When ``record`` is
     true, the daily values are written to ``rec[field, row, day]`` (see ``RECORD_FIELDS``).
+    ``dcum`` is the lane's cumulative demand (length T + 1, ``dcum[t]`` the demand of days
+    before ``t``); when it is given (not empty) and nothing is recorded, the tail is jumped
+    through from one expiry to the next (:func:`tail_forfeited`) instead of walked day by day.
 
     This is one long function on purpose (the only one over 80 lines): numba compiles it to
     one loop with the lane's dozen state scalars in registers; split into per-day steps, each
@@ -150,8 +154,12 @@ def run_lane(
 
     for t in range(n_days):
         in_plan = t < plan_days
-        if not in_plan and not record and balance == 0 and pending == 0:
-            break  # nothing left to spend or to expire
+        if not in_plan and not record and pending == 0 and (balance == 0 or dcum.shape[0] > 0):
+            if balance > 0:  # the tail only spends and expires what is left
+                tot_forfeited += tail_forfeited(
+                    demand, dcum, cum, expiry, k_start + t, t, frontier, balance, p_cum
+                )
+            break
         purchased = 0
         failed_amount = 0
         if t == 0:
@@ -271,6 +279,63 @@ def run_lane(
     )
 
 
+@njit(cache=True)
+def tail_forfeited(demand, dcum, cum, expiry, written, t, frontier, balance, p_cum):
+    """What the funds left at the start of tail day ``t`` forfeit, from one expiry to the next.
+
+    In the tail nothing is bought (no trigger, nothing pending), so the day-by-day walk of
+    :func:`run_lane` only spends the demand and expires groups. Only a group still holding
+    funds (``cum[g] > frontier``) can forfeit, and the first such group is the next to expire
+    with an effect: until that day the funds only shrink by the demand, read from the
+    cumulative ``dcum`` in one step. ``written`` groups have their ``cum`` set; later ones (the
+    tail's own empty days) hold ``p_cum``. Same result, to the cent, as walking every day.
+    """
+    n_days = demand.shape[0]
+    k_start = written - t
+    forfeited = 0
+    while balance > 0:
+        lo = 0  # first group holding funds not yet consumed (cum is non-decreasing)
+        hi = written
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cum[mid] > frontier:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo >= written:
+            break
+        e = expiry[lo]
+        if e >= n_days:
+            break  # nothing more expires within the simulated days
+        used = dcum[e] - dcum[t]
+        if used >= balance:
+            break  # spent before it expires
+        balance -= used
+        frontier += used
+        # day e: every group created before e whose expiry day has come (expiry is sorted)
+        lo = 0
+        hi = k_start + e
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if expiry[mid] <= e:
+                lo = mid + 1
+            else:
+                hi = mid
+        c = cum[lo - 1] if lo - 1 < written else p_cum
+        if c > frontier:
+            expired = min(c - frontier, balance)
+            frontier = c
+            balance -= expired
+            forfeited += expired
+        d = demand[e]
+        if d >= balance:
+            break
+        balance -= d
+        frontier += d
+        t = e + 1
+    return forfeited
+
+
 @njit(cache=True, parallel=True)
 def sweep_kernel(
     demand,
@@ -302,6 +367,13 @@ def sweep_kernel(
     n_chunks = min(n_lanes, 512)
     k_start = start_cum.shape[0]
     no_rec = np.empty((N_RECORD, 0, 0), dtype=np.int64)
+    # a tail: its lanes jump from one expiry to the next on the cumulative demand
+    dcum = np.empty((n_scen, n_days + 1 if plan_days < n_days else 0), dtype=np.int64)
+    if plan_days < n_days:
+        for i in prange(n_scen):
+            dcum[i, 0] = 0
+            for t in range(n_days):
+                dcum[i, t + 1] = dcum[i, t] + demand[i, t]
     for c in prange(n_chunks):
         cum = np.empty(k_start + n_days, dtype=np.int64)
         arrive = np.empty(n_days, dtype=np.int64)
@@ -330,6 +402,7 @@ def sweep_kernel(
                 False,
                 no_rec,
                 0,
+                dcum[i],
             )
             for f in range(N_SUMMARY):
                 out[f, p, i] = res[f]
@@ -350,6 +423,7 @@ def paths_kernel(
     k_start = start_cum.shape[0]
     rec = np.empty((N_RECORD, n_scen, n_days), dtype=np.int64)
     out = np.empty((N_SUMMARY, n_scen))
+    no_cum = np.empty(0, dtype=np.int64)
     for i in prange(n_scen):
         cum = np.empty(k_start + n_days, dtype=np.int64)
         arrive = np.empty(n_days, dtype=np.int64)
@@ -371,6 +445,7 @@ def paths_kernel(
             True,
             rec,
             i,
+            no_cum,
         )
         for f in range(N_SUMMARY):
             out[f, i] = res[f]

@@ -26,9 +26,11 @@ def _cents(x) -> int:
     return int(math.copysign(math.floor(c + 0.5), float(x)))
 
 
-def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
+def reference(demand, start, policy: Policy, lots=None, plan_days=None) -> pd.DataFrame:
     """Lot-by-lot simulation in whole cents (Python ints); one row per day plus
-    ``recharges`` (lots of Q). Amounts come back in currency units."""
+    ``recharges`` (lots of Q). Amounts come back in currency units. Recharges trigger on the
+    first ``plan_days`` days only (default: every day); later days spend what is left."""
+    plan_days = len(demand) if plan_days is None else plan_days
     start = pd.Timestamp(start)
     held: list[list] = []  # [purchase date, expiry date, cents left], oldest first
     if lots is not None:
@@ -62,7 +64,7 @@ def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
             recharges += amount // q
         balance = sum(lot[2] for lot in held)
         # 3. immediate top-up, strictly below the trigger
-        if policy.auto_recharge and lead == 0 and balance - d < s:
+        if policy.auto_recharge and lead == 0 and t < plan_days and balance - d < s:
             k = max(1, -(-(s - (balance - d)) // q))
             held.append([day, day + MONTHS_12, k * q])
             purchased += k * q
@@ -77,7 +79,7 @@ def reference(demand, start, policy: Policy, lots=None) -> pd.DataFrame:
         served = d - need
         balance = sum(lot[2] for lot in held)
         # 5. order
-        if policy.auto_recharge and lead > 0 and balance + pending < s:
+        if policy.auto_recharge and lead > 0 and t < plan_days and balance + pending < s:
             k = max(1, -(-(s - balance - pending) // q))
             arriving[t + lead] = k * q
             pending += k * q
@@ -202,6 +204,31 @@ def test_sweep_and_paths_match_reference(case, n_scen, n_pol):
             for name in FIELDS:
                 expected = np.stack([r[name].to_numpy() for r in refs])
                 np.testing.assert_allclose(daily[name], expected, atol=1e-9, err_msg=name)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(cases(max_days=500), st.integers(1, 3), st.floats(0.2, 0.9))
+def test_the_tail_forfeits_what_the_lot_by_lot_reference_forfeits(case, n_scen, plan_share):
+    """After the plan days nothing is bought; the sweep jumps from one expiry to the next
+    through the tail (the lots left are only spent or expired), and must forfeit to the cent
+    what the reference forfeits walking every day, lots held before the start included."""
+    start, n_days, scale, seed, policy, lots = case
+    plan_days = max(1, int(n_days * plan_share))
+    demand = demand_paths(seed, n_scen, n_days, scale)
+    # a light demand keeps funds alive into the tail, so that they can expire there
+    demand = np.round(demand * [[0.05], [0.3], [1.0]][:n_scen] * 4) / 4
+    table = sweep(demand, start, pd.DataFrame([policy.__dict__]), lots=lots, plan_days=plan_days)
+    refs = [reference(demand[i], start, policy, lots, plan_days) for i in range(n_scen)]
+    got = table.iloc[0]
+    assert got["forfeited"] == pytest.approx(np.mean([r["expired"].sum() for r in refs]), abs=1e-9)
+    assert got["purchased"] == pytest.approx(
+        np.mean([r["purchased"].sum() for r in refs]), abs=1e-9
+    )
+    in_plan = [r.iloc[:plan_days] for r in refs]
+    assert got["expired"] == pytest.approx(np.mean([r["expired"].sum() for r in in_plan]), abs=1e-9)
+    assert got["end_balance"] == pytest.approx(np.mean([r["balance"].iloc[-1] for r in in_plan]))
 
 
 @SETTINGS
