@@ -245,13 +245,15 @@ class Kernel:
         self.wait(self.submit(name, output_path, parameters, cwd=cwd, progress=progress))
         return output_path
 
-    def shutdown(self, *, wait: bool = True) -> None:
-        """Stop the kernel and its thread (``wait=False``: kill it and return at once)."""
+    def shutdown(self, *, wait: bool = True, now: bool = False) -> None:
+        """Stop the kernel and its thread (``wait=False``: kill it and return at once).
+        ``now``: once its notebooks are done, stop it without the polite shutdown request
+        (which waits for the kernel to exit: most of a second), since nothing is left in it."""
         if not wait:
             self._kill()
             self._pool.shutdown(wait=False, cancel_futures=True)
             return
-        self._pool.submit(self._stop).result()
+        self._pool.submit(self._stop, now).result()
         self._pool.shutdown()
 
     # -- on the kernel's thread ---------------------------------------------------------------
@@ -341,14 +343,14 @@ class Kernel:
             detail = f"{content.get('ename')}: {content.get('evalue')}"
             raise _KernelLost(f"the kernel could not prepare ({detail}) {''.join(errors)}")
 
-    def _stop(self) -> None:
+    def _stop(self, now: bool = False) -> None:
         kc, km, sockets = self._kc, self._km, self._sockets
         self._kc = self._km = self._sockets = None
         try:
             if kc is not None:
                 kc.stop_channels()
             if km is not None and km.has_kernel:
-                run_sync(km.shutdown_kernel)(now=not run_sync(km.is_alive)())
+                run_sync(km.shutdown_kernel)(now=now or not run_sync(km.is_alive)())
         finally:
             if sockets:
                 shutil.rmtree(sockets, ignore_errors=True)

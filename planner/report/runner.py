@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -388,8 +388,16 @@ def _kernels_for(kernel: Kernel | None, kernel_name: str, notebooks: int) -> Ite
         return
     count = max(1, min(notebooks, _cores()))
     preload = PRELOAD if count < notebooks else ()  # one notebook each: nothing to keep
-    with ExitStack() as stack:
-        yield [stack.enter_context(Kernel(kernel_name, preload=preload)) for _ in range(count)]
+    kernels = [Kernel(kernel_name, preload=preload).start() for _ in range(count)]
+    interrupted = False
+    try:
+        yield kernels
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:  # their notebooks are saved: nothing in them needs a polite goodbye
+        for kernel in kernels:
+            kernel.shutdown(wait=not interrupted, now=True)
 
 
 def _run_build(
