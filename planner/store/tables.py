@@ -9,6 +9,7 @@ canonical Arrow table, ready for de-duplication and accounting like any export's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ RECORD_SCHEMA = pa.schema([(c, _ARROW[t]) for c, t in RECORD_DTYPES.items()])
 REQUIRED = ("usage_id", "kind", "start", "duration_s", "charge_cents", "capability")
 
 
+@cache  # a schema is immutable; building it from an empty frame takes tens of ms
 def records_arrow_schema() -> pa.Schema:
     """The Arrow schema of record tables as pandas writes them (with pandas' metadata).
 
