@@ -119,7 +119,7 @@ def _first_occurrences(chunks: list[list[str]]) -> list[list[bool]]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.lists(id_strategy, max_size=12), min_size=1, max_size=5), st.booleans())
+@given(st.lists(st.lists(id_strategy, max_size=12), min_size=1, max_size=12), st.booleans())
 def test_seen_ids_match_a_plain_set(chunks, collide):
     import numpy as np
     import pyarrow as pa

@@ -58,40 +58,45 @@ def _duplicated_within(keys: pa.Array) -> np.ndarray:
     return dup
 
 
-def _in_seen(keys: pa.Array, seen: pa.Array) -> np.ndarray:
+def _in_seen(keys: pa.Array, seen: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Which keys are in ``seen`` (exact)."""
     # the set to look up in is hashed on every call: hash the keys, look the seen ids up in
     # them, then the keys up in the few seen ids that matched
     again = pc.is_in(seen, value_set=keys)
     if not pc.any(again).as_py():
         return np.zeros(len(keys), dtype=bool)
-    return np_mask(pc.is_in(keys, value_set=seen.filter(again)))
+    matched = seen.filter(again)
+    if isinstance(matched, pa.ChunkedArray):
+        matched = matched.combine_chunks()
+    return np_mask(pc.is_in(keys, value_set=matched))
 
 
 def _duplicated_hashed(
     keys: pa.Array,
     ordered: np.ndarray,
     order: np.ndarray,
-    known: np.ndarray,
-    seen: pa.Array | None,
+    runs: list[np.ndarray],
+    seen: pa.ChunkedArray | None,
 ) -> np.ndarray:
     """Which keys repeat one earlier or one of ``seen``, found by hashes.
 
-    ``ordered`` holds the keys' hashes sorted (``keys`` taken in ``order``), ``known`` the
-    sorted hashes of ``seen``; a key whose hash matches is then compared exactly.
+    ``ordered`` holds the keys' hashes sorted (``keys`` taken in ``order``), ``runs`` the
+    sorted runs of hashes of ``seen``; a key whose hash matches is then compared exactly.
     """
     if (ordered[1:] == ordered[:-1]).any():  # a repeated id, or two ids with one hash
         dup = _duplicated_within(keys)
     else:
         dup = np.zeros(len(keys), dtype=bool)
-    if len(known) and seen is not None:
+    if seen is None:
+        return dup
+    hit = np.zeros(len(keys), dtype=bool)
+    for known in runs:
         # looked up in sorted order: the searches walk ``known`` front to back
         at = np.searchsorted(known, ordered).clip(max=len(known) - 1)
-        hit = np.empty(len(keys), dtype=bool)
-        hit[order] = known[at] == ordered
-        if hit.any():
-            where = np.flatnonzero(hit)
-            dup[where[_in_seen(keys.take(pa.array(where)), seen)]] = True
+        hit[order] |= known[at] == ordered
+    if hit.any():
+        where = np.flatnonzero(hit)
+        dup[where[_in_seen(keys.take(pa.array(where)), seen)]] = True
     return dup
 
 
@@ -99,15 +104,24 @@ class Seen:
     """The record ids already kept, per kind, to drop later occurrences (first one wins).
 
     Ids are GUIDs, compared case-insensitively (Graph writes them in lower case). Besides
-    the ids, a sorted array of their 64-bit hashes answers "seen before?" for a new chunk
+    the ids, sorted arrays of their 64-bit hashes answer "seen before?" for a new chunk
     without hashing every id seen so far again; an id whose hash matches is then compared
     exactly, so a hash collision never drops a record.
+
+    Both grow without copying what they hold on every chunk (a fetch adds a thousand ids a
+    page, a million in a year): the ids are kept as the chunks they came in, and the hashes
+    as a few sorted runs, each at least twice the size of the next, merged like a binary
+    counter, so that adding ``n`` ids costs ``n log n`` in all rather than ``n`` per chunk.
     """
 
     def __init__(self) -> None:
-        self._ids: dict[str, pa.Array] = {}
-        # sorted hashes of _ids[kind]; None once an id of that kind could not be hashed
-        self._hashes: dict[str, np.ndarray | None] = {}
+        self._ids: dict[str, list[pa.Array]] = {}
+        # sorted runs of hashes of _ids[kind]; None once an id of that kind could not be hashed
+        self._hashes: dict[str, list[np.ndarray] | None] = {}
+
+    def _seen(self, kind: str) -> pa.ChunkedArray | None:
+        chunks = self._ids.get(kind)
+        return None if chunks is None else pa.chunked_array(chunks, type=pa.string())
 
     def duplicated(
         self, kind: str, ids: pa.ChunkedArray | pa.Array, *, remember: bool = True
@@ -119,28 +133,39 @@ class Seen:
         keys = pc.utf8_lower(ids)
         if isinstance(keys, pa.ChunkedArray):
             keys = keys.combine_chunks()
-        seen = self._ids.get(kind)
-        known = self._hashes.get(kind) if seen is not None else np.zeros(0, dtype=np.uint64)
-        h = _key_hashes(keys) if known is not None else None
+        seen = self._seen(kind)
+        runs = self._hashes.get(kind, []) if seen is not None else []
+        h = _key_hashes(keys) if runs is not None else None
         order = ordered = None
-        if h is None or known is None:
+        if h is None or runs is None:
             dup = _duplicated_within(keys)
             if seen is not None and len(seen):
                 dup |= _in_seen(keys, seen)
         else:
             order = np.argsort(h)
             ordered = h[order]
-            dup = _duplicated_hashed(keys, ordered, order, known, seen)
+            dup = _duplicated_hashed(keys, ordered, order, runs, seen)
         if remember:
             kept = keys.filter(pa.array(~dup)) if dup.any() else keys
-            self._ids[kind] = kept if seen is None else pa.concat_arrays([seen, kept])
+            self._ids.setdefault(kind, []).append(kept)
             self._hashes[kind] = (
                 None
-                if known is None or ordered is None or order is None
-                # two sorted runs: the stable sort merges them in linear time
-                else np.sort(np.concatenate([known, ordered[~dup[order]]]), kind="stable")
+                if runs is None or ordered is None or order is None
+                else _add_run(runs, ordered[~dup[order]])
             )
         return dup
+
+
+def _add_run(runs: list[np.ndarray], new: np.ndarray) -> list[np.ndarray]:
+    """``runs`` (sorted hash arrays, largest first) with the sorted ``new`` added: merged
+    into the last run while that one is not at least twice as large (two sorted runs: the
+    stable sort merges them in linear time)."""
+    runs = list(runs)
+    while runs and len(runs[-1]) < 2 * len(new):
+        new = np.sort(np.concatenate([runs.pop(), new]), kind="stable")
+    if len(new):
+        runs.append(new)
+    return runs
 
 
 def duplicated_records(seen: Seen, records: pa.Table, *, remember: bool = True) -> np.ndarray:
