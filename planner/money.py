@@ -29,6 +29,16 @@ def to_cents(amounts: Any) -> np.ndarray:
     return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
 
 
+def micro_cents(micro: Any) -> np.ndarray:
+    """Micro-units (millionths of a currency unit, int64) as whole cents, rounded half up:
+    the one rounding of an exact sub-cent amount (an SMS segment is 0.75 cents).
+
+    >>> micro_cents([7500, 5000, 22500, 0]).tolist()
+    [1, 1, 2, 0]
+    """
+    return (np.asarray(micro, dtype=np.int64) + 5_000) // 10_000
+
+
 def from_cents(cents: Any) -> np.ndarray:
     """Cents as amounts in currency units (float64), for tables and charts."""
     return np.asarray(cents, dtype=np.float64) / 100.0

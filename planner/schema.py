@@ -42,6 +42,8 @@ duration_source       string          ``Source of Call Duration`` / ``callDurati
 administrative_units  string          ``Administrative Units``
 success               boolean         Direct Routing ``Success``; missing for Calling Plans
 sms_units             Int64           SMS segments (Graph ``smsUnits``); missing for calls
+charge_micro          Int64           SMS rows: ``callCharge`` exact in micro-units (0.0075 is 7,500;
+                                      ``charge_cents`` is it rounded); missing for calls
 source_file           string          path of the file (for a zip: ``archive.zip!member.csv``)
 source_row            Int64           1-based line number of the row in that file (header = 1)
 ====================  ==============  ============================================================
@@ -106,6 +108,7 @@ RECORD_DTYPES: dict[str, str] = {
     "administrative_units": "string",
     "success": "boolean",
     "sms_units": "Int64",
+    "charge_micro": "Int64",
     "source_file": "string",
     "source_row": "Int64",
 }

@@ -99,3 +99,44 @@ def test_whatif_without_an_sms_rate_lists_them_unpriced() -> None:
     assert demand.totals()["USD"]["sms_cents"] == 0
     (row,) = demand.unpriced.to_dict("records")
     assert row["category"] == "sms" and row["calls"] == 2 and row["destination"] == "SMS US"
+
+
+def test_sub_cent_charges_are_summed_per_day_and_rounded_once() -> None:
+    # 0.0075 a segment (Microsoft's US price): rows kept exact in micro-units
+    rows = [
+        _sms("2026-03-01 10:00", 1, 1, charge_micro=7_500),
+        _sms("2026-03-01 11:00", 1, 1, charge_micro=7_500),
+        _sms("2026-03-01 12:00", 1, 1, charge_micro=7_500),  # the day: 0.0225 -> 2 cents
+        _sms("2026-03-02 09:00", 3, 2, charge_micro=22_500),  # 0.0225 -> 2 cents
+        _sms("2026-03-02 09:30", 1, 0, charge_micro=2_500),  # the day: 0.025 -> 3 cents
+        _sms("2026-03-03 08:00", 2, 0, charge_micro=0),
+        _sms("2026-03-03 08:00", 2, 4),  # written before charge_micro: whole cents as they are
+    ]
+    records = rec(rows)
+    demand = actual_demand(records)
+    daily = demand.daily.set_index("date")["sms_cents"]
+    assert daily.tolist() == [2, 3, 4]
+    assert demand.totals()["USD"]["sms_cents"] == 9
+    # each message rounded on its own would bill 3 cents on the first day, not 2
+    assert int(records["charge_cents"].iloc[:3].sum()) == 3 and daily.iloc[0] == 2
+
+
+def test_an_sms_export_keeps_sub_cent_charges_exact(tmp_path) -> None:
+    from planner.ingest import read_exports
+
+    head = "id,sentDateTime,smsType,smsUnits,callCharge,currency,licenseCapability"
+    lines = [
+        head,
+        "a,2026-03-01T10:00:00Z,outbound,1,0.0075,USD,MCOPSTNPP",
+        "b,2026-03-01T11:00:00Z,outbound,2,0.015,USD,MCOPSTNPP",
+        "c,2026-03-01T12:00:00Z,inbound,3,0.022500,USD,MCOPSTNPP",
+        "d,2026-03-01T13:00:00Z,outbound,1,0.00750001,USD,MCOPSTNPP",
+    ]
+    path = tmp_path / "sms.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = read_exports([path])
+    records = result.records
+    assert records["charge_micro"].tolist() == [7_500, 15_000, 22_500]
+    assert records["charge_cents"].tolist() == [1, 2, 2]  # each rounded half up
+    assert len(result.rejects) == 1 and "more than 6 decimals" in result.rejects["reason"].iloc[0]
+    assert actual_demand(records).totals()["USD"]["sms_cents"] == 5  # 0.045 on one day

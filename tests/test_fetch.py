@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 import requests
@@ -26,6 +27,8 @@ from planner.cli import main
 from planner.collect import graph
 from planner.collect.fetch import fetch, windows
 from planner.collect.summary import summarize
+from planner.demand import actual_demand
+from planner.money import micro_cents
 from planner.store.history import Store
 from tests.fixtures.graph.fake_graph import (
     CLIENT_ID,
@@ -438,6 +441,14 @@ def test_sms_fetched_once_into_records_of_kind_sms(tmp_path, tls, env, capsys):
     credits = texts[texts["capability"] == "MCOPSTNPP"]
     assert int(credits["charge_cents"].sum()) == int(sms.credit_cents.sum())
     assert set(table["source_file"]) == {"graph:getPstnCalls", "graph:getSmsLog"}
+    # sub-cent charges (0.0075 a segment) kept exact, none rejected; the demand rounds each
+    # day's exact sum once (docs/billing.md)
+    exact = dict(zip(sms.ids, sms.micro.tolist(), strict=True))
+    assert texts["charge_micro"].tolist() == [exact[u] for u in texts["usage_id"]]
+    days = pd.Series(sms.micro, index=pd.DatetimeIndex(sms.starts).normalize())
+    expected = int(micro_cents(days.groupby(level=0).sum().to_numpy()).sum())
+    assert actual_demand(texts).totals()["USD"]["sms_cents"] == expected
+    assert expected < int(sms.credit_cents.sum())  # rounding each message would bill more
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv"])

@@ -33,6 +33,7 @@ from planner.demand.calls import (
     text_column,
     utc_dates,
 )
+from planner.demand.sms import exact_sms, sms_day_cents
 from planner.errors import InputError
 from planner.fileio import write_csv
 from planner.money import plain, units
@@ -315,6 +316,7 @@ class DemandAccumulator:
         self.user_licences = user_licences
         self._payg = _payg_upns(user_licences)
         self._credit: list[pd.DataFrame] = []
+        self._sms: list[pd.DataFrame] = []  # date, currency, micro: exact SMS charges
         self._non_credit: list[pd.DataFrame] = []
         self._users: list[pd.DataFrame] = []
         self._currencies: set[str] = set()
@@ -338,15 +340,19 @@ class DemandAccumulator:
         self._currencies.update(currency.dropna().unique().tolist())
 
         cents = credit_cents(records).to_numpy()
-        charged = cents != 0
-        if (charged & dates.isna().to_numpy()).any():
-            bad = charged & dates.isna().to_numpy()
+        # SMS charges exact to the micro-unit: summed per day, rounded once (docs/billing.md)
+        exact = exact_sms(records)
+        micro = records["charge_micro"].fillna(0).to_numpy(np.int64) if exact.any() else None
+        exact_charged = exact & (micro != 0) if micro is not None else exact
+        charged = (cents != 0) & ~exact
+        if ((charged | exact_charged) & dates.isna().to_numpy()).any():
+            bad = (charged | exact_charged) & dates.isna().to_numpy()
             raise InputError(
                 f"{_row_ref(records, bad)}: a Communications Credits charge without a start "
                 "time; the export is damaged, download it again"
             )
-        if (charged & currency.isna().to_numpy()).any():
-            bad = charged & currency.isna().to_numpy()
+        if ((charged | exact_charged) & currency.isna().to_numpy()).any():
+            bad = (charged | exact_charged) & currency.isna().to_numpy()
             raise InputError(
                 f"{_row_ref(records, bad)}: a Communications Credits charge without a currency; "
                 "the export is damaged, download it again"
@@ -373,13 +379,29 @@ class DemandAccumulator:
                 .groupby("upn", as_index=False)[["calls", "cents"]]
                 .sum()
             )
+        if micro is not None and exact_charged.any():
+            self._sms.append(
+                cast(
+                    pd.DataFrame,
+                    pd.DataFrame(
+                        {
+                            "date": dates[exact_charged].to_numpy(),
+                            "currency": currency[exact_charged].to_numpy(),
+                            "micro": micro[exact_charged],
+                        }
+                    )
+                    .groupby(["date", "currency"], as_index=False)["micro"]
+                    .sum(),
+                )
+            )
         self._non_credit.append(non_credit_charges(records))
 
     def result(self) -> DemandResult:
         """The :class:`DemandResult` of every chunk added so far."""
+        frames = [*self._credit, *([sms_day_cents(self._sms)] if self._sms else [])]
         credit = (
-            pd.concat(self._credit, ignore_index=True)
-            if self._credit
+            pd.concat(frames, ignore_index=True)
+            if frames
             else pd.DataFrame({"date": [], "currency": [], "category": [], "cents": []})
         )
         currencies = sorted(credit["currency"].unique().tolist()) or sorted(self._currencies)

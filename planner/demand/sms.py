@@ -21,15 +21,18 @@ amount rounded to the cent (a segment costs 0.75 cents; rounding each message wo
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 from planner.catalogue import normalize_plan
 from planner.demand.calls import per_value, text_column, utc_dates
 from planner.demand.pools import beyond_pool
+from planner.money import micro_cents
 from planner.schema import MICRO
 
-__all__ = ["SMS_CATEGORY", "is_sms", "price_sms", "sms_pools"]
+__all__ = ["SMS_CATEGORY", "exact_sms", "is_sms", "price_sms", "sms_day_cents", "sms_pools"]
 
 #: the demand category of SMS spend
 SMS_CATEGORY = "sms"
@@ -67,6 +70,28 @@ def _rate_micro(rate: pd.DataFrame, country: pd.Series) -> np.ndarray:
     return found[codes].astype(np.int64)
 
 
+def exact_sms(records: pd.DataFrame) -> np.ndarray:
+    """The SMS rows whose charge is kept exact (``charge_micro``, :mod:`planner.schema`): their
+    spend is summed per day in micro-units and rounded once (:func:`sms_day_cents`)."""
+    if "charge_micro" not in records.columns:
+        return np.zeros(len(records), dtype=bool)
+    return is_sms(records) & records["charge_micro"].notna().to_numpy(bool)
+
+
+def sms_day_cents(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The exact SMS charges of each day (``date``, ``currency``, ``micro`` rows, from any
+    number of chunks) as the day's SMS spend: ``date``, ``currency``, ``category``
+    (``sms``) and ``cents``, the day's exact sum rounded to the cent once
+    (:func:`planner.money.micro_cents`)."""
+    if not frames:
+        return pd.DataFrame({"date": [], "currency": [], "category": [], "cents": []})
+    days = pd.concat(frames, ignore_index=True).groupby(["date", "currency"], as_index=False)
+    out = cast(pd.DataFrame, days["micro"].sum())  # as_index=False: a frame
+    out["category"] = SMS_CATEGORY
+    out["cents"] = micro_cents(out.pop("micro").to_numpy(np.int64))
+    return out[["date", "currency", "category", "cents"]]
+
+
 def _running_cents(micro: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Whole cents of each amount (micro-units): in time order, the month's running total
     rounded to the cent, less the previous message's."""
@@ -76,7 +101,7 @@ def _running_cents(micro: np.ndarray, start: np.ndarray) -> np.ndarray:
     first = np.r_[True, m[1:] != m[:-1]] if len(m) else np.zeros(0, dtype=bool)
     total = np.cumsum(a)
     run = total - np.maximum.accumulate(np.where(first, total - a, 0))
-    rounded = (run + _MICRO_PER_CENT // 2) // _MICRO_PER_CENT
+    rounded = micro_cents(run)
     before = np.where(first, 0, np.r_[0, rounded[:-1]])
     out = np.empty(len(micro), dtype=np.int64)
     out[order] = rounded - before

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planner.formats import ExportFormat, time_formats
+from planner.money import micro_cents
 from planner.schema import RECORD_DTYPES
 from planner.store.tables import np_mask
 
@@ -31,6 +32,11 @@ _MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>\d{0,40})(?:\.(?P<frac>\d*))?$"
 
 #: integer digits of the exports' numeric(16,2) money: larger amounts are refused
 _MONEY_INT_DIGITS = 14
+#: decimals an SMS row's charge is kept to (``charge_micro``, micro-units): Microsoft prices a segment
+#: below the cent (0.0075 USD), so Graph's ``callCharge`` of a message is a fraction of a cent
+SMS_DECIMALS = 6
+#: integer digits of an SMS charge in millionths: whole units below 10**12 fit in int64
+_SMS_INT_DIGITS = 12
 
 #: the longest call duration accepted (a week): longer ones would only overflow call costs
 _MAX_CALL_SECONDS = 7 * 24 * 3600
@@ -101,6 +107,14 @@ def _parse_cents(
     fast = _decimal_cents(s)
     if fast is not None:
         return fast, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    return _parse_units(s, decimal_mark)
+
+
+def _parse_units(
+    s: pa.ChunkedArray, decimal_mark: str, decimals: int = 2, int_digits: int = _MONEY_INT_DIGITS
+) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """Money text -> (whole ``10**-decimals`` units, int64 with nulls; not-a-number,
+    too-many-decimals and more-than-``int_digits``-integer-digits masks)."""
     present = np_mask(pc.is_valid(s))
     parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
     ok = np_mask(pc.is_valid(parts))
@@ -109,18 +123,28 @@ def _parse_cents(
     digits = pc.greater(pc.add(pc.utf8_length(whole), pc.utf8_length(frac)), 0)
     ok &= np_mask(digits)
     bad_number = present & ~ok
-    excess = pc.match_substring_regex(pc.utf8_slice_codeunits(frac, 2), "[1-9]")
+    excess = pc.match_substring_regex(pc.utf8_slice_codeunits(frac, decimals), "[1-9]")
     too_fine = present & ok & np_mask(excess)
     significant = pc.utf8_ltrim(whole, characters="0")
-    too_large = present & ok & np_mask(pc.greater(pc.utf8_length(significant), _MONEY_INT_DIGITS))
+    too_large = present & ok & np_mask(pc.greater(pc.utf8_length(significant), int_digits))
     usable = pa.array(ok & ~too_large)
     whole = pc.if_else(usable, pc.if_else(pc.equal(significant, ""), "0", significant), "0")
     whole_i = pc.cast(whole, pa.int64())
-    cents_txt = pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 0, 2), width=2, padding="0")
-    cents = pc.add(pc.multiply(whole_i, 100), pc.cast(cents_txt, pa.int64()))
-    cents = pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate(cents), cents)
+    frac_txt = pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 0, decimals), width=decimals,
+                            padding="0")  # fmt: skip
+    units = pc.add(pc.multiply(whole_i, 10**decimals), pc.cast(frac_txt, pa.int64()))
+    units = pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate(units), units)
     keep = pa.array(ok & ~too_fine & ~too_large)
-    return pc.if_else(keep, cents, pa.scalar(None, pa.int64())), bad_number, too_fine, too_large
+    return pc.if_else(keep, units, pa.scalar(None, pa.int64())), bad_number, too_fine, too_large
+
+
+def _micro_cents(micro: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Micro-units (int64 with nulls) as whole cents (:func:`planner.money.micro_cents`)."""
+    if isinstance(micro, pa.ChunkedArray):
+        micro = micro.combine_chunks()
+    valid = np_mask(pc.is_valid(micro))
+    value = pc.fill_null(micro, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pa.array(micro_cents(value), type=pa.int64(), mask=~valid)
 
 
 def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
@@ -371,9 +395,14 @@ def _convert_sms(src: _Source, out: dict[str, Any]) -> list[Problem]:
 
 
 def _convert_money(
-    src: _Source, out: dict[str, Any], decimal_mark: str
+    src: _Source, out: dict[str, Any], decimal_mark: str, *, sms: bool = False
 ) -> tuple[list[Problem], np.ndarray]:
-    """Charge and connection fee as exact cents; also which rows hold money that is not 0."""
+    """Charge and connection fee as exact cents; also which rows hold money that is not 0.
+
+    An SMS row's charge (``sms``) is kept exact to :data:`SMS_DECIMALS` decimals in
+    ``charge_micro`` (a segment costs a fraction of a cent), and its ``charge_cents`` is that
+    charge rounded to the cent, half up (``docs/billing.md``: demand sums the exact charges of
+    a day and rounds once)."""
     problems: list[Problem] = []
     money_nonzero = np.zeros(src.table.num_rows, dtype=bool)
     for column in ("charge_cents", "connection_fee_cents"):
@@ -381,7 +410,15 @@ def _convert_money(
         if arr is None:
             continue
         label = src.label(column)
-        cents, bad, too_fine, too_large = _parse_cents(arr, decimal_mark)
+        places, digits = 2, _MONEY_INT_DIGITS
+        if sms and column == "charge_cents":
+            places, digits = SMS_DECIMALS, _SMS_INT_DIGITS
+            micro, bad, too_fine, too_large = _parse_units(arr, decimal_mark, places, digits)
+            out["charge_micro"] = micro
+            cents = _micro_cents(micro)
+            money_nonzero |= np_mask(pc.not_equal(micro, 0))
+        else:
+            cents, bad, too_fine, too_large = _parse_cents(arr, decimal_mark)
         out[column] = cents
         money_nonzero |= np_mask(pc.not_equal(cents, 0))
         problems.append((bad, _not_money(label, arr)))
@@ -389,8 +426,9 @@ def _convert_money(
             (
                 too_large,
                 _reason(
-                    "{label} {value!r} is beyond the exports' numeric(16,2) money "
-                    "(14 digits before the decimal mark); the value looks altered",
+                    "{label} {value!r} is beyond the exports' "
+                    + ("numeric(16,2) money" if places == 2 else "SMS charges")
+                    + f" ({digits} digits before the decimal mark); the value looks altered",
                     label,
                     arr,
                 ),
@@ -400,8 +438,9 @@ def _convert_money(
             (
                 too_fine,
                 _reason(
-                    "{label} {value!r} has more than 2 decimals: money is kept exact "
-                    "to the cent, so the value looks altered; correct it or re-export",
+                    f"{{label}} {{value!r}} has more than {places} decimals: money is kept "
+                    "exact to the cent (an SMS charge to the millionth), so the value looks "
+                    "altered; correct it or re-export",
                     label,
                     arr,
                 ),
@@ -491,7 +530,7 @@ def convert(
     problems += _convert_duration(src, out)
     if fmt.kind == "sms":
         problems += _convert_sms(src, out)
-    money_problems, money_nonzero = _convert_money(src, out, decimal_mark)
+    money_problems, money_nonzero = _convert_money(src, out, decimal_mark, sms=fmt.kind == "sms")
     problems += money_problems
     if fmt.has_money:
         problems += _currency_problems(src, out, money_nonzero)
