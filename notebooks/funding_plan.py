@@ -129,10 +129,9 @@ display(Markdown(report.forecast_markdown(plan.forecast)))
 # %%
 report.show(forecast_chart(plan.forecast))
 
-# %% [markdown]
-# ## Balance under the recommended settings
-#
-# The balance day by day over every scenario; with the admin's current settings when given.
+# %%
+recharges = plan.outlook is None  # a post-paid tenant buys no credits: no recharge sections
+display(Markdown(report.recharge_section("balance", recharges)))
 
 # %%
 sim = engine.paths(sc.paths, sc.start, rec.policy, lots=lots)
@@ -140,50 +139,44 @@ current_used = report.current_as_evaluated(rec)
 sim_current = engine.paths(sc.paths, sc.start, current_used, lots=lots) if current_used else None
 
 # %%
-report.show(
-    plots.balance_trajectories(
-        sim,
-        sc.start,
-        currency,
-        threshold=rec.policy.threshold,
-        compare=sim_current,
-        compare_threshold=current_used.threshold if current_used else None,
+if recharges:
+    report.show(
+        plots.balance_trajectories(
+            sim,
+            sc.start,
+            currency,
+            threshold=rec.policy.threshold,
+            compare=sim_current,
+            compare_threshold=current_used.threshold if current_used else None,
+        )
     )
-)
-
-# %% [markdown]
-# ## Forfeiture and stock-out risk
-#
-# Funds expiring unused, and when the balance would run dry, across the scenarios (recommended settings).
 
 # %%
-report.show(plots.risk(sim, currency, sc.start))
-
-# %% [markdown]
-# ## Cost against risk
-#
-# Each point is a policy the search simulated: expected cost (forfeiture + money tied up + recharge handling) against the chance of running out.
+display(Markdown(report.recharge_section("risk", recharges)))
 
 # %%
-report.show(
-    plots.frontier(
-        rec.frontier, currency, alternatives=rec.alternatives, service_level=rec.service_level
+if recharges:
+    report.show(plots.risk(sim, currency, sc.start))
+
+# %%
+display(Markdown(report.recharge_section("frontier", recharges)))
+
+# %%
+if recharges:
+    report.show(
+        plots.frontier(
+            rec.frontier, currency, alternatives=rec.alternatives, service_level=rec.service_level
+        )
     )
-)
+    display(report.alternatives_table(rec))
+    display(Markdown(report.alternatives_markdown(rec)))
 
 # %%
-display(report.alternatives_table(rec))
+display(Markdown(report.recharge_section("one_time", recharges)))
 
 # %%
-display(Markdown(report.alternatives_markdown(rec)))
-
-# %% [markdown]
-# ## One-time funding
-#
-# What a single purchase without auto-recharge would do.
-
-# %%
-display(Markdown(report.one_time_markdown(rec)))
+if recharges:
+    display(Markdown(report.one_time_markdown(rec)))
 
 # %% [markdown]
 # ## Runway and expiry schedule
@@ -209,20 +202,17 @@ if expiry is not None:
 limits = plan.spend_limits()
 display(Markdown(report.limits_section(limits)))
 
-# %% [markdown]
-# ## The e-mails Microsoft would send
-#
-# On a typical scenario (median demand) under the recommended settings.
+# %%
+display(Markdown(report.recharge_section("emails", recharges)))
 
 # %%
 typical = engine.simulate(sc.paths[report.typical_path(sc.paths)], sc.start, rec.policy, lots=lots)
 emails = report.email_table(typical.events, currency)
 
 # %%
-display(Markdown(report.emails_markdown(emails, currency, sc.horizon_days)))
-
-# %%
-display(report.table(emails, currency, money=("amount",), max_rows=25))
+if recharges:
+    display(Markdown(report.emails_markdown(emails, currency, sc.horizon_days)))
+    display(report.table(emails, currency, money=("amount",), max_rows=25))
 
 # %%
 summary = report.plan_summary(
@@ -231,14 +221,15 @@ summary = report.plan_summary(
     tenant=tenant,
     period=report.period_text(history.index.min(), history.index.max()),
     demand_kind=demand.kind,
+    outlook=plan.outlook,
 )
 tables = {
     "daily_demand": demand.daily,
-    "alternatives": report.alternatives_frame(rec),
-    "emails": emails,
     **report.forecast_frame(plan.forecast),
     **report.limits_frame(limits),
 }
+if recharges:
+    tables.update(alternatives=report.alternatives_frame(rec), emails=emails)
 if expiry is not None:
     tables["expiry_schedule"] = expiry
 tables["alerts"], summary["alerts"] = alerts.alerts_sheet(found), alerts.alerts_summary(found)

@@ -162,3 +162,21 @@ def test_limits_section_and_sheet_are_the_limits_commands(capsys):
     assert sheet.headers["blocked_spend"] == "Spend blocked (USD)"
     assert sheet.frame["command"].str.startswith("Set-CsTeamsCallingPolicy").sum() == 1
     assert limits_frame(None) == {} and "No call records" in limits_section(None)
+
+
+def test_postpaid_report_has_no_recharge_sections_or_rows(tmp_path):
+    from planner.report import plan_summary, recharge_section
+    from planner.report.billing import RECHARGE_SECTIONS
+
+    result = _plan(tmp_path, billing="postpaid", balance=_lots(tmp_path))
+    assert all(recharge_section(name, False) == "" for name in RECHARGE_SECTIONS)
+    assert recharge_section("emails", True).startswith("## The e-mails Microsoft would send")
+    args = {"alert": (0, "planner: OK"), "tenant": "t", "period": "p", "demand_kind": "actual"}
+    rows = plan_summary(result.recommendation, outlook=result.outlook, **args)["rows"]
+    labels = [label for label, _, _ in rows]
+    assert "Auto-recharge amount" not in labels and "Add funds now" not in labels
+    bill = dict((label, value) for label, value, _ in rows)["Expected bill, next 12 months"]
+    assert bill == result.to_json()["forecast"]["expected_total"]
+    assert "Credits run out (median)" in labels
+    prepaid = plan_summary(result.recommendation, **args)["rows"]
+    assert "Auto-recharge amount" in [label for label, _, _ in prepaid]

@@ -43,6 +43,7 @@ from planner.report.billing import (
     forecast_markdown,
     limits_frame,
     limits_section,
+    recharge_section,
 )
 from planner.report.columns import WORKBOOK_SHEETS
 from planner.report.narrative import (
@@ -99,6 +100,7 @@ __all__ = [
     "plan_markdown",
     "plan_summary",
     "position_markdown",
+    "recharge_section",
     "quality_markdown",
     "reading_guide_markdown",
     "resolve_inputs",

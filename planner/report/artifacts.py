@@ -205,6 +205,7 @@ def plan_summary(
     tenant: str,
     period: str,
     demand_kind: str,
+    outlook: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json`` of a report: recommendation, alert status and the workbook summary.
 
@@ -219,6 +220,9 @@ def plan_summary(
         For headings.
     demand_kind : str
         ``"actual"`` or ``"whatif"``.
+    outlook : mapping, optional
+        A post-paid tenant's credits and bill (:attr:`planner.plan.PlanResult.outlook`): the
+        summary gives them instead of recharge settings it cannot buy.
     """
     code, status = alert
     demand = t("actual credit spend") if demand_kind == "actual" else t("what-if demand")
@@ -227,7 +231,7 @@ def plan_summary(
         [t("Tenant"), tenant, "text"],
         [t("Usage period analysed"), period, "text"],
         [t("Demand"), demand, "text"],
-        *_plan_rows(rec),
+        *(_plan_rows(rec) if outlook is None else _postpaid_rows(rec, outlook)),
     ]
     plain = json.loads(json.dumps(rows, default=json_default))
     return {
@@ -242,6 +246,28 @@ def plan_summary(
         "rows": plain,
         "notes": list(rec.explanation),
     }
+
+
+def _postpaid_rows(rec: Any, outlook: Mapping[str, Any]) -> list[list[Any]]:
+    """The summary sheet's rows of a post-paid plan: no recharge; today's credits, when they
+    run out, and the bill to expect."""
+    rows: list[list[Any]] = [
+        [t("Plan starts"), rec.scenarios.start.date(), "date"],
+        [t("Scenarios"), rec.scenarios.n_scenarios, "int"],
+        [t("Demand growth per year"), rec.scenarios.growth_per_year, "percent"],
+        [t("Billing"), t("post-paid: usage billed after use, no credits to buy"), "text"],
+    ]
+    if outlook["balance"] is not None:
+        rows += [
+            [t("Balance today"), outlook["balance"], "money"],
+            [t("Credits run out (median)"), outlook["credits_run_out"], "date"],
+        ]
+    return rows + [
+        [t("Expected bill, next {n} months", n=outlook["bill_months"]), outlook["bill_total"],
+         "money"],
+        [t("Bill a month, on average"), outlook["monthly_bill"], "money"],
+        [t("Costliest month, 90% upper bound"), outlook["monthly_bill_upper90"], "money"],
+    ]  # fmt: skip
 
 
 def _plan_rows(rec: Any) -> list[list[Any]]:

@@ -14,18 +14,48 @@ from planner import text
 from planner.billing import MonthlyForecast, forecast_table
 from planner.limits import LimitsResult
 from planner.limits.report import limits_markdown, limits_sheet
-from planner.text import t
+from planner.text import N_, t
 
 __all__ = [
     "FORECAST_SHEETS",
+    "RECHARGE_SECTIONS",
     "forecast_frame",
     "forecast_markdown",
     "limits_frame",
     "limits_section",
+    "recharge_section",
 ]
 
 #: the workbook's forecast sheet (an artifact table) by the forecast's basis
 FORECAST_SHEETS = {"spend": "monthly_forecast", "bill": "monthly_bill"}
+
+#: the funding report's sections about buying credits: a post-paid tenant buys none
+RECHARGE_SECTIONS = {
+    "balance": N_(
+        "## Balance under the recommended settings\n\nThe balance day by day over every "
+        "scenario; with the admin's current settings when given."
+    ),
+    "risk": N_(
+        "## Forfeiture and stock-out risk\n\nFunds expiring unused, and when the balance would "
+        "run dry, across the scenarios (recommended settings)."
+    ),
+    "frontier": N_(
+        "## Cost against risk\n\nEach point is a policy the search simulated: expected cost "
+        "(forfeiture + money tied up + recharge handling) against the chance of running out."
+    ),
+    "one_time": N_("## One-time funding\n\nWhat a single purchase without auto-recharge would do."),
+    "emails": N_(
+        "## The e-mails Microsoft would send\n\nOn a typical scenario (median demand) under "
+        "the recommended settings."
+    ),
+}
+
+
+def recharge_section(name: str, recharges: bool) -> str:
+    """The heading and first paragraph of a section about buying credits
+    (:data:`RECHARGE_SECTIONS`); empty when there are no ``recharges`` to show (a post-paid
+    tenant: Microsoft sells it no credits)."""
+    return t(RECHARGE_SECTIONS[name]) if recharges else ""
 
 
 def forecast_markdown(forecast: MonthlyForecast) -> str:
