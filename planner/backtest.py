@@ -477,8 +477,10 @@ def backtest_history(
     replay_days = n - int(fit_days)
     if not 14 <= fit_days < n or replay_days < 7:
         raise InputError(
-            f"fit days: must leave at least 7 of the {n} history days to replay and use at "
-            f"least 14 to fit, got {fit_days}"
+            "fit days: must leave at least 7 of the {n} history days to replay and "
+            "use at least 14 to fit, got {fit_days}",
+            n=n,
+            fit_days=fit_days,
         )
     o = replace(options or PlanOptions(), horizon_days=replay_days)
     rec = PlanRequest(options=o).plan_history(history.iloc[:fit_days], currency).recommendation

@@ -13,6 +13,7 @@ line on stderr (``planner: error: ...``) with their exit code, never as a traceb
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import logging
@@ -48,8 +49,10 @@ class _Parser(argparse.ArgumentParser):
     an unknown option is answered with the command's usage and the nearest option."""
 
     def error(self, message: str):  # type: ignore[override]
-        text = one_line(message)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
+        from planner.text import usage
+
+        text = one_line(usage.parser_message(message))
+        self.exit(EXIT_BAD_INPUT, usage.error_line(text, prog=self.prog, usage=True) + "\n")
 
     def unknown(self, extras: Sequence[str]) -> None:
         """Refuse options this command does not have: its usage, then one line naming them
@@ -60,19 +63,22 @@ class _Parser(argparse.ArgumentParser):
             name = extra.split("=", 1)[0]
             near = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
             if name.startswith("-") and near:
-                guesses.append(f"did you mean {near[0]}?")
-        words = f"unrecognized arguments: {' '.join(extras)}"
-        if guesses:
-            words += "; " + " ".join(guesses)
+                guesses.append(near[0])
+        from planner.text import usage
+
         self.print_usage(sys.stderr)
-        self.error(words)
+        self.error(usage.unrecognized(extras, guesses))
+
+
+_SPACES = "\u00a0\u202f"
 
 
 def one_line(message: str) -> str:
     """``message`` with control characters (a newline in a file name, in data) escaped."""
     if message.isprintable():
         return message
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
+    # the no-break spaces French puts before ``: ; ! ?`` are text, not control characters
+    return "".join(ch if ch.isprintable() or ch in _SPACES else ascii(ch)[1:-1] for ch in message)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -142,8 +148,28 @@ def _show_warnings() -> None:
         log.propagate = False
 
 
+def _language(argv: list[str]) -> contextlib.AbstractContextManager:
+    """The language ``--lang`` asks for, in use for the whole run: its errors too, those of
+    the options included (an unknown language is left for the option's own check)."""
+    given = [v for a, v in zip(argv, argv[1:], strict=False) if a == "--lang"]
+    given += [a.split("=", 1)[1] for a in argv if a.startswith("--lang=")]
+    if not given:
+        return contextlib.nullcontext()
+    from planner import text
+
+    try:
+        return text.language(text.check_language(given[-1]))
+    except PlannerError:
+        return contextlib.nullcontext()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _join_signed_values(list(sys.argv[1:] if argv is None else argv))
+    with _language(argv):
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     _show_warnings()
     # `planner ingest ...` imports the ingest command alone; `planner --help` imports them all
     only = argv[0] if argv and argv[0] in COMMANDS else None
@@ -161,17 +187,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         with escaped_stdout():  # data printed (a UPN, a name) cannot drive the terminal
             return int(args._run(args) or 0)
     except PlannerError as exc:
-        print(f"planner: error: {one_line(str(exc))}", file=sys.stderr)
+        from planner.text import usage
+
+        print(usage.error_line(one_line(str(exc))), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("planner: interrupted", file=sys.stderr)
+        from planner.text import t
+
+        print(t("planner: interrupted"), file=sys.stderr)
         return 130
     except MemoryError:
-        print(
-            "planner: error: not enough memory for these inputs (implausibly large values "
-            "or files?); check them, or free memory and retry",
-            file=sys.stderr,
+        from planner.text import t, usage
+
+        words = t(
+            "not enough memory for these inputs (implausibly large values or files?); check "
+            "them, or free memory and retry"
         )
+        print(usage.error_line(words), file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `planner ingest ... | head`
         return 0

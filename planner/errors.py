@@ -25,9 +25,20 @@ EXIT_NOTEBOOK_FAILED = 4
 
 
 class PlannerError(Exception):
-    """An error caused by the user's input or options, reported without a traceback."""
+    """An error caused by the user's input or options, reported without a traceback.
+
+    The message is a catalogue message in English with ``{name}`` fields, the values given by
+    name: ``InputError("{path}: no such file", path=path)``. It is written in the language in
+    use where it is raised (:func:`planner.text.t`), as every sentence a person reads; a text
+    from elsewhere (a library's own message) is passed through as it is.
+    """
 
     exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str = "", /, *args: object, **values: object) -> None:
+        from planner.text import t  # lazily: the text layer itself raises InputError
+
+        super().__init__(t(message, **values) if isinstance(message, str) else message, *args)
 
 
 class InputError(PlannerError):

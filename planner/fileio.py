@@ -59,14 +59,16 @@ def temp_beside(path: str | Path) -> Path:
     """
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder; give a file name")
+        raise InputError("cannot write {path}: it is a folder; give a file name", path=path)
     if path.exists() and not path.is_file():  # a device, a pipe: never replaced by a file
-        raise InputError(f"cannot write {path}: not a regular file; give a file name")
+        raise InputError("cannot write {path}: not a regular file; give a file name", path=path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise InputError(
+            "cannot write {path}: {strerror}", path=path, strerror=exc.strerror or exc
+        ) from None
     try:
         os.fchmod(fd, ordinary_mode())
     finally:
@@ -90,7 +92,11 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         write(tmp)
         os.replace(tmp, path)
     except (OSError, UnicodeEncodeError) as exc:
-        raise InputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputError(
+            "cannot write {path}: {strerror}",
+            path=path,
+            strerror=getattr(exc, "strerror", None) or exc,
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+from planner.text import number
 
 MAX_RATIO = 100
 RATIO_FLOOR = 8 << 20
@@ -53,9 +54,13 @@ def regular_file(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise InputError(
+            "{path}: cannot read the file ({strerror})", path=path, strerror=exc.strerror or exc
+        ) from None
     if not stat.S_ISREG(mode):
-        raise InputError(f"{path}: not a regular file (a device, pipe or socket); give a file")
+        raise InputError(
+            "{path}: not a regular file (a device, pipe or socket); give a file", path=path
+        )
 
 
 def symlinked_outside(path: Path, root: Path | None = None) -> bool:
@@ -77,8 +82,10 @@ def damaged(name: str) -> Iterator[None]:
         yield
     except DAMAGED as exc:
         raise InputError(
-            f"{name}: the archive is damaged or uses an unsupported compression ({exc}); "
-            "download the export again"
+            "{name}: the archive is damaged or uses an unsupported compression "
+            "({exc}); download the export again",
+            name=name,
+            exc=exc,
         ) from None
 
 
@@ -87,9 +94,16 @@ def check_member(archive: str, info: zipfile.ZipInfo) -> None:
     size, packed = info.file_size, max(1, info.compress_size)
     if size > RATIO_FLOOR and size > MAX_RATIO * packed:
         raise InputError(
-            f"{archive}!{info.filename}: expands {size // packed:,} times "
-            f"({packed:,} bytes to {size:,}); refusing a likely zip bomb "
-            f"(limit {MAX_RATIO}:1 above {RATIO_FLOOR >> 20} MiB)"
+            "{archive}!{filename}: expands {size} times ({packed} bytes to "
+            "{size2}); refusing a likely zip bomb (limit {max_ratio}:1 above "
+            "{mib} MiB)",
+            archive=archive,
+            filename=info.filename,
+            size=number(size // packed),
+            packed=number(packed),
+            size2=number(size),
+            max_ratio=MAX_RATIO,
+            mib=RATIO_FLOOR >> 20,
         )
 
 
@@ -104,8 +118,11 @@ def read_bounded(name: str, read: Callable[[int], bytes], limit: int, what: str)
     data = read(limit + 1)
     if len(data) > limit:
         raise InputError(
-            f"{name}: {what} larger than {limit >> 20} MiB; "
-            "split it, or save it as CSV (read in chunks whatever its size)"
+            "{name}: {what} larger than {mib} MiB; split it, or save it as CSV "
+            "(read in chunks whatever its size)",
+            name=name,
+            what=what,
+            mib=limit >> 20,
         )
     return data
 
@@ -129,8 +146,9 @@ def load_json(name: str, text: str | bytes, **kwargs: Any) -> Any:
         return json.loads(text, **kwargs)
     except RecursionError:
         raise InputError(
-            f"{name}: JSON nested too deeply to read (over about 1,000 levels); "
-            "a usage export is a list of flat rows"
+            "{name}: JSON nested too deeply to read (over about 1,000 levels); a "
+            "usage export is a list of flat rows",
+            name=name,
         ) from None
 
 
@@ -176,21 +194,28 @@ def decode_text(raw: bytes, name: str) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: damaged UTF-16 text ({exc.reason})") from None
+            raise InputError(
+                "{name}: damaged UTF-16 text ({reason})", name=name, reason=exc.reason
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if looks_like_utf8(raw):
             line = raw[: exc.start].count(b"\n") + 1
             raise InputError(
-                f"{name}, line {line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8 in a "
-                "UTF-8 file; correct the line or save the file again as UTF-8"
+                "{name}, line {line}: byte 0x{raw:02x} is not valid UTF-8 in a UTF-8 "
+                "file; correct the line or save the file again as UTF-8",
+                name=name,
+                line=line,
+                raw=raw[exc.start],
             ) from None
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{name}, line {line}: the text is neither UTF-8 nor Windows-1252; "
-            "save the file as UTF-8 CSV"
+            "{name}, line {line}: the text is neither UTF-8 nor Windows-1252; save "
+            "the file as UTF-8 CSV",
+            name=name,
+            line=line,
         ) from None

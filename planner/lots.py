@@ -64,20 +64,29 @@ def held_lots(lots: pd.DataFrame, start: pd.Timestamp, *, name: str | None = Non
     name = name or lots.attrs.get("source") or "lots"
     missing = set(LOT_COLUMNS) - set(lots.columns)
     if missing:
-        raise InputError(f"{name}: missing column(s) {sorted(missing)}; need purchase_date,amount")
+        raise InputError(
+            "{name}: missing column(s) {missing}; need purchase_date,amount",
+            name=name,
+            missing=sorted(missing),
+        )
     dates = pd.DatetimeIndex(pd.to_datetime(lots["purchase_date"], errors="coerce")).normalize()
     if dates.tz is not None:
         dates = dates.tz_localize(None)
     amounts = pd.to_numeric(lots["amount"], errors="coerce").to_numpy(dtype=np.float64)
     if dates.hasnans or not np.isfinite(amounts).all():
-        raise InputError(f"{name}: every lot needs a purchase date and an amount")
+        raise InputError("{name}: every lot needs a purchase date and an amount", name=name)
     if (amounts < 0).any():
-        raise InputError(f"{name}: a lot amount is negative; give what is left of it (>= 0)")
+        raise InputError(
+            "{name}: a lot amount is negative; give what is left of it (>= 0)", name=name
+        )
     late = dates > start
     if late.any():
         raise InputError(
-            f"{name}: a lot bought on {dates[late].min().date().isoformat()}, after the start "
-            f"{start.date().isoformat()}; give the lots held on that day"
+            "{name}: a lot bought on {bought}, after the start {start}; "
+            "give the lots held on that day",
+            name=name,
+            bought=dates[late].min().date().isoformat(),
+            start=start.date().isoformat(),
         )
     out = pd.DataFrame({"purchase_date": dates, "amount": amounts})
     return out.sort_values("purchase_date", kind="stable").reset_index(drop=True)

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+from planner.text import N_, number, t
+from planner.text import days as text_days
 
 #: the largest amount of money accepted anywhere (currency units), 10**12
 MAX_AMOUNT = 1e12
@@ -43,13 +45,18 @@ MAX_COUNT = 20_000
 MAX_SCENARIO_DAYS = 20_000 * 365
 
 
+def _refused(message: str, /, **values: object) -> argparse.ArgumentTypeError:
+    """An option's value refused: ``message`` from the catalogue, in the language in use."""
+    return argparse.ArgumentTypeError(t(message, **values))
+
+
 def _number(text: str, what: str) -> float:
     try:
         value = float(str(text).strip().replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a number") from None
+        raise _refused("{what} {text!r} is not a number", what=t(what), text=text) from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a finite number")
+        raise _refused("{what} {text!r} is not a finite number", what=t(what), text=text)
     return value
 
 
@@ -58,59 +65,67 @@ def amount(text: str) -> float:
 
     (The sign is left to the command, which says what it needs.)
     """
-    value = _number(text, "amount")
+    value = _number(text, N_("amount"))
     if abs(value) > MAX_AMOUNT:
-        raise argparse.ArgumentTypeError(
-            f"amount {text!r} is implausibly large (the limit is {MAX_AMOUNT:,.0f})"
+        raise _refused(
+            "amount {text!r} is implausibly large (the limit is {limit})",
+            text=text,
+            limit=number(MAX_AMOUNT),
         )
     return value
 
 
 def finite(text: str) -> float:
     """A finite number (a probability, a rate: the command checks its range)."""
-    value = _number(text, "value")
+    value = _number(text, N_("value"))
     if abs(value) > MAX_AMOUNT:
-        raise argparse.ArgumentTypeError(f"value {text!r} is implausibly large")
+        raise _refused("value {text!r} is implausibly large", text=text)
     return value
 
 
 def _integer(text: str, what: str, low: int, high: int) -> int:
     raw = str(text).strip().replace("_", "")
     if not re.fullmatch(r"[+-]?\d+", raw):
-        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number")
+        raise _refused("{what} {text!r} is not a whole number", what=t(what), text=text)
     value = int(raw)
     if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{what} {text!r} must be between {low:,} and {high:,}")
+        raise _refused(
+            "{what} {text!r} must be between {low} and {high}",
+            what=t(what),
+            text=text,
+            low=number(low),
+            high=number(high),
+        )
     return value
 
 
 def days(text: str) -> int:
     """A whole number of days, at most :data:`MAX_DAYS` in size (the command checks the sign)."""
-    return _integer(text, "day count", -MAX_DAYS, MAX_DAYS)
+    return _integer(text, N_("day count"), -MAX_DAYS, MAX_DAYS)
 
 
 def day_span(text: str) -> float:
     """A (possibly fractional) number of days, at most :data:`MAX_DAYS` in size."""
-    value = _number(text, "day count")
+    value = _number(text, N_("day count"))
     if abs(value) > MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"day count {text!r} is beyond {MAX_DAYS:,} days")
+        raise _refused("day count {text!r} is beyond {days}", text=text, days=text_days(MAX_DAYS))
     return value
 
 
 def seed(text: str) -> int:
     """A random seed: a whole number from 0 to :data:`MAX_SEED`."""
-    return _integer(text, "seed", 0, MAX_SEED)
+    return _integer(text, N_("seed"), 0, MAX_SEED)
 
 
 def workers(text: str) -> int:
     """A number of local worker processes, at most :data:`MAX_WORKERS` (the command checks
     the lower bound)."""
-    return _integer(text, "worker count", -MAX_WORKERS, MAX_WORKERS)
+    return _integer(text, N_("worker count"), -MAX_WORKERS, MAX_WORKERS)
 
 
 def count(text: str) -> int:
     """A count of scenarios or the like: a whole number up to :data:`MAX_COUNT`."""
-    return _integer(text, "count", -MAX_COUNT, MAX_COUNT)
+    return _integer(text, N_("count"), -MAX_COUNT, MAX_COUNT)
 
 
 def check_workload(scenarios: int | None, horizon_days: int | None) -> None:
@@ -124,8 +139,11 @@ def check_workload(scenarios: int | None, horizon_days: int | None) -> None:
         return  # not whole numbers: the plan's own checks say so
     if n * days > MAX_SCENARIO_DAYS:
         raise InputError(
-            f"{n:,} scenarios over {days:,} days is more than {MAX_SCENARIO_DAYS:,} "
-            "scenario-days to simulate; use fewer scenarios or a shorter horizon"
+            "{n} scenarios over {days} days is more than {max_scenario_days} "
+            "scenario-days to simulate; use fewer scenarios or a shorter horizon",
+            n=number(n),
+            days=number(days),
+            max_scenario_days=number(MAX_SCENARIO_DAYS),
         )
 
 
@@ -133,7 +151,7 @@ def currency(text: str) -> str:
     """A three-letter ISO 4217 currency code (upper-cased)."""
     code = str(text).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise argparse.ArgumentTypeError(f"currency {text!r} is not a three-letter ISO code")
+        raise _refused("currency {text!r} is not a three-letter ISO code", text=text)
     return code
 
 
@@ -194,21 +212,35 @@ def check_outputs(
             continue
         real = _real(path)
         if real in files:
-            raise InputError(f"{option} {path} is one of the inputs: refusing to overwrite it")
+            raise InputError(
+                "{option} {path} is one of the inputs: refusing to overwrite it",
+                option=option,
+                path=path,
+            )
         absolute = os.path.abspath(os.path.expanduser(str(path)))
         if any(fnmatch.fnmatch(absolute, p) for p in patterns):
             raise InputError(
-                f"{option} {path} matches an input pattern: the next run would read it as an "
-                "export; write it elsewhere"
+                "{option} {path} matches an input pattern: the next run would read it "
+                "as an export; write it elsewhere",
+                option=option,
+                path=path,
             )
         for folder in folders:
             if real == folder or folder in real.parents:
                 raise InputError(
-                    f"{option} {path} is inside the input folder {folder}: the next run "
-                    "would read it as an export; write it elsewhere"
+                    "{option} {path} is inside the input folder {folder}: the next run "
+                    "would read it as an export; write it elsewhere",
+                    option=option,
+                    path=path,
+                    folder=folder,
                 )
         if real in taken:
-            raise InputError(f"{option} {path} is also given to {taken[real]}: give two files")
+            raise InputError(
+                "{option} {path} is also given to {taken}: give two files",
+                option=option,
+                path=path,
+                taken=taken[real],
+            )
         taken[real] = option
 
 
@@ -223,12 +255,20 @@ def check_output_folder(inputs: Iterable[str | Path | None], option: str, folder
     for f in folders:
         if real == f or f in real.parents:
             raise InputError(
-                f"{option} {folder} is inside the input folder {f}: the next run would read "
-                "the reports as exports; write them elsewhere"
+                "{option} {folder} is inside the input folder {input}: the next run would "
+                "read the reports as exports; write them elsewhere",
+                option=option,
+                folder=folder,
+                input=f,
             )
     for f in files:
         if f.parent == real and f.suffix.lower() in (".html", ".xlsx", ".json"):
-            raise InputError(f"{option} {folder} holds the input {f}: write the reports elsewhere")
+            raise InputError(
+                "{option} {folder} holds the input {input}: write the reports elsewhere",
+                option=option,
+                folder=folder,
+                input=f,
+            )
 
 
 # --------------------------------------------------------------------------------------------

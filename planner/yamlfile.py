@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from planner.errors import InputError
+from planner.text import number, t
 
 __all__ = [
     "MAX_BYTES",
@@ -67,7 +68,7 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def _line(mark: Any) -> str:
-    return f"line {mark.line + 1}: " if mark is not None else ""
+    return t("line {line}: ", line=mark.line + 1) if mark is not None else ""
 
 
 def read_text(path: str | Path, label: str) -> str:
@@ -79,28 +80,39 @@ def read_text(path: str | Path, label: str) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise InputError(f"{label}: no such file") from None
+        raise InputError("{label}: no such file", label=label) from None
     except OSError as exc:
-        raise InputError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+        raise InputError(
+            "{label}: cannot read the file ({strerror})", label=label, strerror=exc.strerror or exc
+        ) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise InputError(
-                f"{label}: not a regular file (a folder, device, pipe or socket); give a file"
+                "{label}: not a regular file (a folder, device, pipe or socket); give a file",
+                label=label,
             )
         with os.fdopen(fd, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+        raise InputError(
+            "{label}: cannot read the file ({strerror})", label=label, strerror=exc.strerror or exc
+        ) from None
     if len(data) > MAX_BYTES:
-        raise InputError(f"{label}: larger than {MAX_BYTES >> 20} MiB; not a parameters file")
+        raise InputError(
+            "{label}: larger than {mib} MiB; not a parameters file",
+            label=label,
+            mib=MAX_BYTES >> 20,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{label}: line {line}: byte 0x{data[exc.start]:02x} is not UTF-8; "
-            "save the file as UTF-8"
+            "{label}: line {line}: byte 0x{data:02x} is not UTF-8; save the file as UTF-8",
+            label=label,
+            line=line,
+            data=data[exc.start],
         ) from None
 
 
@@ -116,15 +128,21 @@ def _check_events(text: str, label: str) -> None:
         tag = getattr(event, "tag", None)
         if tag is not None and tag not in _ALLOWED_TAGS:
             raise InputError(
-                f"{label}: {_line(event.start_mark)}the tag {_short_tag(tag)[:80]} is not "
-                "allowed; a value is text, a number, true/false, a list or a mapping"
+                "{label}: {line}the tag {short_tag} is not allowed; a value is text, a "
+                "number, true/false, a list or a mapping",
+                label=label,
+                line=_line(event.start_mark),
+                short_tag=_short_tag(tag)[:80],
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 raise InputError(
-                    f"{label}: {_line(event.start_mark)}nested more than {MAX_DEPTH} levels "
-                    "deep; not a parameters file"
+                    "{label}: {line}nested more than {max_depth} levels deep; not a "
+                    "parameters file",
+                    label=label,
+                    line=_line(event.start_mark),
+                    max_depth=MAX_DEPTH,
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -154,14 +172,19 @@ def _check_expansion(root: yaml.Node, label: str) -> None:
             sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
             if sizes[key] > MAX_VALUES:
                 raise InputError(
-                    f"{label}: {_line(node.start_mark)}its aliases expand to more than "
-                    f"{MAX_VALUES:,} values; not a parameters file"
+                    "{label}: {line}its aliases expand to more than {max_values} values; "
+                    "not a parameters file",
+                    label=label,
+                    line=_line(node.start_mark),
+                    max_values=number(MAX_VALUES),
                 )
             continue
         if key in sizes:
             continue
         if key in on_path:
-            raise InputError(f"{label}: {_line(node.start_mark)}an alias contains itself")
+            raise InputError(
+                "{label}: {line}an alias contains itself", label=label, line=_line(node.start_mark)
+            )
         on_path.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
@@ -170,7 +193,9 @@ def _check_expansion(root: yaml.Node, label: str) -> None:
 def _yaml_error(exc: yaml.YAMLError, label: str) -> InputError:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return InputError(f"{label}: {_line(mark)}not valid YAML ({problem})")
+    return InputError(
+        "{label}: {line}not valid YAML ({problem})", label=label, line=_line(mark), problem=problem
+    )
 
 
 def compose_text(text: str, label: str) -> yaml.Node | None:
@@ -205,7 +230,9 @@ def construct(node: yaml.Node, label: str) -> Any:
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, label) from None
     except ValueError as exc:  # an integer of thousands of digits
-        raise InputError(f"{label}: {_line(node.start_mark)}{exc}") from None
+        raise InputError(
+            "{label}: {line}{exc}", label=label, line=_line(node.start_mark), exc=exc
+        ) from None
 
 
 def plain_values(value: Any) -> Any:

@@ -12,6 +12,11 @@ from functools import cache
 from planner.text import catalogue
 
 
+def _unspaced(text: str) -> str:
+    """``text`` without the space French puts before high punctuation."""
+    return re.sub(r"[ \u00a0\u202f]+(?=[:;!?])", "", text)
+
+
 @cache
 def english_patterns() -> tuple[tuple[str, re.Pattern], ...]:
     """``(msgid, pattern)`` of the messages French writes differently."""
@@ -22,10 +27,12 @@ def english_patterns() -> tuple[tuple[str, re.Pattern], ...]:
         entry = french.get(forms[0])
         strings = entry.string if entry is not None else ""
         translated = set(strings) if isinstance(strings, (list, tuple)) else {strings}
+        translated = {_unspaced(s) for s in translated}
         for form in forms:
             words = re.sub(r"\{[^}]*\}", "", form)
-            if form in translated or len(re.sub(r"\W", "", words)) < 3:
-                continue  # the same in French ("Date", "Total"), or no words to see
+            if _unspaced(form) in translated or len(re.sub(r"\W", "", words)) < 3:
+                continue  # the same in French ("Date", "Total", "argument {name} : ..."), or
+                # no words to see
             parts = re.split(r"\{[^}]*\}", form)
             pattern = ".+?".join(re.escape(part) for part in parts)
             found.append((form, re.compile(pattern, re.S)))
@@ -54,9 +61,11 @@ def html_pieces(page: str) -> list[str]:
 
 
 def line_pieces(output: str) -> list[str]:
-    """A command's output as lines and as their column-like segments (two spaces apart)."""
+    """A command's output as lines, their column-like segments (two spaces apart), and what
+    follows each colon or semicolon (``planner: error: NAME: MESSAGE`` holds ``MESSAGE``)."""
     pieces = []
     for line in output.splitlines():
         pieces.append(line)
         pieces += re.split(r"\s{2,}", line.strip())
+        pieces += [line[m.end() :] for m in re.finditer(r"[ \u202f\u00a0]?[:;] ", line)]
     return pieces

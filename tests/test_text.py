@@ -101,6 +101,36 @@ def test_french_catalogue_is_complete():
     )
 
 
+def test_errors_are_catalogue_messages():
+    """An error's message is a literal the catalogue finds, its values given by name: an
+    f-string or a message built by hand would stay in English in every language."""
+    import ast
+
+    found = []
+    for path in sorted((catalogue.ROOT / "planner").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            at = catalogue.AT.get(name, 0 if name in catalogue.KEYWORDS else None)
+            if at is None or len(node.args) <= at:
+                continue
+            message = node.args[at]
+            if isinstance(message, ast.JoinedStr | ast.BinOp) or (
+                isinstance(message, ast.Call) and getattr(message.func, "attr", "") == "format"
+            ):
+                found.append(f"{path.relative_to(catalogue.ROOT)}:{node.lineno} {name}")
+    assert found == []
+
+
+def test_an_error_is_written_in_the_language_in_use():
+    with text.language("fr"):
+        french = str(InputError("{path}: no such file", path="lots.csv"))
+    assert french == "lots.csv\u202f: fichier introuvable"
+    assert str(InputError("{path}: no such file", path="lots.csv")) == "lots.csv: no such file"
+    assert str(InputError("a library's own {text}")) == "a library's own {text}"  # as it is
+
+
 def test_catalogue_reads_the_markdown_a_notebook_source_shows(tmp_path):
     source = tmp_path / "nb.py"
     source.write_text(

@@ -65,8 +65,10 @@ def credit_currency(records: pd.DataFrame, default: str = "") -> str:
     found = credit_currencies(records)
     if len(found) > 1:
         raise InputError(
-            f"credits were spent in several currencies ({', '.join(found)}); analyse one "
-            f"at a time, e.g. analysis.in_currency(records, {found[0]!r})"
+            "credits were spent in several currencies ({found}); analyse one at a "
+            "time, e.g. analysis.in_currency(records, {found2!r})",
+            found=", ".join(found),
+            found2=found[0],
         )
     return found[0] if found else default
 

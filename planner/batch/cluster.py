@@ -43,8 +43,9 @@ def import_distributed():
         import distributed
     except ImportError as exc:
         raise InputError(
-            f"planner batch runs on Dask, which is not installed ({exc}); install it with "
-            "`pip install 'planner[dask]'`"
+            "planner batch runs on Dask, which is not installed ({exc}); install "
+            "it with `pip install 'planner[dask]'`",
+            exc=exc,
         ) from None
     return distributed
 
@@ -71,13 +72,15 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
             client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise InputError(
-                f"--scheduler: cannot reach a Dask scheduler at {scheduler} ({exc})"
+                "--scheduler: cannot reach a Dask scheduler at {scheduler} ({exc})",
+                scheduler=scheduler,
+                exc=exc,
             ) from None
         with client:
             yield client
         return
     if workers is not None and workers < 1:
-        raise InputError(f"--workers {workers}: give at least 1 worker")
+        raise InputError("--workers {workers}: give at least 1 worker", workers=workers)
     n_workers = workers or default_workers(os.cpu_count() or 1)
     cluster = distributed.LocalCluster(
         n_workers=n_workers,

@@ -45,8 +45,9 @@ from planner import yamlfile
 from planner.errors import InputError
 from planner.report.notebooks import PATH_PARAMETERS, RESERVED_PARAMETERS
 from planner.report.params import OPTION_PARAMETERS, PARAMETERS, option_parameters
+from planner.text import t
 
-__all__ = ["TENANT_KEYS", "Tenant", "read_tenants"]
+__all__ = ["TENANT_KEYS", "Tenant", "read_tenants", "shared_language"]
 
 #: keys of a tenant entry besides the report options it may also set
 TENANT_KEYS: tuple[str, ...] = (
@@ -98,8 +99,15 @@ class _Reader:
         self.options = OPTION_PARAMETERS
         self.notebook = set(PARAMETERS)
 
-    def fail(self, node: yaml.Node, message: str) -> InputError:
-        return InputError(f"{self.path}: line {node.start_mark.line + 1}: {message}")
+    def fail(self, node: yaml.Node, message: str, /, **values: Any) -> InputError:
+        """The error ``message`` (a catalogue message, ``{name}`` fields from ``values``) at
+        ``node``'s line."""
+        return InputError(
+            "{path}: line {line}: {message}",
+            path=self.path,
+            line=node.start_mark.line + 1,
+            message=t(message, **values),
+        )
 
     def value(self, node: yaml.Node) -> Any:
         return yamlfile.construct(node, str(self.path))
@@ -107,16 +115,20 @@ class _Reader:
     def mapping(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
         """``(key, key node, value node)`` of a mapping; duplicate keys refused."""
         if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping of keys to values")
+            raise self.fail(node, "{what} must be a mapping of keys to values", what=what)
         seen: dict[str, int] = {}
         items = []
         for key_node, value_node in node.value:
             key = self.value(key_node)
             if not isinstance(key, str):
-                raise self.fail(key_node, f"{what}: key {key!r} is not a name")
+                raise self.fail(key_node, "{what}: key {key!r} is not a name", what=what, key=key)
             if key in seen:
                 raise self.fail(
-                    key_node, f"{what}: {key!r} given twice (first on line {seen[key]})"
+                    key_node,
+                    "{what}: {key!r} given twice (first on line {seen})",
+                    what=what,
+                    key=key,
+                    seen=seen[key],
                 )
             seen[key] = key_node.start_mark.line + 1
             items.append((key, key_node, value_node))
@@ -131,9 +143,12 @@ class _Reader:
             return "param", name, self.checked(name, name, node, where, False)
         raise self.fail(
             key_node,
-            f"{where}: unknown key {key!r}; use a `planner report` option "
-            f"({', '.join(sorted(self.options))}) or a notebook parameter "
-            f"({', '.join(sorted(self.notebook))})",
+            "{where}: unknown key {key!r}; use a `planner report` option "
+            "({options}) or a notebook parameter ({notebook})",
+            where=where,
+            key=key,
+            options=", ".join(sorted(self.options)),
+            notebook=", ".join(sorted(self.notebook)),
         )
 
     def checked(self, key: str, parameter: str, node: yaml.Node, where: str, option: bool) -> Any:
@@ -148,7 +163,7 @@ class _Reader:
                 return spec.parse(key, value)
             return spec.check(key, value)
         except InputError as exc:
-            raise self.fail(node, f"{where}: {exc}") from None
+            raise self.fail(node, "{where}: {exc}", where=where, exc=exc) from None
 
     def params(self, node: yaml.Node, where: str) -> dict[str, Any]:
         out = {}
@@ -156,8 +171,11 @@ class _Reader:
             if key in RESERVED_PARAMETERS or key not in self.notebook:
                 raise self.fail(
                     key_node,
-                    f"{where}: params: unknown notebook parameter {key!r}; known parameters: "
-                    f"{', '.join(sorted(self.notebook))}",
+                    "{where}: params: unknown notebook parameter {key!r}; known "
+                    "parameters: {notebook}",
+                    where=where,
+                    key=key,
+                    notebook=", ".join(sorted(self.notebook)),
                 )
             out[key] = self.checked(key, key, value_node, f"{where}: params", False)
         return out
@@ -175,8 +193,11 @@ class _Reader:
             elif tenant and key not in TENANT_KEYS:
                 raise self.fail(
                     key_node,
-                    f"{where}: unknown key {key!r}; a tenant has {', '.join(TENANT_KEYS)} "
-                    "(other notebook parameters go under `params:`)",
+                    "{where}: unknown key {key!r}; a tenant has {tenant_keys} (other "
+                    "notebook parameters go under `params:`)",
+                    where=where,
+                    key=key,
+                    tenant_keys=", ".join(TENANT_KEYS),
                 )
             elif key == "exports":
                 direct["exports"] = self.exports(value_node, where)
@@ -189,7 +210,7 @@ class _Reader:
         value = self.value(node)
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
-            raise self.fail(node, f"{where}: exports must be a path or a list of paths")
+            raise self.fail(node, "{where}: exports must be a path or a list of paths", where=where)
         return items
 
     def absolute(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +230,12 @@ class _Reader:
         return {**params, **option_parameters(options)}
 
 
+def shared_language(tenants: list[Tenant]) -> str | None:
+    """The language every tenant's report is written in (``lang``), when they share one."""
+    langs = {str(tenant.parameters.get("lang") or "en") for tenant in tenants}
+    return langs.pop() if len(langs) == 1 else None
+
+
 def read_tenants(path: str | Path) -> list[Tenant]:
     """Read and check a tenants file; see the module's documentation for its layout.
 
@@ -222,12 +249,14 @@ def read_tenants(path: str | Path) -> list[Tenant]:
     path = Path(path)
     root = yamlfile.compose_file(path)
     if root is None:
-        raise InputError(f"{path}: empty; list the tenants under `tenants:`")
+        raise InputError("{path}: empty; list the tenants under `tenants:`", path=path)
     reader = _Reader(path.resolve())
     top = dict((k, (kn, vn)) for k, kn, vn in reader.mapping(root, "the file"))
     for key, (key_node, _) in top.items():
         if key not in ("defaults", "tenants"):
-            raise reader.fail(key_node, f"unknown key {key!r}; expected `defaults:` and `tenants:`")
+            raise reader.fail(
+                key_node, "unknown key {key!r}; expected `defaults:` and `tenants:`", key=key
+            )
     if "tenants" not in top:
         raise reader.fail(root, "no `tenants:` list")
     base: dict[str, Any] = {}
@@ -251,13 +280,18 @@ def _tenants(reader: _Reader, node: yaml.Node, base: Mapping[str, Any]) -> list[
         name = _name(reader, item)
         if name.lower() in seen:
             raise reader.fail(
-                item, f"tenant {name!r} given twice (first on line {seen[name.lower()]})"
+                item,
+                "tenant {name!r} given twice (first on line {seen})",
+                name=name,
+                seen=seen[name.lower()],
             )
         seen[name.lower()] = line
         where = f"tenant {name!r}"
         options, params = reader.level(item, where, tenant=True)
         if "exports" not in params and "exports" not in base:
-            raise reader.fail(item, f"{where}: no exports; list its usage exports under `exports:`")
+            raise reader.fail(
+                item, "{where}: no exports; list its usage exports under `exports:`", where=where
+            )
         own = reader.parameters(options, params)
         tenants.append(Tenant(name=name, parameters=reader.absolute({**base, **own}), line=line))
     return tenants
@@ -272,7 +306,8 @@ def _name(reader: _Reader, item: yaml.Node) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name) or name.lower() in _RESERVED_NAMES:
         raise reader.fail(
             node,
-            f"tenant name {name!r} cannot be a folder name; use letters, digits, '.', '_' "
-            "and '-' (up to 100, starting with a letter or digit)",
+            "tenant name {name!r} cannot be a folder name; use letters, digits, "
+            "'.', '_' and '-' (up to 100, starting with a letter or digit)",
+            name=name,
         )
     return name

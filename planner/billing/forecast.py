@@ -195,9 +195,9 @@ def parse_monthly_budget(value: Any) -> int | None:
     try:
         amount = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"monthly budget: expected an amount, got {value!r}") from None
+        raise InputError("monthly budget: expected an amount, got {value!r}", value=value) from None
     if isinstance(value, bool) or not math.isfinite(amount) or amount <= 0:
-        raise InputError(f"monthly budget: must be an amount above 0, got {value!r}")
+        raise InputError("monthly budget: must be an amount above 0, got {value!r}", value=value)
     return int(to_cents(amount))
 
 
@@ -289,7 +289,9 @@ def monthly_forecast(
     MonthlyForecast
     """
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-        raise InputError(f"forecast months: must be a whole number >= 1, got {months!r}")
+        raise InputError(
+            "forecast months: must be a whole number >= 1, got {months!r}", months=months
+        )
     budget = parse_monthly_budget(monthly_budget)
     windows = month_windows(scenarios.start, scenarios.horizon_days, months)
     if lots is not None and len(lots) > 0:

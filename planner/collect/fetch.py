@@ -344,12 +344,18 @@ def fetch(
     """
     started = time.monotonic()
     if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise InputError(f"--concurrency {concurrency}: give 1 to {MAX_CONCURRENCY}")
+        raise InputError(
+            "--concurrency {concurrency}: give 1 to {max_concurrency}",
+            concurrency=concurrency,
+            max_concurrency=MAX_CONCURRENCY,
+        )
     store = Store(store_dir, create=True)
     end = _as_utc(until) if until is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
     begin = _as_utc(since) if since is not None else None
     if begin is not None and begin > end:
-        raise InputError(f"--since {begin.date()} is after --until {end.date()}")
+        raise InputError(
+            "--since {date} is after --until {date2}", date=begin.date(), date2=end.date()
+        )
     functions = [PSTN_CALLS] + ([DIRECT_ROUTING_CALLS] if direct_routing else [])
     functions += [SMS_LOG] if sms else []
     result = FetchResult(store=store.root, end=end, functions=functions, concurrency=concurrency)

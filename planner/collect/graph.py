@@ -65,6 +65,7 @@ from planner.collect.http import (
 )
 from planner.collect.pacing import MAX_WAIT_S, Pacer
 from planner.errors import InputError
+from planner.text import number, t
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
@@ -106,7 +107,11 @@ class AppCredential:
         for name in ("tenant_id", "client_id"):
             value = getattr(self, name)
             if not value or not re.fullmatch(r"[A-Za-z0-9._-]+", value):
-                raise InputError(f"--{name.replace('_', '-')}: give the app's {name} (a GUID)")
+                raise InputError(
+                    "--{replace}: give the app's {name} (a GUID)",
+                    replace=name.replace("_", "-"),
+                    name=name,
+                )
         if (self.secret is None) == (self.certificate is None):
             raise ValueError("give exactly one of secret and certificate")
 
@@ -125,8 +130,9 @@ def secret_from_env(tenant_id: str, client_id: str, env_name: str) -> AppCredent
     secret = os.environ.get(env_name, "")
     if not secret.strip():
         raise InputError(
-            f"the environment variable {env_name} holds no client secret; set it to the app "
-            "registration's secret (or use --certificate PEM)"
+            "the environment variable {env_name} holds no client secret; set it to "
+            "the app registration's secret (or use --certificate PEM)",
+            env_name=env_name,
         )
     return AppCredential(tenant_id, client_id, secret=secret.strip())
 
@@ -145,15 +151,19 @@ def certificate_from_pem(tenant_id: str, client_id: str, path: str | Path) -> Ap
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--certificate {path}: cannot read the PEM file ({exc})") from None
+        raise InputError(
+            "--certificate {path}: cannot read the PEM file ({exc})", path=path, exc=exc
+        ) from None
     blocks = {m.group(1): m.group(0) for m in _PEM_BLOCK.finditer(text)}
     key = next((b for kind, b in blocks.items() if kind.endswith("PRIVATE KEY")), None)
     cert = blocks.get("CERTIFICATE")
     if key is None or cert is None:
         missing = "private key" if key is None else "certificate"
         raise InputError(
-            f"--certificate {path}: the PEM file holds no {missing}; give one file with both "
-            "(openssl pkcs12 -in app.pfx -out app.pem -nodes)"
+            "--certificate {path}: the PEM file holds no {missing}; give one file "
+            "with both (openssl pkcs12 -in app.pfx -out app.pem -nodes)",
+            path=path,
+            missing=missing,
         )
     credential = {"private_key": key, "public_certificate": cert}
     passphrase = os.environ.get(CERTIFICATE_PASSPHRASE_ENV)
@@ -172,7 +182,12 @@ def _base_url(url: str, option: str) -> str:
         or parts.username
         or parts.password
     ):
-        raise InputError(f"{option} {url}: give an https:// address (e.g. {DEFAULT_GRAPH_URL})")
+        raise InputError(
+            "{option} {url}: give an https:// address (e.g. {default_graph_url})",
+            option=option,
+            url=url,
+            default_graph_url=DEFAULT_GRAPH_URL,
+        )
     return url.rstrip("/")
 
 
@@ -270,8 +285,10 @@ class GraphClient:
         # MSAL logs a sign-in answer it cannot parse with its traceback and the answer's text
         logging.getLogger("msal").setLevel(logging.CRITICAL + 1)
 
-    def _fail(self, message: str) -> GraphError:
-        return GraphError(self.scrub(message, 500))
+    def _fail(self, message: str, /, **values: Any) -> GraphError:
+        """The error ``message`` (a catalogue message, ``{name}`` fields from ``values``),
+        scrubbed of the credential's secrets."""
+        return GraphError(self.scrub(t(message, **values), 500))
 
     # ---- sign-in ------------------------------------------------------------------------
 
@@ -292,12 +309,17 @@ class GraphClient:
                 raise
             except ValueError as exc:  # the tenant's OpenID configuration was refused
                 raise self._fail(
-                    f"sign-in: the authority {self.authority} does not know the tenant "
-                    f"{self.credential.tenant_id} ({first_line(exc)})"
+                    "sign-in: the authority {authority} does not know the tenant "
+                    "{tenant_id} ({first_line})",
+                    authority=self.authority,
+                    tenant_id=self.credential.tenant_id,
+                    first_line=first_line(exc),
                 ) from None
             except Exception as exc:  # noqa: BLE001 - MSAL's own errors end the sign-in
                 raise self._fail(
-                    f"sign-in at {self.authority} failed ({first_line(exc)})"
+                    "sign-in at {authority} failed ({first_line})",
+                    authority=self.authority,
+                    first_line=first_line(exc),
                 ) from None
         return self._app
 
@@ -321,10 +343,14 @@ class GraphClient:
                     if self.credential.certificate is not None
                     else "the sign-in answer cannot be used"
                 )
-                raise self._fail(f"sign-in: {what} ({first_line(exc)})") from None
+                raise self._fail(
+                    "sign-in: {what} ({first_line})", what=what, first_line=first_line(exc)
+                ) from None
             except Exception as exc:  # noqa: BLE001 - MSAL's own errors end the sign-in
                 raise self._fail(
-                    f"sign-in at {self.authority} failed ({first_line(exc)})"
+                    "sign-in at {authority} failed ({first_line})",
+                    authority=self.authority,
+                    first_line=first_line(exc),
                 ) from None
         token = result.get("access_token") if isinstance(result, dict) else None
         if not isinstance(token, str) or not token or len(token) > 64_000:
@@ -332,8 +358,11 @@ class GraphClient:
             code = str(result.get("error") or "error")
             detail = first_line(str(result.get("error_description") or ""))
             raise self._fail(
-                f"sign-in refused for client {self.credential.client_id} in tenant "
-                f"{self.credential.tenant_id}: {code[:100]} ({detail[:300]})"
+                "sign-in refused for client {client_id} in tenant {tenant_id}: {code} ({detail})",
+                client_id=self.credential.client_id,
+                tenant_id=self.credential.tenant_id,
+                code=code[:100],
+                detail=detail[:300],
             )
         self.scrub.add(token)
         if result.get("token_source") == "identity_provider":
@@ -346,7 +375,9 @@ class GraphClient:
         """Back off before retry ``attempt`` (1-based), or give up after :attr:`max_retries`."""
         if attempt > self.max_retries:
             raise self._fail(
-                f"Graph still answers {what} after {self.max_retries} retries; try again later"
+                "Graph still answers {what} after {max_retries} retries; try again later",
+                what=what,
+                max_retries=self.max_retries,
             )
         after = (
             retry_after(response.headers.get("Retry-After"))
@@ -423,31 +454,47 @@ class GraphClient:
                 target = origin(response.headers.get("Location", ""))[1] or "no address"
                 response.close()
                 raise self._fail(
-                    f"Graph answered {status}, a redirect to {target}; not followed (only "
-                    f"{self.graph_url} is read)"
+                    "Graph answered {status}, a redirect to {target}; not followed (only "
+                    "{graph_url} is read)",
+                    status=status,
+                    target=target,
+                    graph_url=self.graph_url,
                 )
             if status in (401, 403):
                 raise self._fail(
-                    f"Graph refused access ({status} {self._error_text(response)}): the app "
-                    f"registration needs the application permission {PERMISSION} with admin "
-                    "consent"
+                    "Graph refused access ({status} {error_text}): the app registration "
+                    "needs the application permission {permission} with admin consent",
+                    status=status,
+                    error_text=self._error_text(response),
+                    permission=PERMISSION,
                 )
             if status == 429 or status >= 500:
                 response.close()
                 attempt += 1
                 self._retry(attempt, response, str(status))
                 continue
-            raise self._fail(f"Graph refused the request ({status} {self._error_text(response)})")
+            raise self._fail(
+                "Graph refused the request ({status} {error_text})",
+                status=status,
+                error_text=self._error_text(response),
+            )
 
     def _checked_page(self, page: Any) -> dict[str, Any]:
         """``page`` when it is a Graph page: an object whose ``value`` is a list, not too deep."""
         if not isinstance(page, dict):
-            raise self._fail(f"Graph answered {_kind_of(page)} where a page (an object) belongs")
+            raise self._fail(
+                "Graph answered {kind} where a page (an object) belongs", kind=_kind_of(page)
+            )
         rows = page.get("value")
         if not isinstance(rows, list):
-            raise self._fail(f"Graph answered a page whose 'value' is {_kind_of(rows)}, not a list")
+            raise self._fail(
+                "Graph answered a page whose 'value' is {kind}, not a list",
+                kind=_kind_of(rows),
+            )
         if _too_deep(page, MAX_DEPTH):
-            raise self._fail(f"Graph answered a page nested over {MAX_DEPTH} levels; refused")
+            raise self._fail(
+                "Graph answered a page nested over {max_depth} levels; refused", max_depth=MAX_DEPTH
+            )
         return page
 
     def _next_link(self, page: dict[str, Any]) -> str | None:
@@ -455,11 +502,14 @@ class GraphClient:
         if link is None:
             return None
         if not isinstance(link, str) or not link or len(link) > 16_384:
-            raise self._fail(f"Graph sent a next-page link that is {_kind_of(link)}; stopped")
+            raise self._fail(
+                "Graph sent a next-page link that is {kind}; stopped", kind=_kind_of(link)
+            )
         parts = urlsplit(link)
         if origin(link) != origin(self.graph_url) or parts.username or parts.password:
             raise self._fail(
-                f"Graph sent a next page on another host ({parts.netloc[:100]}); stopped"
+                "Graph sent a next page on another host ({netloc}); stopped",
+                netloc=parts.netloc[:100],
             )
         return link
 
@@ -495,13 +545,20 @@ class GraphClient:
         while url and not self.pacer.stopped.is_set():
             if url in seen:
                 raise self._fail(
-                    f"Graph sent the address of a page already read for {function} "
-                    f"{timestamp(start)}..{timestamp(end)} (a loop); stopped"
+                    "Graph sent the address of a page already read for {function} "
+                    "{timestamp}..{timestamp2} (a loop); stopped",
+                    function=function,
+                    timestamp=timestamp(start),
+                    timestamp2=timestamp(end),
                 )
             if len(seen) >= self.max_pages:
                 raise self._fail(
-                    f"Graph sent over {self.max_pages:,} pages for {function} "
-                    f"{timestamp(start)}..{timestamp(end)}; stopped"
+                    "Graph sent over {max_pages} pages for {function} "
+                    "{timestamp}..{timestamp2}; stopped",
+                    max_pages=number(self.max_pages),
+                    function=function,
+                    timestamp=timestamp(start),
+                    timestamp2=timestamp(end),
                 )
             seen.add(url)
             page = self.get(url)

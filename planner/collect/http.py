@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 from planner.errors import InputError
+from planner.text import number
 
 #: the largest body read from Graph (a page of 1,000 rows is about 1 MiB)
 MAX_PAGE_BYTES = 64 << 20
@@ -64,16 +65,20 @@ def read_body(response: requests.Response, limit: int, what: str) -> bytes:
         is in an encoding the client did not ask for.
     """
     announced = response.headers.get("Content-Length", "")
-    too_big = f"{what}: an answer of over {limit:,} bytes (compressed or not); refused"
+    too_big = GraphError(
+        "{what}: an answer of over {limit} bytes (compressed or not); refused",
+        what=what,
+        limit=number(limit),
+    )
     if _DIGITS.fullmatch(announced.strip()) and int(announced) > limit:
         response.close()
-        raise GraphError(too_big)
+        raise too_big
     raw = getattr(response, "raw", None)
     try:
         if raw is None or not hasattr(raw, "stream"):  # a body already in memory
             body = b"".join(response.iter_content(_CHUNK))
             if len(body) > limit:
-                raise GraphError(too_big)
+                raise too_big
             return body
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
@@ -81,7 +86,11 @@ def read_body(response: requests.Response, limit: int, what: str) -> bytes:
         elif encoding in _WBITS:
             inflate = zlib.decompressobj(_WBITS[encoding])
         else:
-            raise GraphError(f"{what}: an answer in {encoding[:20]!r}, not asked for; refused")
+            raise GraphError(
+                "{what}: an answer in {encoding!r}, not asked for; refused",
+                what=what,
+                encoding=encoding[:20],
+            )
         return _inflated(raw.stream(_CHUNK, decode_content=False), inflate, limit, too_big)
     except zlib.error:
         raise requests.exceptions.ContentDecodingError(
@@ -91,7 +100,7 @@ def read_body(response: requests.Response, limit: int, what: str) -> bytes:
         response.close()
 
 
-def _inflated(chunks: Iterable[bytes], inflate: Any, limit: int, too_big: str) -> bytes:
+def _inflated(chunks: Iterable[bytes], inflate: Any, limit: int, too_big: GraphError) -> bytes:
     """The bytes of ``chunks``, inflated by ``inflate`` (or as they are), at most ``limit``."""
     out: list[bytes] = []
     size = 0
@@ -104,7 +113,7 @@ def _inflated(chunks: Iterable[bytes], inflate: Any, limit: int, too_big: str) -
                 chunk = inflate.unconsumed_tail
             size += len(data)
             if size > limit:
-                raise GraphError(too_big)
+                raise too_big
             out.append(data)
     if inflate is not None:
         out.append(inflate.flush())
@@ -182,8 +191,10 @@ class AuthorityOnly:
         there = origin(url)
         if there != self.home:
             raise GraphError(
-                f"sign-in: the authority {self.authority} sent the client to another host "
-                f"({self.scrub(there[1], 100)}); refused, nothing was sent there"
+                "sign-in: the authority {authority} sent the client to another host "
+                "({scrub}); refused, nothing was sent there",
+                authority=self.authority,
+                scrub=self.scrub(there[1], 100),
             )
         kwargs.update(allow_redirects=False, stream=True)
         kwargs["headers"] = {**(kwargs.get("headers") or {}), "Accept-Encoding": ACCEPT_ENCODING}
@@ -192,22 +203,30 @@ class AuthorityOnly:
             response = self.session.request(method, url, **kwargs)
         except requests.RequestException as exc:
             raise GraphError(
-                f"sign-in: cannot reach {self.authority} ({self.scrub(first_line(exc))})"
+                "sign-in: cannot reach {authority} ({scrub})",
+                authority=self.authority,
+                scrub=self.scrub(first_line(exc)),
             ) from None
         status = response.status_code
         if 300 <= status < 400:
             response.close()
             target = origin(response.headers.get("Location", ""))[1] or "no address"
             raise GraphError(
-                f"sign-in: {self.authority} answered {status}, a redirect to "
-                f"{self.scrub(target, 100)}; not followed, the credential was not sent there"
+                "sign-in: {authority} answered {status}, a redirect to {scrub}; not "
+                "followed, the credential was not sent there",
+                authority=self.authority,
+                status=status,
+                scrub=self.scrub(target, 100),
             )
         body = read_body(response, MAX_SIGN_IN_BYTES, f"sign-in at {self.authority}")
         if not _is_json_object(body):
             kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no type"
             raise GraphError(
-                f"sign-in: {self.authority} answered {status} with {self.scrub(kind, 60)}, not "
-                "a sign-in answer (JSON); check --authority (a proxy or captive portal?)"
+                "sign-in: {authority} answered {status} with {scrub}, not a sign-in "
+                "answer (JSON); check --authority (a proxy or captive portal?)",
+                authority=self.authority,
+                status=status,
+                scrub=self.scrub(kind, 60),
             )
         response._content = body  # MSAL reads .text from the bounded body
         return response

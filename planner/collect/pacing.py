@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from planner.collect.http import GraphError
+from planner.text import number
 
 #: Graph's documented limit on call records is 1,500 requests per 20 s per app and tenant
 GRAPH_LIMIT = 1_500
@@ -108,9 +109,13 @@ class Pacer:
             extra = resume - max(self._resume_at, now)
             if self.waited + extra > self.max_wait:
                 raise GraphError(
-                    f"Graph answered {what} and asks to wait {seconds:,.0f} s; with the "
-                    f"{self.waited:,.0f} s already waited that passes --max-wait "
-                    f"{self.max_wait:,.0f} s: stopped, try again later"
+                    "Graph answered {what} and asks to wait {seconds} s; with the "
+                    "{waited} s already waited that passes --max-wait {max_wait} "
+                    "s: stopped, try again later",
+                    what=what,
+                    seconds=number(seconds),
+                    waited=number(self.waited),
+                    max_wait=number(self.max_wait),
                 )
             self.waited += extra
             self._resume_at = resume

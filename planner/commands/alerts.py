@@ -26,6 +26,7 @@ from planner.errors import InputError
 from planner.ingest import read_exports
 from planner.inputs import read_lots
 from planner.terminal import escape_controls
+from planner.text import number
 from planner.text.console import alerts_text
 from planner.validate import MAX_AMOUNT, json_text
 
@@ -76,12 +77,19 @@ def _money_cents(flag: str, text: str) -> int:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InputError(f"{flag}: not an amount: {text!r}") from None
+        raise InputError("{flag}: not an amount: {text!r}", flag=flag, text=text) from None
     if not value.is_finite() or abs(value) > MAX_AMOUNT:
-        raise InputError(f"{flag}: a finite amount up to {MAX_AMOUNT:,.0f}, got {text!r}")
+        raise InputError(
+            "{flag}: a finite amount up to {max_amount}, got {text!r}",
+            flag=flag,
+            max_amount=number(MAX_AMOUNT),
+            text=text,
+        )
     cents = value * 100
     if cents != cents.to_integral_value() or value < 0:
-        raise InputError(f"{flag}: an amount >= 0 with at most two decimals, got {text!r}")
+        raise InputError(
+            "{flag}: an amount >= 0 with at most two decimals, got {text!r}", flag=flag, text=text
+        )
     return int(cents)
 
 
@@ -92,8 +100,9 @@ def _number(flag: str, text: str, kind: str) -> int | float:
             raise ValueError(text)
         return value
     except ValueError:
-        raise InputError(f"{flag}: not {'a whole number' if kind == 'int' else 'a number'}: "
-                         f"{text!r}") from None  # fmt: skip
+        if kind == "int":
+            raise InputError("{flag}: not a whole number: {text!r}", flag=flag, text=text) from None
+        raise InputError("{flag}: not a number: {text!r}", flag=flag, text=text) from None
 
 
 def thresholds_from(args: argparse.Namespace) -> Thresholds:
@@ -108,7 +117,9 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
         elif kind == "hours":
             start, sep, end = value.partition("-")
             if not sep:
-                raise InputError(f"{flag}: hours as START-END, e.g. 7-20, got {value!r}")
+                raise InputError(
+                    "{flag}: hours as START-END, e.g. 7-20, got {value!r}", flag=flag, value=value
+                )
             given["business_start"] = _number(flag, start, "int")
             given["business_end"] = _number(flag, end, "int")
         else:
@@ -118,7 +129,7 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
     try:
         return Thresholds(**given)
     except ValueError as exc:
-        raise InputError(f"threshold {exc}") from None
+        raise InputError("threshold {exc}", exc=exc) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     lots = read_lots(args.balance) if args.balance else None
     ingest = read_exports(args.paths)
     if ingest.records.empty:
-        raise InputError(f"no call records in {', '.join(args.paths)}")
+        raise InputError("no call records in {paths}", paths=", ".join(args.paths))
     with text.language(args.lang):
         result = detect_alerts(
             ingest.records, thresholds, since=since, lots=lots, billing=args.billing

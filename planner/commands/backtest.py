@@ -66,7 +66,9 @@ def _synthetic(args: argparse.Namespace) -> int:
     histories = 1 if args.histories is None else args.histories
     if not 1 <= histories <= MAX_HISTORIES:
         raise InputError(
-            f"--histories: must be a whole number from 1 to {MAX_HISTORIES}, got {histories}"
+            "--histories: must be a whole number from 1 to {max_histories}, got {histories}",
+            max_histories=MAX_HISTORIES,
+            histories=histories,
         )
     n_scenarios, n_true, grid_side = (500, 300, 12) if args.quick else (2000, 1000, 30)
     table = synthetic_table(
@@ -102,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
         if value is not None
     ]
     if given:
-        raise InputError(f"{', '.join(given)}: not used by backtest (the replay starts empty)")
+        raise InputError(
+            "{given}: not used by backtest (the replay starts empty)", given=", ".join(given)
+        )
     synthetic_only = [
         opt
         for opt, value in (("--quick", args.quick or None), ("--histories", args.histories))
@@ -110,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
     ]
     if synthetic_only and not args.synthetic:
         raise InputError(
-            f"{', '.join(synthetic_only)}: only with --synthetic (a history given with --demand "
-            "or exports is backtested once, on what happened)"
+            "{synthetic_only}: only with --synthetic (a history given with "
+            "--demand or exports is backtested once, on what happened)",
+            synthetic_only=", ".join(synthetic_only),
         )
     with text.language(args.lang):
         if args.synthetic:

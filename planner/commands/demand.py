@@ -62,8 +62,11 @@ def compute(args: argparse.Namespace) -> tuple[DemandResult, int]:
             ("--licences", "--rates") if args.rates is None else ("--rates", "--licences")
         )
         raise InputError(
-            f"{given} needs {missing} too: the what-if demand prices calls after the minute "
-            "pools of the licences, with the rate card; give both, or neither for the actual demand"
+            "{given} needs {missing} too: the what-if demand prices calls after "
+            "the minute pools of the licences, with the rate card; give both, or "
+            "neither for the actual demand",
+            given=given,
+            missing=missing,
         )
     return demand_from_exports(
         args.paths, licences=args.licences, rates=args.rates, user_licences=args.user_licences
@@ -81,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             result.to_csv(Path(args.out))
         except OSError as exc:
-            raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+            raise InputError(
+                "cannot write {out}: {strerror}", out=args.out, strerror=exc.strerror or exc
+            ) from None
     if args.json:
         doc = result.to_json()
         doc["rejected_rows"] = rejected

@@ -30,6 +30,7 @@ from planner.collect.fetch import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, fetch
 from planner.collect.pacing import MAX_WAIT_S
 from planner.commands import groups
 from planner.errors import InputError
+from planner.text import t
 from planner.text.console import fetch_summary
 
 HELP = "collect call records from Microsoft Graph into a history store (app-only sign-in)"
@@ -39,7 +40,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(
+            t("{value!r} is not a date (YYYY-MM-DD)", value=text)
+        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -120,13 +123,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``planner fetch``; returns the exit code."""
     if args.since and args.until and args.since > args.until:
-        raise InputError(f"--since {args.since} is after --until {args.until}")
+        raise InputError(
+            "--since {since} is after --until {until}", since=args.since, until=args.until
+        )
     if args.certificate:
         credential = graph.certificate_from_pem(args.tenant_id, args.client_id, args.certificate)
     else:
         credential = graph.secret_from_env(args.tenant_id, args.client_id, args.client_secret_env)
     if not 0 <= args.max_wait <= 86_400:
-        raise InputError(f"--max-wait {args.max_wait:g}: give 0 to 86400 seconds")
+        raise InputError("--max-wait {max_wait:g}: give 0 to 86400 seconds", max_wait=args.max_wait)
     client = graph.GraphClient(
         credential, authority=args.authority, graph_url=args.graph_url, max_wait=args.max_wait
     )

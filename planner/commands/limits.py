@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     policies = read_policies(args.policies) if args.policies else None
     records = read_exports(args.paths).records
     if records.empty:
-        raise InputError(f"no call records in {', '.join(args.paths)}")
+        raise InputError("no call records in {paths}", paths=", ".join(args.paths))
     with text.language(args.lang):
         alerts = detect_alerts(records, since=records["start"].min().date())
         result = spend_limits(

@@ -33,14 +33,18 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file; give a directory to write the sample into")
+        raise InputError(
+            "--out {out} is a file; give a directory to write the sample into", out=out
+        )
     seed = SAMPLE_SEED if args.seed is None else args.seed
     if seed < 0:
-        raise InputError(f"--seed {seed} is negative; give a whole number >= 0")
+        raise InputError("--seed {seed} is negative; give a whole number >= 0", seed=seed)
     try:
         paths = write_sample(out, seed=seed)
     except OSError as exc:
-        raise InputError(f"cannot write the sample into {out}: {exc.strerror or exc}") from None
+        raise InputError(
+            "cannot write the sample into {out}: {strerror}", out=out, strerror=exc.strerror or exc
+        ) from None
     for path in paths:
         print(path)
     return 0

@@ -93,8 +93,9 @@ def _policy(args: argparse.Namespace) -> Policy:
         ]
         if missing:
             raise InputError(
-                f"auto-recharge needs {' and '.join(missing)}; give them, or "
-                "--no-auto-recharge to replay the initial purchase alone"
+                "auto-recharge needs {missing}; give them, or --no-auto-recharge to "
+                "replay the initial purchase alone",
+                missing=" and ".join(missing),
             )
     try:
         return Policy(
@@ -108,7 +109,9 @@ def _policy(args: argparse.Namespace) -> Policy:
         )
     except ValueError as exc:
         field, _, problem = str(exc).partition(": ")
-        raise InputError(f"{_OPTION.get(field, field)}: {problem}") from None
+        raise InputError(
+            "{option}: {problem}", option=_OPTION.get(field, field), problem=problem
+        ) from None
 
 
 def _window(demand: pd.Series, start: str | None, path: str) -> pd.Series:
@@ -121,12 +124,16 @@ def _window(demand: pd.Series, start: str | None, path: str) -> pd.Series:
     except (TypeError, ValueError):
         day = None
     if day is None or pd.isna(day):
-        raise InputError(f"--start {start!r} is not a date; write it as YYYY-MM-DD")
+        raise InputError("--start {start!r} is not a date; write it as YYYY-MM-DD", start=start)
     day = day.normalize()
     if not first <= day <= last:
         raise InputError(
-            f"--start {day.date()} is outside the demand in {path} ({first.date()} to "
-            f"{last.date()}); pick a start within those dates"
+            "--start {date} is outside the demand in {path} ({date2} to {date3}); "
+            "pick a start within those dates",
+            date=day.date(),
+            path=path,
+            date2=first.date(),
+            date3=last.date(),
         )
     return demand.loc[day:]
 

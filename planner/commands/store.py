@@ -16,6 +16,7 @@ import argparse
 import json
 
 from planner.errors import InputError
+from planner.text import nt
 
 HELP = "show what a history store holds: period, rows, months, gaps, sources"
 
@@ -36,8 +37,15 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize(Store(args.store))
     print(json.dumps(summary.to_json(), indent=2) if args.json else summary.text())
     if summary.damaged:
-        more = (
-            f" (and {len(summary.damaged) - 1} more month(s))" if len(summary.damaged) > 1 else ""
-        )
-        raise InputError(summary.damaged[0]["error"] + more)
+        first, more = summary.damaged[0]["error"], len(summary.damaged) - 1
+        if more:
+            raise InputError(
+                nt(
+                    "{first} (and {n} more month)",
+                    "{first} (and {n} more months)",
+                    more,
+                    first=first,
+                )
+            )
+        raise InputError(first)
     return 0

@@ -57,7 +57,9 @@ def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
     """
     missing = {"plan", "users"} - set(licences.columns)
     if missing:
-        raise InputError(f"licences lack the column(s) {', '.join(sorted(missing))}")
+        raise InputError(
+            "licences lack the column(s) {missing}", missing=", ".join(sorted(missing))
+        )
     rows = []
     row: Any  # an itertuples row: the columns as attributes
     for i, row in enumerate(licences.itertuples(index=False)):
@@ -65,23 +67,30 @@ def licence_table(licences: pd.DataFrame) -> pd.DataFrame:
         code = normalize_plan(str(raw)) if pd.notna(raw) else None
         if code is None:
             raise InputError(
-                f"licences row {i + 1}: unknown plan {raw!r}; use one of {', '.join(PLANS)}"
+                "licences row {i}: unknown plan {raw!r}; use one of {plans}",
+                i=i + 1,
+                raw=raw,
+                plans=", ".join(PLANS),
             )
         country = getattr(row, "country", None)
         country = None if country is None or pd.isna(country) or country == "" else str(country)
         country = country.upper() if country else None
         users = row.users
         if pd.isna(users) or float(users) < 0 or float(users) != int(float(users)):
-            raise InputError(f"licences row {i + 1}: users {users!r} is not a whole number >= 0")
+            raise InputError(
+                "licences row {i}: users {users!r} is not a whole number >= 0", i=i + 1, users=users
+            )
         if country is None and code != AUDIO_CONFERENCING_PLAN:
-            raise InputError(f"licences row {i + 1}: plan {code} needs a country")
+            raise InputError("licences row {i}: plan {code} needs a country", i=i + 1, code=code)
         spec = PLANS[code]
         domestic = domestic_allowance(code, country)
         international, dial_out = spec.international, spec.dial_out
         override = getattr(row, "minutes_per_user", None)
         if override is not None and pd.notna(override):
             if float(override) < 0:
-                raise InputError(f"licences row {i + 1}: minutes_per_user {override} < 0")
+                raise InputError(
+                    "licences row {i}: minutes_per_user {override} < 0", i=i + 1, override=override
+                )
             if code == AUDIO_CONFERENCING_PLAN:
                 dial_out = float(override)
             elif code == "MCOPSTN9":

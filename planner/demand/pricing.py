@@ -431,10 +431,14 @@ def _currency(rate: pd.DataFrame, records: pd.DataFrame) -> str:
     seen = records["currency"].astype("string").str.upper().dropna().unique().tolist()
     if len(seen) == 1:
         return str(seen[0])
+    if seen:
+        raise InputError(
+            "the rate card names no currency and the records name several: add a `currency` "
+            "column to the rate card"
+        )
     raise InputError(
-        "the rate card names no currency and the records "
-        + ("name several" if seen else "name none")
-        + ": add a `currency` column to the rate card"
+        "the rate card names no currency and the records name none: add a `currency` column "
+        "to the rate card"
     )
 
 

@@ -32,7 +32,9 @@ def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
     if "per_minute_micro" in rates.columns:  # already expressed exactly
         missing.discard("per_minute")
     if missing:
-        raise InputError(f"the rate card lacks the column(s) {', '.join(sorted(missing))}")
+        raise InputError(
+            "the rate card lacks the column(s) {missing}", missing=", ".join(sorted(missing))
+        )
     n = len(rates)
     dest = rates["destination"].astype("string").str.strip()
     if dest.isna().any() or (dest == "").any():
@@ -40,7 +42,8 @@ def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
     key = dest.str.lower()
     if key.duplicated().any():
         raise InputError(
-            f"the rate card lists destination {dest[key.duplicated()].iloc[0]!r} twice"
+            "the rate card lists destination {destination!r} twice",
+            destination=dest[key.duplicated()].iloc[0],
         )
 
     def micro_column(name: str, given: str) -> np.ndarray:
@@ -51,7 +54,7 @@ def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
         values = rates[name].fillna(0) if rates[name].dtype != object else rates[name]
         out = np.array([to_micro(0 if pd.isna(v) else v) for v in values], dtype=np.int64)
         if (out < 0).any():
-            raise InputError(f"the rate card has a negative {name}")
+            raise InputError("the rate card has a negative {name}", name=name)
         return out
 
     per_minute = micro_column("per_minute", "per_minute_micro")
@@ -70,8 +73,8 @@ def rate_table(rates: pd.DataFrame) -> pd.DataFrame:
         currency = pd.Series(pd.array([None] * n, dtype="string"))
     if currency.dropna().nunique() > 1:
         raise InputError(
-            f"the rate card mixes {' and '.join(sorted(currency.dropna().unique()))}; "
-            "price one currency per rate card"
+            "the rate card mixes {unique}; price one currency per rate card",
+            unique=" and ".join(sorted(currency.dropna().unique())),
         )
     return pd.DataFrame(
         {

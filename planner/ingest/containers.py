@@ -124,7 +124,8 @@ def _bytes_part(
         return [xlsx_part(name, io.BytesIO(data), prefix, period)]
     if kind == "ole":
         raise InputError(
-            f"{name}: an old binary Excel .xls workbook; save it as .xlsx or CSV and retry"
+            "{name}: an old binary Excel .xls workbook; save it as .xlsx or CSV and retry",
+            name=name,
         )
     if kind == "json":
         data = guard.read_bounded(name, read_all, guard.MAX_JSON_BYTES, "a JSON document")
@@ -139,7 +140,7 @@ def _zip_parts(path: Path) -> list[Part]:
     try:
         zf = zipfile.ZipFile(path)
     except (*guard.DAMAGED, OSError) as exc:
-        raise InputError(f"{name}: not a readable zip archive ({exc})") from None
+        raise InputError("{name}: not a readable zip archive ({exc})", name=name, exc=exc) from None
     members = sorted(
         (i for i in zf.infolist() if not i.is_dir()),
         key=lambda i: i.filename,
@@ -167,7 +168,10 @@ def _zip_parts(path: Path) -> list[Part]:
             continue
         member_name = f"{name}!{info.filename}"
         if info.flag_bits & 0x1:
-            raise InputError(f"{member_name}: the archive member is encrypted; extract it first")
+            raise InputError(
+                "{member_name}: the archive member is encrypted; extract it first",
+                member_name=member_name,
+            )
         guard.check_member(name, info)
 
         def open_member(info: zipfile.ZipInfo = info) -> Any:
@@ -182,18 +186,27 @@ def _zip_parts(path: Path) -> list[Part]:
                 with zf.open(info) as fh:
                     head = fh.read(SNIFF_BYTES)
             except OSError as exc:
-                raise InputError(f"{member_name}: cannot read the archive member ({exc})") from None
+                raise InputError(
+                    "{member_name}: cannot read the archive member ({exc})",
+                    member_name=member_name,
+                    exc=exc,
+                ) from None
             if not head.strip():
                 # an export of a period without such calls may hold an empty member
-                raise InputError(f"{member_name}: the archive member is empty")
+                raise InputError(
+                    "{member_name}: the archive member is empty", member_name=member_name
+                )
             if _kind_of_bytes(head) == "zip":
                 inner = zipfile.ZipFile(open_member())
                 if not _is_xlsx_zip(inner):
-                    raise InputError(f"{member_name}: a zip inside the zip; extract it first")
+                    raise InputError(
+                        "{member_name}: a zip inside the zip; extract it first",
+                        member_name=member_name,
+                    )
                 guard.check_archive(member_name, inner)
             parts.extend(_bytes_part(member_name, head, read_member, open_member, "zip/", period))
     if not parts:
-        raise InputError(f"{name}: the zip archive holds no usage export")
+        raise InputError("{name}: the zip archive holds no usage export", name=name)
     return parts
 
 
@@ -212,8 +225,10 @@ def _file_parts(path: Path) -> Sequence[Part | RecordsPart]:
         if not guard.symlinked_outside(path):
             raise
         raise InputError(
-            f"{path}: not a usage export (a link to {os.path.realpath(path)}, outside its "
-            "folder; its content is not shown)"
+            "{path}: not a usage export (a link to {realpath}, outside its folder; "
+            "its content is not shown)",
+            path=path,
+            realpath=os.path.realpath(path),
         ) from exc
 
 
@@ -224,9 +239,11 @@ def _read_file_parts(path: Path) -> Sequence[Part | RecordsPart]:
         with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+        raise InputError(
+            "{name}: cannot read the file ({strerror})", name=name, strerror=exc.strerror or exc
+        ) from None
     if not head.strip():
-        raise InputError(f"{name}: the file is empty; export the usage report again")
+        raise InputError("{name}: the file is empty; export the usage report again", name=name)
     records = records_part(path, head)
     if records is not None:
         return [records]
@@ -240,14 +257,22 @@ def _read_file_parts(path: Path) -> Sequence[Part | RecordsPart]:
                 if xlsx:
                     guard.check_archive(name, zf)
         except (*guard.DAMAGED, OSError) as exc:
-            raise InputError(f"{name}: a damaged zip archive ({exc})") from None
+            raise InputError("{name}: a damaged zip archive ({exc})", name=name, exc=exc) from None
     actual = "xlsx" if xlsx else kind
     if claimed == "zip" and actual != "zip":
-        raise InputError(f"{name}: named .zip but is not a zip archive (it is {_describe(actual)})")
+        raise InputError(
+            "{name}: named .zip but is not a zip archive (it is {describe})",
+            name=name,
+            describe=_describe(actual),
+        )
     if claimed == "xlsx" and actual != "xlsx":
         raise InputError(
-            f"{name}: named {path.suffix} but is not an Excel workbook (it is "
-            f"{_describe(actual)}); give the file its real extension or save it again from Excel"
+            "{name}: named {suffix} but is not an Excel workbook (it is "
+            "{describe}); give the file its real extension or save it again from "
+            "Excel",
+            name=name,
+            suffix=path.suffix,
+            describe=_describe(actual),
         )
     period = _sibling_period(path)
     if actual == "zip":
@@ -306,7 +331,7 @@ def detect_format(path: str | Path) -> str:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError("{path}: no such file", path=path)
     names = [p.format_name for p in _file_parts(path)]
     return "+".join(dict.fromkeys(names))
 
@@ -340,7 +365,7 @@ def input_parts(
     if not parts:
         shown = ", ".join(Path(p).name for p, _ in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        raise InputError(f"no usage export found (skipped {shown}{more})")
+        raise InputError("no usage export found (skipped {shown}{more})", shown=shown, more=more)
     return parts, skipped
 
 

@@ -136,8 +136,9 @@ def _csv_layout(name: str, head: bytes, enc_sample: bytes) -> _CsvLayout:
         skip = 1
     if len(lines) <= skip + 1 and len(head) > guard.MAX_LINE_BYTES:
         raise InputError(
-            f"{name}: the header line is longer than {guard.MAX_LINE_BYTES >> 20} MiB; "
-            "not a usage export"
+            "{name}: the header line is longer than {mib} MiB; not a usage export",
+            name=name,
+            mib=guard.MAX_LINE_BYTES >> 20,
         )
     first = lines[skip] if len(lines) > skip else ""
     if delimiter is None:
@@ -167,7 +168,7 @@ def csv_part(
         # a French Excel's first accented letter may come late: judge the encoding on more
         enc_sample = head + fh.read(_ENCODING_SNIFF_BYTES)
     if not head.strip():
-        raise InputError(f"{name}: the file is empty; export the usage report again")
+        raise InputError("{name}: the file is empty; export the usage report again", name=name)
     layout = _csv_layout(name, head, enc_sample)
     fmt = match_header(name, layout.headers)
     encoding = layout.encoding
@@ -235,7 +236,10 @@ class _CsvBatches:
         """The encoding to read with again once bytes that are not ``mode`` were met."""
         if mode != "utf-8":
             raise InputError(
-                f"{self.name}: text is not valid {mode} ({exc}); save the file as UTF-8 CSV"
+                "{name}: text is not valid {mode} ({exc}); save the file as UTF-8 CSV",
+                name=self.name,
+                mode=mode,
+                exc=exc,
             ) from None
         # bytes outside the sniffed sample are not UTF-8: a file of Windows-1252 text
         # (an Excel from Western Europe) is read again as such; a UTF-8 file with a
@@ -249,8 +253,10 @@ class _CsvBatches:
         """The block size to read with again once a row was longer than a block."""
         if exc.block >= guard.MAX_LINE_BYTES:
             raise InputError(
-                f"{self.name}: a row is longer than {guard.MAX_LINE_BYTES >> 20} MiB "
-                "(an unterminated quote?); repair the file or export it again"
+                "{name}: a row is longer than {mib} MiB (an unterminated quote?); "
+                "repair the file or export it again",
+                name=self.name,
+                mib=guard.MAX_LINE_BYTES >> 20,
             ) from None
         return exc.block * 4
 
@@ -464,7 +470,9 @@ class _CsvChunks:
                 raise _NotUtf8(msg) from None
             if "straddl" in msg:  # a row longer than a block
                 raise _RowTooLong(self.block) from None
-            raise InputError(f"{self.name}: cannot read the CSV: {msg}") from None
+            raise InputError(
+                "{name}: cannot read the CSV: {msg}", name=self.name, msg=msg
+            ) from None
         finally:
             unhook()
 

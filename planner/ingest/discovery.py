@@ -72,12 +72,9 @@ def discover(paths: Iterable[str | Path] | str | Path) -> list[Input]:
         if path.is_dir():
             found = _folder_files(path)
             if not found:
-                empty = (
-                    "store holds no records yet"
-                    if layout.is_store(path)
-                    else "folder holds no files to read"
-                )
-                raise InputError(f"{text}: {empty}")
+                if layout.is_store(path):
+                    raise InputError("{path}: the store holds no records yet", path=text)
+                raise InputError("{path}: the folder holds no files to read", path=text)
             out.extend(found)
         elif path.exists():
             out.append(Input(path, True))
@@ -88,10 +85,10 @@ def discover(paths: Iterable[str | Path] | str | Path) -> list[Input]:
                 if p.is_dir() and layout.is_store(p):
                     found.extend(_folder_files(p))
             if not found:
-                raise InputError(f"{text}: no file matches this pattern")
+                raise InputError("{text}: no file matches this pattern", text=text)
             out.extend(found)
         else:
-            raise InputError(f"{text}: no such file or folder")
+            raise InputError("{text}: no such file or folder", text=text)
     named: dict[Path, bool] = {}
     for item in out:  # a file named and also found in a folder counts as named
         named[item.path] = named.get(item.path, False) or item.named

@@ -56,8 +56,12 @@ def _json_entries(name: str, text: str) -> tuple[str, list[tuple[int, Any]], lis
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise InputError(
-                f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; "
-                "a cut-off download?); save the response again"
+                "{name}: not valid JSON ({msg} at line {lineno}, column {colno}; a "
+                "cut-off download?); save the response again",
+                name=name,
+                msg=exc.msg,
+                lineno=exc.lineno,
+                colno=exc.colno,
             ) from None
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -172,7 +176,12 @@ def json_parts(
     try:
         text = data[bom:].decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: JSON text is not valid {encoding}: {exc}") from None
+        raise InputError(
+            "{name}: JSON text is not valid {encoding}: {exc}",
+            name=name,
+            encoding=encoding,
+            exc=exc,
+        ) from None
     del data
     container, entries, bad = _json_entries(name, text)
     del text

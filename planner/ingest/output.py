@@ -114,7 +114,9 @@ def _refuse_all_rejected(totals: dict[str, Any], rejects: str | Path | None) -> 
     if totals["records"] == 0 and totals["rejected"]:
         hint = f" (reasons in {rejects})" if rejects else "; use --rejects FILE to see why"
         raise InputError(
-            f"no usable call record: all {totals['rejected']} row(s) were rejected{hint}"
+            "no usable call record: all {totals} row(s) were rejected{hint}",
+            totals=totals["rejected"],
+            hint=hint,
         )
 
 

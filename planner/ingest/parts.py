@@ -114,7 +114,7 @@ def _planner_file_hint(headers: list[str]) -> str | None:
 
 
 def not_export(name: str, why: str) -> InputError:
-    return InputError(f"{name}: not a usage export: {why}")
+    return InputError("{name}: not a usage export: {why}", name=name, why=why)
 
 
 def match_header(name: str, headers: list[str]) -> ExportFormat:

@@ -30,6 +30,7 @@ from planner.ingest.results import Accounting, FileReport, IngestResult, amounts
 from planner.schema import empty_records
 from planner.store.dedup import Seen, duplicated_records
 from planner.store.tables import np_mask
+from planner.text import number
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 _WHOLE_CHUNK_ROWS = 200_000
@@ -136,9 +137,10 @@ class RecordStream(Accounting):
         self._money_magnitude += money_magnitude(records)
         if self._money_magnitude > MAX_TOTAL_CENTS:
             raise InputError(
-                f"{name}: the amounts add up to more than "
-                f"{MAX_TOTAL_CENTS / 100:,.0f}, beyond what can be totalled exactly; "
-                "the values look altered"
+                "{name}: the amounts add up to more than {max_total_cents}, "
+                "beyond what can be totalled exactly; the values look altered",
+                name=name,
+                max_total_cents=number(MAX_TOTAL_CENTS / 100),
             )
         for currency, cents in credit_cents_arrow(records).items():
             self._credit_cents[currency] = self._credit_cents.get(currency, 0) + cents

@@ -55,7 +55,7 @@ class RecordsWriter:
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         if self.suffix not in (".parquet", ".csv"):
-            raise InputError(f"--out {self.path}: use a .parquet or .csv file name")
+            raise InputError("--out {path}: use a .parquet or .csv file name", path=self.path)
         self._tmp = temp_beside(self.path)
         self._parquet: pq.ParquetWriter | None = None
         self._schema = records_arrow_schema()
@@ -64,7 +64,9 @@ class RecordsWriter:
         self._rows = 0
 
     def _fail(self, exc: OSError) -> InputError:
-        return InputError(f"cannot write {self.path}: {exc.strerror or exc}")
+        return InputError(
+            "cannot write {path}: {strerror}", path=self.path, strerror=exc.strerror or exc
+        )
 
     def _wait(self) -> None:
         """Wait for the chunk being written; its error, if any, is raised here."""

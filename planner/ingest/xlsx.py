@@ -24,7 +24,9 @@ def xlsx_part(
     try:
         book = openpyxl.load_workbook(data, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise InputError(f"{name}: not a readable .xlsx workbook ({exc})") from None
+        raise InputError(
+            "{name}: not a readable .xlsx workbook ({exc})", name=name, exc=exc
+        ) from None
     # formulas without a saved value read as empty cells: find them in a second, formula view
     formulas = (
         openpyxl.load_workbook(data, read_only=True, data_only=False)

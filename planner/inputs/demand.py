@@ -58,7 +58,12 @@ def read_demand_csv(
         if currency is not None:
             wanted = currency.strip().upper()
             if wanted not in present:
-                raise t.error(None, f"no rows in {wanted}; the file holds {', '.join(present)}")
+                raise t.error(
+                    None,
+                    "no rows in {wanted}; the file holds {present}",
+                    wanted=wanted,
+                    present=", ".join(present),
+                )
             keep = (codes == wanted).to_numpy()
             frame = frame[keep]
             t = _subset(t, frame)
@@ -66,14 +71,21 @@ def read_demand_csv(
         elif len(present) > 1:
             raise t.error(
                 None,
-                f"{t.path.name} holds {' and '.join(present)}: filter one currency, e.g. "
-                f"`planner demand EXPORTS --currency {present[0]} --out demand.csv` "
-                f"(or keep only the {present[0]} rows)",
+                "{name} holds {present}: filter one currency, e.g. `planner demand "
+                "EXPORTS --currency {present2} --out demand.csv` (or keep only the "
+                "{present2} rows)",
+                name=t.path.name,
+                present=" and ".join(present),
+                present2=present[0],
             )
         else:
             found = present[0]
     elif currency is not None:
-        raise t.error(None, f"no `currency` column, so --currency {currency} cannot be checked")
+        raise t.error(
+            None,
+            "no `currency` column, so --currency {currency} cannot be checked",
+            currency=currency,
+        )
 
     dates = t.dates(date_col, "date")
     amounts = t.numbers(amount_col, "amount")
@@ -84,7 +96,10 @@ def read_demand_csv(
         day = dates[dup].iloc[0].date()
         raise t.error(
             int(lines[1]),
-            f"date {day} is listed twice (lines {lines[0]} and {lines[1]}); give one total per day",
+            "date {day} is listed twice (lines {lines} and {lines2}); give one total per day",
+            day=day,
+            lines=lines[0],
+            lines2=lines[1],
         )
     series = pd.Series(
         amounts, index=pd.DatetimeIndex(dates.to_numpy(), name="date"), name="demand"

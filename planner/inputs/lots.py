@@ -36,8 +36,10 @@ def read_lots(path: str | Path) -> pd.DataFrame:
     extra = [h for h in t.header if header_key(h) not in (date_col, amount_col)]
     if extra:
         raise InputError(
-            f"{t.name}: unexpected column(s) {', '.join(extra)}; a balance file holds only "
-            "`purchase_date,amount` (what is left of each purchase)"
+            "{name}: unexpected column(s) {extra}; a balance file holds only "
+            "`purchase_date,amount` (what is left of each purchase)",
+            name=t.name,
+            extra=", ".join(extra),
         )
     dates = t.dates(date_col, "purchase_date")
     amounts = t.numbers(amount_col, "amount")

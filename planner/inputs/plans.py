@@ -11,6 +11,7 @@ import pandas as pd
 from planner.catalogue import PAYG_PLAN, PLANS, normalize_plan
 from planner.inputs.table import LINE, Table
 from planner.schema import to_micro
+from planner.text import number
 
 # --------------------------------------------------------------------------------------------
 # licences and rates
@@ -50,8 +51,10 @@ def read_licences(path: str | Path) -> pd.DataFrame:
         if code is None:
             raise t.error(
                 int(line),
-                f"unknown plan {raw!r}; use one of {', '.join(PLANS)} or {PAYG_PLAN} "
-                "(pay-as-you-go)",
+                "unknown plan {raw!r}; use one of {plans} or {payg_plan} (pay-as-you-go)",
+                raw=raw,
+                plans=", ".join(PLANS),
+                payg_plan=PAYG_PLAN,
             )
         plans.append(code)
     if country_col is None:
@@ -63,14 +66,16 @@ def read_licences(path: str | Path) -> pd.DataFrame:
         i = int(np.flatnonzero(bad_country)[0])
         raise t.error(
             int(t.frame[LINE].iloc[i]),
-            f"country {countries.iloc[i]!r} is not a two-letter ISO code (e.g. US, GB, DE)",
+            "country {country!r} is not a two-letter ISO code (e.g. US, GB, DE)",
+            country=countries.iloc[i],
         )
     needs_country = np.array([p != "MCOMEETADD" for p in plans]) & (countries == "").to_numpy()
     if needs_country.any():
         i = int(np.flatnonzero(needs_country)[0])
         raise t.error(
             int(t.frame[LINE].iloc[i]),
-            f"plan {plans[i]} needs a country: minutes are pooled per country",
+            "plan {plans} needs a country: minutes are pooled per country",
+            plans=plans[i],
         )
     users = t.numbers(users_col, "users")
     t._first_bad(
@@ -130,18 +135,24 @@ def read_rates(path: str | Path) -> pd.DataFrame:
         i = int(np.flatnonzero(dup)[0])
         raise t.error(
             int(t.frame[LINE].iloc[i]),
-            f"destination {dest.iloc[i]!r} is listed twice; keep one rate per destination",
+            "destination {destination!r} is listed twice; keep one rate per destination",
+            destination=dest.iloc[i],
         )
     rates = t.decimals(rate_col, "per_minute")
     fees = t.decimals(fee_col, "connection_fee", blank="0") if fee_col else [Decimal(0)] * len(t)
     for values, label in ((rates, "per_minute"), (fees, "connection_fee")):
         for i, v in enumerate(values):
             if v < 0:
-                raise t.error(int(t.frame[LINE].iloc[i]), f"`{label}` {v} is negative")
+                raise t.error(
+                    int(t.frame[LINE].iloc[i]), "`{label}` {v} is negative", label=label, v=v
+                )
             if v > MAX_RATE:  # beyond any carrier's price; would overflow exact call costs
                 raise t.error(
                     int(t.frame[LINE].iloc[i]),
-                    f"`{label}` {v} is implausibly high (the limit is {MAX_RATE:,} a minute)",
+                    "`{label}` {v} is implausibly high (the limit is {max_rate} a minute)",
+                    label=label,
+                    v=v,
+                    max_rate=number(MAX_RATE),
                 )
     if inc_col:
         inc = t.numbers(inc_col, "increment_seconds", blank=60.0)
@@ -158,7 +169,8 @@ def read_rates(path: str | Path) -> pd.DataFrame:
         if len(present) > 1:
             raise t.error(
                 None,
-                f"the rate card mixes {' and '.join(present)}; price one currency per rate card",
+                "the rate card mixes {present}; price one currency per rate card",
+                present=" and ".join(present),
             )
         currency = pd.array(cur.replace("", None).tolist(), dtype="string")
     else:

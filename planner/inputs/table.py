@@ -16,6 +16,8 @@ import pandas as pd
 from planner.errors import InputError
 from planner.formats import time_formats
 from planner.guard import decode_text, regular_file
+from planner.text import N_, number, t
+from planner.text import days as text_days
 from planner.validate import MAX_AMOUNT
 
 MAX_SIDE_BYTES = 64 << 20
@@ -36,33 +38,25 @@ class Table:
     def __init__(self, path: str | Path, what: str, example: str):
         self.path = Path(path)
         self.name = str(path)
-        self.what = what
+        self.what = t(what)
         self.example = example
-        try:
-            if self.path.exists() and not self.path.is_dir():
-                regular_file(self.path)
-                if self.path.stat().st_size > MAX_SIDE_BYTES:
-                    raise InputError(
-                        f"{self.name}: larger than {MAX_SIDE_BYTES >> 20} MiB; "
-                        f"expected {what}, a small CSV file"
-                    )
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{self.name}: no such file (expected {what})") from None
-        except IsADirectoryError:
-            raise InputError(f"{self.name} is a directory; expected {what} as a CSV file") from None
-        except OSError as exc:
-            raise InputError(f"{self.name}: cannot read it ({exc.strerror})") from None
+        raw = self._read_bytes()
         text = decode_text(raw, self.name)
         if "\x00" in text:  # dropped, "1\x000" would read as 10: refused instead
             line = text[: text.index("\x00")].count("\n") + 1
             raise InputError(
-                f"{self.name}, line {line}: holds a NUL byte (a damaged or binary file); "
-                f"expected {what} as a CSV text file"
+                "{name}, line {line}: holds a NUL byte (a damaged or binary file); "
+                "expected {what} as a CSV text file",
+                name=self.name,
+                line=line,
+                what=self.what,
             )
         if not text.strip():
             raise InputError(
-                f"{self.name} is empty; expected {what} with a header line `{example}`"
+                "{name} is empty; expected {what} with a header line `{example}`",
+                name=self.name,
+                what=self.what,
+                example=example,
             )
         header_line = text.lstrip("\r\n").splitlines()[0]
         self.delimiter = max((";", "\t", ","), key=header_line.count)
@@ -80,15 +74,23 @@ class Table:
                 continue
             if len(row) != len(header):
                 raise InputError(
-                    f"{self.name}, line {reader.line_num}: {len(row)} fields where the header "
-                    f"has {len(header)}; quote values that contain `{self.delimiter}`"
+                    "{name}, line {line_num}: {n_row} fields where the header has "
+                    "{n_header}; quote values that contain `{delimiter}`",
+                    name=self.name,
+                    line_num=reader.line_num,
+                    n_row=len(row),
+                    n_header=len(header),
+                    delimiter=self.delimiter,
                 )
             rows.append([cell.strip() for cell in row])
             lines.append(reader.line_num)
         if header is None:  # only separators and blanks
             raise InputError(
-                f"{self.name} holds no header (only separators or blanks); expected {what} "
-                f"with a header line `{example}`"
+                "{name} holds no header (only separators or blanks); expected {what} "
+                "with a header line `{example}`",
+                name=self.name,
+                what=self.what,
+                example=example,
             )
         self.header = header
         self.columns = {header_key(h): i for i, h in reversed(list(enumerate(header)))}
@@ -96,12 +98,46 @@ class Table:
         self.frame = pd.DataFrame(data, dtype=object)
         self.frame[LINE] = np.asarray(lines, dtype=np.int64)
 
+    def _read_bytes(self) -> bytes:
+        """The file's bytes: a regular file of at most :data:`MAX_SIDE_BYTES`."""
+        try:
+            if self.path.exists() and not self.path.is_dir():
+                regular_file(self.path)
+                if self.path.stat().st_size > MAX_SIDE_BYTES:
+                    raise InputError(
+                        "{name}: larger than {mib} MiB; expected {what}, a small CSV file",
+                        name=self.name,
+                        mib=MAX_SIDE_BYTES >> 20,
+                        what=self.what,
+                    )
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(
+                "{name}: no such file (expected {what})", name=self.name, what=self.what
+            ) from None
+        except IsADirectoryError:
+            raise InputError(
+                "{name} is a directory; expected {what} as a CSV file",
+                name=self.name,
+                what=self.what,
+            ) from None
+        except OSError as exc:
+            raise InputError(
+                "{name}: cannot read it ({strerror})", name=self.name, strerror=exc.strerror
+            ) from None
+
     def __len__(self) -> int:
         return len(self.frame)
 
-    def error(self, line: int | None, problem: str) -> InputError:
-        where = f"{self.name}, line {line}" if line is not None else self.name
-        return InputError(f"{where}: {problem}")
+    def error(self, line: int | None, problem: str, /, **values: object) -> InputError:
+        """The error of a cell or of the file: ``problem`` a catalogue message with ``{name}``
+        fields filled from ``values``, after the file's name and the line."""
+        problem = t(problem, **values)
+        if line is None:
+            return InputError("{name}: {problem}", name=self.name, problem=problem)
+        return InputError(
+            "{name}, line {line}: {problem}", name=self.name, line=line, problem=problem
+        )
 
     @overload
     def column(self, *names: str, required: Literal[True] = True) -> str: ...
@@ -117,25 +153,35 @@ class Table:
                 return header_key(name)
         if required:
             raise InputError(
-                f"{self.name}: no `{names[0]}` column (found: {', '.join(self.header)}); "
-                f"expected {self.what} with a header line `{self.example}`"
+                "{name}: no `{names}` column (found: {header}); expected {what} with a "
+                "header line `{example}`",
+                name=self.name,
+                names=names[0],
+                header=", ".join(self.header),
+                what=self.what,
+                example=self.example,
             )
         return None
 
     def require_rows(self) -> None:
         if len(self) == 0:
             raise InputError(
-                f"{self.name} holds a header but no rows; expected {self.what} (`{self.example}`)"
+                "{name} holds a header but no rows; expected {what} (`{example}`)",
+                name=self.name,
+                what=self.what,
+                example=self.example,
             )
 
     def text(self, col: str) -> pd.Series:
         return self.frame[col].astype(str)
 
-    def _first_bad(self, bad: np.ndarray, col: str, problem: str) -> None:
+    def _first_bad(self, bad: np.ndarray, col: str, problem: str, /, **values: object) -> None:
+        """Refuse the first cell ``bad`` marks: ``problem`` as :meth:`error`, its ``{value}``
+        that cell's text."""
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             value = self.frame[col].iloc[i]
-            raise self.error(int(self.frame[LINE].iloc[i]), problem.format(value=value))
+            raise self.error(int(self.frame[LINE].iloc[i]), problem, value=value, **values)
 
     def numbers(self, col: str, label: str, *, blank: float | None = None) -> np.ndarray:
         """Column ``col`` as float64; blank cells become ``blank`` (or are refused)."""
@@ -147,16 +193,19 @@ class Table:
             dtype=np.float64, copy=True
         )
         if blank is None:
-            self._first_bad(empty, col, f"`{label}` is empty; give a number")
+            self._first_bad(empty, col, "`{label}` is empty; give a number", label=label)
         self._first_bad(
             ~np.isfinite(values),
             col,
-            f"`{label}` value {{value!r}} is not a number; write e.g. 12.50",
+            "`{label}` value {value!r} is not a number; write e.g. 12.50",
+            label=label,
         )
         self._first_bad(
             np.abs(values) > MAX_AMOUNT,
             col,
-            f"`{label}` value {{value!r}} is implausibly large (the limit is {MAX_AMOUNT:,.0f})",
+            "`{label}` value {value!r} is implausibly large (the limit is {limit})",
+            label=label,
+            limit=number(MAX_AMOUNT),
         )
         if blank is not None:
             values[empty] = blank
@@ -175,12 +224,22 @@ class Table:
                 number = Decimal(text)
             except InvalidOperation:
                 raise self.error(
-                    int(line), f"`{label}` value {value!r} is not a number; write e.g. 0.025"
+                    int(line),
+                    "`{label}` value {value!r} is not a number; write e.g. 0.025",
+                    label=label,
+                    value=value,
                 ) from None
             if not number.is_finite():
-                raise self.error(int(line), f"`{label}` value {value!r} is not a number")
+                raise self.error(
+                    int(line), "`{label}` value {value!r} is not a number", label=label, value=value
+                )
             if abs(number) > MAX_AMOUNT:
-                raise self.error(int(line), f"`{label}` value {value!r} is implausibly large")
+                raise self.error(
+                    int(line),
+                    "`{label}` value {value!r} is implausibly large",
+                    label=label,
+                    value=value,
+                )
             out.append(number)
         return out
 
@@ -200,18 +259,25 @@ class Table:
                 break
             again = pd.to_datetime(text.where(todo), errors="coerce", format=fmt, utc=True)
             parsed = parsed.where(~todo, again)
-        order = "DD/MM/YYYY" if dayfirst else "MM/DD/YYYY"
-        self._first_bad(
-            parsed.isna().to_numpy(),
-            col,
-            f"`{label}` value {{value!r}} is not a date; write YYYY-MM-DD (or {order}, as "
-            f"the exports of a {'semicolon' if dayfirst else 'comma'}-separated file hold)",
-        )
+        if dayfirst:
+            problem = N_(
+                "`{label}` value {value!r} is not a date; write YYYY-MM-DD (or DD/MM/YYYY, "
+                "as the exports of a semicolon-separated file hold)"
+            )
+        else:
+            problem = N_(
+                "`{label}` value {value!r} is not a date; write YYYY-MM-DD (or MM/DD/YYYY, "
+                "as the exports of a comma-separated file hold)"
+            )
+        self._first_bad(parsed.isna().to_numpy(), col, problem, label=label)
         days = parsed.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
         if len(days) and (days.max().date() - days.min().date()).days > MAX_SPAN_DAYS:
             raise self.error(
                 None,
-                f"`{label}` spans {days.min().date()} to {days.max().date()}, more than "
-                f"{MAX_SPAN_DAYS:,} days; check the dates",
+                "`{label}` spans {first} to {last}, more than {days}; check the dates",
+                label=label,
+                first=days.min().date(),
+                last=days.max().date(),
+                days=text_days(MAX_SPAN_DAYS),
             )
         return days

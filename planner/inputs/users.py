@@ -48,9 +48,10 @@ def read_user_licences(path: str | Path) -> pd.DataFrame:
     if licences_col is None and flag_col is None:
         raise t.error(
             None,
-            f"neither a `Licenses` column (M365 admin center user export) nor an `mcopstnc` "
-            f"column (found: {', '.join(t.header)}); expected `upn,mcopstnc` or the "
+            "neither a `Licenses` column (M365 admin center user export) nor an "
+            "`mcopstnc` column (found: {header}); expected `upn,mcopstnc` or the "
             "admin center's Export users file",
+            header=", ".join(t.header),
         )
     upn = t.text(upn_col).str.lower()
     t._first_bad((upn == "").to_numpy(), upn_col, "the user principal name is empty")
@@ -82,8 +83,11 @@ def read_user_licences(path: str | Path) -> pd.DataFrame:
         rows = out[clash]
         raise t.error(
             int(rows[LINE].iloc[1]),
-            f"user {rows['upn'].iloc[0]} is listed twice with different licences "
-            f"(lines {rows[LINE].iloc[0]} and {rows[LINE].iloc[1]}); keep one row per user",
+            "user {user} is listed twice with different licences (lines {line1} "
+            "and {line2}); keep one row per user",
+            user=rows["upn"].iloc[0],
+            line1=rows[LINE].iloc[0],
+            line2=rows[LINE].iloc[1],
         )
     return out.drop(columns=LINE).reset_index(drop=True)
 
@@ -91,7 +95,9 @@ def read_user_licences(path: str | Path) -> pd.DataFrame:
 def _flags(t: Table, col: str, label: str) -> np.ndarray:
     text = t.text(col).str.lower()
     unknown = ~text.isin(_TRUE | _FALSE).to_numpy()
-    t._first_bad(unknown, col, f"`{label}` value {{value!r}} is not true/false, yes/no or 1/0")
+    t._first_bad(
+        unknown, col, "`{label}` value {value!r} is not true/false, yes/no or 1/0", label=label
+    )
     return text.isin(_TRUE).to_numpy()
 
 
@@ -124,17 +130,19 @@ def read_departments(path: str | Path) -> pd.DataFrame:
         )
     except FileNotFoundError:
         raise InputError(
-            f"department file {p} not found: give a CSV with columns upn,department"
+            "department file {path} not found: give a CSV with columns upn,department", path=p
         ) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(
-            f"cannot read department file {p} ({exc}): save it as a UTF-8 CSV "
-            "with columns upn,department"
+            "cannot read department file {path} ({exc}): save it as a UTF-8 CSV with "
+            "columns upn,department",
+            path=p,
+            exc=exc,
         ) from None
     try:
         return normalise_departments(raw)
     except ValueError as exc:
-        raise InputError(f"department file {p}: {exc}") from None
+        raise InputError("department file {path}: {exc}", path=p, exc=exc) from None
 
 
 def normalise_departments(departments: pd.DataFrame) -> pd.DataFrame:

@@ -50,8 +50,9 @@ def read_policies(path: str | Path) -> pd.DataFrame:
         first = int(t.frame[LINE][(upn == upn.iloc[i]).to_numpy()].iloc[0])
         raise t.error(
             int(t.frame[LINE].iloc[i]),
-            f"user {upn.iloc[i]} is listed twice (first on line {first}); a user has one "
-            "calling policy",
+            "user {user} is listed twice (first on line {first}); a user has one calling policy",
+            user=upn.iloc[i],
+            first=first,
         )
     return pd.DataFrame({"upn": pd.array(upn.tolist(), dtype="string"), "policy": policy.tolist()})
 
@@ -78,11 +79,15 @@ def parse_limit(value: Any, name: str = "--current-limit") -> int:
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InputError(f"{name}: not an amount: {value!r}") from None
+        raise InputError("{name}: not an amount: {value!r}", name=name, value=value) from None
     if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-        raise InputError(f"{name}: a spend limit is a whole amount above 0, got {value!r}")
+        raise InputError(
+            "{name}: a spend limit is a whole amount above 0, got {value!r}", name=name, value=value
+        )
     if amount != amount.to_integral_value():
         raise InputError(
-            f"{name}: a spend limit is a whole amount (Teams accepts no decimals), got {value!r}"
+            "{name}: a spend limit is a whole amount (Teams accepts no decimals), got {value!r}",
+            name=name,
+            value=value,
         )
     return int(amount)

@@ -123,7 +123,7 @@ def demand_from_exports(
     else:
         result = actual_demand(stream, user_licences=users)
     if sum(f.records for f in stream.files) == 0:
-        raise InputError(f"no call records in {', '.join(map(str, paths))}")
+        raise InputError("no call records in {paths}", paths=", ".join(map(str, paths)))
     return result, len(stream.rejects)
 
 
@@ -161,7 +161,9 @@ def history_from_file(path: str | Path, currency: str | None = None) -> tuple[pd
     if found is None:  # a plain date,amount file: the currency given names its currency
         return series, wanted or "USD"
     if wanted is not None and found != wanted:
-        raise InputError(f"{path} holds {found} demand, not {wanted}")
+        raise InputError(
+            "{path} holds {found} demand, not {wanted}", path=path, found=found, wanted=wanted
+        )
     return series, found
 
 
@@ -229,11 +231,18 @@ def current_policy(
     if auto_recharge:
         for what, value in (("recharge amount", recharge_amount), ("trigger", threshold)):
             if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise InputError(f"current settings: the {what} must be a number, got {value!r}")
+                raise InputError(
+                    "current settings: the {what} must be a number, got {value!r}",
+                    what=what,
+                    value=value,
+                )
             if value < min_amount:
                 raise InputError(
-                    f"current settings: the admin center does not accept a {what} below "
-                    f"{min_amount:g} (got {value:g}); give the amount set there"
+                    "current settings: the admin center does not accept a {what} below "
+                    "{min_amount:g} (got {value:g}); give the amount set there",
+                    what=what,
+                    min_amount=min_amount,
+                    value=value,
                 )
     try:
         return Policy(
@@ -246,7 +255,7 @@ def current_policy(
             fix_days=int(fix_days),
         )
     except ValueError as exc:
-        raise InputError(f"current settings: {exc}") from None
+        raise InputError("current settings: {exc}", exc=exc) from None
 
 
 def plan(
@@ -314,8 +323,11 @@ def _from_day(
     day = pd.Timestamp(as_of).normalize()
     if day < start:
         raise InputError(
-            f"as_of: the balance was read on {day.date()}, before the end of the usage "
-            f"({history.index.max().date()}); give a day from {start.date()} on"
+            "as_of: the balance was read on {date}, before the end of the usage "
+            "({date2}); give a day from {date3} on",
+            date=day.date(),
+            date2=history.index.max().date(),
+            date3=start.date(),
         )
     gap = int((day - start).days)
     if gap == 0:
@@ -343,8 +355,9 @@ def default_fit_days(history_days: int, fit_days: int | None = None) -> int:
         return fit_days
     if history_days - 90 < 14:
         raise InputError(
-            f"the history has {history_days} days: too short to fit on all but the last 90; "
-            "give --fit-days"
+            "the history has {history_days} days: too short to fit on all but the "
+            "last 90; give --fit-days",
+            history_days=history_days,
         )
     return history_days - 90
 
@@ -371,9 +384,12 @@ def replay(
         late = lots.loc[lots["purchase_date"] > start, "purchase_date"].iloc[0]
         source = lots.attrs.get("source", "lots")
         raise InputError(
-            f"{source}: a lot bought on {late.date()}, after the start {start.date()}; "
-            "the replay buys what comes after the start itself: give the lots held on the "
-            "start date, or a later --start"
+            "{source}: a lot bought on {date}, after the start {date2}; the replay "
+            "buys what comes after the start itself: give the lots held on the "
+            "start date, or a later --start",
+            source=source,
+            date=late.date(),
+            date2=start.date(),
         )
     return simulate(demand, start, policy, lots=lots, rng=np.random.default_rng(seed))
 

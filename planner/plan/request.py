@@ -169,9 +169,13 @@ class PlanRequest:
         )
         _check_plan_rules(o.min_recharge_days, o.min_amount, o.failure_rate, o.fix_days)
         if not 1 <= o.n_scenarios:
-            raise InputError(f"n_scenarios: must be at least 1, got {o.n_scenarios}")
+            raise InputError(
+                "n_scenarios: must be at least 1, got {n_scenarios}", n_scenarios=o.n_scenarios
+            )
         if not 0 <= o.seed <= MAX_SEED:
-            raise InputError(f"seed: must be between 0 and {MAX_SEED}, got {o.seed}")
+            raise InputError(
+                "seed: must be between 0 and {max_seed}, got {seed}", max_seed=MAX_SEED, seed=o.seed
+            )
         check_workload(o.n_scenarios, o.horizon_days)
         self.current()  # the current settings' own checks (both or neither, minimum)
 
@@ -183,8 +187,9 @@ class PlanRequest:
         if self.current_auto_recharge and (amount is None) != (trigger is None):
             missing = "current_threshold" if trigger is None else "current_recharge_amount"
             raise InputError(
-                f"{missing}: the current recharge amount and trigger go together: give both "
-                "(or neither, or turn current auto-recharge off)"
+                "{missing}: the current recharge amount and trigger go together: give "
+                "both (or neither, or turn current auto-recharge off)",
+                missing=missing,
             )
         if self.demand is not None:
             if self.exports is not None:
@@ -192,8 +197,9 @@ class PlanRequest:
             given = [n for n in ("licences", "rates", "user_licences") if getattr(self, n)]
             if given:
                 raise InputError(
-                    f"{given[0]}: licences, rates and user licences price usage exports; they "
-                    "do not apply to a demand file"
+                    "{given}: licences, rates and user licences price usage exports; they "
+                    "do not apply to a demand file",
+                    given=given[0],
                 )
             if not self.keep_alert_spend:
                 # a demand file holds no calls for the alerts to judge: nothing to leave out
@@ -230,7 +236,9 @@ class PlanRequest:
         for name in params:
             if name not in known and name not in REPORT_PARAMETERS:
                 raise InputError(
-                    f"unknown plan parameter {name!r}; known: {', '.join(sorted(known))}"
+                    "unknown plan parameter {name!r}; known: {known}",
+                    name=name,
+                    known=", ".join(sorted(known)),
                 )
         options = {n: _checked(n, _OPTION_KINDS[n], params[n]) for n in PlanOptions.names()
                    if n in params}  # fmt: skip
@@ -373,48 +381,58 @@ def _checked(name: str, kind: str, value: Any) -> Any:
 def _paths(name: str, value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str | Path) else value
     if not isinstance(items, list | tuple) or not all(isinstance(v, str | Path) for v in items):
-        raise InputError(f"{name}: a path or a list of paths is needed, got {value!r}")
+        raise InputError(
+            "{name}: a path or a list of paths is needed, got {value!r}", name=name, value=value
+        )
     if not items:
-        raise InputError(f"{name}: no usage export given; name at least one file or folder")
+        raise InputError(
+            "{name}: no usage export given; name at least one file or folder", name=name
+        )
     return tuple(str(v) for v in items)
 
 
 def _path(name: str, value: Any) -> str:
     if not isinstance(value, str | Path) or str(value) == "":
-        raise InputError(f"{name}: a path is needed, got {value!r}")
+        raise InputError("{name}: a path is needed, got {value!r}", name=name, value=value)
     return str(value)
 
 
 def _currency(name: str, value: Any) -> str:
     code = str(value).strip().upper()
     if not (isinstance(value, str) and len(code) == 3 and code.isalpha()):
-        raise InputError(f"{name}: a three-letter ISO 4217 code is needed, got {value!r}")
+        raise InputError(
+            "{name}: a three-letter ISO 4217 code is needed, got {value!r}", name=name, value=value
+        )
     return code
 
 
 def _number(name: str, value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{name}: a number is needed, got {value!r}")
+        raise InputError("{name}: a number is needed, got {value!r}", name=name, value=value)
     if not math.isfinite(value):
-        raise InputError(f"{name}: a finite number is needed, got {value!r}")
+        raise InputError("{name}: a finite number is needed, got {value!r}", name=name, value=value)
     return value
 
 
 def _whole(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name}: a whole number is needed, got {value!r}")
+        raise InputError("{name}: a whole number is needed, got {value!r}", name=name, value=value)
     return value
 
 
 def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise InputError(f"{name}: true or false is needed, got {value!r}")
+        raise InputError("{name}: true or false is needed, got {value!r}", name=name, value=value)
     return value
 
 
 def _growth(name: str, value: Any) -> str | float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(f"{name}: a growth like 0.1 or '+20%/year' is needed, got {value!r}")
+        raise InputError(
+            "{name}: a growth like 0.1 or '+20%/year' is needed, got {value!r}",
+            name=name,
+            value=value,
+        )
     parse_growth(value)  # its errors name the growth
     return value
 
@@ -444,7 +462,9 @@ def _iso_day(name: str, value: Any) -> str:
     try:
         return dt.date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
-        raise InputError(f"{name}: a date YYYY-MM-DD is needed, got {value!r}") from None
+        raise InputError(
+            "{name}: a date YYYY-MM-DD is needed, got {value!r}", name=name, value=value
+        ) from None
 
 
 #: the check of each kind of value

@@ -100,7 +100,7 @@ def read_demand(req: Any) -> DemandSource:
     """
     records = read_exports(list(req.exports)).records
     if records.empty:
-        raise InputError(f"no call records in {', '.join(map(str, req.exports))}")
+        raise InputError("no call records in {paths}", paths=", ".join(map(str, req.exports)))
     found = detect_alerts(
         records, since=records["start"].min(), lots=load_lots(req.balance), billing=req.billing
     )

@@ -76,28 +76,46 @@ def _check_options(
     """Refuse option values the plan cannot use, naming the option (:class:`InputError`)."""
     if not (isinstance(service_level, int | float) and 0.5 <= service_level < 1):
         raise InputError(
-            f"service level: must be at least 0.5 and below 1 (e.g. 0.99), got {service_level!r}"
+            "service level: must be at least 0.5 and below 1 (e.g. 0.99), got {service_level!r}",
+            service_level=service_level,
         )
     if isinstance(horizon_days, bool) or not isinstance(horizon_days, int | np.integer):
-        raise InputError(f"horizon days: must be a whole number, got {horizon_days!r}")
+        raise InputError(
+            "horizon days: must be a whole number, got {horizon_days!r}", horizon_days=horizon_days
+        )
     if not 7 <= horizon_days <= 3650:
-        raise InputError(f"horizon days: must be between 7 and 3650, got {horizon_days}")
+        raise InputError(
+            "horizon days: must be between 7 and 3650, got {horizon_days}",
+            horizon_days=horizon_days,
+        )
     if isinstance(lead_days, bool) or not isinstance(lead_days, int | np.integer):
-        raise InputError(f"lead days: must be a whole number, got {lead_days!r}")
+        raise InputError(
+            "lead days: must be a whole number, got {lead_days!r}", lead_days=lead_days
+        )
     if not 0 <= lead_days <= 60:
-        raise InputError(f"lead days: must be between 0 and 60, got {lead_days}")
+        raise InputError(
+            "lead days: must be between 0 and 60, got {lead_days}", lead_days=lead_days
+        )
     if not (isinstance(holding_rate, int | float) and 0 <= holding_rate <= 1):
-        raise InputError(f"holding rate: must be between 0 and 1 a year, got {holding_rate!r}")
+        raise InputError(
+            "holding rate: must be between 0 and 1 a year, got {holding_rate!r}",
+            holding_rate=holding_rate,
+        )
     if not (
         isinstance(recharge_overhead, int | float)
         and math.isfinite(recharge_overhead)
         and recharge_overhead >= 0
     ):
-        raise InputError(f"recharge overhead: must be >= 0, got {recharge_overhead!r}")
+        raise InputError(
+            "recharge overhead: must be >= 0, got {recharge_overhead!r}",
+            recharge_overhead=recharge_overhead,
+        )
     if isinstance(alert_days, bool) or not isinstance(alert_days, int | np.integer):
-        raise InputError(f"alert days: must be a whole number, got {alert_days!r}")
+        raise InputError(
+            "alert days: must be a whole number, got {alert_days!r}", alert_days=alert_days
+        )
     if alert_days < 0:
-        raise InputError(f"alert days: must be >= 0, got {alert_days}")
+        raise InputError("alert days: must be >= 0, got {alert_days}", alert_days=alert_days)
 
 
 def recommend(
@@ -377,19 +395,25 @@ def _check_plan_rules(
 ) -> None:
     """Refuse rule values (minimum amounts, recharge failures) the plan cannot use."""
     if not (isinstance(min_recharge_days, int | float) and 0 <= min_recharge_days <= 365):
-        raise InputError(f"min recharge days: must be between 0 and 365, got {min_recharge_days!r}")
+        raise InputError(
+            "min recharge days: must be between 0 and 365, got {min_recharge_days!r}",
+            min_recharge_days=min_recharge_days,
+        )
     if not (
         isinstance(min_amount, int | float)
         and math.isfinite(min_amount)
         and min_amount >= 1
         and float(min_amount) == int(min_amount)
     ):
-        raise InputError(f"min amount: must be a whole amount >= 1, got {min_amount!r}")
+        raise InputError(
+            "min amount: must be a whole amount >= 1, got {min_amount!r}", min_amount=min_amount
+        )
     if not (isinstance(failure_prob, int | float) and 0 <= failure_prob < 1):
         raise InputError(
-            f"failure rate: must be at least 0 and below 1 (e.g. 0.05), got {failure_prob!r}"
+            "failure rate: must be at least 0 and below 1 (e.g. 0.05), got {failure_prob!r}",
+            failure_prob=failure_prob,
         )
     if isinstance(fix_days, bool) or not isinstance(fix_days, int | np.integer):
-        raise InputError(f"fix days: must be a whole number, got {fix_days!r}")
+        raise InputError("fix days: must be a whole number, got {fix_days!r}", fix_days=fix_days)
     if not 0 <= fix_days <= 90:
-        raise InputError(f"fix days: must be between 0 and 90, got {fix_days}")
+        raise InputError("fix days: must be between 0 and 90, got {fix_days}", fix_days=fix_days)

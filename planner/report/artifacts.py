@@ -105,7 +105,7 @@ def resolve_inputs(
         export_paths = [Path(p).expanduser() for p in items]
     for p in export_paths:
         if not p.exists():
-            raise InputError(f"exports: {p} does not exist; check the path")
+            raise InputError("exports: {path} does not exist; check the path", path=p)
     resolved: dict[str, Path | None] = {}
     for name, value in given.items():
         if value is None or value == "":
@@ -113,7 +113,7 @@ def resolve_inputs(
             continue
         path = Path(value).expanduser()
         if not path.is_file():
-            raise InputError(f"{name}: {path} is not a file; check the path")
+            raise InputError("{name}: {path} is not a file; check the path", name=name, path=path)
         resolved[name] = path
     if resolved["rates"] is not None and resolved["licences"] is None:
         raise InputError("rates: a what-if rate card also needs the licence counts (licences)")
@@ -125,7 +125,9 @@ def sample_parameters() -> dict[str, Any]:
     root = Path(sample_dir())
     if not (root / "exports").is_dir():
         raise InputError(
-            f"the sample tenant is missing ({root / 'exports'}); run `planner sample --out {root}`"
+            "the sample tenant is missing ({root}); run `planner sample --out {root2}`",
+            root=root / "exports",
+            root2=root,
         )
     params: dict[str, Any] = {"exports": [str(root / "exports")]}
     for name, filename in _SAMPLE_FILES.items():

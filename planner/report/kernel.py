@@ -31,6 +31,7 @@ from traitlets import CaselessStrEnum, Unicode
 from planner.errors import InputError, NotebookFailed
 from planner.report.kernel_state import PRELOAD
 from planner.report.notebooks import notebook_path, notebook_stem
+from planner.text import t
 
 KERNEL_NAME = "python3"
 
@@ -58,9 +59,12 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
         ours = Path(os.path.abspath(sys.prefix))
         if kernel_prefix != ours and os.path.abspath(exe) != os.path.abspath(sys.executable):
             raise InputError(
-                f"the Jupyter kernel {kernel_name!r} runs {exe}, not this environment "
-                f"({sys.executable}); run `{sys.executable} -m ipykernel install --sys-prefix "
-                f"--name {kernel_name}`"
+                "the Jupyter kernel {kernel_name!r} runs {exe}, not this environment "
+                "({executable}); run `{executable} -m ipykernel install --sys-prefix "
+                "--name {kernel_name}`",
+                kernel_name=kernel_name,
+                exe=exe,
+                executable=sys.executable,
             )
 
 
@@ -279,7 +283,13 @@ class Kernel:
             evalue = str(exc.evalue).strip().splitlines()
             first = evalue[0] if evalue else ""
             raise _failure(
-                f"notebook {stem} failed in cell {exc.exec_count}: {exc.ename}: {first}",
+                t(
+                    "notebook {stem} failed in cell {cell}: {ename}: {first}",
+                    stem=stem,
+                    cell=exc.exec_count,
+                    ename=exc.ename,
+                    first=first,
+                ),
                 exc.ename,
                 str(exc.evalue),
             ) from None
@@ -288,7 +298,12 @@ class Kernel:
                 raise
             self._stop()  # whatever it was, the next notebook gets a new kernel
             raise _failure(
-                f"notebook {stem} could not run: {type(exc).__name__}: {exc}",
+                t(
+                    "notebook {stem} could not run: {ename}: {error}",
+                    stem=stem,
+                    ename=type(exc).__name__,
+                    error=exc,
+                ),
                 type(exc).__name__,
                 str(exc),
             ) from None

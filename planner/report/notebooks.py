@@ -80,7 +80,7 @@ def _check_plain(name: str, value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if isinstance(value, float) and not math.isfinite(value):
-        raise InputError(f"parameter {name}: {value} is not a finite number")
+        raise InputError("parameter {name}: {value} is not a finite number", name=name, value=value)
     if isinstance(value, _PLAIN_TYPES):
         return value
     if isinstance(value, (list, tuple)):
@@ -88,8 +88,10 @@ def _check_plain(name: str, value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _check_plain(name, v) for k, v in value.items()}
     raise InputError(
-        f"parameter {name}: a {type(value).__name__} cannot be passed to a notebook; "
-        "use a string, number, true/false, list or mapping"
+        "parameter {name}: a {type} cannot be passed to a notebook; use a "
+        "string, number, true/false, list or mapping",
+        name=name,
+        type=type(value).__name__,
     )
 
 
@@ -100,11 +102,13 @@ def _absolute_paths(name: str, value: Any) -> Any:
         items = [str(Path(v).expanduser().resolve()) for v in value]
         for item in items:
             if not Path(item).exists():
-                raise InputError(f"{name}: {item} does not exist; check the path")
+                raise InputError(
+                    "{name}: {item} does not exist; check the path", name=name, item=item
+                )
         return items
     path = Path(str(value)).expanduser().resolve()
     if not path.exists():
-        raise InputError(f"{name}: {path} does not exist; check the path")
+        raise InputError("{name}: {path} does not exist; check the path", name=name, path=path)
     return str(path)
 
 
@@ -133,10 +137,12 @@ def prepare_parameters(
     clean: dict[str, Any] = {}
     for name, value in parameters.items():
         if name in RESERVED_PARAMETERS:
-            raise InputError(f"parameter {name}: set by the report runner, not by hand")
+            raise InputError("parameter {name}: set by the report runner, not by hand", name=name)
         if name not in known:
             raise InputError(
-                f"unknown notebook parameter {name!r}; known parameters: {', '.join(sorted(known))}"
+                "unknown notebook parameter {name!r}; known parameters: {known}",
+                name=name,
+                known=", ".join(sorted(known)),
             )
         clean[name] = _absolute_paths(name, check_parameter(name, _check_plain(name, value)))
     return {nb: {k: v for k, v in clean.items() if k in names} for nb, names in declared.items()}

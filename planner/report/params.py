@@ -23,6 +23,7 @@ from typing import Any
 
 from planner import text, validate, yamlfile
 from planner.errors import InputError
+from planner.text import N_, t
 
 __all__ = [
     "OPTION_PARAMETERS",
@@ -36,7 +37,8 @@ __all__ = [
 
 
 def _number_text(value: float) -> str:
-    return f"{int(value):,}" if isinstance(value, int) or value == int(value) else f"{value:g}"
+    whole = isinstance(value, int) or value == int(value)
+    return text.number(value) if whole else text.number(value, 6, least=0)
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,17 @@ class Parameter:
     def accepted(self) -> str:
         """What the parameter accepts, in words (for messages and ``--help``)."""
         if self.kind in ("whole", "number"):
-            what = "a whole number" if self.kind == "whole" else "a number"
-            if self.whole_amount:
-                what = "a whole amount"
             low, high = _number_text(self.low or 0), _number_text(self.high or 0)
-            span = f"from {low} to below {high}" if self.high_open else f"from {low} to {high}"
-            return f"{what} {span}"
-        return _ACCEPTED[self.kind]
+            if self.whole_amount:
+                return t("a whole amount from {low} to {high}", low=low, high=high)
+            if self.kind == "whole":
+                return t("a whole number from {low} to {high}", low=low, high=high)
+            if self.high_open:
+                return t("a number from {low} to below {high}", low=low, high=high)
+            return t("a number from {low} to {high}", low=low, high=high)
+        if self.kind == "lang":
+            return t("a language of the reports: {langs}", langs=", ".join(text.available()))
+        return t(_ACCEPTED[self.kind])
 
     def check(self, name: str, value: Any) -> Any:
         """``value`` when the parameter accepts it, else :class:`InputError` naming both."""
@@ -90,13 +96,20 @@ class Parameter:
                 return float(plain)
             except ValueError:
                 pass
-        what = "a whole number" if self.kind == "whole" else "a number"
-        raise self._refuse(name, raw, f"is not {what}")
+        if self.kind == "whole":
+            raise self._refuse(name, raw, "is not a whole number")
+        raise self._refuse(name, raw, "is not a number")
 
     def _refuse(self, name: str, value: Any, problem: str = "is not accepted") -> InputError:
         shown = repr(value)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        return InputError(f"{name}: {shown} {problem}; give {self.accepted()}")
+        return InputError(
+            "{name}: {shown} {problem}; give {accepted}",
+            name=name,
+            shown=shown,
+            problem=t(problem),
+            accepted=self.accepted(),
+        )
 
 
 def _check_number(p: Parameter, name: str, value: Any) -> Any:
@@ -147,7 +160,9 @@ def _check_growth(p: Parameter, name: str, value: Any) -> Any:
     try:
         parse_growth(value)
     except InputError as exc:
-        raise InputError(f"{name}: {str(exc).removeprefix('growth: ')}") from None
+        raise InputError(
+            "{name}: {problem}", name=name, problem=str(exc).split(":", 1)[-1].strip()
+        ) from None
     return value
 
 
@@ -200,15 +215,14 @@ _CHECKS: dict[str, Callable[[Parameter, str, Any], Any]] = {
 }
 
 _ACCEPTED: dict[str, str] = {
-    "text": "text",
-    "path": "a file path",
-    "paths": "a path or a list of paths",
-    "flag": "true or false",
-    "growth": "a growth such as 0.2, '+20%/year', '-10%' or 'users:250->300'",
-    "currency": "a three-letter ISO 4217 code such as EUR",
-    "timezone": "an IANA time zone such as Europe/Paris (the zone database's names)",
-    "lang": "a language of the reports: " + ", ".join(text.available()),
-    "billing": "prepaid (Communications Credits) or postpaid (billed after use, MCA)",
+    "text": N_("text"),
+    "path": N_("a file path"),
+    "paths": N_("a path or a list of paths"),
+    "flag": N_("true or false"),
+    "growth": N_("a growth such as 0.2, '+20%/year', '-10%' or 'users:250->300'"),
+    "currency": N_("a three-letter ISO 4217 code such as EUR"),
+    "timezone": N_("an IANA time zone such as Europe/Paris (the zone database's names)"),
+    "billing": N_("prepaid (Communications Credits) or postpaid (billed after use, MCA)"),
 }
 
 _AMOUNT = validate.MAX_AMOUNT
@@ -312,7 +326,7 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError(f"{label}: must hold a mapping of parameter names to values")
+        raise InputError("{label}: must hold a mapping of parameter names to values", label=label)
     return data
 
 

@@ -238,7 +238,7 @@ def _output_folder(out_dir: str | Path) -> Path:
     """``out_dir`` made absolute; refused when it is an existing file."""
     folder = Path(out_dir).expanduser().resolve()
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"--out: {folder} exists and is not a folder")
+        raise InputError("--out: {folder} exists and is not a folder", folder=folder)
     return folder
 
 
@@ -252,7 +252,11 @@ def _start_build(out_dir: Path) -> _Build:
         )
         (root / _OWNER).write_text(str(os.getpid()))
     except OSError as exc:
-        raise InputError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+        raise InputError(
+            "--out {out_dir}: cannot write there ({strerror})",
+            out_dir=out_dir,
+            strerror=exc.strerror or exc,
+        ) from None
     return _Build(root=root, out_dir=out_dir)
 
 
@@ -301,12 +305,16 @@ def _report_failure(exc: NotebookFailed, executed: Path, kept: Path) -> None:
     if executed.exists():
         kept.parent.mkdir(parents=True, exist_ok=True)
         os.replace(executed, kept)
-        where = f"executed notebook kept at {kept}"
+        where = t("executed notebook kept at {path}", path=kept)
     if exc.ename == "InputError":  # bad input seen by the notebook
         first = exc.evalue.strip().splitlines()
         message = first[0] if first else str(exc)
-        raise InputError(f"{message} ({where})" if where else message) from None
-    raise NotebookFailed(f"{exc}; {where}" if where else str(exc)) from None
+        if where:
+            raise InputError("{message} ({where})", message=message, where=where) from None
+        raise InputError(message) from None
+    if where:
+        raise NotebookFailed("{error}; {where}", error=exc, where=where) from None
+    raise NotebookFailed(str(exc)) from None
 
 
 def _write_summary(build: _Build, steps: _Steps) -> ReportResult:
@@ -326,7 +334,9 @@ def _write_summary(build: _Build, steps: _Steps) -> ReportResult:
         result.exit_code = int(alert.get("exit_code", EXIT_OK))
         result.status = str(alert.get("status", ""))
     if result.exit_code not in (EXIT_OK, EXIT_ALERT):
-        raise NotebookFailed(f"summary.json holds an unexpected exit code {result.exit_code}")
+        raise NotebookFailed(
+            "summary.json holds an unexpected exit code {exit_code}", exit_code=result.exit_code
+        )
     return result
 
 
@@ -338,7 +348,11 @@ def _publish(build: _Build, names: Iterable[str]) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         files = _move_into_place(build.final, out_dir)
     except OSError as exc:
-        raise InputError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+        raise InputError(
+            "--out {out_dir}: cannot write there ({strerror})",
+            out_dir=out_dir,
+            strerror=exc.strerror or exc,
+        ) from None
     failed_dir = out_dir / "failed"
     for name in names:
         stale = failed_dir / f"{name}.ipynb"

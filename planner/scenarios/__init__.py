@@ -254,19 +254,22 @@ def _validate_history(history: pd.Series) -> pd.Series:
     values = values.astype(float).sort_index()
     if values.isna().any():
         bad = values.index[values.isna()][0].date()
-        raise InputError(f"demand history: missing or non-numeric spend on {bad}")
+        raise InputError("demand history: missing or non-numeric spend on {bad}", bad=bad)
     if not np.isfinite(values.to_numpy()).all():
         raise InputError("demand history: spend must be finite")
     if (values < 0).any():
         bad = values.index[values < 0][0].date()
-        raise InputError(f"demand history: negative spend on {bad}; credit spend is >= 0")
+        raise InputError("demand history: negative spend on {bad}; credit spend is >= 0", bad=bad)
     full = pd.date_range(values.index[0], values.index[-1], freq="D")
     values = values.reindex(full, fill_value=0.0)
     if len(values) < MIN_HISTORY_DAYS:
         raise InputError(
-            f"demand history covers {len(values)} days; at least {MIN_HISTORY_DAYS} (two whole "
-            "weeks) are needed to see the weekly rhythm and how much spend varies from week to "
-            "week. Collect a few more weeks of usage exports (Microsoft suggests a month or two)"
+            "demand history covers {n_values} days; at least {min_history_days} "
+            "(two whole weeks) are needed to see the weekly rhythm and how much "
+            "spend varies from week to week. Collect a few more weeks of usage "
+            "exports (Microsoft suggests a month or two)",
+            n_values=len(values),
+            min_history_days=MIN_HISTORY_DAYS,
         )
     return values
 
@@ -352,9 +355,17 @@ def _check_sizes(horizon_days: object, n_scenarios: object, tail_days: object) -
         ("tail days", tail_days, 0, 3650),
     ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise InputError(f"{label}: must be a whole number, got {value!r}")
+            raise InputError(
+                "{label}: must be a whole number, got {value!r}", label=label, value=value
+            )
         if not lo <= value <= hi:
-            raise InputError(f"{label}: must be between {lo} and {hi}, got {value}")
+            raise InputError(
+                "{label}: must be between {lo} and {hi}, got {value}",
+                label=label,
+                lo=lo,
+                hi=hi,
+                value=value,
+            )
 
 
 def _history_warnings(values: pd.Series) -> list[str]:
@@ -551,7 +562,11 @@ def make_scenarios(
         History too short, unreadable, or a bad option.
     """
     if method not in METHODS:
-        raise InputError(f"scenario method: must be one of {', '.join(METHODS)}, got {method!r}")
+        raise InputError(
+            "scenario method: must be one of {methods}, got {method!r}",
+            methods=", ".join(METHODS),
+            method=method,
+        )
     if method == "replay":
         return replay(history)
     _check_sizes(horizon_days, n_scenarios, tail_days)

@@ -71,13 +71,16 @@ def parse_growth(text: str | float | int) -> float:
     """
     lo, hi = GROWTH_OVERRIDE_RANGE
     if isinstance(text, bool):
-        raise InputError(f"growth: expected a number or text like '+20%/year', got {text!r}")
+        raise InputError(
+            "growth: expected a number or text like '+20%/year', got {text!r}", text=text
+        )
     if isinstance(text, int | float | np.floating | np.integer):
         value = float(text)
         if not math.isfinite(value) or abs(value) >= 1 and value != 1:
             raise InputError(
-                f"growth: {text!r} is ambiguous; give a fraction between -0.9 and 1 "
-                "(0.2 = +20 %/year) or a percentage like '+20%/year'"
+                "growth: {text!r} is ambiguous; give a fraction between -0.9 and 1 "
+                "(0.2 = +20 %/year) or a percentage like '+20%/year'",
+                text=text,
             )
         return _check_growth(value, text)
     s = str(text).strip().lower().replace(",", ".").replace(" ", "")
@@ -88,31 +91,40 @@ def parse_growth(text: str | float | int) -> float:
         a, b = float(m["a"]), float(m["b"])
         if a <= 0 or b < 0:
             raise InputError(
-                f"growth: user counts must be positive in {text!r} (e.g. 'users:250->300')"
+                "growth: user counts must be positive in {text!r} (e.g. 'users:250->300')",
+                text=text,
             )
         return _check_growth(b / a - 1.0, text)
     m = _RATE_RE.match(s)
     if not m:
         raise InputError(
-            f"growth: cannot read {text!r}; use a fraction (0.2), a percentage ('+20%/year', "
-            "'-10%', '2%/month') or a planned change in users ('users:250->300')"
+            "growth: cannot read {text!r}; use a fraction (0.2), a percentage "
+            "('+20%/year', '-10%', '2%/month') or a planned change in users "
+            "('users:250->300')",
+            text=text,
         )
     value = float(m["num"])
     if m["pct"]:
         value /= 100.0
     elif abs(value) >= 1 and value != 1:
         raise InputError(
-            f"growth: {text!r} is ambiguous; write a percentage ('{m['num']}%') or a fraction "
-            "between -0.9 and 1"
+            "growth: {text!r} is ambiguous; write a percentage ('{m}%') or a "
+            "fraction between -0.9 and 1",
+            text=text,
+            m=m["num"],
         )
     if m["unit"] in ("month", "mo", "m"):
         if value <= -1:
-            raise InputError(f"growth: {text!r} is below -100 % a month")
+            raise InputError("growth: {text!r} is below -100 % a month", text=text)
         value = (1.0 + value) ** 12 - 1.0
     if not lo <= value <= hi:
         raise InputError(
-            f"growth: {text!r} is {value:+.0%} a year, outside the plausible range "
-            f"{lo:+.0%} to {hi:+.0%}"
+            "growth: {text!r} is {value:+.0%} a year, outside the plausible range "
+            "{lo:+.0%} to {hi:+.0%}",
+            text=text,
+            value=value,
+            lo=lo,
+            hi=hi,
         )
     return value
 
@@ -121,8 +133,12 @@ def _check_growth(value: float, text: object) -> float:
     lo, hi = GROWTH_OVERRIDE_RANGE
     if not (math.isfinite(value) and lo <= value <= hi):
         raise InputError(
-            f"growth: {text!r} means {value:+.0%} a year, outside the plausible range "
-            f"{lo:+.0%} to {hi:+.0%}"
+            "growth: {text!r} means {value:+.0%} a year, outside the plausible "
+            "range {lo:+.0%} to {hi:+.0%}",
+            text=text,
+            value=value,
+            lo=lo,
+            hi=hi,
         )
     return float(value)
 

@@ -90,19 +90,21 @@ def _open_own(path: Path, flags: int) -> int:
         raise _unwritable(path, exc) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise InputError(f"{path}: not a regular file; refused")
+        raise InputError("{path}: not a regular file; refused", path=path)
     return fd
 
 
 def _unwritable(path: Path, exc: OSError) -> InputError:
     if exc.errno == errno.ELOOP:
-        return InputError(f"{path}: a symbolic link inside the store; refused")
+        return InputError("{path}: a symbolic link inside the store; refused", path=path)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return InputError(
-            f"{path.parent}: the store cannot be written ({exc.strerror}); a read-only store "
-            "can be read (planner store, report) but not added to"
+            "{parent}: the store cannot be written ({strerror}); a read-only store "
+            "can be read (planner store, report) but not added to",
+            parent=path.parent,
+            strerror=exc.strerror,
         )
-    return InputError(f"cannot write {path}: {exc.strerror or exc}")
+    return InputError("cannot write {path}: {strerror}", path=path, strerror=exc.strerror or exc)
 
 
 def _write_month(path: Path, records: pa.Table) -> None:
@@ -155,8 +157,12 @@ def read_partition(path: Path, columns: list[str] | None = None) -> pa.Table:
         text = str(exc).strip().splitlines()
         detail = text[0][:200] if text else type(exc).__name__
         raise InputError(
-            f"{path}: month {layout.month_of(path)} of the store is damaged ({detail}); restore "
-            "it from a backup, or move it out of the store and fetch or ingest that month again"
+            "{path}: month {month} of the store is damaged ({detail}); restore "
+            "it from a backup, or move it out of the store and fetch or ingest "
+            "that month again",
+            path=path,
+            month=layout.month_of(path),
+            detail=detail,
         ) from None
 
 
@@ -180,9 +186,11 @@ class _Lock:
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
                     os.close(fd)
                     raise InputError(
-                        f"{self.path.parent}: another planner process (pid {holder}) is "
-                        f"writing to this store; still busy after {self.timeout:.0f} s, try "
-                        "again later"
+                        "{parent}: another planner process (pid {holder}) is writing to this "
+                        "store; still busy after {timeout:.0f} s, try again later",
+                        parent=self.path.parent,
+                        holder=holder,
+                        timeout=self.timeout,
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
@@ -324,14 +332,21 @@ class Store:
             self._check_version()
             return
         if not create:
-            why = "no such folder" if not self.root.exists() else "not a planner store"
+            if not self.root.exists():
+                raise InputError(
+                    "{root}: no such folder (a store is made by `planner fetch --store` or "
+                    "`planner ingest --into`)",
+                    root=self.root,
+                )
             raise InputError(
-                f"{self.root}: {why} (a store is made by `planner fetch --store` "
-                "or `planner ingest --into`)"
+                "{root}: not a planner store (a store is made by `planner fetch --store` or "
+                "`planner ingest --into`)",
+                root=self.root,
             )
         if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
             raise InputError(
-                f"{self.root}: not a planner store and not empty; give a new or empty folder"
+                "{root}: not a planner store and not empty; give a new or empty folder",
+                root=self.root,
             )
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -353,18 +368,24 @@ class Store:
                 marker = json.loads(fh.read(1 << 16))
         except (OSError, ValueError, RecursionError) as exc:
             detail = getattr(exc, "strerror", None) or "not JSON"
-            raise InputError(f"{path}: the store's marker is unreadable ({detail})") from None
+            raise InputError(
+                "{path}: the store's marker is unreadable ({detail})", path=path, detail=detail
+            ) from None
         version = marker.get("version") if isinstance(marker, dict) else None
         if type(version) is not int or version < 1:
             raise InputError(
-                f"{path}: the store's marker is damaged (a format version of "
-                f"{json.dumps(version)[:40]}, where a whole number belongs); restore it: "
-                f'{{"format": "planner-store", "version": {layout.FORMAT_VERSION}}}'
+                "{path}: the store's marker is damaged (a format version of {version}, "
+                'where a whole number belongs); restore it: {{"format": '
+                '"planner-store", "version": {format_version}}}',
+                path=path,
+                version=json.dumps(version)[:40],
+                format_version=layout.FORMAT_VERSION,
             )
         if version > layout.FORMAT_VERSION:
             raise InputError(
-                f"{self.root}: written by a newer planner (store format {version}); "
-                "upgrade the planner"
+                "{root}: written by a newer planner (store format {version}); upgrade the planner",
+                root=self.root,
+                version=version,
             )
 
     def writer(self, lock_timeout: float = LOCK_TIMEOUT_S) -> StoreWriter:

@@ -59,20 +59,27 @@ def check_entry(path: Path, folder: bool, missing_ok: bool = True) -> bool:
     except FileNotFoundError:
         if missing_ok:
             return False
-        raise InputError(f"{path}: missing from the store") from None
+        raise InputError("{path}: missing from the store", path=path) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise InputError(
+            "{path}: cannot be read ({strerror})", path=path, strerror=exc.strerror or exc
+        ) from None
     if stat.S_ISLNK(mode):
         raise InputError(
-            f"{path}: a symbolic link inside the store; refused (a store is read and written "
-            "only through its own files: replace the link by the folder or file itself)"
+            "{path}: a symbolic link inside the store; refused (a store is read "
+            "and written only through its own files: replace the link by the "
+            "folder or file itself)",
+            path=path,
         )
     if folder and not stat.S_ISDIR(mode):
-        raise InputError(f"{path}: not a folder; refused (the store expects its own folder here)")
+        raise InputError(
+            "{path}: not a folder; refused (the store expects its own folder here)", path=path
+        )
     if not folder and not stat.S_ISREG(mode):
         raise InputError(
-            f"{path}: not a regular file (a folder, pipe or device); refused (the store "
-            "expects its own file here)"
+            "{path}: not a regular file (a folder, pipe or device); refused (the "
+            "store expects its own file here)",
+            path=path,
         )
     return True
 
@@ -99,7 +106,9 @@ def partition_files(root: str | Path) -> list[Path]:
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as exc:
-        raise InputError(f"{root}: cannot list the store ({exc.strerror or exc})") from None
+        raise InputError(
+            "{root}: cannot list the store ({strerror})", root=root, strerror=exc.strerror or exc
+        ) from None
     for entry in entries:
         if not _MONTH_DIR.match(entry.name):
             continue

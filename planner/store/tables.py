@@ -113,19 +113,23 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
     try:
         pf = pq.ParquetFile(path, page_checksum_verification=True)
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+        raise InputError(
+            "{path}: not a readable Parquet file ({exc})", path=path, exc=exc
+        ) from None
     names = pf.schema_arrow.names
     if not is_records_header(names):
         missing = ", ".join(c for c in REQUIRED if c not in names)
         raise InputError(
-            f"{path}: not a usage export: a Parquet file without the planner's record columns "
-            f"(missing {missing}); only tables written by `planner ingest --out` or a store "
-            "are read"
+            "{path}: not a usage export: a Parquet file without the planner's "
+            "record columns (missing {missing}); only tables written by `planner "
+            "ingest --out` or a store are read",
+            path=path,
+            missing=missing,
         )
     try:
         check_record_schema(pf.schema_arrow)
     except ValueError as exc:
-        raise InputError(f"{path}: not a planner record table ({exc})") from None
+        raise InputError("{path}: not a planner record table ({exc})", path=path, exc=exc) from None
     return pf
 
 
@@ -152,7 +156,9 @@ def parquet_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
             yield conform_table(pa.Table.from_batches([batch]))
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: cannot read the Parquet file ({exc})") from None
+        raise InputError(
+            "{path}: cannot read the Parquet file ({exc})", path=path, exc=exc
+        ) from None
 
 
 def csv_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
@@ -186,4 +192,6 @@ def csv_batches(path: Path, chunk_rows: int | None) -> Iterator[pa.Table]:
             yield conform_table(table)
     except (ValueError, TypeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: a planner record table with a bad value ({first})") from None
+        raise InputError(
+            "{path}: a planner record table with a bad value ({first})", path=path, first=first
+        ) from None

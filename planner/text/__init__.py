@@ -81,7 +81,11 @@ def check_language(lang: Any) -> str:
     code = str(lang or DEFAULT_LANGUAGE).strip().lower().replace("-", "_")
     langs = available()
     if code not in langs:
-        raise InputError(f"lang: {lang!r} is not available; choose one of {', '.join(langs)}")
+        raise InputError(
+            "lang: {lang!r} is not available; choose one of {langs}",
+            lang=lang,
+            langs=", ".join(langs),
+        )
     return code
 
 
@@ -105,9 +109,10 @@ def language(lang: Any) -> Iterator[str]:
         _CURRENT.reset(token)
 
 
-#: French puts a narrow no-break space before ``: ; ! ?`` (not in ``://``, ``12:30``, nor
-#: inside a ``{field}``): whatever space, or none, the translator typed
-_FRENCH_SPACE = re.compile(r"(?:(?<=[^\s{(\[])|^)[ \u00a0\u202f]?([:;!?])(?!//|\d)(?![^{]*})")
+#: French puts a narrow no-break space before ``: ; ! ?`` (not in ``://``, ``12:30``, a
+#: ``key:`` quoted as code, nor inside a ``{field}``): whatever space, or none, the
+#: translator typed
+_FRENCH_SPACE = re.compile(r"(?:(?<=[^\s{(\[])|^)[ \u00a0\u202f]?([:;!?])(?!//|\d|`)(?![^{]*})")
 
 
 def french_punctuation(message: str) -> str:
@@ -217,7 +222,9 @@ def _pattern(kind: str, decimals: int, least: int | None = None):
 
 def _exact(value: Any) -> Decimal:
     # str() first: Decimal(0.125) is 0.1250000000000000069..., str(0.125) is what was meant
-    return value if isinstance(value, Decimal) else Decimal(str(float(value)))
+    if isinstance(value, Decimal | int):  # a whole number as it is (2**63 - 1 has 19 digits)
+        return Decimal(value)
+    return Decimal(str(float(value)))
 
 
 def number(value: Any, decimals: int = 0, *, least: int | None = None) -> str:

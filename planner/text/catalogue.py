@@ -19,7 +19,15 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 #: function name -> how many leading string arguments are the message
-KEYWORDS = {"_": 1, "t": 1, "nt": 2, "N_": 1}
+KEYWORDS = {
+    "_": 1, "t": 1, "nt": 2, "N_": 1,
+    # errors a person reads: written in the language in use where they are raised
+    "InputError": 1, "PlannerError": 1, "GraphError": 1, "NotebookFailed": 1,
+    "_fail": 1, "_refused": 1,  # a Graph error, an option's value refused
+}  # fmt: skip
+#: function name -> the argument that is the message, after others (a side file's name for
+#: what it holds, its cell errors: :class:`planner.inputs.table.Table`)
+AT = {"Table": 1, "error": 1, "_first_bad": 2, "_refuse": 2, "fail": 1}
 #: module-level constants the computation states in English and the text layer translates
 #: (the computation does not import the text layer, so no ``N_`` marks them)
 CONSTANTS = {"planner/recommend/cost.py": ("COST_FORMULA",)}
@@ -32,8 +40,10 @@ _HIDDEN_TAG = "report-hide"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _calls(path: Path, names: dict[str, int]) -> list[tuple]:
-    """``(msgid, line)`` of the calls ``name("...")`` (``names``: name -> string arguments)."""
+def _calls(path: Path, names: dict[str, int], at: dict[str, int] | None = None) -> list[tuple]:
+    """``(msgid, line)`` of the calls ``name("...")`` (``names``: name -> string arguments;
+    ``at``: name -> the one argument that is the message)."""
+    at = AT if at is None else at
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     out = []
     for node in ast.walk(tree):
@@ -41,13 +51,16 @@ def _calls(path: Path, names: dict[str, int]) -> list[tuple]:
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if name not in names:
+        if name in at and len(node.args) > at[name]:
+            args = [node.args[at[name]]]
+        elif name in names:
+            args = node.args[: names[name]]
+        else:
             continue
-        args = node.args[: names[name]]
         values = tuple(
             a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)
         )
-        if len(values) == names[name]:
+        if values and len(values) == len(args):
             out.append((values if len(values) > 1 else values[0], node.lineno))
     return out
 
