@@ -19,12 +19,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from planner import text
 from planner.demand.calls import (
     CATEGORIES,
     credit_category,
@@ -36,7 +35,7 @@ from planner.demand.calls import (
 from planner.demand.sms import exact_sms, sms_day_cents
 from planner.errors import InputError
 from planner.fileio import write_csv
-from planner.money import plain, units
+from planner.money import plain
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
 __all__ = [
@@ -153,13 +152,18 @@ class DemandResult:
         if currency is None:
             if len(present) > 1:
                 raise InputError(
-                    f"the demand holds {' and '.join(present)}: choose one currency, "
-                    f"e.g. --currency {present[0]}"
+                    "the demand holds {present}: choose one currency, e.g. --currency {present2}",
+                    present=" and ".join(present),
+                    present2=present[0],
                 )
             currency = present[0]
         currency = currency.upper()
         if currency not in present:
-            raise InputError(f"no demand in {currency}; the demand holds {', '.join(present)}")
+            raise InputError(
+                "no demand in {currency}; the demand holds {present}",
+                currency=currency,
+                present=", ".join(present),
+            )
         rows = self.daily[self.daily["currency"] == currency].sort_values("date")
         index = pd.DatetimeIndex(rows["date"].to_numpy(), name="date")
         values = rows["amount_cents"].to_numpy(dtype=np.float64) / 100.0
@@ -172,7 +176,9 @@ class DemandResult:
         currency = currency.strip().upper()
         if currency not in self.currencies:
             held = ", ".join(self.currencies) or "no currency"
-            raise InputError(f"no demand in {currency}; the demand holds {held}")
+            raise InputError(
+                "no demand in {currency}; the demand holds {held}", currency=currency, held=held
+            )
         daily = self.daily[self.daily["currency"] == currency].reset_index(drop=True)
         return replace(self, daily=daily)
 
@@ -194,69 +200,11 @@ class DemandResult:
         write_csv(self.to_frame(), path)
 
     def summary(self) -> str:
-        """A readable summary: totals per currency and category, and what was left out."""
-        source = (
-            "actual, from MCOPSTNPP charges"
-            if self.kind == "actual"
-            else "what-if, calls priced after the minute pools"
-        )
-        lines = [f"credit demand ({source})"]
-        if not self.currencies:
-            lines.append("  no credit demand in these records")
-        for cur, tot in self.totals().items():
-            rows = self.daily[self.daily["currency"] == cur]
-            total = tot["amount_cents"]
-            peak = rows.iloc[int(np.argmax(rows["amount_cents"].to_numpy()))]  # the first peak
-            mean = units(total) / max(len(rows), 1)
-            lines.append(
-                f"{cur}: {text.cents(total)} over {len(rows)} days "
-                f"({rows['date'].min():%Y-%m-%d} to {rows['date'].max():%Y-%m-%d}), "
-                f"{text.number(mean, 2)} a day on average, peak {text.cents(peak['amount_cents'])} "
-                f"on {peak['date']:%Y-%m-%d}"
-            )
-            for cat in CATEGORIES:
-                cents = tot[f"{cat}_cents"]
-                if cents:
-                    share = 100 * cents / total if total else 0.0
-                    lines.append(
-                        f"  {text.category(cat):<20} {text.cents(cents):>14}  {share:5.1f} %"
-                    )
-        if self.pools is not None and len(self.pools):
-            lines.append("minute pools per month (from the licences):")
-            row: Any  # an itertuples row: the columns as attributes
-            for row in self.pools.itertuples(index=False):
-                where = row.country if pd.notna(row.country) else "tenant-wide"
-                plan = getattr(row, "plan", None)
-                plan = plan if isinstance(plan, str) else ""
-                lines.append(
-                    f"  {row.pool:<20} {where:<12} {plan:<11} {row.minutes:>12,.0f} min"
-                    f"  ({row.users} licence{'' if row.users == 1 else 's'})"
-                )
-        if len(self.non_credit):
-            lines.append("billed outside credits (not in the demand):")
-            for row in self.non_credit.itertuples(index=False):
-                lines.append(
-                    f"  {row.capability:<20} {text.cents(row.cents):>14} {row.currency}"
-                    f"  ({row.records} records)"
-                )
-        if len(self.unpriced):
-            calls = int(self.unpriced["calls"].sum())
-            lines.append(
-                f"unpriced: {calls} calls needed a price and found no rate (not in the demand); "
-                "add their destinations or a '*' row to the rate card:"
-            )
-            for row in self.unpriced.head(10).itertuples(index=False):
-                lines.append(f"  {row.destination:<28} {row.calls:>7} calls {row.minutes:>10} min")
-        if len(self.licence_warnings):
-            lines.append(
-                f"licence check: {len(self.licence_warnings)} users draw on credits without "
-                "the Communications Credits licence (MCOPSTNC); assign it:"
-            )
-            for row in self.licence_warnings.head(10).itertuples(index=False):
-                lines.append(
-                    f"  {row.upn:<40} {row.calls:>6} calls {text.cents(row.cents):>12}  {row.reason}"
-                )
-        return "\n".join(lines)
+        """A readable summary in the language in use: totals per currency and category, and
+        what was left out (:func:`planner.text.demand.demand_summary`)."""
+        from planner.text.demand import demand_summary
+
+        return demand_summary(self)
 
     def to_json(self) -> dict:
         """Totals per currency and category, with what was left out (JSON-serialisable)."""
@@ -348,14 +296,16 @@ class DemandAccumulator:
         if ((charged | exact_charged) & dates.isna().to_numpy()).any():
             bad = (charged | exact_charged) & dates.isna().to_numpy()
             raise InputError(
-                f"{_row_ref(records, bad)}: a Communications Credits charge without a start "
-                "time; the export is damaged, download it again"
+                "{row_ref}: a Communications Credits charge without a start time; the "
+                "export is damaged, download it again",
+                row_ref=_row_ref(records, bad),
             )
         if ((charged | exact_charged) & currency.isna().to_numpy()).any():
             bad = (charged | exact_charged) & currency.isna().to_numpy()
             raise InputError(
-                f"{_row_ref(records, bad)}: a Communications Credits charge without a currency; "
-                "the export is damaged, download it again"
+                "{row_ref}: a Communications Credits charge without a currency; the "
+                "export is damaged, download it again",
+                row_ref=_row_ref(records, bad),
             )
         if charged.any():
             sub = records[charged]
