@@ -20,10 +20,10 @@ from typing import Any
 
 from planner.batch.cluster import Throughput
 from planner.batch.portfolio import batch_exit_code, write_portfolio
-from planner.batch.tenants import Tenant, read_tenants
+from planner.batch.tenants import Tenant, read_tenants, shared_language
 from planner.errors import InputError
 
-__all__ = ["BatchResult", "Tenant", "Throughput", "read_tenants", "run_batch"]
+__all__ = ["BatchResult", "Tenant", "Throughput", "read_tenants", "run_batch", "shared_language"]
 
 
 @dataclass
@@ -83,7 +83,7 @@ def run_batch(
 
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a folder")
+        raise InputError("--out: {out} exists and is not a folder", out=out)
     if not tenants:
         raise InputError("no tenant to run")
     if workers is None and not scheduler:

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,8 @@ import pandas as pd
 from planner import text
 from planner.batch.task import STATUSES
 from planner.errors import EXIT_ALERT, EXIT_NOTEBOOK_FAILED, EXIT_OK
+from planner.text import N_
+from planner.text.plan import verdict_phrases
 
 __all__ = [
     "INDEX_HTML",
@@ -94,17 +97,19 @@ def _money(value: Any, currency: str | None) -> str:
 
 def _report_link(out_dir: Path, entry: Mapping[str, Any]) -> str:
     """Link to the tenant's report, or to the failed notebook kept for diagnosis."""
+    e = html.escape
     name = str(entry["name"])
     if entry["status"] == "failed":
         failed = sorted((out_dir / name / "failed").glob("*.ipynb"))
         if not failed:
             return "–"
         href = f"{quote(name)}/failed/{quote(failed[0].name)}"
-        return f'<a href="{html.escape(href)}">failed notebook</a>'
+        return f'<a href="{e(href)}">{e(text.t("failed notebook"))}</a>'
     href = f"{quote(name)}/funding_plan.html"
     usage = f"{quote(name)}/usage_analysis.html"
     return (
-        f'<a href="{html.escape(href)}">funding plan</a> · <a href="{html.escape(usage)}">usage</a>'
+        f'<a href="{e(href)}">{e(text.t("funding plan"))}</a> · '
+        f'<a href="{e(usage)}">{e(text.t("usage"))}</a>'
     )
 
 
@@ -112,12 +117,45 @@ def _failed(entries: Sequence[Mapping[str, Any]]) -> bool:
     return any(e["status"] == "failed" for e in entries)
 
 
+#: a tenant's status in words (the level words of the reports' banner)
+STATUS_WORDS = {"failed": N_("FAILED"), "alert": N_("ALERT"), "act": N_("ACT"), "ok": N_("OK")}
+
+
+def status_word(status: Any) -> str:
+    """A tenant's status as the portfolio shows it: ``ALERT`` (``ALERTE`` in French)."""
+    key = str(status)
+    return text.t(STATUS_WORDS[key]) if key in STATUS_WORDS else key.upper()
+
+
 def verdict(entry: Mapping[str, Any]) -> str:
-    """Why a tenant is OK, ALERT or FAILED, in words: its report's status line (the current
-    settings' risk against the service level, the runway, what to buy), or the error."""
+    """Why a tenant is OK, ALERT or FAILED, in words of the language in use: the reasons of
+    its verdict (the current settings' risk against the service level, a short runway, a
+    high alert), its runway and what to buy, as its status line says them; or the error.
+
+    An entry without its ``why`` (an index written before it was kept) gives the status line
+    its report wrote, in the report's language."""
     if entry["status"] == "failed":
-        return f"report failed: {entry.get('error') or 'see the failed notebook'}"
-    return str(entry.get("verdict") or "")
+        error = entry.get("error") or text.t("see the failed notebook")
+        return text.t("report failed: {error}", error=error)
+    why = entry.get("why")
+    if not isinstance(why, Mapping):
+        return str(entry.get("verdict") or "")
+    rec = entry.get("recommendation") or {}
+    settings = tuple(rec.get(k) for k in ("initial", "recharge_amount", "threshold"))
+    reasons = [  # a verdict's reasons as summary.json holds them: code, level and values
+        SimpleNamespace(code=r["code"], values={k: v for k, v in r.items() if k != "code"})
+        for r in why.get("reasons") or []
+    ]
+    phrases = verdict_phrases(
+        reasons,
+        str(rec.get("currency") or ""),
+        runway=why.get("runway"),
+        current_p=why.get("current_p"),
+        monthly_bill=why.get("monthly_bill"),
+        policy=None if None in settings else settings,  # type: ignore[arg-type]
+    )
+    words = text.semicolons(phrases)
+    return words[:1].upper() + words[1:]
 
 
 def index_html(entries: Sequence[Mapping[str, Any]], out_dir: Path) -> str:
@@ -139,33 +177,58 @@ def index_html(entries: Sequence[Mapping[str, Any]], out_dir: Path) -> str:
         rows.append(
             f'<tr class="{e(str(entry["status"]))}">'
             f"<td>{e(str(entry['name']))}</td>"
-            f"<td><b>{e(str(entry['status']).upper())}</b></td>"
+            f"<td><b>{e(status_word(entry['status']))}</b></td>"
             f'<td class="why">{e(why)}</td>'
-            f"<td>{'–' if math.isnan(runway) else f'{runway:,.0f}'}</td>"
+            f"<td>{e(text.number(runway))}</td>"
             f"<td>{e(_money(rec.get('initial'), cur))}</td>"
             f"<td>{e(_money(rec.get('recharge_amount'), cur))}</td>"
             f"<td>{e(_money(rec.get('threshold'), cur))}</td>"
-            f"<td>{'–' if math.isnan(p) else f'{p:.1%}'}</td>"
+            f"<td>{e(text.percent(p))}</td>"
             f"<td>{_report_link(out_dir, entry)}</td>{extra}"
             "</tr>"
         )
-    counts = _summary(entries)
-    caption = ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+    headers = [*_PAGE_COLUMNS, *(("error", "worker") if failed else ())]
+    words = {key: e(text.t(label)) for key, label in _PAGE_WORDS.items()}
     return _PAGE.format(
+        lang=e(text.current_language()),
         csp=e(CSP),
-        caption=e(f"{len(entries)} tenants: {caption}"),
-        generated=e(dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
-        failed_headers="<th>Error</th><th>Worker</th>" if failed else "",
+        caption=e(_caption(entries)),
+        generated=e(
+            text.t(
+                "Generated {when} by planner batch.",
+                when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            )
+        ),
+        headers="".join(f"<th>{e(text.t(_HEADERS[h]))}</th>" for h in headers),
         rows="\n".join(rows),
+        **words,
     )
 
 
+def _caption(entries: Sequence[Mapping[str, Any]]) -> str:
+    """``3 tenants: 1 failed, 1 alert, 0 act, 1 ok`` in the language in use."""
+    counts = _summary(entries)
+    parts = [f"{counts[s]} {status_word(s).lower()}" for s in STATUSES]
+    return text.nt("{n} tenant: {counts}", "{n} tenants: {counts}", len(entries),
+                   counts=", ".join(parts))  # fmt: skip
+
+
+#: the page's columns, headed as the workbook's (the error and worker added when one failed)
+_PAGE_COLUMNS = ("tenant", "status", "verdict", "runway_days", "initial", "recharge_amount",
+                 "threshold", "p_stockout", "report")  # fmt: skip
+#: the page's other words
+_PAGE_WORDS = {
+    "title": N_("Communications Credits portfolio"),
+    "order": N_("Most urgent first: failed reports, then alerts, then shortest runway."),
+}
+
+
 _PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
-<title>Communications Credits portfolio</title>
+<title>{title}</title>
 <style>
   body {{ font: 14px "Segoe UI", Arial, sans-serif; color: #1f2933; margin: 24px; }}
   h1 {{ color: #1f4e79; font-size: 24px; }}
@@ -179,17 +242,15 @@ _PAGE = """<!DOCTYPE html>
 </style>
 </head>
 <body>
-<h1>Communications Credits portfolio</h1>
-<p>{caption}. Most urgent first: failed reports, then alerts, then shortest runway.</p>
+<h1>{title}</h1>
+<p>{caption}. {order}</p>
 <table>
-<thead><tr><th>Tenant</th><th>Status</th><th>Why</th><th>Runway (days)</th><th>Add now</th>
-<th>Recharge amount</th><th>Recharge below</th><th>Stock-out probability</th>
-<th>Report</th>{failed_headers}</tr></thead>
+<thead><tr>{headers}</tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
-<p class="note">Generated {generated} by planner batch.</p>
+<p class="note">{generated}</p>
 </body>
 </html>
 """
@@ -204,7 +265,7 @@ def portfolio_frame(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         rec = entry.get("recommendation") or {}
         row = {
             "tenant": entry["name"],
-            "status": str(entry["status"]).upper(),
+            "status": status_word(entry["status"]),
             "verdict": verdict(entry),
             "runway_days": _number(entry.get("runway_days")),
             "currency": rec.get("currency"),
@@ -221,12 +282,13 @@ def portfolio_frame(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-#: the workbook's headers
+#: the headers of the workbook and the page (translated where they are shown)
 _HEADERS = {
-    "tenant": "Tenant", "status": "Status", "verdict": "Why", "runway_days": "Runway (days)",
-    "currency": "Currency", "initial": "Add now", "recharge_amount": "Recharge amount",
-    "threshold": "Recharge below", "p_stockout": "Stock-out probability", "error": "Error",
-    "worker": "Worker",
+    "tenant": N_("Tenant"), "status": N_("Status"), "verdict": N_("Why"),
+    "runway_days": N_("Runway (days)"), "currency": N_("Currency"), "initial": N_("Add now"),
+    "recharge_amount": N_("Recharge amount"), "threshold": N_("Recharge below"),
+    "p_stockout": N_("Stock-out probability"), "report": N_("Report"), "error": N_("Error"),
+    "worker": N_("Worker"),
 }  # fmt: skip
 
 
@@ -240,7 +302,7 @@ def write_portfolio(entries: Sequence[Mapping[str, Any]], out_dir: str | Path) -
     paths[0].write_text(json.dumps(index_document(entries), indent=2) + "\n", encoding="utf-8")
     paths[1].write_text(index_html(entries, out_dir), encoding="utf-8")
     sheet = excel.TableSheet(
-        name="Portfolio",
+        name=text.t("Portfolio"),
         frame=portfolio_frame(entries),
         formats={
             "runway_days": "int",
@@ -249,7 +311,7 @@ def write_portfolio(entries: Sequence[Mapping[str, Any]], out_dir: str | Path) -
             "threshold": "number",
             "p_stockout": "percent",
         },
-        headers=_HEADERS,
+        headers={k: text.t(v) for k, v in _HEADERS.items()},
     )
     excel.write_workbook(paths[2], [sheet])
     return paths

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from planner import validate
+from planner import text, validate
 from planner.errors import EXIT_ALERT, PlannerError
 from planner.plan import PlanRequest
 from planner.report.kernel import Kernel
@@ -50,6 +50,7 @@ ENTRY_KEYS: tuple[str, ...] = (
     "status",
     "exit_code",
     "verdict",
+    "why",
     "worker",
     "runway_days",
     "recommendation",
@@ -88,7 +89,9 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
     -------
     dict
         ``name``, ``status`` (``ok``, ``alert`` or ``failed``), ``exit_code``, ``verdict``
-        (the report's status line in words: why OK or ALERT), ``worker``,
+        (the report's status line in words: why OK or ALERT), ``why`` (what that line is
+        written from: the verdict's reasons, the runway, the current settings' risk, the
+        post-paid bill), ``worker``,
         ``runway_days``, ``recommendation``, ``error``, ``seconds`` and ``timings``.
     """
     steps: list[tuple[float, str]] = []
@@ -96,11 +99,13 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
     entry: dict[str, Any] = {"name": name, "worker": worker_address()}
     executed: Path | None = None
     try:
-        # the checks and the builder `planner report` runs, in the same order
-        inputs = [parameters.get(name) for name in sorted(PATH_PARAMETERS)]
-        flat = [p for v in inputs for p in (v if isinstance(v, list) else [v])]
-        validate.check_output_folder(flat, "--out", out_dir)
-        PlanRequest.from_report_params(parameters)
+        # the checks and the builder `planner report` runs, in the same order, their errors
+        # in the language of the tenant's report (the language is checked with the tenants)
+        with text.language(parameters.get("lang")):
+            inputs = [parameters.get(name) for name in sorted(PATH_PARAMETERS)]
+            flat = [p for v in inputs for p in (v if isinstance(v, list) else [v])]
+            validate.check_output_folder(flat, "--out", out_dir)
+            PlanRequest.from_report_params(parameters)
         result = build_report(
             parameters,
             out_dir,
@@ -110,7 +115,7 @@ def run_tenant(name: str, parameters: Mapping[str, Any], out_dir: str) -> dict[s
         )
     except PlannerError as exc:
         entry.update(status="failed", exit_code=exc.exit_code, error=str(exc))
-        entry.update(runway_days=None, recommendation=None, verdict=None)
+        entry.update(runway_days=None, recommendation=None, verdict=None, why=None)
     else:
         entry.update(outcome_from_summary(result.summary, result.exit_code))
         executed = Path(out_dir) / "notebooks"
@@ -131,6 +136,12 @@ def outcome_from_summary(summary: Mapping[str, Any], exit_code: int) -> dict[str
         "status": str(level).lower() if level else ("alert" if exit_code == EXIT_ALERT else "ok"),
         "exit_code": int(exit_code),
         "verdict": verdict or None,
+        "why": {  # what the verdict is written from, for the portfolio's own language
+            "reasons": list((summary.get("verdict") or {}).get("reasons") or []),
+            "runway": runway if isinstance(runway, Mapping) else None,
+            "current_p": (rec.get("current") or {}).get("p_stockout"),
+            "monthly_bill": (rec.get("postpaid") or {}).get("monthly_bill"),
+        },
         "runway_days": runway.get("median") if isinstance(runway, Mapping) else None,
         "recommendation": {
             "currency": rec.get("currency"),

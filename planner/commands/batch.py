@@ -6,9 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from planner import validate
-from planner.batch import read_tenants, run_batch
+from planner import text, validate
+from planner.batch import read_tenants, run_batch, shared_language
 from planner.batch.portfolio import index_document
+from planner.commands import groups
 from planner.errors import InputError
 from planner.text.console import batch_counts, batch_line, batch_progress, batch_throughput
 
@@ -37,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print index.json instead of the summary"
     )
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        type=groups.language,
+        help="language of the portfolio (index.html, portfolio.xlsx) and the summary: "
+        f"{' or '.join(text.available())} (default: the tenants' own when they share one, "
+        "else en)",
+    )
 
 
 class _Progress:
@@ -54,14 +63,21 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers {args.workers}: give at least 1 worker")
+        raise InputError("--workers {workers}: give at least 1 worker", workers=args.workers)
     tenants = read_tenants(args.tenants)  # every check before the cluster starts
+    with text.language(args.lang or shared_language(tenants)):
+        return _run(args, tenants)
+
+
+def _run(args: argparse.Namespace, tenants: list) -> int:
     result = run_batch(
         tenants,
         args.out,
         scheduler=args.scheduler,
         workers=args.workers,
-        on_dashboard=lambda link: print(f"planner: Dask dashboard at {link}", file=sys.stderr),
+        on_dashboard=lambda link: print(
+            text.t("planner: Dask dashboard at {link}", link=link), file=sys.stderr
+        ),
         progress=_Progress() if sys.stderr.isatty() else None,
     )
     if args.json:
