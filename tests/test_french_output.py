@@ -123,7 +123,7 @@ def _tenant(name: str, status: str, reasons: list, **why) -> dict:
         "name": name, "status": status, "exit_code": {"ok": 0, "alert": 3}.get(status, 2),
         "verdict": "planner: the report's own line", "worker": "tcp://10.0.0.1:4000",
         "runway_days": runway["median"], "recommendation": rec, "error": None,
-        "why": {"reasons": reasons, "runway": runway, "current_p": None, "monthly_bill": None,
+        "why": {"reasons": reasons, "runway": runway, "current_p": None, "bill": None,
                 **why},
         "seconds": 1.0, "timings": None,
     }  # fmt: skip

@@ -151,7 +151,7 @@ def verdict(entry: Mapping[str, Any]) -> str:
         str(rec.get("currency") or ""),
         runway=why.get("runway"),
         current_p=why.get("current_p"),
-        monthly_bill=why.get("monthly_bill"),
+        bill=why.get("bill"),
         policy=None if None in settings else settings,  # type: ignore[arg-type]
     )
     words = text.semicolons(phrases)

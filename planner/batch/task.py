@@ -140,7 +140,7 @@ def outcome_from_summary(summary: Mapping[str, Any], exit_code: int) -> dict[str
             "reasons": list((summary.get("verdict") or {}).get("reasons") or []),
             "runway": runway if isinstance(runway, Mapping) else None,
             "current_p": (rec.get("current") or {}).get("p_stockout"),
-            "monthly_bill": (rec.get("postpaid") or {}).get("monthly_bill"),
+            "bill": _bill(rec.get("postpaid")),
         },
         "runway_days": runway.get("median") if isinstance(runway, Mapping) else None,
         "recommendation": {
@@ -152,6 +152,13 @@ def outcome_from_summary(summary: Mapping[str, Any], exit_code: int) -> dict[str
         },
         "error": None,
     }
+
+
+def _bill(postpaid: Any) -> list | None:
+    """A post-paid tenant's ``[bill over the coming months, months]`` (None when prepaid)."""
+    if not isinstance(postpaid, Mapping) or postpaid.get("bill_total") is None:
+        return None
+    return [postpaid["bill_total"], postpaid["bill_months"]]
 
 
 def timings(

@@ -175,7 +175,13 @@ def check_billing(value: Any, name: str = "billing") -> str:
     'postpaid'
     """
     if value not in BILLING_MODES:
-        raise InputError(f"{name}: {' or '.join(BILLING_MODES)}, got {value!r}")
+        raise InputError(
+            "{name}: {modes} or {last}, got {value!r}",
+            name=name,
+            modes=", ".join(BILLING_MODES[:-1]),
+            last=BILLING_MODES[-1],
+            value=value,
+        )
     return str(value)
 
 

@@ -443,7 +443,9 @@ def _budget(name: str, value: Any) -> float | int:
     try:
         parse_monthly_budget(value)
     except InputError as exc:
-        raise InputError(f"{name}: {str(exc).removeprefix('monthly budget: ')}") from None
+        # the budget's own words after its name ("monthly budget: ..."), in any language
+        problem = str(exc).split(":", 1)[-1].strip()
+        raise InputError("{name}: {problem}", name=name, problem=problem) from None
     return value
 
 

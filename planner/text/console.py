@@ -25,6 +25,7 @@ import pandas as pd
 from planner.text import (
     N_,
     alert_kind,
+    alert_runway,
     alert_severity,
     cents,
     date,
@@ -97,6 +98,37 @@ def lots_table(position: Mapping[str, Any]) -> str:
             ),
         ]
     )
+
+
+def plan_text(result: Any) -> str:
+    """A :class:`planner.plan.PlanResult` as ``planner recommend`` prints it: the
+    recommendation (for a post-paid tenant its sentences and today's lots, no recharge
+    alternatives), then the monthly forecast."""
+    rec = result.recommendation
+    if result.outlook is None:
+        lines = [recommendation_text(rec)]
+    else:
+        lines = list(rec.explanation)
+        if rec.position is not None and len(rec.position["expiring"]):
+            lines += ["", lots_table(rec.position)]
+    lines += ["", forecast_text(result.forecast)]
+    return "\n".join(lines)
+
+
+def forecast_text(forecast: Any) -> str:
+    """The monthly forecast (:class:`planner.billing.MonthlyForecast`): a heading and its
+    table."""
+    from planner.billing import forecast_table
+
+    title = t("Monthly bill") if forecast.basis == "bill" else t("Monthly credit spend")
+    heading = t(
+        "{title}, next {months} ({n} scenarios; expected months add up to {total}):",
+        title=title,
+        months=nt("{n} month", "{n} months", len(forecast.months)),
+        n=number(forecast.n_scenarios),
+        total=cents(forecast.mean_total_cents, forecast.currency),
+    )
+    return heading + "\n" + forecast_table(forecast).to_string(index=False)
 
 
 def recommendation_text(rec: Any) -> str:
@@ -347,9 +379,10 @@ def backtest_checks(table: pd.DataFrame, *, max_p: float = 0.03) -> list[str]:
 # --------------------------------------------------------------------------- alerts
 
 
-def alert_lines(alert: Any) -> list[str]:
+def alert_lines(alert: Any, billing: str = "prepaid") -> list[str]:
     """One alert (:class:`planner.alerts.Alert`): severity, kind, dates, who, amount and
-    calls; its explanation; the runway at this rate; the first calls as evidence."""
+    calls; its explanation; the runway at this rate (``billing``: post-paid credits run out
+    into a bill); the first calls as evidence."""
     who = " ".join(x for x in (alert.upn, alert.country) if x) or t("tenant-wide")
     dates = iso_day(alert.first_date)
     if alert.last_date != alert.first_date:
@@ -362,19 +395,15 @@ def alert_lines(alert: Any) -> list[str]:
         f"       {alert.explanation}",
     ]
     if alert.runway_days_at_this_rate is not None:
-        lines.append(
-            "       "
-            + t("At this rate today's balance lasts {days}.",
-                days=days(alert.runway_days_at_this_rate))
-        )  # fmt: skip
+        lines.append("       " + alert_runway(alert.runway_days_at_this_rate, billing))
     ids = ", ".join(alert.usage_ids[:5]) + (" ..." if len(alert.usage_ids) > 5 else "")
     lines.append("       " + t("calls (UsageId): {ids}", ids=ids))
     return lines
 
 
-def alerts_text(alerts: Iterable[Any]) -> str:
+def alerts_text(alerts: Iterable[Any], billing: str = "prepaid") -> str:
     """Every alert, most severe first as given (:func:`alert_lines`); empty for none."""
-    return "\n".join(line for a in alerts for line in alert_lines(a))
+    return "\n".join(line for a in alerts for line in alert_lines(a, billing))
 
 
 # --------------------------------------------------------------------------- demand, fetch

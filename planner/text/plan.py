@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from planner.text import date, days, money, nt, number, percent, semicolons, t
+from planner.text import cents, date, days, money, nt, number, percent, semicolons, t
 
 
 def recharges_a_month(n: float) -> str:
@@ -288,10 +288,12 @@ def explanation(
     verdict: Any = None,
     funded: str | None = None,
     outlook: Mapping[str, Any] | None = None,
+    run_out: Any = None,
 ) -> list:
     """The recommendation explained, one sentence per point: the verdict's alerts first, then
     the first purchase. ``funded`` says what the balance covers (:func:`left_out_sentence`);
-    with a post-paid ``outlook`` there is no recharge: the credits and the bill instead."""
+    with a post-paid ``outlook`` there is no recharge: the credits (``run_out``, a
+    :class:`planner.billing.RunOut`) and the bill instead."""
     cur = rec.currency
     lines = []
     for code in ("high_alert", "postpaid_auto_recharge"):
@@ -300,7 +302,7 @@ def explanation(
             phrase = reason_phrase(reason, cur)
             lines.append(phrase[:1].upper() + phrase[1:] + ".")
     if outlook is not None:
-        lines += postpaid_sentences(outlook, cur, rec.scenarios.horizon_days)
+        lines += postpaid_sentences(outlook, run_out, cur)
         return [*lines, *([funded] if funded else []), *notes]
     lines.append(policy_sentence(rec.policy, rec.metrics, cur, rec.position is not None))
     add_now = None if verdict is None else verdict.reason("add_now")
@@ -419,41 +421,53 @@ def left_out_sentence(left_out: Any, *, kept: bool) -> str:
     )
 
 
-def postpaid_sentences(outlook: Mapping[str, Any], currency: str, horizon_days: int) -> list:
-    """A post-paid tenant's plan: no recharge, when the credits run out, the bill to expect."""
+def postpaid_sentences(outlook: Mapping[str, Any], run_out: Any, currency: str) -> list:
+    """A post-paid tenant's plan: no recharge, when the credits run out
+    (:func:`run_out_sentence`, with today's balance), the bill to expect."""
     lines = [
         t(
             "Post-paid billing (Microsoft Customer Agreement): Communications Credits cannot be "
             "bought, so there is no recharge to set; usage is billed after the fact."
         )
     ]
-    if outlook["balance"] is not None:
-        if outlook["credits_run_out"] is None:
-            lines.append(
-                t(
-                    "Today's credits of {balance} last beyond the {n}-day horizon; post-usage "
-                    "billing starts when they are used up.",
-                    balance=money(outlook["balance"], currency),
-                    n=number(horizon_days),
-                )
-            )
-        else:
-            lines.append(
-                t(
-                    "Today's credits of {balance} run out about {day}; post-usage billing "
-                    "starts then.",
-                    balance=money(outlook["balance"], currency),
-                    day=date(outlook["credits_run_out"]),
-                )
-            )
+    if run_out is not None:
+        lines.append(run_out_sentence(run_out, currency))
     lines.append(
         t(
-            "Expect a bill of about {bill} a month (1 month in 20 above {high}).",
+            "Expect a bill of {total} over the next {months}, about {bill} a month (the "
+            "costliest month's 90% upper bound: {high}).",
+            total=money(outlook["bill_total"], currency),
+            months=nt("{n} month", "{n} months", outlook["bill_months"]),
             bill=money(outlook["monthly_bill"], currency),
-            high=money(outlook["monthly_bill_p95"], currency),
+            high=money(outlook["monthly_bill_upper90"], currency),
         )
     )
     return lines
+
+
+def run_out_sentence(run_out: Any, currency: str) -> str:
+    """One sentence: when the remaining credits run out, post-usage billing starts
+    (a :class:`planner.billing.RunOut`)."""
+    balance = cents(run_out.balance_cents, currency)
+    if run_out.balance_cents == 0:
+        return t("No credits are left: every call is billed after use from the start.")
+    if run_out.median is None:
+        return t(
+            "The remaining {balance} of credits last beyond {end} in most scenarios "
+            "({p} run out earlier); post-usage billing starts after that.",
+            balance=balance,
+            end=date(run_out.horizon_end),
+            p=percent(run_out.p_run_out),
+        )
+    latest = date(run_out.latest) if run_out.latest is not None else t("later")
+    return t(
+        "The remaining {balance} of credits run out around {median} (between {earliest} and "
+        "{latest} in 8 scenarios out of 10); post-usage billing starts then.",
+        balance=balance,
+        median=date(run_out.median),
+        earliest=date(run_out.earliest),
+        latest=latest,
+    )
 
 
 def status_line(rec: Any, verdict: Any, outlook: Mapping[str, Any] | None = None) -> str:
@@ -465,7 +479,7 @@ def status_line(rec: Any, verdict: Any, outlook: Mapping[str, Any] | None = None
         rec.currency,
         runway=None if rec.position is None else rec.position["runway_days"],
         current_p=None if rec.current is None else rec.current["p_stockout"],
-        monthly_bill=None if outlook is None else outlook["monthly_bill"],
+        bill=None if outlook is None else (outlook["bill_total"], outlook["bill_months"]),
         policy=(pol.initial, pol.recharge_amount, pol.threshold),
     )
     # OK / ACT / ALERT stay in English in every language: scheduled jobs match them
@@ -478,13 +492,14 @@ def verdict_phrases(
     *,
     runway: Mapping[str, Any] | None = None,
     current_p: float | None = None,
-    monthly_bill: float | None = None,
+    bill: tuple[float, int] | None = None,
     policy: tuple[float, float, float] | None = None,
 ) -> list[str]:
     """Why a plan is OK, ACT or ALERT, in phrases: its reasons (:class:`planner.plan.Reason`),
     then the runway (``median``, ``pessimistic``, ``censored``), the current settings' risk
-    (unless a reason says it), the post-paid bill or the recommended ``(initial, recharge
-    amount, threshold)``. The status line and the batch's portfolio write the same words."""
+    (unless a reason says it, or the tenant is post-paid), the post-paid ``(bill, months)``
+    or the recommended ``(initial, recharge amount, threshold)``. The status line and the
+    batch's portfolio write the same words."""
     phrases = [reason_phrase(r, currency) for r in reasons]
     if runway is not None:
         span = days(runway["median"])
@@ -497,11 +512,19 @@ def verdict_phrases(
                 pessimistic=number(runway["pessimistic"]),
             )
         )
-    if current_p is not None and not any(r.code == "current_risk" for r in reasons):
+    if (
+        current_p is not None
+        and bill is None
+        and not any(r.code == "current_risk" for r in reasons)
+    ):
         phrases.append(t("current settings: stock-out risk {p}", p=percent(current_p)))
-    if monthly_bill is not None:
+    if bill is not None:
         phrases.append(
-            t("post-paid: bill about {bill} a month", bill=money(monthly_bill, currency))
+            t(
+                "post-paid: bill about {total} over the next {months}",
+                total=money(bill[0], currency),
+                months=nt("{n} month", "{n} months", bill[1]),
+            )
         )
     elif policy is not None:
         what = purchase_clause(*policy, currency, lots_given=runway is not None)
