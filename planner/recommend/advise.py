@@ -43,7 +43,13 @@ from planner.recommend.outcomes import (
 )
 from planner.recommend.result import ALTERNATIVE_COLUMNS, FRONTIER_COLUMNS, Recommendation
 from planner.recommend.search import Evaluator, round_policy, search
-from planner.scenarios import DEFAULT_SCENARIOS, Scenarios, make_scenarios
+from planner.scenarios import (
+    DEFAULT_SCENARIOS,
+    TAIL_SHAPE_PRIOR,
+    UNSEEN_BURSTS_PRIOR,
+    Scenarios,
+    make_scenarios,
+)
 from planner.text import plan as plan_text
 
 #: fewest scenarios the rows of a plan are judged on (the check scenarios,
@@ -212,7 +218,11 @@ def recommend(
         "fix_days": int(fix_days),
     }
     check = _check_scenarios(history, sc, int(lead_days), growth, seed)
-    rec = _recommendation(_evaluator(sc, lots, settings, check), settings, current, currency)
+    unseen = _check_scenarios(
+        history, sc, int(lead_days), growth, seed, spawn=2, tail_prior=UNSEEN_BURSTS_PRIOR
+    )
+    ev = _evaluator(sc, lots, settings, check, unseen)
+    rec = _recommendation(ev, settings, current, currency)
     # the words come from planner.text.plan: the first purchase first, in the report's language
     notes = [lot_note] if lot_note else []
     notes += [w[0].upper() + w[1:] + "." for w in sc.warnings]
@@ -255,16 +265,21 @@ def _check_scenarios(
     lead_days: int,
     growth: str | float | None,
     seed: int | None,
+    *,
+    spawn: int = 1,
+    tail_prior: tuple[float, float] = TAIL_SHAPE_PRIOR,
 ) -> Callable[[], Scenarios] | None:
     """What makes the check scenarios (:class:`~planner.recommend.search.Evaluator`): at
     least :data:`CHECK_SCENARIOS` of the same history (eight times the search's below 500),
     seeded apart from the search's and the same whether the search has 1,000 or 2,000; None
-    for ready-made scenarios."""
+    for ready-made scenarios. With ``spawn=2`` and :data:`UNSEEN_BURSTS_PRIOR` as
+    ``tail_prior``, as many scenarios that expect bursts a year has not shown, seeded apart
+    again (the higher service level alternative is sized on them)."""
     if isinstance(history, Scenarios):
         return None
     # a plan of a few hundred scenarios (a quick check, a test) gets eight times as many
     n = max(2 * sc.n_scenarios, min(CHECK_SCENARIOS, 8 * sc.n_scenarios))
-    entropy = np.random.SeedSequence(seed, spawn_key=(1,)) if seed is not None else None
+    entropy = np.random.SeedSequence(seed, spawn_key=(spawn,)) if seed is not None else None
 
     def make() -> Scenarios:
         return make_scenarios(
@@ -274,6 +289,7 @@ def _check_scenarios(
             growth=growth,
             rng=np.random.default_rng(entropy),
             tail_days=TAIL_DAYS + lead_days,
+            tail_prior=tail_prior,
         )
 
     return make
@@ -284,6 +300,7 @@ def _evaluator(
     lots: pd.DataFrame | None,
     settings: dict[str, Any],
     check: Callable[[], Scenarios] | None = None,
+    unseen: Callable[[], Scenarios] | None = None,
 ) -> Evaluator:
     """The one evaluator of the plan: its scenarios, today's lots, the cost's rates, the
     stock-out target, the admin-center minimum and recharge failures."""
@@ -297,6 +314,7 @@ def _evaluator(
         failure_prob=settings["failure_prob"],
         fix_days=settings["fix_days"],
         check=check,
+        unseen=unseen,
     )
     ev.min_q = max(settings["min_recharge_days"] * sc.mean_daily(), ev.min_amount)
     return ev

@@ -287,12 +287,15 @@ def named_alternatives(
         (LOWER_OPTION, 1 - min(0.5, (1 - service_level) * 5)),
     ):
         tgt = 1 - level
+        # the higher level is offered against bursts a year has not shown: it is sized on
+        # scenarios that expect them (the table then shows it on the check scenarios)
+        on = ev.unseen if label == SAFER_OPTION else ev
         s_alt, _ = min_threshold(
-            ev, np.array([q_best]), max(s_best, ev.min_amount) * 2, lead_days, target=tgt
+            on, np.array([q_best]), max(s_best, ev.min_amount) * 2, lead_days, target=tgt
         )
         if np.isfinite(s_alt[0]):
             row = round_policy(
-                ev, q_best, float(s_alt[0]), lead_days, initial_zero=initial_zero, target=tgt
+                on, q_best, float(s_alt[0]), lead_days, initial_zero=initial_zero, target=tgt
             )
             add(f"{label} ({text.percent(level)})", row)
     return rows

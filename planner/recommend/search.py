@@ -102,6 +102,7 @@ class Evaluator:
         failure_prob: float = 0.0,
         fix_days: int = 0,
         check: Callable[[], Scenarios] | None = None,
+        unseen: Callable[[], Scenarios] | None = None,
     ) -> None:
         self.sc = scenarios
         self.demand = scenarios.with_tail()
@@ -116,6 +117,8 @@ class Evaluator:
         self.seen: list[pd.DataFrame] = []
         self._check_factory = check
         self._check: Evaluator | None = None
+        self._unseen_factory = unseen
+        self._unseen: Evaluator | None = None
 
     def __call__(self, table: pd.DataFrame, *, keep: bool = True) -> pd.DataFrame:
         # a fresh generator in the same state for every sweep: policies with recharge
@@ -141,24 +144,41 @@ class Evaluator:
             self.seen.append(out)
         return out
 
+    def _like(self, scenarios: Scenarios) -> Evaluator:
+        """An evaluator of other scenarios with this one's rates, rules and target."""
+        ev = Evaluator(
+            scenarios,
+            lots=self.lots,
+            holding_rate=self.holding_rate,
+            recharge_overhead=self.overhead,
+            target=self.target,
+            min_amount=self.min_amount,
+            failure_prob=self.failure_prob,
+            fix_days=self.fix_days,
+        )
+        ev.min_q = self.min_q
+        return ev
+
     @property
     def check(self) -> Evaluator:
         """The evaluator of the check scenarios (this one when there are none)."""
         if self._check_factory is None:
             return self
         if self._check is None:
-            self._check = Evaluator(
-                self._check_factory(),
-                lots=self.lots,
-                holding_rate=self.holding_rate,
-                recharge_overhead=self.overhead,
-                target=self.target,
-                min_amount=self.min_amount,
-                failure_prob=self.failure_prob,
-                fix_days=self.fix_days,
-            )
-            self._check.min_q = self.min_q
+            self._check = self._like(self._check_factory())
         return self._check
+
+    @property
+    def unseen(self) -> Evaluator:
+        """The evaluator of the scenarios that expect bursts a year has not shown (a
+        heavier tail prior, :data:`planner.scenarios.UNSEEN_BURSTS_PRIOR`), on which the
+        higher service level alternative is sized; the check scenarios' when there are
+        none."""
+        if self._unseen_factory is None:
+            return self.check
+        if self._unseen is None:
+            self._unseen = self._like(self._unseen_factory())
+        return self._unseen
 
     @property
     def final_scenarios(self) -> int:

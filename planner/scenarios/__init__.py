@@ -86,6 +86,7 @@ from planner.scenarios.tail import (
     TAIL_CAP,
     TAIL_QUANTILE,
     TAIL_SHAPE_PRIOR,
+    UNSEEN_BURSTS_PRIOR,
     DayTail,
     fit_day_tail,
     month_end_factors,
@@ -110,6 +111,7 @@ __all__ = [
     "TAIL_CAP",
     "TAIL_QUANTILE",
     "TAIL_SHAPE_PRIOR",
+    "UNSEEN_BURSTS_PRIOR",
     "DayTail",
     "GrowthEstimate",
     "Scenarios",
@@ -335,12 +337,13 @@ def _add_day_tail(
     dates: pd.DatetimeIndex,
     start: pd.Timestamp,
     rng: np.random.Generator,
+    prior: tuple[float, float] = TAIL_SHAPE_PRIOR,
 ) -> None:
-    """Fit the tail of the season-adjusted history and give the paths' big days fresh
-    excesses (:func:`_apply_day_tail`)."""
+    """Fit the tail of the season-adjusted history (shape ``prior``) and give the paths'
+    big days fresh excesses (:func:`_apply_day_tail`)."""
     weekday = weekday_factors(level, int(dates[0].day_of_week))
     month_end = month_end_factors(level / weekday[dates.day_of_week.to_numpy()], dates)
-    fitted = fit_day_tail(level / season_factors(dates, weekday, month_end))
+    fitted = fit_day_tail(level / season_factors(dates, weekday, month_end), prior)
     if fitted is None:
         return
     future = pd.date_range(start, periods=paths.shape[1], freq="D")
@@ -523,6 +526,7 @@ def make_scenarios(
     rng: np.random.Generator | None = None,
     day_tail: bool = True,
     tail_days: int = 0,
+    tail_prior: tuple[float, float] = TAIL_SHAPE_PRIOR,
 ) -> Scenarios:
     """Demand paths for the days after the history.
 
@@ -550,6 +554,9 @@ def make_scenarios(
         docstring); False keeps the resampled days as observed.
     tail_days : int
         Days drawn after the horizon into :attr:`Scenarios.tail` (0: none).
+    tail_prior : (float, float)
+        Prior on the tail's shape (:data:`TAIL_SHAPE_PRIOR`; :data:`UNSEEN_BURSTS_PRIOR`
+        expects bursts a year has not shown).
 
     Returns
     -------
@@ -583,7 +590,7 @@ def make_scenarios(
     week_starts = np.arange(n % 7, n - 6, 7)
     paths = _resample_weeks(level, dates, week_starts, start, total_days, n_scenarios, rng)
     if day_tail:
-        _add_day_tail(paths, level, dates, start, rng)
+        _add_day_tail(paths, level, dates, start, rng, tail_prior)
     _scale_level_and_growth(paths, level, week_starts, projection, horizon_days, age_years, rng)
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)

@@ -30,6 +30,11 @@ TAIL_CAP = 8.0
 #: pull the shape toward 0, a year of bursts of every size keeps it heavy. Bursts a year
 #: has not shown are left to the higher service level alternative, which the plan names
 TAIL_SHAPE_PRIOR = (0.15, 0.15)
+#: prior of the scenarios that size the higher service level alternative: it expects bursts
+#: a year has not shown (mean 0.35: the 1-in-100 burst some twenty normal days), so that the
+#: alternative the plan names against them allows for them; a year of bounded bursts still
+#: pulls it down, less far
+UNSEEN_BURSTS_PRIOR = (0.35, 0.1)
 #: shapes of the posterior grid (wider than the moments fit's range: the posterior decides)
 TAIL_SHAPE_GRID = (-0.3, 0.8)
 #: days before a month's end that get their own season factor (Calling Plan pools reset on
@@ -65,11 +70,14 @@ def _gpd_loglik(excess: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.
     return np.where(ok, ll, -np.inf)
 
 
-def _shape_posterior(excess: np.ndarray, pwm_scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _shape_posterior(
+    excess: np.ndarray, pwm_scale: float, prior: tuple[float, float] = TAIL_SHAPE_PRIOR
+) -> tuple[np.ndarray, np.ndarray]:
     """Posterior of the generalized Pareto shape on a grid: the likelihood of the excesses
-    times the prior :data:`TAIL_SHAPE_PRIOR` on the shape and a flat prior on log scale,
-    summed over the scales. Returns the grid's shapes and their probabilities."""
-    mean, sd = TAIL_SHAPE_PRIOR
+    times the normal ``prior`` (mean, sd; :data:`TAIL_SHAPE_PRIOR`) on the shape and a flat
+    prior on log scale, summed over the scales. Returns the grid's shapes and their
+    probabilities."""
+    mean, sd = prior
     xi = np.linspace(*TAIL_SHAPE_GRID, 45)
     sigma = pwm_scale * np.exp(np.linspace(-2.0, 2.0, 61))
     xx, ss = np.meshgrid(xi, sigma, indexing="ij")
@@ -119,7 +127,9 @@ def run_maxima(values: np.ndarray, threshold: float) -> np.ndarray:
     return np.maximum.reduceat(values[idx], starts)
 
 
-def fit_day_tail(values: np.ndarray) -> DayTail | None:
+def fit_day_tail(
+    values: np.ndarray, prior: tuple[float, float] = TAIL_SHAPE_PRIOR
+) -> DayTail | None:
     """Fit the upper tail of daily amounts; None when too few days stand out.
 
     The threshold is the :data:`TAIL_QUANTILE` quantile of the days with spend; the tail is
@@ -131,6 +141,9 @@ def fit_day_tail(values: np.ndarray) -> DayTail | None:
     values : np.ndarray
         Daily amounts (>= 0) in time order, e.g. the detrended history divided by its
         season factors.
+    prior : (float, float)
+        Mean and sd of the normal prior on the shape (:data:`TAIL_SHAPE_PRIOR`;
+        :data:`UNSEEN_BURSTS_PRIOR` for the higher service level alternative).
 
     Returns
     -------
@@ -146,7 +159,7 @@ def fit_day_tail(values: np.ndarray) -> DayTail | None:
         return None
     shape, scale = _pwm_gpd(excess)
     lo, hi = TAIL_SHAPE_RANGE
-    posterior = _shape_posterior(excess, float(scale))
+    posterior = _shape_posterior(excess, float(scale), prior)
     return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess, *posterior)
 
 
