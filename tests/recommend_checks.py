@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from planner.engine import sweep
 from planner.recommend import policy_cost
+from planner.recommend.result import SAFER_OPTION
 from planner.scenarios import make_scenarios
 
 
@@ -45,3 +47,36 @@ def assert_no_clearly_cheaper_feasible_policy(rec, recharge_amounts, thresholds)
     feasible = out["p_stockout"] <= 1 - rec.service_level
     assert feasible.any()
     assert out["cost"][feasible].min() >= 0.95 * rec.cost
+
+
+def assert_one_decision(rec) -> None:
+    """The recommendation is the cheapest auto-recharge row meeting the service level, and
+    each alternative's name is true of the numbers in its row."""
+    alts = rec.alternatives
+    target = 1 - rec.service_level
+    mine = alts.iloc[0]
+    assert mine["option"] == "recommended"
+    assert mine["cost"] == pytest.approx(rec.cost)
+    assert mine["p_stockout"] == pytest.approx(rec.metrics["p_stockout"])
+    auto = alts[alts["auto_recharge"]]
+    feasible = auto[auto["p_stockout"] <= target + 1e-12]
+    if mine["p_stockout"] <= target + 1e-12:
+        assert mine["cost"] <= feasible["cost"].min() + 1e-9
+    for _, row in alts.iloc[1:].iterrows():
+        name = str(row["option"])
+        if name.startswith(SAFER_OPTION):
+            level = float(name.rsplit("(", 1)[1].rstrip("%)")) / 100
+            assert row["p_stockout"] <= 1 - level + 1e-12
+            assert row["p_stockout"] < mine["p_stockout"]
+            assert row["cost"] >= mine["cost"] - 1e-9  # else it would be the recommendation
+        elif name.startswith("lower service level"):
+            assert row["cost"] < mine["cost"]
+        elif name == "lowest forfeiture":
+            assert row["expected_forfeited"] == auto["expected_forfeited"].min()
+            assert row["expected_forfeited"] < mine["expected_forfeited"]
+        elif name == "fewer recharges":
+            assert row["expected_recharges"] < mine["expected_recharges"]
+    if rec.current is not None:
+        cur = alts[alts["option"] == "current settings"].iloc[0]
+        assert cur["cost"] == pytest.approx(rec.current["cost"])
+        assert rec.current["meets_service_level"] == (cur["p_stockout"] <= target + 1e-12)

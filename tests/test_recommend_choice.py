@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from recommend_checks import assert_one_decision
 
 from planner.demand import actual_demand
 from planner.engine import Policy
 from planner.ingest import read_exports
 from planner.inputs import read_lots
 from planner.recommend import nice_step, recommend
-from planner.recommend.result import SAFER_OPTION
 from planner.sample import sample_dir
 
 SAMPLE = sample_dir()
@@ -24,39 +24,6 @@ def _history(seed: int, level: float = 40.0) -> pd.Series:
     weekday = np.where(days.day_of_week < 5, 1.0, 0.3)
     values = level * weekday * rng.gamma(2.0, 0.5, len(days))
     return pd.Series(np.round(values, 2), index=days)
-
-
-def assert_one_decision(rec) -> None:
-    """The recommendation is the cheapest auto-recharge row meeting the service level, and
-    each alternative's name is true of the numbers in its row."""
-    alts = rec.alternatives
-    target = 1 - rec.service_level
-    mine = alts.iloc[0]
-    assert mine["option"] == "recommended"
-    assert mine["cost"] == pytest.approx(rec.cost)
-    assert mine["p_stockout"] == pytest.approx(rec.metrics["p_stockout"])
-    auto = alts[alts["auto_recharge"]]
-    feasible = auto[auto["p_stockout"] <= target + 1e-12]
-    if mine["p_stockout"] <= target + 1e-12:
-        assert mine["cost"] <= feasible["cost"].min() + 1e-9
-    for _, row in alts.iloc[1:].iterrows():
-        name = str(row["option"])
-        if name.startswith(SAFER_OPTION):
-            level = float(name.rsplit("(", 1)[1].rstrip("%)")) / 100
-            assert row["p_stockout"] <= 1 - level + 1e-12
-            assert row["p_stockout"] < mine["p_stockout"]
-            assert row["cost"] >= mine["cost"] - 1e-9  # else it would be the recommendation
-        elif name.startswith("lower service level"):
-            assert row["cost"] < mine["cost"]
-        elif name == "lowest forfeiture":
-            assert row["expected_forfeited"] == auto["expected_forfeited"].min()
-            assert row["expected_forfeited"] < mine["expected_forfeited"]
-        elif name == "fewer recharges":
-            assert row["expected_recharges"] < mine["expected_recharges"]
-    if rec.current is not None:
-        cur = alts[alts["option"] == "current settings"].iloc[0]
-        assert cur["cost"] == pytest.approx(rec.current["cost"])
-        assert rec.current["meets_service_level"] == (cur["p_stockout"] <= target + 1e-12)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -163,12 +163,17 @@ def _verdict(reasons: list[Reason]) -> Verdict:
 def add_now_reason(rec: Any) -> Reason:
     """Why the plan adds funds now although today's lots are given: the balance is already
     below the trigger, or without the purchase the scenarios run out of credit more often
-    than the service level allows (``p_without``, on the plan's own scenarios)."""
+    than the service level allows (``p_without``: on the scenarios the recommendation was
+    judged on, ``metrics["p_stockout_without_first_purchase"]``, else on the plan's own)."""
     pol, sc = rec.policy, rec.scenarios
     balance = float(rec.position["balance"])
-    without = replace(pol, initial=0.0)
-    rng = np.random.default_rng(sc.seed) if pol.failure_prob > 0 else None
-    runway = balance_paths(sc.paths, sc.start, without, lots=rec.lots, rng=rng)["runway_days"]
+    # judged where the recommendation was decided (its check scenarios), when it says
+    p_without = rec.metrics.get("p_stockout_without_first_purchase")
+    if p_without is None:
+        without = replace(pol, initial=0.0)
+        rng = np.random.default_rng(sc.seed) if pol.failure_prob > 0 else None
+        runway = balance_paths(sc.paths, sc.start, without, lots=rec.lots, rng=rng)
+        p_without = np.mean(runway["runway_days"] < sc.paths.shape[1])
     return Reason(
         "add_now",
         "ACT",
@@ -177,7 +182,7 @@ def add_now_reason(rec: Any) -> Reason:
             "balance": balance,
             "threshold": pol.threshold,
             "below_trigger": balance < pol.threshold,
-            "p_without": float(np.mean(runway < sc.paths.shape[1])),
+            "p_without": float(p_without),
             "allowed": 1 - rec.service_level,
         },
     )

@@ -349,6 +349,11 @@ def _recommendation(
         lead_days,
     )
     metrics = policy_metrics(chosen, ev.final_scenarios, mu)
+    if ev.lots is not None and float(chosen["initial"]) > 0:
+        # the first purchase's reason, on the scenarios that decided it
+        without = chosen.copy()
+        without["initial"] = 0.0
+        metrics["p_stockout_without_first_purchase"] = float(ev.final([without])[0]["p_stockout"])
     current_info = None
     for label, row in rows:
         if label == ONE_TIME:

@@ -65,7 +65,9 @@ class Recommendation:
         ``expected_purchases`` (invoices: first purchase and recharges), ``holding_cost``,
         ``recharge_cost``, ``cost``. ``expected_forfeited`` counts every lot bought in the
         plan, after the horizon too; ``recharges_per_month`` is the rhythm once recharges
-        run (mean monthly demand / recharge amount).
+        run (mean monthly demand / recharge amount). With today's lots and a first purchase
+        above 0, ``p_stockout_without_first_purchase``: the same policy without it, on the
+        same scenarios (why the plan adds funds now).
     cost : float
         Expected cost of the policy (:func:`planner.recommend.cost.policy_cost`).
     one_time_funding : dict
