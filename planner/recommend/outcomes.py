@@ -334,9 +334,10 @@ def settle(
     ev: Evaluator, rows: list[tuple[str, pd.Series]], target: float
 ) -> list[tuple[str, pd.Series]]:
     """Every row a plan shows, evaluated together on the check scenarios
-    (:meth:`Evaluator.final`), the recommendation made the cheapest feasible auto-recharge
-    row among them (current settings included), and each named alternative kept only where
-    its label is true of the numbers shown.
+    (:meth:`Evaluator.final`), without a first purchase the service level does not need
+    (today's lots given, :func:`_no_needless_purchase`), the recommendation made the cheapest
+    feasible auto-recharge row among them (current settings included), and each named
+    alternative kept only where its label is true of the numbers shown.
 
     Parameters
     ----------
@@ -351,6 +352,8 @@ def settle(
         alternatives whose label holds, in their order.
     """
     final = list(zip([label for label, _ in rows], ev.final([r for _, r in rows]), strict=True))
+    if ev.lots is not None:
+        final = _no_needless_purchase(ev, final, target)
     auto = [(label, r) for label, r in final if bool(r["auto_recharge"])]
     feasible = [(label, r) for label, r in auto if float(r["p_stockout"]) <= target + 1e-12]
     rec = final[0][1]
@@ -365,6 +368,30 @@ def settle(
             continue
         if kept or _label_holds(label, row, rec, auto_rows):
             out.append((label, row))
+    return out
+
+
+def _no_needless_purchase(
+    ev: Evaluator, final: list[tuple[str, pd.Series]], target: float
+) -> list[tuple[str, pd.Series]]:
+    """With today's lots, funds are added now only when the scenarios need them: each
+    auto-recharge row with a first purchase is replaced by the same row with none when that
+    meets the service level on the check scenarios too (a row sized on other scenarios, the
+    higher service level's, may carry a purchase these do not need)."""
+    idx = [
+        i
+        for i, (label, r) in enumerate(final)
+        if label not in (ONE_TIME, CURRENT) and bool(r["auto_recharge"]) and r["initial"] > 0
+    ]
+    if not idx:
+        return final
+    zero = [final[i][1].copy() for i in idx]
+    for r in zero:
+        r["initial"] = 0.0
+    out = list(final)
+    for i, row in zip(idx, ev.final(zero), strict=True):
+        if float(row["p_stockout"]) <= target + 1e-12:
+            out[i] = (final[i][0], row)
     return out
 
 
