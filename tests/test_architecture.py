@@ -139,9 +139,6 @@ def test_batch_never_imports_the_command_line():
     assert _importers("batch", "planner.commands") + _importers("batch", "planner.cli") == []
 
 
-@pytest.mark.xfail(
-    reason="recommend and scenarios write sentences until text takes them", strict=False
-)
 @pytest.mark.parametrize("layer", ["recommend", "scenarios"])
 def test_computation_never_imports_text(layer):
     """A model that imports the text layer speaks whichever language happens to be set."""

@@ -17,6 +17,7 @@ from recommend_checks import (
 
 from planner.engine import Policy, sweep
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError
+from planner.inputs import check_lots
 from planner.plan import verdict
 from planner.recommend import (
     ALTERNATIVE_COLUMNS,
@@ -28,7 +29,13 @@ from planner.recommend import (
     round_amount,
 )
 from planner.scenarios import replay
-from planner.text.plan import status_line
+from planner.text.plan import explain, status_line
+
+
+def explained(rec, lots=None):
+    """``rec`` with its words written (the model returns numbers only)."""
+    explain(rec, dropped=[] if lots is None else check_lots(lots, rec.scenarios.start)[1])
+    return rec
 
 
 def alert_status(rec, alert_days: int = 14):
@@ -190,7 +197,7 @@ def test_recharge_amount_moves_with_overhead_and_holding_rate():
 
 
 def test_zero_lead_needs_no_trigger():
-    rec = recommend(constant(), n_scenarios=10, seed=1, lead_days=0, min_amount=1)
+    rec = explained(recommend(constant(), n_scenarios=10, seed=1, lead_days=0, min_amount=1))
     assert rec.policy.threshold == 1 and rec.metrics["p_stockout"] == 0
     assert "arriving the same day" in rec.explanation[0]
 
@@ -233,7 +240,7 @@ def test_position_runway_and_expiry():
             "amount": [300.0, 50.0],
         }
     )
-    rec = recommend(hist, n_scenarios=10, seed=1, lots=lots)
+    rec = explained(recommend(hist, n_scenarios=10, seed=1, lots=lots))
     pos = rec.position
     assert pos["balance"] == 350
     assert pos["runway_days"]["median"] == 25  # 200 used, 100 expires, 50 lasts 5 more days
@@ -271,7 +278,7 @@ def test_expired_lots_are_dropped_with_a_warning_naming_them():
     lots = pd.DataFrame(
         {"purchase_date": pd.to_datetime(["2024-04-30", "2025-01-10"]), "amount": [80.0, 500.0]}
     )
-    rec = recommend(constant(), n_scenarios=10, seed=1, lots=lots)
+    rec = explained(recommend(constant(), n_scenarios=10, seed=1, lots=lots), lots)
     assert rec.position["balance"] == 500
     assert rec.lots["purchase_date"].tolist() == [pd.Timestamp("2025-01-10")]
     assert any("2024-04-30 (80.00)" in s and "left out" in s for s in rec.explanation)
@@ -318,6 +325,9 @@ def test_pareto_frontier_keeps_only_undominated():
 
 def test_tables_and_json():
     rec = recommend(noisy(), n_scenarios=200, seed=3)
+    # the model computes; its words wait for the text layer, in the language of the run
+    assert rec.explanation == [] and set(rec.alternatives["explanation"]) == {""}
+    explained(rec)
     assert list(rec.alternatives.columns) == list(ALTERNATIVE_COLUMNS)
     assert rec.alternatives["option"].iloc[0] == "recommended"
     assert list(rec.frontier.columns) == list(FRONTIER_COLUMNS)
@@ -353,9 +363,11 @@ def test_tables_and_json():
 
 
 def test_short_history_still_recommends_with_a_warning():
-    rec = recommend(noisy(days=21), n_scenarios=200, seed=1)
+    rec = explained(recommend(noisy(days=21), n_scenarios=200, seed=1))
     assert rec.policy.recharge_amount > 0
+    assert [n.code for n in rec.scenarios.warnings] == ["short_history", "growth_unknown"]
     assert any("Short history" in s for s in rec.explanation)
+    assert rec.to_json()["warnings"][0].startswith("short history (21 days)")
 
 
 def test_bad_options_are_input_errors():
@@ -377,7 +389,7 @@ def test_bad_options_are_input_errors():
 
 @pytest.fixture(scope="module")
 def noisy_recommendation():
-    return recommend(noisy(), n_scenarios=2000, seed=11)
+    return explained(recommend(noisy(), n_scenarios=2000, seed=11))
 
 
 def test_meets_service_level_on_fresh_scenarios(noisy_recommendation):

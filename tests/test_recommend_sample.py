@@ -19,6 +19,7 @@ from planner.inputs import read_lots
 from planner.recommend import recommend, round_amount
 from planner.recommend.search import Evaluator
 from planner.sample import sample_dir
+from planner.text.plan import explain
 
 SAMPLE = sample_dir()
 EXPORTS = SAMPLE / "exports"
@@ -54,6 +55,7 @@ def test_sensible(demand, recs):
     one = rec.one_time_funding
     assert one["amount"] >= np.quantile(rec.scenarios.paths.sum(axis=1), 0.99) * 0.99
     assert one["expected_forfeited"] > m["expected_forfeited"]
+    explain(rec)
     assert rec.explanation[0].startswith(
         f"Add ${pol.initial:,.0f} now, then recharge ${pol.recharge_amount:,.0f} when the balance "
         f"falls below ${pol.threshold:,.0f}"

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner import text
 from planner.errors import InputError
+from planner.notes import Note
 from planner.scenarios import (
     DEFAULT_SCENARIOS,
     GROWTH_MIN_LOG_SD,
@@ -26,6 +28,7 @@ from planner.scenarios import (
 )
 from planner.scenarios.growth import _growth_floor
 from planner.scenarios.tail import apply_day_tail
+from planner.text import plan as plan_text
 
 
 def synthetic_history(
@@ -161,7 +164,7 @@ def test_uncertain_trend_is_shrunk_toward_zero():
     est = estimate_growth(h)
     assert est.raw > 0.3  # the robust slope alone reads the season as strong growth
     assert 0 <= est.growth < est.raw / 2
-    assert "uncertain" in est.note
+    assert est.note.code == "growth_uncertain" and "uncertain" in plan_text.note(est.note)
     # the remaining uncertainty spreads the scenarios' growth: same seed, same weeks, only
     # the growth drawn per scenario differs from the fixed assumption
     sc = make_scenarios(h, n_scenarios=400, seed=1)
@@ -191,7 +194,11 @@ def test_growth_projected_and_level_continues():
 def test_growth_estimate_clamped():
     h = synthetic_history(growth=3.0, month_end=1.0, noise_shape=50.0, seed=5)
     est = estimate_growth(h)
-    assert est.growth == 1.0 and "outside" in est.note
+    assert est.growth == 1.0 and est.note.code == "growth_clamped"
+    assert plan_text.note(est.note) == (
+        f"the history's trend ({text.percent(est.note.values['growth'], signed=True)}/year) "
+        "is outside -50%..+100%; using +100%/year (set it with --growth)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -237,12 +244,14 @@ def test_short_history_widens_uncertainty():
     sc_short = make_scenarios(short, n_scenarios=1000, seed=1, growth=0.0)
     cv = [s.paths.sum(axis=1).std() / s.paths.sum(axis=1).mean() for s in (sc_long, sc_short)]
     assert cv[1] > 2 * cv[0]
-    assert any("short history" in w for w in sc_short.warnings)
     # growth given: no note about the estimate it replaces
-    assert not any("growth assumed" in w for w in sc_short.warnings)
+    assert sc_short.warnings == [Note("short_history", {"days": 21, "weeks": 8})]
+    assert plan_text.note(sc_short.warnings[0]).startswith("short history (21 days): ")
     assert not sc_long.warnings
     estimated = make_scenarios(short, n_scenarios=100, seed=1)
-    assert any("growth assumed 0" in w for w in estimated.warnings)
+    assert [plan_text.note(n) for n in estimated.warnings][1].startswith(
+        "history shorter than 26 weeks: no trend estimated, growth assumed 0"
+    )
 
 
 def test_too_short_history_is_an_input_error():

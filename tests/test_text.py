@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from planner import excel, text
 from planner.errors import InputError
-from planner.plan import verdict
-from planner.recommend import recommend
+from planner.plan import PlanOptions, plan, verdict
 from planner.text import catalogue
 from planner.text.plan import status_line
 
@@ -160,7 +159,7 @@ def history():
 
 
 def test_headline_and_status_start_with_the_first_purchase(history):
-    rec = recommend(history, currency="USD", n_scenarios=200, horizon_days=90, seed=1)
+    rec = plan(history, "USD", options=PlanOptions(n_scenarios=200, horizon_days=90, seed=1))
     assert rec.policy.initial > 0
     first = text.money(rec.policy.initial, "USD")
     assert rec.explanation[0].startswith(f"Add {first} now, then recharge ")
@@ -168,9 +167,8 @@ def test_headline_and_status_start_with_the_first_purchase(history):
 
 
 def test_growth_given_is_the_growth_the_words_use(history):
-    rec = recommend(
-        history, currency="USD", n_scenarios=200, horizon_days=90, seed=1, growth="+20%/year"
-    )
+    options = PlanOptions(n_scenarios=200, horizon_days=90, seed=1, growth="+20%/year")
+    rec = plan(history, "USD", options=options)
     words = " ".join(rec.explanation)
     assert "Demand grows by +20%/year, as you set it (--growth)." in words
     assert "using " not in words  # no estimated growth contradicting the one given
@@ -178,7 +176,7 @@ def test_growth_given_is_the_growth_the_words_use(history):
 
 def test_french_plan_words(history):
     with text.language("fr"):
-        rec = recommend(history, currency="USD", n_scenarios=200, horizon_days=90, seed=1)
+        rec = plan(history, "USD", options=PlanOptions(n_scenarios=200, horizon_days=90, seed=1))
         code, status = alert_status(rec)
     assert rec.explanation[0].startswith("Ajoutez ")
     assert "$US" in rec.explanation[0]

@@ -27,6 +27,7 @@ from planner.engine import Policy, SimulationResult, simulate
 from planner.errors import InputError
 from planner.ingest import iter_records, read_exports
 from planner.inputs import (
+    check_lots,
     read_demand_csv,
     read_licences,
     read_lots,
@@ -36,6 +37,7 @@ from planner.inputs import (
 from planner.plan.options import PlanOptions
 from planner.recommend import DEFAULT_MIN_AMOUNT, TAIL_DAYS, Recommendation, recommend
 from planner.scenarios import Scenarios, make_scenarios
+from planner.text import plan as plan_text
 
 __all__ = [
     "current_policy",
@@ -288,9 +290,10 @@ def plan(
     Returns
     -------
     Recommendation
+        Its words in the language in use (:func:`planner.text.plan.explain`).
     """
     o = options or PlanOptions()
-    return recommend(
+    rec = recommend(
         _from_day(history, o, as_of),
         currency=currency,
         service_level=o.service_level,
@@ -309,6 +312,9 @@ def plan(
         failure_prob=o.failure_rate,
         fix_days=o.fix_days,
     )
+    dropped = [] if lots is None else check_lots(lots, rec.scenarios.start)[1]
+    plan_text.explain(rec, growth_given=o.growth is not None, dropped=dropped)
+    return rec
 
 
 def _from_day(

@@ -340,7 +340,7 @@ class PlanRequest:
                     postpaid=postpaid,
                 ),
                 run_out=run_out,
-                warnings=(*dropped, *rec.scenarios.warnings),
+                warnings=(*dropped, *rec.warnings),
                 request=self,
                 history=history,
                 currency=currency,
@@ -352,17 +352,14 @@ class PlanRequest:
                 left_out=source.left_out,
                 history_alerts=source.history_alerts,
             )
-            # the sentences agree with the verdict: written once it is known
-            notes = [" ".join(f"{w}." for w in dropped)] if dropped else []
-            notes += [w[:1].upper() + w[1:] + "." for w in rec.scenarios.warnings]
+            # the sentences agree with the verdict: written again once it is known
             funded = None
             if source.records is not None:
                 funded = plan_text.left_out_sentence(source.left_out, kept=self.keep_alert_spend)
-            rec.alternatives["explanation"] = plan_text.alternative_sentences(rec)
-            rec.explanation = plan_text.explanation(
+            plan_text.explain(
                 rec,
                 growth_given=self.options.growth is not None,
-                notes=notes,
+                dropped=dropped,
                 verdict=found,
                 funded=funded,
                 outlook=result.outlook,

@@ -33,7 +33,6 @@ from planner.recommend.outcomes import (
     alternative_row,
     current_entry,
     current_settings,
-    describe_alternative,
     lots_position,
     named_alternatives,
     one_time_funding,
@@ -50,25 +49,18 @@ from planner.scenarios import (
     Scenarios,
     make_scenarios,
 )
-from planner.text import plan as plan_text
 
 #: fewest scenarios the rows of a plan are judged on (the check scenarios,
 #: :func:`_check_scenarios`): at a 1% stock-out share the standard error is 0.16 points
 CHECK_SCENARIOS = 4000
 
 
-def _prepare_lots(
-    lots: pd.DataFrame | None, start: pd.Timestamp
-) -> tuple[pd.DataFrame | None, str | None]:
+def _prepare_lots(lots: pd.DataFrame | None, start: pd.Timestamp) -> pd.DataFrame | None:
     """Today's lots checked against the plan start (:func:`planner.inputs.check_lots`)."""
     if lots is None or len(lots) == 0:
-        return None, None
-    kept, warnings = check_lots(lots, start)
-    # a warning starts with the file's name: written as it is, not capitalised
-    note = " ".join(w + "." for w in warnings) or None
-    if kept.empty:
-        return None, note
-    return kept, note
+        return None
+    kept = check_lots(lots, start)[0]
+    return None if kept.empty else kept
 
 
 def _check_options(
@@ -203,7 +195,7 @@ def recommend(
     )
     _check_plan_rules(min_recharge_days, min_amount, failure_prob, fix_days)
     sc = _scenarios(history, horizon_days, int(lead_days), n_scenarios, growth, seed)
-    lots, lot_note = _prepare_lots(lots, sc.start)
+    lots = _prepare_lots(lots, sc.start)
     # the options as used, in the order the JSON shows them
     settings: dict[str, Any] = {
         "service_level": float(service_level),
@@ -221,13 +213,10 @@ def recommend(
     unseen = _check_scenarios(
         history, sc, int(lead_days), growth, seed, spawn=2, tail_prior=UNSEEN_BURSTS_PRIOR
     )
-    ev = _evaluator(sc, lots, settings, check, unseen)
-    rec = _recommendation(ev, settings, current, currency)
-    # the words come from planner.text.plan: the first purchase first, in the report's language
-    notes = [lot_note] if lot_note else []
-    notes += [w[0].upper() + w[1:] + "." for w in sc.warnings]
-    rec.explanation = plan_text.explanation(rec, growth_given=growth is not None, notes=notes)
-    return rec
+    # numbers only: planner.text.plan.explain writes the words in the language of the run
+    return _recommendation(
+        _evaluator(sc, lots, settings, check, unseen), settings, current, currency
+    )
 
 
 def _scenarios(
@@ -362,7 +351,7 @@ def _recommendation(
             current_info = current_entry(row, mu, ev.target)
     alts = [alternative_row(label, row, mu) for label, row in rows]
     for alt in alts:
-        alt["explanation"] = describe_alternative(alt, metrics["cost"], currency)
+        alt["explanation"] = ""  # written by planner.text.plan.explain
     position = (
         lots_position(sc, ev.lots, lead_days, settings["alert_days"])
         if ev.lots is not None

@@ -14,13 +14,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner import text
 from planner.analysis import lot_forfeiture, runway_days
 from planner.engine import Policy, expiry_days
 from planner.recommend.result import EXPIRING_COLUMNS, SAFER_OPTION
 from planner.recommend.search import Evaluator, min_threshold, nice_step, round_amount, round_policy
 from planner.scenarios import Scenarios
-from planner.text import plan as plan_text
+from planner.shares import plain_percent
 
 #: the names of the rows of a plan's alternatives table (the service levels add their level:
 #: ``higher service level (99.8%)``)
@@ -77,11 +76,6 @@ def alternative_row(option: str, row: pd.Series, mu: float) -> dict:
         "mean_balance": float(row["mean_balance"]),
         "cost": float(row["cost"]),
     }
-
-
-def describe_alternative(alt: dict, recommended_cost: float, currency: str) -> str:
-    """One sentence on an alternative, compared with the recommendation."""
-    return plan_text.alternative_sentence(alt, recommended_cost, currency)
 
 
 def pareto_frontier(table: pd.DataFrame) -> pd.DataFrame:
@@ -297,7 +291,7 @@ def named_alternatives(
             row = round_policy(
                 on, q_best, float(s_alt[0]), lead_days, initial_zero=initial_zero, target=tgt
             )
-            add(f"{label} ({text.percent(level)})", row)
+            add(f"{label} ({plain_percent(level)})", row)
     return rows
 
 

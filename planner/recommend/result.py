@@ -88,7 +88,9 @@ class Recommendation:
         the horizon), ``expiring`` (DataFrame, :data:`EXPIRING_COLUMNS`), ``act_now``,
         ``advice``.
     explanation : list[str]
-        Plain sentences, most important first.
+        Plain sentences, most important first, in the language of the run: written by
+        :func:`planner.text.plan.explain` (empty until then; the model computes, the text
+        layer writes).
     currency : str
     scenarios : Scenarios
     service_level : float
@@ -96,6 +98,9 @@ class Recommendation:
         The options used, the cost formula and the number of policies evaluated.
     lots : pd.DataFrame or None
         Today's lots as used: checked against the plan start (expired lots left out).
+    warnings : list[str]
+        The scenarios' caveats (:attr:`planner.scenarios.Scenarios.warnings`) in words,
+        written with the explanation.
     """
 
     policy: Policy
@@ -112,6 +117,7 @@ class Recommendation:
     service_level: float = 0.99
     settings: dict = field(default_factory=dict)
     lots: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def safer_alternative(self) -> pd.Series | None:
         """The ``higher service level`` alternative (the one offered against bursts the
@@ -156,7 +162,7 @@ class Recommendation:
             "frontier": _records(self.frontier),
             "current": _plain(self.current) if self.current is not None else None,
             "explanation": list(self.explanation),
-            "warnings": list(self.scenarios.warnings),
+            "warnings": list(self.warnings),
             "scenarios": {
                 "method": self.scenarios.method,
                 "count": self.scenarios.n_scenarios,

@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.notes import Note
 from planner.scenarios.growth import (
     GROWTH_MIN_LOG_SD,
     GROWTH_OVERRIDE_RANGE,
@@ -94,7 +95,6 @@ from planner.scenarios.tail import (
     weekday_factors,
 )
 from planner.scenarios.tail import apply_day_tail as _apply_day_tail
-from planner.text import days, t
 
 __all__ = [
     "DEFAULT_HORIZON_DAYS",
@@ -166,8 +166,9 @@ class Scenarios:
         Length of the history the paths were built from.
     seed : int | None
         Seed used (``None`` when a Generator was passed or for replay).
-    warnings : list[str]
-        Caveats to show the user (short history, growth assumed, ...).
+    warnings : list[Note]
+        Caveats to show the user (short history, growth assumed, ...), as codes and numbers
+        (:class:`planner.notes.Note`).
     tail : np.ndarray or None
         Demand of the days after the horizon, shape (scenarios, tail days), drawn like the
         paths: the planner spends what is left on them to count the forfeiture of lots
@@ -180,7 +181,7 @@ class Scenarios:
     growth_per_year: float
     history_days: int
     seed: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     tail: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -371,21 +372,14 @@ def _check_sizes(horizon_days: object, n_scenarios: object, tail_days: object) -
             )
 
 
-def _history_warnings(values: pd.Series) -> list[str]:
+def _history_warnings(values: pd.Series) -> list[Note]:
     """Caveats about the history itself: too short to pin the level, or without spend."""
-    warnings: list[str] = []
+    warnings: list[Note] = []
     n = len(values)
     if n < SHORT_HISTORY_DAYS:
-        warnings.append(
-            t(
-                "short history ({days}): the spend level is uncertain, so the scenarios spread "
-                "widely; {weeks}+ weeks give firmer results",
-                days=days(n),
-                weeks=SHORT_HISTORY_DAYS // 7,
-            )
-        )
+        warnings.append(Note("short_history", {"days": n, "weeks": SHORT_HISTORY_DAYS // 7}))
     if float(values.sum()) <= 0:
-        warnings.append(t("the history has no credit spend at all: every scenario is zero"))
+        warnings.append(Note("no_spend"))
     return warnings
 
 
@@ -468,7 +462,7 @@ def _generator(seed: int | None, rng: np.random.Generator | None) -> np.random.G
 
 
 def _growth_assumption(
-    values: pd.Series, growth: str | float | None, warnings: list[str]
+    values: pd.Series, growth: str | float | None, warnings: list[Note]
 ) -> tuple[float, GrowthEstimate]:
     """The history's estimated trend (to detrend it) and the growth projected with its
     uncertainty: the estimate itself, or a growth given, fixed (no uncertainty). The

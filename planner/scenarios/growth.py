@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.text import percent, t
+from planner.notes import Note
 
 MIN_WEEKS_FOR_GROWTH = 26
 #: prior spread of log(1 + growth per year) that an estimated trend is shrunk with: spend
@@ -167,19 +167,15 @@ class GrowthEstimate:
         costs forfeiture of the lots a plan buys, and a spread wider than the data's would buy
         small lots for a tenant whose spend is steady. The scenarios draw their growth from a
         normal with these two half-spreads (:func:`planner.scenarios._growth_factors`).
-    note : str or None
-        A caveat to show.
+    note : Note or None
+        A caveat to show (``growth_unknown``, ``growth_uncertain``, ``growth_clamped``).
     """
 
     growth: float
     raw: float | None
     log_sd: float
     log_sd_down: float
-    note: str | None
-
-
-def _signed(share: float) -> str:
-    return percent(share, signed=True)
+    note: Note | None
 
 
 def persistence(series: np.ndarray) -> float:
@@ -263,11 +259,7 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
             None,
             floor,
             floor,
-            t(
-                "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
-                "it with --growth)",
-                weeks=MIN_WEEKS_FOR_GROWTH,
-            ),
+            Note("growth_unknown", {"weeks": MIN_WEEKS_FOR_GROWTH}),
         )
     overall = float(values.mean())
     if overall <= 0:
@@ -291,25 +283,11 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     note = None
     if abs(growth - raw) > 0.05:
         lo90, hi90 = math.exp(slope - 1.645 * se) - 1, math.exp(slope + 1.645 * se) - 1
-        note = t(
-            "the spend trend is uncertain ({raw}/year, 90% range {low} to {high}); using "
-            "{growth}/year (set it with --growth)",
-            raw=_signed(raw),
-            low=_signed(lo90),
-            high=_signed(hi90),
-            growth=_signed(growth),
-        )
+        note = Note("growth_uncertain", {"raw": raw, "low": lo90, "high": hi90, "growth": growth})
     lo, hi = GROWTH_RANGE
     if growth < lo or growth > hi:
         clamped = min(max(growth, lo), hi)
-        note = t(
-            "the history's trend ({growth}/year) is outside {low}..{high}; using "
-            "{clamped}/year (set it with --growth)",
-            growth=_signed(growth),
-            low=_signed(lo),
-            high=_signed(hi),
-            clamped=_signed(clamped),
-        )
+        note = Note("growth_clamped", {"growth": growth, "low": lo, "high": hi, "clamped": clamped})
         growth = clamped
     # below the projection: "no growth" within one spread, but the spread no wider than the
     # level's wander around the trend (the trend itself is not a wander)

@@ -27,10 +27,8 @@ import contextvars
 import datetime as dt
 import gettext as _gettext
 import io
-import math
 import re
 from collections.abc import Iterator
-from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -43,6 +41,10 @@ from babel.messages.pofile import read_po
 
 from planner.errors import InputError
 from planner.money import units
+from planner.shares import exact as _exact
+from planner.shares import missing as _missing
+from planner.shares import percent_decimals as percent_decimals
+from planner.shares import rounded_share as rounded_share
 
 #: the language written in the code
 DEFAULT_LANGUAGE = "en"
@@ -199,15 +201,6 @@ def semicolons(parts: list[str]) -> str:
 # --------------------------------------------------------------------------- numbers
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return not math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return True
-
-
 def _pattern(kind: str, decimals: int, least: int | None = None):
     loc = locale()
     source = {
@@ -218,13 +211,6 @@ def _pattern(kind: str, decimals: int, least: int | None = None):
     pattern = _numbers.parse_pattern(source.pattern)
     pattern.frac_prec = (decimals if least is None else least, decimals)
     return pattern
-
-
-def _exact(value: Any) -> Decimal:
-    # str() first: Decimal(0.125) is 0.1250000000000000069..., str(0.125) is what was meant
-    if isinstance(value, Decimal | int):  # a whole number as it is (2**63 - 1 has 19 digits)
-        return Decimal(value)
-    return Decimal(str(float(value)))
 
 
 def number(value: Any, decimals: int = 0, *, least: int | None = None) -> str:
@@ -272,30 +258,6 @@ def currency_symbol(currency: str | None) -> str:
     if not currency:
         return ""
     return _numbers.get_currency_symbol(str(currency).upper(), locale())
-
-
-def percent_decimals(p: Any) -> int:
-    """Decimals a share is shown with: one near certainty (below 10 % or above 90 %) when
-    that decimal is not 0, else none. The rule every report, sheet and message follows.
-
-    >>> [percent_decimals(p) for p in (0.996, 0.5, 0.004, 1.0, 0.05)]
-    [1, 0, 1, 0, 0]
-    """
-    if _missing(p):
-        return 0
-    tenths = _exact(p * 1000).quantize(Decimal(1))  # the value in tenths of a percent
-    v = float(tenths) / 10
-    return 1 if (v < 10 or v > 90) and tenths % 10 != 0 else 0
-
-
-def rounded_share(p: Any) -> float:
-    """``p`` rounded as :func:`percent` shows it (what the workbook stores)."""
-    if _missing(p):
-        return float("nan")
-    # the decimal value rounded half to even, as Babel rounds what :func:`percent` shows
-    # (round() on the binary float would show 0.7% where the text says 0.8% for 0.0075)
-    step = Decimal(1).scaleb(-(2 + percent_decimals(p)))
-    return float(_exact(p).quantize(step, rounding=ROUND_HALF_EVEN))
 
 
 def percent(p: Any, *, signed: bool = False) -> str:

@@ -280,6 +280,74 @@ def alternative_sentences(rec: Any) -> list[str]:
     ]
 
 
+def note(found: Any) -> str:
+    """A caveat of the scenarios (:class:`planner.notes.Note`) as a phrase, lower case and
+    without a full stop: ``short history (30 days): ...``."""
+    v = found.values
+    if found.code == "short_history":
+        return t(
+            "short history ({days}): the spend level is uncertain, so the scenarios spread "
+            "widely; {weeks}+ weeks give firmer results",
+            days=days(v["days"]),
+            weeks=v["weeks"],
+        )
+    if found.code == "no_spend":
+        return t("the history has no credit spend at all: every scenario is zero")
+    if found.code == "growth_unknown":
+        return t(
+            "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
+            "it with --growth)",
+            weeks=v["weeks"],
+        )
+    signed = {k: percent(x, signed=True) for k, x in v.items()}
+    if found.code == "growth_uncertain":
+        return t(
+            "the spend trend is uncertain ({raw}/year, 90% range {low} to {high}); using "
+            "{growth}/year (set it with --growth)",
+            **signed,
+        )
+    if found.code == "growth_clamped":
+        return t(
+            "the history's trend ({growth}/year) is outside {low}..{high}; using "
+            "{clamped}/year (set it with --growth)",
+            **signed,
+        )
+    raise ValueError(f"no words for the note {found.code!r}")
+
+
+def note_sentences(found: Any) -> list[str]:
+    """Each caveat (:func:`note`) as a sentence of an explanation."""
+    return [(w := note(n))[:1].upper() + w[1:] + "." for n in found]
+
+
+def explain(
+    rec: Any,
+    *,
+    growth_given: bool = False,
+    dropped: list[str] | tuple = (),
+    verdict: Any = None,
+    funded: str | None = None,
+    outlook: Mapping[str, Any] | None = None,
+    run_out: Any = None,
+) -> None:
+    """Write a recommendation's words in the language in use: its explanation
+    (:func:`explanation`), its alternatives' sentences and its warnings. ``dropped``: the
+    lot check's warnings (:func:`planner.inputs.check_lots`), each starting with the file's
+    name, so written as they are."""
+    rec.warnings = [note(n) for n in rec.scenarios.warnings]
+    rec.alternatives["explanation"] = alternative_sentences(rec)
+    lots_note = [" ".join(f"{w}." for w in dropped)] if dropped else []
+    rec.explanation = explanation(
+        rec,
+        growth_given=growth_given,
+        notes=lots_note + note_sentences(rec.scenarios.warnings),
+        verdict=verdict,
+        funded=funded,
+        outlook=outlook,
+        run_out=run_out,
+    )
+
+
 def explanation(
     rec: Any,
     *,
