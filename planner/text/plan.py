@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from planner.text import cents, date, days, money, nt, number, percent, semicolons, t
+from planner.text.notes import note, note_sentences
 
 
 def recharges_a_month(n: float) -> str:
@@ -278,46 +279,6 @@ def alternative_sentences(rec: Any) -> list[str]:
         alternative_sentence(row, rec.cost, rec.currency, cheapest=cheapest)
         for row in alts.to_dict("records")
     ]
-
-
-def note(found: Any) -> str:
-    """A caveat of the scenarios (:class:`planner.notes.Note`) as a phrase, lower case and
-    without a full stop: ``short history (30 days): ...``."""
-    v = found.values
-    if found.code == "short_history":
-        return t(
-            "short history ({days}): the spend level is uncertain, so the scenarios spread "
-            "widely; {weeks}+ weeks give firmer results",
-            days=days(v["days"]),
-            weeks=v["weeks"],
-        )
-    if found.code == "no_spend":
-        return t("the history has no credit spend at all: every scenario is zero")
-    if found.code == "growth_unknown":
-        return t(
-            "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
-            "it with --growth)",
-            weeks=v["weeks"],
-        )
-    signed = {k: percent(x, signed=True) for k, x in v.items()}
-    if found.code == "growth_uncertain":
-        return t(
-            "the spend trend is uncertain ({raw}/year, 90% range {low} to {high}); using "
-            "{growth}/year (set it with --growth)",
-            **signed,
-        )
-    if found.code == "growth_clamped":
-        return t(
-            "the history's trend ({growth}/year) is outside {low}..{high}; using "
-            "{clamped}/year (set it with --growth)",
-            **signed,
-        )
-    raise ValueError(f"no words for the note {found.code!r}")
-
-
-def note_sentences(found: Any) -> list[str]:
-    """Each caveat (:func:`note`) as a sentence of an explanation."""
-    return [(w := note(n))[:1].upper() + w[1:] + "." for n in found]
 
 
 def explain(
