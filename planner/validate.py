@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from planner import text
 from planner.errors import InputError
 from planner.text import N_, number, t
 from planner.text import days as text_days
@@ -48,6 +49,14 @@ MAX_SCENARIO_DAYS = 20_000 * 365
 def _refused(message: str, /, **values: object) -> argparse.ArgumentTypeError:
     """An option's value refused: ``message`` from the catalogue, in the language in use."""
     return argparse.ArgumentTypeError(t(message, **values))
+
+
+def language(value: str) -> str:
+    """An argparse type: a language with a catalogue (``fr``), else a one-line error."""
+    try:
+        return text.check_language(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _number(text: str, what: str) -> float:

@@ -200,7 +200,6 @@ def test_modules_stay_under_600_lines():
     assert long == []
 
 
-@pytest.mark.xfail(reason="commands report, simulate and groups are being split", strict=False)
 def test_command_modules_stay_thin():
     """A command parses its options, calls the library and prints: at most 150 lines."""
     long = [

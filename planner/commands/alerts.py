@@ -51,9 +51,7 @@ _OPTIONS: tuple[tuple[str, str, str, str], ...] = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``planner alerts``."""
-    parser.add_argument(
-        "paths", nargs="+", metavar="EXPORTS_OR_STORE", help="usage exports, folders or a store"
-    )
+    groups.add_exports_or_store(parser)
     parser.add_argument(
         "--since", metavar="YYYY-MM-DD", help="first day checked (default: last 14 days of data)"
     )

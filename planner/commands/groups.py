@@ -1,10 +1,6 @@
-"""Option groups shared by the commands that take the same options.
-
-Each group is a tuple of :class:`Option` values added by :func:`add`; a command that passes
-only the options the user gave (``planner report`` hands them to the notebook, which has the
-same defaults) adds them with ``defaults=False``. Not a command: :data:`planner.cli.COMMANDS`
-lists those.
-"""
+"""Option groups shared by the commands that take the same options: tuples of
+:class:`Option` added by :func:`add` (``defaults=False`` where only the options given are
+passed on, as ``planner report`` does). Not a command (:data:`planner.cli.COMMANDS`)."""
 
 from __future__ import annotations
 
@@ -14,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner import text, validate
-from planner.errors import InputError
-from planner.plan import BILLING_MODES, DEFAULT_SEED, PlanOptions, PlanRequest
+from planner.plan import BILLING_MODES, PlanOptions, PlanRequest
 
 _PLAN = PlanOptions()
 
@@ -46,21 +41,13 @@ def add(
         )
 
 
-def language(value: str) -> str:
-    """An argparse type: a language with a catalogue (``fr``), else a one-line error."""
-    try:
-        return text.check_language(value)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def add_output(parser: argparse.ArgumentParser, json_help: str) -> None:
     """``--json`` (with ``json_help``) and ``--lang``: how the result is printed."""
     parser.add_argument("--json", action="store_true", help=json_help)
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        type=language,
+        type=validate.language,
         default=text.DEFAULT_LANGUAGE,
         help=f"language of the output: {' or '.join(text.available())} "
         f"(default {text.DEFAULT_LANGUAGE})",
@@ -72,107 +59,50 @@ DEMAND_SOURCES = (
     Option("--demand", "CSV", "daily demand file (date,amount)"),
     Option("--licences", "CSV", "licence counts: price calls (what-if)"),
     Option("--rates", "CSV", "rate card: price calls (what-if)"),
-    Option(
-        "--user-licences",
-        "CSV",
-        "users and their licences (MCOPSTNC check, pay-as-you-go users), as the report",
-    ),
-    Option(
-        "--currency",
-        "CUR",
-        "currency to plan in (when the demand holds several)",
-        validate.currency,
-    ),
-)
+    Option("--user-licences", "CSV", "users and their licences (MCOPSTNC check, "
+           "pay-as-you-go users), as the report"),
+    Option("--currency", "CUR", "currency to plan in (when the demand holds several)",
+           validate.currency),
+)  # fmt: skip
+
+
+def _planned(flag: str, metavar: str, help: str, kind: Callable[[str], Any]) -> Option:
+    """An option whose default is :class:`PlanOptions`' field of the flag's name, shown in
+    its ``help`` where it says ``{default}``."""
+    default = getattr(_PLAN, flag[2:].replace("-", "_"))
+    return Option(flag, metavar, help.format(default=f"{default:g}"), kind, default)
+
 
 #: the planning options of ``planner recommend`` and ``planner report`` (the notebook's
 #: parameters of the same names have the same defaults)
 PLANNING = (
-    Option(
-        "--service-level",
-        "P",
-        f"share of simulated years without a stock-out day (default {_PLAN.service_level:g})",
-        validate.finite,
-        _PLAN.service_level,
-    ),
-    Option(
-        "--horizon-days",
-        "DAYS",
-        f"days to plan ahead (default {_PLAN.horizon_days})",
-        validate.days,
-        _PLAN.horizon_days,
-    ),
-    Option(
-        "--lead-days",
-        "DAYS",
-        f"days from trigger to usable funds (default {_PLAN.lead_days})",
-        validate.days,
-        _PLAN.lead_days,
-    ),
-    Option(
-        "--holding-rate",
-        "RATE",
-        f"yearly cost of money held in the balance (default {_PLAN.holding_rate:g})",
-        validate.finite,
-        _PLAN.holding_rate,
-    ),
-    Option(
-        "--recharge-overhead",
-        "AMOUNT",
-        f"cost of handling one purchase invoice (default {_PLAN.recharge_overhead:g})",
-        validate.amount,
-        _PLAN.recharge_overhead,
-    ),
-    Option(
-        "--growth",
-        "G",
-        "growth assumption: '+20%%/year', 0.2, '-10%%', 'users:250->300' "
-        "(default: the history's trend)",
-    ),
+    _planned("--service-level", "P", "share of simulated years without a stock-out day "
+             "(default {default})", validate.finite),
+    _planned("--horizon-days", "DAYS", "days to plan ahead (default {default})", validate.days),
+    _planned("--lead-days", "DAYS", "days from trigger to usable funds (default {default})",
+             validate.days),
+    _planned("--holding-rate", "RATE", "yearly cost of money held in the balance "
+             "(default {default})", validate.finite),
+    _planned("--recharge-overhead", "AMOUNT", "cost of handling one purchase invoice "
+             "(default {default})", validate.amount),
+    Option("--growth", "G", "growth assumption: '+20%%/year', 0.2, '-10%%', 'users:250->300' "
+           "(default: the history's trend)"),
     Option("--scenarios", "N", f"scenario count ({_PLAN.n_scenarios})", validate.count),
-    Option(
-        "--seed",
-        "N",
-        f"seed of the scenarios (default {DEFAULT_SEED}: same inputs, same answer)",
-        validate.seed,
-        DEFAULT_SEED,
-    ),
-)
+    _planned("--seed", "N", "seed of the scenarios (default {default}: same inputs, same "
+             "answer)", validate.seed),
+)  # fmt: skip
 
 #: what the admin center and the payment method allow (``planner recommend``)
 CONSTRAINTS = (
-    Option(
-        "--min-amount",
-        "AMOUNT",
-        f"smallest amount the admin center accepts (default {_PLAN.min_amount:g})",
-        validate.amount,
-        _PLAN.min_amount,
-    ),
-    Option(
-        "--min-recharge-days",
-        "DAYS",
-        "optional floor on the recharge amount, in days of mean spend "
-        f"(default {_PLAN.min_recharge_days:g}: none)",
-        validate.day_span,
-        _PLAN.min_recharge_days,
-    ),
-    Option(
-        "--failure-rate",
-        "P",
-        f"share of recharge attempts that fail, e.g. an expired card (default "
-        f"{_PLAN.failure_rate:g})",
-        validate.finite,
-        _PLAN.failure_rate,
-    ),
-    Option(
-        "--fix-days",
-        "DAYS",
-        "days until a failed recharge is fixed; auto-recharge is off meanwhile "
-        f"(default {_PLAN.fix_days})",
-        validate.days,
-        _PLAN.fix_days,
-    ),
-)
+    _planned("--min-amount", "AMOUNT", "smallest amount the admin center accepts "
+             "(default {default})", validate.amount),
+    _planned("--min-recharge-days", "DAYS", "optional floor on the recharge amount, in days "
+             "of mean spend (default {default}: none)", validate.day_span),
+    _planned("--failure-rate", "P", "share of recharge attempts that fail, e.g. an expired "
+             "card (default {default})", validate.finite),
+    _planned("--fix-days", "DAYS", "days until a failed recharge is fixed; auto-recharge is "
+             "off meanwhile (default {default})", validate.days),
+)  # fmt: skip
 
 #: today's auto-recharge settings, to assess them beside the recommendation
 CURRENT_SETTINGS = (
@@ -182,33 +112,24 @@ CURRENT_SETTINGS = (
 
 #: how the tenant pays, when the balance was read, and what the plan funds
 TENANT = (
-    Option(
-        "--billing",
-        "MODE",
-        f"how PSTN usage is paid: {' or '.join(BILLING_MODES)} (post-paid, MCA: no recharge; "
-        f"the remaining credits and the bill) (default {PlanRequest.billing})",
-    ),
-    Option(
-        "--as-of",
-        "DATE",
-        "the day the balance was read (default: the day after the last usage day); lots "
-        "expired by then are left out",
-    ),
-    Option(
-        "--monthly-budget",
-        "AMOUNT",
-        "a monthly budget: the monthly forecast gives each month's chance of exceeding it",
-        validate.amount,
-    ),
-    Option(
-        "--alert-days",
-        "DAYS",
-        f"ALERT (exit 3) when the balance may run out sooner than this "
-        f"(default {_PLAN.alert_days})",
-        validate.days,
-        _PLAN.alert_days,
-    ),
-)
+    Option("--billing", "MODE", f"how PSTN usage is paid: {' or '.join(BILLING_MODES)} "
+           "(post-paid, MCA: no recharge; the remaining credits and the bill) "
+           f"(default {PlanRequest.billing})"),
+    Option("--as-of", "DATE", "the day the balance was read (default: the day after the last "
+           "usage day); lots expired by then are left out"),
+    Option("--monthly-budget", "AMOUNT", "a monthly budget: the monthly forecast gives each "
+           "month's chance of exceeding it", validate.amount),
+    _planned("--alert-days", "DAYS", "ALERT (exit 3) when the balance may run out sooner "
+             "than this (default {default})", validate.days),
+)  # fmt: skip
+
+
+def add_exports_or_store(parser: argparse.ArgumentParser) -> None:
+    """The usage exports, folders or store a command reads (``planner alerts``, ``limits``)."""
+    parser.add_argument(
+        "paths", nargs="+", metavar="EXPORTS_OR_STORE", help="usage exports, folders or a store"
+    )
+
 
 #: option destinations whose plan parameter has another name
 _PARAMETER_NAMES = {"inputs": "exports", "scenarios": "n_scenarios"}

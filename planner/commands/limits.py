@@ -29,9 +29,7 @@ HELP = "recommend a per-user spend limit for each calling policy"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``planner limits``."""
-    parser.add_argument(
-        "paths", nargs="+", metavar="EXPORTS_OR_STORE", help="usage exports, folders or a store"
-    )
+    groups.add_exports_or_store(parser)
     parser.add_argument(
         "--policies", metavar="CSV", help="users' calling policies (upn,policy); default: one group"
     )

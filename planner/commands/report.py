@@ -32,7 +32,7 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        type=groups.language,
+        type=validate.language,
         help="language of the reports, workbook and status line: en (default) or fr",
     )
     parser.add_argument(
