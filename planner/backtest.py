@@ -42,7 +42,7 @@ import pandas as pd
 from planner.engine import Policy, simulate, sweep
 from planner.errors import InputError
 from planner.plan import PlanOptions, PlanRequest
-from planner.recommend import TAIL_DAYS, policy_cost
+from planner.recommend import DEFAULT_SERVICE_LEVEL, TAIL_DAYS, policy_cost
 
 __all__ = [
     "TENANTS",
@@ -265,7 +265,7 @@ def backtest_tenant(
     n_scenarios: int = 2000,
     n_true: int = 1000,
     grid_side: int = 30,
-    service_level: float = 0.99,
+    service_level: float = DEFAULT_SERVICE_LEVEL,
     lead_days: int = 1,
 ) -> dict:
     """Recommend from one year of the tenant's history, replay on fresh true futures.

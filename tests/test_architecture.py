@@ -128,6 +128,16 @@ def test_the_cents_rule_finds_a_formatter():
     assert not rx.search('frame["spend"] = frame.pop("spend_cents") / 100')  # units, not text
 
 
+def test_plan_defaults_are_written_once():
+    """The service level and the alert days take their defaults from planner.recommend.cost
+    alone (the notebook's parameter cell is compared with PlanOptions by its own test)."""
+    pattern = r"\b(service_level|alert_days)\b\s*(:[^=\n]*)?=\s*[0-9]"
+    assert _offenders(pattern, SOURCES, {"notebooks/funding_plan.py"}) == []
+    rx = re.compile(pattern)
+    assert rx.search("    service_level: float = 0.99,") and rx.search("alert_days=14")
+    assert not rx.search("service_level: float = DEFAULT_SERVICE_LEVEL")
+
+
 # ---- layers that flow one way -------------------------------------------------------------
 
 

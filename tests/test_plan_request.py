@@ -4,6 +4,7 @@ its parameters the notebook's, every pairing and minimum checked once."""
 from __future__ import annotations
 
 import ast
+import inspect
 import io
 import json
 from contextlib import redirect_stdout
@@ -16,6 +17,7 @@ from planner.batch.tenants import read_tenants
 from planner.cli import build_parser, main
 from planner.errors import InputError
 from planner.plan import REPORT_PARAMETERS, PlanOptions, PlanRequest, current_policy
+from planner.recommend import recommend
 from planner.report.notebooks import notebook_parameters, notebook_path
 from planner.sample import sample_dir
 
@@ -40,6 +42,17 @@ def test_defaults_are_written_once_and_shown_by_help(capsys):
     assert f"(default {PlanOptions().service_level:g})" in shown
     assert f"(default {PlanOptions().alert_days})" in shown
     assert "(default prepaid)" in shown
+
+
+def test_the_options_are_recommends_keywords():
+    """One mapping from the options to the model's keywords, each default the model's own."""
+    kwargs = PlanOptions().recommend_kwargs()
+    taken = inspect.signature(recommend).parameters
+    assert set(kwargs) <= set(taken)
+    assert set(PlanOptions.names()) - set(kwargs) == {"failure_rate", "monthly_budget"}
+    assert kwargs["failure_prob"] == PlanOptions().failure_rate
+    for name in ("service_level", "alert_days", "min_amount", "recharge_overhead"):
+        assert kwargs[name] == taken[name].default, name
 
 
 @pytest.mark.parametrize(

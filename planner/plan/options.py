@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from planner.recommend import DEFAULT_MIN_AMOUNT, DEFAULT_RECHARGE_OVERHEAD, MIN_RECHARGE_DAYS
+from planner.recommend import (
+    DEFAULT_ALERT_DAYS,
+    DEFAULT_MIN_AMOUNT,
+    DEFAULT_RECHARGE_OVERHEAD,
+    DEFAULT_SERVICE_LEVEL,
+    MIN_RECHARGE_DAYS,
+)
 from planner.scenarios import DEFAULT_SCENARIOS
 
 __all__ = ["DEFAULT_SEED", "PlanOptions"]
@@ -56,7 +62,7 @@ class PlanOptions:
         chance of exceeding it (``docs/billing.md``); None: no budget.
     """
 
-    service_level: float = 0.99
+    service_level: float = DEFAULT_SERVICE_LEVEL
     horizon_days: int = 365
     lead_days: int = 1
     holding_rate: float = 0.05
@@ -64,7 +70,7 @@ class PlanOptions:
     growth: str | float | None = None
     n_scenarios: int = DEFAULT_SCENARIOS
     seed: int = DEFAULT_SEED
-    alert_days: int = 14
+    alert_days: int = DEFAULT_ALERT_DAYS
     min_amount: float = DEFAULT_MIN_AMOUNT
     min_recharge_days: float = MIN_RECHARGE_DAYS
     failure_rate: float = 0.0
@@ -74,6 +80,14 @@ class PlanOptions:
     def as_dict(self) -> dict[str, Any]:
         """The options as plain values (for JSON)."""
         return asdict(self)
+
+    def recommend_kwargs(self) -> dict[str, Any]:
+        """The options as :func:`planner.recommend.recommend`'s keyword arguments: all but
+        ``monthly_budget`` (the forecast's), with ``failure_rate`` as its ``failure_prob``."""
+        kwargs = self.as_dict()
+        del kwargs["monthly_budget"]
+        kwargs["failure_prob"] = kwargs.pop("failure_rate")
+        return kwargs
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -296,21 +296,9 @@ def plan(
     rec = recommend(
         _from_day(history, o, as_of),
         currency=currency,
-        service_level=o.service_level,
-        horizon_days=o.horizon_days,
-        lead_days=o.lead_days,
-        holding_rate=o.holding_rate,
-        recharge_overhead=o.recharge_overhead,
-        growth=o.growth,
-        n_scenarios=o.n_scenarios,
-        seed=o.seed,
         lots=lots,
         current=current,
-        alert_days=o.alert_days,
-        min_recharge_days=o.min_recharge_days,
-        min_amount=o.min_amount,
-        failure_prob=o.failure_rate,
-        fix_days=o.fix_days,
+        **o.recommend_kwargs(),
     )
     dropped = [] if lots is None else check_lots(lots, rec.scenarios.start)[1]
     plan_text.explain(rec, growth_given=o.growth is not None, dropped=dropped)

@@ -30,6 +30,7 @@ import numpy as np
 
 from planner.engine import paths as balance_paths
 from planner.errors import EXIT_ALERT, EXIT_OK
+from planner.recommend import DEFAULT_ALERT_DAYS
 
 __all__ = ["LEVELS", "Reason", "Verdict", "verdict"]
 
@@ -85,7 +86,7 @@ def verdict(
     rec: Any,
     *,
     alerts: Any = None,
-    alert_days: int = 14,
+    alert_days: int = DEFAULT_ALERT_DAYS,
     billing: str = "prepaid",
 ) -> Verdict:
     """The verdict of a recommendation.

@@ -60,8 +60,10 @@ current settings, today's lots), :mod:`~planner.recommend.result` (the
 from planner.recommend.advise import recommend
 from planner.recommend.cost import (
     COST_FORMULA,
+    DEFAULT_ALERT_DAYS,
     DEFAULT_MIN_AMOUNT,
     DEFAULT_RECHARGE_OVERHEAD,
+    DEFAULT_SERVICE_LEVEL,
     MIN_RECHARGE_DAYS,
     TAIL_DAYS,
     policy_cost,
@@ -78,8 +80,10 @@ from planner.recommend.search import nice_step, round_amount
 __all__ = [
     "ALTERNATIVE_COLUMNS",
     "COST_FORMULA",
+    "DEFAULT_ALERT_DAYS",
     "DEFAULT_MIN_AMOUNT",
     "DEFAULT_RECHARGE_OVERHEAD",
+    "DEFAULT_SERVICE_LEVEL",
     "EXPIRING_COLUMNS",
     "FRONTIER_COLUMNS",
     "MIN_RECHARGE_DAYS",

@@ -22,8 +22,10 @@ from planner.errors import InputError
 from planner.inputs import check_lots
 from planner.recommend.cost import (
     COST_FORMULA,
+    DEFAULT_ALERT_DAYS,
     DEFAULT_MIN_AMOUNT,
     DEFAULT_RECHARGE_OVERHEAD,
+    DEFAULT_SERVICE_LEVEL,
     MIN_RECHARGE_DAYS,
     TAIL_DAYS,
 )
@@ -120,7 +122,7 @@ def recommend(
     history: pd.Series | Scenarios,
     *,
     currency: str = "USD",
-    service_level: float = 0.99,
+    service_level: float = DEFAULT_SERVICE_LEVEL,
     horizon_days: int = 365,
     lead_days: int = 1,
     holding_rate: float = 0.05,
@@ -130,7 +132,7 @@ def recommend(
     seed: int | None = None,
     lots: pd.DataFrame | None = None,
     current: Policy | None = None,
-    alert_days: int = 14,
+    alert_days: int = DEFAULT_ALERT_DAYS,
     min_recharge_days: float = MIN_RECHARGE_DAYS,
     min_amount: float = DEFAULT_MIN_AMOUNT,
     failure_prob: float = 0.0,

@@ -28,6 +28,10 @@ MIN_RECHARGE_DAYS = 0.0
 #: days of demand after the horizon: every lot bought in the plan is used or expired by then
 #: (12 months live at most 366 days; plus the lead time of a last order)
 TAIL_DAYS = 367
+#: share of simulated years without a stock-out day a plan aims for
+DEFAULT_SERVICE_LEVEL = 0.99
+#: a pessimistic runway shorter than this many days (and the lead time) means "act now"
+DEFAULT_ALERT_DAYS = 14
 
 
 def policy_cost(

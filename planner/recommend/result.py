@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.engine import Policy
+from planner.recommend.cost import DEFAULT_SERVICE_LEVEL
 from planner.scenarios import Scenarios
 
 #: name of the alternative offered against bursts a history has not shown (its label adds
@@ -114,7 +115,7 @@ class Recommendation:
     explanation: list[str]
     currency: str
     scenarios: Scenarios
-    service_level: float = 0.99
+    service_level: float = DEFAULT_SERVICE_LEVEL
     settings: dict = field(default_factory=dict)
     lots: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
