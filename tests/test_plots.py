@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
 from planner import analysis, plots  # noqa: E402
+from planner.plots import figure_of  # noqa: E402
 from planner.schema import conform  # noqa: E402
 from planner.text import percent  # noqa: E402
 
@@ -94,7 +95,7 @@ def records() -> pd.DataFrame:
 
 def test_monthly_usage_stacks_categories_and_labels_change(records):
     summary = analysis.monthly_summary(records)
-    fig = plots.monthly_usage(summary, "EUR")
+    fig = figure_of(plots.monthly_usage(summary, "EUR"))
     ax_min, ax_cr = fig.axes
     assert "minutes" in ax_min.get_title().lower() and ax_min.get_ylabel() == "Minutes"
     assert ax_cr.get_ylabel() == "Credit spend (EUR)"
@@ -114,7 +115,7 @@ def test_monthly_usage_stacks_categories_and_labels_change(records):
 
 def test_daily_spend_and_day_of_month(records):
     daily = analysis.daily_credit_spend(records)
-    fig = plots.daily_spend(daily, "EUR", last_n_days=5)
+    fig = figure_of(plots.daily_spend(daily, "EUR", last_n_days=5))
     ax = fig.axes[0]
     bars = [p for p in ax.patches if p.get_label() == "Daily spend"][0]
     assert bars.get_data().values.tolist() == daily["credit_cents"].tolist()
@@ -123,7 +124,7 @@ def test_daily_spend_and_day_of_month(records):
     assert ax.get_ylabel() == "Credit spend per day (EUR)" and "UTC" in ax.get_xlabel()
     _close(fig)
     table = analysis.spend_by_day_of_month(daily)
-    fig = plots.day_of_month(table, "EUR")
+    fig = figure_of(plots.day_of_month(table, "EUR"))
     ax = fig.axes[0]
     assert len(ax.patches) == 31
     assert ax.patches[0].get_height() == pytest.approx(table.loc[1, "mean_cents"])
@@ -133,7 +134,7 @@ def test_daily_spend_and_day_of_month(records):
 
 def test_top_users_departments_destinations(records):
     users = analysis.by_user(records)
-    fig = plots.top_users(users, "EUR", n=2)
+    fig = figure_of(plots.top_users(users, "EUR", n=2))
     ax = fig.axes[0]
     assert _widths(ax) == [1500 + 1000, 125_000]  # largest drawn on top (last)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ann@contoso.com", "cy@contoso.com"]
@@ -143,27 +144,29 @@ def test_top_users_departments_destinations(records):
     _close(fig)
 
     deps = pd.DataFrame({"upn": ["ann@contoso.com"], "department": ["Sales"]})
-    fig = plots.top_departments(analysis.by_department(records, deps), "EUR")
+    fig = figure_of(plots.top_departments(analysis.by_department(records, deps), "EUR"))
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Sales", "(unknown)"]
     assert ax.get_title() == "All departments by credit spend"
     _close(fig)
 
-    fig = plots.top_destinations(analysis.by_destination(records), "EUR", value="minutes")
+    fig = figure_of(
+        plots.top_destinations(analysis.by_destination(records), "EUR", value="minutes")
+    )
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Minutes" and max(_widths(ax)) == pytest.approx(4.0)
     _close(fig)
 
 
 def test_call_types_heatmap_toll_free_rejects(records):
-    fig = plots.call_types(analysis.by_call_type(records), "EUR")
+    fig = figure_of(plots.call_types(analysis.by_call_type(records), "EUR"))
     ax_m, ax_c = fig.axes
     assert ax_m.get_xlabel() == "Minutes" and ax_c.get_xlabel() == "Credit spend (EUR)"
     assert sorted(_widths(ax_c)) == [400, 127_750]
     _close(fig)
 
     table = analysis.hour_weekday(records)
-    fig = plots.hour_weekday_heatmap(table, "Calls")
+    fig = figure_of(plots.hour_weekday_heatmap(table, "Calls"))
     ax = fig.axes[0]
     assert np.array_equal(ax.images[0].get_array(), table.to_numpy(dtype=float))
     assert ax.get_xlabel() == "Hour of day (UTC)"
@@ -171,7 +174,7 @@ def test_call_types_heatmap_toll_free_rejects(records):
     _close(fig)
 
     usage = analysis.toll_free_usage(records)
-    fig = plots.toll_free(usage, "EUR", value="credit_cents")
+    fig = figure_of(plots.toll_free(usage, "EUR", value="credit_cents"))
     ax = fig.axes[0]
     assert [h for h in _heights(ax)] == [400.0]
     assert _legend(ax) == ["+18005550100"] and ax.get_ylabel() == "Credit spend (EUR)"
@@ -180,11 +183,11 @@ def test_call_types_heatmap_toll_free_rejects(records):
     rejects = pd.DataFrame(
         {"source_file": ["a"] * 3, "source_row": [2, 3, 4], "reason": ["x", "y", "x"], "raw": ""}
     )
-    fig = plots.rejects(analysis.rejects_by_reason(rejects))
+    fig = figure_of(plots.rejects(analysis.rejects_by_reason(rejects)))
     ax = fig.axes[0]
     assert _widths(ax) == [1, 2] and ax.get_xlabel() == "Rows"
     _close(fig)
-    fig = plots.rejects(analysis.rejects_by_reason(rejects.iloc[:0]))
+    fig = figure_of(plots.rejects(analysis.rejects_by_reason(rejects.iloc[:0])))
     assert _texts(fig.axes[0]) == ["No rejected rows"]
     _close(fig)
 
@@ -200,7 +203,7 @@ def test_pool_usage_bars_and_pool_line():
             "used_share": [4000 / 6000, 1.0, 100 / 600, 200 / 600],
         }
     )
-    fig = plots.pool_usage(table)
+    fig = figure_of(plots.pool_usage(table))
     ax = fig.axes[0]
     # a pool that overflows is used up: the minutes beyond it, not "used 100%"
     assert ax.get_title() == "Domestic US: used up; up to 750 min a month beyond it"
@@ -232,14 +235,16 @@ def sim() -> dict[str, np.ndarray]:
 
 def test_demand_history_and_fan_chart(sim):
     hist = pd.Series(np.arange(60, dtype=float), index=pd.date_range("2025-05-02", periods=60))
-    fig = plots.demand_history(hist, "USD", window=30)
+    fig = figure_of(plots.demand_history(hist, "USD", window=30))
     ax = fig.axes[0]
     assert _legend(ax) == ["30-day mean", "Daily demand"]
     assert ax.lines[0].get_ydata()[-1] == pytest.approx(np.mean(np.arange(30, 60)))
     assert ax.get_ylabel() == "Credit demand per day (USD)"
     _close(fig)
 
-    fig = plots.fan_chart(sim["demand"], "2025-07-01", "USD", history=hist, cumulative=True)
+    fig = figure_of(
+        plots.fan_chart(sim["demand"], "2025-07-01", "USD", history=hist, cumulative=True)
+    )
     ax = fig.axes[0]
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
     median = [ln for ln in ax.lines if ln.get_label() == "Median scenario"][0]
@@ -252,8 +257,10 @@ def test_demand_history_and_fan_chart(sim):
 
 def test_balance_trajectories_with_comparison(sim):
     other = {k: v * 0.5 for k, v in sim.items()}
-    fig = plots.balance_trajectories(
-        sim, "2025-07-01", "USD", threshold=100.0, compare=other, compare_threshold=50.0
+    fig = figure_of(
+        plots.balance_trajectories(
+            sim, "2025-07-01", "USD", threshold=100.0, compare=other, compare_threshold=50.0
+        )
     )
     ax = fig.axes[0]
     legend = _legend(ax)
@@ -278,7 +285,7 @@ def test_balance_trajectories_with_comparison(sim):
 
 
 def test_risk_frontier_expiry_runway(sim):
-    fig = plots.risk(sim, "USD", start="2025-07-01")
+    fig = figure_of(plots.risk(sim, "USD", start="2025-07-01"))
     ax_e, ax_s = fig.axes
     assert ax_e.get_xlabel() == "Expired over the horizon (USD)"
     p = (sim["unserved"] > 1e-9).any(axis=1).mean()
@@ -294,7 +301,7 @@ def test_risk_frontier_expiry_runway(sim):
             "recommended": [False, True, False, False],
         }
     )
-    fig = plots.frontier(table, "USD")
+    fig = figure_of(plots.frontier(table, "USD"))
     ax = fig.axes[0]
     star = [c for c in ax.collections if c.get_label() == "Recommended"][0]
     assert star.get_offsets().tolist() == [[5.0, 1200.0]]
@@ -310,8 +317,10 @@ def test_risk_frontier_expiry_runway(sim):
             "p_stockout": [0.008, 0.009],
         }
     )
-    fig = plots.frontier(
-        table.drop(columns="recommended"), "USD", alternatives=alts, service_level=0.99
+    fig = figure_of(
+        plots.frontier(
+            table.drop(columns="recommended"), "USD", alternatives=alts, service_level=0.99
+        )
     )
     ax = fig.axes[0]
     star = [c for c in ax.collections if c.get_label().startswith("1. recommended")][0]
@@ -326,7 +335,7 @@ def test_risk_frontier_expiry_runway(sim):
         {"purchase_date": pd.to_datetime(["2024-07-11", "2024-09-01"]), "amount": [80.0, 200.0]}
     )
     forfeit = analysis.lot_forfeiture(lots, sim["demand"], "2025-07-01")
-    fig = plots.expiry_schedule(forfeit, "USD")
+    fig = figure_of(plots.expiry_schedule(forfeit, "USD"))
     ax = fig.axes[0]
     assert _heights(ax)[:2] == [80.0, 200.0]
     assert _heights(ax)[2:] == pytest.approx(forfeit["expected_forfeit"].tolist())
@@ -335,7 +344,7 @@ def test_risk_frontier_expiry_runway(sim):
     _close(fig)
 
     days = analysis.runway_days(sim["demand"], "2025-07-01", 300.0)
-    fig = plots.runway(days, alert_days=14)
+    fig = figure_of(plots.runway(days, alert_days=14))
     ax = fig.axes[0]
     assert sum(_heights(ax)) == len(days)
     assert "Alert at 14 days" in _legend(ax)
@@ -345,7 +354,7 @@ def test_risk_frontier_expiry_runway(sim):
 def test_draws_on_a_given_axes_and_save_closes(tmp_path, records):
     fig, (a, b) = plt.subplots(1, 2)
     out = plots.top_users(analysis.by_user(records), "EUR", ax=b)
-    assert out is fig and b.patches and not a.patches
+    assert out is b and b.patches and not a.patches
     path = plots.save_figure(fig, tmp_path / "sub" / "users.png")
     assert path.stat().st_size > 1000
     assert fig.number not in plt.get_fignums()
@@ -362,15 +371,15 @@ def test_usage_charts_draw_for_a_tenant_without_calls():
     licences = pd.DataFrame({"plan": ["MCOPSTN1"], "country": ["US"], "users": [1]})
     daily = analysis.daily_credit_spend(empty)
     figures = [
-        plots.monthly_usage(analysis.monthly_summary(empty), "USD"),
-        plots.daily_spend(daily, "USD"),
-        plots.day_of_month(analysis.spend_by_day_of_month(daily), "USD"),
-        plots.top_users(analysis.by_user(empty), "USD"),
-        plots.top_destinations(analysis.by_destination(empty), "USD"),
-        plots.call_types(analysis.by_call_type(empty), "USD"),
-        plots.hour_weekday_heatmap(analysis.hour_weekday(empty)),
-        plots.toll_free(analysis.toll_free_usage(empty), "USD"),
-        plots.pool_usage(analysis.pool_usage(empty, licences)),
+        figure_of(plots.monthly_usage(analysis.monthly_summary(empty), "USD")),
+        figure_of(plots.daily_spend(daily, "USD")),
+        figure_of(plots.day_of_month(analysis.spend_by_day_of_month(daily), "USD")),
+        figure_of(plots.top_users(analysis.by_user(empty), "USD")),
+        figure_of(plots.top_destinations(analysis.by_destination(empty), "USD")),
+        figure_of(plots.call_types(analysis.by_call_type(empty), "USD")),
+        figure_of(plots.hour_weekday_heatmap(analysis.hour_weekday(empty))),
+        figure_of(plots.toll_free(analysis.toll_free_usage(empty), "USD")),
+        figure_of(plots.pool_usage(analysis.pool_usage(empty, licences))),
     ]
     for fig in figures:
         fig.canvas.draw()

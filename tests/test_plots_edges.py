@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from planner import analysis, plots, text  # noqa: E402
+from planner.plots import figure_of  # noqa: E402
 from planner.schema import conform  # noqa: E402
 
 START = "2025-07-01"
@@ -88,8 +89,10 @@ def _candidates(cost, p) -> pd.DataFrame:
 
 
 def test_frontier_narrow_cost_range_has_distinct_cost_labels():
-    fig = plots.frontier(
-        _candidates([2389.1, 2389.3, 2389.6, 2389.9], [0.004, 0.003, 0.002, 0.001]), "USD"
+    fig = figure_of(
+        plots.frontier(
+            _candidates([2389.1, 2389.3, 2389.6, 2389.9], [0.004, 0.003, 0.002, 0.001]), "USD"
+        )
     )
     ax = fig.axes[0]
     _readable(fig)
@@ -106,7 +109,7 @@ def test_frontier_narrow_cost_range_has_distinct_cost_labels():
     [([2389.0], [0.0]), ([2389.0, 2389.0, 2389.0], [0.0, 0.0, 0.0]), ([10.0, 10.0], [0.5, 0.5])],
 )
 def test_frontier_one_point_or_a_flat_one(cost, p):
-    fig = plots.frontier(_candidates(cost, p), "USD")
+    fig = figure_of(plots.frontier(_candidates(cost, p), "USD"))
     ax = fig.axes[0]
     _readable(fig)
     assert not [t for t in _ticks(ax, "x") if t.startswith(("-", "−"))]
@@ -115,7 +118,7 @@ def test_frontier_one_point_or_a_flat_one(cost, p):
 
 
 def test_frontier_without_candidates_says_so():
-    fig = plots.frontier(_candidates([], []), "USD")
+    fig = figure_of(plots.frontier(_candidates([], []), "USD"))
     assert "No candidate policies to compare" in _notes(fig)
     assert _ticks(fig.axes[0], "x") == [] and _ticks(fig.axes[0], "y") == []
 
@@ -135,7 +138,7 @@ def _paths(S: int = 20, T: int = 60) -> dict[str, np.ndarray]:
 def test_risk_single_stockout_on_a_day_axis_and_nothing_forfeited():
     result = _paths()
     result["unserved"][3, 40] = 1.0  # one path runs out on 10 Aug 2025
-    fig = plots.risk(result, "USD", start=START)
+    fig = figure_of(plots.risk(result, "USD", start=START))
     ax_e, ax_s = fig.axes
     _readable(fig)
     assert "Nothing forfeited in any scenario" in _notes(fig)
@@ -159,7 +162,7 @@ def test_risk_without_start_counts_whole_days_and_one_scenario():
     result = _paths(S=1)
     result["unserved"][0, 7] = 2.0
     result["expired"][0, 30] = 5.0
-    fig = plots.risk(result, "USD")
+    fig = figure_of(plots.risk(result, "USD"))
     ax_e, ax_s = fig.axes
     _readable(fig)
     assert [p.get_height() for p in ax_e.patches] == [1]  # one bar, not 30 slivers
@@ -170,14 +173,14 @@ def test_risk_without_start_counts_whole_days_and_one_scenario():
 
 
 def test_risk_with_no_stockout_and_no_paths():
-    fig = plots.risk(_paths(), "USD", start=START)
+    fig = figure_of(plots.risk(_paths(), "USD", start=START))
     assert {"No stock-out in any scenario", "Nothing forfeited in any scenario"} <= set(_notes(fig))
     _readable(fig)
     empty = {k: v[:0] for k, v in _paths().items()}
-    fig = plots.risk(empty, "USD", start=START)
+    fig = figure_of(plots.risk(empty, "USD", start=START))
     assert _notes(fig).count("No scenario paths") == 2
     with text.language("fr"):  # the notes are in the report's language
-        fig = plots.risk(_paths(), "EUR", start=START)
+        fig = figure_of(plots.risk(_paths(), "EUR", start=START))
     assert {"Aucune rupture dans aucun scénario", "Rien n'est perdu dans aucun scénario"} <= set(
         _notes(fig)
     )
@@ -187,19 +190,19 @@ def test_risk_with_no_stockout_and_no_paths():
 
 
 def test_runway_when_every_path_outlasts_the_horizon_or_there_is_none():
-    fig = plots.runway(np.full(10, np.inf), alert_days=14, horizon=365)
+    fig = figure_of(plots.runway(np.full(10, np.inf), alert_days=14, horizon=365))
     ax = fig.axes[0]
     _readable(fig)
     assert "Every path lasts beyond the 365-day horizon" in _notes(fig)
     assert ax.get_xlim() == (0.0, 365.0)
     assert "100% of paths last beyond 365 days" in ax.get_title()
-    fig = plots.runway(np.array([]), alert_days=14)
+    fig = figure_of(plots.runway(np.array([]), alert_days=14))
     assert "No scenario paths" in _notes(fig)
     _readable(fig)
 
 
 def test_runway_of_one_value_has_whole_day_ticks_from_zero():
-    fig = plots.runway(np.full(5, 17.0), alert_days=14, horizon=365)
+    fig = figure_of(plots.runway(np.full(5, 17.0), alert_days=14, horizon=365))
     ax = fig.axes[0]
     _readable(fig)
     days = [int(t.replace(",", "")) for t in _ticks(ax, "x")]
@@ -213,13 +216,13 @@ def test_expiry_schedule_empty_and_used_up():
     empty = pd.DataFrame(
         {"date": pd.to_datetime([]), "amount": np.zeros(0), "expected_forfeit": np.zeros(0)}
     )
-    fig = plots.expiry_schedule(empty, "USD")
+    fig = figure_of(plots.expiry_schedule(empty, "USD"))
     assert "No funds held today" in _notes(fig)
     _readable(fig)
     used = pd.DataFrame(
         {"date": pd.to_datetime(["2026-01-01"]), "amount": [0.0], "expected_forfeit": [0.0]}
     )
-    fig = plots.expiry_schedule(used, "USD")
+    fig = figure_of(plots.expiry_schedule(used, "USD"))
     _readable(fig)
     assert "Nothing left in these lots" in _notes(fig)
     assert fig.axes[0].get_ylim()[1] >= 1.0
@@ -232,10 +235,10 @@ def test_expiry_schedule_empty_and_used_up():
 def test_balance_and_fan_on_short_or_all_zero_paths(days):
     zero = {"balance": np.zeros((3, days)), "purchased": np.zeros((3, days))}
     for fig in (
-        plots.balance_trajectories(zero, START, "USD"),
-        plots.balance_trajectories({k: v + 1.0 for k, v in zero.items()}, START, "USD"),
-        plots.fan_chart(np.zeros((3, days)), START, "USD"),
-        plots.fan_chart(np.ones((1, days)), START, "USD"),
+        figure_of(plots.balance_trajectories(zero, START, "USD")),
+        figure_of(plots.balance_trajectories({k: v + 1.0 for k, v in zero.items()}, START, "USD")),
+        figure_of(plots.fan_chart(np.zeros((3, days)), START, "USD")),
+        figure_of(plots.fan_chart(np.ones((1, days)), START, "USD")),
     ):
         ax = fig.axes[0]
         _readable(fig)
@@ -249,11 +252,13 @@ def test_balance_and_fan_on_short_or_all_zero_paths(days):
 
 
 def test_demand_history_empty_or_all_zero():
-    fig = plots.demand_history(pd.Series([], dtype=float, index=pd.DatetimeIndex([])), "USD")
+    fig = figure_of(
+        plots.demand_history(pd.Series([], dtype=float, index=pd.DatetimeIndex([])), "USD")
+    )
     assert "No demand history" in _notes(fig)
     _readable(fig)
     zero = pd.Series(0.0, index=pd.date_range("2025-01-01", periods=10))
-    fig = plots.demand_history(zero, "USD")
+    fig = figure_of(plots.demand_history(zero, "USD"))
     assert "No credit demand on any day" in _notes(fig)
     _readable(fig)
     assert fig.axes[0].get_ylim() == (0.0, 1.0)
@@ -285,15 +290,19 @@ LICENCES = pd.DataFrame({"plan": ["MCOPSTN1"], "country": ["US"], "users": [1]})
 def _usage_charts(records: pd.DataFrame) -> dict:
     daily = analysis.daily_credit_spend(records)
     return {
-        "monthly": lambda: plots.monthly_usage(analysis.monthly_summary(records), "EUR"),
-        "daily": lambda: plots.daily_spend(daily, "EUR"),
-        "day_of_month": lambda: plots.day_of_month(analysis.spend_by_day_of_month(daily), "EUR"),
-        "users": lambda: plots.top_users(analysis.by_user(records), "EUR"),
-        "destinations": lambda: plots.top_destinations(analysis.by_destination(records), "EUR"),
-        "call_types": lambda: plots.call_types(analysis.by_call_type(records), "EUR"),
-        "heat": lambda: plots.hour_weekday_heatmap(analysis.hour_weekday(records)),
-        "toll_free": lambda: plots.toll_free(analysis.toll_free_usage(records), "EUR"),
-        "pools": lambda: plots.pool_usage(analysis.pool_usage(records, LICENCES)),
+        "monthly": lambda: figure_of(plots.monthly_usage(analysis.monthly_summary(records), "EUR")),
+        "daily": lambda: figure_of(plots.daily_spend(daily, "EUR")),
+        "day_of_month": lambda: figure_of(
+            plots.day_of_month(analysis.spend_by_day_of_month(daily), "EUR")
+        ),
+        "users": lambda: figure_of(plots.top_users(analysis.by_user(records), "EUR")),
+        "destinations": lambda: figure_of(
+            plots.top_destinations(analysis.by_destination(records), "EUR")
+        ),
+        "call_types": lambda: figure_of(plots.call_types(analysis.by_call_type(records), "EUR")),
+        "heat": lambda: figure_of(plots.hour_weekday_heatmap(analysis.hour_weekday(records))),
+        "toll_free": lambda: figure_of(plots.toll_free(analysis.toll_free_usage(records), "EUR")),
+        "pools": lambda: figure_of(plots.pool_usage(analysis.pool_usage(records, LICENCES))),
     }
 
 
@@ -338,7 +347,7 @@ def test_frontier_scales_to_the_frontier_and_marks_a_far_alternative():
             "p_stockout": [0.01, 0.01],
         }
     )
-    fig = plots.frontier(table, "USD", alternatives=alts, service_level=0.99)
+    fig = figure_of(plots.frontier(table, "USD", alternatives=alts, service_level=0.99))
     low, high = fig.axes[0].get_ylim()
     # scaled to what matters: the frontier and the recommendation, not the one-time funding,
     # which is marked at the top edge with its cost

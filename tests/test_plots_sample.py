@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from planner import analysis, plots, sample  # noqa: E402
+from planner.plots import figure_of  # noqa: E402
 
 
 def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
@@ -114,36 +115,44 @@ def test_every_analysis_and_chart_on_the_sample_tenant(tmp_path, monkeypatch):
     runway = analysis.runway_days(scenarios.paths, start, lots)
 
     charts = {
-        "monthly_usage": lambda: plots.monthly_usage(summary, currency),
-        "daily_spend": lambda: plots.daily_spend(daily, currency),
-        "day_of_month": lambda: plots.day_of_month(dom_of_month, currency),
-        "top_users": lambda: plots.top_users(users, currency),
-        "top_departments": lambda: plots.top_departments(deps, currency),
-        "top_destinations": lambda: plots.top_destinations(dest, currency),
-        "call_types": lambda: plots.call_types(types, currency),
-        "hour_weekday": lambda: plots.hour_weekday_heatmap(heat, "Calls", tz="Europe/Paris"),
-        "toll_free": lambda: plots.toll_free(toll, currency),
-        "pool_usage": lambda: plots.pool_usage(pools),
-        "rejects": lambda: plots.rejects(rejects),
-        "demand_history": lambda: plots.demand_history(history, currency),
-        "fan": lambda: plots.fan_chart(scenarios.paths, start, currency, history=history),
-        "fan_cumulative": lambda: plots.fan_chart(
-            scenarios.paths, start, currency, history=history, cumulative=True
+        "monthly_usage": lambda: figure_of(plots.monthly_usage(summary, currency)),
+        "daily_spend": lambda: figure_of(plots.daily_spend(daily, currency)),
+        "day_of_month": lambda: figure_of(plots.day_of_month(dom_of_month, currency)),
+        "top_users": lambda: figure_of(plots.top_users(users, currency)),
+        "top_departments": lambda: figure_of(plots.top_departments(deps, currency)),
+        "top_destinations": lambda: figure_of(plots.top_destinations(dest, currency)),
+        "call_types": lambda: figure_of(plots.call_types(types, currency)),
+        "hour_weekday": lambda: figure_of(
+            plots.hour_weekday_heatmap(heat, "Calls", tz="Europe/Paris")
         ),
-        "balance": lambda: plots.balance_trajectories(
-            recommended,
-            start,
-            currency,
-            threshold=rec.policy.threshold,
-            compare=now,
-            compare_threshold=current.threshold,
+        "toll_free": lambda: figure_of(plots.toll_free(toll, currency)),
+        "pool_usage": lambda: figure_of(plots.pool_usage(pools)),
+        "rejects": lambda: figure_of(plots.rejects(rejects)),
+        "demand_history": lambda: figure_of(plots.demand_history(history, currency)),
+        "fan": lambda: figure_of(
+            plots.fan_chart(scenarios.paths, start, currency, history=history)
         ),
-        "risk": lambda: plots.risk(now, currency, start=start),
-        "frontier": lambda: plots.frontier(
-            rec.frontier, currency, alternatives=rec.alternatives, service_level=0.99
+        "fan_cumulative": lambda: figure_of(
+            plots.fan_chart(scenarios.paths, start, currency, history=history, cumulative=True)
         ),
-        "expiry": lambda: plots.expiry_schedule(rec.position["expiring"], currency),
-        "runway": lambda: plots.runway(runway, alert_days=14, horizon=365),
+        "balance": lambda: figure_of(
+            plots.balance_trajectories(
+                recommended,
+                start,
+                currency,
+                threshold=rec.policy.threshold,
+                compare=now,
+                compare_threshold=current.threshold,
+            )
+        ),
+        "risk": lambda: figure_of(plots.risk(now, currency, start=start)),
+        "frontier": lambda: figure_of(
+            plots.frontier(
+                rec.frontier, currency, alternatives=rec.alternatives, service_level=0.99
+            )
+        ),
+        "expiry": lambda: figure_of(plots.expiry_schedule(rec.position["expiring"], currency)),
+        "runway": lambda: figure_of(plots.runway(runway, alert_days=14, horizon=365)),
     }
     for name, draw in charts.items():
         fig = draw()

@@ -1,9 +1,12 @@
 """Charts for the usage and funding notebooks.
 
-Every function takes the tables of :mod:`planner.analysis` (or plain arrays) and returns a
-matplotlib :class:`~matplotlib.figure.Figure`; functions that draw one panel also accept an
-``ax`` to draw on. Nothing here calls ``show()``: the notebook displays what it is given, a
-script saves it with :func:`save_figure`. matplotlib is imported only when a chart is drawn.
+Every chart takes the tables of :mod:`planner.analysis` (or plain arrays) and, in the
+matplotlib convention, ``ax=None``: the Axes to draw on (a new figure when None); it returns
+the Axes it drew on, so two charts can share a figure and either can be restyled. A chart of
+several panels (:func:`monthly_usage`, :func:`call_types`, :func:`pool_usage`, :func:`risk`)
+takes and returns an array of them. Nothing here calls ``show()``: the notebook displays what
+it is given, a script saves it with :func:`save_figure` (:func:`figure_of` finds the figure
+of what a chart returns). matplotlib is imported only when a chart is drawn.
 
 Units: usage tables carry money as integer cents (``*_cents`` columns) and the axes show
 currency units; funding arrays (scenario and balance paths) are floats in currency units, as
@@ -34,6 +37,7 @@ from planner.plots.style import (
     ORANGE,
     PURPLE,
     RED,
+    figure_of,
     save_figure,
 )
 from planner.plots.usage import (
@@ -74,6 +78,7 @@ __all__ = [
     "rejects",
     "risk",
     "runway",
+    "figure_of",
     "save_figure",
     "toll_free",
     "top_bars",

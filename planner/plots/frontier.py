@@ -26,7 +26,6 @@ from planner.text.plan import option_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 
 def _policy_label(row: pd.Series) -> str:
@@ -112,7 +111,7 @@ def frontier(
     service_level: float | None = None,
     max_labels: int = 8,
     ax: Axes | None = None,
-) -> Figure:
+) -> Axes:
     """Cost against stock-out risk for candidate policies, the efficient frontier joined.
 
     Parameters
@@ -132,7 +131,7 @@ def frontier(
     max_labels : int
         Without ``label`` columns or alternatives, label up to this many frontier points.
     """
-    fig, ax = new_axes(ax, (10, 5.5))
+    _, ax = new_axes(ax, (10, 5.5))
     title = t("Cost against stock-out risk (Q = recharge amount, s = threshold)")
     cost = table["cost"].to_numpy(dtype=float)
     p = table["p_stockout"].to_numpy(dtype=float)
@@ -141,7 +140,7 @@ def frontier(
         _axis_labels(ax, currency)
         nothing_to_show(ax, t("No candidate policies to compare"))
         tidy(ax, "")
-        return fig
+        return ax
     order = _candidates_and_frontier(ax, cost, p, service_level)
     if alternatives is not None:
         _numbered_alternatives(ax, alternatives, currency)
@@ -157,7 +156,7 @@ def frontier(
         _cost_margin(ax, cost)
         ax.legend(loc="upper right", frameon=False, fontsize="small")
     tidy(ax, "both")
-    return fig
+    return ax
 
 
 def _axis_labels(ax: Axes, currency: str) -> None:

@@ -7,7 +7,7 @@ uses them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,8 +28,8 @@ from planner.plots.style import (
     date_axis,
     money_axis,
     new_axes,
+    new_panels,
     nothing_to_show,
-    pyplot,
     tick_formatter,
     tidy,
     value_span,
@@ -38,12 +38,11 @@ from planner.text import N_, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 
 def demand_history(
     daily: pd.Series, currency: str, window: int = 30, ax: Axes | None = None
-) -> Figure:
+) -> Axes:
     """Daily credit demand used for planning, with its ``window``-day trailing mean.
 
     Parameters
@@ -51,7 +50,7 @@ def demand_history(
     daily : Series
         Daily demand in currency units, indexed by date.
     """
-    fig, ax = new_axes(ax, (11, 4))
+    _, ax = new_axes(ax, (11, 4))
     idx = pd.DatetimeIndex(daily.index)
     vals = daily.to_numpy(dtype=float)
     mean = pd.Series(vals, index=idx).rolling(window, min_periods=1).mean()
@@ -65,7 +64,7 @@ def demand_history(
     if not len(idx):
         nothing_to_show(ax, t("No demand history"))
         tidy(ax, "")
-        return fig
+        return ax
     date_axis(ax, idx.min(), idx.max())
     ax.set_ylim(bottom=0)
     value_span(ax)
@@ -73,7 +72,7 @@ def demand_history(
         ax.text(0.5, 0.5, t("No credit demand on any day"), ha="center", transform=ax.transAxes)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     tidy(ax)
-    return fig
+    return ax
 
 
 def fan_chart(
@@ -83,7 +82,7 @@ def fan_chart(
     history: pd.Series | None = None,
     cumulative: bool = False,
     ax: Axes | None = None,
-) -> Figure:
+) -> Axes:
     """Scenario fan: history, then the 5-95 and 25-75 percentile bands and the median.
 
     Parameters
@@ -96,7 +95,7 @@ def fan_chart(
         Show running totals from ``start`` instead of daily amounts (the history is then
         drawn as its running total up to ``start``, and the scenarios continue from it).
     """
-    fig, ax = new_axes(ax, (11, 4.5))
+    _, ax = new_axes(ax, (11, 4.5))
     offset = 0.0
     if history is not None and len(history):
         h = history.astype(float)
@@ -144,7 +143,7 @@ def fan_chart(
     )
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     tidy(ax)
-    return fig
+    return ax
 
 
 def _representative(result: Mapping[str, Any]) -> int:
@@ -227,7 +226,7 @@ def balance_trajectories(
     compare_threshold: float | None = None,
     compare_label: str = N_("Current settings"),
     ax: Axes | None = None,
-) -> Figure:
+) -> Axes:
     """Balance over time under a policy: median, 25-75 and 5-95 bands, threshold, recharges.
 
     Parameters
@@ -243,7 +242,7 @@ def balance_trajectories(
         A second policy's arrays (e.g. the admin's current settings), drawn in orange with its
         median and 5-95 band.
     """
-    fig, ax = new_axes(ax, (11, 5))
+    _, ax = new_axes(ax, (11, 5))
     _balance_bands(ax, result, start, BLUE, t(label), threshold, inner=True)
     if compare is not None:
         _balance_bands(ax, compare, start, ORANGE, t(compare_label), compare_threshold,
@@ -259,7 +258,7 @@ def balance_trajectories(
     ax.set_ylim(bottom=0.0 if lowest >= 0 else min(0.0, ax.get_ylim()[0]))
     value_span(ax)
     tidy(ax)
-    return fig
+    return ax
 
 
 def _day_bins(values: np.ndarray, max_bins: int = 30) -> np.ndarray:
@@ -269,7 +268,12 @@ def _day_bins(values: np.ndarray, max_bins: int = 30) -> np.ndarray:
     return np.arange(lo, hi + width + 1, width) - 0.5
 
 
-def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> Figure:
+def risk(
+    result: Mapping[str, Any],
+    currency: str,
+    start: Any | None = None,
+    ax: Sequence[Axes] | None = None,
+) -> np.ndarray:
     """Forfeiture and stock-out risk across paths: expired amount and first stock-out day.
 
     Parameters
@@ -278,21 +282,24 @@ def risk(result: Mapping[str, Any], currency: str, start: Any | None = None) -> 
         S x T arrays with ``expired`` and ``unserved`` (:func:`planner.engine.paths`).
     start : date-like, optional
         Day 0; when given, the stock-out axis shows dates instead of day numbers.
+    ax : pair of Axes, optional
+        The two panels to draw on (a new figure when None).
 
     Returns
     -------
-    Figure
+    np.ndarray of Axes
         Two panels: a histogram of the amount expired per path (a note instead when no path
         forfeits anything) and a histogram of the first stock-out day, one bar per day or
         group of days (a note instead when no path runs out).
     """
-    fig, (ax_e, ax_s) = pyplot().subplots(1, 2, figsize=(11, 4), layout="constrained")
+    _, panels = new_panels(ax, 2, (11, 4), nrows=1, ncols=2)
+    ax_e, ax_s = panels
     out = analysis.path_outcomes(result)
     _forfeiture_panel(ax_e, out["expired"].to_numpy(), currency)
     _stockout_panel(ax_s, out["first_stockout_day"].to_numpy(), start)
     for a in (ax_e, ax_s):
         tidy(a)
-    return fig
+    return panels
 
 
 def _forfeiture_panel(ax: Axes, expired: np.ndarray, currency: str) -> None:
@@ -372,7 +379,7 @@ def _stockout_panel(ax: Axes, first: np.ndarray, start: Any | None) -> None:
     )
 
 
-def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -> Figure:
+def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -> Axes:
     """Funds held today by expiry date, with the expected forfeiture of each.
 
     Parameters
@@ -384,7 +391,7 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
         :func:`planner.inputs.read_lots` returns them (``purchase_date``, ``amount``: expiry is
         purchase + 12 months, no forfeiture bars).
     """
-    fig, ax = new_axes(ax, (10, 4.2))
+    _, ax = new_axes(ax, (10, 4.2))
     if "date" in lots.columns:
         expires = pd.to_datetime(lots["date"])
     else:
@@ -419,7 +426,7 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
     if not len(amount):
         nothing_to_show(ax, t("No funds held today"))
         tidy(ax, "")
-        return fig
+        return ax
     top = float(np.nanmax(amount, initial=0.0))
     ax.set_ylim(0, (top if top > 0 else 1.0) * 1.15)
     if top <= 0:
@@ -428,12 +435,12 @@ def expiry_schedule(lots: pd.DataFrame, currency: str, ax: Axes | None = None) -
     ax.set_xlim(-0.6 - pad, len(x) - 0.4 + pad)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     tidy(ax)
-    return fig
+    return ax
 
 
 def runway(
     days: Any, alert_days: float | None = None, horizon: int | None = None, ax: Axes | None = None
-) -> Figure:
+) -> Axes:
     """Distribution of runway: days the current balance lasts without a recharge.
 
     Parameters
@@ -447,7 +454,7 @@ def runway(
     horizon : int, optional
         Horizon length: runways at or past it count as lasting beyond the horizon.
     """
-    fig, ax = new_axes(ax, (9, 4))
+    _, ax = new_axes(ax, (9, 4))
     arr = np.asarray(days, dtype=float)
     if horizon is not None:
         arr = np.where(arr >= horizon, np.inf, arr)
@@ -485,7 +492,7 @@ def runway(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", frameon=False, fontsize="small")
     tidy(ax)
-    return fig
+    return ax
 
 
 def _runway_markers(ax: Axes, arr: np.ndarray, alert_days: float | None) -> None:

@@ -65,6 +65,23 @@ def new_axes(
     return fig, ax
 
 
+def new_panels(
+    ax: Any, count: int, figsize: tuple[float, float], **layout: Any
+) -> tuple[Figure, np.ndarray]:
+    """The figure of the ``count`` panels given as ``ax`` (a sequence of Axes), or a new
+    figure with ``count`` panels (``layout``: :func:`matplotlib.pyplot.subplots`' ``nrows``,
+    ``ncols``, ``sharex``...); the panels come back flat, in order."""
+    if ax is not None:
+        panels = np.asarray(ax, dtype=object).ravel()
+        if len(panels) != count:
+            raise ValueError(
+                f"this chart draws {count} panels: give {count} Axes, not {len(panels)}"
+            )
+        return cast("Figure", panels[0].figure), panels
+    fig, axes = pyplot().subplots(figsize=figsize, layout="constrained", **layout)
+    return fig, np.asarray(axes, dtype=object).ravel()
+
+
 def tidy(ax: Axes, grid: Literal["x", "y", "both", ""] = "y") -> None:
     """No top and right frame; a light grid along ``grid`` (``""``: none)."""
     for side in ("top", "right"):
@@ -246,8 +263,20 @@ def signed_percent(v: float) -> str:
     return words.percent(v, signed=True)
 
 
-def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write ``fig`` to ``path`` (format from the suffix) and close it; returns the path."""
+def figure_of(chart: Any) -> Figure:
+    """The figure of a chart: the Axes a chart function returns, an array of them (a chart of
+    several panels), or a Figure itself."""
+    if isinstance(chart, np.ndarray | list | tuple):
+        chart = np.asarray(chart, dtype=object).flat[0]
+    if hasattr(chart, "savefig"):
+        return cast("Figure", chart)
+    return cast("Figure", chart.figure)
+
+
+def save_figure(chart: Any, path: str | Path, dpi: int = 110) -> Path:
+    """Write the figure of ``chart`` (:func:`figure_of`) to ``path`` (format from the suffix)
+    and close it; returns the path."""
+    fig = figure_of(chart)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(p, dpi=dpi)

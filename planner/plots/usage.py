@@ -6,6 +6,7 @@ Usage tables carry money as integer cents (``*_cents`` columns); the axes show c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,8 +32,8 @@ from planner.plots.style import (
     money_formatter,
     month_labels,
     new_axes,
+    new_panels,
     nothing_to_show,
-    pyplot,
     signed_percent,
     thousands,
     tidy,
@@ -42,10 +43,11 @@ from planner.text import N_, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 
-def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
+def monthly_usage(
+    summary: pd.DataFrame, currency: str, ax: Sequence[Axes] | None = None
+) -> np.ndarray:
     """Monthly minutes and credit spend by category, with month-over-month change.
 
     Parameters
@@ -55,17 +57,18 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
         ``credit_minutes``, ``credit_cents``, ``credit_change_pct`` and ``<category>_cents``).
     currency : str
         ISO code for the money axis.
+    ax : pair of Axes, optional
+        The two panels to draw on (a new figure when None).
 
     Returns
     -------
-    Figure
+    np.ndarray of Axes
         Two panels sharing the months: minutes (stacked: paid from credits / the rest) and
         credit spend stacked by category, each bar labelled with its change on the month
         before.
     """
-    fig, (ax_min, ax_cr) = pyplot().subplots(
-        2, 1, figsize=(10, 7), sharex=True, layout="constrained", height_ratios=[1, 1.4]
-    )
+    _, panels = new_panels(ax, 2, (10, 7), nrows=2, ncols=1, sharex=True, height_ratios=[1, 1.4])
+    ax_min, ax_cr = panels
     x = np.arange(len(summary))
     labels = month_labels(summary.index)
     credit_min = summary["credit_minutes"].to_numpy(dtype=float)
@@ -123,12 +126,12 @@ def monthly_usage(summary: pd.DataFrame, currency: str) -> Figure:
     elif not np.nansum(total):
         ax_cr.text(0.5, 0.5, t("No credit spend to show"), ha="center", transform=ax_cr.transAxes)
     tidy(ax_cr)
-    return fig
+    return panels
 
 
 def daily_spend(
     daily: pd.DataFrame, currency: str, last_n_days: int = 5, ax: Axes | None = None
-) -> Figure:
+) -> Axes:
     """Daily credit spend with its 7-day mean; the last ``last_n_days`` of each month shaded.
 
     Parameters
@@ -136,7 +139,7 @@ def daily_spend(
     daily : DataFrame
         :func:`planner.analysis.daily_credit_spend` (index ``date``, ``credit_cents``).
     """
-    fig, ax = new_axes(ax, (11, 4.2))
+    _, ax = new_axes(ax, (11, 4.2))
     values = daily["credit_cents"].to_numpy(dtype=float)
     idx = daily.index
     mean7 = pd.Series(values, index=idx).rolling(7, min_periods=1).mean()
@@ -164,19 +167,19 @@ def daily_spend(
     if not len(idx):
         nothing_to_show(ax, t("No days with calls to show"))
         tidy(ax, "")
-        return fig
+        return ax
     ax.set_ylim(bottom=0)
     value_span(ax, 100.0)  # cents
     if not np.nansum(values):
         ax.text(0.5, 0.5, t("No credit spend on any day"), ha="center", transform=ax.transAxes)
     ax.legend(loc="upper left", frameon=False, fontsize="small")
     tidy(ax)
-    return fig
+    return ax
 
 
 def day_of_month(
     table: pd.DataFrame, currency: str, last_n_days: int = 5, ax: Axes | None = None
-) -> Figure:
+) -> Axes:
     """Average credit spend on each day of the month; the last ``last_n_days`` highlighted.
 
     Days are numbered 1..31, so with 5 the highlighted days are 27-31 whatever the month's
@@ -187,7 +190,7 @@ def day_of_month(
     table : DataFrame
         :func:`planner.analysis.spend_by_day_of_month` (index ``day``, ``mean_cents``).
     """
-    fig, ax = new_axes(ax, (10, 4))
+    _, ax = new_axes(ax, (10, 4))
     days = table.index.to_numpy()
     mean = table["mean_cents"].fillna(0).to_numpy(dtype=float)
     colours = [ORANGE if d > 31 - last_n_days else BLUE for d in days]
@@ -212,7 +215,7 @@ def day_of_month(
     if not np.nansum(mean):
         ax.text(0.5, 0.5, t("No credit spend to show"), ha="center", transform=ax.transAxes)
     tidy(ax)
-    return fig
+    return ax
 
 
 def top_bars(
@@ -224,13 +227,13 @@ def top_bars(
     title: str | None = None,
     colour: str = BLUE,
     ax: Axes | None = None,
-) -> Figure:
+) -> Axes:
     """Horizontal bars of the ``n`` largest rows of ``table`` by ``value``, largest on top.
 
     ``value`` ending in ``_cents`` is money (axis in ``currency`` units); ``minutes`` and
     ``calls`` are counts.
     """
-    fig, ax = new_axes(ax, (9, max(2.5, 0.38 * min(n, len(table)) + 1.3)))
+    _, ax = new_axes(ax, (9, max(2.5, 0.38 * min(n, len(table)) + 1.3)))
     top = table.nlargest(n, value) if len(table) else table
     # "(unknown)" marks a missing department or destination: in words of the language
     names = [_shorten(t(UNKNOWN) if v == UNKNOWN else str(v)) for v in top[label]][::-1]
@@ -255,9 +258,9 @@ def top_bars(
     if not len(values):
         nothing_to_show(ax, t("Nothing to show"))
         tidy(ax, "")
-        return fig
+        return ax
     tidy(ax, "x")
-    return fig
+    return ax
 
 
 def _top(n: int, table: pd.DataFrame) -> str:
@@ -268,7 +271,7 @@ def _shorten(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def top_users(users: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None = None) -> Figure:
+def top_users(users: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None = None) -> Axes:
     """Users with the largest credit spend (:func:`planner.analysis.by_user`)."""
     label = "upn"
     if "user_display_name" in users.columns:
@@ -288,7 +291,7 @@ def top_users(users: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None =
 
 def top_departments(
     departments: pd.DataFrame, currency: str, n: int = 10, ax: Axes | None = None
-) -> Figure:
+) -> Axes:
     """Departments with the largest credit spend (:func:`planner.analysis.by_department`)."""
     return top_bars(
         departments,
@@ -308,7 +311,7 @@ def top_destinations(
     n: int = 10,
     value: str = "credit_cents",
     ax: Axes | None = None,
-) -> Figure:
+) -> Axes:
     """Destinations with the largest credit spend or minutes (:func:`planner.analysis.by_destination`)."""
     what = t("credit spend") if value == "credit_cents" else value
     return top_bars(
@@ -323,11 +326,13 @@ def top_destinations(
     )
 
 
-def call_types(table: pd.DataFrame, currency: str) -> Figure:
-    """Minutes and credit spend per call type (:func:`planner.analysis.by_call_type`)."""
-    fig, (ax_m, ax_c) = pyplot().subplots(
-        1, 2, figsize=(11, max(3, 0.35 * len(table) + 1.4)), sharey=True, layout="constrained"
+def call_types(table: pd.DataFrame, currency: str, ax: Sequence[Axes] | None = None) -> np.ndarray:
+    """Minutes and credit spend per call type (:func:`planner.analysis.by_call_type`), on
+    two panels side by side (``ax``: the two to draw on); returns them."""
+    _, panels = new_panels(
+        ax, 2, (11, max(3, 0.35 * len(table) + 1.4)), nrows=1, ncols=2, sharey=True
     )
+    ax_m, ax_c = panels
     order = table.sort_values(["minutes", "credit_cents"], ascending=True)
     y = np.arange(len(order))
     ax_m.barh(y, order["minutes"].to_numpy(dtype=float), color=GREY)
@@ -349,7 +354,7 @@ def call_types(table: pd.DataFrame, currency: str) -> Figure:
         else:
             nothing_to_show(a, t("No calls to show"))
             tidy(a, "")
-    return fig
+    return panels
 
 
 #: the toll-free numbers beyond the largest, drawn as one
@@ -367,7 +372,7 @@ def _weekday(name: Any) -> str:
 
 def hour_weekday_heatmap(
     table: pd.DataFrame, what: str = N_("Calls"), tz: str | None = None, ax: Axes | None = None
-) -> Figure:
+) -> Axes:
     """Heat map of :func:`planner.analysis.hour_weekday` (weekday rows, hour columns).
 
     Parameters
@@ -397,7 +402,7 @@ def hour_weekday_heatmap(
         note = t("No calls to show") if what == "Calls" else t("Nothing to show")
         ax.text(0.5, 0.5, note, ha="center", transform=ax.transAxes)
     ax.set_title(t("{what} by weekday and hour", what=t(what)))
-    return fig
+    return ax
 
 
 def toll_free(
@@ -406,7 +411,7 @@ def toll_free(
     value: str = "minutes",
     n_numbers: int = 5,
     ax: Axes | None = None,
-) -> Figure:
+) -> Axes:
     """Toll-free use per month, stacked by number (the ``n_numbers`` busiest, then the rest).
 
     Parameters
@@ -416,7 +421,7 @@ def toll_free(
         ``number``, ``minutes``, ``credit_cents``).
     value : {"minutes", "credit_cents", "calls"}
     """
-    fig, ax = new_axes(ax, (10, 4.5))
+    _, ax = new_axes(ax, (10, 4.5))
     months = (
         pd.period_range(usage["month"].min(), usage["month"].max(), freq="M")
         if len(usage)
@@ -460,14 +465,16 @@ def toll_free(
     if not len(usage):
         nothing_to_show(ax, t("No toll-free calls to show"))
         tidy(ax, "")
-        return fig
+        return ax
     ax.set_ylim(bottom=0)
     value_span(ax, 100.0 if value.endswith("_cents") else 1.0)
     tidy(ax)
-    return fig
+    return ax
 
 
-def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
+def pool_usage(
+    table: pd.DataFrame, max_pools: int = 6, ax: Sequence[Axes] | None = None
+) -> np.ndarray:
     """Minutes used from each minute pool per month against the pool size.
 
     Parameters
@@ -478,32 +485,35 @@ def pool_usage(table: pd.DataFrame, max_pools: int = 6) -> Figure:
         ``overage_minutes`` (minutes beyond the pool, paid from credits).
     max_pools : int
         Panels to draw (the first pools of the table, in its order).
+    ax : sequence of Axes, optional
+        The panels to draw on, one per pool (as many pools as panels given); a new figure
+        when None.
 
     Returns
     -------
-    Figure
+    np.ndarray of Axes
         One panel per pool: bars of used minutes with the overage stacked in red, and the
         pool size as a line. The title gives the busiest month's share of the pool; a pool
         used so little that its size would flatten the bars is noted instead of drawn to scale.
     """
-    pools = list(dict.fromkeys(table["pool"]))[:max_pools]
+    given = None if ax is None else np.asarray(ax, dtype=object).ravel()
+    pools = list(dict.fromkeys(table["pool"]))[: max_pools if given is None else len(given)]
     n = max(len(pools), 1)
     cols = 1 if n == 1 else 2
     rows = (n + cols - 1) // cols
-    fig, axes = pyplot().subplots(
-        rows, cols, figsize=(6 * cols, 3.4 * rows + 0.6), squeeze=False, layout="constrained"
-    )
-    for ax in axes.flat[len(pools) :]:
-        ax.set_visible(False)
+    count = rows * cols if given is None else len(given)
+    fig, axes = new_panels(given, count, (6 * cols, 3.4 * rows + 0.6), nrows=rows, ncols=cols)
+    for panel in axes[len(pools) :]:
+        panel.set_visible(False)
     if not pools:
         fig.text(0.5, 0.5, t("No calls and no minute pools to show"), ha="center", va="center")
-    for ax, pool in zip(axes.flat, pools, strict=False):
-        _pool_panel(ax, table[table["pool"] == pool].sort_values("month"), pool)
+    for panel, pool in zip(axes, pools, strict=False):
+        _pool_panel(panel, table[table["pool"] == pool].sort_values("month"), pool)
     if pools:
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
     fig.suptitle(t("Minute pools: use per month (UTC) against pool size"))
-    return fig
+    return axes
 
 
 #: the kinds a pool's name starts with (:func:`planner.analysis.pool_usage`), in words
@@ -574,14 +584,14 @@ def _pool_panel(ax: Axes, part: pd.DataFrame, pool: str) -> None:
     tidy(ax)
 
 
-def rejects(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
+def rejects(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Rejected rows by reason (:func:`planner.analysis.rejects_by_reason`)."""
-    fig, ax = new_axes(ax, (9, max(2.2, 0.4 * len(table) + 1.3)))
+    _, ax = new_axes(ax, (9, max(2.2, 0.4 * len(table) + 1.3)))
     if len(table) == 0:
         ax.text(0.5, 0.5, t("No rejected rows"), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         ax.set_title(t("Rejected rows by reason"))
-        return fig
+        return ax
     return top_bars(
         table, "reason", "rows", len(table), title="Rejected rows by reason", colour=RED, ax=ax
     )

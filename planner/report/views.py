@@ -21,6 +21,7 @@ from planner import text
 from planner.analysis import runway_days
 from planner.analysis.records import UNKNOWN
 from planner.engine import Policy
+from planner.plots.style import figure_of
 from planner.report.columns import WORKBOOK_SHEETS, cell_formatter, column_kind, header
 from planner.text import t
 from planner.text.plan import option_name
@@ -159,17 +160,6 @@ def figure_texts(fig: Any) -> list[str]:
     return seen
 
 
-def _figure_of(chart: Any) -> Any:
-    """The figure of a chart given as a Figure, an Axes or an array of Axes."""
-    if isinstance(chart, np.ndarray):
-        chart = chart.flat[0]
-    return (
-        chart.get_figure()
-        if hasattr(chart, "get_figure") and not hasattr(chart, "savefig")
-        else chart
-    )
-
-
 def show(chart: Any) -> None:
     """Display a chart once (as PNG, its title as alt text) and close its figure.
 
@@ -181,7 +171,7 @@ def show(chart: Any) -> None:
     # pyplot where a chart is drawn, as in planner.plots: importing it picks the backend
     import matplotlib.pyplot as plt
 
-    fig = _figure_of(chart)
+    fig = figure_of(chart)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
     plt.close(fig)
