@@ -58,13 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--balance", metavar="CSV", help="today's lots (purchase_date,amount): runway per alert"
     )
-    parser.add_argument(
-        "--billing",
-        metavar="MODE",
-        default="prepaid",
-        help="how PSTN usage is paid: prepaid (default) or postpaid (MCA: the spend beyond "
-        "the credits is billed after use)",
-    )
+    parser.add_argument("--billing", metavar="MODE", default="prepaid", help="how PSTN usage is "
+                        "paid: prepaid (default) or postpaid (MCA: the spend beyond the credits "
+                        "is billed after use)")  # fmt: skip
     groups.add_output(parser, 'print {"alerts": [...]} as JSON')
     group = parser.add_argument_group("thresholds (see planner.alerts.Thresholds)")
     for flag, _, _, help_text in _OPTIONS:
@@ -77,12 +73,8 @@ def _money_cents(flag: str, text: str) -> int:
     except InvalidOperation:
         raise InputError("{flag}: not an amount: {text!r}", flag=flag, text=text) from None
     if not value.is_finite() or abs(value) > MAX_AMOUNT:
-        raise InputError(
-            "{flag}: a finite amount up to {max_amount}, got {text!r}",
-            flag=flag,
-            max_amount=number(MAX_AMOUNT),
-            text=text,
-        )
+        raise InputError("{flag}: a finite amount up to {max_amount}, got {text!r}",
+                         flag=flag, max_amount=number(MAX_AMOUNT), text=text)  # fmt: skip
     cents = value * 100
     if cents != cents.to_integral_value() or value < 0:
         raise InputError(

@@ -9,7 +9,6 @@ from typing import Any
 from planner import text, validate
 from planner.batch import read_tenants, run_batch, shared_language
 from planner.batch.portfolio import index_document
-from planner.commands import groups
 from planner.errors import InputError
 from planner.text.console import batch_counts, batch_line, batch_progress, batch_throughput
 
@@ -41,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        type=groups.language,
+        type=validate.language,
         help="language of the portfolio (index.html, portfolio.xlsx) and the summary: "
         f"{' or '.join(text.available())} (default: the tenants' own when they share one, "
         "else en)",

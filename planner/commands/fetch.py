@@ -135,16 +135,9 @@ def run(args: argparse.Namespace) -> int:
     client = graph.GraphClient(
         credential, authority=args.authority, graph_url=args.graph_url, max_wait=args.max_wait
     )
-    result = fetch(
-        args.store,
-        client,
-        since=args.since,
-        until=args.until,
-        direct_routing=args.direct_routing,
-        sms=args.sms,
-        concurrency=args.concurrency,
-        progress=lambda line: print(f"planner: {line}", file=sys.stderr),
-    )
+    result = fetch(args.store, client, since=args.since, until=args.until,
+                   direct_routing=args.direct_routing, sms=args.sms, concurrency=args.concurrency,
+                   progress=lambda line: print(f"planner: {line}", file=sys.stderr))  # fmt: skip
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return 0

@@ -36,17 +36,6 @@ from planner.text.console import replay_summary, wrote
 
 HELP = "replay a daily demand under funding settings: balance, recharges, expiry, stock-outs"
 
-# Policy field -> the option that sets it, for error messages
-_OPTION = {
-    "initial": "--initial",
-    "recharge_amount": "--recharge-amount",
-    "threshold": "--threshold",
-    "lead_days": "--lead-days",
-    "failure_prob": "--failure-prob",
-    "fix_days": "--fix-days",
-}
-
-
 #: the policy replayed (``--no-auto-recharge`` aside) and what the replay reads and writes
 POLICY = (
     groups.Option("--initial", "AMOUNT", "one-time purchase on the first day (0)", validate.amount, 0.0),
@@ -57,6 +46,8 @@ POLICY = (
     groups.Option("--fix-days", "DAYS", "days auto-recharge stays off after a failed attempt (0)", validate.days, 0),
     groups.Option("--seed", "N", "seed for the failures, for a repeatable replay", validate.seed),
 )  # fmt: skip
+#: Policy field -> the option that sets it, for error messages
+_OPTION = {o.flag[2:].replace("-", "_"): o.flag for o in POLICY}
 FILES = (
     groups.Option("--start", "DATE", "first day to replay (default: first demand date)"),
     groups.Option("--lots", "CSV", "balance held at the start as lots (purchase_date,amount)"),
