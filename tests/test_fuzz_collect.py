@@ -14,35 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
 from planner.collect import graph
 from planner.errors import InputError
 from planner.store import layout
+from tests.conftest import fuzz_profile
 from tests.test_store_tamper import MONTHS, make_store, tamper
 
-settings.register_profile(
-    "ci",
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.register_profile(
-    "fuzz",
-    max_examples=2000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+PROFILE = fuzz_profile(30)
 # a tampered store is read by two commands per example: fewer examples, as long in fuzz
 STORES = settings(PROFILE, max_examples=max(8, PROFILE.max_examples // 4))
 HOME = "https://graph.example"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import tempfile
 import unicodedata
@@ -28,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.cli import main
@@ -37,6 +36,7 @@ from planner.fileio import neutralise, restore
 from planner.ingest import iter_records, read_exports
 from planner.report.params import PARAMETERS, check_parameter
 from planner.terminal import escape_controls
+from tests.conftest import fuzz_profile
 from tests.fixtures.ingest.build import (
     CP_CURRENT,
     CP_LEGACY,
@@ -46,20 +46,7 @@ from tests.fixtures.ingest.build import (
     graph_row,
 )
 
-settings.register_profile(
-    "ci",
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "fuzz",
-    max_examples=2000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+PROFILE = fuzz_profile(25)
 # an error pyarrow could only print (a row it cannot decode for its handler) fails the test
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 
