@@ -140,7 +140,7 @@ def _plan(folder, **params):
     base = {
         "exports": [str(folder)],
         "balance": str(sample_dir() / "balance.csv"),
-        "n_scenarios": 1000,
+        "n_scenarios": 300,
         "seed": 7,
         **params,
     }
