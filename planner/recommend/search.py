@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from planner.engine import Policy, sweep
+from planner.engine import POLICY_COLUMNS, Policy, sweep
 from planner.errors import InputError
 from planner.recommend.cost import DEFAULT_MIN_AMOUNT, policy_cost
 from planner.scenarios import Scenarios
@@ -38,16 +38,6 @@ _POINTS_PER_ROUND = 4
 #: a candidate whose stock-out share lies within this many standard errors of the target
 #: (at the target's own p) is borderline: it is judged again on the check scenarios
 BORDERLINE_SE = 2.0
-#: columns of a policy table (the rest of an evaluated row is its outcome)
-_POLICY_KEYS = (
-    "initial",
-    "recharge_amount",
-    "threshold",
-    "lead_days",
-    "auto_recharge",
-    "failure_prob",
-    "fix_days",
-)
 
 
 def nice_step(amount: float) -> float:
@@ -194,15 +184,15 @@ class Evaluator:
         border = ((res["p_stockout"] - target).abs() <= BORDERLINE_SE * se).to_numpy()
         out = res.copy()
         if border.any() and self.check is not self:
-            again = self.check(res.loc[border, list(_POLICY_KEYS)], keep=False)
-            cols = [c for c in again.columns if c in out.columns and c not in _POLICY_KEYS]
+            again = self.check(res.loc[border, list(POLICY_COLUMNS)], keep=False)
+            cols = [c for c in again.columns if c in out.columns and c not in POLICY_COLUMNS]
             out.loc[border, cols] = again[cols].to_numpy()
         out["feasible"] = out["p_stockout"] <= target + 1e-12
         return out
 
     def final(self, rows: list[pd.Series]) -> list[pd.Series]:
         """The rows' policies evaluated together on the check scenarios (not kept)."""
-        table = pd.DataFrame([r[list(_POLICY_KEYS)] for r in rows]).reset_index(drop=True)
+        table = pd.DataFrame([r[list(POLICY_COLUMNS)] for r in rows]).reset_index(drop=True)
         table = table.astype({"auto_recharge": bool, "lead_days": int, "fix_days": int})
         res = self.check(table, keep=False)
         return [res.iloc[i] for i in range(len(res))]
