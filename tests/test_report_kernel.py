@@ -4,6 +4,7 @@ kernel is replaced, papermill's semantics (parameters, saved notebook on failure
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -126,3 +127,32 @@ def test_a_dead_kernel_is_replaced(notebooks, tmp_path):
         assert kernel.starts == 2
     seen, counts = _seen(tmp_path / "look.ipynb")
     assert seen["x"] == 2 and counts == [1, 2, 3, 4]
+
+
+NICENESS = """\
+import json, os, threading
+seen = {}
+def worker():
+    seen["thread"] = os.getpriority(os.PRIO_PROCESS, 0)
+t = threading.Thread(target=worker)
+t.start()
+t.join()
+print(json.dumps({"process": os.nice(0), **seen}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="POSIX scheduling priorities")
+def test_a_kernel_off_the_critical_path_runs_nicer_and_so_does_its_successor(notebooks, tmp_path):
+    ours = os.nice(0)
+    look = _notebook(tmp_path / "nice.ipynb", NICENESS)
+    with Kernel(preload=(), niceness=5) as kernel:
+        kernel.execute(look, tmp_path / "first.ipynb", {}, cwd=tmp_path)
+        with pytest.raises(NotebookFailed, match="could not run"):
+            kernel.execute(notebooks["die"], tmp_path / "die.ipynb", {}, cwd=tmp_path)
+        kernel.execute(look, tmp_path / "second.ipynb", {}, cwd=tmp_path)
+        assert kernel.starts == 2
+    for name in ("first", "second"):
+        nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        seen = json.loads(printed.strip().splitlines()[-1])
+        assert seen == {"process": min(ours + 5, 19), "thread": min(ours + 5, 19)}

@@ -184,11 +184,23 @@ class Kernel:
         Jupyter kernel; it must run this environment's interpreter (:func:`check_kernel`).
     preload : tuple of str
         Modules imported once per kernel (default: what the report notebooks import).
+    niceness : int
+        Added to the kernel process's scheduling niceness (0: as this process; POSIX only).
+        A report whose notebooks run side by side gives the kernels off its critical path a
+        positive niceness: they use the cores the longest notebook leaves idle instead of
+        taking turns with it.
     """
 
-    def __init__(self, kernel_name: str = KERNEL_NAME, *, preload: tuple[str, ...] = PRELOAD):
+    def __init__(
+        self,
+        kernel_name: str = KERNEL_NAME,
+        *,
+        preload: tuple[str, ...] = PRELOAD,
+        niceness: int = 0,
+    ):
         self.kernel_name = kernel_name
         self.preload = tuple(preload)
+        self.niceness = int(niceness)
         #: kernel processes started so far (a replaced kernel counts again)
         self.starts = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="planner-kernel")
@@ -328,6 +340,7 @@ class Kernel:
         self._km = manager(kernel_name=self.kernel_name)
         run_sync(self._km.start_kernel)(cwd=self._sockets)
         self.starts += 1
+        self._lower_priority()
         self._kc = self._km.client()
         self._kc.allow_stdin = False
         self._kc.start_channels()
@@ -337,6 +350,15 @@ class Kernel:
             f"kernel_state.preload({self.preload!r})\n"
             "kernel_state.save_baseline()"
         )
+
+    def _lower_priority(self) -> None:
+        """Apply :attr:`niceness` to the kernel process just launched; the threads it starts
+        later (numba's workers among them) inherit it."""
+        process = getattr(getattr(self._km, "provisioner", None), "process", None)
+        if self.niceness > 0 and process is not None and hasattr(os, "setpriority"):
+            with contextlib.suppress(OSError):  # not permitted or already gone: run as is
+                current = os.getpriority(os.PRIO_PROCESS, process.pid)
+                os.setpriority(os.PRIO_PROCESS, process.pid, current + self.niceness)
 
     def _run(self, code: str) -> None:
         """Run ``code`` silently in the kernel; :class:`_KernelLost` if it does not succeed."""

@@ -384,6 +384,11 @@ def _build_report(
         return _run_build(notebooks, names, routed, folder, kernels, progress, log)
 
 
+#: niceness of the kernels beside the first: the first notebook (the funding plan) is the
+#: longest, and the others use the cores it leaves idle rather than slow it down
+YIELD_NICENESS = 10
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -395,14 +400,18 @@ def _cores() -> int:
 def _kernels_for(kernel: Kernel | None, kernel_name: str, notebooks: int) -> Iterator[list]:
     """The kernels to run the notebooks on: ``kernel`` alone when given (a batch worker's);
     else kernels started now and shut down when the report is done, one per notebook up to
-    the number of cores, so that the notebooks run side by side. A kernel that runs several
+    the number of cores, so that the notebooks run side by side (the first at this
+    process's priority, the others at :data:`YIELD_NICENESS`). A kernel that runs several
     notebooks imports what they import once and returns to its baseline between them."""
     if kernel is not None:
         yield [kernel.start()]
         return
     count = max(1, min(notebooks, _cores()))
     preload = PRELOAD if count < notebooks else ()  # one notebook each: nothing to keep
-    kernels = [Kernel(kernel_name, preload=preload).start() for _ in range(count)]
+    kernels = [
+        Kernel(kernel_name, preload=preload, niceness=0 if i == 0 else YIELD_NICENESS).start()
+        for i in range(count)
+    ]
     interrupted = False
     try:
         yield kernels
