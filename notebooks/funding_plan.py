@@ -55,6 +55,7 @@ keep_alert_spend: bool = False  # True: keep the spend high alerts flag in the d
 monthly_budget: Optional[float] = None  # a monthly budget: the monthly forecast gives each month's chance of exceeding it; None: none
 tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
 artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables and summary.json go
+shared_dir: Optional[str] = None  # set by `planner report`: where the notebooks of one report share the exports read once
 lang: str = "en"  # language of the report: "en" or "fr" (a language is a file in planner/text/locales)
 # fmt: on
 

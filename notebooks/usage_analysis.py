@@ -36,6 +36,7 @@ top_n: int = 10  # how many users, departments and destinations to list
 month_end_days: int = 5  # width of the month-end window, in days
 tenant: Optional[str] = None  # tenant name for the heading; None: the users' e-mail domain
 artifacts_dir: Optional[str] = None  # set by `planner report`: where the tables for the workbook go
+shared_dir: Optional[str] = None  # set by `planner report`: where the notebooks of one report share the exports read once
 lang: str = "en"  # language of the report: "en" or "fr" (a language is a file in planner/text/locales)
 # fmt: on
 
@@ -48,7 +49,7 @@ inputs = report.resolve_inputs(
 )
 
 # %%
-ingest = read_exports(inputs.exports)
+ingest = read_exports(inputs.exports, shared=shared_dir)
 
 # %%
 currency = (currency or analysis.credit_currency(ingest.records, default="USD")).upper()

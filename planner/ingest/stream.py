@@ -220,7 +220,9 @@ def iter_records(
     return RecordStream(paths, chunk_rows)
 
 
-def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
+def read_exports(
+    paths: Iterable[str | Path] | str | Path, *, shared: str | Path | None = None
+) -> IngestResult:
     """Read usage exports into one canonical, de-duplicated record table.
 
     Parameters
@@ -228,6 +230,10 @@ def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
     paths : iterable of str or Path
         Files, folders (searched recursively, hidden files skipped) and glob patterns. Earlier
         files win when the same record appears twice.
+    shared : str or Path, optional
+        A private folder where the result is kept for the next reader of the same unchanged
+        files, in this process or another (the notebooks of one report): the files are read
+        once (:mod:`planner.ingest.shared`). None: read them here.
 
     Returns
     -------
@@ -242,6 +248,10 @@ def read_exports(paths: Iterable[str | Path] | str | Path) -> IngestResult:
         A path does not exist, or a file is empty, unreadable, not a usage export, or not what
         its extension claims.
     """
+    if shared is not None:
+        from planner.ingest.shared import read_exports_shared
+
+        return read_exports_shared(paths, shared)
     if isinstance(paths, str | Path):
         paths = [paths]
     # in chunks: the text of one chunk at a time is in memory, next to the records so far

@@ -70,6 +70,7 @@ _FIELD_KINDS: dict[str, str] = {
     "as_of": "date",
     "keep_alert_spend": "bool",
     "lang": "lang",
+    "shared_dir": "path",
 }
 
 #: plan options with the kind of value each takes
@@ -133,6 +134,10 @@ class PlanRequest:
         True: keep the spend high alerts flag in the demand (by default it is left out).
     lang : str
         Language of the sentences.
+    shared_dir : str, optional
+        A private folder where the exports read are kept for the other notebooks of the same
+        report (set by ``planner report``): they are read once
+        (:mod:`planner.ingest.shared`). None: read them here.
     """
 
     exports: tuple[str, ...] | None = None
@@ -151,6 +156,7 @@ class PlanRequest:
     as_of: str | None = None
     keep_alert_spend: bool = False
     lang: str = text.DEFAULT_LANGUAGE
+    shared_dir: str | None = None
 
     def __post_init__(self) -> None:
         for name, kind in _FIELD_KINDS.items():

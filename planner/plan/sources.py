@@ -98,7 +98,7 @@ def read_demand(req: Any) -> DemandSource:
     InputError
         The exports hold no call record, or a file cannot be used.
     """
-    records = read_exports(list(req.exports)).records
+    records = read_exports(list(req.exports), shared=req.shared_dir).records
     if records.empty:
         raise InputError("no call records in {paths}", paths=", ".join(map(str, req.exports)))
     found = detect_alerts(

@@ -39,7 +39,7 @@ PATH_PARAMETERS: frozenset[str] = frozenset(
 
 
 #: parameters the runner sets itself
-RESERVED_PARAMETERS: frozenset[str] = frozenset({"artifacts_dir"})
+RESERVED_PARAMETERS: frozenset[str] = frozenset({"artifacts_dir", "shared_dir"})
 
 
 def notebook_dir() -> Path:

@@ -185,6 +185,7 @@ class _Build:
 
     ``final`` holds what the user gets (HTML, workbook, summary, executed notebooks),
     ``artifacts`` what the notebooks save for the runner, ``work`` the kernels' working folder,
+    ``shared`` what the notebooks read once for all of them (:mod:`planner.ingest.shared`),
     ``source`` the notebooks translated into the report's language.
     """
 
@@ -204,6 +205,10 @@ class _Build:
         return self.root / "work"
 
     @property
+    def shared(self) -> Path:
+        return self.root / "shared"
+
+    @property
     def source(self) -> Path:
         return self.root / "source"
 
@@ -212,7 +217,7 @@ class _Build:
         return self.final / "notebooks" / f"{name}.ipynb"
 
     def make_folders(self) -> None:
-        for folder in (self.final, self.artifacts, self.work):
+        for folder in (self.final, self.artifacts, self.work, self.shared):
             folder.mkdir()
 
 
@@ -272,8 +277,11 @@ def _submit_notebook(
     the build; wait for it with :func:`_finish_notebook`."""
     name = notebook_stem(nb)
     params = dict(params)
-    if "artifacts_dir" in notebook_parameters(notebook_path(nb)):
+    declared = notebook_parameters(notebook_path(nb))
+    if "artifacts_dir" in declared:
         params["artifacts_dir"] = str(build.artifacts)
+    if "shared_dir" in declared:  # the exports are read once for every notebook
+        params["shared_dir"] = str(build.shared)
     source = notebook_path(nb)
     if text.current_language() != text.DEFAULT_LANGUAGE:
         source = translate_notebook(source, build.source / f"{name}.ipynb")
