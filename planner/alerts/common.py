@@ -49,7 +49,12 @@ class Context:
 
     def warmed_up(self, day: pd.Timestamp, t: Thresholds) -> bool:
         """True when ``day`` has at least ``warmup_days`` of data before it."""
-        return (day - self.first_day).days >= t.warmup_days
+        return bool(self.warm(pd.DatetimeIndex([day]), t)[0])
+
+    def warm(self, days: pd.Series | pd.Index, t: Thresholds) -> np.ndarray:
+        """:meth:`warmed_up` of many days at once, as booleans."""
+        elapsed = (pd.DatetimeIndex(days) - self.first_day).days
+        return np.asarray(elapsed >= t.warmup_days, dtype=bool)
 
     def high_cents(self, day: pd.Timestamp, t: Thresholds) -> float:
         """Smallest spend of a high alert on ``day``."""

@@ -87,7 +87,7 @@ def detect_daily_spend(calls: pd.DataFrame, t: Thresholds | None = None) -> list
     ref = comparable_reference(daily, t)
     floor = np.maximum(ref["reference"].to_numpy(), REFERENCE_FLOOR_CENTS)
     spend = daily.to_numpy(dtype="float64")
-    warm = np.array([ctx.warmed_up(d, t) for d in daily.index], dtype=bool)
+    warm = ctx.warm(daily.index, t)
     flagged = warm & ~np.isnan(ref["reference"].to_numpy()) & (spend >= t.day_ratio * floor)
     if not flagged.any():
         return []

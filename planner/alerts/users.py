@@ -110,11 +110,20 @@ def peer_percentile(days: pd.DataFrame, col: str, t: Thresholds) -> np.ndarray:
             active = v_sorted[lo:hi] > 0
             if not active.any():
                 continue
-            busiest = pd.Series(v_sorted[lo:hi][active]).groupby(u_sorted[lo:hi][active]).max()
+            busiest = _max_per_user(u_sorted[lo:hi][active], v_sorted[lo:hi][active])
             if len(busiest) >= MIN_PEERS:
                 sel = (d >= step) & (d < step + PEER_STEP_DAYS)
-                out[idx[sel]] = np.percentile(busiest.to_numpy(), PEER_PERCENTILE)
+                out[idx[sel]] = np.percentile(busiest, PEER_PERCENTILE)
     return out
+
+
+def _max_per_user(user: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Each user's largest value (in no particular order: a percentile of them follows)."""
+    order = np.lexsort((value, user))  # by user, then value: each user's last is its largest
+    users = user[order]
+    last = np.ones(len(users), dtype=bool)
+    last[:-1] = users[1:] != users[:-1]
+    return value[order][last]
 
 
 def _floors(t: Thresholds) -> dict[str, float]:
@@ -144,7 +153,7 @@ def detect_user_jumps(calls: pd.DataFrame, t: Thresholds | None = None) -> list[
         ref = np.maximum(np.maximum(own, peers), floors[col])
         days[f"{col}_jump"] = days[col].to_numpy() >= t.user_ratio * ref
         jumped |= days[f"{col}_jump"].to_numpy()
-    warm = days["date"].map(lambda d: ctx.warmed_up(d, t)).to_numpy(bool)
+    warm = ctx.warm(days["date"], t)
     hits = days[jumped & warm & (days["upn"] != "(no user)").to_numpy()]
     alerts = []
     for _, group in hits.groupby("upn", sort=True):
