@@ -130,7 +130,8 @@ class _KernelLost(Exception):
 class _KeptKernelEngine(NBClientEngine):
     """papermill's nbclient engine on a kernel that is already running (``kept=Kernel``):
     the same parameter injection, cell timings and saved output, without starting a kernel
-    or leaving it shut down."""
+    or leaving it shut down, and the executed notebook written once at the end rather than
+    around every cell."""
 
     @classmethod
     def execute_managed_notebook(  # type: ignore[override]
@@ -158,7 +159,13 @@ class _KeptKernelEngine(NBClientEngine):
             stderr_file=stderr_file,
         )
         client.kc = kept._kc  # kept: the engine neither starts nor stops a kernel or client
-        return client.execute()
+        # papermill writes the whole notebook (images and all) before and after every cell;
+        # it is written once, when it completes or fails (papermill's own last save)
+        nb_man.save = lambda **_: None
+        try:
+            return client.execute()
+        finally:
+            del nb_man.save
 
 
 papermill_engines.register(ENGINE_NAME, _KeptKernelEngine)
