@@ -67,10 +67,11 @@ from planner.engine.core import (
     paths,
     simulate,
 )
-from planner.engine.sweep import sweep
+from planner.engine.sweep import DemandCents, sweep
 from planner.money import to_cents
 
 __all__ = [
+    "DemandCents",
     "POLICY_COLUMNS",
     "Policy",
     "SimulationResult",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,34 @@ def _quantile_label(q: float) -> str:
     return f"q{pct:g}".replace(".", "_")
 
 
+@dataclass(frozen=True)
+class DemandCents:
+    """Scenario demand converted to whole cents once, for the many sweeps a search makes on
+    the same paths (each conversion is a pass over the whole matrix). The cents are a
+    read-only copy: changing the float matrix afterwards does not change them.
+
+    >>> DemandCents.of(np.array([[1.25, 0.5]])).cents
+    array([[125,  50]])
+    """
+
+    cents: np.ndarray
+
+    @classmethod
+    def of(cls, demand) -> DemandCents:
+        """``demand`` (scenarios x days, currency units) in whole cents; see :func:`sweep`."""
+        cents = _demand_cents(demand)
+        if np.may_share_memory(cents, demand):
+            cents = cents.copy()
+        cents.setflags(write=False)
+        return cls(cents)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.cents.shape)
+
+
 def sweep(
-    demand: np.ndarray,
+    demand: np.ndarray | DemandCents,
     start,
     policies: pd.DataFrame,
     *,
@@ -77,7 +104,8 @@ def sweep(
     Parameters
     ----------
     demand
-        Daily credit demand, scenarios x days (day 0 is ``start``), finite and >= 0.
+        Daily credit demand, scenarios x days (day 0 is ``start``), finite and >= 0; or the
+        same already in cents (:class:`DemandCents`, for many sweeps of the same paths).
     start
         Date of day 0.
     policies
@@ -112,7 +140,7 @@ def sweep(
         ``end_balance_q..`` and ``runway_days_q..``, where ``runway_days`` is the day offset
         of a scenario's first stock-out, or the horizon length (days) when it has none.
     """
-    cents = _demand_cents(demand)
+    cents = demand.cents if isinstance(demand, DemandCents) else _demand_cents(demand)
     table = policy_table(policies)
     qs = np.asarray(list(quantiles), dtype=np.float64)
     if qs.ndim != 1 or ((qs < 0) | (qs > 1) | ~np.isfinite(qs)).any():

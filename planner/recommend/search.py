@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from planner.engine import POLICY_COLUMNS, Policy, sweep
+from planner.engine import POLICY_COLUMNS, DemandCents, Policy, sweep
 from planner.errors import InputError
 from planner.recommend.cost import DEFAULT_MIN_AMOUNT, policy_cost
 from planner.scenarios import Scenarios
@@ -95,7 +95,7 @@ class Evaluator:
         unseen: Callable[[], Scenarios] | None = None,
     ) -> None:
         self.sc = scenarios
-        self.demand = scenarios.with_tail()
+        self.demand = DemandCents.of(scenarios.with_tail())  # converted once, swept often
         self.lots = lots
         self.holding_rate = holding_rate
         self.overhead = recharge_overhead
