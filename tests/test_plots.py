@@ -106,6 +106,7 @@ def test_monthly_usage_stacks_categories_and_labels_change(records):
         x = round(p.get_x() + p.get_width() / 2)
         tops[x] = max(tops.get(x, 0), p.get_y() + p.get_height())
     assert [tops[i] for i in range(3)] == [1000, 2150, 125_000]
+    assert ax_cr.get_ylim()[1] >= 125_000  # every month's bar is inside the axes
     assert ax_cr.yaxis.get_major_formatter()(125_000, 0) == "1,250"
     assert _texts(ax_cr) == ["+115%", "+5,714%"]
     labels = [t.get_text() for t in ax_cr.get_xticklabels()]
@@ -385,3 +386,14 @@ def test_usage_charts_draw_for_a_tenant_without_calls():
         fig.canvas.draw()
         _close(fig)
     assert analysis.pool_usage(empty, licences).empty
+
+
+def test_monthly_usage_keeps_the_busiest_month_inside_the_axes(records):
+    april = records.iloc[[0]].assign(usage_id="u-april", start=pd.Timestamp("2025-04-10", tz="UTC"))
+    summary = analysis.monthly_summary(pd.concat([records, april], ignore_index=True))
+    fig = figure_of(plots.monthly_usage(summary, "EUR"))
+    ax_cr = fig.axes[1]
+    busiest = float(summary["credit_cents"].max())
+    assert summary["credit_cents"].iloc[-1] < busiest  # the last month is not the busiest
+    assert ax_cr.get_ylim()[1] >= busiest
+    _close(fig)

@@ -100,11 +100,11 @@ def monthly_usage(
     total = summary["credit_cents"].to_numpy(dtype=float)
     change = summary["credit_change_pct"].to_numpy(dtype=float)
     top = total.max() if len(total) and total.max() > 0 else 100.0  # cents
-    for xi, top, c in zip(x, total, change, strict=True):
+    for xi, month_total, c in zip(x, total, change, strict=True):
         if np.isfinite(c):
             ax_cr.annotate(
                 signed_percent(c),
-                (xi, top),
+                (xi, month_total),
                 xytext=(0, 3),
                 textcoords="offset points",
                 ha="center",
