@@ -11,7 +11,9 @@ within 1.3x of the best policy of a dense grid evaluated on the same true future
 sample tenant: fit on all but the last 90 days, replay them.
 
 Run: ``.venv/bin/python benchmarks/backtest.py [--quick] [--histories 3] [--service-level 0.99]
-[--lead-days 1] [--tenants bursts] [--wander 1] [--bursts 1] [--noise 1] [--csv out.csv]``
+[--lead-days 1] [--tenants bursts] [--wander 1] [--bursts 1] [--noise 1] [--csv out.csv]``;
+``--year-readings 40`` prints only what a year of each tenant's history tells the plan
+(``planner.backtest.year_readings``), in seconds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from planner.backtest import (
     pooled_checks,
     synthetic_table,
     vary_world,
+    year_reading_summary,
+    year_readings,
 )
 from planner.demand.actual import actual_demand
 from planner.ingest import read_exports
@@ -78,6 +82,21 @@ def print_pooled(table, max_p: float) -> None:
     )
 
 
+def print_year_readings(table: pd.DataFrame) -> None:
+    print(
+        "| kind | histories | tail shape, plan's prior (10/50/90%) | flat prior (10/50/90%) | "
+        "bursts a Pareto fits | year in the middle half | middle 90% | below 5% | above 95% |"
+    )
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|")
+    for r in year_reading_summary(table).itertuples():
+        print(
+            f"| {r.tenant} | {r.histories} | {r.shape_p10:.2f} / {r.shape_p50:.2f} / "
+            f"{r.shape_p90:.2f} | {r.shape_flat_p10:.2f} / {r.shape_flat_p50:.2f} / "
+            f"{r.shape_flat_p90:.2f} | {r.runs_fitted_share:.0%} | {r.in_middle_half:.0%} | "
+            f"{r.in_middle_90:.0%} | {r.below_5:.1%} | {r.above_95:.1%} |"
+        )
+
+
 def print_tables(table: pd.DataFrame, max_p: float) -> None:
     print(backtest_table(table[table["history"] == 0]))
     print("\nRealised beside promised, per kind, over every history:\n")
@@ -112,7 +131,32 @@ def main() -> None:
     )
     parser.add_argument("--from-csv", nargs="+", help="print the tables of saved runs instead")
     parser.add_argument("--no-sample", action="store_true", help="skip the sample tenant")
+    parser.add_argument(
+        "--year-readings",
+        type=int,
+        metavar="N",
+        help="only print what N histories per tenant tell the plan (tail shape, bursts a "
+        "Pareto fits, where the year that happened falls among the scenarios)",
+    )
     args = parser.parse_args()
+    if args.year_readings:
+        t0 = time.process_time()
+        world = vary_world(TENANTS, wander=args.wander, bursts=args.bursts, noise=args.noise)
+        chosen = [(i, t) for i, t in enumerate(world) if args.tenants in t.name]
+        # tenant i gets seed + i, as in a whole run: the first histories are the backtest's
+        readings = pd.concat(
+            [
+                year_readings((t,), seed=args.seed + i, histories=args.year_readings)
+                for i, t in chosen
+            ],
+            ignore_index=True,
+        )
+        print_year_readings(readings)
+        print(
+            f"\n{len(chosen)} tenants x {args.year_readings} histories: "
+            f"{time.process_time() - t0:.0f} s CPU"
+        )
+        return
     if args.quick:
         args.scenarios, args.true_paths, args.grid = 500, 300, 12
     max_p = 3 * (1 - args.service_level)

@@ -43,6 +43,12 @@ from planner.engine import Policy, simulate, sweep
 from planner.errors import InputError
 from planner.plan import PlanOptions, PlanRequest
 from planner.recommend import DEFAULT_SERVICE_LEVEL, TAIL_DAYS, policy_cost
+from planner.scenarios.reading import (
+    FLAT_SHAPE_PRIOR,
+    runs_a_pareto_fits,
+    tail_shape,
+    year_one_quantile,
+)
 
 __all__ = [
     "TENANTS",
@@ -55,6 +61,8 @@ __all__ = [
     "summarise",
     "synthetic_table",
     "vary_world",
+    "year_reading_summary",
+    "year_readings",
 ]
 
 #: first day of every synthetic history
@@ -258,6 +266,14 @@ def _grid(future: np.ndarray, lead_days: int, side: int, min_amount: float) -> p
     )
 
 
+def _history(tenant: Tenant, rng: np.random.Generator) -> tuple[pd.Series, np.ndarray]:
+    """One year of the tenant's history from :data:`HISTORY_START`, and the level's wander
+    on its last day (for the futures that continue it)."""
+    history, wander = demand_process(tenant, 0, HISTORY_DAYS, 1, rng)
+    index = pd.date_range(HISTORY_START, periods=HISTORY_DAYS, freq="D")
+    return pd.Series(history[0], index=index), wander
+
+
 def backtest_tenant(
     tenant: Tenant,
     *,
@@ -283,10 +299,7 @@ def backtest_tenant(
         ``safer_cost_ratio``.
     """
     rng = np.random.default_rng(seed)
-    history, wander = demand_process(tenant, 0, HISTORY_DAYS, 1, rng)
-    series = pd.Series(
-        history[0], index=pd.date_range(HISTORY_START, periods=HISTORY_DAYS, freq="D")
-    )
+    series, wander = _history(tenant, rng)
     options = PlanOptions(
         service_level=service_level,
         lead_days=lead_days,
@@ -316,7 +329,7 @@ def backtest_tenant(
     best_cost = float(res[ok]["cost_2y"].iloc[best]) if best is not None else math.nan
     return {
         "tenant": tenant.name,
-        "mean_daily": float(history.mean()),
+        "mean_daily": float(series.mean()),
         "overhead": tenant.overhead,
         "holding": tenant.holding,
         "initial": rec.policy.initial,
@@ -433,6 +446,71 @@ def pooled_checks(table: pd.DataFrame, *, max_p: float, max_ratio: float = 1.3) 
         "cost_near": int((table["cost_ratio"] <= max_ratio).sum()),
         "cost_n": len(table),
     }
+
+
+def year_readings(
+    tenants: tuple[Tenant, ...] = TENANTS,
+    *,
+    seed: int = 0,
+    histories: int = 20,
+    n_scenarios: int = 1000,
+) -> pd.DataFrame:
+    """What one year of history tells the plan, against the tenant's known process: one
+    row per history (tenant i, history h: seed ``seed + 100 h + i``, the histories of
+    :func:`synthetic_table`) with the posterior mean of the day tail's shape under the
+    plan's prior (``shape``) and under a flat one (``shape_flat``: the year alone decides),
+    the bursts the tail is fitted on and how many of the largest a generalized Pareto fits
+    (``runs``, ``runs_fitted``, :func:`planner.scenarios.reading.runs_a_pareto_fits`), and
+    ``year_one_quantile``: where the first year that happened (one true future) falls among
+    the plan's scenarios of its mean daily spend (uniform when the scenarios are calibrated).
+    """
+    rows = []
+    for h in range(histories):
+        for i, tenant in enumerate(tenants):
+            rng = np.random.default_rng(seed + 100 * h + i)
+            series, wander = _history(tenant, rng)
+            future, _ = demand_process(tenant, HISTORY_DAYS, 365, 1, rng, wander_start=wander)
+            runs, fitted = runs_a_pareto_fits(series)
+            rows.append(
+                {
+                    "tenant": tenant.name,
+                    "history": h,
+                    "shape": tail_shape(series),
+                    "shape_flat": tail_shape(series, FLAT_SHAPE_PRIOR),
+                    "runs": runs,
+                    "runs_fitted": fitted,
+                    "year_one_quantile": year_one_quantile(
+                        series, float(future.mean()), n_scenarios=n_scenarios, seed=h
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def year_reading_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per tenant kind of :func:`year_readings`, and one for all (``tenant`` "all"):
+    the 10%, 50% and 90% points of ``shape`` and ``shape_flat`` over the histories, the
+    median share of the bursts a generalized Pareto fits, and where the year that happened
+    fell among the scenarios: the share of histories in their middle half (half when
+    calibrated), in their middle 90%, below their 5% point and above their 95% point."""
+
+    def one(g: pd.DataFrame) -> dict:
+        q = g["year_one_quantile"]
+        row: dict = {"histories": len(g)}
+        for col in ("shape", "shape_flat"):
+            p10, p50, p90 = np.nanpercentile(g[col], [10, 50, 90])
+            row |= {f"{col}_p10": p10, f"{col}_p50": p50, f"{col}_p90": p90}
+        fitted = (g["runs_fitted"] / g["runs"].where(g["runs"] > 0)).median()
+        return row | {
+            "runs_fitted_share": float(fitted),
+            "in_middle_half": float(q.between(0.25, 0.75).mean()),
+            "in_middle_90": float(q.between(0.05, 0.95).mean()),
+            "below_5": float((q < 0.05).mean()),
+            "above_95": float((q > 0.95).mean()),
+        }
+
+    kinds = [{"tenant": k} | one(g) for k, g in table.groupby("tenant", sort=False)]
+    return pd.DataFrame([*kinds, {"tenant": "all"} | one(table)])
 
 
 def vary_world(

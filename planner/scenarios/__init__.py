@@ -78,6 +78,7 @@ from planner.scenarios.growth import (
     GROWTH_RANGE,
     MIN_WEEKS_FOR_GROWTH,
     GrowthEstimate,
+    at_last_day_level,
     estimate_growth,
     parse_growth,
     persistence,
@@ -91,6 +92,7 @@ from planner.scenarios.tail import (
     DayTail,
     fit_day_tail,
     month_end_factors,
+    season_adjusted,
     season_factors,
     weekday_factors,
 )
@@ -117,12 +119,14 @@ __all__ = [
     "Scenarios",
     "estimate_growth",
     "fit_day_tail",
+    "at_last_day_level",
     "level_draws",
     "make_scenarios",
     "month_end_factors",
     "parse_growth",
     "persistence",
     "replay",
+    "season_adjusted",
     "season_factors",
     "weekday_factors",
 ]
@@ -342,9 +346,8 @@ def _add_day_tail(
 ) -> None:
     """Fit the tail of the season-adjusted history (shape ``prior``) and give the paths'
     big days fresh excesses (:func:`_apply_day_tail`)."""
-    weekday = weekday_factors(level, int(dates[0].day_of_week))
-    month_end = month_end_factors(level / weekday[dates.day_of_week.to_numpy()], dates)
-    fitted = fit_day_tail(level / season_factors(dates, weekday, month_end), prior)
+    adjusted, weekday, month_end = season_adjusted(level, dates)
+    fitted = fit_day_tail(adjusted, prior)
     if fitted is None:
         return
     future = pd.date_range(start, periods=paths.shape[1], freq="D")
@@ -476,14 +479,6 @@ def _growth_assumption(
     return est.growth, given
 
 
-def _at_last_day_level(values: pd.Series, trend: float) -> tuple[np.ndarray, np.ndarray]:
-    """The history brought to the level of its last day by its trend, and each day's age
-    in years (0 for the last day)."""
-    n = len(values)
-    age_years = (n - 1 - np.arange(n)) / 365.25
-    return values.to_numpy(dtype=float) * (1.0 + trend) ** age_years, age_years
-
-
 def _scale_level_and_growth(
     paths: np.ndarray,
     level: np.ndarray,
@@ -575,7 +570,7 @@ def make_scenarios(
     values = _validate_history(history)
     warnings = _history_warnings(values)
     trend, projection = _growth_assumption(values, growth, warnings)
-    level, age_years = _at_last_day_level(values, trend)
+    level, age_years = at_last_day_level(values, trend)
     dates = pd.DatetimeIndex(values.index)
     start = dates[-1] + pd.Timedelta(days=1)
     total_days = horizon_days + int(tail_days)

@@ -294,3 +294,11 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     wander = max(posterior_sd, _growth_floor(values, slope))
     log_sd_down = max(posterior_sd, min(wander, log_sd, math.log1p(max(growth, 0.0))))
     return GrowthEstimate(growth, raw, log_sd, log_sd_down, note)
+
+
+def at_last_day_level(values: pd.Series, trend: float) -> tuple[np.ndarray, np.ndarray]:
+    """The history brought to the level of its last day by its trend, and each day's age
+    in years (0 for the last day)."""
+    n = len(values)
+    age_years = (n - 1 - np.arange(n)) / 365.25
+    return values.to_numpy(dtype=float) * (1.0 + trend) ** age_years, age_years

@@ -211,6 +211,17 @@ def season_factors(
     return weekday[dates.day_of_week.to_numpy()] * end
 
 
+def season_adjusted(
+    level: np.ndarray, dates: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each day divided by its season factor (weekday, and the last days of a month), with
+    the factors: ``(adjusted, weekday factors, month-end factors)``. The rhythm is taken out
+    before anything is called a burst: a month end of 2.4 normal days is not one."""
+    weekday = weekday_factors(level, int(dates[0].day_of_week))
+    month_end = month_end_factors(level / weekday[dates.day_of_week.to_numpy()], dates)
+    return level / season_factors(dates, weekday, month_end), weekday, month_end
+
+
 def _runs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Run number of each cell of ``np.nonzero`` output (row-major): consecutive days of one
     path make one run, numbered from 0."""

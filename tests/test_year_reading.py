@@ -1,0 +1,101 @@
+"""What one year of history tells the scenarios (planner.scenarios.reading) and the
+backtest's table of it (planner.backtest.year_readings)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.backtest import (
+    HISTORY_DAYS,
+    HISTORY_START,
+    TENANTS,
+    demand_process,
+    year_reading_summary,
+    year_readings,
+)
+from planner.scenarios.reading import (
+    FLAT_SHAPE_PRIOR,
+    runs_a_pareto_fits,
+    tail_shape,
+    year_one_quantile,
+)
+
+
+def _days(values: np.ndarray) -> pd.Series:
+    return pd.Series(values, index=pd.date_range("2025-01-05", periods=len(values), freq="D"))
+
+
+def _ordinary(rng: np.random.Generator, n: int) -> np.ndarray:
+    return 100.0 * rng.gamma(4.0, 0.25, n)  # cv 0.5, no bursts
+
+
+def test_a_flat_prior_lets_the_days_decide_the_shape():
+    """Three years of light-tailed days read near 0 without the prior; days with a Pareto
+    tail of index 2 (shape 0.5) read heavy."""
+    rng = np.random.default_rng(3)
+    light = _ordinary(rng, 3 * 365)
+    heavy = 100.0 * (1.0 + rng.pareto(2.0, 3 * 365))
+    assert abs(tail_shape(_days(light), FLAT_SHAPE_PRIOR)) < 0.15
+    assert tail_shape(_days(heavy), FLAT_SHAPE_PRIOR) > 0.3
+    # the plan's prior pulls a light year toward its mean, a flat one does not
+    assert tail_shape(_days(light)) > tail_shape(_days(light), FLAT_SHAPE_PRIOR)
+
+
+def test_a_pareto_fits_one_population_of_bursts_and_not_two():
+    """Ordinary days alone: a generalized Pareto fits every run above the threshold.
+    Ordinary days and a separate population of bursts far above them (all ten times a
+    normal day): it fits only the largest runs."""
+    rng = np.random.default_rng(4)
+    one = _ordinary(rng, 2 * 365)
+    runs, kept = runs_a_pareto_fits(_days(one))
+    assert runs >= 40 and kept == runs
+    two = one.copy()
+    two[rng.choice(len(two), 30, replace=False)] = 1000.0 * rng.uniform(0.98, 1.02, 30)
+    runs, kept = runs_a_pareto_fits(_days(two))
+    assert kept < runs
+
+
+def test_where_the_year_that_happened_falls_among_the_scenarios():
+    steady = _days(np.full(120, 50.0))
+    assert year_one_quantile(steady, 60.0, n_scenarios=50) == 1.0
+    assert year_one_quantile(steady, 40.0, n_scenarios=50) == 0.0
+    noisy = _days(_ordinary(np.random.default_rng(5), 365))
+    middle = year_one_quantile(noisy, float(noisy.mean()), n_scenarios=400)
+    assert 0.2 < middle < 0.8
+
+
+def test_year_readings_read_the_backtests_histories():
+    tenant = next(t for t in TENANTS if t.name == "bursts, 57/day")
+    table = year_readings((tenant,), seed=13, histories=2, n_scenarios=100)
+    assert list(table["history"]) == [0, 1]
+    assert table["runs_fitted"].le(table["runs"]).all()
+    assert table["year_one_quantile"].between(0, 1).all()
+    # history 0 is the backtest's for the same seed: the first year of its random stream
+    history, _ = demand_process(tenant, 0, HISTORY_DAYS, 1, np.random.default_rng(13))
+    series = pd.Series(history[0], index=pd.date_range(HISTORY_START, periods=HISTORY_DAYS))
+    assert table.loc[0, "shape"] == tail_shape(series)
+    assert table.loc[1, "shape"] != tail_shape(series)
+
+
+def test_year_reading_summary_counts_what_it_says():
+    table = pd.DataFrame(
+        {
+            "tenant": ["a"] * 4 + ["b"] * 2,
+            "history": [0, 1, 2, 3, 0, 1],
+            "shape": [0.1, 0.2, 0.3, 0.4, 0.0, 0.0],
+            "shape_flat": [0.0] * 6,
+            "runs": [20, 20, 10, 0, 10, 10],
+            "runs_fitted": [20, 10, 10, 0, 10, 5],
+            "year_one_quantile": [0.5, 0.01, 0.99, 0.3, 0.9, 0.04],
+        }
+    )
+    s = year_reading_summary(table).set_index("tenant")
+    assert s.loc["a", "histories"] == 4 and s.loc["all", "histories"] == 6
+    assert s.loc["a", "in_middle_half"] == 0.5  # 0.5 and 0.3
+    assert s.loc["a", "in_middle_90"] == 0.5
+    assert s.loc["a", "below_5"] == 0.25 and s.loc["a", "above_95"] == 0.25
+    assert s.loc["b", "below_5"] == 0.5 and s.loc["b", "in_middle_90"] == 0.5
+    assert s.loc["a", "runs_fitted_share"] == 1.0  # 1, 0.5, 1 (no runs: left out)
+    assert s.loc["a", "shape_p50"] == pytest.approx(0.25)
