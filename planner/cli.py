@@ -169,10 +169,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
+#: commands that build a report: their kernels start before anything else (they boot while
+#: the command imports its libraries and checks its inputs; see planner.report.prestart)
+_REPORT_COMMANDS = ("report", "demo")
+
+
+def _early_kernels(only: str | None, argv: list[str]) -> contextlib.AbstractContextManager:
+    if only not in _REPORT_COMMANDS or {"-h", "--help"} & set(argv):
+        return contextlib.nullcontext()
+    from planner.report import prestart
+
+    return prestart.started()
+
+
 def _main(argv: list[str]) -> int:
-    _show_warnings()
     # `planner ingest ...` imports the ingest command alone; `planner --help` imports them all
     only = argv[0] if argv and argv[0] in COMMANDS else None
+    with _early_kernels(only, argv):
+        return _run(only, argv)
+
+
+def _run(only: str | None, argv: list[str]) -> int:
+    _show_warnings()
     parser = build_parser(only)
     try:
         args, extras = parser.parse_known_args(argv)

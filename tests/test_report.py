@@ -12,7 +12,7 @@ import pytest
 
 from planner import report
 from planner.errors import InputError, NotebookFailed
-from planner.report import artifacts, kernel, notebooks, runner
+from planner.report import artifacts, kernel, notebooks, prestart, runner
 
 TINY_PARAMETERS = """\
 x: int = 2  # a number shown in the report
@@ -298,7 +298,7 @@ def test_runway_distribution_is_the_analysis_runway():
 
 
 def test_notebooks_run_side_by_side_and_the_first_failure_is_reported(tiny, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "_cores", lambda: 2)  # one kernel per notebook
+    monkeypatch.setattr(prestart, "cores", lambda: 2)  # one kernel per notebook
     other = tmp_path / "tiny_b.ipynb"
     other.write_bytes(tiny.read_bytes())
     out = tmp_path / "out"
@@ -314,3 +314,25 @@ def test_notebooks_run_side_by_side_and_the_first_failure_is_reported(tiny, tmp_
             {"fail": True}, tmp_path / "f", notebooks=[tiny, other], progress=False, log=None
         )
     assert [p.name for p in (tmp_path / "f" / "failed").iterdir()] == ["tiny.ipynb"]
+
+
+def test_a_report_takes_the_kernels_started_early_and_unused_ones_are_killed(
+    tiny, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(prestart, "cores", lambda: 2)
+    other = tmp_path / "tiny_b.ipynb"
+    other.write_bytes(tiny.read_bytes())
+    made: list = []
+    real = prestart.report_kernels
+    monkeypatch.setattr(prestart, "report_kernels", lambda *a: made.append(real(*a)) or made[-1])
+    with prestart.started(notebooks=2):
+        runner.build_report({"x": 3}, tmp_path / "out", notebooks=[tiny, other], progress=False)
+    assert len(made) == 1  # the report ran on the kernels started before it
+    assert [k.starts for k in made[0]] == [1, 1]
+    # a command that stops before its report (refused input): its kernels do not outlive it
+    with prestart.started(notebooks=2):
+        early = prestart._waiting[kernel.KERNEL_NAME][1]
+        early[0]._pool.submit(lambda: None).result()  # the first has booted
+        process = early[0]._km.provisioner.process
+    assert not prestart._waiting
+    process.wait(timeout=30)  # killed

@@ -31,85 +31,68 @@ The runner and what the notebooks call live apart:
 - shared by both: :mod:`~planner.report.columns` (column words and cell formats).
 
 ``planner.report`` itself holds what the notebooks call (``report.show``, ``report.table``,
-...), so a notebook kernel starts without the runner's papermill and nbconvert; everything
+...), imported when first used: a notebook kernel starts without the runner's papermill and
+nbconvert, and ``planner report`` starts its kernels before it imports pandas. Everything
 else is imported from the module that defines it (``planner.report.runner.build_report``).
 """
 
 from __future__ import annotations
 
-from planner.report.artifacts import plan_summary, resolve_inputs, save_artifacts
-from planner.report.billing import (
-    forecast_frame,
-    forecast_markdown,
-    limits_frame,
-    limits_section,
-    recharge_section,
-)
-from planner.report.columns import WORKBOOK_SHEETS
-from planner.report.narrative import (
-    alternatives_markdown,
-    demand_markdown,
-    emails_markdown,
-    missing_markdown,
-    month_end_markdown,
-    one_time_markdown,
-    plan_heading,
-    plan_markdown,
-    position_markdown,
-    quality_markdown,
-    reading_guide_markdown,
-    usage_heading,
-    usage_key_figures,
-)
-from planner.report.views import (
-    alternatives_frame,
-    alternatives_table,
-    current_as_evaluated,
-    email_table,
-    files_view,
-    monthly_table,
-    period_text,
-    runway_distribution,
-    show,
-    table,
-    tenant_label,
-    typical_path,
-)
+import importlib
+from typing import Any
 
-#: what the notebooks call (``report.<name>``)
-__all__ = [
-    "WORKBOOK_SHEETS",
-    "alternatives_frame",
-    "alternatives_markdown",
-    "alternatives_table",
-    "current_as_evaluated",
-    "demand_markdown",
-    "email_table",
-    "emails_markdown",
-    "files_view",
-    "forecast_frame",
-    "forecast_markdown",
-    "limits_frame",
-    "limits_section",
-    "missing_markdown",
-    "month_end_markdown",
-    "monthly_table",
-    "one_time_markdown",
-    "period_text",
-    "plan_heading",
-    "plan_markdown",
-    "plan_summary",
-    "position_markdown",
-    "recharge_section",
-    "quality_markdown",
-    "reading_guide_markdown",
-    "resolve_inputs",
-    "runway_distribution",
-    "save_artifacts",
-    "show",
-    "table",
-    "tenant_label",
-    "typical_path",
-    "usage_heading",
-    "usage_key_figures",
-]
+# before anything here imports nbformat (papermill, nbconvert): see the module
+from planner.report import _light_imports  # noqa: F401
+
+#: what the notebooks call (``report.<name>``), and the module that defines it
+_LAZY: dict[str, str] = {
+    "plan_summary": "planner.report.artifacts",
+    "resolve_inputs": "planner.report.artifacts",
+    "save_artifacts": "planner.report.artifacts",
+    "forecast_frame": "planner.report.billing",
+    "forecast_markdown": "planner.report.billing",
+    "limits_frame": "planner.report.billing",
+    "limits_section": "planner.report.billing",
+    "recharge_section": "planner.report.billing",
+    "WORKBOOK_SHEETS": "planner.report.columns",
+    "alternatives_markdown": "planner.report.narrative",
+    "demand_markdown": "planner.report.narrative",
+    "emails_markdown": "planner.report.narrative",
+    "missing_markdown": "planner.report.narrative",
+    "month_end_markdown": "planner.report.narrative",
+    "one_time_markdown": "planner.report.narrative",
+    "plan_heading": "planner.report.narrative",
+    "plan_markdown": "planner.report.narrative",
+    "position_markdown": "planner.report.narrative",
+    "quality_markdown": "planner.report.narrative",
+    "reading_guide_markdown": "planner.report.narrative",
+    "usage_heading": "planner.report.narrative",
+    "usage_key_figures": "planner.report.narrative",
+    "alternatives_frame": "planner.report.views",
+    "alternatives_table": "planner.report.views",
+    "current_as_evaluated": "planner.report.views",
+    "email_table": "planner.report.views",
+    "files_view": "planner.report.views",
+    "monthly_table": "planner.report.views",
+    "period_text": "planner.report.views",
+    "runway_distribution": "planner.report.views",
+    "show": "planner.report.views",
+    "table": "planner.report.views",
+    "tenant_label": "planner.report.views",
+    "typical_path": "planner.report.views",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -14,23 +14,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import papermill
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.exceptions import PapermillExecutionError
 from traitlets import CaselessStrEnum, Unicode
 
 from planner.errors import InputError, NotebookFailed
 from planner.report.kernel_state import PRELOAD
-from planner.report.notebooks import notebook_path, notebook_stem
 from planner.text import t
 
 KERNEL_NAME = "python3"
@@ -119,56 +115,9 @@ def _local_kernel_manager(socket_path: Path) -> type:
 #: seconds a kernel may take to start and import what the notebooks import (a loaded machine)
 START_TIMEOUT = 120
 
-#: the papermill engine that runs a notebook on a :class:`Kernel` already running
-ENGINE_NAME = "planner-kept-kernel"
-
 
 class _KernelLost(Exception):
     """The kernel died, timed out or could not return to its baseline: it must be replaced."""
-
-
-class _KeptKernelEngine(NBClientEngine):
-    """papermill's nbclient engine on a kernel that is already running (``kept=Kernel``):
-    the same parameter injection, cell timings and saved output, without starting a kernel
-    or leaving it shut down, and the executed notebook written once at the end rather than
-    around every cell."""
-
-    @classmethod
-    def execute_managed_notebook(  # type: ignore[override]
-        cls,
-        nb_man: Any,
-        kernel_name: str,
-        log_output: bool = False,
-        stdout_file: Any = None,
-        stderr_file: Any = None,
-        start_timeout: int = START_TIMEOUT,
-        execution_timeout: int | None = None,
-        kept: Kernel | None = None,
-        **_: Any,
-    ) -> Any:
-        assert kept is not None and kept._km is not None
-        client = PapermillNotebookClient(
-            nb_man,
-            km=kept._km,
-            kernel_name=kernel_name,
-            timeout=execution_timeout,
-            startup_timeout=start_timeout,
-            log=logging.getLogger("papermill"),
-            log_output=log_output,
-            stdout_file=stdout_file,
-            stderr_file=stderr_file,
-        )
-        client.kc = kept._kc  # kept: the engine neither starts nor stops a kernel or client
-        # papermill writes the whole notebook (images and all) before and after every cell;
-        # it is written once, when it completes or fails (papermill's own last save)
-        nb_man.save = lambda **_: None
-        try:
-            return client.execute()
-        finally:
-            del nb_man.save
-
-
-papermill_engines.register(ENGINE_NAME, _KeptKernelEngine)
 
 
 class Kernel:
@@ -211,6 +160,7 @@ class Kernel:
         #: kernel processes started so far (a replaced kernel counts again)
         self.starts = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="planner-kernel")
+        self._abandoned = threading.Event()
         self._km: Any = None
         self._kc: Any = None
         self._sockets: str | None = None
@@ -273,8 +223,11 @@ class Kernel:
         ``now``: once its notebooks are done, stop it without the polite shutdown request
         (which waits for the kernel to exit: most of a second), since nothing is left in it."""
         if not wait:
+            self._abandoned.set()  # a start under way kills what it launched
             self._kill()
             self._pool.shutdown(wait=False, cancel_futures=True)
+            if self._sockets:
+                shutil.rmtree(self._sockets, ignore_errors=True)
             return
         self._pool.submit(self._stop, now).result()
         self._pool.shutdown()
@@ -284,6 +237,10 @@ class Kernel:
     def _execute(
         self, name: str | Path, output_path: Path, parameters: dict, cwd: Path, progress: bool
     ) -> None:
+        # papermill (and nbformat) only once a notebook runs: a kernel starts without them
+        from planner.report._papermill import ENGINE_NAME, PapermillExecutionError, papermill
+        from planner.report.notebooks import notebook_path, notebook_stem
+
         stem = notebook_stem(name)
         try:
             self._ready(cwd)
@@ -347,6 +304,10 @@ class Kernel:
         self._km = manager(kernel_name=self.kernel_name)
         run_sync(self._km.start_kernel)(cwd=self._sockets)
         self.starts += 1
+        if self._abandoned.is_set():  # shut down (without waiting) while it was launched
+            self._kill()
+            self._stop(now=True)
+            raise _KernelLost("the kernel was shut down")
         self._lower_priority()
         self._kc = self._km.client()
         self._kc.allow_stdin = False

@@ -13,9 +13,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import papermill
-
 from planner.errors import InputError
 from planner.package_data import package_path
 from planner.report.params import check_parameter
@@ -61,6 +58,8 @@ def notebook_stem(name: str | Path) -> str:
 
 def notebook_parameters(path: str | Path) -> dict[str, dict[str, Any]]:
     """The parameters a notebook declares: ``name -> {"default", "type", "help"}``."""
+    import papermill  # imported where used: a kernel starts without it
+
     found = papermill.inspect_notebook(str(path))
     return {
         name: {
@@ -151,6 +150,8 @@ def prepare_parameters(
 def translate_notebook(source: str | Path, dest: Path) -> Path:
     """Copy a notebook with its Markdown cells in the language in use (the code cells write
     their own output through :mod:`planner.text`)."""
+    import nbformat
+
     nb = nbformat.read(str(source), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":

@@ -19,11 +19,10 @@ from typing import Any
 from planner import ingest, text
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed, PlannerError
 from planner.excel import write_workbook
-from planner.report import _light_imports  # noqa: F401  (before nbformat)
+from planner.report import prestart
 from planner.report.artifacts import SUMMARY_NAME, json_default, load_artifacts
 from planner.report.html_export import render_html
 from planner.report.kernel import KERNEL_NAME, Kernel, check_kernel
-from planner.report.kernel_state import PRELOAD
 from planner.report.notebooks import (
     NOTEBOOKS,
     notebook_parameters,
@@ -392,34 +391,19 @@ def _build_report(
         return _run_build(notebooks, names, routed, folder, kernels, progress, log)
 
 
-#: niceness of the kernels beside the first: the first notebook (the funding plan) is the
-#: longest, and the others use the cores it leaves idle rather than slow it down
-YIELD_NICENESS = 10
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 @contextmanager
 def _kernels_for(kernel: Kernel | None, kernel_name: str, notebooks: int) -> Iterator[list]:
     """The kernels to run the notebooks on: ``kernel`` alone when given (a batch worker's);
-    else kernels started now and shut down when the report is done, one per notebook up to
-    the number of cores, so that the notebooks run side by side (the first at this
-    process's priority, the others at :data:`YIELD_NICENESS`). A kernel that runs several
-    notebooks imports what they import once and returns to its baseline between them."""
+    else those the command started early (:mod:`planner.report.prestart`) or kernels started
+    now (:func:`~planner.report.prestart.report_kernels`: the notebooks side by side), shut
+    down when the report is done. A kernel that runs several notebooks imports what they
+    import once and returns to its baseline between them."""
     if kernel is not None:
         yield [kernel.start()]
         return
-    count = max(1, min(notebooks, _cores()))
-    preload = PRELOAD if count < notebooks else ()  # one notebook each: nothing to keep
-    kernels = [
-        Kernel(kernel_name, preload=preload, niceness=0 if i == 0 else YIELD_NICENESS).start()
-        for i in range(count)
-    ]
+    kernels = prestart.take(kernel_name, notebooks) or prestart.report_kernels(
+        kernel_name, notebooks
+    )
     interrupted = False
     try:
         yield kernels
