@@ -281,6 +281,7 @@ def main() -> None:
             0,
             0,
             n_days,
+            np.zeros((n_sc, 0), np.int64),  # no tail
         )
         # out[field, policy, scenario] -> scenario-major lanes, in cents
         return np.stack([out[f].T.ravel() for f in (i_p, i_e, i_u)])

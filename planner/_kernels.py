@@ -351,6 +351,7 @@ def sweep_kernel(
     base_seed,
     first_id,
     plan_days,
+    dcum,
 ):
     """Summaries of every (policy, scenario) lane of one block of policies.
 
@@ -358,7 +359,9 @@ def sweep_kernel(
     the block. Returns ``out[field, policy, scenario]`` with the fields of ``SUMMARY_FIELDS``.
     The lane of policy ``p`` and scenario ``i`` draws from seed number
     ``(first_id + p) * n_scenarios + i``. Money arrays are whole cents (int64); triggers
-    happen before day ``plan_days`` only (see :func:`run_lane`).
+    happen before day ``plan_days`` only (see :func:`run_lane`). With a tail (``plan_days``
+    before the last day), ``dcum`` is :func:`cumulative_demand` of ``demand``, on which the
+    tail's lanes jump from one expiry to the next; else it has no columns.
     """
     n_scen, n_days = demand.shape
     n_pol = initial.shape[0]
@@ -367,13 +370,6 @@ def sweep_kernel(
     n_chunks = min(n_lanes, 512)
     k_start = start_cum.shape[0]
     no_rec = np.empty((N_RECORD, 0, 0), dtype=np.int64)
-    # a tail: its lanes jump from one expiry to the next on the cumulative demand
-    dcum = np.empty((n_scen, n_days + 1 if plan_days < n_days else 0), dtype=np.int64)
-    if plan_days < n_days:
-        for i in prange(n_scen):
-            dcum[i, 0] = 0
-            for t in range(n_days):
-                dcum[i, t + 1] = dcum[i, t] + demand[i, t]
     for c in prange(n_chunks):
         cum = np.empty(k_start + n_days, dtype=np.int64)
         arrive = np.empty(n_days, dtype=np.int64)
@@ -407,6 +403,19 @@ def sweep_kernel(
             for f in range(N_SUMMARY):
                 out[f, p, i] = res[f]
     return out
+
+
+@njit(cache=True, parallel=True)
+def cumulative_demand(demand):
+    """``dcum[i, t]``: scenario ``i``'s demand (cents) of the days before ``t``; one column more
+    than ``demand``."""
+    n_scen, n_days = demand.shape
+    dcum = np.empty((n_scen, n_days + 1), dtype=np.int64)
+    for i in prange(n_scen):
+        dcum[i, 0] = 0
+        for t in range(n_days):
+            dcum[i, t + 1] = dcum[i, t] + demand[i, t]
+    return dcum
 
 
 @njit(cache=True, parallel=True)

@@ -318,7 +318,9 @@ def poisson_forfeits():
     def forfeited(expiry):
         def total(m):
             empty = np.zeros(0, np.int64)
-            out = _kernels.sweep_kernel(m, empty, expiry[: m.shape[1]], *policy, 0, 0, m.shape[1])
+            no_tail = np.zeros((m.shape[0], 0), np.int64)
+            args = (*policy, 0, 0, m.shape[1], no_tail)
+            out = _kernels.sweep_kernel(m, empty, expiry[: m.shape[1]], *args)
             return out[i_expired].mean(axis=1) / 100
 
         per_day = (total(cents) - total(cents[:, :burn].copy())) / (years * 365)
@@ -335,8 +337,9 @@ def poisson_forfeits():
     out = {"calendar": forfeited(calendar), "fixed": forfeited(fixed)}
     # the kernel called directly agrees with sweep() on the burn-in horizon
     burn_only = _kernels.sweep_kernel(
-        cents[:, :burn].copy(), np.zeros(0, np.int64), calendar, *policy, 0, 0, burn
-    )
+        cents[:, :burn].copy(), np.zeros(0, np.int64), calendar, *policy, 0, 0, burn,
+        np.zeros((cents.shape[0], 0), np.int64),
+    )  # fmt: skip
     np.testing.assert_allclose(table["expired"], burn_only[i_expired].mean(axis=1) / 100)
     return out
 

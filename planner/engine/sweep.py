@@ -3,6 +3,7 @@ policy x scenario in blocks and the results are summarised per policy."""
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,6 +81,14 @@ class DemandCents:
         cents.setflags(write=False)
         return cls(cents)
 
+    @functools.cached_property
+    def cumulative(self) -> np.ndarray:
+        """Each scenario's demand before each day (:func:`planner._kernels.cumulative_demand`),
+        worked out on first use and kept."""
+        dcum = _kernels.cumulative_demand(self.cents)
+        dcum.setflags(write=False)
+        return dcum
+
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.cents.shape)
@@ -140,7 +149,8 @@ def sweep(
         ``end_balance_q..`` and ``runway_days_q..``, where ``runway_days`` is the day offset
         of a scenario's first stock-out, or the horizon length (days) when it has none.
     """
-    cents = demand.cents if isinstance(demand, DemandCents) else _demand_cents(demand)
+    given = demand if isinstance(demand, DemandCents) else DemandCents(_demand_cents(demand))
+    cents = given.cents
     table = policy_table(policies)
     qs = np.asarray(list(quantiles), dtype=np.float64)
     if qs.ndim != 1 or ((qs < 0) | (qs > 1) | ~np.isfinite(qs)).any():
@@ -167,10 +177,12 @@ def sweep(
     arrays = policy_arrays(table)
     n_pol = len(table)
     columns: dict[str, np.ndarray] = {}
+    # a tail: its lanes jump from one expiry to the next on the cumulative demand
+    dcum = given.cumulative if plan_days < n_days else np.empty((n_scen, 0), dtype=np.int64)
     for lo in range(0, n_pol, block_size):
         hi = min(lo + block_size, n_pol)
         block = _sweep_block(
-            cents, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs, int(plan_days)
+            cents, dcum, start_cum, expiry, [a[lo:hi] for a in arrays], seed, lo, qs, plan_days
         )
         for name, values in block.items():
             columns.setdefault(name, np.empty(n_pol))[lo:hi] = values
@@ -193,7 +205,7 @@ def _demand_cents(demand) -> np.ndarray:
 
 
 def _sweep_block(
-    matrix, start_cum, expiry, arrays, seed, first_id, qs, plan_days
+    matrix, dcum, start_cum, expiry, arrays, seed, first_id, qs, plan_days
 ) -> dict[str, np.ndarray]:
     """Summary columns of one block of policies (the per-lane array is freed on return)."""
     fi = {name: i for i, name in enumerate(_kernels.SUMMARY_FIELDS)}
@@ -201,7 +213,7 @@ def _sweep_block(
         initial, q, s, lead, auto, fail_prob, fix_days = arrays
         out = _kernels.sweep_kernel(
             matrix, start_cum, expiry, initial, q, s, lead, auto, fail_prob, fix_days, seed,
-            first_id, plan_days,
+            first_id, plan_days, dcum,
         )  # fmt: skip
     for name in MONEY_FIELDS:
         out[fi[name]] /= 100.0
