@@ -44,11 +44,11 @@ def cores() -> int:
 
 def report_kernels(kernel_name: str, notebooks: int) -> list[Kernel]:
     """The kernels for a report of ``notebooks`` notebooks, started (they boot in the
-    background). A kernel that runs several notebooks imports what they import once."""
+    background and import what the notebooks import, :data:`PRELOAD`, while the command
+    still imports and checks; a kernel that runs several notebooks imports them once)."""
     count = max(1, min(notebooks, cores()))
-    preload = PRELOAD if count < notebooks else ()  # one notebook each: nothing to keep
     return [
-        Kernel(kernel_name, preload=preload, niceness=0 if i == 0 else YIELD_NICENESS).start()
+        Kernel(kernel_name, preload=PRELOAD, niceness=0 if i == 0 else YIELD_NICENESS).start()
         for i in range(count)
     ]
 
