@@ -8,6 +8,7 @@ import multiprocessing
 import shutil
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -99,3 +100,34 @@ def test_notebooks_asking_at_once_read_the_files_once(exports, tmp_path):
     rows = len(read_exports(exports).records)
     assert lines.count("read") == 1
     assert sorted(lines) == sorted(["read"] + [f"rows {rows}"] * 3)
+
+
+def test_the_report_reads_the_exports_for_its_notebooks_before_they_ask(exports, tmp_path):
+    from planner.report import notebooks, runner
+
+    build = runner._Build(root=tmp_path / "build", out_dir=tmp_path / "out")
+    build.root.mkdir()
+    build.make_folders()
+    names = list(notebooks.NOTEBOOKS)
+    routed = notebooks.prepare_parameters({"exports": [str(exports)]}, names)
+    runner._read_exports_once(names, names, routed, build)
+    kept = list(build.shared.glob("exports-*.pickle"))
+    assert len(kept) == 1
+    # what a notebook then reads is that result, without reading the files
+    _same(read_exports(exports, shared=build.shared), read_exports(exports))
+    # notebooks that do not share (a notebook of one's own) are left to read for themselves
+    other = runner._Build(root=tmp_path / "other", out_dir=tmp_path / "out2")
+    other.root.mkdir()
+    other.make_folders()
+    mine = nbformat.v4.new_notebook()
+    mine.cells = [nbformat.v4.new_code_cell("exports = None")]
+    mine.cells[0].metadata["tags"] = ["parameters"]
+    mine.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(mine, tmp_path / "mine.ipynb")
+    given = {"mine": {"exports": [str(exports)]}}
+    runner._read_exports_once([tmp_path / "mine.ipynb"], ["mine"], given, other)
+    assert not list(other.shared.iterdir())

@@ -440,12 +440,33 @@ def _run_build(
         shutil.rmtree(build.root, ignore_errors=True)
 
 
+def _read_exports_once(
+    notebooks: list[str | Path],
+    names: list[str],
+    routed: Mapping[str, Mapping[str, Any]],
+    build: _Build,
+) -> None:
+    """Read the exports the notebooks were given into the build's shared folder, here and
+    now: the notebooks, still getting ready, find them read (:mod:`planner.ingest.shared`),
+    at this process's priority rather than a lower one's, off the longest notebook's path.
+    A file refused here is refused as the notebooks would refuse it (exit 2)."""
+    given = [
+        routed[name]["exports"]
+        for nb, name in zip(notebooks, names, strict=True)
+        if routed[name].get("exports") and "shared_dir" in notebook_parameters(notebook_path(nb))
+    ]
+    if given:
+        ingest.read_exports(given[0], shared=build.shared)
+
+
 def _one_after_another(notebooks, names, routed, build, kernel, progress, steps) -> None:
     """Each notebook in turn on one kernel, then the HTML pages."""
-    for nb, name in zip(notebooks, names, strict=True):
+    for i, (nb, name) in enumerate(zip(notebooks, names, strict=True)):
         steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
                     **steps.next()))  # fmt: skip
         job = _submit_notebook(nb, routed[name], build, kernel, progress=progress)
+        if i == 0:
+            _read_exports_once(notebooks, names, routed, build)
         _finish_notebook(kernel, job, build, name)
     for name in names:
         _render(build, name, steps)
@@ -463,6 +484,7 @@ def _side_by_side(notebooks, names, routed, build, kernels, progress, steps) -> 
         kernel = kernels[i % len(kernels)]
         job = _submit_notebook(nb, routed[name], build, kernel, progress=progress and i == 0)
         jobs.append((kernel, job))
+    _read_exports_once(notebooks, names, routed, build)
     failure: PlannerError | None = None
     for (kernel, job), name in zip(jobs, names, strict=True):
         if failure is not None:
