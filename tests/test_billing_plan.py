@@ -139,6 +139,23 @@ def test_recommend_postpaid_prints_the_bill_and_no_recharge(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "Chance above $300.00" in out and "post-usage billing starts" in out
+    status = out.strip().splitlines()[-1]
+    assert "credits last" in status and "runway" not in status  # no balance to run dry
+
+
+def test_postpaid_plan_speaks_of_the_forecast_not_of_a_balance(tmp_path):
+    from planner.sample import sample_dir
+
+    exports = str(Path(sample_dir()) / "exports")
+    for billing, words, absent in (
+        ("postpaid", "The forecast is the tenant's own calls", "The balance funds"),
+        ("prepaid", "The balance funds the tenant's own calls", "The forecast is"),
+    ):
+        request = PlanRequest.from_params(
+            {"exports": [exports], "n_scenarios": 100, "billing": billing}
+        )
+        explanation = " ".join(request.run().recommendation.explanation)
+        assert words in explanation and absent not in explanation
 
 
 def test_limits_section_and_sheet_are_the_limits_commands(capsys):

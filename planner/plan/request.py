@@ -361,7 +361,11 @@ class PlanRequest:
             # the sentences agree with the verdict: written again once it is known
             funded = None
             if source.records is not None:
-                funded = plan_text.left_out_sentence(source.left_out, kept=self.keep_alert_spend)
+                funded = plan_text.left_out_sentence(
+                    source.left_out,
+                    kept=self.keep_alert_spend,
+                    postpaid=result.outlook is not None,
+                )
             plan_text.explain(
                 rec,
                 growth_given=self.options.growth is not None,

@@ -427,8 +427,11 @@ def kind_words(kind: str) -> str:
     return alert_kind(kind)
 
 
-def left_out_sentence(left_out: Any, *, kept: bool) -> str:
-    """What the balance covers and what it leaves to alerts and spend limits."""
+def left_out_sentence(left_out: Any, *, kept: bool, postpaid: bool = False) -> str:
+    """What the balance (post-paid: the forecast bill) covers and what it leaves to alerts
+    and spend limits."""
+    if postpaid:
+        return _left_out_postpaid(left_out, kept=kept)
     if left_out is not None:
         return t(
             "The plan leaves out {amount} flagged as {kinds} on {days} ({calls}): the balance "
@@ -447,6 +450,30 @@ def left_out_sentence(left_out: Any, *, kept: bool) -> str:
     return t(
         "The balance funds the tenant's own calls, bursts included; no high alert flagged "
         "spend in the history. Fraud is left to the alerts and per-user spend limits."
+    )
+
+
+def _left_out_postpaid(left_out: Any, *, kept: bool) -> str:
+    if left_out is not None:
+        return t(
+            "The forecast leaves out {amount} flagged as {kinds} on {days} ({calls}): the bill "
+            "forecast is the tenant's own calls, bursts included, not fraud; after use nothing "
+            "caps fraud, so alerts and per-user spend limits are the levers against it "
+            "(--keep-alert-spend keeps it in).",
+            amount=money(left_out.amount_cents / 100, left_out.currency, 2),
+            kinds=", ".join(kind_words(k) for k in left_out.kinds) or t("high alerts"),
+            days=day_span(left_out.first_date, left_out.last_date),
+            calls=nt("{n} call", "{n} calls", left_out.calls),
+        )
+    if kept:
+        return t(
+            "The forecast counts all the spend of the history, what high alerts flag included "
+            "(--keep-alert-spend)."
+        )
+    return t(
+        "The forecast is the tenant's own calls, bursts included; no high alert flagged spend "
+        "in the history. After use nothing caps fraud: alerts and per-user spend limits are "
+        "the levers against it."
     )
 
 
@@ -530,7 +557,18 @@ def verdict_phrases(
     or the recommended ``(initial, recharge amount, threshold)``. The status line and the
     batch's portfolio write the same words."""
     phrases = [reason_phrase(r, currency) for r in reasons]
-    if runway is not None:
+    if runway is not None and bill is not None:  # post-paid: today's credits, then the bill
+        span = days(runway["median"])
+        phrases.append(
+            t("credits last more than {days}", days=span)
+            if runway["censored"]
+            else t(
+                "credits last {days} (pessimistic {pessimistic})",
+                days=span,
+                pessimistic=number(runway["pessimistic"]),
+            )
+        )
+    elif runway is not None:
         span = days(runway["median"])
         phrases.append(
             t("runway more than {days}", days=span)
