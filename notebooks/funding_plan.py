@@ -95,7 +95,7 @@ display(Markdown(alerts.alerts_markdown(found, only_high=True)))
 # ## Reading the funding plan
 
 # %%
-display(Markdown(report.reading_guide_markdown()))
+display(Markdown(report.reading_guide_markdown(postpaid=plan.outlook is not None)))
 
 # %% [markdown]
 # ## Today's balance

@@ -197,3 +197,12 @@ def test_postpaid_report_has_no_recharge_sections_or_rows(tmp_path):
     assert "Credits run out (median)" in labels
     prepaid = plan_summary(result.recommendation, **args)["rows"]
     assert "Auto-recharge amount" in [label for label, _, _ in prepaid]
+
+
+def test_the_reading_guide_of_a_postpaid_plan_has_no_policy_to_choose():
+    from planner.report import reading_guide_markdown
+
+    postpaid, prepaid = reading_guide_markdown(postpaid=True), reading_guide_markdown()
+    assert "When the credits run out" in postpaid and "Monthly bill forecast" in postpaid
+    assert "policy" not in postpaid and "Expected cost" not in postpaid
+    assert "Expected cost" in prepaid and "policy" in prepaid

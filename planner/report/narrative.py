@@ -143,8 +143,28 @@ def key_figures_markdown(rec: Any) -> str:
 
 
 @_markdown
-def reading_guide_markdown() -> str:
-    """How to read the funding plan: what each figure means, two sentences each."""
+def reading_guide_markdown(postpaid: bool = False) -> str:
+    """How to read the funding plan: what each figure means, two sentences each (post-paid:
+    today's credits, their forfeiture and the bill forecast; there is no policy to choose)."""
+    if postpaid:
+        items = [
+            t(
+                "**When the credits run out**: Communications Credits bought earlier pay for "
+                "usage until they are spent or expire; after that, usage is billed after the "
+                "fact (Microsoft Customer Agreement), so nothing stops at zero."
+            ),
+            t(
+                "**Forfeiture**: funds expire 12 months after their purchase, and what is still "
+                "unused then is lost. The plan shows what today's credits may lose before usage "
+                "spends them."
+            ),
+            t(
+                "**Monthly bill forecast**: each month's expected bill and its 90% and 99% upper "
+                "bounds, from the same simulated years; a month above its 99% bound should come "
+                "about once in a hundred months."
+            ),
+        ]
+        return "\n".join(f"- {item}" for item in items)
     items = [
         t(
             "**Risk of running out (p(stock-out))**: the share of simulated years in which the "
