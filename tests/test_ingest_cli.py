@@ -170,3 +170,19 @@ def test_summary_groups_thousands(capsys):
     assert re.match(r"total: \d{1,3}(,\d{3})+ records", total), total
     spend = next(line for line in text.splitlines() if line.startswith("credit spend"))
     assert re.search(r"\d{1,3}(,\d{3})+\.\d\d USD", spend), spend
+
+
+def test_summary_and_store_line_in_french(tmp_path, capsys):
+    from planner.sample import sample_dir
+
+    exports = str(sample_dir() / "exports")
+    assert main(["ingest", exports, "--into", str(tmp_path / "store"), "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    lines = out.replace("\u202f", " ").replace("\u00a0", " ").splitlines()  # French spaces
+    assert lines[0].split()[:2] == ["fichier", "format"]
+    assert re.match(r"total : \d{1,3}( \d{3})+ appels", lines[-5]), lines[-5]
+    assert lines[-4].startswith("période : du 2025-10-01 au ")
+    assert re.search(r"\d,\d\d USD", lines[-2]), lines[-2]
+    assert lines[-1].startswith("historique ") and "déjà présent" in lines[-1]
+    for line in lines[1:]:
+        assert "records" not in line and "period" not in line

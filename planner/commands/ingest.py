@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 
+from planner import validate
+
 HELP = "read PSTN usage exports (CSV, Excel, zip, Graph JSON) into one call-record table"
 
 
@@ -47,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object instead of the summary"
     )
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        type=validate.language,
+        help="language of the summary and of the errors: en (default) or fr",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     """
     # imported here: `planner ingest --help` starts without pandas and pyarrow
     from planner.ingest.output import ingest_to, summary_text
-    from planner.text import number
+    from planner.text import number, t
     from planner.validate import check_outputs, json_text
 
     check_outputs(args.paths, [("--out", args.out), ("--rejects", args.rejects)])
@@ -69,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
     if "store" in result.totals:
         added = result.totals["store"]
         print(
-            f"store {added['path']}: {number(added['records_added'])} record(s) added, "
-            f"{number(added['duplicates'])} already there"
+            t(
+                "store {path}: {added} record(s) added, {duplicates} already there",
+                path=added["path"],
+                added=number(added["records_added"]),
+                duplicates=number(added["duplicates"]),
+            )
         )
     return 0

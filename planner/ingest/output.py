@@ -142,39 +142,48 @@ def _log_in_store(store: StoreWriter, stream: RecordStream) -> dict[str, Any]:
 
 
 def summary_text(result: Accounting) -> str:
-    """The ``planner ingest`` summary: a line per file, totals, period, credit spend (counts
-    and amounts with thousands separators, days as ISO dates)."""
-    from planner.text import number
+    """The ``planner ingest`` summary in the language in use: a line per file, totals,
+    period, credit spend (counts and amounts with the language's separators, days as ISO
+    dates)."""
+    from planner.text import number, t
 
-    lines = []
-    width = max((len(f.path) for f in result.files), default=4)
-    lines.append(
-        f"{'file':<{width}}  {'format':<24} {'rows':>9} {'records':>9} {'dupes':>7} {'rejected':>8}"
-    )
+    heads = [t("file"), t("format"), t("rows"), t("records"), t("dupes"), t("rejected")]
+    width = max([len(f.path) for f in result.files] + [len(heads[0])])
+    sizes = [max(9, len(h)) for h in heads[2:]]
+    lines = [
+        f"{heads[0]:<{width}}  {heads[1]:<24} "
+        + " ".join(f"{h:>{n}}" for h, n in zip(heads[2:], sizes, strict=True))
+    ]
     for f in result.files:
         fmt = f"{f.format} ({f.container})"
+        counts = (f.rows, f.records, f.duplicates, f.rejected)
         lines.append(
-            f"{f.path:<{width}}  {fmt:<24} {number(f.rows):>9} {number(f.records):>9} "
-            f"{number(f.duplicates):>7} {number(f.rejected):>8}"
+            f"{f.path:<{width}}  {fmt:<24} "
+            + " ".join(f"{number(c):>{n}}" for c, n in zip(counts, sizes, strict=True))
         )
     records = sum(f.records for f in result.files)
     rejected = sum(f.rejected for f in result.files)
     lines.append(
-        f"total: {number(records)} records, {number(result.duplicates)} duplicates, "
-        f"{number(rejected)} rejected"
+        t(
+            "total: {records} records, {duplicates} duplicates, {rejected} rejected",
+            records=number(records),
+            duplicates=number(result.duplicates),
+            rejected=number(rejected),
+        )
     )
     period = result.period
-    lines.append("period: " + (f"{period[0]} to {period[1]}" if period else "no calls"))
+    lines.append(
+        t("period: {first} to {last}", first=period[0], last=period[1])
+        if period
+        else t("period: no calls")
+    )
     exported = [f.exported_period for f in result.files if f.exported_period]
     if exported:
-        lines.append(
-            f"exported period: {min(p[0] for p in exported)} to {max(p[1] for p in exported)}"
-        )
+        first, last = min(p[0] for p in exported), max(p[1] for p in exported)
+        lines.append(t("exported period: {first} to {last}", first=first, last=last))
     spend = result.credit_spend()
-    lines.append(
-        "credit spend (MCOPSTNPP): "
-        + (", ".join(f"{number(amount, 2)} {cur}" for cur, amount in spend.items()) or "none")
-    )
+    amounts = ", ".join(f"{number(amount, 2)} {cur}" for cur, amount in spend.items())
+    lines.append(t("credit spend (MCOPSTNPP): {amounts}", amounts=amounts or t("none")))
     if rejected:
-        lines.append("some rows were rejected: see --rejects FILE for each row's reason")
+        lines.append(t("some rows were rejected: see --rejects FILE for each row's reason"))
     return "\n".join(lines)
