@@ -16,6 +16,7 @@ from planner.errors import EXIT_ALERT, EXIT_OK
 from planner.ingest import read_exports
 from planner.plan import PlanOptions, PlanRequest, Reason, Verdict
 from planner.sample import sample_dir
+from planner.text import funding as funding_text
 from planner.text import plan as plan_text
 
 SMALL = PlanOptions(n_scenarios=200, horizon_days=120, seed=1)
@@ -160,7 +161,7 @@ def test_fraud_is_left_out_of_the_demand_and_makes_an_alert(fraud):
     assert flagged.verdict.level == "ALERT" and flagged.exit_code == EXIT_ALERT
     reason = flagged.verdict.reason("high_alert")
     assert reason is not None and reason.values["upn"] == truth.upn
-    assert plan_text.kind_words(reason.values["kind"]) in flagged.status
+    assert funding_text.kind_words(reason.values["kind"]) in flagged.status
     assert truth.upn in flagged.status and "5 high alerts" in flagged.status
     assert "high alert" in flagged.recommendation.explanation[0]
 

@@ -16,7 +16,7 @@ from planner.billing.forecast import MonthlyForecast
 from planner.money import from_cents, units
 from planner.plots.style import BLUE, GREY, ORANGE, RED, money_axis, new_axes, tidy
 from planner.text import t
-from planner.text.plan import run_out_sentence as run_out_text
+from planner.text.funding import run_out_sentence as run_out_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

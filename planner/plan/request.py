@@ -45,6 +45,7 @@ from planner.plan.sources import DemandSource, read_demand
 from planner.plan.verdict import verdict
 from planner.recommend.advise import _check_options, _check_plan_rules
 from planner.scenarios import parse_growth
+from planner.text import funding as funding_text
 from planner.text import plan as plan_text
 from planner.validate import MAX_SEED, check_workload
 
@@ -361,7 +362,7 @@ class PlanRequest:
             # the sentences agree with the verdict: written again once it is known
             funded = None
             if source.records is not None:
-                funded = plan_text.left_out_sentence(
+                funded = funding_text.left_out_sentence(
                     source.left_out,
                     kept=self.keep_alert_spend,
                     postpaid=result.outlook is not None,
