@@ -83,18 +83,32 @@ def print_pooled(table, max_p: float) -> None:
 
 
 def print_year_readings(table: pd.DataFrame) -> None:
+    summary = year_reading_summary(table)
     print(
         "| kind | histories | tail shape, plan's prior (10/50/90%) | flat prior (10/50/90%) | "
         "bursts a Pareto fits | year in the middle half | middle 90% | below 5% | above 95% |"
     )
     print("|---|---:|---|---|---:|---:|---:|---:|---:|")
-    for r in year_reading_summary(table).itertuples():
+    for r in summary.itertuples():
         print(
             f"| {r.tenant} | {r.histories} | {r.shape_p10:.2f} / {r.shape_p50:.2f} / "
             f"{r.shape_p90:.2f} | {r.shape_flat_p10:.2f} / {r.shape_flat_p50:.2f} / "
-            f"{r.shape_flat_p90:.2f} | {r.runs_fitted_share:.0%} | {r.in_middle_half:.0%} | "
-            f"{r.in_middle_90:.0%} | {r.below_5:.1%} | {r.above_95:.1%} |"
+            f"{r.shape_flat_p90:.2f} | {r.runs_fitted_share:.0%} | {r.mean_middle_half:.0%} | "
+            f"{r.mean_middle_90:.0%} | {r.mean_below_5:.1%} | {r.mean_above_95:.1%} |"
         )
+    print(
+        "\nThe largest day and the largest two days in a row of the year that happened, among "
+        "the scenarios':\n\n| kind | largest day: middle half | middle 90% | below 5% | "
+        "above 95% | two days: middle half | middle 90% | below 5% | above 95% |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in summary.to_dict("records"):
+        cells = [
+            f"{r[f'{k}_{c}']:.0%}" if c.startswith("middle") else f"{r[f'{k}_{c}']:.1%}"
+            for k in ("largest_day", "largest_two_days")
+            for c in ("middle_half", "middle_90", "below_5", "above_95")
+        ]
+        print(f"| {r['tenant']} | " + " | ".join(cells) + " |")
 
 
 def print_tables(table: pd.DataFrame, max_p: float) -> None:

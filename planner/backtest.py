@@ -45,9 +45,10 @@ from planner.plan import PlanOptions, PlanRequest
 from planner.recommend import DEFAULT_SERVICE_LEVEL, TAIL_DAYS, policy_cost
 from planner.scenarios.reading import (
     FLAT_SHAPE_PRIOR,
+    YEAR_FIGURES,
     runs_a_pareto_fits,
     tail_shape,
-    year_one_quantile,
+    year_one_quantiles,
 )
 
 __all__ = [
@@ -455,15 +456,12 @@ def year_readings(
     histories: int = 20,
     n_scenarios: int = 1000,
 ) -> pd.DataFrame:
-    """What one year of history tells the plan, against the tenant's known process: one
-    row per history (tenant i, history h: seed ``seed + 100 h + i``, the histories of
-    :func:`synthetic_table`) with the posterior mean of the day tail's shape under the
-    plan's prior (``shape``) and under a flat one (``shape_flat``: the year alone decides),
-    the bursts the tail is fitted on and how many of the largest a generalized Pareto fits
-    (``runs``, ``runs_fitted``, :func:`planner.scenarios.reading.runs_a_pareto_fits`), and
-    ``year_one_quantile``: where the first year that happened (one true future) falls among
-    the plan's scenarios of its mean daily spend (uniform when the scenarios are calibrated).
-    """
+    """What one year of history tells the plan, against the tenant's known process, one row
+    per history (tenant i, history h: seed ``seed + 100 h + i``, as :func:`synthetic_table`):
+    the tail's shape under the plan's prior and a flat one (``shape``, ``shape_flat``),
+    ``runs`` and ``runs_fitted`` (:func:`planner.scenarios.reading.runs_a_pareto_fits`) and
+    where one true first year falls among the scenarios (``<figure>_quantile``,
+    :func:`planner.scenarios.reading.year_one_quantiles`)."""
     rows = []
     for h in range(histories):
         for i, tenant in enumerate(tenants):
@@ -479,9 +477,7 @@ def year_readings(
                     "shape_flat": tail_shape(series, FLAT_SHAPE_PRIOR),
                     "runs": runs,
                     "runs_fitted": fitted,
-                    "year_one_quantile": year_one_quantile(
-                        series, float(future.mean()), n_scenarios=n_scenarios, seed=h
-                    ),
+                    **year_one_quantiles(series, future[0], n_scenarios=n_scenarios, seed=h),
                 }
             )
     return pd.DataFrame(rows)
@@ -490,24 +486,27 @@ def year_readings(
 def year_reading_summary(table: pd.DataFrame) -> pd.DataFrame:
     """One row per tenant kind of :func:`year_readings`, and one for all (``tenant`` "all"):
     the 10%, 50% and 90% points of ``shape`` and ``shape_flat`` over the histories, the
-    median share of the bursts a generalized Pareto fits, and where the year that happened
-    fell among the scenarios: the share of histories in their middle half (half when
-    calibrated), in their middle 90%, below their 5% point and above their 95% point."""
+    median share of the bursts a generalized Pareto fits, and for each figure of the year
+    that happened (``mean``, ``largest_day``, ``largest_two_days``) the share of histories
+    where it fell in the scenarios' middle half (half when calibrated), in their middle 90%,
+    below their 5% point and above their 95% point (``<figure>_middle_half`` ...)."""
 
     def one(g: pd.DataFrame) -> dict:
-        q = g["year_one_quantile"]
         row: dict = {"histories": len(g)}
         for col in ("shape", "shape_flat"):
             p10, p50, p90 = np.nanpercentile(g[col], [10, 50, 90])
             row |= {f"{col}_p10": p10, f"{col}_p50": p50, f"{col}_p90": p90}
         fitted = (g["runs_fitted"] / g["runs"].where(g["runs"] > 0)).median()
-        return row | {
-            "runs_fitted_share": float(fitted),
-            "in_middle_half": float(q.between(0.25, 0.75).mean()),
-            "in_middle_90": float(q.between(0.05, 0.95).mean()),
-            "below_5": float((q < 0.05).mean()),
-            "above_95": float((q > 0.95).mean()),
-        }
+        row["runs_fitted_share"] = float(fitted)
+        for k in YEAR_FIGURES:
+            q = g[f"{k}_quantile"]
+            row |= {
+                f"{k}_middle_half": float(q.between(0.25, 0.75).mean()),
+                f"{k}_middle_90": float(q.between(0.05, 0.95).mean()),
+                f"{k}_below_5": float((q < 0.05).mean()),
+                f"{k}_above_95": float((q > 0.95).mean()),
+            }
+        return row
 
     kinds = [{"tenant": k} | one(g) for k, g in table.groupby("tenant", sort=False)]
     return pd.DataFrame([*kinds, {"tenant": "all"} | one(table)])

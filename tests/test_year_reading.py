@@ -17,9 +17,11 @@ from planner.backtest import (
 )
 from planner.scenarios.reading import (
     FLAT_SHAPE_PRIOR,
+    YEAR_FIGURES,
     runs_a_pareto_fits,
     tail_shape,
-    year_one_quantile,
+    year_figures,
+    year_one_quantiles,
 )
 
 
@@ -59,11 +61,25 @@ def test_a_pareto_fits_one_population_of_bursts_and_not_two():
 
 def test_where_the_year_that_happened_falls_among_the_scenarios():
     steady = _days(np.full(120, 50.0))
-    assert year_one_quantile(steady, 60.0, n_scenarios=50) == 1.0
-    assert year_one_quantile(steady, 40.0, n_scenarios=50) == 0.0
-    noisy = _days(_ordinary(np.random.default_rng(5), 365))
-    middle = year_one_quantile(noisy, float(noisy.mean()), n_scenarios=400)
-    assert 0.2 < middle < 0.8
+    above = year_one_quantiles(steady, np.full(365, 60.0), n_scenarios=50)
+    below = year_one_quantiles(steady, np.full(365, 40.0), n_scenarios=50)
+    assert set(above) == {f"{k}_quantile" for k in YEAR_FIGURES}
+    assert set(above.values()) == {1.0} and set(below.values()) == {0.0}
+    rng = np.random.default_rng(5)
+    noisy = _days(_ordinary(rng, 365))
+    middle = year_one_quantiles(noisy, _ordinary(rng, 365), n_scenarios=400)
+    assert 0.05 < middle["mean_quantile"] < 0.95
+    # a year with one day far beyond any seen: its largest day above every scenario's
+    wild = _ordinary(rng, 365)
+    wild[100] = 100.0 * wild.max()
+    assert year_one_quantiles(noisy, wild, n_scenarios=400)["largest_day_quantile"] > 0.95
+
+
+def test_the_largest_two_days_are_two_days_in_a_row():
+    figures = year_figures(np.array([[0.0, 5.0, 0.0, 5.0, 0.0], [0.0, 5.0, 5.0, 0.0, 1.0]]))
+    assert list(figures["largest_day"]) == [5.0, 5.0]
+    assert list(figures["largest_two_days"]) == [5.0, 10.0]
+    assert list(figures["mean"]) == [2.0, 2.2]
 
 
 def test_year_readings_read_the_backtests_histories():
@@ -71,7 +87,7 @@ def test_year_readings_read_the_backtests_histories():
     table = year_readings((tenant,), seed=13, histories=2, n_scenarios=100)
     assert list(table["history"]) == [0, 1]
     assert table["runs_fitted"].le(table["runs"]).all()
-    assert table["year_one_quantile"].between(0, 1).all()
+    assert table["largest_two_days_quantile"].between(0, 1).all()
     # history 0 is the backtest's for the same seed: the first year of its random stream
     history, _ = demand_process(tenant, 0, HISTORY_DAYS, 1, np.random.default_rng(13))
     series = pd.Series(history[0], index=pd.date_range(HISTORY_START, periods=HISTORY_DAYS))
@@ -88,14 +104,18 @@ def test_year_reading_summary_counts_what_it_says():
             "shape_flat": [0.0] * 6,
             "runs": [20, 20, 10, 0, 10, 10],
             "runs_fitted": [20, 10, 10, 0, 10, 5],
-            "year_one_quantile": [0.5, 0.01, 0.99, 0.3, 0.9, 0.04],
+            "mean_quantile": [0.5, 0.01, 0.99, 0.3, 0.9, 0.04],
+            "largest_day_quantile": [0.97] * 6,
+            "largest_two_days_quantile": [0.5] * 6,
         }
     )
     s = year_reading_summary(table).set_index("tenant")
     assert s.loc["a", "histories"] == 4 and s.loc["all", "histories"] == 6
-    assert s.loc["a", "in_middle_half"] == 0.5  # 0.5 and 0.3
-    assert s.loc["a", "in_middle_90"] == 0.5
-    assert s.loc["a", "below_5"] == 0.25 and s.loc["a", "above_95"] == 0.25
-    assert s.loc["b", "below_5"] == 0.5 and s.loc["b", "in_middle_90"] == 0.5
+    assert s.loc["a", "mean_middle_half"] == 0.5  # 0.5 and 0.3
+    assert s.loc["a", "mean_middle_90"] == 0.5
+    assert s.loc["a", "mean_below_5"] == 0.25 and s.loc["a", "mean_above_95"] == 0.25
+    assert s.loc["b", "mean_below_5"] == 0.5 and s.loc["b", "mean_middle_90"] == 0.5
+    assert s.loc["all", "largest_day_above_95"] == 1.0
+    assert s.loc["all", "largest_two_days_middle_half"] == 1.0
     assert s.loc["a", "runs_fitted_share"] == 1.0  # 1, 0.5, 1 (no runs: left out)
     assert s.loc["a", "shape_p50"] == pytest.approx(0.25)

@@ -10,7 +10,9 @@ what it cannot (``docs/backtest.md``, "What a year can tell"):
 - :func:`runs_a_pareto_fits`: whether the tail's bursts are one population or ordinary high
   days with a separate population of bursts above them (the largest run maxima that a
   generalized Pareto still fits by the Anderson-Darling test);
-- :func:`year_one_quantile`: where a first year's actual spend falls among the scenarios.
+- :func:`year_one_quantiles`: where a first year that happened falls among the scenarios:
+  its mean daily spend, its largest day and its largest two days in a row (what a trigger
+  must cover at a lead of one and of two days).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ FLAT_SHAPE_PRIOR = (0.0, 10.0)
 #: the Anderson-Darling statistic of a generalized Pareto fit with estimated parameters is
 #: below this in 95% of samples for shapes from 0 to 0.5 (Choulakian and Stephens 2001)
 AD_CRITICAL_5PCT = 0.757
+#: what of a year is set against the scenarios: its mean daily spend, its largest day and
+#: its largest two consecutive days
+YEAR_FIGURES = ("mean", "largest_day", "largest_two_days")
 
 
 def _adjusted(history: pd.Series) -> np.ndarray:
@@ -86,12 +91,24 @@ def runs_a_pareto_fits(history: pd.Series) -> tuple[int, int]:
     return runs, MIN_TAIL_POINTS
 
 
-def year_one_quantile(
-    history: pd.Series, actual_mean: float, *, n_scenarios: int = 1000, seed: int = 0
-) -> float:
-    """The share of the scenarios (:func:`planner.scenarios.make_scenarios`, one year from
-    the day after ``history``) whose mean daily spend over the year is below
-    ``actual_mean``, the year that happened. Over many histories of calibrated scenarios
-    it is uniform between 0 and 1."""
+def year_figures(days: np.ndarray) -> dict[str, np.ndarray]:
+    """The figures of :data:`YEAR_FIGURES` of each row of daily spend (a year a row)."""
+    d = np.atleast_2d(np.asarray(days, dtype=float))
+    return {
+        "mean": d.mean(axis=1),
+        "largest_day": d.max(axis=1),
+        "largest_two_days": (d[:, 1:] + d[:, :-1]).max(axis=1),
+    }
+
+
+def year_one_quantiles(
+    history: pd.Series, actual: np.ndarray, *, n_scenarios: int = 1000, seed: int = 0
+) -> dict[str, float]:
+    """For each figure of :data:`YEAR_FIGURES` (``<figure>_quantile``), the share of the
+    scenarios (:func:`planner.scenarios.make_scenarios`, a year from the day after
+    ``history``) below the year that happened (``actual``: its daily spend). Over many
+    histories of calibrated scenarios each is uniform between 0 and 1; a largest day above
+    the scenarios' 95% point far more often than one year in twenty is a tail too light."""
     paths = make_scenarios(history, horizon_days=365, n_scenarios=n_scenarios, seed=seed).paths
-    return float((paths.mean(axis=1) < actual_mean).mean())
+    plan, happened = year_figures(paths), year_figures(actual)
+    return {f"{k}_quantile": float((plan[k] < happened[k][0]).mean()) for k in YEAR_FIGURES}
