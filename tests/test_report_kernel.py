@@ -156,3 +156,20 @@ def test_a_kernel_off_the_critical_path_runs_nicer_and_so_does_its_successor(not
         printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
         seen = json.loads(printed.strip().splitlines()[-1])
         assert seen == {"process": min(ours + 5, 19), "thread": min(ours + 5, 19)}
+
+
+def test_a_kernel_killed_while_it_prepares_frees_its_thread(tmp_path):
+    """A kernel shut down mid-preload (a command whose input was refused) must not keep its
+    thread, and so the command's exit, waiting for an answer that will never come."""
+    import threading
+
+    from planner.report import kernel as kernel_module
+
+    kernel = Kernel(preload=())
+    kernel._pool.submit(kernel._ensure_started).result()  # running, at its baseline
+    job = kernel._pool.submit(kernel._run, "import time\ntime.sleep(600)")  # a long preload
+    threading.Event().wait(1)
+    kernel.shutdown(wait=False)
+    # well before START_TIMEOUT: the wait checks every second whether the kernel still lives
+    error = job.exception(timeout=kernel_module.START_TIMEOUT / 4)
+    assert error is not None and "stopped" in str(error)

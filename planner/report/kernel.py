@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -329,24 +331,41 @@ class Kernel:
                 os.setpriority(os.PRIO_PROCESS, process.pid, current + self.niceness)
 
     def _run(self, code: str) -> None:
-        """Run ``code`` silently in the kernel; :class:`_KernelLost` if it does not succeed."""
+        """Run ``code`` silently in the kernel and wait until it is idle again;
+        :class:`_KernelLost` if it fails, or the kernel dies, is shut down or does not
+        answer within :data:`START_TIMEOUT` (checked every second, so that a kernel killed
+        mid-preload does not keep its thread, and the command's exit, waiting)."""
+        msg_id = self._kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        reply = self._answer(self._kc.get_shell_msg, msg_id, lambda msg: True)
         errors: list[str] = []
 
-        def output(msg: dict) -> None:
-            if msg["msg_type"] == "stream" and msg["content"].get("name") == "stderr":
-                errors.append(msg["content"].get("text", ""))
+        def idle(msg: dict) -> bool:  # what it wrote to stderr, until it is idle
+            content = msg["content"]
+            if msg["msg_type"] == "stream" and content.get("name") == "stderr":
+                errors.append(content.get("text", ""))
+            return msg["msg_type"] == "status" and content.get("execution_state") == "idle"
 
-        try:
-            reply = run_sync(self._kc.execute_interactive)(
-                code, silent=True, store_history=False, allow_stdin=False,
-                timeout=START_TIMEOUT, output_hook=output,
-            )  # fmt: skip
-        except (TimeoutError, RuntimeError) as exc:
-            raise _KernelLost(f"the kernel did not answer ({exc})") from None
+        self._answer(self._kc.get_iopub_msg, msg_id, idle)
         content = reply["content"]
         if content.get("status") != "ok":
             detail = f"{content.get('ename')}: {content.get('evalue')}"
             raise _KernelLost(f"the kernel could not prepare ({detail}) {''.join(errors)}")
+
+    def _answer(self, receive: Any, msg_id: str, done: Any) -> dict:
+        """The first message from ``receive`` about request ``msg_id`` for which ``done`` is
+        true (``done`` sees each of them)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                msg = run_sync(receive)(timeout=1)
+            except queue.Empty:
+                if self._abandoned.is_set() or not run_sync(self._km.is_alive)():
+                    raise _KernelLost("the kernel stopped") from None
+                if time.monotonic() > deadline:
+                    raise _KernelLost(f"the kernel did not answer in {START_TIMEOUT} s") from None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id and done(msg):
+                return msg
 
     def _stop(self, now: bool = False) -> None:
         kc, km, sockets = self._kc, self._km, self._sockets
