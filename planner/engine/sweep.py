@@ -89,10 +89,6 @@ class DemandCents:
         dcum.setflags(write=False)
         return dcum
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.cents.shape)
-
 
 def sweep(
     demand: np.ndarray | DemandCents,

@@ -34,10 +34,7 @@ def left_out_sentence(left_out: Any, *, kept: bool, postpaid: bool = False) -> s
             "The plan leaves out {amount} flagged as {kinds} on {days} ({calls}): the balance "
             "funds the tenant's own calls, bursts included, not fraud; alerts and per-user "
             "spend limits are the levers against it (--keep-alert-spend keeps it in).",
-            amount=money(left_out.amount_cents / 100, left_out.currency, 2),
-            kinds=", ".join(kind_words(k) for k in left_out.kinds) or t("high alerts"),
-            days=day_span(left_out.first_date, left_out.last_date),
-            calls=nt("{n} call", "{n} calls", left_out.calls),
+            **_left_out_values(left_out),
         )
     if kept:
         return t(
@@ -50,6 +47,16 @@ def left_out_sentence(left_out: Any, *, kept: bool, postpaid: bool = False) -> s
     )
 
 
+def _left_out_values(left_out: Any) -> dict[str, str]:
+    """The words of what was left out: amount, kinds, days and calls."""
+    return {
+        "amount": money(left_out.amount_cents / 100, left_out.currency, 2),
+        "kinds": ", ".join(kind_words(k) for k in left_out.kinds) or t("high alerts"),
+        "days": day_span(left_out.first_date, left_out.last_date),
+        "calls": nt("{n} call", "{n} calls", left_out.calls),
+    }
+
+
 def _left_out_postpaid(left_out: Any, *, kept: bool) -> str:
     if left_out is not None:
         return t(
@@ -57,10 +64,7 @@ def _left_out_postpaid(left_out: Any, *, kept: bool) -> str:
             "forecast is the tenant's own calls, bursts included, not fraud; after use nothing "
             "caps fraud, so alerts and per-user spend limits are the levers against it "
             "(--keep-alert-spend keeps it in).",
-            amount=money(left_out.amount_cents / 100, left_out.currency, 2),
-            kinds=", ".join(kind_words(k) for k in left_out.kinds) or t("high alerts"),
-            days=day_span(left_out.first_date, left_out.last_date),
-            calls=nt("{n} call", "{n} calls", left_out.calls),
+            **_left_out_values(left_out),
         )
     if kept:
         return t(
