@@ -200,11 +200,15 @@ class Kernel:
         try:
             job.result()
         except KeyboardInterrupt:
-            # its machinery's complaints about the killed kernel are not for the user
-            for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
-                logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
-            self._kill()
+            self.interrupted()
             raise
+
+    def interrupted(self) -> None:
+        """Kill the kernel mid-cell after Ctrl-C, quietly: its machinery's complaints about
+        the killed kernel are not for the user."""
+        for logger in ("asyncio", "papermill", "nbclient", "traitlets"):
+            logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
+        self._kill()
 
     def execute(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -10,7 +9,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -474,31 +474,49 @@ def _one_after_another(notebooks, names, routed, build, kernel, progress, steps)
 
 def _side_by_side(notebooks, names, routed, build, kernels, progress, steps) -> None:
     """Every notebook at once, one kernel each (in turn when there are more notebooks than
-    kernels); each page is rendered once its notebook is done, while the others run. The
-    per-cell bar is the first notebook's. A failure is the first failing notebook's, in the
-    notebooks' order, once every notebook has stopped."""
-    jobs = []
+    kernels); each page is rendered as soon as its notebook is done, whichever finishes
+    first, while the others run (the longest notebook's page is then the only one left to
+    render). The per-cell bar is the first notebook's. A failure is the first failing
+    notebook's, in the notebooks' order, once every notebook has stopped."""
+    jobs: dict[Future, tuple[int, Kernel]] = {}
     for i, (nb, name) in enumerate(zip(notebooks, names, strict=True)):
         steps.say(t("planner: [{step}/{steps}] running notebook {name} ...", name=name,
                     **steps.next()))  # fmt: skip
         kernel = kernels[i % len(kernels)]
         job = _submit_notebook(nb, routed[name], build, kernel, progress=progress and i == 0)
-        jobs.append((kernel, job))
+        jobs[job] = (i, kernel)
     _read_exports_once(notebooks, names, routed, build)
-    failure: PlannerError | None = None
-    for (kernel, job), name in zip(jobs, names, strict=True):
-        if failure is not None:
-            with contextlib.suppress(PlannerError):
+    failures: dict[int, PlannerError] = {}
+    pending = set(jobs)
+    while pending:
+        done, pending = _next_done(pending, [k for _, k in jobs.values()])
+        for job in sorted(done, key=lambda j: jobs[j][0]):
+            i, kernel = jobs[job]
+            try:
                 kernel.wait(job)
-            continue
-        try:
-            _finish_notebook(kernel, job, build, name)
-        except PlannerError as exc:
-            failure = exc
-            continue
-        _render(build, name, steps)
-    if failure is not None:
-        raise failure
+            except PlannerError as exc:
+                failures[i] = exc
+                continue
+            if not failures:
+                _render(build, names[i], steps)
+    if failures:
+        first = min(failures)
+        error = failures[first]
+        if isinstance(error, NotebookFailed):
+            name = names[first]
+            _report_failure(error, build.executed(name), build.out_dir / "failed" / f"{name}.ipynb")
+        raise error
+
+
+def _next_done(pending: set[Future], kernels: list[Kernel]) -> tuple[set[Future], set[Future]]:
+    """The notebooks of ``pending`` that are done, once one is; interrupted (Ctrl-C), the
+    kernels are killed mid-cell, quietly."""
+    try:
+        return futures_wait(pending, return_when=FIRST_COMPLETED)
+    except KeyboardInterrupt:
+        for kernel in kernels:
+            kernel.interrupted()
+        raise
 
 
 def _render(build: _Build, name: str, steps: _Steps) -> None:
