@@ -5,8 +5,10 @@ the balance held, so the cheapest feasible s is the smallest one meeting the ser
 ``s_min(Q)``. :func:`search` therefore
 
 1. searches ``s_min(Q)`` for a log-spaced grid of Q, all Q at once, every sweep on the same
-   scenarios (common random numbers; :func:`min_threshold`);
-2. refines twice on a finer log grid between the neighbours of the cheapest Q;
+   scenarios (common random numbers; :func:`min_threshold`), each trigger to within a
+   fraction of the step it is rounded to;
+2. refines once on a finer log grid between the neighbours of the cheapest Q, each
+   trigger searched between the neighbours' triggers;
 
 and :func:`round_policy` rounds Q, s and the first purchase to whole amounts an admin would
 type (:func:`nice_step`, never below the minimum amount), evaluates the rounded neighbours
@@ -30,11 +32,19 @@ from planner.scenarios import Scenarios
 
 #: points of the coarse Q grid
 _COARSE_Q = 14
-#: points added between the neighbours of the best Q at each refinement
+#: points added between the neighbours of the best Q (one refinement: steps of about 8%,
+#: finer than the -20 % / +25 % of nice amounts :func:`round_policy` then looks at)
 _FINE_Q = 7
-#: rounds of the trigger search, and triggers tested per Q in each (625-fold narrowing)
+#: most rounds of the trigger search, and triggers tested per Q in each (five-fold narrowing)
 _SEARCH_ROUNDS = 4
 _POINTS_PER_ROUND = 4
+#: a trigger bracket is narrow enough at this share of the step the trigger is rounded to
+#: (:func:`nice_step`, about a tenth of it): the rounded neighbours are then the same
+TRIGGER_TOLERANCE = 0.25
+#: on the coarse Q grid, which only tells where to refine, a bracket twice as wide will do
+COARSE_TOLERANCE = 0.5
+#: a refined Q's bracket: its neighbours' triggers widened by this share each way
+_NEIGHBOUR_MARGIN = 0.15
 #: a candidate whose stock-out share lies within this many standard errors of the target
 #: (at the target's own p) is borderline: it is judged again on the check scenarios
 BORDERLINE_SE = 2.0
@@ -240,17 +250,31 @@ def policy_table(policies: list[Policy]) -> pd.DataFrame:
 def min_threshold(
     ev: Evaluator,
     q: np.ndarray,
-    s_hi: float,
+    s_hi: float | np.ndarray,
     lead_days: int,
     *,
     target: float | None = None,
+    s_lo: np.ndarray | None = None,
+    tolerance: float = TRIGGER_TOLERANCE,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Search the smallest feasible trigger (at least the minimum amount) for every Q.
 
-    Each round tests :data:`_POINTS_PER_ROUND` evenly spaced triggers inside every open
-    bracket in one sweep, shrinking the brackets five-fold. The first purchase is
-    ``max(Q, s)``, so that the start is like any later cycle and the edge found is the
-    steady-state one.
+    Every bracket ``[s_lo, s_hi]`` is tested at both ends in one sweep. A bracket whose
+    lower end is already feasible is searched again from the minimum amount up to it, and
+    one whose upper end still fails is doubled (three times at most). Then each round tests
+    :data:`_POINTS_PER_ROUND` evenly spaced triggers inside every open bracket in one
+    sweep, shrinking it five-fold, until each is narrower than ``tolerance`` of the step the
+    trigger is rounded to (:func:`nice_step`) or :data:`_SEARCH_ROUNDS` rounds are done.
+    The first purchase is ``max(Q, s)``, so that the start is like any later cycle and the
+    edge found is the steady-state one.
+
+    Parameters
+    ----------
+    s_hi, s_lo : float or np.ndarray
+        The bracket, per Q or for all (``s_lo`` default: the minimum amount); a narrow one
+        (the neighbours' triggers, when the search refines Q) takes fewer rounds.
+    tolerance : float
+        Width of a finished bracket, in rounding steps of its upper end.
 
     Returns
     -------
@@ -265,15 +289,21 @@ def min_threshold(
         res = ev(ev.grid(qq, ss, np.maximum(qq, ss), lead_days))
         return res, (res["p_stockout"] <= target + 1e-12).to_numpy()
 
-    # the admin center refuses a trigger below the minimum: the bracket starts there
-    lo = np.full(n, ev.min_amount)
-    hi = np.full(n, max(float(s_hi), 2 * ev.min_amount))
+    # the admin center refuses a trigger below the minimum: no bracket starts lower
+    floor = ev.min_amount
+    lo = np.full(n, floor) if s_lo is None else np.maximum(np.asarray(s_lo, float), floor)
+    hi = np.maximum(np.broadcast_to(np.asarray(s_hi, float), (n,)), 2 * floor)
+    hi = np.maximum(hi, lo * 1.5)
     res, ok = run(np.concatenate([q, q]), np.concatenate([lo, hi]))
     ok_lo, ok_hi = ok[:n], ok[n:].copy()
     rows: list[pd.Series] = [res.iloc[i] if ok_lo[i] else res.iloc[n + i] for i in range(n)]
+    # a feasible lower end: the edge lies below it (a narrow bracket that missed), or at it
+    below = ok_lo & (lo > floor)
     hi[ok_lo] = lo[ok_lo]
+    lo[below] = floor
+    ok_hi[ok_lo] = True
     for _ in range(3):  # widen the bracket where even s_hi is not enough
-        idx = np.flatnonzero(~ok_lo & ~ok_hi)
+        idx = np.flatnonzero(~ok_hi)
         if not idx.size:
             break
         lo[idx] = hi[idx]
@@ -282,11 +312,12 @@ def min_threshold(
         for r, i in enumerate(idx):
             rows[i] = res.iloc[r]
             ok_hi[i] = ok[r]
-    active = ~ok_lo & ok_hi
+    active = (~ok_lo | below) & ok_hi
     k = _POINTS_PER_ROUND
     frac = np.arange(1, k + 1) / (k + 1)
     for _ in range(_SEARCH_ROUNDS):
-        idx = np.flatnonzero(active)
+        wide = np.array([hi[i] - lo[i] > tolerance * nice_step(hi[i]) for i in range(n)])
+        idx = np.flatnonzero(active & wide)
         if not idx.size:
             break
         pts = lo[idx, None] + (hi[idx] - lo[idx])[:, None] * frac
@@ -302,7 +333,7 @@ def min_threshold(
                     lo[i] = pts[r, g - 1]
             else:
                 lo[i] = pts[r, -1]
-    s_min = np.where(ok_lo | ok_hi, hi, np.nan)
+    s_min = np.where(ok_hi, hi, np.nan)
     return s_min, pd.DataFrame(rows).reset_index(drop=True)
 
 
@@ -325,29 +356,31 @@ def _scale(sc: Scenarios, lead_days: int) -> dict:
 def search(
     ev: Evaluator, sc: Scenarios, lead_days: int, initial_zero: bool, min_q: float
 ) -> tuple[float, float, pd.DataFrame]:
-    """Continuous (Q, s) minimising the cost at the feasibility edge; plus the Q-grid rows."""
+    """Continuous (Q, s) minimising the cost at the feasibility edge; plus the Q-grid rows.
+
+    A coarse log grid of Q first, then one finer grid between the neighbours of the
+    cheapest; a finer Q's trigger is searched between its neighbours' (the trigger needed
+    falls as Q grows: fewer recharges, fewer days just below the trigger), widened by
+    :data:`_NEIGHBOUR_MARGIN` and re-opened by :func:`min_threshold` where it missed."""
     scale = _scale(sc, lead_days)
     q_lo = max(min_q, ev.min_amount, 1.0)
     # never beyond what a year can use: a bigger lot forfeits the rest
     q_hi = max(q_lo, scale["year_mean"])
     s_hi = max(1.0, 1.5 * scale["lead_peak"] + scale["mu"])
     q = np.geomspace(q_lo, q_hi, _COARSE_Q) if q_hi > q_lo * 1.01 else np.array([q_lo])
-    s_min, rows = min_threshold(ev, q, s_hi, lead_days)
+    s_min, rows = min_threshold(ev, q, s_hi, lead_days, tolerance=COARSE_TOLERANCE)
     grid = rows.assign(_q=q, _s=s_min)
-    for _ in range(2):
-        feasible = grid[np.isfinite(grid["_s"])]
-        if feasible.empty:
-            break
-        order = feasible.sort_values("_q")
-        i = int(np.argmin(order["cost"].to_numpy()))
-        qs = order["_q"].to_numpy()
-        left = qs[i - 1] if i > 0 else qs[i] / 1.5 if qs[i] / 1.5 >= q_lo else qs[i]
-        right = min(qs[i + 1] if i + 1 < len(qs) else qs[i] * 1.5, q_hi)
-        if right <= max(left, q_lo) * 1.001:
-            break
-        fine = np.geomspace(max(left, q_lo), right, _FINE_Q + 2)[1:-1]
-        s_f, rows_f = min_threshold(ev, fine, s_hi, lead_days)
-        grid = pd.concat([grid, rows_f.assign(_q=fine, _s=s_f)], ignore_index=True)
+    fine = _fine_grid(grid, q_lo, q_hi)
+    if fine is not None:
+        q_fine, s_near = fine
+        s_f, rows_f = min_threshold(
+            ev,
+            q_fine,
+            s_near.max() * (1 + _NEIGHBOUR_MARGIN),
+            lead_days,
+            s_lo=np.full(len(q_fine), s_near.min() * (1 - _NEIGHBOUR_MARGIN)),
+        )
+        grid = pd.concat([grid, rows_f.assign(_q=q_fine, _s=s_f)], ignore_index=True)
     feasible = grid[np.isfinite(grid["_s"])]
     if feasible.empty:
         raise InputError(
@@ -356,6 +389,23 @@ def search(
         )
     best = feasible.loc[feasible["cost"].idxmin()]
     return float(best["_q"]), float(best["_s"]), grid
+
+
+def _fine_grid(
+    grid: pd.DataFrame, q_lo: float, q_hi: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The finer Q between the neighbours of the cheapest feasible Q of ``grid`` and the
+    triggers found for it and them; None when there is nothing to refine."""
+    feasible = grid[np.isfinite(grid["_s"])].sort_values("_q")
+    if feasible.empty:
+        return None
+    i = int(np.argmin(feasible["cost"].to_numpy()))
+    qs, ss = feasible["_q"].to_numpy(), feasible["_s"].to_numpy()
+    left = qs[i - 1] if i > 0 else qs[i] / 1.5 if qs[i] / 1.5 >= q_lo else qs[i]
+    right = min(qs[i + 1] if i + 1 < len(qs) else qs[i] * 1.5, q_hi)
+    if right <= max(left, q_lo) * 1.001:
+        return None
+    return np.geomspace(max(left, q_lo), right, _FINE_Q + 2)[1:-1], ss[max(i - 1, 0) : i + 2]
 
 
 def round_policy(
@@ -367,7 +417,12 @@ def round_policy(
     initial_zero: bool,
     target: float | None = None,
 ) -> pd.Series:
-    """Cheapest feasible policy among the nice-rounded neighbours of (Q, s)."""
+    """Cheapest feasible policy among the nice-rounded neighbours of (Q, s).
+
+    With today's lots (``initial_zero``) a policy is tried without a first purchase, with
+    one recharge amount and with enough not to trigger at once, in that order of
+    preference. When the cheapest feasible one buys now, the next triggers up are tried too
+    before it is taken: a purchase that only a trigger too low needs is not needed."""
     target = ev.target if target is None else target
     low = ev.min_amount
 
@@ -388,6 +443,8 @@ def round_policy(
     q_opts = [x for x in q_opts if x >= floor] or [whole(round_amount(q, "up"))]
     s_up = whole(round_amount(s, "up"))
     s_opts = sorted({whole(round_amount(s, "down")), s_up, s_up + nice_step(s_up)})
+    tried: list[pd.DataFrame] = []
+    raised = False
     for _ in range(12):
         cands = []
         for qq in q_opts:
@@ -398,14 +455,22 @@ def round_policy(
                 for rank, ii in enumerate(dict.fromkeys(inits)):
                     cands.append((rank, ev.policy(ii, qq, ss, lead_days)))
         res = ev(policy_table([c[1] for c in cands]))
-        res = ev.confirm(res, target).assign(_rank=[c[0] for c in cands])
-        ok = res[res["feasible"]]
-        if not ok.empty:
-            # per (Q, s) the preferred feasible first purchase, then the cheapest (Q, s)
-            ok = ok.sort_values("_rank", kind="stable")
-            ok = ok.drop_duplicates(["recharge_amount", "threshold"], keep="first")
-            return ok.sort_values("cost", kind="stable").iloc[0].drop("_rank")
+        tried.append(ev.confirm(res, target).assign(_rank=[c[0] for c in cands]))
+        ok = pd.concat(tried, ignore_index=True)
+        ok = ok[ok["feasible"]]
         s_opts = [x + nice_step(x) * 2 for x in s_opts]
+        if ok.empty:
+            continue
+        # per (Q, s) the preferred feasible first purchase, then the cheapest (Q, s)
+        ok = ok.sort_values("_rank", kind="stable")
+        ok = ok.drop_duplicates(["recharge_amount", "threshold"], keep="first")
+        best = ok.sort_values("cost", kind="stable").iloc[0].drop("_rank")
+        if initial_zero and best["initial"] > 0 and not raised:
+            # a purchase now that only a trigger too low needs is not needed: the higher
+            # triggers without one are weighed against it first
+            raised = True
+            continue
+        return best
     raise InputError(
         "could not find a rounded policy meeting the service level; lower --service-level"
     )
