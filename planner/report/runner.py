@@ -18,10 +18,8 @@ from typing import Any
 
 from planner import ingest, text
 from planner.errors import EXIT_ALERT, EXIT_OK, InputError, NotebookFailed, PlannerError
-from planner.excel import write_workbook
 from planner.report import prestart
 from planner.report.artifacts import SUMMARY_NAME, json_default, load_artifacts
-from planner.report.html_export import render_html
 from planner.report.kernel import KERNEL_NAME, Kernel, check_kernel
 from planner.report.notebooks import (
     NOTEBOOKS,
@@ -31,7 +29,7 @@ from planner.report.notebooks import (
     prepare_parameters,
     translate_notebook,
 )
-from planner.report.workbook import WORKBOOK_NAME, workbook_page, workbook_sheets
+from planner.report.workbook import WORKBOOK_NAME
 from planner.text import t
 
 _Progress = Callable[[str], None]
@@ -331,6 +329,10 @@ def _write_summary(build: _Build, steps: _Steps) -> ReportResult:
     at = steps.next()
     result = ReportResult(out_dir=build.out_dir, summary=summary)
     if summary:
+        # openpyxl when the workbook is written, not while the kernels boot
+        from planner.excel import write_workbook
+        from planner.report.workbook import workbook_page, workbook_sheets
+
         steps.say(t("planner: [{step}/{steps}] writing {name} ...", name=WORKBOOK_NAME, **at))
         write_workbook(build.final / WORKBOOK_NAME, workbook_sheets(tables, summary),
                        page=workbook_page(summary))  # fmt: skip
@@ -520,5 +522,9 @@ def _next_done(pending: set[Future], kernels: list[Kernel]) -> tuple[set[Future]
 
 
 def _render(build: _Build, name: str, steps: _Steps) -> None:
+    # nbconvert (most of a second of imports) once the first page is rendered, while the
+    # longest notebook still runs, not while the kernels boot
+    from planner.report.html_export import render_html
+
     steps.say(t("planner: [{step}/{steps}] rendering {name}.html ...", name=name, **steps.next()))
     render_html(build.executed(name), build.final / f"{name}.html")
