@@ -29,7 +29,7 @@ import gettext as _gettext
 import io
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -202,7 +202,14 @@ def semicolons(parts: list[str]) -> str:
 
 
 def _pattern(kind: str, decimals: int, least: int | None = None):
-    loc = locale()
+    """The Babel pattern of ``kind`` in the language in use, parsed once (a workbook or a
+    chart formats thousands of numbers; the pattern is never changed once made)."""
+    return _parsed_pattern(current_language(), kind, decimals, least)
+
+
+@lru_cache(maxsize=256)
+def _parsed_pattern(language: str, kind: str, decimals: int, least: int | None):
+    loc = _locale(language)
     source = {
         "currency": loc.currency_formats["standard"],
         "percent": loc.percent_formats[None],
