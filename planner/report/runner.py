@@ -501,6 +501,8 @@ def _side_by_side(notebooks, names, routed, build, kernels, progress, steps) -> 
                 continue
             if not failures:
                 _render(build, names[i], steps)
+                if pending:  # while the longest notebook runs: what the workbook needs
+                    import openpyxl  # noqa: F401
     if failures:
         first = min(failures)
         error = failures[first]
