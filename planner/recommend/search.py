@@ -446,18 +446,9 @@ def round_policy(
     tried: list[pd.DataFrame] = []
     raised = False
     for _ in range(12):
-        cands = []
-        for qq in q_opts:
-            for ss in s_opts:
-                # in order of preference: nothing now (today's lots), one recharge amount,
-                # enough not to trigger at once
-                inits = ([0.0] if initial_zero else []) + [qq, max(qq, ss)]
-                for rank, ii in enumerate(dict.fromkeys(inits)):
-                    cands.append((rank, ev.policy(ii, qq, ss, lead_days)))
-        res = ev(policy_table([c[1] for c in cands]))
-        tried.append(ev.confirm(res, target).assign(_rank=[c[0] for c in cands]))
+        pairs = [(qq, ss) for qq in q_opts for ss in s_opts]
+        tried.append(_preferred_feasible(ev, pairs, lead_days, initial_zero, target))
         ok = pd.concat(tried, ignore_index=True)
-        ok = ok[ok["feasible"]]
         s_opts = [x + nice_step(x) * 2 for x in s_opts]
         if ok.empty:
             continue
@@ -474,3 +465,34 @@ def round_policy(
     raise InputError(
         "could not find a rounded policy meeting the service level; lower --service-level"
     )
+
+
+def _preferred_feasible(
+    ev: Evaluator,
+    pairs: list[tuple[float, float]],
+    lead_days: int,
+    initial_zero: bool,
+    target: float,
+) -> pd.DataFrame:
+    """Per (Q, s) of ``pairs``, the feasible row with the most preferred first purchase
+    (``_rank``): nothing now (today's lots, ``initial_zero``), one recharge amount, enough
+    not to trigger at once. Each first purchase is tried only where the preferred ones
+    failed; borderline rows are judged on the check scenarios (:meth:`Evaluator.confirm`).
+    Pairs feasible with none are left out."""
+    found: list[pd.DataFrame] = []
+    todo = pairs
+    for rank in range(3):
+        rows = []
+        for qq, ss in todo:
+            inits = list(dict.fromkeys(([0.0] if initial_zero else []) + [qq, max(qq, ss)]))
+            if rank < len(inits):
+                rows.append(ev.policy(inits[rank], qq, ss, lead_days))
+        if not rows:
+            break
+        res = ev.confirm(ev(policy_table(rows)), target).assign(_rank=rank)
+        feasible = res["feasible"].to_numpy()
+        found.append(res[feasible])
+        todo = [
+            (p.recharge_amount, p.threshold) for p, ok in zip(rows, feasible, strict=True) if not ok
+        ]
+    return pd.concat(found, ignore_index=True)
