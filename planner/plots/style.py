@@ -122,12 +122,21 @@ def tick_formatter(scale: float = 1.0, hide_negative: bool = False):
     class _Ticks(Formatter):
         digits = 0
 
+        def __init__(self) -> None:
+            # a figure's layout and drawing ask for the same labels several times
+            self.written: dict[tuple[float, int], str] = {}
+
         def set_locs(self, locs):
             super().set_locs(locs)
             self.digits = decimals(np.asarray(locs, dtype=float) / scale)
 
         def __call__(self, x, pos=None):
-            v = x / scale
+            key = (float(x), self.digits)
+            if key not in self.written:
+                self.written[key] = self.write(x / scale)
+            return self.written[key]
+
+        def write(self, v: float) -> str:
             if hide_negative and v < -1e-9:
                 return ""
             if abs(v) < 0.5 * 10.0**-self.digits:
@@ -218,22 +227,27 @@ def value_span(ax: Axes, minimum: float = 1.0) -> None:
 def concise_dates(ax: Axes) -> None:
     """Date ticks that adapt to the span (days for a week, months for a year)."""
     import matplotlib.dates as mdates
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import Formatter
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
 
-    def label(value: float, _pos: Any = None) -> str:
-        # the language's day and month names (matplotlib's own are English): a day when the
-        # ticks are days apart, a month and its year when they are months apart
-        ticks = locator()
-        step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
-        day = mdates.num2date(value)
-        if step >= 28:
-            return words.month(day).replace(" ", "\n", 1)
-        return words.date(day).rsplit(" ", 1)[0]
+    class _Days(Formatter):
+        """The language's day and month names (matplotlib's own are English): a day when the
+        ticks are days apart, a month and its year when they are months apart."""
 
-    ax.xaxis.set_major_formatter(FuncFormatter(label))
+        step = 1.0
+
+        def set_locs(self, locs):
+            super().set_locs(locs)  # the locator's ticks, the labels' spacing
+            self.step = float(np.min(np.diff(locs))) if len(locs) > 1 else 1.0
+
+        def __call__(self, value, pos=None):
+            day = mdates.num2date(value)
+            if self.step >= 28:
+                return words.month(day).replace(" ", "\n", 1)
+            return words.date(day).rsplit(" ", 1)[0]
+
+    ax.xaxis.set_major_formatter(_Days())
 
 
 def daily_bars(ax: Axes, idx: pd.Index, values: np.ndarray, **kwargs: Any) -> None:
