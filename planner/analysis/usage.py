@@ -252,7 +252,7 @@ def _drawn_per_pool(calls: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             "kind": calls["pool"].astype("string").to_numpy(),
             "country": calls["pool_country"].to_numpy(),
             "plan": calls["pool_plan"].where(calls["pool"] != "dial_out", "MCOMEETADD").to_numpy(),
-            "month": month_of(calls).to_numpy(),
+            "month": month_of(calls).array,  # (Period objects would group far slower)
             "minutes": calls["seconds"].to_numpy(np.int64) / 60.0,
             "size": calls["pool_minutes"].to_numpy(np.float64),
         }
