@@ -47,17 +47,18 @@ def csv_bytes(header: tuple[str, ...] | list[str], rows: list[list[str]] | list[
 def zip_bytes(members: dict[str, bytes], when: pd.Timestamp) -> bytes:
     """A deterministic zip: fixed member timestamps and order.
 
-    Members are bzip2-compressed: the export's random GUID columns come out about a sixth
-    smaller than with deflate, which keeps the shipped sample small; Python's ``zipfile``
-    reads both.
+    Members are deflated, at the highest level, as the admin center's exports are. bzip2
+    would make them a sixth smaller, but it decompresses about ten times slower: reading
+    the sample took five times the CPU (0.84 s against 0.16 s), and every report and demo
+    reads it.
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=(when.year, when.month, when.day, 6, 12, 44))
-            info.compress_type = zipfile.ZIP_BZIP2
+            info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
+            zf.writestr(info, data, compresslevel=9)
     return buf.getvalue()
 
 

@@ -183,8 +183,8 @@ def _files_section(records: pd.DataFrame, lots: pd.DataFrame, current_zip: str,
         f"(`purchase_date,amount`, USD, {text.number(lots['amount'].sum(), 2)} in all); the oldest",
         f"  expires on {expiry_date(lots['purchase_date'].min()):%Y-%m-%d}.",
         "",
-        "Zip members are bzip2-compressed and dated with fixed timestamps, so the files are",
-        "byte-for-byte reproducible.",
+        "Zip members are deflated, as the admin center's exports are, and dated with fixed",
+        "timestamps, so the files are byte-for-byte reproducible.",
         "",
     ]
 
