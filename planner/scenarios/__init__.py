@@ -90,13 +90,13 @@ from planner.scenarios.tail import (
     TAIL_SHAPE_PRIOR,
     UNSEEN_BURSTS_PRIOR,
     DayTail,
+    HistoryTail,
     fit_day_tail,
     month_end_factors,
     season_adjusted,
     season_factors,
     weekday_factors,
 )
-from planner.scenarios.tail import apply_day_tail as _apply_day_tail
 
 __all__ = [
     "DEFAULT_HORIZON_DAYS",
@@ -336,24 +336,6 @@ def level_draws(weekly: np.ndarray, n_scenarios: int, rng: np.random.Generator) 
     return np.asarray(weights @ weekly / mean_week)
 
 
-def _add_day_tail(
-    paths: np.ndarray,
-    level: np.ndarray,
-    dates: pd.DatetimeIndex,
-    start: pd.Timestamp,
-    rng: np.random.Generator,
-    prior: tuple[float, float] = TAIL_SHAPE_PRIOR,
-) -> None:
-    """Fit the tail of the season-adjusted history (shape ``prior``) and give the paths'
-    big days fresh excesses (:func:`_apply_day_tail`)."""
-    adjusted, weekday, month_end = season_adjusted(level, dates)
-    fitted = fit_day_tail(adjusted, prior)
-    if fitted is None:
-        return
-    future = pd.date_range(start, periods=paths.shape[1], freq="D")
-    _apply_day_tail(paths, fitted, season_factors(future, weekday, month_end), rng)
-
-
 def _check_sizes(horizon_days: object, n_scenarios: object, tail_days: object) -> None:
     """InputError unless the horizon, scenario count and tail days are whole and in range."""
     for label, value, lo, hi in (
@@ -394,16 +376,29 @@ def _resample_weeks(
     total_days: int,
     n_scenarios: int,
     rng: np.random.Generator,
+    bursting: np.ndarray | None = None,
 ) -> np.ndarray:
     """The month-aligned weekly block bootstrap (module docstring): for each 7-day block of
     the future, a whole history week starting on the same weekday, chosen among those whose
-    position in the month is close to the block's, exact matches weighted up."""
+    position in the month is close to the block's, exact matches weighted up.
+
+    ``bursting`` (per history day: in the day tail) keeps a burst whole: a block whose week
+    ends in the middle of a burst, which went on into the next history week, is followed by
+    that week, so that a burst of several days is not cut short where two weeks meet (the
+    trigger covers the spend of the lead time, and at a lead of two days or more, a burst's
+    days add up)."""
     n_blocks = -(-total_days // 7)
     hist_pos = _month_position(dates[week_starts])
     block_dates = start + pd.to_timedelta(np.arange(n_blocks) * 7, unit="D")
     block_pos = _month_position(pd.DatetimeIndex(block_dates))
     idx = np.empty((n_scenarios, n_blocks * 7), dtype=np.int64)
     offsets = np.arange(7)
+    continues = None
+    if bursting is not None:  # per week start: its last day and the next day both burst
+        continues = np.zeros(len(level), dtype=bool)
+        has_next = week_starts + 13 < len(level)
+        ws = week_starts[has_next]
+        continues[ws] = bursting[ws + 6] & bursting[ws + 7]
     n_keep = min(MIN_CANDIDATES, len(week_starts))
     for b in range(n_blocks):
         # not circular: a week is never moved across the 1st, where month-end spend drops
@@ -414,6 +409,10 @@ def _resample_weeks(
         # prefer exact alignment: a week one day off moves month-end spend by a day
         weight = np.exp(-0.5 * (dist[cand] / MONTH_SIGMA_DAYS) ** 2)
         pick = week_starts[cand[rng.choice(len(cand), size=n_scenarios, p=weight / weight.sum())]]
+        if b and continues is not None:
+            prev = idx[:, b * 7 - 7]
+            goes_on = continues[prev]
+            pick = np.where(goes_on, prev + 7, pick)
         idx[:, b * 7 : b * 7 + 7] = pick[:, None] + offsets
     return level[idx[:, :total_days]]
 
@@ -577,9 +576,13 @@ def make_scenarios(
     # history weeks aligned so that they start on the same weekday as the horizon
     n = len(values)
     week_starts = np.arange(n % 7, n - 6, 7)
-    paths = _resample_weeks(level, dates, week_starts, start, total_days, n_scenarios, rng)
-    if day_tail:
-        _add_day_tail(paths, level, dates, start, rng, tail_prior)
+    tail = HistoryTail.fit(level, dates, tail_prior) if day_tail else None
+    paths = _resample_weeks(
+        level, dates, week_starts, start, total_days, n_scenarios, rng,
+        bursting=None if tail is None else tail.bursting,
+    )  # fmt: skip
+    if tail is not None:
+        tail.apply(paths, start, rng)
     _scale_level_and_growth(paths, level, week_starts, projection, horizon_days, age_years, rng)
     # drop float dust (a constant history must give exactly constant paths)
     paths = np.round(paths, 6)

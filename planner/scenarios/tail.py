@@ -255,3 +255,31 @@ def apply_day_tail(
     )
     excess = np.minimum(excess, TAIL_CAP * float(tail.excess[-1]))
     paths[rows, cols] = (tail.threshold + excess) * factor[cols]
+
+
+@dataclass(frozen=True)
+class HistoryTail:
+    """The fitted tail of a season-adjusted history, and which history days lie in it."""
+
+    fitted: DayTail
+    weekday: np.ndarray
+    month_end: np.ndarray
+    bursting: np.ndarray  # per history day: above the tail's threshold
+
+    @classmethod
+    def fit(
+        cls, level: np.ndarray, dates: pd.DatetimeIndex, prior: tuple[float, float]
+    ) -> HistoryTail | None:
+        """Fit the tail of the season-adjusted history (shape ``prior``); None when too few
+        days stand out."""
+        adjusted, weekday, month_end = season_adjusted(level, dates)
+        fitted = fit_day_tail(adjusted, prior)
+        if fitted is None:
+            return None
+        return cls(fitted, weekday, month_end, adjusted > fitted.threshold)
+
+    def apply(self, paths: np.ndarray, start: pd.Timestamp, rng: np.random.Generator) -> None:
+        """Give the paths' big days fresh excesses (:func:`apply_day_tail`)."""
+        future = pd.date_range(start, periods=paths.shape[1], freq="D")
+        factor = season_factors(future, self.weekday, self.month_end)
+        apply_day_tail(paths, self.fitted, factor, rng)
