@@ -438,3 +438,31 @@ def test_a_steady_trend_is_not_a_wander_of_the_level():
     assert _growth_floor(grown.to_numpy()) > 1.4 * _growth_floor(steady.to_numpy())
     detrended = _growth_floor(grown.to_numpy(), math.log1p(0.4))
     assert detrended == pytest.approx(_growth_floor(steady.to_numpy()), rel=0.1)
+
+
+def test_a_burst_is_not_cut_where_two_weeks_meet():
+    """A resampled week that ends in the middle of a burst is followed by the history week
+    the burst went on into; without bursts the next week is drawn as any other."""
+    from planner.scenarios import _resample_weeks
+
+    n = 364
+    dates = pd.date_range("2025-01-06", periods=n, freq="D")
+    level = np.arange(n, dtype=float)  # each day's value is its index
+    week_starts = np.arange(n % 7, n - 6, 7)
+    bursting = np.zeros(n, dtype=bool)
+    bursting[[13, 14, 15]] = True  # the week of day 7 ends on day 13, mid-burst
+    start = dates[-1] + pd.Timedelta(days=1)
+
+    def next_weeks(mask):
+        rng = np.random.default_rng(3)
+        paths = _resample_weeks(level, dates, week_starts, start, n, 2000, rng, bursting=mask)
+        starts = paths[:, ::7]
+        return starts[:, 1:][starts[:, :-1] == 7]
+
+    kept = next_weeks(bursting)
+    assert len(kept) > 100 and (kept == 14).all()
+    drawn = next_weeks(None)
+    assert len(drawn) > 100 and (drawn != 14).mean() > 0.5
+    # a burst that ends with its week changes nothing
+    bursting[14:] = False
+    assert (next_weeks(bursting) != 14).mean() > 0.5
