@@ -12,7 +12,9 @@ daily credit spend into such paths:
   weighted up (:data:`MONTH_SIGMA_DAYS`). Whole weeks keep the weekly rhythm and day-to-day
   correlation; matching the position in the month keeps the month-end bunching (Calling Plan
   minute pools reset on the 1st, so overage spend piles up late in the month). A week is
-  never moved across the 1st, where that spend drops.
+  never moved across the 1st, where that spend drops. A week that ends in the middle of a
+  burst (days in the day tail, below) is followed by the history week the burst went on
+  into, so bursts of several days are not cut short where two weeks meet.
 
 Growth. The history is first brought to the level of its last day by removing its own trend,
 then the future is scaled by ``(1 + growth_per_year) ** (days / 365.25)``. The trend is a
