@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -490,19 +493,27 @@ def _side_by_side(notebooks, names, routed, build, kernels, progress, steps) -> 
     _read_exports_once(notebooks, names, routed, build)
     failures: dict[int, PlannerError] = {}
     pending = set(jobs)
-    while pending:
-        done, pending = _next_done(pending, [k for _, k in jobs.values()])
-        for job in sorted(done, key=lambda j: jobs[j][0]):
-            i, kernel = jobs[job]
-            try:
-                kernel.wait(job)
-            except PlannerError as exc:
-                failures[i] = exc
-                continue
-            if not failures:
-                _render(build, names[i], steps)
-                if pending:  # while the longest notebook runs: what the workbook needs
-                    import openpyxl  # noqa: F401
+    with ThreadPoolExecutor(1, thread_name_prefix="planner-render") as aside:
+        pages: list[Future] = []
+        while pending:
+            done, pending = _next_done(pending, [k for _, k in jobs.values()])
+            for job in sorted(done, key=lambda j: jobs[j][0]):
+                i, kernel = jobs[job]
+                try:
+                    kernel.wait(job)
+                except PlannerError as exc:
+                    failures[i] = exc
+                    continue
+                if failures:
+                    continue
+                if pending:  # at the low priority of the kernels off the critical path,
+                    # in the report's language (a context variable a new thread lacks)
+                    context = contextvars.copy_context()
+                    pages.append(aside.submit(context.run, _render_aside, build, names[i], steps))
+                else:  # the last page, at once
+                    _render(build, names[i], steps)
+        for page in pages:
+            page.result()
     if failures:
         first = min(failures)
         error = failures[first]
@@ -510,6 +521,19 @@ def _side_by_side(notebooks, names, routed, build, kernels, progress, steps) -> 
             name = names[first]
             _report_failure(error, build.executed(name), build.out_dir / "failed" / f"{name}.ipynb")
         raise error
+
+
+def _render_aside(build: _Build, name: str, steps: _Steps) -> None:
+    """Render a page while other notebooks run, on a thread of its own at the niceness of
+    the kernels off the critical path (Linux gives each thread its own), then import what
+    the workbook needs at the end."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            tid = threading.get_native_id()
+            niceness = os.getpriority(os.PRIO_PROCESS, tid) + prestart.YIELD_NICENESS
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    _render(build, name, steps)
+    import openpyxl  # noqa: F401
 
 
 def _next_done(pending: set[Future], kernels: list[Kernel]) -> tuple[set[Future], set[Future]]:
