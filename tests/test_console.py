@@ -123,3 +123,28 @@ def test_backtest_table_keeps_its_markdown_shape():
         lines[2]
         == "| tiny | 1.77 | 10, 0.05 | 350, 350, 50 | 0.2% | 0% | 62 | 61 (381 below 50) | 1.02 |"
     )
+
+
+def test_the_command_exits_at_once_with_its_code_and_waits_for_a_thread_at_work(tmp_path):
+    """``planner`` skips the interpreter's teardown once done, with every line printed and
+    its exit code kept; a thread still at work is waited for as usual."""
+    import subprocess
+    import sys
+
+    def run(code: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    quick = run(
+        "import sys; from planner import cli; sys.argv = ['planner', 'report', 'nowhere.csv']\n"
+        "cli.entry()"
+    )
+    assert quick.returncode == EXIT_BAD_INPUT and "nowhere.csv" in quick.stderr
+    done = tmp_path / "done"
+    waited = run(
+        "import sys, threading, time, pathlib\nfrom planner import cli\n"
+        f"def work():\n    time.sleep(0.5); pathlib.Path({str(done)!r}).write_text('ok')\n"
+        "threading.Thread(target=work).start()\n"
+        "sys.argv = ['planner', '--version']\ncli.entry()"
+    )
+    assert waited.returncode == 0 and waited.stdout.startswith("planner ")
+    assert done.read_text() == "ok"
