@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from planner.text import date, days, money, nt, number, percent, semicolons, t
+from planner.text import N_, date, days, money, nt, number, percent, semicolons, t
 from planner.text.funding import day_span, kind_words, postpaid_sentences
 from planner.text.notes import note, note_sentences
 
@@ -431,6 +431,17 @@ def status_line(rec: Any, verdict: Any, outlook: Mapping[str, Any] | None = None
     return f"planner: {verdict.level} " + semicolons(phrases)
 
 
+#: the runway of a status line, beyond the horizon and within it: of the balance for a
+#: prepaid tenant, of today's credits for a post-paid one
+_RUNWAY_WORDS = {
+    "runway": (N_("runway more than {days}"), N_("runway {days} (pessimistic {pessimistic})")),
+    "credits": (
+        N_("credits last more than {days}"),
+        N_("credits last {days} (pessimistic {pessimistic})"),
+    ),
+}
+
+
 def verdict_phrases(
     reasons: Sequence[Any],
     currency: str,
@@ -446,27 +457,13 @@ def verdict_phrases(
     or the recommended ``(initial, recharge amount, threshold)``. The status line and the
     batch's portfolio write the same words."""
     phrases = [reason_phrase(r, currency) for r in reasons]
-    if runway is not None and bill is not None:  # post-paid: today's credits, then the bill
+    if runway is not None:
+        beyond, within = _RUNWAY_WORDS["credits" if bill is not None else "runway"]
         span = days(runway["median"])
         phrases.append(
-            t("credits last more than {days}", days=span)
+            t(beyond, days=span)
             if runway["censored"]
-            else t(
-                "credits last {days} (pessimistic {pessimistic})",
-                days=span,
-                pessimistic=number(runway["pessimistic"]),
-            )
-        )
-    elif runway is not None:
-        span = days(runway["median"])
-        phrases.append(
-            t("runway more than {days}", days=span)
-            if runway["censored"]
-            else t(
-                "runway {days} (pessimistic {pessimistic})",
-                days=span,
-                pessimistic=number(runway["pessimistic"]),
-            )
+            else t(within, days=span, pessimistic=number(runway["pessimistic"]))
         )
     if (
         current_p is not None
