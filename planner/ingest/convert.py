@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -12,12 +13,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.formats import ExportFormat, time_formats
+from planner.formats import ExportFormat
+from planner.ingest.times import TS as _TS
+from planner.ingest.times import parse_time
 from planner.money import micro_cents
 from planner.schema import RECORD_DTYPES
 from planner.store.tables import np_mask
-
-_TS = pa.timestamp("ns", "UTC")
 
 #: text columns taken from the source (``kind`` and ``source_file`` are set by the reader)
 _TEXT_COLUMNS = tuple(
@@ -171,27 +172,6 @@ def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarra
     return pc.if_else(keep, value, pa.scalar(None, pa.int64())), present & ~ok, negative
 
 
-def _parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarray]:
-    """Time text -> (UTC timestamps with nulls, unparseable mask)."""
-    try:
-        return pc.cast(s, _TS), np.zeros(len(s), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass  # some value is not strict ISO 8601 with a zone: the slower, lenient path
-    text = pd.Series(s.to_pandas(), dtype="string").str.strip()
-    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-    formats = time_formats(dayfirst)
-    for fmt in formats:
-        todo = parsed.isna() & text.notna()
-        if not todo.any():
-            break
-        parsed = parsed.where(
-            ~todo, pd.to_datetime(text.where(todo), utc=True, format=fmt, errors="coerce")
-        )
-    bad = (parsed.isna() & text.notna()).to_numpy(bool)
-    ts = pa.array(parsed.dt.as_unit("ns"), type=_TS, from_pandas=True)
-    return ts, bad
-
-
 def _direction_from_call_type(call_type: pa.ChunkedArray) -> pa.Array:
     # a handful of call types: match the patterns once per distinct value
     kinds = pc.unique(call_type)
@@ -317,15 +297,25 @@ def _id_problems(src: _Source, out: dict[str, Any]) -> list[Problem]:
     ]
 
 
+#: the earliest call start accepted: older is an empty or damaged date (Excel's 1900-01-00),
+#: not a Teams or Skype for Business Online call
+_FIRST_CALL = pd.Timestamp("2010-01-01", tz="UTC")
+
+
+def _today() -> dt.date:
+    """Today in UTC: a call starting after tomorrow is not a call yet."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def _convert_times(src: _Source, out: dict[str, Any], dayfirst: bool) -> list[Problem]:
-    """``start`` and ``end`` as UTC timestamps; a start is required."""
+    """``start`` and ``end`` as UTC timestamps; a start is required, from 2010 to tomorrow."""
     problems: list[Problem] = []
     for column, required in (("start", True), ("end", False)):
         arr = src.get(column)
         if arr is None:
             continue
         label = src.label(column)
-        ts, bad = _parse_time(arr, dayfirst)
+        ts, bad = parse_time(arr, dayfirst)
         out[column] = ts
         problems.append(
             (
@@ -345,7 +335,38 @@ def _convert_times(src: _Source, out: dict[str, Any], dayfirst: bool) -> list[Pr
                     _reason("{label} is empty: the call cannot be placed in time", label),
                 )
             )
+    if "start" in out:
+        problems += _implausible_times(src, out)
     return problems
+
+
+def _implausible_times(src: _Source, out: dict[str, Any]) -> list[Problem]:
+    """Starts no call has: before 2010, after tomorrow (the end is not checked: no amount or
+    day depends on it)."""
+    start = out["start"]
+    label, raw = src.label("start"), src.get("start")
+    today = _today()
+    latest = pd.Timestamp(today + dt.timedelta(days=2), tz="UTC")
+    return [
+        (
+            np_mask(pc.less(start, pa.scalar(_FIRST_CALL, _TS))),
+            _reason(
+                "{label} {value!r} is before 2010: no call is that old; an empty or damaged "
+                "date (re-export the file)",
+                label,
+                raw,
+            ),
+        ),
+        (
+            np_mask(pc.greater_equal(start, pa.scalar(latest, _TS))),
+            _reason(
+                "{label} {value!r} is in the future (today is " + today.isoformat() + "); "
+                "check the export and the computer's clock",
+                label,
+                raw,
+            ),
+        ),
+    ]
 
 
 def _convert_duration(src: _Source, out: dict[str, Any]) -> list[Problem]:
