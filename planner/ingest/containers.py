@@ -18,7 +18,14 @@ from planner.errors import InputError
 from planner.ingest.csvfile import csv_part
 from planner.ingest.discovery import Input, discover
 from planner.ingest.graph import json_parts
-from planner.ingest.parts import SNIFF_BYTES, Part, RecordsPart, not_export, records_part
+from planner.ingest.parts import (
+    SNIFF_BYTES,
+    NotAnExport,
+    Part,
+    RecordsPart,
+    not_export,
+    records_part,
+)
 from planner.ingest.xlsx import xlsx_part
 
 _log = logging.getLogger("planner")
@@ -36,9 +43,24 @@ def _kind_of_bytes(head: bytes) -> str:
         return "ole"
     if stripped.startswith((b"{", b"[")):
         return "json"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if _binary(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
     return "text"
+
+
+#: bytes no text holds (tab, line breaks, form feed and vertical tab aside)
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
+
+
+def _binary(head: bytes) -> bool:
+    """Whether ``head`` is binary data: NUL bytes in over 1% of it (UTF-16 without its byte
+    order mark), or a NUL among over 5% control bytes (compressed data). A few NUL bytes in a
+    CSV are damage that costs only their rows; a name full of terminal escapes is text."""
+    nul = head.count(b"\x00")
+    if not nul:
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return nul > len(head) // 100 or controls > len(head) // 20
 
 
 def _is_xlsx_zip(zf: zipfile.ZipFile) -> bool:
@@ -135,7 +157,7 @@ def _bytes_part(
     return [csv_part(name, open_binary, open_binary, prefix, period)]
 
 
-def _zip_parts(path: Path) -> list[Part]:
+def _zip_parts(path: Path, skipped: list[tuple[str, str]]) -> list[Part]:
     name = str(path)
     try:
         zf = zipfile.ZipFile(path)
@@ -162,65 +184,87 @@ def _zip_parts(path: Path) -> list[Part]:
             guard.check_member(name, info)
             with guard.damaged(member_name):
                 period = read_parameters(zf.open(info).read(_PARAMETERS_BYTES))
-    parts = []
+    parts: list[Part] = []
     for info in members:
         if Path(info.filename).name.lower() == "parameters.json":
             continue
-        member_name = f"{name}!{info.filename}"
-        if info.flag_bits & 0x1:
-            raise InputError(
-                "{member_name}: the archive member is encrypted; extract it first",
-                member_name=member_name,
-            )
-        guard.check_member(name, info)
-
-        def open_member(info: zipfile.ZipInfo = info) -> Any:
-            return zf.open(info)
-
-        def read_member(limit: int, info: zipfile.ZipInfo = info) -> bytes:
-            with zf.open(info) as fh:
-                return fh.read(limit)
-
-        with guard.damaged(member_name):
-            try:
-                with zf.open(info) as fh:
-                    head = fh.read(SNIFF_BYTES)
-            except OSError as exc:
-                raise InputError(
-                    "{member_name}: cannot read the archive member ({exc})",
-                    member_name=member_name,
-                    exc=exc,
-                ) from None
-            if not head.strip():
-                # an export of a period without such calls may hold an empty member
-                raise InputError(
-                    "{member_name}: the archive member is empty", member_name=member_name
-                )
-            if _kind_of_bytes(head) == "zip":
-                inner = zipfile.ZipFile(open_member())
-                if not _is_xlsx_zip(inner):
-                    raise InputError(
-                        "{member_name}: a zip inside the zip; extract it first",
-                        member_name=member_name,
-                    )
-                guard.check_archive(member_name, inner)
-            parts.extend(_bytes_part(member_name, head, read_member, open_member, "zip/", period))
+        try:
+            parts.extend(_member_parts(zf, name, info, period))
+        except NotAnExport as exc:
+            # a note beside the export (README.txt) is skipped as in a folder; a member
+            # named as an export that is none is refused as a named file is
+            if Path(info.filename).suffix.lower() in _EXPORT_SUFFIXES:
+                raise
+            _skip(f"{name}!{info.filename}", exc, skipped)
     if not parts:
         raise InputError("{name}: the zip archive holds no usage export", name=name)
     return parts
 
 
+#: the suffixes of the files an export archive holds: a member so named must be an export
+_EXPORT_SUFFIXES = (".csv", ".json", ".jsonl", ".xlsx", ".xlsm")
+
+
+def _member_parts(
+    zf: zipfile.ZipFile,
+    name: str,
+    info: zipfile.ZipInfo,
+    period: tuple[dt.date, dt.date] | None,
+) -> list[Part]:
+    """The parts of one member of the archive ``name``."""
+    member_name = f"{name}!{info.filename}"
+    if info.flag_bits & 0x1:
+        raise InputError(
+            "{member_name}: the archive member is encrypted; extract it first",
+            member_name=member_name,
+        )
+    guard.check_member(name, info)
+
+    def open_member() -> Any:
+        return zf.open(info)
+
+    def read_member(limit: int) -> bytes:
+        with zf.open(info) as fh:
+            return fh.read(limit)
+
+    with guard.damaged(member_name):
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError as exc:
+            raise InputError(
+                "{member_name}: cannot read the archive member ({exc})",
+                member_name=member_name,
+                exc=exc,
+            ) from None
+        if not head.strip():
+            # an export of a period without such calls may hold an empty member
+            raise InputError("{member_name}: the archive member is empty", member_name=member_name)
+        if _kind_of_bytes(head) == "zip":
+            inner = zipfile.ZipFile(open_member())
+            if not _is_xlsx_zip(inner):
+                raise InputError(
+                    "{member_name}: a zip inside the zip; extract it first",
+                    member_name=member_name,
+                )
+            guard.check_archive(member_name, inner)
+        return _bytes_part(member_name, head, read_member, open_member, "zip/", period)
+
+
 _STRONG_EXTENSIONS = {".zip": "zip", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def _file_parts(path: Path) -> Sequence[Part | RecordsPart]:
+def _file_parts(
+    path: Path, skipped: list[tuple[str, str]] | None = None
+) -> Sequence[Part | RecordsPart]:
     """The parts of one input file, with their formats detected from the content.
 
     A file reached through a symlink leading out of its folder is never quoted in an error
-    (a link to a system file must not print its first line).
+    (a link to a system file must not print its first line). Members of a zip archive that
+    are not exports are added to ``skipped``.
     """
     try:
-        return _read_file_parts(path)
+        return _read_file_parts(path, [] if skipped is None else skipped)
     except InputError as exc:
         if not guard.symlinked_outside(path):
             raise
@@ -232,7 +276,7 @@ def _file_parts(path: Path) -> Sequence[Part | RecordsPart]:
         ) from exc
 
 
-def _read_file_parts(path: Path) -> Sequence[Part | RecordsPart]:
+def _read_file_parts(path: Path, skipped: list[tuple[str, str]]) -> Sequence[Part | RecordsPart]:
     name = str(path)
     guard.regular_file(path)
     try:
@@ -276,7 +320,7 @@ def _read_file_parts(path: Path) -> Sequence[Part | RecordsPart]:
         )
     period = _sibling_period(path)
     if actual == "zip":
-        return _zip_parts(path)
+        return _zip_parts(path, skipped)
     if kind == "binary":
         raise not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
     if kind == "text":  # pyarrow reads the path itself: native I/O
@@ -336,6 +380,15 @@ def detect_format(path: str | Path) -> str:
     return "+".join(dict.fromkeys(names))
 
 
+def _skip(path: str, exc: InputError, skipped: list[tuple[str, str]]) -> None:
+    """Skip ``path``, not a usage export, with a warning; its reason in ``skipped``."""
+    reason = str(exc).removeprefix(f"{path}: ")
+    # the columns a format misses matter for a file meant as an export, not here
+    reason = reason.split(": closest is ")[0].split(": a mix of ")[0]
+    skipped.append((path, reason))
+    _log.warning("skipped %s: %s", path, reason)
+
+
 def input_parts(
     inputs: list[Input],
 ) -> tuple[list[Part | RecordsPart], list[tuple[str, str]]]:
@@ -353,15 +406,11 @@ def input_parts(
     skipped: list[tuple[str, str]] = []
     for item in inputs:
         try:
-            parts.extend(_file_parts(item.path))
+            parts.extend(_file_parts(item.path, skipped))
         except InputError as exc:
             if item.named:
                 raise
-            reason = str(exc).removeprefix(f"{item.path}: ")
-            # the columns a format misses matter for a file meant as an export, not here
-            reason = reason.split(": closest is ")[0].split(": a mix of ")[0]
-            skipped.append((str(item.path), reason))
-            _log.warning("skipped %s: %s", item.path, reason)
+            _skip(str(item.path), exc, skipped)
     if not parts:
         shown = ", ".join(Path(p).name for p, _ in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""

@@ -113,8 +113,12 @@ def _planner_file_hint(headers: list[str]) -> str | None:
     return None
 
 
+class NotAnExport(InputError):
+    """An input that is no usage export at all (a note, a picture), not a damaged one."""
+
+
 def not_export(name: str, why: str) -> InputError:
-    return InputError("{name}: not a usage export: {why}", name=name, why=why)
+    return NotAnExport("{name}: not a usage export: {why}", name=name, why=why)
 
 
 def match_header(name: str, headers: list[str]) -> ExportFormat:
