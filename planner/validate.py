@@ -92,12 +92,18 @@ def finite(text: str) -> float:
     return value
 
 
-def _integer(text: str, what: str, low: int, high: int) -> int:
+def _integer(text: str, what: str, low: int | None, high: int) -> int:
+    """A whole number from ``low`` to ``high``; with ``low`` None, from ``-high`` (the command
+    checks the lower bound and names its option), and only ``high`` is named."""
     raw = str(text).strip().replace("_", "")
     if not re.fullmatch(r"[+-]?\d+", raw):
         raise _refused("{what} {text!r} is not a whole number", what=t(what), text=text)
     value = int(raw)
-    if not low <= value <= high:
+    if low is None and abs(value) > high:
+        raise _refused(
+            "{what} {text!r} is beyond {high}", what=t(what), text=text, high=number(high)
+        )
+    if low is not None and not low <= value <= high:
         raise _refused(
             "{what} {text!r} must be between {low} and {high}",
             what=t(what),
@@ -110,7 +116,7 @@ def _integer(text: str, what: str, low: int, high: int) -> int:
 
 def days(text: str) -> int:
     """A whole number of days, at most :data:`MAX_DAYS` in size (the command checks the sign)."""
-    return _integer(text, N_("day count"), -MAX_DAYS, MAX_DAYS)
+    return _integer(text, N_("day count"), None, MAX_DAYS)
 
 
 def day_span(text: str) -> float:
@@ -133,8 +139,9 @@ def workers(text: str) -> int:
 
 
 def count(text: str) -> int:
-    """A count of scenarios or the like: a whole number up to :data:`MAX_COUNT`."""
-    return _integer(text, N_("count"), -MAX_COUNT, MAX_COUNT)
+    """A count of scenarios or the like: a whole number up to :data:`MAX_COUNT` (the command
+    checks the lower bound)."""
+    return _integer(text, N_("count"), None, MAX_COUNT)
 
 
 def check_workload(scenarios: int | None, horizon_days: int | None) -> None:

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json_text(result.totals))
         return 0
-    print(summary_text(result.stream))
+    print(summary_text(result.stream, args.rejects))
     if "store" in result.totals:
         added = result.totals["store"]
         print(

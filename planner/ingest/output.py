@@ -111,12 +111,17 @@ def ingest_to(
 
 def _refuse_all_rejected(totals: dict[str, Any], rejects: str | Path | None) -> None:
     """Raise when rows were read but none could be used."""
-    if totals["records"] == 0 and totals["rejected"]:
-        hint = f" (reasons in {rejects})" if rejects else "; use --rejects FILE to see why"
+    if totals["records"] == 0 and totals["rejected"] and rejects:
         raise InputError(
-            "no usable call record: all {totals} row(s) were rejected{hint}",
+            "no usable call record: all {totals} row(s) were rejected (reasons in {rejects})",
             totals=totals["rejected"],
-            hint=hint,
+            rejects=rejects,
+        )
+    if totals["records"] == 0 and totals["rejected"]:
+        raise InputError(
+            "no usable call record: all {totals} row(s) were rejected; use --rejects FILE to "
+            "see why",
+            totals=totals["rejected"],
         )
 
 
@@ -141,10 +146,10 @@ def _log_in_store(store: StoreWriter, stream: RecordStream) -> dict[str, Any]:
     }
 
 
-def summary_text(result: Accounting) -> str:
+def summary_text(result: Accounting, rejects: str | Path | None = None) -> str:
     """The ``planner ingest`` summary in the language in use: a line per file, totals,
     period, credit spend (counts and amounts with the language's separators, days as ISO
-    dates)."""
+    dates), and where the reasons of rejected rows are (``rejects``, the file written)."""
     from planner.text import number, t
 
     heads = [t("file"), t("format"), t("rows"), t("records"), t("dupes"), t("rejected")]
@@ -184,6 +189,8 @@ def summary_text(result: Accounting) -> str:
     spend = result.credit_spend()
     amounts = ", ".join(f"{number(amount, 2)} {cur}" for cur, amount in spend.items())
     lines.append(t("credit spend (MCOPSTNPP): {amounts}", amounts=amounts or t("none")))
-    if rejected:
+    if rejected and rejects:
+        lines.append(t("some rows were rejected (reasons in {rejects})", rejects=rejects))
+    elif rejected:
         lines.append(t("some rows were rejected: see --rejects FILE for each row's reason"))
     return "\n".join(lines)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner import text
@@ -45,6 +47,13 @@ def read_lots(path: str | Path) -> pd.DataFrame:
     amounts = t.numbers(amount_col, "amount")
     t._first_bad(
         amounts < 0, amount_col, "lot amount {value} is negative; give what is left (>= 0)"
+    )
+    cent = Decimal("0.01")
+    t._first_bad(
+        np.array([d != d.quantize(cent) for d in t.decimals(amount_col, "amount")], dtype=bool),
+        amount_col,
+        "lot amount {value} has more than 2 decimals; give what is left to the cent, as the "
+        "admin center shows it",
     )
     out = pd.DataFrame({"purchase_date": dates.to_numpy(), "amount": amounts})
     out = out[out["amount"] > 0]
@@ -90,8 +99,13 @@ def check_lots(
             for d, a in zip(held["purchase_date"][expired], held["amount"][expired], strict=True)
         )
         warnings.append(
-            f"{name}: lot(s) bought {gone} expired 12 months after purchase, before "
-            f"{start.date().isoformat()}, and are left out of the balance"
+            text.t(
+                "{name}: lot(s) bought {gone} expired 12 months after purchase, before "
+                "{start}, and are left out of the balance",
+                name=name,
+                gone=gone,
+                start=start.date().isoformat(),
+            )
         )
     out = held[~expired]
     return out[out["amount"] > 0].reset_index(drop=True), warnings
