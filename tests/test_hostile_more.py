@@ -14,13 +14,25 @@ import pytest
 
 from planner import text
 from planner.cli import main
+from planner.collect.fetch import fetch
 from planner.errors import InputError
 from planner.ingest import read_exports
 from planner.inputs import check_lots, read_lots
+from tests.fixtures.graph.fake_graph import SECRET, CallRows, FakeGraph
 from tests.fixtures.ingest.build import CP_CURRENT, cp_row, csv_text, write_csv, write_zip
+from tests.graph_helpers import (  # noqa: F401 (fixtures)
+    env_fixture,
+    fetch_argv,
+    graph_client,
+    serve,
+    tls_fixture,
+)
 
 # the module (``planner.ingest.convert`` is also the name of its function)
 convert_module = importlib.import_module("planner.ingest.convert")
+
+T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+GRAPH_ROWS = CallRows.generate(30, T0 - dt.timedelta(days=5), T0, seed=2)
 
 
 def _balanced(result) -> None:
@@ -243,3 +255,41 @@ def test_a_huge_count_names_only_the_limit(tmp_path, capsys, option, value):
     code = main(["recommend", "--demand", str(demand), option, value])
     err = _one_line_error(capsys, code, "is beyond")
     assert "-20,000" not in err and "-100,000" not in err  # never a negative count offered
+
+
+# ---- Graph: a token refused mid-way -------------------------------------------------------
+
+
+def _refuse_token(fake, requests: set[int]) -> None:
+    """Make ``fake`` answer 401 (an expired or revoked token) to the data ``requests``."""
+    answer = fake._answer
+
+    def refused(path, query, auth, n, stormy):
+        if n in requests:
+            body = {"error": {"code": "InvalidAuthenticationToken", "message": "expired"}}
+            return 401, body
+        return answer(path, query, auth, n, stormy)
+
+    fake._answer = refused
+
+
+def test_a_token_refused_mid_fetch_is_renewed_once(tmp_path, tls, env):
+    fake = FakeGraph(GRAPH_ROWS, today=T0, page_size=10)
+    _refuse_token(fake, {2})
+    with serve(fake, tls):
+        client = graph_client(fake, [])
+        result = fetch(tmp_path / "s", client, since=T0 - dt.timedelta(days=5), until=T0)
+    assert result.records_added == 30
+    assert client.counters.sign_ins == 2 and len(fake.forms) == 2
+
+
+def test_a_token_refused_again_is_one_line_naming_the_permission(tmp_path, tls, env, capsys):
+    fake = FakeGraph(GRAPH_ROWS, today=T0, page_size=10)
+    _refuse_token(fake, set(range(2, 99)))
+    with serve(fake, tls):
+        code = main(
+            fetch_argv(fake, tmp_path / "s", "--since", "2026-05-27", "--until", "2026-06-01")
+        )
+    err = _one_line_error(capsys, code, "CallRecords.Read.All")
+    assert SECRET not in err and "tok-" not in err
+    assert len(fake.forms) == 2  # one renewal, not one per retry

@@ -15,7 +15,8 @@ What the client does about failures:
   1, 2, 4 ... seconds (capped at :data:`BACKOFF_CAP_S`) and asks again;
 - after :data:`MAX_RETRIES` retries of one request, or when the waits of the fetch would pass
   ``max_wait``, it gives up (exit 2, one line);
-- **401 / 403**: stops at once with a one-line message naming ``CallRecords.Read.All``;
+- **401**: signs in again once (a token expired or revoked before MSAL's clock said so);
+- **403, a second 401**: stops with a one-line message naming ``CallRecords.Read.All``;
 - any other 4xx: stops with Graph's own error code and message.
 
 What the client trusts of an answer (each refusal is one line, exit 2):
@@ -281,6 +282,7 @@ class GraphClient:
         key = (credential.certificate or {}).get("private_key")
         self.scrub = Scrubber([credential.secret, passphrase, key])
         self._app: msal.ConfidentialClientApplication | None = None
+        self._token: str | None = None  # the last token MSAL gave
         self._token_lock = threading.Lock()
         # MSAL logs a sign-in answer it cannot parse with its traceback and the answer's text
         logging.getLogger("msal").setLevel(logging.CRITICAL + 1)
@@ -367,7 +369,16 @@ class GraphClient:
         self.scrub.add(token)
         if result.get("token_source") == "identity_provider":
             self.counters.add("sign_ins")
+        self._token = token
         return token
+
+    def _renew(self, refused: str) -> None:
+        """Sign in again at the next :meth:`token` when Graph refused the token ``refused``
+        (expired or revoked before MSAL's clock said so); once for the workers that sent it."""
+        with self._token_lock:
+            if self._token == refused:
+                self._app = None  # a new application: MSAL's cache of the old token goes
+                self._token = None
 
     # ---- requests -----------------------------------------------------------------------
 
@@ -404,8 +415,7 @@ class GraphClient:
         text = text or response.reason or ""
         return self.scrub(text.splitlines()[0] if text else "", 300)
 
-    def _send(self, url: str) -> requests.Response:
-        token = self.token()
+    def _send(self, url: str, token: str) -> requests.Response:
         self.pacer.before_request()
         self.counters.add("requests")
         return self.session.get(
@@ -426,13 +436,15 @@ class GraphClient:
         Raises
         ------
         GraphError
-            On 401/403 (the permission), a redirect, another 4xx, an answer that is not a
-            page, or when retries or the total wait are exhausted.
+            On 403 or a second 401 (the permission), a redirect, another 4xx, an answer that
+            is not a page, or when retries or the total wait are exhausted.
         """
         attempt = 0
+        renewed = False
         while True:
+            token = self.token()
             try:
-                response = self._send(url)
+                response = self._send(url, token)
                 status = response.status_code
                 body = read_body(response, MAX_PAGE_BYTES, "Graph") if status == 200 else None
             except requests.RequestException as exc:
@@ -460,6 +472,11 @@ class GraphClient:
                     target=target,
                     graph_url=self.graph_url,
                 )
+            if status == 401 and not renewed:
+                response.close()
+                renewed = True
+                self._renew(token)
+                continue
             if status in (401, 403):
                 raise self._fail(
                     "Graph refused access ({status} {error_text}): the app registration "
