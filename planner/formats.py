@@ -293,7 +293,13 @@ FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)
 
 
 class UnknownHeader(ValueError):
-    """A header that matches no known export format."""
+    """A header that matches no known export format: ``shown`` (its first columns),
+    ``closest`` (the nearest format's name) and its ``missing`` columns (none: a mix of
+    layouts). The message is English; the reader writes it in the language in use."""
+
+    def __init__(self, message: str, shown: str, closest: str, missing: list[str]):
+        super().__init__(message)
+        self.shown, self.closest, self.missing = shown, closest, missing
 
 
 def match_format(headers: list[str]) -> ExportFormat:
@@ -323,7 +329,11 @@ def match_format(headers: list[str]) -> ExportFormat:
         detail = f"a mix of {closest.name} and another layout"
     else:
         detail = f"closest is {closest.name}, missing column(s) {', '.join(missing)}"
+    shown += ", ..." if len(headers) > 6 else ""
     raise UnknownHeader(
-        f"the header ({shown or 'empty'}{', ...' if len(headers) > 6 else ''}) matches no "
-        f"known format: {detail} (formats tried: {', '.join(FORMAT_NAMES)})"
+        f"the header ({shown or 'empty'}) matches no known format: {detail} (formats tried: "
+        f"{', '.join(FORMAT_NAMES)})",
+        shown,
+        closest.name,
+        missing,
     )

@@ -191,6 +191,45 @@ def test_a_damaged_csv_in_a_zip_is_not_skipped(tmp_path):
         read_exports(path)
 
 
+# ---- links and wide encodings ---------------------------------------------------------------
+
+
+def test_a_symlink_loop_is_named_as_such(tmp_path, capsys):
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    code = main(["ingest", str(tmp_path / "a.csv")])
+    _one_line_error(capsys, code, "a symbolic link that leads nowhere (Too many levels")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "fragment"),
+    [("utf-16-le", "UTF-16 text without its byte order mark"), ("utf-32", "UTF-32 text")],
+)
+def test_wide_text_without_a_mark_is_named(tmp_path, encoding, fragment):
+    path = tmp_path / "w.csv"
+    path.write_bytes(csv_text(CP_CURRENT, [cp_row(1)]).encode(encoding))
+    with pytest.raises(InputError, match=fragment):
+        read_exports(path)
+
+
+def test_not_an_export_is_one_french_line(tmp_path, capsys):
+    path = tmp_path / "notes.csv"
+    path.write_text("Report,of,calls\n1,2,3\n")
+    code = main(["demand", str(path), "--lang", "fr"])
+    err = _one_line_error(capsys, code, "l'en-tête (Report, of, calls) ne correspond à aucun")
+    assert "pas un export d'utilisation" in err
+    assert "le plus proche est calling_plans_current" in err and "closest" not in err
+
+
+def test_a_skipped_note_is_named_in_french(tmp_path, capsys):
+    write_csv(tmp_path / "a.csv", CP_CURRENT, [cp_row(1)])
+    (tmp_path / "README.txt").write_text("notes\n")
+    assert main(["ingest", str(tmp_path), "--lang", "fr"]) == 0
+    err = capsys.readouterr().err
+    assert "ignoré" in err and "ne correspond à aucun format connu" in err
+    assert "closest" not in err and "le plus proche" not in err  # the short reason
+
+
 # ---- all rows rejected, in French -----------------------------------------------------------
 
 

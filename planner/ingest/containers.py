@@ -27,6 +27,7 @@ from planner.ingest.parts import (
     records_part,
 )
 from planner.ingest.xlsx import xlsx_part
+from planner.text import t
 
 _log = logging.getLogger("planner")
 
@@ -43,6 +44,8 @@ def _kind_of_bytes(head: bytes) -> str:
         return "ole"
     if stripped.startswith((b"{", b"[")):
         return "json"
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "binary"  # UTF-32, which no spreadsheet writes for a CSV
     if _binary(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
     return "text"
@@ -50,6 +53,20 @@ def _kind_of_bytes(head: bytes) -> str:
 
 #: bytes no text holds (tab, line breaks, form feed and vertical tab aside)
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
+
+
+def _binary_file(name: str, head: bytes) -> InputError:
+    """The error for a binary ``head``, naming text in a wide encoding when it is one."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return not_export(name, "it is UTF-32 text; save it again as CSV UTF-8")
+    # Latin text in UTF-16: a NUL in (nearly) every other byte, on one side only
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if max(even, odd) > half * 9 // 10 and min(even, odd) < half // 10:
+        return not_export(
+            name, "it is UTF-16 text without its byte order mark; save it again as CSV UTF-8"
+        )
+    return not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
 
 
 def _binary(head: bytes) -> bool:
@@ -153,7 +170,7 @@ def _bytes_part(
         data = guard.read_bounded(name, read_all, guard.MAX_JSON_BYTES, "a JSON document")
         return json_parts(name, data, prefix, period)
     if kind == "binary":
-        raise not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
+        raise _binary_file(name, head)
     return [csv_part(name, open_binary, open_binary, prefix, period)]
 
 
@@ -322,7 +339,7 @@ def _read_file_parts(path: Path, skipped: list[tuple[str, str]]) -> Sequence[Par
     if actual == "zip":
         return _zip_parts(path, skipped)
     if kind == "binary":
-        raise not_export(name, "it is a binary file, not CSV, JSON, .xlsx or .zip")
+        raise _binary_file(name, head)
     if kind == "text":  # pyarrow reads the path itself: native I/O
         return [csv_part(name, lambda: path.open("rb"), str(path), "", period)]
 
@@ -381,12 +398,12 @@ def detect_format(path: str | Path) -> str:
 
 
 def _skip(path: str, exc: InputError, skipped: list[tuple[str, str]]) -> None:
-    """Skip ``path``, not a usage export, with a warning; its reason in ``skipped``."""
-    reason = str(exc).removeprefix(f"{path}: ")
-    # the columns a format misses matter for a file meant as an export, not here
-    reason = reason.split(": closest is ")[0].split(": a mix of ")[0]
+    """Skip ``path``, not a usage export, with a warning; its reason in ``skipped`` (the
+    columns a format misses matter for a file meant as an export, not here)."""
+    brief = exc.brief if isinstance(exc, NotAnExport) else ""
+    reason = brief or str(exc).removeprefix(f"{path}: ")
     skipped.append((path, reason))
-    _log.warning("skipped %s: %s", path, reason)
+    _log.warning(t("skipped {path}: {reason}", path=path, reason=reason))
 
 
 def input_parts(

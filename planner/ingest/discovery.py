@@ -87,6 +87,13 @@ def discover(paths: Iterable[str | Path] | str | Path) -> list[Input]:
             if not found:
                 raise InputError("{text}: no file matches this pattern", text=text)
             out.extend(found)
+        elif path.is_symlink():
+            raise InputError(
+                "{text}: a symbolic link that leads nowhere ({strerror}); give the file it "
+                "should point to",
+                text=text,
+                strerror=_broken_link(path),
+            )
         else:
             raise InputError("{text}: no such file or folder", text=text)
     named: dict[Path, bool] = {}
@@ -127,3 +134,12 @@ def input_bytes(paths: Iterable[str | Path]) -> int:
                 pass  # reported when the file is read
         total += size
     return total
+
+
+def _broken_link(path: Path) -> str:
+    """Why the symlink ``path`` cannot be followed (a loop, a missing target)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return ""

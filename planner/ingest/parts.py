@@ -15,8 +15,9 @@ import numpy as np
 import pyarrow as pa
 
 from planner.errors import InputError
-from planner.formats import ExportFormat, UnknownHeader, header_key, match_format
+from planner.formats import FORMAT_NAMES, ExportFormat, UnknownHeader, header_key, match_format
 from planner.store import tables
+from planner.text import t
 
 #: text read as missing, in any letter case (``null`` as written by scripts saving Graph rows)
 NULL_TOKENS: tuple[str, ...] = ("", "no data", "??", "null")
@@ -109,23 +110,52 @@ def _planner_file_hint(headers: list[str]) -> str | None:
     keys = {header_key(h) for h in headers}
     for needed, what, option in _PLANNER_FILES:
         if needed <= keys:
-            return f"it looks like {what}; did you mean {option}?"
+            return t("it looks like {what}; did you mean {option}?", what=t(what), option=option)
     return None
 
 
 class NotAnExport(InputError):
-    """An input that is no usage export at all (a note, a picture), not a damaged one."""
+    """An input that is no usage export at all (a note, a picture), not a damaged one;
+    ``brief`` says so without the columns a format misses (for a file skipped)."""
+
+    brief = ""
 
 
-def not_export(name: str, why: str) -> InputError:
-    return NotAnExport("{name}: not a usage export: {why}", name=name, why=why)
+def not_export(name: str, why: str, brief: str | None = None) -> NotAnExport:
+    """``{name}: not a usage export: {why}``, ``why`` in the language in use."""
+    error = NotAnExport("{name}: not a usage export: {why}", name=name, why=t(why))
+    error.brief = t("not a usage export: {why}", why=t(brief if brief is not None else why))
+    return error
+
+
+def header_error(name: str, exc: UnknownHeader) -> NotAnExport:
+    """The error of a header matching no format (:class:`UnknownHeader`), in the language in
+    use: the closest format and its missing columns, and the formats tried."""
+    shown = exc.shown or t("empty")
+    if exc.missing:
+        detail = t(
+            "closest is {closest}, missing column(s) {missing}",
+            closest=exc.closest,
+            missing=", ".join(exc.missing),
+        )
+    else:
+        detail = t("a mix of {closest} and another layout", closest=exc.closest)
+    brief = t("the header ({shown}) matches no known format", shown=shown)
+    why = t(
+        "{brief}: {detail} (formats tried: {formats})",
+        brief=brief,
+        detail=detail,
+        formats=", ".join(FORMAT_NAMES),
+    )
+    return not_export(name, why, brief)
 
 
 def match_header(name: str, headers: list[str]) -> ExportFormat:
     try:
         return match_format(headers)
     except UnknownHeader as exc:
-        raise not_export(name, _planner_file_hint(headers) or str(exc)) from None
+        hint = _planner_file_hint(headers)
+        raise (not_export(name, hint) if hint else header_error(name, exc)) from None
 
 
 def unique_names(headers: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 from planner import guard
 from planner.errors import InputError
 from planner.formats import UnknownHeader, match_format
-from planner.ingest.parts import Part, cell_text, not_export, rows_part
+from planner.ingest.parts import Part, cell_text, header_error, not_export, rows_part
 
 
 def xlsx_part(
@@ -104,7 +104,7 @@ def _xlsx_sheets(
                 match_format(headers)
             except UnknownHeader as exc:
                 if first_error is None:
-                    first_error = not_export(f"{name} (sheet {sheet.title})", str(exc))
+                    first_error = header_error(f"{name} (sheet {sheet.title})", exc)
                 continue
             width = len(headers)
             body, lines, bad = [], [], []
