@@ -18,7 +18,7 @@ from planner.collect.fetch import fetch
 from planner.errors import InputError
 from planner.ingest import read_exports
 from planner.inputs import check_lots, read_lots
-from tests.fixtures.graph.fake_graph import SECRET, CallRows, FakeGraph
+from tests.fixtures.graph.fake_graph import CLIENT_ID, SECRET, TENANT, CallRows, FakeGraph
 from tests.fixtures.ingest.build import CP_CURRENT, cp_row, csv_text, write_csv, write_zip
 from tests.graph_helpers import (  # noqa: F401 (fixtures)
     env_fixture,
@@ -332,3 +332,24 @@ def test_a_token_refused_again_is_one_line_naming_the_permission(tmp_path, tls, 
     err = _one_line_error(capsys, code, "CallRecords.Read.All")
     assert SECRET not in err and "tok-" not in err
     assert len(fake.forms) == 2  # one renewal, not one per retry
+
+
+@pytest.mark.parametrize(
+    "url", ["https://admin:Pa55word@graph.example", "https://graph.example/?sig=Pa55word"]
+)
+def test_a_credential_pasted_into_an_address_is_not_echoed(tmp_path, capsys, monkeypatch, url):
+    monkeypatch.setenv("PLANNER_CLIENT_SECRET", "x")
+    code = main(["fetch", "--store", str(tmp_path / "s"), "--tenant-id", TENANT,
+                 "--client-id", CLIENT_ID, "--graph-url", url])  # fmt: skip
+    err = _one_line_error(capsys, code, "give an https:// address")
+    assert "Pa55word" not in err and "***" in err
+
+
+def test_an_unknown_plan_lists_pay_as_you_go_once(tmp_path):
+    from planner.inputs import read_licences
+
+    path = tmp_path / "lic.csv"
+    path.write_text("plan,country,users\nXYZ,US,10\n")
+    with pytest.raises(InputError) as err:
+        read_licences(path)
+    assert str(err.value).count("PAYG") == 1

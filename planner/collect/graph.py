@@ -186,10 +186,23 @@ def _base_url(url: str, option: str) -> str:
         raise InputError(
             "{option} {url}: give an https:// address (e.g. {default_graph_url})",
             option=option,
-            url=url,
+            url=_shown(url),
             default_graph_url=DEFAULT_GRAPH_URL,
         )
     return url.rstrip("/")
+
+
+def _shown(url: str) -> str:
+    """``url`` as an error may print it: a user name, password, query or fragment (where a
+    credential may have been pasted) written ``***``."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password or parts.query or parts.fragment):
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"***@{host}" if parts.username or parts.password else host
+    query = "?***" if parts.query else ""
+    fragment = "#***" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{query}{fragment}"
 
 
 def timestamp(moment: dt.datetime) -> str:

@@ -53,7 +53,7 @@ def read_licences(path: str | Path) -> pd.DataFrame:
                 int(line),
                 "unknown plan {raw!r}; use one of {plans} or {payg_plan} (pay-as-you-go)",
                 raw=raw,
-                plans=", ".join(PLANS),
+                plans=", ".join(p for p in PLANS if p != PAYG_PLAN),
                 payg_plan=PAYG_PLAN,
             )
         plans.append(code)
