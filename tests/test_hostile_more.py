@@ -353,3 +353,12 @@ def test_an_unknown_plan_lists_pay_as_you_go_once(tmp_path):
     with pytest.raises(InputError) as err:
         read_licences(path)
     assert str(err.value).count("PAYG") == 1
+
+
+def test_alerts_since_after_the_data_is_not_an_ok(tmp_path, capsys):
+    # a --since in the wrong year reported "OK no high alert in 2099-01-01 to 2019-11-28"
+    rows = [cp_row(i, day=1 + i % 28) for i in range(1, 40)]
+    path = write_csv(tmp_path / "a.csv", CP_CURRENT, rows)
+    code = main(["alerts", str(path), "--since", "2099-01-01"])
+    _one_line_error(capsys, code, "is after the last day of the data (2019-11-28)")
+    assert main(["alerts", str(path), "--since", "2019-11-28"]) in (0, 3)

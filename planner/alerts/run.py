@@ -25,7 +25,7 @@ from planner.alerts.sms import detect_sms_pumping
 from planner.alerts.users import detect_user_jumps
 from planner.analysis import credit_currencies, in_currency, runway_days
 from planner.billing import check_billing
-from planner.errors import EXIT_ALERT, EXIT_OK
+from planner.errors import EXIT_ALERT, EXIT_OK, InputError
 from planner.text import alert_counts, alert_kind, t
 
 #: the detectors, each a plain function ``(calls, thresholds) -> list[Alert]``
@@ -256,3 +256,22 @@ def detect_alerts(
     kept = [a for a in unique.values() if a.last_date >= since_day]
     kept.sort(key=lambda a: (severity_rank(a.severity), -a.amount_cents, a.first_date, a.kind))
     return AlertResult(tuple(kept), since_day, pd.Timestamp(first).date(), last_day, t, billing)
+
+
+def checked_period(result: AlertResult) -> AlertResult:
+    """``result``, refused when the period checked starts after the last day of data: a
+    ``--since`` in the wrong year would otherwise report no alert, run after run.
+
+    Raises
+    ------
+    InputError
+        ``since`` is after ``last_day``.
+    """
+    if result.since and result.last_day and result.since > result.last_day:
+        raise InputError(
+            "--since {since} is after the last day of the data ({last_day}): nothing would be "
+            "checked; give a day up to {last_day}",
+            since=result.since,
+            last_day=result.last_day,
+        )
+    return result

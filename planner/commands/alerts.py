@@ -19,7 +19,7 @@ from typing import Any
 
 from planner import text
 from planner.alerts import Thresholds, detect_alerts
-from planner.alerts.run import parse_day
+from planner.alerts.run import checked_period, parse_day
 from planner.billing import check_billing
 from planner.commands import groups
 from planner.errors import InputError
@@ -135,8 +135,8 @@ def run(args: argparse.Namespace) -> int:
     if ingest.records.empty:
         raise InputError("no call records in {paths}", paths=", ".join(args.paths))
     with text.language(args.lang):
-        result = detect_alerts(
-            ingest.records, thresholds, since=since, lots=lots, billing=args.billing
+        result = checked_period(
+            detect_alerts(ingest.records, thresholds, since=since, lots=lots, billing=args.billing)
         )
         if args.json:
             sys.stdout.write(json_text(result.to_json(), default=float) + "\n")
