@@ -24,6 +24,7 @@ import math
 import os
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ def _number(text: str, what: str) -> float:
 
 
 def amount(text: str) -> float:
-    """An amount of money: a finite number of at most :data:`MAX_AMOUNT` in size.
+    """An amount of money: a finite number of at most :data:`MAX_AMOUNT` in size, to the cent.
 
     (The sign is left to the command, which says what it needs.)
     """
@@ -81,6 +82,9 @@ def amount(text: str) -> float:
             text=text,
             limit=number(MAX_AMOUNT),
         )
+    exact = Decimal(str(text).strip().replace("_", ""))
+    if exact != exact.quantize(Decimal("0.01")):  # money is kept in whole cents
+        raise _refused("amount {text!r} has more than 2 decimals; give it to the cent", text=text)
     return value
 
 

@@ -362,3 +362,15 @@ def test_alerts_since_after_the_data_is_not_an_ok(tmp_path, capsys):
     code = main(["alerts", str(path), "--since", "2099-01-01"])
     _one_line_error(capsys, code, "is after the last day of the data (2019-11-28)")
     assert main(["alerts", str(path), "--since", "2019-11-28"]) in (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("command", "option"), [("simulate", "--recharge-amount"), ("recommend", "--monthly-budget")]
+)
+def test_an_amount_option_below_the_cent_is_refused(tmp_path, capsys, command, option):
+    # simulate read --recharge-amount 50.555 as $50.56 without a word
+    demand = tmp_path / "d.csv"
+    demand.write_text("date,amount\n2024-01-01,1\n2024-01-02,2\n")
+    extra = ["--threshold", "10", "--initial", "0"] if command == "simulate" else []
+    code = main([command, "--demand", str(demand), option, "50.555", *extra])
+    _one_line_error(capsys, code, "'50.555' has more than 2 decimals")
