@@ -1,5 +1,5 @@
 """What one year of history tells the scenarios (planner.scenarios.reading) and the
-backtest's table of it (planner.backtest.year_readings)."""
+backtest's table of it (planner.backtest_readings.year_readings)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.backtest import (
-    HISTORY_DAYS,
-    HISTORY_START,
-    TENANTS,
-    demand_process,
-    year_reading_summary,
-    year_readings,
-)
+from planner.backtest import HISTORY_DAYS, HISTORY_START, TENANTS, demand_process
+from planner.backtest_readings import year_reading_summary, year_readings
 from planner.scenarios.reading import (
     FLAT_SHAPE_PRIOR,
     YEAR_FIGURES,
@@ -22,6 +16,7 @@ from planner.scenarios.reading import (
     tail_shape,
     year_figures,
     year_one_quantiles,
+    year_one_readings,
 )
 
 
@@ -75,6 +70,22 @@ def test_where_the_year_that_happened_falls_among_the_scenarios():
     assert year_one_quantiles(noisy, wild, n_scenarios=400)["largest_day_quantile"] > 0.95
 
 
+def test_the_scenarios_peak_year_is_set_against_the_process():
+    """A steady 50 a day planned against true futures of 100 a day fears half the year the
+    process makes (ratio 0.5); against 25 a day, twice it. The first future is the year that
+    happened (its quantile); the ratio reads every future."""
+    steady = _days(np.full(365, 50.0))
+    futures = np.vstack([np.full(365, 100.0), np.full(365, 100.0)])
+    half = year_one_readings(steady, futures, n_scenarios=50)
+    assert {half[f"{k}_point_ratio"] for k in YEAR_FIGURES} == {0.5}
+    assert half["mean_quantile"] == 1.0  # every scenario below the year that happened
+    futures[1, 10] = 10_000.0  # one wild future among two: the 99% point moves to it
+    wild = year_one_readings(steady, futures, n_scenarios=50)
+    assert wild["largest_day_point_ratio"] < 0.05 and wild["mean_point_ratio"] < 0.5
+    twice = year_one_readings(steady, np.full((3, 365), 25.0), n_scenarios=50)
+    assert twice["largest_two_days_point_ratio"] == 2.0
+
+
 def test_the_largest_two_days_are_two_days_in_a_row():
     figures = year_figures(np.array([[0.0, 5.0, 0.0, 5.0, 0.0], [0.0, 5.0, 5.0, 0.0, 1.0]]))
     assert list(figures["largest_day"]) == [5.0, 5.0]
@@ -84,7 +95,7 @@ def test_the_largest_two_days_are_two_days_in_a_row():
 
 def test_year_readings_read_the_backtests_histories():
     tenant = next(t for t in TENANTS if t.name == "bursts, 57/day")
-    table = year_readings((tenant,), seed=13, histories=2, n_scenarios=100)
+    table = year_readings((tenant,), seed=13, histories=2, n_scenarios=100, n_futures=200)
     assert list(table["history"]) == [0, 1]
     assert table["runs_fitted"].le(table["runs"]).all()
     assert table["largest_two_days_quantile"].between(0, 1).all()
@@ -107,6 +118,7 @@ def test_year_reading_summary_counts_what_it_says():
             "mean_quantile": [0.5, 0.01, 0.99, 0.3, 0.9, 0.04],
             "largest_day_quantile": [0.97] * 6,
             "largest_two_days_quantile": [0.5] * 6,
+            "largest_day_point_ratio": [1.0, 2.0, 3.0, 4.0, 0.5, 0.5],
         }
     )
     s = year_reading_summary(table).set_index("tenant")
@@ -119,3 +131,6 @@ def test_year_reading_summary_counts_what_it_says():
     assert s.loc["all", "largest_two_days_middle_half"] == 1.0
     assert s.loc["a", "runs_fitted_share"] == 1.0  # 1, 0.5, 1 (no runs: left out)
     assert s.loc["a", "shape_p50"] == pytest.approx(0.25)
+    assert s.loc["a", "largest_day_point_ratio_p50"] == pytest.approx(2.5)
+    assert s.loc["b", "largest_day_point_ratio_p90"] == pytest.approx(0.5)
+    assert "mean_point_ratio_p50" not in s  # not read: not summarised

@@ -1,6 +1,6 @@
 """What one year of history tells the scenarios: the readings behind the plan's fears.
 
-Part of :mod:`planner.scenarios`. The backtest (:func:`planner.backtest.year_readings`)
+Part of :mod:`planner.scenarios`. The backtest (:func:`planner.backtest_readings.year_readings`)
 compares these readings with tenants whose process is known, to say what a year can tell and
 what it cannot (``docs/backtest.md``, "What a year can tell"):
 
@@ -12,7 +12,9 @@ what it cannot (``docs/backtest.md``, "What a year can tell"):
   generalized Pareto still fits by the Anderson-Darling test);
 - :func:`year_one_quantiles`: where a first year that happened falls among the scenarios:
   its mean daily spend, its largest day and its largest two days in a row (what a trigger
-  must cover at a lead of one and of two days).
+  must cover at a lead of one and of two days);
+- :func:`year_one_readings`: the same, and the one-in-a-hundred year of the scenarios over
+  that of a known process (:data:`PEAK_POINT`): how much worse a year the plan fears.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ AD_CRITICAL_5PCT = 0.757
 #: what of a year is set against the scenarios: its mean daily spend, its largest day and
 #: its largest two consecutive days
 YEAR_FIGURES = ("mean", "largest_day", "largest_two_days")
+#: the point of a figure's spread that the scenarios and a known process are compared at: the
+#: one-in-a-hundred year a 99% plan is sized against
+PEAK_POINT = 0.99
 
 
 def _adjusted(history: pd.Series) -> np.ndarray:
@@ -109,6 +114,31 @@ def year_one_quantiles(
     ``history``) below the year that happened (``actual``: its daily spend). Over many
     histories of calibrated scenarios each is uniform between 0 and 1; a largest day above
     the scenarios' 95% point far more often than one year in twenty is a tail too light."""
+    readings = year_one_readings(history, actual, n_scenarios=n_scenarios, seed=seed)
+    return {k: v for k, v in readings.items() if k.endswith("_quantile")}
+
+
+def year_one_readings(
+    history: pd.Series,
+    futures: np.ndarray,
+    *,
+    n_scenarios: int = 1000,
+    seed: int = 0,
+    point: float = PEAK_POINT,
+) -> dict[str, float]:
+    """:func:`year_one_quantiles` of the first of ``futures`` (true first years, one a row),
+    and for each figure of :data:`YEAR_FIGURES` its ``point`` quantile over the scenarios
+    divided by the same over ``futures`` (``<figure>_point_ratio``): the year the plan is
+    sized against over the year the process makes. Above 1 the plan fears worse than the
+    process does (it over-insures), below 1 it under-insures; what decides a 99% plan is the
+    largest day at a lead of one day and the largest two days at a lead of two."""
     paths = make_scenarios(history, horizon_days=365, n_scenarios=n_scenarios, seed=seed).paths
-    plan, happened = year_figures(paths), year_figures(actual)
-    return {f"{k}_quantile": float((plan[k] < happened[k][0]).mean()) for k in YEAR_FIGURES}
+    futures = np.atleast_2d(np.asarray(futures, dtype=float))
+    plan, happened = year_figures(paths), year_figures(futures)
+    out = {f"{k}_quantile": float((plan[k] < happened[k][0]).mean()) for k in YEAR_FIGURES}
+    for k in YEAR_FIGURES:
+        truth = float(np.quantile(happened[k], point))
+        out[f"{k}_point_ratio"] = (
+            float(np.quantile(plan[k], point)) / truth if truth > 0 else math.nan
+        )
+    return out
