@@ -67,3 +67,39 @@ def test_a_thousand_and_two_thousand_scenarios_give_the_same_decision(sample_his
     assert abs(a.policy.threshold - b.policy.threshold) <= step
     for rec in (a, b):
         assert_one_decision(rec)
+
+
+class _EdgeEvaluator:
+    """Check scenarios on which a trigger below 100 misses 1% and each step up is safer: the
+    search passed 95 near the edge of its own scenarios."""
+
+    def final(self, rows: list[pd.Series]) -> list[pd.Series]:
+        out = []
+        for row in rows:
+            r = row.copy()
+            r["p_stockout"] = 0.012 if r["threshold"] < 100 else 0.008 * 100 / r["threshold"]
+            r["cost"] = 60.0 + 0.1 * r["threshold"]
+            out.append(r)
+        return out
+
+
+def _row(threshold: float, **more) -> pd.Series:
+    base = {"initial": 1200.0, "recharge_amount": 1200.0, "threshold": threshold, "lead_days": 1,
+            "auto_recharge": True, "failure_prob": 0.0, "fix_days": 0}  # fmt: skip
+    return pd.Series(base | more)
+
+
+def test_a_recommendation_that_misses_on_the_check_scenarios_moves_up_a_step_not_a_row():
+    """A trigger of 95 that misses 1% on the check scenarios becomes 100 (the next nice
+    trigger that meets it), not the higher service level alternative at 180 shown beside it."""
+    from planner.recommend.outcomes import RECOMMENDED, SAFER_OPTION, settle
+
+    ev = _EdgeEvaluator()
+    ev.lots = None
+    rows = [(RECOMMENDED, _row(95.0)), (f"{SAFER_OPTION} (99.8%)", _row(180.0))]
+    out = settle(ev, rows, 0.01)
+    label, rec = out[0]
+    assert label == RECOMMENDED and rec["threshold"] == 100.0 and rec["p_stockout"] <= 0.01
+    assert rec["recharge_amount"] == 1200.0 and rec["initial"] == 1200.0
+    # a row that meets the target is left as it is
+    assert settle(ev, [(RECOMMENDED, _row(120.0))], 0.01)[0][1]["threshold"] == 120.0

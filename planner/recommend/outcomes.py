@@ -346,6 +346,7 @@ def settle(
         alternatives whose label holds, in their order.
     """
     final = list(zip([label for label, _ in rows], ev.final([r for _, r in rows]), strict=True))
+    final[0] = (final[0][0], _raised_until_feasible(ev, final[0][1], target))
     if ev.lots is not None:
         final = _no_needless_purchase(ev, final, target)
     auto = [(label, r) for label, r in final if bool(r["auto_recharge"])]
@@ -363,6 +364,36 @@ def settle(
         if kept or _label_holds(label, row, rec, auto_rows):
             out.append((label, row))
     return out
+
+
+#: trigger steps tried above a recommendation that misses the service level on the check
+#: scenarios
+RAISE_STEPS = 8
+
+
+def _raised_until_feasible(ev: Evaluator, row: pd.Series, target: float) -> pd.Series:
+    """The recommendation as evaluated on the check scenarios or, when it misses the service
+    level there (it passed the search's scenarios near the edge), the same amounts with the
+    lowest of the next :data:`RAISE_STEPS` nice triggers up that meets it: the plan moves
+    its trigger up a step or two, not to the next row it shows (an alternative sized for
+    another service level, perhaps twice the trigger)."""
+    if not bool(row["auto_recharge"]) or float(row["p_stockout"]) <= target + 1e-12:
+        return row
+    triggers, s = [], float(row["threshold"])
+    for _ in range(RAISE_STEPS):
+        s = round_amount(s + nice_step(s), "nearest")
+        triggers.append(s)
+    tried = []
+    for s in triggers:
+        up = row.copy()
+        up["threshold"] = s
+        if float(up["initial"]) > 0:
+            up["initial"] = max(float(up["initial"]), s)
+        tried.append(up)
+    for up in ev.final(tried):
+        if float(up["p_stockout"]) <= target + 1e-12:
+            return up
+    return row
 
 
 def _no_needless_purchase(
