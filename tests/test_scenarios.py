@@ -134,9 +134,9 @@ def test_growth_floor_follows_the_level_not_the_month_end_rhythm():
     weekly = steady.to_numpy()[: 7 * (len(steady) // 7)].reshape(-1, 7).sum(axis=1)
     assert 2 * np.log(weekly).std() > GROWTH_MIN_LOG_SD  # the week-to-week spread is large
     assert _growth_floor(steady.to_numpy()) < 0.15
-    # the same days with a level that steps up 40% for a season and back
+    # the same days with a level that steps up by half for a season and back
     moved = steady.to_numpy().copy()
-    moved[120:240] *= 1.4
+    moved[120:240] *= 1.5
     assert _growth_floor(moved) == GROWTH_MIN_LOG_SD
     assert _growth_floor(np.full(200, 5.0)) == 0.0  # spend that never moved stays
 
@@ -146,7 +146,7 @@ def test_below_the_projection_a_steady_level_keeps_the_datas_own_spread():
     up as far); below it the data's own spread, so the lots a plan buys are not sized for a
     decline the data does not show."""
     h = synthetic_history(growth=0.0, month_end=3.0, noise_shape=20.0, seed=2)
-    h.iloc[120:240] *= 1.4
+    h.iloc[120:240] *= 1.5
     est = estimate_growth(h)
     assert est.log_sd == GROWTH_MIN_LOG_SD
     assert est.log_sd_down < 0.7 * est.log_sd
