@@ -15,6 +15,7 @@ from planner.demand.actual import (
     DemandResult,
     actual_demand,
     licence_check,
+    net_refunds,
 )
 from planner.demand.calls import CATEGORIES, credit_category
 from planner.errors import InputError
@@ -339,3 +340,26 @@ def test_damaged_credit_row_is_named():
 def test_result_validates_kind():
     with pytest.raises(ValueError, match="kind"):
         DemandResult(DemandAccumulator().result().daily, "forecast")
+
+
+def test_a_refund_larger_than_its_days_spend_is_netted_into_the_days_after():
+    """A credit of 8.00 on a day that spent 5.00: the engine's demand never goes below 0
+    (the scenarios refuse negative spend); the 3.00 left is drawn on by the next days'
+    spend, so the total is kept."""
+    records = rec(
+        [
+            credit("2026-01-01T10:00:00Z", 400),
+            credit("2026-01-02T10:00:00Z", 500),
+            credit("2026-01-02T11:00:00Z", -800),
+            credit("2026-01-03T10:00:00Z", 200),
+            credit("2026-01-04T10:00:00Z", 400),
+        ]
+    )
+    demand = actual_demand(records)
+    history, currency = demand.series()
+    assert currency == "USD"
+    assert list(history) == [4.0, 0.0, 0.0, 3.0]
+    assert history.sum() == pytest.approx(demand.daily["amount_cents"].sum() / 100)
+    # days never negative are as they were; a credit nothing spends after is no demand
+    assert list(net_refunds(np.array([100, 0, 250]))) == [100, 0, 250]
+    assert list(net_refunds(np.array([100, -300, 50]))) == [100, 0, 0]

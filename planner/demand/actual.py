@@ -43,6 +43,7 @@ __all__ = [
     "DemandResult",
     "actual_demand",
     "licence_check",
+    "net_refunds",
     "non_credit_charges",
 ]
 
@@ -130,7 +131,8 @@ class DemandResult:
         }
 
     def series(self, currency: str | None = None) -> tuple[pd.Series, str]:
-        """Daily demand as floats in currency units, for the balance engine.
+        """Daily demand as floats in currency units, for the balance engine; a day whose
+        refunds exceed its spend is netted into the days after it (:func:`net_refunds`).
 
         Parameters
         ----------
@@ -166,7 +168,7 @@ class DemandResult:
             )
         rows = self.daily[self.daily["currency"] == currency].sort_values("date")
         index = pd.DatetimeIndex(rows["date"].to_numpy(), name="date")
-        values = rows["amount_cents"].to_numpy(dtype=np.float64) / 100.0
+        values = net_refunds(rows["amount_cents"].to_numpy(dtype=np.int64)) / 100.0
         demand = pd.Series(values, index=index, name="demand")
         full = pd.date_range(index.min(), index.max(), freq="D", name="date")
         return demand.reindex(full, fill_value=0.0), currency
@@ -228,6 +230,23 @@ class DemandResult:
             "licence_warnings": _records(self.licence_warnings),
             "pools": None if self.pools is None else _records(self.pools),
         }
+
+
+def net_refunds(cents: np.ndarray) -> np.ndarray:
+    """Daily amounts (whole cents, in date order) with every negative day, where refunds or
+    credits exceed the day's spend, carried into the days after it until spent: the balance
+    is credited back and the next days' spend draws on it. The total is kept, except what
+    the last days never absorb (a credit with no spend after it is no demand). Days that
+    are never negative are returned as they are."""
+    out = np.asarray(cents, dtype=np.int64).copy()
+    if not (out < 0).any():
+        return out
+    carry = 0
+    for i in range(len(out)):
+        value = int(out[i]) + carry
+        carry = min(value, 0)
+        out[i] = max(value, 0)
+    return out
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
