@@ -7,6 +7,7 @@ import ast
 import inspect
 import io
 import json
+import re
 from contextlib import redirect_stdout
 
 import pandas as pd
@@ -64,7 +65,7 @@ def test_the_options_are_recommends_keywords():
         ({"current_recharge_amount": 20, "current_threshold": 100}, "below 50"),
         ({"service_level": "high"}, "service_level: a number is needed"),
         ({"service_level": 1.0}, "service level: must be at least 0.5 and below 1"),
-        ({"n_scenarios": 0}, "n_scenarios: must be at least 1"),
+        ({"n_scenarios": 0}, "scenario count (--scenarios, n_scenarios): must be at least 1"),
         ({"n_scenarios": 2.5}, "n_scenarios: a whole number is needed"),
         ({"seed": True}, "seed: a whole number is needed"),
         ({"billing": "monthly"}, "billing: prepaid or postpaid"),
@@ -79,7 +80,7 @@ def test_the_options_are_recommends_keywords():
     ],
 )
 def test_every_rule_is_checked_when_the_request_is_built(params, message):
-    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+    with pytest.raises(InputError, match=re.escape(message)):
         PlanRequest.from_params(params)
 
 

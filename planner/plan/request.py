@@ -177,7 +177,8 @@ class PlanRequest:
         _check_plan_rules(o.min_recharge_days, o.min_amount, o.failure_rate, o.fix_days)
         if not 1 <= o.n_scenarios:
             raise InputError(
-                "n_scenarios: must be at least 1, got {n_scenarios}", n_scenarios=o.n_scenarios
+                "scenario count (--scenarios, n_scenarios): must be at least 1, got {n_scenarios}",
+                n_scenarios=o.n_scenarios,
             )
         if not 0 <= o.seed <= MAX_SEED:
             raise InputError(
