@@ -305,6 +305,10 @@ def plan(
     return rec
 
 
+#: most days between the day after the history and the day the balance was read
+MAX_AS_OF_GAP_DAYS = 365
+
+
 def _from_day(
     history: pd.Series, o: PlanOptions, as_of: str | pd.Timestamp | None
 ) -> pd.Series | Scenarios:
@@ -324,6 +328,16 @@ def _from_day(
             date3=start.date(),
         )
     gap = int((day - start).days)
+    if gap > MAX_AS_OF_GAP_DAYS:
+        raise InputError(
+            "as_of: the balance was read on {date}, {days} days after the last usage day "
+            "({date2}); the plan needs usage from the last year: export recent usage, or give "
+            "a day up to {date3}",
+            date=day.date(),
+            days=gap + 1,
+            date2=history.index.max().date(),
+            date3=(start + pd.Timedelta(days=MAX_AS_OF_GAP_DAYS)).date(),
+        )
     if gap == 0:
         return history
     sc = make_scenarios(
