@@ -199,5 +199,5 @@ def test_as_of_starts_the_plan_and_drops_the_lots_expired_by_then(tmp_path, caps
     # a balance read years after the usage (a mistyped year) is refused for what it is
     assert main([*argv, "--as-of", "2099-05-01"]) == 2
     err = capsys.readouterr().err
-    assert "as_of: the balance was read on 2099-05-01, 27029 days after the last usage" in err
+    assert "as_of: the balance was read on 2099-05-01, 27,029 days after the last usage" in err
     assert "give a day up to 2026-05-01" in err and "horizon" not in err

@@ -37,6 +37,7 @@ from planner.inputs import (
 from planner.plan.options import PlanOptions
 from planner.recommend import DEFAULT_MIN_AMOUNT, TAIL_DAYS, Recommendation, recommend
 from planner.scenarios import Scenarios, make_scenarios
+from planner.text import number
 from planner.text import plan as plan_text
 
 __all__ = [
@@ -334,7 +335,7 @@ def _from_day(
             "({date2}); the plan needs usage from the last year: export recent usage, or give "
             "a day up to {date3}",
             date=day.date(),
-            days=gap + 1,
+            days=number(gap + 1),
             date2=history.index.max().date(),
             date3=(start + pd.Timedelta(days=MAX_AS_OF_GAP_DAYS)).date(),
         )
