@@ -10,7 +10,7 @@ Supported inputs (the format is detected from the content, see :mod:`planner.for
 - the same CSV re-saved by Excel: ``.xlsx`` (the first sheet holding a usage header, numbers
   and times stored as numbers / datetimes), and CSV from a French or German Excel (``;``
   separator, ``,`` decimal mark, cp1252 or UTF-8 with BOM; a leading ``sep=;`` line is
-  understood);
+  understood); a title or up to 10 lines above the header (each set aside as a rejected row);
 - Microsoft Graph ``getPstnCalls`` / ``getDirectRoutingCalls`` responses: saved pages
   (``{"value": [...]}``), a JSON array, JSON Lines, or CSV whose headers are the property names.
 
@@ -31,8 +31,10 @@ Rules applied to every row (see :mod:`planner.schema` for the columns produced):
 - Records are de-duplicated on ``(kind, usage_id)`` across all files, in the order the files
   were given (folders sorted by path); the first occurrence is kept.
 - For every file, ``rows == records + duplicates + rejected``. Blank lines are not rows.
-- ``source_row`` is the row's line number (header = line 1) when each record sits on one line;
-  for ``.xlsx`` it is the worksheet row, for JSON arrays and pages the 1-based position of the
+- A column read twice (``Charge`` twice) is read once when its copies agree, and refused when
+  they differ in any row.
+- ``source_row`` is the row's line number (the file's first line = 1) when each record sits on
+  one line; for ``.xlsx`` it is the worksheet row, for JSON arrays and pages the 1-based position of the
   row in the file, for JSON Lines the line number.
 - Times without a zone are UTC (the exports are in UTC). Text times written by a French or
   German Excel (``01/11/2019 00:00``, ``01.11.2019 00:00:08``) are read day first in ``;``

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
+import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -19,7 +20,17 @@ import pyarrow.csv as pv
 
 from planner import guard
 from planner.errors import InputError
-from planner.ingest.parts import NULL_TOKENS, SNIFF_BYTES, Part, Raw, match_header, unique_names
+from planner.formats import UnknownHeader, match_format
+from planner.ingest.parts import (
+    NULL_TOKENS,
+    SNIFF_BYTES,
+    Part,
+    Raw,
+    above_header,
+    match_header,
+    unique_names,
+    warn_above_header,
+)
 from planner.ingest.prefetch import PREFETCH_DEPTH, prefetch
 
 # the CSV reader matches null values exactly: list the spellings met in practice
@@ -31,6 +42,10 @@ _log = logging.getLogger(__name__)
 
 _ENCODING_SNIFF_BYTES = 1 << 20
 _BLOCK_BYTES = 2 << 20
+#: lines a CSV may hold above its header (a title, the report's filters, blank lines)
+MAX_PREAMBLE_LINES = 10
+#: line ends as the CSV parser knows them (``str.splitlines`` knows more)
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def sniff_encoding(head: bytes) -> tuple[str, int]:
@@ -93,10 +108,11 @@ def _assign_lines(next_line: int, n: int, skips: deque) -> tuple[np.ndarray, int
 
 
 def _read_head(fh: Any) -> bytes:
-    """The first bytes of a text file: at least its first two lines (a ``sep=`` line and the
-    header, however long, up to :data:`planner.guard.MAX_LINE_BYTES`)."""
+    """The first bytes of a text file: at least its first lines (a ``sep=`` line, a few
+    lines above the header and the header, however long, up to
+    :data:`planner.guard.MAX_LINE_BYTES`)."""
     head = fh.read(SNIFF_BYTES)
-    while head.count(b"\n") < 2 and len(head) <= guard.MAX_LINE_BYTES:
+    while head.count(b"\n") < MAX_PREAMBLE_LINES + 3 and len(head) <= guard.MAX_LINE_BYTES:
         more = fh.read(max(SNIFF_BYTES, len(head)))
         if not more:
             break
@@ -110,11 +126,13 @@ class _CsvLayout:
 
     encoding: str
     bom: int  # length of the byte-order mark
-    skip: int  # lines before the header (a ``sep=;`` line)
+    skip: int  # lines before the header (a ``sep=;`` line, a title, blank lines)
     delimiter: str
     headers: list[str]
     row_bytes: int  # about how long a row is, from the first lines
     header_bytes: int
+    #: the lines above the header that are not blank nor a ``sep=`` line: ``(line, text)``
+    preamble: list[tuple[int, str]]
 
     @property
     def container(self) -> str:
@@ -122,36 +140,56 @@ class _CsvLayout:
         return {",": "csv", ";": "csv;", "\t": "tsv"}.get(self.delimiter, f"csv{self.delimiter}")
 
 
+def _header_at(lines: list[str], skip: int, delimiter: str | None) -> tuple[int, str]:
+    """The index of the header line, at ``skip`` or up to :data:`MAX_PREAMBLE_LINES` lines
+    below it (a title above the header), and its separator. With no line reading as an
+    export's header, ``skip``: its header is the one the error names."""
+    for i in range(skip, min(len(lines), skip + MAX_PREAMBLE_LINES + 1)):
+        sep = delimiter or _sniff_dialect(lines[i])
+        try:
+            match_format(_split_header(lines[i], sep))
+        except UnknownHeader:
+            continue
+        return i, sep
+    return skip, delimiter or _sniff_dialect(lines[skip] if len(lines) > skip else "")
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    return [h.strip().lstrip("\ufeff") for h in next(csv.reader([line], delimiter=delimiter), [])]
+
+
 def _csv_layout(name: str, head: bytes, enc_sample: bytes) -> _CsvLayout:
-    """Encoding, ``sep=`` line, separator and header of a CSV from its first bytes."""
+    """Encoding, ``sep=`` line, lines above the header, separator and header of a CSV from
+    its first bytes."""
     encoding, bom = sniff_encoding(enc_sample)
     # (a UTF-16 codec needs its byte-order mark to know the byte order)
     text = head[0 if encoding == "utf-16" else bom :].decode(encoding, errors="replace")
     text = text.lstrip("\ufeff")
-    lines = text.splitlines()
-    skip = 0
+    lines = _LINE_END.split(text)
+    if lines and not lines[-1]:
+        lines.pop()  # the text after the last line end
+    first_line = 0
     delimiter = None
     if lines and lines[0].lower().startswith("sep=") and len(lines[0]) <= 6:
         delimiter = lines[0][4:5] or ","
-        skip = 1
-    if len(lines) <= skip + 1 and len(head) > guard.MAX_LINE_BYTES:
+        first_line = 1
+    if len(lines) <= first_line + 1 and len(head) > guard.MAX_LINE_BYTES:
         raise InputError(
             "{name}: the header line is longer than {mib} MiB; not a usage export",
             name=name,
             mib=guard.MAX_LINE_BYTES >> 20,
         )
+    skip, delimiter = _header_at(lines, first_line, delimiter)
     first = lines[skip] if len(lines) > skip else ""
-    if delimiter is None:
-        delimiter = _sniff_dialect(first)
-    headers = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))]
     return _CsvLayout(
         encoding,
         bom,
         skip,
         delimiter,
-        headers,
+        _split_header(first, delimiter),
         row_bytes=max(64, len(head) // max(1, len(lines))),
         header_bytes=len(first.encode("utf-8", "replace")),
+        preamble=[(i + 1, lines[i]) for i in range(first_line, skip) if lines[i].strip()],
     )
 
 
@@ -171,6 +209,7 @@ def csv_part(
         raise InputError("{name}: the file is empty; export the usage report again", name=name)
     layout = _csv_layout(name, head, enc_sample)
     fmt = match_header(name, layout.headers)
+    warn_above_header(name, layout.preamble)
     encoding = layout.encoding
     if encoding == "cp1252" and guard.looks_like_utf8(enc_sample[layout.bom :]):
         encoding = _UTF8_DAMAGED  # UTF-8 with damaged bytes, not Windows-1252 text
@@ -482,7 +521,8 @@ class _CsvChunks:
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
         skips: deque[tuple[int, int]] = deque()
-        bad_acc: list[tuple[int, str, str]] = []
+        # the lines above the header are accounted for with the first chunk's bad rows
+        bad_acc = above_header(self.layout.preamble)
         # the next blocks are parsed on another thread (pyarrow releases the GIL) while this
         # one converts a chunk (without a bound when the whole file is kept anyway)
         depth = 0 if self.chunk_rows is None else PREFETCH_DEPTH

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +14,14 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from planner.errors import InputError
 from planner.formats import FORMAT_NAMES, ExportFormat, UnknownHeader, header_key, match_format
 from planner.store import tables
-from planner.text import t
+from planner.text import nt, t
+
+_log = logging.getLogger("planner")
 
 #: text read as missing, in any letter case (``null`` as written by scripts saving Graph rows)
 NULL_TOKENS: tuple[str, ...] = ("", "no data", "??", "null")
@@ -158,6 +162,31 @@ def match_header(name: str, headers: list[str]) -> ExportFormat:
         raise (not_export(name, hint) if hint else header_error(name, exc)) from None
 
 
+#: the reason given for a line above an export's header (a title, the report's filters)
+ABOVE_HEADER = "above the header: not a call (a title or a note before the column names); skipped"
+
+
+def above_header(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """The lines above a header, ``(line, text)``, as rows set aside with their reason."""
+    return [(line, ABOVE_HEADER, text) for line, text in lines]
+
+
+def warn_above_header(name: str, lines: list[tuple[int, str]]) -> None:
+    """A warning for the lines skipped above a header, ``(line, text)``, quoting the first."""
+    if lines:
+        _log.warning(
+            nt(
+                "{name}: {n} line above the header skipped ({first}); it is listed with "
+                "the rejected rows",
+                "{name}: {n} lines above the header skipped ({first} ...); they are listed "
+                "with the rejected rows",
+                len(lines),
+                name=name,
+                first=repr(lines[0][1][:60]),
+            )
+        )
+
+
 def unique_names(headers: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -166,6 +195,68 @@ def unique_names(headers: list[str]) -> list[str]:
         seen[h] = n + 1
         out.append(h if n == 0 else f"{h}.{n}")
     return out
+
+
+def repeated_columns(fmt: ExportFormat, headers: list[str]) -> list[tuple[str, list[str]]]:
+    """The columns ``fmt`` reads that ``headers`` names more than once (``Charge`` twice, or
+    ``Charge`` and ``charge``): each as first spelled, with the table names of its copies
+    (:func:`unique_names`), the first copy first."""
+    read = {header_key(s) for sources in fmt.columns.values() for s in sources}
+    copies: dict[str, list[tuple[str, str]]] = {}
+    for header, column in zip(headers, unique_names(headers), strict=True):
+        if header_key(header) in read:
+            copies.setdefault(header_key(header), []).append((header, column))
+    return [(c[0][0], [column for _, column in c]) for c in copies.values() if len(c) > 1]
+
+
+def check_copies(
+    name: str, table: pa.Table, lines: np.ndarray, copies: list[tuple[str, list[str]]]
+) -> None:
+    """Refuse a column whose copies (:func:`repeated_columns`) differ in any row of ``table``
+    (values compared without surrounding blanks): which copy is right cannot be told."""
+    for header, columns in copies:
+        first = pc.utf8_trim_whitespace(table.column(columns[0]))
+        for column in columns[1:]:
+            other = pc.utf8_trim_whitespace(table.column(column))
+            same = pc.or_kleene(
+                pc.fill_null(pc.equal(first, other), False),
+                pc.and_(pc.is_null(first), pc.is_null(other)),
+            )
+            differ = np.flatnonzero(~same.to_numpy(zero_copy_only=False))
+            if len(differ):
+                i = int(differ[0])
+                raise InputError(
+                    "{name}: the column {header} appears {n} times, with different values "
+                    "(row {row}: {first} and {other}); which one to read cannot be told: "
+                    "remove the wrong copy and read the file again",
+                    name=name,
+                    header=repr(header),
+                    n=len(columns),
+                    row=int(lines[i]),
+                    first=_quoted(first[i].as_py()),
+                    other=_quoted(other[i].as_py()),
+                )
+
+
+def warn_copies(name: str, copies: list[tuple[str, list[str]]]) -> None:
+    """A warning for each column read once of several copies holding the same values."""
+    for header, columns in copies:
+        _log.warning(
+            t(
+                "{name}: the column {header} appears {n} times with the same values; one "
+                "copy is read",
+                name=name,
+                header=repr(header),
+                n=len(columns),
+            )
+        )
+
+
+def _quoted(value: str | None) -> str:
+    """A cell as an error quotes it: in quotes, cut at 40 characters; ``empty`` for none."""
+    if value is None:
+        return t("empty")
+    return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
 def _rows_table(headers: list[str], rows: list[list[str | None]]) -> pa.Table:

@@ -16,7 +16,7 @@ from planner.errors import InputError
 from planner.ingest.containers import input_parts
 from planner.ingest.convert import convert, raw_text
 from planner.ingest.discovery import discover
-from planner.ingest.parts import Part, RecordsPart
+from planner.ingest.parts import Part, RecordsPart, check_copies, repeated_columns, warn_copies
 from planner.ingest.records import (
     MAX_TOTAL_CENTS,
     credit_cents_arrow,
@@ -147,7 +147,10 @@ class RecordStream(Accounting):
 
     def _read_part(self, part: Part, report: FileReport, seen: Seen) -> Iterator[pa.Table]:
         batches = part.batches(self.chunk_rows)
+        # a column given twice is read when its copies agree, refused when they do not
+        copies = repeated_columns(part.fmt, part.headers)
         while (raw := next(batches, None)) is not None:
+            check_copies(part.name, raw.table, raw.lines, copies)
             report.encoding = part.encoding
             report.rows += raw.table.num_rows + len(raw.bad)
             rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad]
@@ -183,6 +186,7 @@ class RecordStream(Accounting):
                 box = [records]  # hand over without keeping a name (see csvfile._CsvChunks.read)
                 del records
                 yield box.pop()
+        warn_copies(part.name, copies)
 
 
 def iter_records(

@@ -10,7 +10,15 @@ from typing import Any
 from planner import guard
 from planner.errors import InputError
 from planner.formats import UnknownHeader, match_format
-from planner.ingest.parts import Part, cell_text, header_error, not_export, rows_part
+from planner.ingest.parts import (
+    Part,
+    above_header,
+    cell_text,
+    header_error,
+    not_export,
+    rows_part,
+    warn_above_header,
+)
 
 
 def xlsx_part(
@@ -90,6 +98,7 @@ def _xlsx_sheets(
         if formulas is not None:
             formulas.worksheets[index].reset_dimensions()
             shadow = formulas.worksheets[index].iter_rows(values_only=True)
+        above: list[tuple[int, str]] = []  # a title above the header, set aside
         for row_no, row in enumerate(rows, start=1):
             if shadow is not None:
                 next(shadow, None)
@@ -105,9 +114,11 @@ def _xlsx_sheets(
             except UnknownHeader as exc:
                 if first_error is None:
                     first_error = header_error(f"{name} (sheet {sheet.title})", exc)
+                above.append((row_no, ",".join(headers)))
                 continue
             width = len(headers)
-            body, lines, bad = [], [], []
+            warn_above_header(f"{name} (sheet {sheet.title})", above)
+            body, lines, bad = [], [], above_header(above)
             for line, values in enumerate(rows, start=row_no + 1):
                 shadow_values = next(shadow, None) if shadow is not None else None
                 cells = [cell_text(v) for v in values[:width]]
