@@ -41,6 +41,10 @@ MAX_SEED = 2**63 - 1
 MAX_DAYS = 100_000
 #: the most local worker processes
 MAX_WORKERS = 256
+#: the longest lead time from a recharge's trigger to usable funds (two months)
+MAX_LEAD_DAYS = 60
+#: the longest runway an ALERT may be asked for (a year: the plan's horizon by default)
+MAX_ALERT_DAYS = 365
 #: the largest scenario count an option takes (ten times the default)
 MAX_COUNT = 20_000
 #: the most scenario-days one plan simulates (scenarios x horizon): about two minutes
@@ -137,9 +141,18 @@ def seed(text: str) -> int:
 
 
 def workers(text: str) -> int:
-    """A number of local worker processes, at most :data:`MAX_WORKERS` (the command checks
-    the lower bound)."""
-    return _integer(text, N_("worker count"), -MAX_WORKERS, MAX_WORKERS)
+    """A number of local worker processes, from 1 to :data:`MAX_WORKERS`."""
+    return _integer(text, N_("worker count"), 1, MAX_WORKERS)
+
+
+def lead_days(text: str) -> int:
+    """Days from a recharge's trigger to usable funds, from 0 to :data:`MAX_LEAD_DAYS`."""
+    return _integer(text, N_("lead time in days"), 0, MAX_LEAD_DAYS)
+
+
+def alert_days(text: str) -> int:
+    """The runway in days below which the verdict is ALERT, 0 to :data:`MAX_ALERT_DAYS`."""
+    return _integer(text, N_("alert runway in days"), 0, MAX_ALERT_DAYS)
 
 
 def count(text: str) -> int:

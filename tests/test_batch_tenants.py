@@ -164,7 +164,7 @@ def test_workers_and_scheduler_are_exclusive(tmp_path, capsys):
     assert cli.main(argv) == 2
     assert "not allowed with argument" in capsys.readouterr().err
     assert cli.main(["batch", str(path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
-    assert "at least 1 worker" in capsys.readouterr().err
+    assert "worker count '0' must be between 1 and 256" in capsys.readouterr().err
 
 
 def test_unreachable_scheduler_is_bad_input(tmp_path, capsys, monkeypatch):

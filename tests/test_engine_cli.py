@@ -134,7 +134,10 @@ def test_start_and_lots(demand_csv, tmp_path, capsys):
         (["--initial", "-3", "--no-auto-recharge"], "--initial: must be >= 0"),
         (["--recharge-amount", "0", "--threshold", "5"], "--recharge-amount: must be > 0"),
         (["--recharge-amount", "10"], "auto-recharge needs --threshold"),
-        (["--no-auto-recharge", "--lead-days", "-1"], "--lead-days: must be >= 0"),
+        (
+            ["--no-auto-recharge", "--lead-days", "-1"],
+            "--lead-days: lead time in days '-1' must be between 0 and 60",
+        ),
         (["--no-auto-recharge", "--failure-prob", "2"], "--failure-prob: must be in [0, 1]"),
         (["--no-auto-recharge", "--fix-days", "-2"], "--fix-days: must be >= 0"),
         (["--no-auto-recharge", "--start", "2023-12-31"], "--start 2023-12-31 is outside"),

@@ -9,7 +9,6 @@ from typing import Any
 from planner import text, validate
 from planner.batch import read_tenants, run_batch, shared_language
 from planner.batch.portfolio import index_document
-from planner.errors import InputError
 from planner.text.console import batch_counts, batch_line, batch_progress, batch_throughput
 
 HELP = "run the report for many tenants (TENANTS.yaml) on a Dask cluster; write a portfolio"
@@ -61,8 +60,6 @@ class _Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers {workers}: give at least 1 worker", workers=args.workers)
     tenants = read_tenants(args.tenants)  # every check before the cluster starts
     with text.language(args.lang or shared_language(tenants)):
         return _run(args, tenants)

@@ -80,7 +80,7 @@ PLANNING = (
              "(default {default})", validate.finite),
     _planned("--horizon-days", "DAYS", "days to plan ahead (default {default})", validate.days),
     _planned("--lead-days", "DAYS", "days from trigger to usable funds (default {default})",
-             validate.days),
+             validate.lead_days),
     _planned("--holding-rate", "RATE", "yearly cost of money held in the balance "
              "(default {default})", validate.finite),
     _planned("--recharge-overhead", "AMOUNT", "cost of handling one purchase invoice "
@@ -120,7 +120,7 @@ TENANT = (
     Option("--monthly-budget", "AMOUNT", "a monthly budget: the monthly forecast gives each "
            "month's chance of exceeding it", validate.amount),
     _planned("--alert-days", "DAYS", "ALERT (exit 3) when the balance may run out sooner "
-             "than this (default {default})", validate.days),
+             "than this (default {default})", validate.alert_days),
 )  # fmt: skip
 
 

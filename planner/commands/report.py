@@ -22,7 +22,7 @@ def add_report_options(parser: argparse.ArgumentParser, *, default_out: str = DE
     )
     parser.add_argument(
         "--alert-days",
-        type=validate.days,
+        type=validate.alert_days,
         default=None,
         metavar="N",
         help="exit 3 (ALERT) when the projected runway is below N days "

@@ -41,7 +41,7 @@ POLICY = (
     groups.Option("--initial", "AMOUNT", "one-time purchase on the first day (0)", validate.amount, 0.0),
     groups.Option("--recharge-amount", "AMOUNT", "amount added by one auto-recharge", validate.amount),
     groups.Option("--threshold", "AMOUNT", "trigger: recharge when the balance falls below this", validate.amount),
-    groups.Option("--lead-days", "DAYS", "days from trigger to usable funds (1, as recommend)", validate.days, 1),
+    groups.Option("--lead-days", "DAYS", "days from trigger to usable funds (1, as recommend)", validate.lead_days, 1),
     groups.Option("--failure-prob", "P", "chance that a recharge attempt fails, e.g. an expired card (0)", validate.finite, 0.0),
     groups.Option("--fix-days", "DAYS", "days auto-recharge stays off after a failed attempt (0)", validate.days, 0),
     groups.Option("--seed", "N", "seed for the failures, for a repeatable replay", validate.seed),

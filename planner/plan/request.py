@@ -47,7 +47,7 @@ from planner.recommend.advise import _check_options, _check_plan_rules
 from planner.scenarios import parse_growth
 from planner.text import funding as funding_text
 from planner.text import plan as plan_text
-from planner.validate import MAX_SEED, check_workload
+from planner.validate import MAX_ALERT_DAYS, MAX_LEAD_DAYS, MAX_SEED, check_workload
 
 __all__ = ["BILLING_MODES", "REPORT_PARAMETERS", "PlanRequest"]
 
@@ -166,6 +166,7 @@ class PlanRequest:
             _checked(name, kind, getattr(self.options, name))
         self._check_pairings()
         o = self.options
+        _check_day_counts(o)
         _check_options(
             o.service_level,
             o.horizon_days,
@@ -378,6 +379,24 @@ class PlanRequest:
                 run_out=result.run_out,
             )
             return result
+
+
+def _check_day_counts(o: PlanOptions) -> None:
+    """The lead time and the alert runway within their ranges, naming the option and the
+    parameter (a notebook or ``TENANTS.yaml`` gives the parameter)."""
+    if not 0 <= o.lead_days <= MAX_LEAD_DAYS:
+        raise InputError(
+            "lead time (--lead-days, lead_days): must be between 0 and {high} days, got {value}",
+            high=MAX_LEAD_DAYS,
+            value=o.lead_days,
+        )
+    if not 0 <= o.alert_days <= MAX_ALERT_DAYS:
+        raise InputError(
+            "alert runway (--alert-days, alert_days): must be between 0 and {high} days, "
+            "got {value}",
+            high=MAX_ALERT_DAYS,
+            value=o.alert_days,
+        )
 
 
 def _checked(name: str, kind: str, value: Any) -> Any:
