@@ -11,8 +11,10 @@ What the client does about failures:
 
 - **429 / 503 with ``Retry-After``**: every worker of the fetch waits that long (ASCII digits
   or an HTTP date) and asks again (:mod:`planner.collect.pacing`);
-- **other 5xx, a 503 without ``Retry-After``, a dropped connection, a cut-off page**: waits
-  1, 2, 4 ... seconds (capped at :data:`BACKOFF_CAP_S`) and asks again;
+- **other 5xx, a 503 without ``Retry-After``, a dropped connection**: waits 1, 2, 4 ...
+  seconds (capped at :data:`BACKOFF_CAP_S`) and asks again;
+- **a 200 whose body is not JSON** (a proxy's or a gateway's page, a cut-off page): asks
+  again :data:`MAX_NOT_JSON_RETRIES` times (after 1 then 2 seconds), then stops;
 - after :data:`MAX_RETRIES` retries of one request, or when the waits of the fetch would pass
   ``max_wait``, it gives up (exit 2, one line);
 - **401**: signs in again once (a token expired or revoked before MSAL's clock said so);
@@ -59,10 +61,13 @@ from planner.collect.http import (
     AuthorityOnly,
     GraphError,
     Scrubber,
+    base_url,
     first_line,
+    kind_of,
     origin,
     read_body,
     retry_after,
+    too_deep,
 )
 from planner.collect.pacing import MAX_WAIT_S, Pacer
 from planner.errors import InputError
@@ -79,6 +84,9 @@ VERSIONS = {PSTN_CALLS: "v1.0", DIRECT_ROUTING_CALLS: "v1.0", SMS_LOG: "beta"}
 #: the longest period one query may cover (Graph answers 400 beyond it)
 MAX_WINDOW = dt.timedelta(days=90)
 MAX_RETRIES = 8
+#: retries of a page answered 200 whose body is not JSON (an HTML page from a proxy or a
+#: gateway is no passing fault: eight retries would take minutes)
+MAX_NOT_JSON_RETRIES = 2
 BACKOFF_START_S = 1.0
 BACKOFF_CAP_S = 60.0
 TIMEOUT_S = 120.0
@@ -89,6 +97,8 @@ MAX_DEPTH = 32
 CERTIFICATE_PASSPHRASE_ENV = "PLANNER_CERTIFICATE_PASSPHRASE"
 
 _log = logging.getLogger("planner")
+#: what :meth:`GraphClient._parsed` gives for a body that is not JSON
+_NOT_JSON = object()
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.+?-----END \1-----", re.DOTALL)
 
 
@@ -173,38 +183,6 @@ def certificate_from_pem(tenant_id: str, client_id: str, path: str | Path) -> Ap
     return AppCredential(tenant_id, client_id, certificate=credential)
 
 
-def _base_url(url: str, option: str) -> str:
-    parts = urlsplit(url)
-    if (
-        parts.scheme != "https"
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or parts.username
-        or parts.password
-    ):
-        raise InputError(
-            "{option} {url}: give an https:// address (e.g. {default_graph_url})",
-            option=option,
-            url=_shown(url),
-            default_graph_url=DEFAULT_GRAPH_URL,
-        )
-    return url.rstrip("/")
-
-
-def _shown(url: str) -> str:
-    """``url`` as an error may print it: a user name, password, query or fragment (where a
-    credential may have been pasted) written ``***``."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password or parts.query or parts.fragment):
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    netloc = f"***@{host}" if parts.username or parts.password else host
-    query = "?***" if parts.query else ""
-    fragment = "#***" if parts.fragment else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{query}{fragment}"
-
-
 def timestamp(moment: dt.datetime) -> str:
     """A UTC time as Graph's function parameters take it (``2026-01-31T00:00:00Z``)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -223,28 +201,6 @@ class Counters:
     def add(self, name: str, n: int = 1) -> None:
         with self._lock:
             setattr(self, name, getattr(self, name) + n)
-
-
-def _too_deep(obj: Any, limit: int) -> bool:
-    """Whether ``obj`` nests lists and objects deeper than ``limit`` levels (no recursion)."""
-    stack = [(obj, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
-    return False
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), "a number"
-    )
 
 
 class GraphClient:
@@ -283,8 +239,8 @@ class GraphClient:
         max_pages: int = MAX_PAGES,
     ):
         self.credential = credential
-        self.authority = _base_url(authority, "--authority")
-        self.graph_url = _base_url(graph_url, "--graph-url")
+        self.authority = base_url(authority, "--authority", DEFAULT_GRAPH_URL)
+        self.graph_url = base_url(graph_url, "--graph-url", DEFAULT_GRAPH_URL)
         self.session = session or requests.Session()
         self.pacer = Pacer(max_wait=max_wait, sleep=sleep)
         self.backoff_start_s = backoff_start_s
@@ -443,8 +399,10 @@ class GraphClient:
             allow_redirects=False,
         )
 
-    def get(self, url: str) -> dict[str, Any]:
-        """GET one Graph page, parsed (numbers as their decimal text), retrying as above.
+    def get(self, url: str, window: str = "") -> dict[str, Any]:
+        """GET one Graph page, parsed (numbers as their decimal text), retrying as above; a
+        page that is not JSON is asked for again :data:`MAX_NOT_JSON_RETRIES` times at most
+        (``window`` names the query in that error).
 
         Raises
         ------
@@ -452,7 +410,7 @@ class GraphClient:
             On 403 or a second 401 (the permission), a redirect, another 4xx, an answer that
             is not a page, or when retries or the total wait are exhausted.
         """
-        attempt = 0
+        attempt = not_json = 0
         renewed = False
         while True:
             token = self.token()
@@ -465,16 +423,21 @@ class GraphClient:
                 self._retry(attempt, None, f"no complete answer ({first_line(exc)})")
                 continue
             if body is not None:
-                try:
-                    # numbers kept as their text: money stays exact all the way to cents
-                    page = json.loads(body, parse_float=str, parse_int=str)
-                except RecursionError:
-                    raise self._fail("Graph answered a page nested too deeply; refused") from None
-                except ValueError:
-                    attempt += 1
-                    self._retry(attempt, None, "a cut-off page")
-                    continue
-                return self._checked_page(page)
+                page = self._parsed(body)
+                if page is not _NOT_JSON:
+                    return self._checked_page(page)
+                # a proxy's or a gateway's page is not a passing fault: asked again briefly
+                not_json += 1
+                if not_json > MAX_NOT_JSON_RETRIES:
+                    raise self._fail(
+                        "Graph answered {n} times in a row for {window} with a page that is not "
+                        "JSON (it begins {start}: a proxy's or a gateway's page?); stopped",
+                        n=not_json,
+                        window=window or url[:200],
+                        start=repr(body[:40].decode("utf-8", "replace")),
+                    )
+                self._retry(not_json, None, "a page that is not JSON")
+                continue
             if 300 <= status < 400:
                 target = origin(response.headers.get("Location", ""))[1] or "no address"
                 response.close()
@@ -509,19 +472,29 @@ class GraphClient:
                 error_text=self._error_text(response),
             )
 
+    def _parsed(self, body: bytes) -> Any:
+        """The JSON of a page, numbers kept as their text (money stays exact all the way to
+        cents); :data:`_NOT_JSON` when the body is not JSON."""
+        try:
+            return json.loads(body, parse_float=str, parse_int=str)
+        except RecursionError:
+            raise self._fail("Graph answered a page nested too deeply; refused") from None
+        except ValueError:
+            return _NOT_JSON
+
     def _checked_page(self, page: Any) -> dict[str, Any]:
         """``page`` when it is a Graph page: an object whose ``value`` is a list, not too deep."""
         if not isinstance(page, dict):
             raise self._fail(
-                "Graph answered {kind} where a page (an object) belongs", kind=_kind_of(page)
+                "Graph answered {kind} where a page (an object) belongs", kind=kind_of(page)
             )
         rows = page.get("value")
         if not isinstance(rows, list):
             raise self._fail(
                 "Graph answered a page whose 'value' is {kind}, not a list",
-                kind=_kind_of(rows),
+                kind=kind_of(rows),
             )
-        if _too_deep(page, MAX_DEPTH):
+        if too_deep(page, MAX_DEPTH):
             raise self._fail(
                 "Graph answered a page nested over {max_depth} levels; refused", max_depth=MAX_DEPTH
             )
@@ -533,7 +506,7 @@ class GraphClient:
             return None
         if not isinstance(link, str) or not link or len(link) > 16_384:
             raise self._fail(
-                "Graph sent a next-page link that is {kind}; stopped", kind=_kind_of(link)
+                "Graph sent a next-page link that is {kind}; stopped", kind=kind_of(link)
             )
         parts = urlsplit(link)
         if origin(link) != origin(self.graph_url) or parts.username or parts.password:
@@ -591,7 +564,7 @@ class GraphClient:
                     timestamp2=timestamp(end),
                 )
             seen.add(url)
-            page = self.get(url)
+            page = self.get(url, f"{function} {timestamp(start)}..{timestamp(end)}")
             url = self._next_link(page)
             self.counters.add("pages")
             yield page["value"]

@@ -7,7 +7,9 @@
 - :class:`Scrubber`: every message the client prints, with the secret, the tokens and any
   bearer-looking text replaced by ``***`` and control characters removed;
 - :class:`AuthorityOnly`: the HTTP client given to MSAL, which talks to the sign-in host given
-  and nothing else (no redirect followed, no answer that is not JSON passed on).
+  and nothing else (no redirect followed, no answer that is not JSON passed on);
+- :func:`base_url`, :func:`too_deep`, :func:`kind_of`: the addresses the client is given, and
+  what an answer's JSON may be.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from planner.errors import InputError
 from planner.text import number
@@ -95,6 +98,12 @@ def read_body(response: requests.Response, limit: int, what: str) -> bytes:
     except zlib.error:
         raise requests.exceptions.ContentDecodingError(
             f"{what}: a damaged compressed body"
+        ) from None
+    except urllib3.exceptions.HTTPError:
+        # the connection broke mid-body (fewer bytes than announced, a reset, a timeout):
+        # the stream raises urllib3's error where ``iter_content`` would raise requests' own
+        raise requests.exceptions.ChunkedEncodingError(
+            f"{what}: the connection broke before the whole answer came"
         ) from None
     finally:
         response.close()
@@ -246,3 +255,59 @@ def _is_json_object(body: bytes) -> bool:
         return isinstance(json.loads(body), dict)
     except (ValueError, RecursionError):
         return False
+
+
+def too_deep(obj: Any, limit: int) -> bool:
+    """Whether ``obj`` nests lists and objects deeper than ``limit`` levels (no recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
+
+
+def base_url(url: str, option: str, example: str) -> str:
+    """``url`` without its trailing ``/``, when it is an https address with a host and no
+    credential, query or fragment; else an :class:`InputError` naming ``option``."""
+    parts = urlsplit(url)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
+        raise InputError(
+            "{option} {url}: give an https:// address (e.g. {default_graph_url})",
+            option=option,
+            url=_shown(url),
+            default_graph_url=example,
+        )
+    return url.rstrip("/")
+
+
+def _shown(url: str) -> str:
+    """``url`` as an error may print it: a user name, password, query or fragment (where a
+    credential may have been pasted) written ``***``."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password or parts.query or parts.fragment):
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"***@{host}" if parts.username or parts.password else host
+    query = "?***" if parts.query else ""
+    fragment = "#***" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{query}{fragment}"
