@@ -65,3 +65,20 @@ def plain(cents: Any) -> str:
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
     return f"{sign}{whole}.{frac:02d}"
+
+
+def net_refunds(cents: np.ndarray) -> np.ndarray:
+    """Daily amounts (whole cents, in date order) with every negative day, where refunds or
+    credits exceed the day's spend, carried into the days after it until spent: the balance
+    is credited back and the next days' spend draws on it. The total is kept, except what
+    the last days never absorb (a credit with no spend after it is no demand). Days that
+    are never negative are returned as they are."""
+    out = np.asarray(cents, dtype=np.int64).copy()
+    if not (out < 0).any():
+        return out
+    carry = 0
+    for i in range(len(out)):
+        value = int(out[i]) + carry
+        carry = min(value, 0)
+        out[i] = max(value, 0)
+    return out

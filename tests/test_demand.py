@@ -363,3 +363,23 @@ def test_a_refund_larger_than_its_days_spend_is_netted_into_the_days_after():
     # days never negative are as they were; a credit nothing spends after is no demand
     assert list(net_refunds(np.array([100, 0, 250]))) == [100, 0, 250]
     assert list(net_refunds(np.array([100, -300, 50]))) == [100, 0, 0]
+
+
+def test_a_demand_file_with_a_refund_day_reads_as_the_plan_reads_the_exports(tmp_path):
+    """``planner demand --out`` writes a refund's day as it was (negative); the demand file
+    reader nets it into the days after it, the same series the plan draws from."""
+    records = rec(
+        [
+            credit("2026-01-01T10:00:00Z", 400),
+            credit("2026-01-02T11:00:00Z", -800),
+            credit("2026-01-04T10:00:00Z", 700),
+        ]
+    )
+    demand = actual_demand(records)
+    path = tmp_path / "demand.csv"
+    demand.to_csv(path)
+    assert "-8.00" in path.read_text()
+    series, currency = read_demand_csv(path)
+    expected, _ = demand.series()
+    assert currency == "USD"
+    assert list(series) == list(expected) == [4.0, 0.0, 0.0, 0.0]

@@ -35,7 +35,7 @@ from planner.demand.calls import (
 from planner.demand.sms import exact_sms, sms_day_cents
 from planner.errors import InputError
 from planner.fileio import write_csv
-from planner.money import plain
+from planner.money import net_refunds, plain
 from planner.schema import CREDITS_CAPABILITY, credit_cents
 
 __all__ = [
@@ -230,23 +230,6 @@ class DemandResult:
             "licence_warnings": _records(self.licence_warnings),
             "pools": None if self.pools is None else _records(self.pools),
         }
-
-
-def net_refunds(cents: np.ndarray) -> np.ndarray:
-    """Daily amounts (whole cents, in date order) with every negative day, where refunds or
-    credits exceed the day's spend, carried into the days after it until spent: the balance
-    is credited back and the next days' spend draws on it. The total is kept, except what
-    the last days never absorb (a credit with no spend after it is no demand). Days that
-    are never negative are returned as they are."""
-    out = np.asarray(cents, dtype=np.int64).copy()
-    if not (out < 0).any():
-        return out
-    carry = 0
-    for i in range(len(out)):
-        value = int(out[i]) + carry
-        carry = min(value, 0)
-        out[i] = max(value, 0)
-    return out
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs.table import LINE, Table
+from planner.money import net_refunds, to_cents
 
 # --------------------------------------------------------------------------------------------
 # demand
@@ -20,7 +21,9 @@ def read_demand_csv(
     """Read a daily credit demand file.
 
     Accepts ``date,amount`` and the output of ``planner demand --out``
-    (``date,currency,amount,<category>...``; the category columns are ignored).
+    (``date,currency,amount,<category>...``; the category columns are ignored). A negative
+    day (refunds or credits larger than the day's spend) is carried into the days after it
+    until spent (:func:`planner.money.net_refunds`), as the plan from the exports does.
 
     Parameters
     ----------
@@ -39,7 +42,7 @@ def read_demand_csv(
     Raises
     ------
     InputError
-        Empty file, unparseable dates or amounts, negative amounts, several currencies
+        Empty file, unparseable dates or amounts, several currencies
         (unless ``currency`` picks one), a date listed twice.
     """
     t = Table(path, "a daily credit demand", "date,amount")
@@ -89,7 +92,6 @@ def read_demand_csv(
 
     dates = t.dates(date_col, "date")
     amounts = t.numbers(amount_col, "amount")
-    t._first_bad(amounts < 0, amount_col, "`amount` {value} is negative; demand is a spend >= 0")
     dup = dates.duplicated(keep=False).to_numpy()
     if dup.any():
         lines = t.frame[LINE].to_numpy()[dup][:2]
@@ -105,7 +107,11 @@ def read_demand_csv(
         amounts, index=pd.DatetimeIndex(dates.to_numpy(), name="date"), name="demand"
     )
     full = pd.date_range(series.index.min(), series.index.max(), freq="D", name="date")
-    return series.sort_index().reindex(full, fill_value=0.0).astype(np.float64), found
+    series = series.sort_index().reindex(full, fill_value=0.0).astype(np.float64)
+    # a day whose refunds exceed its spend (``planner demand --out`` writes it as it was)
+    # is netted into the days after it, as the plan from the exports does
+    netted = net_refunds(to_cents(series.to_numpy())) / 100.0
+    return pd.Series(netted, index=series.index, name="demand"), found
 
 
 def _subset(t: Table, frame: pd.DataFrame) -> Table:
