@@ -258,11 +258,13 @@ def _grid(future: np.ndarray, lead_days: int, side: int, min_amount: float) -> p
     )
 
 
-def _history(tenant: Tenant, rng: np.random.Generator) -> tuple[pd.Series, np.ndarray]:
-    """One year of the tenant's history from :data:`HISTORY_START`, and the level's wander
-    on its last day (for the futures that continue it)."""
-    history, wander = demand_process(tenant, 0, HISTORY_DAYS, 1, rng)
-    index = pd.date_range(HISTORY_START, periods=HISTORY_DAYS, freq="D")
+def _history(
+    tenant: Tenant, rng: np.random.Generator, days: int = HISTORY_DAYS
+) -> tuple[pd.Series, np.ndarray]:
+    """``days`` of the tenant's history (a year by default) from :data:`HISTORY_START`, and
+    the level's wander on its last day (for the futures that continue it)."""
+    history, wander = demand_process(tenant, 0, days, 1, rng)
+    index = pd.date_range(HISTORY_START, periods=days, freq="D")
     return pd.Series(history[0], index=index), wander
 
 
@@ -275,8 +277,10 @@ def backtest_tenant(
     grid_side: int = 30,
     service_level: float = DEFAULT_SERVICE_LEVEL,
     lead_days: int = 1,
+    history_days: int = HISTORY_DAYS,
 ) -> dict:
-    """Recommend from one year of the tenant's history, replay on fresh true futures.
+    """Recommend from ``history_days`` of the tenant's history (a year by default), replay
+    on fresh true futures that continue it.
 
     Returns
     -------
@@ -291,7 +295,7 @@ def backtest_tenant(
         ``safer_cost_ratio``.
     """
     rng = np.random.default_rng(seed)
-    series, wander = _history(tenant, rng)
+    series, wander = _history(tenant, rng, history_days)
     options = PlanOptions(
         service_level=service_level,
         lead_days=lead_days,
@@ -302,7 +306,7 @@ def backtest_tenant(
     rec = PlanRequest(options=options).plan_history(series, "USD").recommendation
     future, _ = demand_process(
         tenant,
-        HISTORY_DAYS,
+        history_days,
         PLAN_DAYS + TAIL_DAYS + lead_days,
         n_true,
         rng,

@@ -257,11 +257,15 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
     values = history.to_numpy(dtype=float)
     n_weeks = len(values) // 7
     if n_weeks < MIN_WEEKS_FOR_GROWTH:
+        # too short to see a trend: no growth is projected, and above the projection the
+        # growth is as uncertain as the prior allows (a few months of a tenant growing 40%
+        # a year look flat); below it, how far the level moved. Spend that never moved at
+        # all (a fixed charge) is taken to stay
         floor = _growth_floor(values)
         return GrowthEstimate(
             0.0,
             None,
-            floor,
+            max(floor, GROWTH_PRIOR_SD) if floor > 1e-9 else 0.0,
             floor,
             Note("growth_unknown", {"weeks": MIN_WEEKS_FOR_GROWTH}),
         )

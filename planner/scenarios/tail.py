@@ -16,8 +16,11 @@ import pandas as pd
 
 #: days above this quantile of the history (days with spend) make the fitted upper tail
 TAIL_QUANTILE = 0.9
-#: fewest exceedances for a tail fit (below, the resampled days are kept as they are)
+#: bursts the threshold is lowered to find (:func:`fit_day_tail`)
 MIN_TAIL_POINTS = 12
+#: fewest bursts for a tail fit at all (below, the resampled days are kept as they are); a
+#: fit on so few leans on its prior
+MIN_SHORT_TAIL_POINTS = 6
 #: the fitted tail shape is kept in this range (above 0.5 the variance is infinite; the
 #: lower end still allows a bounded tail)
 TAIL_SHAPE_RANGE = (-0.3, 0.5)
@@ -35,6 +38,14 @@ TAIL_SHAPE_PRIOR = (0.15, 0.15)
 #: alternative the plan names against them allows for them; a year of bounded bursts still
 #: pulls it down, less far
 UNSEEN_BURSTS_PRIOR = (0.35, 0.1)
+#: a history shorter than this many days leans its tail prior toward
+#: :data:`UNSEEN_BURSTS_PRIOR` in proportion to the days it lacks (:func:`history_prior`):
+#: three months show a quarter of a year's bursts, and what they have not shown is no
+#: evidence that the tenant has none
+FULL_EVIDENCE_DAYS = 365
+#: the threshold of a short history's tail is lowered until this many bursts stand out, but
+#: never below this quantile of the days with spend (half of them: the tail of a typical day)
+LOWEST_TAIL_QUANTILE = 0.5
 #: shapes of the posterior grid (wider than the moments fit's range: the posterior decides)
 TAIL_SHAPE_GRID = (-0.3, 0.8)
 #: days before a month's end that get their own season factor (Calling Plan pools reset on
@@ -150,17 +161,36 @@ def fit_day_tail(
     DayTail or None
     """
     positive = np.sort(values[values > 0])
-    n_tail = max(MIN_TAIL_POINTS, math.ceil((1.0 - TAIL_QUANTILE) * len(positive)))
-    if len(positive) < 2 * n_tail:
+    n_tail = max(MIN_SHORT_TAIL_POINTS, math.ceil((1.0 - TAIL_QUANTILE) * len(positive)))
+    most = math.floor((1.0 - LOWEST_TAIL_QUANTILE) * len(positive))
+    if n_tail > most:
         return None
-    u = float(positive[-n_tail - 1])
-    excess = np.sort(run_maxima(values, u) - u)
-    if len(excess) < MIN_TAIL_POINTS or not excess[-1] > 0:
+    # a short history (or one whose big days come in runs) has fewer bursts than big days:
+    # the threshold comes down, a day at a time, until enough bursts stand out
+    while True:
+        u = float(positive[-n_tail - 1])
+        excess = np.sort(run_maxima(values, u) - u)
+        if len(excess) >= MIN_TAIL_POINTS or n_tail >= most:
+            break
+        n_tail += 1
+    if len(excess) < MIN_SHORT_TAIL_POINTS or not excess[-1] > 0:
         return None
     shape, scale = _pwm_gpd(excess)
     lo, hi = TAIL_SHAPE_RANGE
     posterior = _shape_posterior(excess, float(scale), prior)
     return DayTail(u, float(np.clip(shape, lo, hi)), float(scale), excess, *posterior)
+
+
+def history_prior(prior: tuple[float, float], days: int) -> tuple[float, float]:
+    """The tail prior for a history of ``days``: ``prior`` for a year or more; a shorter
+    history's leans toward :data:`UNSEEN_BURSTS_PRIOR` (mean and sd alike) by the share of
+    :data:`FULL_EVIDENCE_DAYS` it lacks, never past it."""
+    lack = min(max(1.0 - days / FULL_EVIDENCE_DAYS, 0.0), 1.0)
+    mean, sd = prior
+    u_mean, u_sd = UNSEEN_BURSTS_PRIOR
+    if mean >= u_mean:  # already expects unseen bursts
+        return prior
+    return (mean + lack * (u_mean - mean), sd + lack * (u_sd - sd))
 
 
 def _tail_draws(
@@ -273,7 +303,7 @@ class HistoryTail:
         """Fit the tail of the season-adjusted history (shape ``prior``); None when too few
         days stand out."""
         adjusted, weekday, month_end = season_adjusted(level, dates)
-        fitted = fit_day_tail(adjusted, prior)
+        fitted = fit_day_tail(adjusted, history_prior(prior, len(level)))
         if fitted is None:
             return None
         return cls(fitted, weekday, month_end, adjusted > fitted.threshold)

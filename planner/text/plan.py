@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from planner.scenarios.tail import FULL_EVIDENCE_DAYS
 from planner.text import N_, date, days, money, nt, number, percent, semicolons, t
 from planner.text.funding import day_span, kind_words, postpaid_sentences
 from planner.text.notes import note, note_sentences
@@ -249,16 +250,30 @@ def unseen_bursts_sentence(rec: Any) -> str | None:
     row = rec.safer_alternative()
     if row is None:
         return None
+    values = {
+        "option": option_name(str(row["option"])),
+        "amount": money(row["recharge_amount"], rec.currency),
+        "threshold": money(row["threshold"], rec.currency),
+        "versus": cost_versus(float(row["cost"]) - float(rec.cost), rec.currency),
+    }
+    held = int(getattr(rec.scenarios, "history_days", FULL_EVIDENCE_DAYS))
+    if held < FULL_EVIDENCE_DAYS:  # the scenarios lean toward bursts it has not shown
+        return t(
+            "{days} of history hold fewer still of the rare bursts of spend (a conference "
+            "week, a hotline rush) that decide a service level this high: the plan allows "
+            "for bursts the history has not shown, and a year of exports makes the risk above "
+            "surer. If one would hurt, take the {option} alternative: recharge {amount} when "
+            "the balance falls below {threshold}, {versus}.",
+            days=days(held),
+            **values,
+        )
     return t(
         "A year of history holds few of the rare bursts of spend (a conference week, a "
         "hotline rush) that decide a service level this high, so the risk above can be "
         "too low for a tenant whose bursts its history has not shown. If one would hurt, take "
         "the {option} alternative: recharge {amount} when the balance falls below "
         "{threshold}, {versus}.",
-        option=option_name(str(row["option"])),
-        amount=money(row["recharge_amount"], rec.currency),
-        threshold=money(row["threshold"], rec.currency),
-        versus=cost_versus(float(row["cost"]) - float(rec.cost), rec.currency),
+        **values,
     )
 
 
