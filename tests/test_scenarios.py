@@ -250,7 +250,8 @@ def test_short_history_widens_uncertainty():
     assert not sc_long.warnings
     estimated = make_scenarios(short, n_scenarios=100, seed=1)
     assert [plan_text.note(n) for n in estimated.warnings][1].startswith(
-        "history shorter than 26 weeks: no trend estimated, growth assumed 0"
+        "history shorter than 26 weeks: no trend estimated; growth assumed 0, the scenarios "
+        "allowing for +28%/year at one spread"
     )
 
 

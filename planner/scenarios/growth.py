@@ -262,12 +262,13 @@ def estimate_growth(history: pd.Series) -> GrowthEstimate:
         # a year look flat); below it, how far the level moved. Spend that never moved at
         # all (a fixed charge) is taken to stay
         floor = _growth_floor(values)
+        above = max(floor, GROWTH_PRIOR_SD) if floor > 1e-9 else 0.0
         return GrowthEstimate(
             0.0,
             None,
-            max(floor, GROWTH_PRIOR_SD) if floor > 1e-9 else 0.0,
+            above,
             floor,
-            Note("growth_unknown", {"weeks": MIN_WEEKS_FOR_GROWTH}),
+            Note("growth_unknown", {"weeks": MIN_WEEKS_FOR_GROWTH, "up": math.expm1(above)}),
         )
     overall = float(values.mean())
     if overall <= 0:

@@ -27,6 +27,13 @@ def note(found: Any) -> str:
     if found.code == "no_spend":
         return t("the history has no credit spend at all: every scenario is zero")
     if found.code == "growth_unknown":
+        if v.get("up"):
+            return t(
+                "history shorter than {weeks} weeks: no trend estimated; growth assumed 0, "
+                "the scenarios allowing for {up}/year at one spread (set it with --growth)",
+                weeks=v["weeks"],
+                up=percent(v["up"], signed=True),
+            )
         return t(
             "history shorter than {weeks} weeks: no trend estimated, growth assumed 0 (set "
             "it with --growth)",
