@@ -55,11 +55,25 @@ def _blank_to_null(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Arra
     return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
 
 
-def _normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
-    """Decimal text with ``.`` as the only decimal mark and no digit grouping."""
+#: what a spreadsheet's currency or accounting format writes around an amount: a currency
+#: symbol, an ISO code (``CHF 1'234.50``), parentheses for a negative amount (``($1.20)``)
+_DRESSED = r"\p{Sc}|^[+-]?[A-Z]{3}|[A-Z]{3}$|^\(.*\)$"
+
+
+def normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
+    """Decimal text with ``.`` as the only decimal mark and no digit grouping.
+
+    A spreadsheet's currency format is undressed: ``$1,234.50``, ``1.234,50 €``,
+    ``CHF 1'234.50`` and ``($1.20)`` (a negative amount) read as their numbers; the currency
+    is the one the file states elsewhere (an export's ``Currency`` column), never the symbol.
+    """
     s = pc.utf8_trim_whitespace(s)
     if pc.any(pc.match_substring_regex(s, r"[\s\x{00a0}\x{202f}']")).as_py():
         s = pc.replace_substring_regex(s, r"[\s\x{00a0}\x{202f}']", "")
+    if pc.any(pc.match_substring_regex(s, _DRESSED)).as_py():
+        s = pc.replace_substring_regex(s, r"\p{Sc}", "")
+        s = pc.replace_substring_regex(s, r"^([+-]?)[A-Z]{3}|[A-Z]{3}$", r"\1")
+        s = pc.replace_substring_regex(s, r"^\((.*)\)$", r"-\1")
     has_comma = pc.match_substring(s, ",")
     if not pc.any(has_comma).as_py():
         return s
@@ -117,7 +131,7 @@ def _parse_units(
     """Money text -> (whole ``10**-decimals`` units, int64 with nulls; not-a-number,
     too-many-decimals and more-than-``int_digits``-integer-digits masks)."""
     present = np_mask(pc.is_valid(s))
-    parts = pc.extract_regex(_normalise_decimal(s, decimal_mark), _MONEY_RE)
+    parts = pc.extract_regex(normalise_decimal(s, decimal_mark), _MONEY_RE)
     ok = np_mask(pc.is_valid(parts))
     whole = pc.struct_field(parts, "int")
     frac = pc.struct_field(parts, "frac")

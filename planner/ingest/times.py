@@ -32,7 +32,7 @@ def parse_time(s: pa.ChunkedArray, dayfirst: bool) -> tuple[pa.Array, np.ndarray
         other = _text_times(text, iso, not dayfirst)
         if other.notna().sum() > parsed.notna().sum():
             parsed = other
-        parsed = parsed.where(parsed.notna(), _excel_serials(text))
+        parsed = parsed.where(parsed.notna(), excel_serials(text))
     bad = (parsed.isna() & text.notna()).to_numpy(bool)
     ts = pa.array(parsed.dt.as_unit("ns"), type=TS, from_pandas=True)
     return ts, bad
@@ -57,7 +57,7 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
 _EXCEL_SERIALS = (36526.0, 73051.0)
 
 
-def _excel_serials(text: pd.Series) -> pd.Series:
+def excel_serials(text: pd.Series) -> pd.Series:
     """Excel serial day numbers (``45931.40728``) as UTC times, to the millisecond; else NaT."""
     numbers = text.where(text.str.fullmatch(r"\d{5}(\.\d+)?", na=False))
     days = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

@@ -24,12 +24,28 @@ MAX_SIDE_BYTES = 64 << 20
 #: the longest span of dates in a side file (a demand history or lots), about 30 years
 MAX_SPAN_DAYS = 11_000
 
+#: the dates a side file may hold: a year mistyped (``1025-11-05``) is refused, not read as
+#: a demand history of ten centuries (or beyond what a timestamp holds)
+DATE_RANGE = (pd.Timestamp("2000-01-01", tz="UTC"), pd.Timestamp("2099-12-31", tz="UTC"))
+
 LINE = "_line"  # column holding each row's 1-based line number in the file (header = 1)
 
 
 def header_key(name: str) -> str:
     """Header name as matched: lower case, without spaces, hyphens or underscores."""
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
+
+
+def _separator(text: str) -> tuple[str, str]:
+    """The text without a spreadsheet's ``sep=;`` first line, and the separator: the one that
+    line names, else the most frequent of ``;``, tab and ``,`` in the header line."""
+    body = text.lstrip("\r\n")
+    first, _, rest = body.partition("\n")
+    if first.lower().startswith("sep=") and len(first.strip()) <= 5:
+        # (a blank line for it: the lines keep their numbers)
+        return text[: len(text) - len(body)] + "\n" + rest, first.strip()[4:5] or ","
+    delimiter = max((";", "\t", ","), key=first.count)
+    return text, delimiter if first.count(delimiter) else ","
 
 
 class Table:
@@ -58,10 +74,7 @@ class Table:
                 what=self.what,
                 example=example,
             )
-        header_line = text.lstrip("\r\n").splitlines()[0]
-        self.delimiter = max((";", "\t", ","), key=header_line.count)
-        if header_line.count(self.delimiter) == 0:
-            self.delimiter = ","
+        text, self.delimiter = _separator(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         header: list[str] | None = None
         rows: list[list[str]] = []
@@ -72,6 +85,15 @@ class Table:
             if header is None:
                 header = [cell.strip() for cell in row]
                 continue
+            if len(header) == 1 and len(row) > 1 and len(rows) == 0:
+                raise InputError(
+                    "{name}, line {line_num}: the line above, {first!r}, is not a header "
+                    "(a title?); the file starts with its header line `{example}`",
+                    name=self.name,
+                    line_num=reader.line_num,
+                    first=header[0][:60],
+                    example=example,
+                )
             if len(row) != len(header):
                 raise InputError(
                     "{name}, line {line_num}: {n_row} fields where the header has "
@@ -183,11 +205,23 @@ class Table:
             value = self.frame[col].iloc[i]
             raise self.error(int(self.frame[LINE].iloc[i]), problem, value=value, **values)
 
+    def _plain(self, col: str) -> pd.Series:
+        """Column ``col``'s numbers as plain decimal text, read by the exports' rule
+        (:func:`planner.ingest.convert.normalise_decimal`): grouped thousands (``1,234.50``),
+        a decimal comma (``1.234,50``) unless the file is comma-separated, blanks, a currency
+        symbol or code (``$1,234.50``, ``1 234,50 €``), parentheses for a negative amount."""
+        import pyarrow as pa
+
+        from planner.ingest.convert import normalise_decimal  # (pyarrow: when a file is read)
+
+        mark = "." if self.delimiter == "," else ","
+        plain = normalise_decimal(pa.chunked_array([pa.array(self.text(col), pa.string())]), mark)
+        return pd.Series(plain.to_pylist(), index=self.frame.index, dtype=object)
+
     def numbers(self, col: str, label: str, *, blank: float | None = None) -> np.ndarray:
-        """Column ``col`` as float64; blank cells become ``blank`` (or are refused)."""
-        text = self.text(col).str.replace("\u00a0", "", regex=False).str.replace(" ", "")
-        if self.delimiter != ",":
-            text = text.str.replace(",", ".", regex=False)
+        """Column ``col`` as float64 (:meth:`_plain`); blank cells become ``blank`` (or are
+        refused)."""
+        text = self._plain(col)
         empty = (text == "").to_numpy()
         values = pd.to_numeric(text.where(~empty, "0"), errors="coerce").to_numpy(
             dtype=np.float64, copy=True
@@ -212,12 +246,10 @@ class Table:
         return values
 
     def decimals(self, col: str, label: str, *, blank: str | None = None) -> list[Decimal]:
-        """Column ``col`` as exact decimals (money and rates)."""
+        """Column ``col`` as exact decimals (money and rates), read as :meth:`_plain`."""
         out: list[Decimal] = []
-        for value, line in zip(self.frame[col], self.frame[LINE], strict=True):
-            text = str(value).replace("\u00a0", "").replace(" ", "")
-            if self.delimiter != ",":
-                text = text.replace(",", ".")
+        plain = self._plain(col)
+        for value, text, line in zip(self.frame[col], plain, self.frame[LINE], strict=True):
             if text == "" and blank is not None:
                 text = blank
             try:
@@ -248,7 +280,8 @@ class Table:
 
         Read as the exports are read (:func:`planner.formats.time_formats`): ISO 8601, else
         day first in a semicolon-separated file (``05/11/2025`` is 5 November), month first
-        in a comma-separated one (11 May).
+        in a comma-separated one (11 May); else an Excel serial day number from 2000 to 2099
+        (``45966`` is 5 November 2025).
         """
         text = self.text(col)
         parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
@@ -259,6 +292,10 @@ class Table:
                 break
             again = pd.to_datetime(text.where(todo), errors="coerce", format=fmt, utc=True)
             parsed = parsed.where(~todo, again)
+        if parsed.isna().any():  # a spreadsheet's cell that lost its date format: 45966
+            from planner.ingest.times import excel_serials
+
+            parsed = parsed.where(parsed.notna(), excel_serials(text.astype("string")))
         if dayfirst:
             problem = N_(
                 "`{label}` value {value!r} is not a date; write YYYY-MM-DD (or DD/MM/YYYY, "
@@ -270,6 +307,16 @@ class Table:
                 "as the exports of a comma-separated file hold)"
             )
         self._first_bad(parsed.isna().to_numpy(), col, problem, label=label)
+        first, last = DATE_RANGE
+        self._first_bad(
+            ((parsed < first) | (parsed > last)).to_numpy(bool),
+            col,
+            "`{label}` value {value!r} is not a plausible date (the years {first} to {last} "
+            "are read); check the year",
+            label=label,
+            first=first.year,
+            last=last.year,
+        )
         days = parsed.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
         if len(days) and (days.max().date() - days.min().date()).days > MAX_SPAN_DAYS:
             raise self.error(
