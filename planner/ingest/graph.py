@@ -45,7 +45,7 @@ def _json_rows(obj: Any) -> list[Any] | None:
 
 def _json_entries(name: str, text: str) -> tuple[str, list[tuple[int, Any]], list]:
     """Container (``json``/``jsonl``), ``(source row, row)`` pairs and bad lines of JSON text."""
-    load = json.JSONDecoder(parse_float=_decimal_text, parse_int=str).decode
+    load = _ExactDecoder().decode
     entries: list[tuple[int, Any]] = []  # (source row, row object or a bad-line marker)
     bad: list[tuple[int, str, str]] = []
     try:
@@ -81,14 +81,40 @@ def _json_entries(name: str, text: str) -> tuple[str, list[tuple[int, Any]], lis
 
 
 class _ExactDecoder(json.JSONDecoder):
-    """Numbers kept as their exact decimal text (money never goes through a float)."""
+    """Numbers kept as their exact decimal text (money never goes through a float); a
+    property given twice with different values noted (:func:`_object`)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(parse_float=_decimal_text, parse_int=str, **kwargs)
+        super().__init__(
+            parse_float=_decimal_text, parse_int=str, object_pairs_hook=_object, **kwargs
+        )
+
+
+#: the key under which :func:`_object` notes a property given twice with different values
+_REPEATED = "\x00repeated"
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object. Python keeps the last of a property given twice without a word: when
+    the copies differ, the reason to set the row aside is kept under :data:`_REPEATED`."""
+    row = dict(pairs)
+    if len(row) < len(pairs):
+        first: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in first and first[key] != value and _REPEATED not in row:
+                row[_REPEATED] = (
+                    f"the property {key!r} is given twice, with different values "
+                    f"({first[key]!r} and {value!r}); which one to read cannot be told"
+                )
+            first.setdefault(key, value)
+    return row
 
 
 def _row_cells(row: dict, names: list[str]) -> list[str | None]:
-    """One JSON row as text cells; ValueError when a text is not valid Unicode or too deep."""
+    """One JSON row as text cells; ValueError when a text is not valid Unicode or too deep,
+    or a property is given twice with different values."""
+    if _REPEATED in row:
+        raise ValueError(row[_REPEATED])
     try:
         cells = [cell_text(row.get(k)) for k in names]
     except RecursionError:
@@ -234,6 +260,8 @@ class KnownProperties:
 
 
 def _json_raw(row: Any) -> str:
+    if isinstance(row, dict) and _REPEATED in row:
+        row = {k: v for k, v in row.items() if k != _REPEATED}
     try:
         return json.dumps(row, ensure_ascii=True)[:10_000]
     except (RecursionError, TypeError, ValueError):
