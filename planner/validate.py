@@ -17,6 +17,7 @@ Limits (documented in the README, "What happens with bad input"):
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import fnmatch
 import glob
 import json
@@ -178,6 +179,21 @@ def check_workload(scenarios: int | None, horizon_days: int | None) -> None:
             days=number(days),
             max_scenario_days=number(MAX_SCENARIO_DAYS),
         )
+
+
+def day(text: str) -> dt.date:
+    """A day ``YYYY-MM-DD`` of the years 2000 to 2099 (a mistyped year would ask Graph for
+    centuries of windows)."""
+    try:
+        value = dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise _refused("{value!r} is not a date (YYYY-MM-DD)", value=text) from None
+    if not 2000 <= value.year <= 2099:
+        raise _refused(
+            "{value!r} is not a plausible day (the years 2000 to 2099 are read); check the year",
+            value=text,
+        )
+    return value
 
 
 def currency(text: str) -> str:

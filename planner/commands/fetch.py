@@ -20,29 +20,18 @@ an option is wrong, or Graph answered what a Graph server does not (see
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 
-from planner import text
+from planner import text, validate
 from planner.collect import graph
 from planner.collect.fetch import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, fetch
 from planner.collect.pacing import MAX_WAIT_S
 from planner.commands import groups
 from planner.errors import InputError
-from planner.text import t
 from planner.text.console import fetch_summary
 
 HELP = "collect call records from Microsoft Graph into a history store (app-only sign-in)"
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            t("{value!r} is not a date (YYYY-MM-DD)", value=text)
-        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,13 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--since",
-        type=_date,
+        type=validate.day,
         metavar="YYYY-MM-DD",
         help="first day of calls (default: a few days before the newest stored record)",
     )
     parser.add_argument(
         "--until",
-        type=_date,
+        type=validate.day,
         metavar="YYYY-MM-DD",
         help="fetch calls started before this day (default: now)",
     )

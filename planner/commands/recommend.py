@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from planner import text, validate
@@ -49,7 +50,16 @@ def request(args: argparse.Namespace) -> PlanRequest:
     """The plan request of the command line (its checks are :class:`PlanRequest`'s)."""
     if not args.demand and not args.inputs:
         raise InputError("nothing to plan from: give usage exports (FILE_OR_DIR) or --demand CSV")
-    return PlanRequest.from_params(groups.plan_parameters(args))
+    req = PlanRequest.from_params(groups.plan_parameters(args))
+    if req.licences is not None and req.rates is None:  # a file given, silently unused
+        logging.getLogger("planner").warning(
+            text.t(
+                "--licences {path}: the licence counts price calls what-if with a rate card "
+                "(--rates); without one they are not used",
+                path=req.licences,
+            )
+        )
+    return req
 
 
 def run(args: argparse.Namespace) -> int:

@@ -486,15 +486,22 @@ def _language(name: str, value: Any) -> str:
 
 
 def _iso_day(name: str, value: Any) -> str:
-    """An ISO date (``YYYY-MM-DD``), as papermill passes dates."""
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
+    """An ISO date (``YYYY-MM-DD``, as papermill passes dates) of the years 2000 to 2099 (a
+    mistyped year is no balance's date, and 9999 is beyond what a timestamp holds)."""
     try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise InputError(
             "{name}: a date YYYY-MM-DD is needed, got {value!r}", name=name, value=value
         ) from None
+    if not 2000 <= day.year <= 2099:
+        raise InputError(
+            "{name}: {day} is not a plausible day (the years 2000 to 2099 are read); check "
+            "the year",
+            name=name,
+            day=day.isoformat()[:10],
+        )
+    return day.isoformat()[:10]
 
 
 #: the check of each kind of value
