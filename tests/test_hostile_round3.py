@@ -1,9 +1,12 @@
 """Hostile input, third round: a title above an export's header, a column given twice, option
 bounds a script can read (workers, lead time, alert runway), a Graph page that is not JSON or
-is cut off. Each ends in records with every row accounted for, or in one line and exit 2."""
+is cut off; money in a spreadsheet's currency format, mistyped years, a side file's title or
+``sep=`` line, a JSON property given twice, a licence file that would go unused. Each ends in
+records with every row accounted for, or in one line and exit 2."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
@@ -12,18 +15,21 @@ import logging
 import time
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from planner import text
 from planner.cli import main
 from planner.collect import graph
 from planner.collect.fetch import fetch
+from planner.commands import recommend as recommend_command
 from planner.errors import InputError
 from planner.ingest import read_exports
 from planner.ingest.parts import ABOVE_HEADER
+from planner.inputs import read_licences, read_lots, read_rates
 from planner.plan import PlanRequest
 from tests.fixtures.graph.fake_graph import SECRET, CallRows, FakeGraph
-from tests.fixtures.ingest.build import CP_CURRENT, cp_row, csv_text
+from tests.fixtures.ingest.build import CP_CURRENT, cp_row, csv_text, graph_row, write_csv
 from tests.graph_helpers import (  # noqa: F401 (fixtures)
     env_fixture,
     fetch_argv,
@@ -311,3 +317,137 @@ def test_a_page_cut_off_by_a_broken_connection_is_retried_not_a_traceback(tmp_pa
         with pytest.raises(graph.GraphError, match="connection broke before the whole answer"):
             fetch(tmp_path / "s", client, since=T0 - dt.timedelta(days=5), until=T0, concurrency=1)
     assert len(waits) == 2 and sum(waits) <= 3
+
+
+# ---- money as a spreadsheet's currency format writes it -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("charge", "cents"),
+    [
+        ("$1.20", 120),
+        ("1.20 USD", 120),
+        ("USD 1.20", 120),
+        ("($1,234.50)", -123450),  # an accounting format's negative: a refund
+        ("CHF 1'234.50", 123450),
+        ("-0.00", 0),
+    ],
+)
+def test_an_export_amount_in_a_currency_format_reads_as_its_number(tmp_path, charge, cents):
+    path = write_csv(tmp_path / "t.csv", CP_CURRENT, [cp_row(1, charge=charge)])
+    result = read_exports(path)
+    assert result.records["charge_cents"].tolist() == [cents], result.rejects["reason"].tolist()
+
+
+def test_a_french_excel_amount_with_its_euro_sign_reads_as_its_number(tmp_path):
+    body = csv_text(CP_CURRENT, [cp_row(1, charge="1\u202f234,50 €", currency="EUR")], ";")
+    (tmp_path / "fr.csv").write_bytes(body.encode("utf-8-sig"))
+    assert read_exports(tmp_path / "fr.csv").records["charge_cents"].tolist() == [123450]
+
+
+@pytest.mark.parametrize("charge", ["1.20-", "$", "1.2.3", "USD"])
+def test_what_is_still_no_amount_is_rejected_with_its_reason(tmp_path, charge):
+    result = read_exports(write_csv(tmp_path / "t.csv", CP_CURRENT, [cp_row(1, charge=charge)]))
+    _balanced(result)
+    assert "is not an amount of money" in result.rejects["reason"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "amount"),
+    [
+        ('purchase_date,amount\n2025-11-05,"$1,295.18"\n', 1295.18),
+        ("purchase_date;amount\n05/11/2025;1.295,18 €\n", 1295.18),
+        ("sep=;\npurchase_date;amount\n05/11/2025;1 295,18\n", 1295.18),
+        ("purchase_date,amount\n45966,295.18\n", 295.18),  # a date cell that lost its format
+    ],
+)
+def test_a_balance_file_as_a_spreadsheet_saves_it_is_read(tmp_path, content, amount):
+    (tmp_path / "lots.csv").write_text(content, encoding="utf-8")
+    lots = read_lots(tmp_path / "lots.csv")
+    assert lots["purchase_date"].tolist() == [pd.Timestamp("2025-11-05")]
+    assert lots["amount"].tolist() == [amount]
+
+
+def test_rates_and_licence_counts_read_currency_and_grouping(tmp_path):
+    (tmp_path / "rates.csv").write_text("destination,per_minute\n*,$0.025\n")
+    assert read_rates(tmp_path / "rates.csv")["per_minute_micro"].tolist() == [25_000]
+    (tmp_path / "licences.csv").write_text('plan,country,users\nMCOPSTN1,US,"1,200"\n')
+    assert read_licences(tmp_path / "licences.csv")["users"].tolist() == [1200]
+
+
+# ---- dates no side file can hold ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "content"),
+    [
+        ("--balance", "purchase_date,amount\n1025-11-05,10\n"),  # was a traceback
+        ("--demand", "date,amount\n2026-01-01,5\n0001-01-01,5\n"),
+        ("--demand", "date,amount\n2026-01-01,5\n2350-01-01,5\n"),
+    ],
+)
+def test_a_mistyped_year_in_a_side_file_is_one_line(tmp_path, capsys, demand, command, content):
+    path = tmp_path / "side.csv"
+    path.write_text(content)
+    source = [] if command == "--demand" else ["--demand", str(demand)]
+    code = main(["recommend", *source, command, str(path), "--scenarios", "50"])
+    _one_line_error(capsys, code, "is not a plausible date (the years 2000 to 2099 are read)")
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1234-01-01"])
+def test_a_mistyped_as_of_year_is_one_line(capsys, demand, day):
+    code = main(["recommend", "--demand", str(demand), "--as-of", day])
+    _one_line_error(capsys, code, f"as_of: {day} is not a plausible day")
+
+
+def test_fetch_refuses_a_mistyped_year_before_asking_graph_for_centuries(tmp_path, capsys):
+    argv = ["fetch", "--store", str(tmp_path / "s"), "--tenant-id", "t", "--client-id", "c"]
+    code = main([*argv, "--since", "0205-01-01"])
+    _one_line_error(capsys, code, "'0205-01-01' is not a plausible day")
+
+
+# ---- side files with a spreadsheet's first line, or a title ---------------------------------
+
+
+def test_a_title_above_a_side_files_header_is_named_as_such(tmp_path, capsys, demand):
+    (tmp_path / "lots.csv").write_text("Balance on 1 June\npurchase_date,amount\n2026-01-01,5\n")
+    code = main(["recommend", "--demand", str(demand), "--balance", str(tmp_path / "lots.csv")])
+    _one_line_error(capsys, code, "line 2: the line above, 'Balance on 1 June', is not a header")
+
+
+def test_a_sep_line_keeps_the_line_numbers_of_a_side_file(tmp_path):
+    (tmp_path / "lots.csv").write_text("sep=;\npurchase_date;amount\n2026-01-01;-5\n")
+    with pytest.raises(InputError, match="lots.csv, line 3: lot amount -5 is negative"):
+        read_lots(tmp_path / "lots.csv")
+
+
+# ---- a JSON property given twice ------------------------------------------------------------
+
+
+def test_a_json_property_given_twice_with_other_values_sets_the_row_aside(tmp_path):
+    good = json.dumps(graph_row(1))
+    twice = json.dumps(graph_row(2, charge=1.2))[:-1] + ', "charge": 100.00}'
+    same = json.dumps(graph_row(3, charge=1.2))[:-1] + ', "charge": 1.20}'
+    (tmp_path / "rows.json").write_text(f"[{good}, {twice}, {same}]")
+    (tmp_path / "rows.jsonl").write_text(f"{good}\n{twice}\n{same}\n")
+    for name in ("rows.json", "rows.jsonl"):
+        result = read_exports(tmp_path / name)
+        _balanced(result)
+        assert result.records["charge_cents"].tolist() == [120, 120]
+        reason = result.rejects["reason"].tolist()
+        assert reason == ["the property 'charge' is given twice, with different values "
+                          "('1.2' and '100'); which one to read cannot be told"]  # fmt: skip
+        assert "repeated" not in result.rejects["raw"].iloc[0]
+
+
+# ---- a licence file that would go unused ----------------------------------------------------
+
+
+def test_licences_without_a_rate_card_are_named_as_unused(tmp_path, caplog):
+    (tmp_path / "licences.csv").write_text("plan,country,users\nMCOPSTN1,US,10\n")
+    args = argparse.Namespace(
+        inputs=["exports/"], demand=None, licences=str(tmp_path / "licences.csv"), rates=None
+    )
+    with caplog.at_level(logging.WARNING, logger="planner"):
+        recommend_command.request(args)
+    assert "the licence counts price calls what-if with a rate card (--rates)" in caplog.text
