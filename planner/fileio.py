@@ -142,10 +142,12 @@ def is_formula_like(text: str) -> bool:
 
 
 def _cell_end(text: str, start: int, opened_by: str) -> int:
-    """Where the cell that begins at ``start`` ends for every reader: at a row end, or at the
-    delimiter that opened it (a ``,`` cell ends at ``,``; a cell at the start of a row may be
-    read with ``,`` or with a French Excel's ``;``, so only a row end closes it for both)."""
-    ends = "\r\n" + (opened_by if opened_by in ",;\t" else "")
+    """Where the cell that begins at ``start`` ends for every reader: at a line feed, or at
+    the delimiter that opened it (a ``,`` cell ends at ``,``; a cell at the start of a row may
+    be read with ``,`` or with a French Excel's ``;``, so only a row end closes it for both).
+    A bare carriage return does not end it: the cell is written quoted, and a reader that
+    keeps the quoted text whole, or drops the carriage return, reads ``-1\r;`` as one cell."""
+    ends = "\n" + (opened_by if opened_by in ",;\t" else "")
     for i in range(start, len(text)):
         if text[i] in ends:
             return i
