@@ -63,7 +63,8 @@ def test_negative_growth_as_the_readme_writes_it(demand_csv, capsys):
     [
         (",,,\n,,\n", "holds no header"),
         ("date,amount\n2024-01-01,1e300\n", "implausibly large"),
-        ("date,amount\n1700-01-01,1\n2200-01-01,1\n", "more than"),
+        ("date,amount\n2000-01-01,1\n2099-01-01,1\n", "more than"),
+        ("date,amount\n1700-01-01,1\n2026-01-01,1\n", "not a plausible date"),
         (
             b"date,amount\n2024-01-01,1\n2024-01-02,\xff1\n# caf\xc3\xa9 \xc3\xa9t\xc3\xa9\n",
             "UTF-8",
