@@ -331,6 +331,8 @@ def test_a_page_cut_off_by_a_broken_connection_is_retried_not_a_traceback(tmp_pa
         ("($1,234.50)", -123450),  # an accounting format's negative: a refund
         ("CHF 1'234.50", 123450),
         ("-0.00", 0),
+        (" $ -   ", 0),  # the accounting format's zero
+        (" -   ", 0),
     ],
 )
 def test_an_export_amount_in_a_currency_format_reads_as_its_number(tmp_path, charge, cents):
@@ -345,7 +347,15 @@ def test_a_french_excel_amount_with_its_euro_sign_reads_as_its_number(tmp_path):
     assert read_exports(tmp_path / "fr.csv").records["charge_cents"].tolist() == [123450]
 
 
-@pytest.mark.parametrize("charge", ["1.20-", "$", "1.2.3", "USD"])
+def test_a_duration_with_grouped_thousands_reads_as_its_seconds(tmp_path):
+    rows = [cp_row(1, duration="1,234"), cp_row(2, duration="1,5")]
+    result = read_exports(write_csv(tmp_path / "t.csv", CP_CURRENT, rows))
+    _balanced(result)
+    assert result.records["duration_s"].tolist() == [1234]
+    assert "'1,5' is not a whole number" in result.rejects["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("charge", ["1.20-", "$", "1.2.3", "USD", "--"])
 def test_what_is_still_no_amount_is_rejected_with_its_reason(tmp_path, charge):
     result = read_exports(write_csv(tmp_path / "t.csv", CP_CURRENT, [cp_row(1, charge=charge)]))
     _balanced(result)

@@ -56,16 +56,18 @@ def _blank_to_null(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Arra
 
 
 #: what a spreadsheet's currency or accounting format writes around an amount: a currency
-#: symbol, an ISO code (``CHF 1'234.50``), parentheses for a negative amount (``($1.20)``)
-_DRESSED = r"\p{Sc}|^[+-]?[A-Z]{3}|[A-Z]{3}$|^\(.*\)$"
+#: symbol, an ISO code (``CHF 1'234.50``), parentheses for a negative amount (``($1.20)``),
+#: a dash alone for zero (``$ -``)
+_DRESSED = r"\p{Sc}|^[+-]?[A-Z]{3}|[A-Z]{3}$|^\(.*\)$|^-$"
 
 
 def normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
     """Decimal text with ``.`` as the only decimal mark and no digit grouping.
 
     A spreadsheet's currency format is undressed: ``$1,234.50``, ``1.234,50 €``,
-    ``CHF 1'234.50`` and ``($1.20)`` (a negative amount) read as their numbers; the currency
-    is the one the file states elsewhere (an export's ``Currency`` column), never the symbol.
+    ``CHF 1'234.50``, ``($1.20)`` (a negative amount) and ``$ -`` (the accounting format's
+    zero) read as their numbers; the currency is the one the file states elsewhere (an
+    export's ``Currency`` column), never the symbol.
     """
     s = pc.utf8_trim_whitespace(s)
     if pc.any(pc.match_substring_regex(s, r"[\s\x{00a0}\x{202f}']")).as_py():
@@ -74,6 +76,7 @@ def normalise_decimal(s: pa.ChunkedArray, decimal_mark: str) -> pa.ChunkedArray:
         s = pc.replace_substring_regex(s, r"\p{Sc}", "")
         s = pc.replace_substring_regex(s, r"^([+-]?)[A-Z]{3}|[A-Z]{3}$", r"\1")
         s = pc.replace_substring_regex(s, r"^\((.*)\)$", r"-\1")
+        s = pc.replace_substring_regex(s, r"^-$", "0")
     has_comma = pc.match_substring(s, ",")
     if not pc.any(has_comma).as_py():
         return s
@@ -162,8 +165,12 @@ def _micro_cents(micro: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array(micro_cents(value), type=pa.int64(), mask=~valid)
 
 
-def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Whole seconds -> (int64 with nulls, not-a-whole-number mask, negative mask)."""
+def _parse_duration(
+    s: pa.ChunkedArray, decimal_mark: str = "."
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Whole seconds -> (int64 with nulls, not-a-whole-number mask, negative mask); grouped
+    thousands (``1,234`` in a ``,`` file, as a spreadsheet's number format writes them) are
+    read as the money is (:func:`normalise_decimal`)."""
     try:
         value = pc.cast(s, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -174,7 +181,7 @@ def _parse_duration(s: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarra
             value = pc.if_else(pa.array(negative), pa.scalar(None, pa.int64()), value)
         return value, np.zeros(len(s), dtype=bool), negative
     present = np_mask(pc.is_valid(s))
-    parts = pc.extract_regex(pc.utf8_trim_whitespace(s), _INT_RE)
+    parts = pc.extract_regex(normalise_decimal(s, decimal_mark), _INT_RE)
     ok = np_mask(pc.is_valid(parts))
     frac = pc.struct_field(parts, "frac")
     ok &= ~np_mask(pc.match_substring_regex(frac, "[1-9]"))
@@ -383,13 +390,13 @@ def _implausible_times(src: _Source, out: dict[str, Any]) -> list[Problem]:
     ]
 
 
-def _convert_duration(src: _Source, out: dict[str, Any]) -> list[Problem]:
+def _convert_duration(src: _Source, out: dict[str, Any], decimal_mark: str) -> list[Problem]:
     """``duration_s`` as whole seconds: not negative, not longer than a week."""
     arr = src.get("duration_s")
     if arr is None:
         return []
     label = src.label("duration_s")
-    seconds, bad, negative = _parse_duration(arr)
+    seconds, bad, negative = _parse_duration(arr, decimal_mark)
     out["duration_s"] = seconds
     return [
         (bad, _reason("{label} {value!r} is not a whole number", label, arr)),
@@ -562,7 +569,7 @@ def convert(
     _convert_text(src, out)
     problems = _id_problems(src, out)
     problems += _convert_times(src, out, dayfirst)
-    problems += _convert_duration(src, out)
+    problems += _convert_duration(src, out, decimal_mark)
     if fmt.kind == "sms":
         problems += _convert_sms(src, out)
     money_problems, money_nonzero = _convert_money(src, out, decimal_mark, sms=fmt.kind == "sms")
