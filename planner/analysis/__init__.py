@@ -37,6 +37,7 @@ from planner.analysis.records import (
     in_currency,
     on_credits,
     period_covered,
+    record_gaps,
     rejects_by_reason,
 )
 from planner.analysis.spend import (
@@ -89,6 +90,7 @@ __all__ = [
     "percentile_bands",
     "period_covered",
     "pool_usage",
+    "record_gaps",
     "rejects_by_reason",
     "runway_days",
     "spend_by_day_of_month",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -140,6 +141,43 @@ def period_covered(records: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Times
     return start.min(), start.max()
 
 
+#: days in a row without a single call record that read as an export missing, not a quiet week
+GAP_DAYS = 7
+#: ... when the other days have records on at least this share of days (a tenant that calls
+#: every day; one that calls now and then has quiet weeks)
+GAP_COVERAGE = 0.8
+
+
+def record_gaps(
+    records: pd.DataFrame, min_days: int = GAP_DAYS, coverage: float = GAP_COVERAGE
+) -> list[tuple[dt.date, dt.date]]:
+    """Runs of at least ``min_days`` days (UTC) without a single call record of any kind,
+    between the first and the last day with one, in a tenant whose other days have records
+    on at least ``coverage`` of them: most likely an export not downloaded, which a plan
+    would read as days without spend. First and last day of each run, in order."""
+    days = pd.DatetimeIndex(pd.to_datetime(day_of(records).dropna().unique())).sort_values()
+    if len(days) < 2:
+        return []
+    full = pd.date_range(days[0], days[-1], freq="D")
+    seen = full.isin(days)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(full):
+        if seen[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(full) and not seen[j]:
+            j += 1
+        if j - i >= min_days:
+            runs.append((i, j - 1))
+        i = j
+    in_gaps = sum(b - a + 1 for a, b in runs)
+    if not runs or seen.sum() < coverage * (len(full) - in_gaps):
+        return []
+    return [(full[a].date(), full[b].date()) for a, b in runs]
+
+
 def data_quality(ingest_result: Any) -> dict[str, Any]:
     """What the ingest read: period covered, per-file counts, rejects grouped by reason.
 
@@ -159,7 +197,7 @@ def data_quality(ingest_result: Any) -> dict[str, Any]:
         ``files``: DataFrame, one row per file, columns ``path, format, rows, records,
         duplicates, rejected, period_start, period_end``;
         ``rejects_by_reason``: DataFrame, columns ``reason, rows, files, example_file,
-        example_row``, most frequent reason first.
+        example_row``, most frequent reason first; ``gaps``: :func:`record_gaps`.
     """
     records = ingest_result.records
     rejects = ingest_result.rejects
@@ -194,6 +232,7 @@ def data_quality(ingest_result: Any) -> dict[str, Any]:
         "rejected": len(rejects),
         "files": files,
         "rejects_by_reason": reasons,
+        "gaps": record_gaps(records),
     }
 
 

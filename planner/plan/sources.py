@@ -20,6 +20,7 @@ import pandas as pd
 from planner import money
 from planner.alerts import AlertResult, detect_alerts
 from planner.alerts.run import DEFAULT_PERIOD_DAYS
+from planner.analysis.records import record_gaps
 from planner.demand import DemandResult
 from planner.errors import InputError
 from planner.ingest import read_exports
@@ -83,6 +84,8 @@ class DemandSource:
     alerts: AlertResult | None = None
     left_out: LeftOut | None = None
     history_alerts: AlertResult | None = None
+    #: runs of days without a single call record (an export not downloaded?)
+    gaps: tuple[tuple[dt.date, dt.date], ...] = ()
 
 
 def read_demand(req: Any) -> DemandSource:
@@ -125,6 +128,7 @@ def read_demand(req: Any) -> DemandSource:
         alerts=recent(found),
         left_out=left_out,
         history_alerts=found,
+        gaps=tuple(record_gaps(records)),
     )
 
 

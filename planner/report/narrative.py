@@ -20,7 +20,7 @@ from planner.report.columns import header
 from planner.report.views import period_text, tenant_label, unavoidable_forfeiture
 from planner.text import plan as plan_text
 from planner.text import t
-from planner.text.plan import option_name
+from planner.text.plan import gap_warning, option_name
 
 
 def _markdown(func: Callable[..., str]) -> Callable[..., str]:
@@ -388,6 +388,8 @@ def quality_markdown(quality: Mapping[str, Any]) -> str:
         )
     else:
         out += " " + t("Every row was readable.")
+    for gap in quality.get("gaps", ()):
+        out += " " + gap_warning(gap)
     return out
 
 

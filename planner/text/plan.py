@@ -277,6 +277,20 @@ def unseen_bursts_sentence(rec: Any) -> str | None:
     )
 
 
+def gap_warning(gap: tuple[Any, Any]) -> str:
+    """Days without a single call record in the exports (:func:`planner.analysis.record_gaps`):
+    the plan counts them as days without spend."""
+    first, last = gap
+    return t(
+        "No call record at all from {first} to {last} ({days}): an export not downloaded? "
+        "The plan counts those days as days without spend, which can size it below the "
+        "tenant's spend; add the export of those days.",
+        first=date(first),
+        last=date(last),
+        days=days((last - first).days + 1),
+    )
+
+
 def cost_versus(diff: float, currency: str) -> str:
     """An expected cost against the recommendation's: ``for an expected cost $8 higher``."""
     if diff >= 0.5:
@@ -302,6 +316,7 @@ def explain(
     *,
     growth_given: bool = False,
     dropped: list[str] | tuple = (),
+    gaps: Sequence[tuple[Any, Any]] = (),
     verdict: Any = None,
     funded: str | None = None,
     outlook: Mapping[str, Any] | None = None,
@@ -310,14 +325,15 @@ def explain(
     """Write a recommendation's words in the language in use: its explanation
     (:func:`explanation`), its alternatives' sentences and its warnings. ``dropped``: the
     lot check's warnings (:func:`planner.inputs.check_lots`), each starting with the file's
-    name, so written as they are."""
+    name, so written as they are; ``gaps``: the exports' days without a record
+    (:func:`gap_warning`)."""
     rec.warnings = [note(n) for n in rec.scenarios.warnings]
     rec.alternatives["explanation"] = alternative_sentences(rec)
     lots_note = [" ".join(f"{w}." for w in dropped)] if dropped else []
     rec.explanation = explanation(
         rec,
         growth_given=growth_given,
-        notes=lots_note + note_sentences(rec.scenarios.warnings),
+        notes=lots_note + [gap_warning(g) for g in gaps] + note_sentences(rec.scenarios.warnings),
         verdict=verdict,
         funded=funded,
         outlook=outlook,
