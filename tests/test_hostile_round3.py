@@ -25,7 +25,7 @@ from planner.collect.fetch import fetch
 from planner.commands import recommend as recommend_command
 from planner.errors import InputError
 from planner.ingest import read_exports
-from planner.ingest.parts import ABOVE_HEADER
+from planner.ingest.parts import ABOVE_HEADER, HEADER_AGAIN
 from planner.inputs import read_licences, read_lots, read_rates
 from planner.plan import PlanRequest
 from tests.fixtures.graph.fake_graph import SECRET, CallRows, FakeGraph
@@ -461,3 +461,23 @@ def test_licences_without_a_rate_card_are_named_as_unused(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="planner"):
         recommend_command.request(args)
     assert "the licence counts price calls what-if with a rate card (--rates)" in caplog.text
+
+
+# ---- exports joined into one file, rows of empty cells --------------------------------------
+
+
+def test_a_header_line_met_again_is_set_aside_with_its_reason(tmp_path):
+    first = csv_text(CP_CURRENT, [cp_row(1)])
+    second = csv_text(CP_CURRENT, [cp_row(2)])
+    (tmp_path / "joined.csv").write_bytes(("\ufeff" + first + "\ufeff" + second).encode())
+    result = read_exports(tmp_path / "joined.csv")
+    _balanced(result)
+    assert result.records["source_row"].tolist() == [2, 4]
+    assert result.rejects[["source_row", "reason"]].values.tolist() == [[3, HEADER_AGAIN]]
+
+
+def test_rows_of_empty_cells_are_no_rows_as_blank_lines_are_none(tmp_path):
+    body = csv_text(CP_CURRENT, [cp_row(1)]) + "," * 24 + "\r\n" + " ," * 24 + "\r\n"
+    (tmp_path / "t.csv").write_text(body)
+    result = read_exports(tmp_path / "t.csv")
+    assert (result.files[0].rows, len(result.records), len(result.rejects)) == (1, 1, 0)

@@ -30,7 +30,8 @@ Rules applied to every row (see :mod:`planner.schema` for the columns produced):
   unterminated quote.
 - Records are de-duplicated on ``(kind, usage_id)`` across all files, in the order the files
   were given (folders sorted by path); the first occurrence is kept.
-- For every file, ``rows == records + duplicates + rejected``. Blank lines are not rows.
+- For every file, ``rows == records + duplicates + rejected``. Blank lines and rows of empty
+  cells (``,,,,``) are not rows; a header line met again (two exports joined) is rejected.
 - A column read twice (``Charge`` twice) is read once when its copies agree, and refused when
   they differ in any row.
 - ``source_row`` is the row's line number (the file's first line = 1) when each record sits on

@@ -197,6 +197,41 @@ def unique_names(headers: list[str]) -> list[str]:
     return out
 
 
+#: the reason given for a header line met again below the header (exports joined into one file)
+HEADER_AGAIN = "the header line again (two exports joined into one file?); skipped"
+
+
+def set_aside(raw: Raw, headers: list[str], delimiter: str) -> tuple[Raw, list]:
+    """``raw`` without its rows of empty cells (a spreadsheet's ``,,,,`` is no row, as a blank
+    line is none) and without the header lines met again, returned as rows set aside:
+    ``(line, reason, text)``."""
+    table = raw.table
+    if not table.num_rows or not table.num_columns:
+        return raw, []
+    first = table.column(0)
+    again = pc.or_(pc.equal(first, headers[0]), pc.equal(first, "\ufeff" + headers[0]))
+    blank = _blank(first)
+    if not pc.any(again).as_py() and not pc.any(blank).as_py():
+        return raw, []  # one column looked at: the usual chunk costs nothing more
+    again = pc.fill_null(again, False)
+    for column, header in zip(table.columns[1:], headers[1:], strict=True):
+        blank = pc.and_(blank, _blank(column))
+        same = pc.equal(pc.utf8_trim_whitespace(column), header)
+        again = pc.and_(again, pc.fill_null(same, not header))
+    drop = tables.np_mask(blank) | tables.np_mask(again)
+    if not drop.any():
+        return raw, []
+    text = delimiter.join(headers)
+    aside = [(int(line), HEADER_AGAIN, text) for line in raw.lines[tables.np_mask(again)]]
+    keep = ~drop
+    return Raw(table.filter(pa.array(keep)), raw.lines[keep], raw.bad, raw.end_line), aside
+
+
+def _blank(column: Any) -> Any:
+    """Which cells of a text column are missing or hold only blanks."""
+    return pc.fill_null(pc.or_(pc.utf8_is_space(column), pc.equal(column, "")), True)
+
+
 def repeated_columns(fmt: ExportFormat, headers: list[str]) -> list[tuple[str, list[str]]]:
     """The columns ``fmt`` reads that ``headers`` names more than once (``Charge`` twice, or
     ``Charge`` and ``charge``): each as first spelled, with the table names of its copies

@@ -16,7 +16,14 @@ from planner.errors import InputError
 from planner.ingest.containers import input_parts
 from planner.ingest.convert import convert, raw_text
 from planner.ingest.discovery import discover
-from planner.ingest.parts import Part, RecordsPart, check_copies, repeated_columns, warn_copies
+from planner.ingest.parts import (
+    Part,
+    RecordsPart,
+    check_copies,
+    repeated_columns,
+    set_aside,
+    warn_copies,
+)
 from planner.ingest.records import (
     MAX_TOTAL_CENTS,
     credit_cents_arrow,
@@ -150,10 +157,11 @@ class RecordStream(Accounting):
         # a column given twice is read when its copies agree, refused when they do not
         copies = repeated_columns(part.fmt, part.headers)
         while (raw := next(batches, None)) is not None:
+            raw, aside = set_aside(raw, part.headers, part.delimiter)
             check_copies(part.name, raw.table, raw.lines, copies)
             report.encoding = part.encoding
-            report.rows += raw.table.num_rows + len(raw.bad)
-            rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad]
+            report.rows += raw.table.num_rows + len(raw.bad) + len(aside)
+            rejected = [(part.name, line, reason, text) for line, reason, text in raw.bad + aside]
             canonical, reject, reasons = convert(
                 raw.table,
                 part.fmt,
