@@ -187,3 +187,15 @@ def test_kinds_and_pooled_checks_count_what_they_say():
     assert c["pooled_realised"] == pytest.approx(0.042 / 3)
     assert c["unseen_named"] == 1 and c["unseen_safer_realised"] == pytest.approx(0.02)
     assert c["cost_near"] == 3 and c["cost_n"] == 4
+
+
+def test_a_history_of_heavy_spikes_names_the_safer_alternative_that_holds():
+    """This year of the heavy-spikes tenant promises 0.95% and runs dry in 5% of true years;
+    its higher service level row, sized at its edge on the scenarios that expect unseen
+    bursts, missed 99.8% on the check scenarios by noise (0.225%) and went unnamed. Its
+    trigger now moves up a step, as the recommendation's does, and the row is named."""
+    spiky = next(t for t in TENANTS if t.name == "spiky, heavy spikes")
+    row = backtest_tenant(spiky, seed=204, n_scenarios=2000, n_true=300, grid_side=6)
+    assert row["realised_p_year1"] > 0.03  # the year does not show what decides it
+    assert row["safer"] is not None
+    assert row["safer_realised_p_year1"] <= 0.03

@@ -17,7 +17,14 @@ import pandas as pd
 from planner.analysis import lot_forfeiture, runway_days
 from planner.engine import Policy, expiry_days
 from planner.recommend.result import EXPIRING_COLUMNS, SAFER_OPTION
-from planner.recommend.search import Evaluator, min_threshold, nice_step, round_amount, round_policy
+from planner.recommend.search import (
+    Evaluator,
+    lead_time_bound,
+    min_threshold,
+    nice_step,
+    round_amount,
+    round_policy,
+)
 from planner.scenarios import Scenarios
 from planner.shares import plain_percent
 
@@ -284,9 +291,10 @@ def named_alternatives(
         # the higher level is offered against bursts a year has not shown: it is sized on
         # scenarios that expect them (the table then shows it on the check scenarios)
         on = ev.unseen if label == SAFER_OPTION else ev
-        s_alt, _ = min_threshold(
-            on, np.array([q_best]), max(s_best, ev.min_amount) * 2, lead_days, target=tgt
-        )
+        s_hi = max(s_best, ev.min_amount) * 2
+        if label == SAFER_OPTION:  # unseen bursts can need far more than twice the trigger
+            s_hi = max(s_hi, lead_time_bound(on.sc, lead_days))
+        s_alt, _ = min_threshold(on, np.array([q_best]), s_hi, lead_days, target=tgt)
         if np.isfinite(s_alt[0]):
             row = round_policy(
                 on, q_best, float(s_alt[0]), lead_days, initial_zero=initial_zero, target=tgt
@@ -309,7 +317,7 @@ def _label_holds(option: str, row: pd.Series, rec: pd.Series, rows: list[pd.Seri
     recommendation ``rec`` (``rows``: every auto-recharge row shown)."""
     p, cost = float(row["p_stockout"]), float(row["cost"])
     if option.startswith(SAFER_OPTION) or option.startswith(LOWER_OPTION):
-        level = float(option.rsplit("(", 1)[1].rstrip("%)").replace(",", ".")) / 100
+        level = _label_level(option)
         if option.startswith(SAFER_OPTION):
             return p <= 1 - level + 1e-12 and p < float(rec["p_stockout"])
         return p <= 1 - level + 1e-12 and cost < float(rec["cost"])
@@ -322,6 +330,11 @@ def _label_holds(option: str, row: pd.Series, rec: pd.Series, rows: list[pd.Seri
             and float(row["forfeited"]) < float(rec["forfeited"]) - 0.5
         )
     return True
+
+
+def _label_level(option: str) -> float:
+    """The service level a row's label names: ``higher service level (99.8%)`` is 0.998."""
+    return float(option.rsplit("(", 1)[1].rstrip("%)").replace(",", ".")) / 100
 
 
 def settle(
@@ -347,6 +360,15 @@ def settle(
     """
     final = list(zip([label for label, _ in rows], ev.final([r for _, r in rows]), strict=True))
     final[0] = (final[0][0], _raised_until_feasible(ev, final[0][1], target))
+    # the higher service level row was sized at its edge on the scenarios that expect unseen
+    # bursts; where it misses its level on the check scenarios, its trigger moves up a step
+    # or two as the recommendation's does, rather than the row going unnamed
+    final = [
+        (label, _raised_until_feasible(ev, r, 1 - _label_level(label)))
+        if label.startswith(SAFER_OPTION)
+        else (label, r)
+        for label, r in final
+    ]
     if ev.lots is not None:
         final = _no_needless_purchase(ev, final, target)
     auto = [(label, r) for label, r in final if bool(r["auto_recharge"])]

@@ -353,6 +353,13 @@ def _scale(sc: Scenarios, lead_days: int) -> dict:
     }
 
 
+def lead_time_bound(sc: Scenarios, lead_days: int, scale: dict | None = None) -> float:
+    """The highest trigger a search looks at: one and a half times the largest spend of a
+    lead time (and the day of the crossing) in any scenario, plus a mean day."""
+    scale = scale or _scale(sc, lead_days)
+    return max(1.0, 1.5 * scale["lead_peak"] + scale["mu"])
+
+
 def search(
     ev: Evaluator, sc: Scenarios, lead_days: int, initial_zero: bool, min_q: float
 ) -> tuple[float, float, pd.DataFrame]:
@@ -366,7 +373,7 @@ def search(
     q_lo = max(min_q, ev.min_amount, 1.0)
     # never beyond what a year can use: a bigger lot forfeits the rest
     q_hi = max(q_lo, scale["year_mean"])
-    s_hi = max(1.0, 1.5 * scale["lead_peak"] + scale["mu"])
+    s_hi = lead_time_bound(sc, lead_days, scale)
     q = np.geomspace(q_lo, q_hi, _COARSE_Q) if q_hi > q_lo * 1.01 else np.array([q_lo])
     s_min, rows = min_threshold(ev, q, s_hi, lead_days, tolerance=COARSE_TOLERANCE)
     grid = rows.assign(_q=q, _s=s_min)
