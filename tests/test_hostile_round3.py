@@ -481,3 +481,17 @@ def test_rows_of_empty_cells_are_no_rows_as_blank_lines_are_none(tmp_path):
     (tmp_path / "t.csv").write_text(body)
     result = read_exports(tmp_path / "t.csv")
     assert (result.files[0].rows, len(result.records), len(result.rejects)) == (1, 1, 0)
+
+
+def test_an_export_of_a_title_and_a_header_only_is_an_empty_export(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("Usage report\n" + csv_text(CP_CURRENT, []))
+    (tmp_path / "h.csv").write_text(csv_text(CP_CURRENT, []))
+    assert main(["ingest", str(tmp_path / "h.csv")]) == 0
+    assert main(["ingest", str(tmp_path / "t.csv")]) == 0  # not "all 1 row(s) were rejected"
+    assert "no usable call record" not in capsys.readouterr().err
+    (tmp_path / "r.csv").write_text(
+        "Usage report\n" + csv_text(CP_CURRENT, [cp_row(1, charge="x")])
+    )
+    assert main(["ingest", str(tmp_path / "r.csv")]) == 2
+    err = capsys.readouterr().err.splitlines()  # the title's warning, then the error
+    assert len(err) == 2 and "no usable call record: all 2 row(s) were rejected" in err[1]

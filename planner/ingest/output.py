@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+from planner.ingest.parts import NOT_CALLS
 from planner.ingest.results import Accounting
 from planner.ingest.stream import RecordStream, iter_records
 from planner.ingest.writer import RecordsWriter, write_rejects
@@ -100,7 +101,7 @@ def ingest_to(
         if rejects:
             write_rejects(stream.rejects, rejects)
         totals = stream.to_json()
-        _refuse_all_rejected(totals, rejects)
+        _refuse_all_rejected(totals, rejects, stream)
         if writer is not None:
             writer.commit()
         if store is not None:
@@ -109,15 +110,21 @@ def ingest_to(
     return IngestRun(stream, totals)
 
 
-def _refuse_all_rejected(totals: dict[str, Any], rejects: str | Path | None) -> None:
-    """Raise when rows were read but none could be used."""
-    if totals["records"] == 0 and totals["rejected"] and rejects:
+def _refuse_all_rejected(
+    totals: dict[str, Any], rejects: str | Path | None, stream: RecordStream
+) -> None:
+    """Raise when rows were read but none could be used (a title or a header line met again,
+    set aside, is no call: an export holding only those is an empty one, as without them)."""
+    if totals["records"] or not totals["rejected"]:
+        return
+    calls = totals["rejected"] - int(stream.rejects["reason"].isin(NOT_CALLS).sum())
+    if calls and rejects:
         raise InputError(
             "no usable call record: all {totals} row(s) were rejected (reasons in {rejects})",
             totals=totals["rejected"],
             rejects=rejects,
         )
-    if totals["records"] == 0 and totals["rejected"]:
+    if calls:
         raise InputError(
             "no usable call record: all {totals} row(s) were rejected; use --rejects FILE to "
             "see why",

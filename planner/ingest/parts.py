@@ -201,6 +201,10 @@ def unique_names(headers: list[str]) -> list[str]:
 HEADER_AGAIN = "the header line again (two exports joined into one file?); skipped"
 
 
+#: the reasons of rows set aside that were never calls
+NOT_CALLS = (ABOVE_HEADER, HEADER_AGAIN)
+
+
 def set_aside(raw: Raw, headers: list[str], delimiter: str) -> tuple[Raw, list]:
     """``raw`` without its rows of empty cells (a spreadsheet's ``,,,,`` is no row, as a blank
     line is none) and without the header lines met again, returned as rows set aside:
