@@ -51,6 +51,7 @@ from planner.scenarios import (
     Scenarios,
     make_scenarios,
 )
+from planner.validate import MAX_LEAD_DAYS
 
 #: fewest scenarios the rows of a plan are judged on (the check scenarios,
 #: :func:`_check_scenarios`): at a 1% stock-out share the standard error is 0.16 points
@@ -92,9 +93,11 @@ def _check_options(
         raise InputError(
             "lead days: must be a whole number, got {lead_days!r}", lead_days=lead_days
         )
-    if not 0 <= lead_days <= 60:
+    if not 0 <= lead_days <= MAX_LEAD_DAYS:
         raise InputError(
-            "lead days: must be between 0 and 60, got {lead_days}", lead_days=lead_days
+            "lead days: must be between 0 and {most}, got {lead_days}",
+            most=MAX_LEAD_DAYS,
+            lead_days=lead_days,
         )
     if not (isinstance(holding_rate, int | float) and 0 <= holding_rate <= 1):
         raise InputError(

@@ -239,7 +239,7 @@ PARAMETERS: dict[str, Parameter] = {
     # the funding plan
     "service_level": Parameter("number", 0.5, 1, high_open=True),
     "horizon_days": Parameter("whole", 7, 3650),
-    "lead_days": Parameter("whole", 0, 60),
+    "lead_days": Parameter("whole", 0, validate.MAX_LEAD_DAYS),
     "holding_rate": Parameter("number", 0, 1),
     "recharge_overhead": Parameter("number", 0, _AMOUNT),
     "min_amount": Parameter("number", 1, _AMOUNT, whole_amount=True),
@@ -254,7 +254,7 @@ PARAMETERS: dict[str, Parameter] = {
     "current_auto_recharge": Parameter("flag"),
     "current_balance": Parameter("number", 0, _AMOUNT, optional=True),
     "rates": Parameter("path", optional=True),
-    "alert_days": Parameter("whole", 0, validate.MAX_DAYS),
+    "alert_days": Parameter("whole", 0, validate.MAX_ALERT_DAYS),
     "min_recharge_days": Parameter("number", 0, validate.MAX_DAYS),
     "billing": Parameter("billing"),
     "as_of": Parameter("text", optional=True),  # a date, read by planner.plan.PlanRequest
