@@ -144,6 +144,26 @@ def test_synthetic_histories_out_of_range_is_refused(capsys):
     assert code == EXIT_BAD_INPUT and "--histories" in capsys.readouterr().err
 
 
+def test_synthetic_backtest_reads_as_many_days_of_history_as_fit_days(monkeypatch, capsys):
+    """``--fit-days`` with ``--synthetic``: the days of each tenant's history the plan reads
+    (a tenant with a few months of exports), within two months and two years."""
+    import planner.commands.backtest as command
+
+    seen = {}
+
+    def table(**kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(command, "synthetic_table", table)
+    with pytest.raises(SystemExit):
+        main(["backtest", "--synthetic", "--quick", "--fit-days", "90"])
+    assert seen["history_days"] == 90
+    code = main(["backtest", "--synthetic", "--fit-days", "10"])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "whole number of days from 56 to 730, got 10" in err
+
+
 def test_synthetic_only_options_with_a_history_are_refused(tmp_path, capsys):
     idx = pd.date_range("2025-01-01", periods=60, freq="D")
     path = tmp_path / "demand.csv"

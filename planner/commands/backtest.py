@@ -17,7 +17,7 @@ import argparse
 import json
 
 from planner import text
-from planner.backtest import backtest_history, summarise, synthetic_table
+from planner.backtest import HISTORY_DAYS, backtest_history, summarise, synthetic_table
 from planner.commands.recommend import add_arguments as recommend_arguments
 from planner.commands.recommend import request
 from planner.errors import InputError
@@ -31,6 +31,8 @@ from planner.text.console import (
 
 #: most histories per tenant ``--histories`` accepts (each one is a full recommendation)
 MAX_HISTORIES = 20
+#: days of synthetic history a backtest may read (two months to two years)
+MIN_SYNTHETIC_DAYS, MAX_SYNTHETIC_DAYS = 56, 730
 HELP = "check recommendations: promised vs realised stock-outs and costs"
 
 
@@ -41,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fit-days",
         metavar="DAYS",
         type=int,
-        help="days of history to fit on; the rest is replayed (default: all but the last 90)",
+        help="days of history to fit on; the rest is replayed (default: all but the last 90); "
+        "with --synthetic, days of each tenant's history the plan reads (default 365)",
     )
     parser.add_argument(
         "--synthetic",
@@ -70,6 +73,13 @@ def _synthetic(args: argparse.Namespace) -> int:
             max_histories=MAX_HISTORIES,
             histories=histories,
         )
+    history_days = HISTORY_DAYS if args.fit_days is None else args.fit_days
+    if not MIN_SYNTHETIC_DAYS <= history_days <= MAX_SYNTHETIC_DAYS:
+        raise InputError(
+            "--fit-days with --synthetic: must be a whole number of days from {least} to "
+            "{most}, got {days}",
+            **{"least": MIN_SYNTHETIC_DAYS, "most": MAX_SYNTHETIC_DAYS, "days": history_days},
+        )
     n_scenarios, n_true, grid_side = (500, 300, 12) if args.quick else (2000, 1000, 30)
     table = synthetic_table(
         seed=args.seed,
@@ -79,6 +89,7 @@ def _synthetic(args: argparse.Namespace) -> int:
         n_true=n_true,
         grid_side=grid_side,
         histories=histories,
+        history_days=history_days,
     )
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2))
