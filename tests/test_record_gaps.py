@@ -52,7 +52,7 @@ def test_the_plan_names_a_month_missing_from_the_exports(exported, capsys):
     argv = ["recommend", exported[1], "--scenarios", "300", "--seed", "3"]
     main([*argv, "--json"])
     doc = json.loads(capsys.readouterr().out)
-    wanted = "No call record at all from 1 May 2026 to 31 May 2026 (31 days): an export"
+    wanted = "No call record at all from 1 May 2026 to 31 May 2026 (31 days): a closure, or an"
     assert any(w.startswith(wanted) for w in doc["warnings"])
     main([*argv, "--lang", "fr"])
     assert "Aucun enregistrement d'appel du 1 mai 2026 au 31 mai 2026" in capsys.readouterr().out

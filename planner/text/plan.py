@@ -282,9 +282,9 @@ def gap_warning(gap: tuple[Any, Any]) -> str:
     the plan counts them as days without spend."""
     first, last = gap
     return t(
-        "No call record at all from {first} to {last} ({days}): an export not downloaded? "
-        "The plan counts those days as days without spend, which can size it below the "
-        "tenant's spend; add the export of those days.",
+        "No call record at all from {first} to {last} ({days}): a closure, or an export not "
+        "downloaded? The plan counts those days as days without spend; if an export is "
+        "missing, add it, or the plan can be sized below the tenant's spend.",
         first=date(first),
         last=date(last),
         days=days((last - first).days + 1),
