@@ -306,10 +306,13 @@ class Table:
                 "`{label}` value {value!r} is not a date; write YYYY-MM-DD (or MM/DD/YYYY, "
                 "as the exports of a comma-separated file hold)"
             )
-        self._first_bad(parsed.isna().to_numpy(), col, problem, label=label)
         first, last = DATE_RANGE
+        # a year pandas cannot hold (before 1677 or after 2262 on pandas 2) reads as no date
+        # at all: a written ISO year outside the range is named as what it is
+        year = pd.to_numeric(text.str.extract(r"^\s*(\d{4})-\d{1,2}-\d{1,2}")[0], errors="coerce")
+        odd_year = parsed.isna() & year.notna() & ~year.between(first.year, last.year)
         self._first_bad(
-            ((parsed < first) | (parsed > last)).to_numpy(bool),
+            ((parsed < first) | (parsed > last) | odd_year).to_numpy(bool),
             col,
             "`{label}` value {value!r} is not a plausible date (the years {first} to {last} "
             "are read); check the year",
@@ -317,6 +320,7 @@ class Table:
             first=first.year,
             last=last.year,
         )
+        self._first_bad(parsed.isna().to_numpy(), col, problem, label=label)
         days = parsed.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
         if len(days) and (days.max().date() - days.min().date()).days > MAX_SPAN_DAYS:
             raise self.error(
