@@ -160,22 +160,14 @@ def record_gaps(
         return []
     full = pd.date_range(days[0], days[-1], freq="D")
     seen = full.isin(days)
-    runs: list[tuple[int, int]] = []
-    i = 0
-    while i < len(full):
-        if seen[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(full) and not seen[j]:
-            j += 1
-        if j - i >= min_days:
-            runs.append((i, j - 1))
-        i = j
-    in_gaps = sum(b - a + 1 for a, b in runs)
-    if not runs or seen.sum() < coverage * (len(full) - in_gaps):
+    edges = np.diff(np.concatenate([[0], (~seen).astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # ends: exclusive
+    long = ends - starts >= min_days
+    if not long.any() or seen.sum() < coverage * (len(full) - (ends - starts)[long].sum()):
         return []
-    return [(full[a].date(), full[b].date()) for a, b in runs]
+    return [
+        (full[a].date(), full[b - 1].date()) for a, b in zip(starts[long], ends[long], strict=True)
+    ]
 
 
 def data_quality(ingest_result: Any) -> dict[str, Any]:

@@ -332,6 +332,7 @@ class PlanRequest:
                 as_of=self.as_of,
             )
             dropped = [] if lots is None else check_lots(lots, rec.scenarios.start)[1]
+            gaps = [plan_text.gap_warning(gap) for gap in source.gaps]
             found = verdict(
                 rec, alerts=source.alerts, alert_days=self.options.alert_days, billing=self.billing
             )
@@ -349,7 +350,7 @@ class PlanRequest:
                     postpaid=postpaid,
                 ),
                 run_out=run_out,
-                warnings=(*dropped, *map(plan_text.gap_warning, source.gaps), *rec.warnings),
+                warnings=(*dropped, *gaps, *rec.warnings),
                 request=self,
                 history=history,
                 currency=currency,
@@ -373,7 +374,7 @@ class PlanRequest:
                 rec,
                 growth_given=self.options.growth is not None,
                 dropped=dropped,
-                gaps=source.gaps,
+                gaps=gaps,
                 verdict=found,
                 funded=funded,
                 outlook=result.outlook,

@@ -143,9 +143,11 @@ def fit_day_tail(
 ) -> DayTail | None:
     """Fit the upper tail of daily amounts; None when too few days stand out.
 
-    The threshold is the :data:`TAIL_QUANTILE` quantile of the days with spend; the tail is
-    fitted on the largest day of each run of consecutive days above it (a burst counts once,
-    as the scenarios draw one excess per burst, :func:`apply_day_tail`).
+    The threshold is the :data:`TAIL_QUANTILE` quantile of the days with spend, lowered a day
+    at a time (never below the :data:`LOWEST_TAIL_QUANTILE` quantile) until
+    :data:`MIN_TAIL_POINTS` bursts stand out; the tail is fitted on the largest day of each
+    run of consecutive days above it (a burst counts once, as the scenarios draw one excess
+    per burst, :func:`apply_day_tail`), and on no fewer than :data:`MIN_SHORT_TAIL_POINTS`.
 
     Parameters
     ----------

@@ -256,7 +256,7 @@ def unseen_bursts_sentence(rec: Any) -> str | None:
         "threshold": money(row["threshold"], rec.currency),
         "versus": cost_versus(float(row["cost"]) - float(rec.cost), rec.currency),
     }
-    held = int(getattr(rec.scenarios, "history_days", FULL_EVIDENCE_DAYS))
+    held = int(rec.scenarios.history_days)
     if held < FULL_EVIDENCE_DAYS:  # the scenarios lean toward bursts it has not shown
         return t(
             "{days} of history hold fewer still of the rare bursts of spend (a conference "
@@ -316,7 +316,7 @@ def explain(
     *,
     growth_given: bool = False,
     dropped: list[str] | tuple = (),
-    gaps: Sequence[tuple[Any, Any]] = (),
+    gaps: Sequence[str] = (),
     verdict: Any = None,
     funded: str | None = None,
     outlook: Mapping[str, Any] | None = None,
@@ -325,15 +325,15 @@ def explain(
     """Write a recommendation's words in the language in use: its explanation
     (:func:`explanation`), its alternatives' sentences and its warnings. ``dropped``: the
     lot check's warnings (:func:`planner.inputs.check_lots`), each starting with the file's
-    name, so written as they are; ``gaps``: the exports' days without a record
-    (:func:`gap_warning`)."""
+    name, so written as they are; ``gaps``: the sentences on the exports' days without a
+    record (:func:`gap_warning`)."""
     rec.warnings = [note(n) for n in rec.scenarios.warnings]
     rec.alternatives["explanation"] = alternative_sentences(rec)
     lots_note = [" ".join(f"{w}." for w in dropped)] if dropped else []
     rec.explanation = explanation(
         rec,
         growth_given=growth_given,
-        notes=lots_note + [gap_warning(g) for g in gaps] + note_sentences(rec.scenarios.warnings),
+        notes=lots_note + list(gaps) + note_sentences(rec.scenarios.warnings),
         verdict=verdict,
         funded=funded,
         outlook=outlook,
